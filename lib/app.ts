@@ -1,0 +1,45 @@
+// The one Koa process: health endpoints, the identity provider, and (later) the portal.
+import Koa from 'koa';
+import mongoose from 'mongoose';
+import type { Config } from '../config/index.ts';
+import { createIdp } from '../idp/app.ts';
+import { createSecrets } from '../idp/secrets.ts';
+import { NotFound } from './errors.ts';
+import { errorMiddleware } from './http.ts';
+import type { Logger } from './log.ts';
+import type { Mailer } from './mailer.ts';
+import { createViews } from './views.ts';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+
+export function createApp(config: Config, log: Logger, mailer: Mailer) {
+  const render = createViews(VIEWS_DIR, join(config.varDir, 'views'));
+  const secrets = createSecrets(config.masterSecret);
+  const idp = createIdp({ config, secrets, log, render, mailer });
+
+  const app = new Koa({ proxy: config.trustProxy });
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    await next();
+    log.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
+  });
+  app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: status === 404 ? 'Not found' : 'Something went wrong', message })));
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' };
+    } else if (ctx.path === '/readyz') {
+      const up = mongoose.connection.readyState === 1 && (await mongoose.connection.db!.admin().ping().then(() => true, () => false));
+      ctx.status = up ? 200 : 503;
+      ctx.body = { status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down' };
+    } else {
+      await next();
+    }
+  });
+  app.use(idp.middleware);
+  app.use(() => {
+    throw new NotFound();
+  });
+  return { app, secrets, registry: idp.registry, render };
+}

@@ -1,0 +1,67 @@
+// Koa plumbing shared by every router: the one error middleware, body reading and schema validation.
+import type { Context, Middleware } from 'koa';
+import type { z } from 'zod';
+import { BadRequest, HttpError, TooManyRequests } from './errors.ts';
+import type { Logger } from './log.ts';
+
+export type ErrorPage = (ctx: Context, status: number, message: string) => string;
+
+/** Maps typed errors to a JSON error (or a friendly page for browsers); anything unexpected is logged and becomes a plain 500. */
+export function errorMiddleware(log: Logger, page?: ErrorPage): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const known = err instanceof HttpError;
+      const exposed = !known && typeof (err as { status?: unknown }).status === 'number' && (err as { expose?: boolean }).expose;
+      const status = known ? err.status : exposed ? (err as { status: number }).status : 500;
+      const code = known ? err.code : status === 500 ? 'server_error' : 'invalid_request';
+      // oidc-provider errors carry the human text in error_description and the code in message.
+      const described = (err as { error_description?: string }).error_description;
+      const message = known ? err.message : exposed ? (described ?? (err as Error).message) : 'Something went wrong on our side.';
+      if (status >= 500) log.error('request failed', { err, method: ctx.method, path: ctx.path });
+      if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      ctx.status = status;
+      if (page && ctx.accepts('json', 'html') === 'html') {
+        ctx.type = 'html';
+        ctx.body = page(ctx, status, message);
+      } else {
+        ctx.body = { error: code, error_description: message, ...(known && err.details ? { details: err.details } : {}) };
+      }
+    }
+  };
+}
+
+const BODY_LIMIT = 64 * 1024;
+
+/** Reads a urlencoded or JSON body (64 KiB at most). Urlencoded values stay flat strings: `email[$ne]=` is just an unknown key. */
+export async function readBody(ctx: Context): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > BODY_LIMIT) throw new HttpError(413, 'payload_too_large', 'Request body is too large.');
+    chunks.push(chunk as Buffer);
+  }
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (!raw) return {};
+  if (ctx.is('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  if (ctx.is('application/json')) {
+    try {
+      const value: unknown = JSON.parse(raw);
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // fall through to the same error as a non-object body
+    }
+    throw new BadRequest('Request body must be a JSON object.');
+  }
+  throw new HttpError(415, 'unsupported_media_type', 'Send application/x-www-form-urlencoded or application/json.');
+}
+
+/** The one place a route turns untrusted input into typed data. */
+export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const details = result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  throw new BadRequest(details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; '), details);
+}

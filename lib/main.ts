@@ -1,0 +1,59 @@
+// `npm start`: validate configuration, connect the database (embedded by default), seed the demo, serve.
+import { ConfigError, loadConfig, loadDotEnv } from '../config/index.ts';
+import { DEMO_SLUG, seedDemo } from '../idp/seed.ts';
+import { createApp } from './app.ts';
+import { scheduleCleanup } from './cleanup.ts';
+import { connectDatabase } from './db.ts';
+import { createLogger } from './log.ts';
+import { createMailer } from './mailer.ts';
+
+loadDotEnv();
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\nSee README.md (Configuration) or .env.example.\n`);
+  process.exit(1);
+}
+
+const log = createLogger(config.logLevel, { service: 'portico' });
+const db = await connectDatabase(config, log);
+const mailer = createMailer(config, log);
+const { app, secrets } = createApp(config, log, mailer);
+if (config.seedDemo) {
+  const seeded = await seedDemo(config, secrets);
+  if (seeded.created) log.info('demo organisation created', { org: DEMO_SLUG, clientId: seeded.clientId });
+}
+const stopCleanup = scheduleCleanup(log);
+
+const server = app.listen(config.port, config.host, () => {
+  const issuer = `${config.publicUrl}/${DEMO_SLUG}`;
+  log.info('Portico is listening', { host: config.host, port: config.port, publicUrl: config.publicUrl });
+  process.stdout.write(
+    [
+      '',
+      `  Portico is running at ${config.publicUrl}`,
+      `  Demo issuer:     ${issuer}`,
+      `  Discovery:       ${issuer}/.well-known/openid-configuration`,
+      `  Sign in:         ${issuer}/portal`,
+      `  Health:          ${config.publicUrl}/healthz`,
+      config.smtpUrl ? '' : `  Mail:            no SMTP_URL set, sign-in codes are printed in this log and kept in ${config.varDir}/outbox`,
+      '',
+    ].join('\n') + '\n',
+  );
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info('shutting down', { signal });
+  stopCleanup();
+  server.close();
+  mailer.close();
+  await db.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
