@@ -1,0 +1,129 @@
+// `portico`: administration from the command line, on the same configuration and database as `npm start`.
+import { parseArgs } from 'node:util';
+import { ZodError } from 'zod';
+import { ConfigError, loadConfig, loadDotEnv } from '../config/index.ts';
+import { connectDatabase } from '../lib/db.ts';
+import { HttpError } from '../lib/errors.ts';
+import { createLogger } from '../lib/log.ts';
+import { createClient, listClients } from './clients/service.ts';
+import { createOrganisation, listOrganisations, requireOrganisation, rotateKeys } from './organisations/service.ts';
+import type { Organisation } from './organisations/model.ts';
+import { issuerFor } from './provider/configuration.ts';
+import { createSecrets } from './secrets.ts';
+
+const USAGE = `Usage: portico <command> [options] [--json]
+
+  org create --slug <slug> --name <name> [--admin <email>] [--no-self-signup]
+  org list
+  client create --org <slug> --name <name> --redirect-uri <uri> [--redirect-uri <uri>...]
+                [--post-logout-uri <uri>...] [--public] [--first-party]
+  client create --org <slug> --name <name> --grant client_credentials
+  client list --org <slug>
+  keys rotate --org <slug>
+
+Uses the same configuration (.env, environment) and database as \`npm start\`.`;
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    slug: { type: 'string' },
+    name: { type: 'string' },
+    admin: { type: 'string' },
+    org: { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'post-logout-uri': { type: 'string', multiple: true },
+    public: { type: 'boolean' },
+    'first-party': { type: 'boolean' },
+    grant: { type: 'string' },
+    'no-self-signup': { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+/** A mistake in the command or its input: reported in one line, exit code 2, nothing half-done. */
+class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+function need(name: 'slug' | 'name' | 'org'): string {
+  return opts[name] ?? fail(`--${name} is required\n\n${USAGE}`);
+}
+
+function print(human: Record<string, unknown> | Record<string, unknown>[], json: unknown = human) {
+  if (opts.json) return process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  const rows = Array.isArray(human) ? human : [human];
+  if (rows.length === 0) return process.stdout.write('(none)\n');
+  process.stdout.write(`${rows.map((r) => Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`).join('\n')).join('\n\n')}\n`);
+}
+
+const command = positionals.join(' ');
+if (opts.help || !command) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(opts.help ? 0 : 2);
+}
+
+loadDotEnv();
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`portico: ${err.message}\n`);
+  process.exit(2);
+}
+const log = createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', {}, (line) => process.stderr.write(`${line}\n`));
+const secrets = createSecrets(config.masterSecret);
+const orgView = (o: Organisation) => ({ slug: o.slug, name: o.name, issuer: issuerFor(config, o), selfSignUp: o.settings.selfSignUp, id: o._id });
+
+const db = await connectDatabase(config, log);
+try {
+  switch (command) {
+    case 'org create': {
+      const org = await createOrganisation(secrets, { slug: need('slug'), name: need('name'), admin: opts.admin, selfSignUp: !opts['no-self-signup'] });
+      print(orgView(org));
+      break;
+    }
+    case 'org list':
+      print((await listOrganisations()).map(orgView));
+      break;
+    case 'client create': {
+      const org = await requireOrganisation(need('org'));
+      if (opts.grant && opts.grant !== 'client_credentials') fail('--grant only accepts client_credentials');
+      const client = await createClient(secrets, org._id, {
+        name: need('name'),
+        kind: opts.grant ? 'machine' : opts.public ? 'public' : 'web',
+        redirectUris: opts['redirect-uri'] ?? [],
+        postLogoutRedirectUris: opts['post-logout-uri'] ?? [],
+        firstParty: Boolean(opts['first-party']),
+      });
+      print({ ...client, issuer: issuerFor(config, org), ...(client.clientSecret ? { note: 'the secret is shown only now; store it safely' } : {}) }, { ...client, issuer: issuerFor(config, org) });
+      break;
+    }
+    case 'client list': {
+      const org = await requireOrganisation(need('org'));
+      print(await listClients(org._id));
+      break;
+    }
+    case 'keys rotate': {
+      const org = await rotateKeys(secrets, need('org'));
+      const keys = org.keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status }));
+      print(keys, { org: org.slug, keysVersion: org.keysVersion, keys });
+      break;
+    }
+    default:
+      fail(`unknown command "${command}"\n\n${USAGE}`);
+  }
+} catch (err) {
+  const message =
+    err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n')
+    : err instanceof UsageError || err instanceof HttpError ? err.message
+    : undefined;
+  if (message === undefined) throw err;
+  process.stderr.write(`portico: ${message}\n`);
+  process.exitCode = 2;
+} finally {
+  await db.close();
+}

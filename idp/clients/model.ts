@@ -1,0 +1,40 @@
+import mongoose from 'mongoose';
+import { orgScopedSchema } from '../../lib/tenancy.ts';
+
+export type ClientKind = 'web' | 'public' | 'machine';
+
+/** OIDC client registration as oidc-provider reads it (snake_case metadata), minus the secret. */
+export type ClientMetadata = {
+  client_id: string;
+  client_name: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  first_party: boolean;
+};
+
+export type StoredClient = {
+  org: string;
+  clientId: string;
+  kind: ClientKind;
+  metadata: ClientMetadata;
+  /** Sealed with the master secret: oidc-provider needs the plain secret to compare, so it is encrypted, not hashed. */
+  sealedSecret?: string;
+  createdAt: Date;
+};
+
+const schema = orgScopedSchema<StoredClient>(
+  {
+    clientId: { type: String, required: true },
+    kind: { type: String, required: true },
+    metadata: { type: mongoose.Schema.Types.Mixed, required: true },
+    sealedSecret: String,
+    createdAt: { type: Date, default: () => new Date() },
+  },
+  { versionKey: false },
+);
+schema.index({ org: 1, clientId: 1 }, { unique: true });
+
+export const ClientModel = mongoose.model<StoredClient>('Client', schema, 'clients');

@@ -1,0 +1,183 @@
+// The sign-in interaction: email -> emailed code -> (consent for third-party apps) -> back to the app.
+// Every page is server-rendered from views/ and branded as the organisation's.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { BadRequest, HttpError } from '../../lib/errors.ts';
+import { readBody } from '../../lib/http.ts';
+import type { Mailer } from '../../lib/mailer.ts';
+import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
+import type { Organisation } from '../organisations/model.ts';
+import { issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
+import { brandingOf, type IdpDeps } from '../provider/configuration.ts';
+import { signInMail } from './sign-in-mail.ts';
+
+export type IdpState = { org: Organisation; provider: Provider };
+type Ctx = Context & { state: IdpState; params: Record<string, string> };
+
+const emailForm = z.object({ email: z.string().trim().max(254).pipe(z.email('Enter a valid email address.')) });
+const codeForm = z.object({
+  code: z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from the email.')),
+});
+
+const SCOPE_WORDS: Record<string, string> = {
+  openid: 'Know who you are',
+  email: 'See your email address',
+  profile: 'See your name and language',
+  phone: 'See your phone number',
+  offline_access: 'Stay connected while you are away',
+  'profile:write': 'Change your profile',
+};
+
+function parseForm<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new BadRequest(result.error.issues[0]?.message ?? 'Invalid input.');
+  return result.data;
+}
+
+export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }): void {
+  const { render, secrets, mailer, log } = deps;
+  const base = (ctx: Ctx) => `/${ctx.state.org.slug}/interaction/${ctx.params.uid}`;
+
+  async function details(ctx: Ctx) {
+    const interaction = await ctx.state.provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== ctx.params.uid) throw new BadRequest('This sign-in page does not belong to your current sign-in. Start again from the app.');
+    return interaction;
+  }
+
+  function page(ctx: Ctx, view: string, data: Record<string, unknown>, status = 200) {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = render(view, { org: brandingOf(ctx.state.org), action: base(ctx), ...data }, ctx.state.org.slug);
+  }
+
+  /** Renders the step again with the error for people, or lets the error middleware answer JSON for API callers. */
+  async function orRerender(ctx: Ctx, step: () => Promise<void>, view: string, data: () => Promise<Record<string, unknown>>) {
+    try {
+      await step();
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status >= 500 || ctx.accepts('json', 'html') !== 'html') throw err;
+      if (err.status === 429) ctx.set('Retry-After', String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60));
+      page(ctx, view, { ...(await data()), error: err.message }, err.status);
+    }
+  }
+
+  /** Same work and the same answer whether or not the address has an account; the mail goes out in the background. */
+  async function deliverCode(ctx: Ctx, interaction: string, email: string) {
+    const { org } = ctx.state;
+    const [code, customer] = await Promise.all([
+      issueCode(secrets.otp, { org: org._id, interaction, email, ip: ctx.ip }),
+      findCustomerByEmail(org._id, email),
+    ]);
+    if (!customer && !org.settings.selfSignUp) return;
+    mailer.send(signInMail(render, org, email, code, ctx.get('user-agent'))).catch((err) => log.error('sign-in mail failed', { org: org.slug, err }));
+  }
+
+  router.get('/:org/interaction/:uid', async (ctx: Ctx) => {
+    const interaction = await details(ctx);
+    if (interaction.prompt.name === 'consent') {
+      const client = await ctx.state.provider.Client.find(String(interaction.params.client_id));
+      const d = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+      const scopes = [...(d.missingOIDCScope ?? []), ...Object.values(d.missingResourceScopes ?? {}).flat()];
+      return page(ctx, 'consent', {
+        client: { name: client?.clientName ?? 'An application', logoUri: client?.logoUri, policyUri: client?.policyUri, tosUri: client?.tosUri },
+        scopes: [...new Set(scopes)].map((s) => SCOPE_WORDS[s] ?? s),
+      });
+    }
+    const email = ctx.query.change ? undefined : await pendingEmail(ctx.state.org._id, ctx.params.uid);
+    if (email) return page(ctx, 'sign-in-code', { email, sent: ctx.query.sent === '1' });
+    return page(ctx, 'sign-in-email', { email: interaction.params.login_hint });
+  });
+
+  router.post('/:org/interaction/:uid/email', async (ctx: Ctx) => {
+    const interaction = await details(ctx);
+    const body = await readBody(ctx);
+    await orRerender(
+      ctx,
+      async () => {
+        await deliverCode(ctx, interaction.uid, normaliseEmail(parseForm(emailForm, body).email));
+        ctx.status = 303;
+        ctx.redirect(base(ctx));
+      },
+      'sign-in-email',
+      async () => ({ email: typeof body.email === 'string' ? body.email : '' }),
+    );
+  });
+
+  router.post('/:org/interaction/:uid/resend', async (ctx: Ctx) => {
+    const interaction = await details(ctx);
+    const email = await pendingEmail(ctx.state.org._id, interaction.uid);
+    if (!email) return ctx.redirect(base(ctx));
+    await orRerender(
+      ctx,
+      async () => {
+        await deliverCode(ctx, interaction.uid, email);
+        ctx.status = 303;
+        ctx.redirect(`${base(ctx)}?sent=1`);
+      },
+      'sign-in-code',
+      async () => ({ email }),
+    );
+  });
+
+  router.post('/:org/interaction/:uid/code', async (ctx: Ctx) => {
+    const interaction = await details(ctx);
+    const { org, provider } = ctx.state;
+    const email = await pendingEmail(org._id, interaction.uid);
+    if (!email) return ctx.redirect(base(ctx));
+    const body = await readBody(ctx);
+    await orRerender(
+      ctx,
+      async () => {
+        const { code } = parseForm(codeForm, body);
+        const result = await verifyCode(secrets.otp, { org: org._id, interaction: interaction.uid, email }, code);
+        if (!result.ok) {
+          const message = {
+            wrong: `That code is not right. ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
+            dead: 'Too many wrong tries for this code. Start the sign-in again from the app.',
+            expired: 'This code has expired or was already used. Ask for a new code.',
+          }[result.reason];
+          throw new BadRequest(message);
+        }
+        const customer = await recordSignIn(org._id, email, org.settings.selfSignUp);
+        if (!customer) throw new BadRequest('That code is not right.');
+        const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: customer._id, amr: ['otp'] } }, { mergeWithLastSubmission: false });
+        ctx.status = 303;
+        ctx.redirect(to);
+      },
+      'sign-in-code',
+      async () => ({ email }),
+    );
+  });
+
+  router.post('/:org/interaction/:uid/consent', async (ctx: Ctx) => {
+    const interaction = await details(ctx);
+    const { provider } = ctx.state;
+    if (interaction.prompt.name !== 'consent') throw new BadRequest('There is nothing to consent to in this sign-in.');
+    const d = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const grant = interaction.grantId
+      ? (await provider.Grant.find(interaction.grantId))!
+      : new provider.Grant({ accountId: interaction.session!.accountId, clientId: String(interaction.params.client_id) });
+    if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
+    if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    const to = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    ctx.status = 303;
+    ctx.redirect(to);
+  });
+
+  router.post('/:org/interaction/:uid/abort', async (ctx: Ctx) => {
+    await details(ctx);
+    const to = await ctx.state.provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      { error: 'access_denied', error_description: 'The customer cancelled the sign-in.' },
+      { mergeWithLastSubmission: false },
+    );
+    ctx.status = 303;
+    ctx.redirect(to);
+  });
+}

@@ -1,0 +1,41 @@
+import mongoose, { Schema } from 'mongoose';
+import type { StoredKey } from '../keys/keyring.ts';
+
+export type Organisation = {
+  _id: string;
+  slug: string;
+  name: string;
+  settings: { selfSignUp: boolean; timeZone: string; locale: string };
+  branding: { primaryColor: string; accentColor: string; logoUrl?: string };
+  /** Staff who administer the organisation; roles are enforced by the Admin API. */
+  staff: { email: string; role: 'owner' | 'admin' | 'staff' }[];
+  keys: StoredKey[];
+  /** Bumped by every key change, so each server instance rebuilds its provider for this organisation. */
+  keysVersion: number;
+  createdAt: Date;
+};
+
+const schema = new Schema<Organisation>(
+  {
+    _id: { type: String, required: true },
+    slug: { type: String, required: true, unique: true },
+    name: { type: String, required: true },
+    settings: {
+      selfSignUp: { type: Boolean, default: true },
+      timeZone: { type: String, default: 'UTC' },
+      locale: { type: String, default: 'en' },
+    },
+    branding: {
+      primaryColor: { type: String, default: '#0f5cc0' },
+      accentColor: { type: String, default: '#0b7a55' },
+      logoUrl: String,
+    },
+    staff: [{ _id: false, email: String, role: String }],
+    keys: [{ _id: false, kid: String, alg: String, status: String, sealed: String, createdAt: Date }],
+    keysVersion: { type: Number, default: 1 },
+    createdAt: { type: Date, default: () => new Date() },
+  },
+  { versionKey: false },
+);
+
+export const OrganisationModel = mongoose.model<Organisation>('Organisation', schema, 'organisations');

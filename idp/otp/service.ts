@@ -1,0 +1,84 @@
+// Email one-time codes. Rules (NIST SP 800-63B rev 4 §3.1.3.2, OWASP ASVS 5.0 §6.5-6.6): 6 digits from a CSPRNG,
+// stored only as a keyed hash, valid 10 minutes, single use, at most 5 tries, bound to the interaction that
+// asked for it, rate limited per address and per IP. Every limit holds under parallel requests (lib/claims.ts).
+import { randomInt } from 'node:crypto';
+import { claim, countSlots, takeSlot } from '../../lib/claims.ts';
+import { keyedHash, safeEqual } from '../../lib/crypto.ts';
+import { TooManyRequests } from '../../lib/errors.ts';
+import { hit, lockOut, lockedFor, takeCooldown } from '../../lib/rate-limit.ts';
+import { OneTimeCodeModel, type OneTimeCode } from './model.ts';
+
+export const OTP_RULES = {
+  ttlMs: 10 * 60_000,
+  triesPerCode: 5,
+  resendCooldownMs: 30_000,
+  sendsPerHourPerAddress: 5,
+  sendsPerHourPerIp: 30,
+  failuresPerHourBeforeLock: 10,
+  lockMs: 15 * 60_000,
+} as const;
+
+const HOUR = 3_600_000;
+
+export type CodeRequest = { org: string; interaction: string; email: string; ip: string };
+export type CodeTarget = Omit<CodeRequest, 'ip'>;
+export type Verification = { ok: true } | { ok: false; reason: 'wrong' | 'dead' | 'expired'; triesLeft: number };
+
+const minutes = (s: number) => Math.max(1, Math.ceil(s / 60));
+const triesKey = (t: CodeTarget) => `otp-try:${t.interaction}:${t.email}`;
+
+/** Checks every limit, then stores a fresh code (replacing any earlier one for this interaction and address). */
+export async function issueCode(hashKey: Buffer, req: CodeRequest, now = Date.now()): Promise<string> {
+  const { org, email } = req;
+  const locked = await lockedFor(org, `otp-lock:${email}`, OTP_RULES.lockMs, now);
+  if (locked) throw new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(locked)} minutes.`, locked);
+  const wait = await takeCooldown(org, `otp-cooldown:${email}`, OTP_RULES.resendCooldownMs, now);
+  if (wait) throw new TooManyRequests(`Please wait ${wait} seconds before asking for another code.`, wait);
+  for (const [key, limit] of [[`otp-send:${email}`, OTP_RULES.sendsPerHourPerAddress], [`otp-ip:${req.ip}`, OTP_RULES.sendsPerHourPerIp]] as const) {
+    const verdict = await hit(org, key, limit, HOUR, now);
+    if (!verdict.allowed) {
+      throw new TooManyRequests(`Too many codes requested. Try again in ${minutes(verdict.retryAfterSeconds)} minutes.`, verdict.retryAfterSeconds);
+    }
+  }
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  await OneTimeCodeModel.updateOne(
+    { org, interaction: req.interaction, email },
+    { $set: { codeHash: hashCode(hashKey, req, code), sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null } },
+    { upsert: true },
+  );
+  return code;
+}
+
+function hashCode(hashKey: Buffer, t: CodeTarget, code: string): string {
+  return keyedHash(hashKey, t.org, t.interaction, t.email, code);
+}
+
+/**
+ * Every try takes one of 5 slots first (so parallel guesses cannot exceed 5), a right code is then used by
+ * claiming it (so of parallel right answers exactly one signs in), and a wrong one also counts for the address.
+ */
+export async function verifyCode(hashKey: Buffer, t: CodeTarget, code: string, now = Date.now()): Promise<Verification> {
+  const doc = await OneTimeCodeModel.findOne({ org: t.org, interaction: t.interaction, email: t.email }).lean<OneTimeCode>();
+  if (!doc || doc.consumedAt || doc.expiresAt.getTime() <= now) return { ok: false, reason: 'expired', triesLeft: 0 };
+  if (!(await takeSlot(t.org, triesKey(t), OTP_RULES.triesPerCode, OTP_RULES.ttlMs + HOUR, now))) {
+    return { ok: false, reason: 'dead', triesLeft: 0 };
+  }
+  if (safeEqual(doc.codeHash, hashCode(hashKey, t, code))) {
+    if (!(await claim(t.org, `otp-use:${doc.codeHash}`, OTP_RULES.ttlMs + HOUR, now))) return { ok: false, reason: 'expired', triesLeft: 0 };
+    await OneTimeCodeModel.updateOne({ org: t.org, interaction: t.interaction, email: t.email }, { $set: { consumedAt: new Date(now) } });
+    return { ok: true };
+  }
+  const [used, perAddress] = await Promise.all([
+    countSlots(t.org, triesKey(t)),
+    hit(t.org, `otp-fail:${t.email}`, OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now),
+  ]);
+  if (!perAddress.allowed) await lockOut(t.org, `otp-lock:${t.email}`, OTP_RULES.lockMs, now);
+  const triesLeft = Math.max(0, OTP_RULES.triesPerCode - used);
+  return { ok: false, reason: triesLeft > 0 ? 'wrong' : 'dead', triesLeft };
+}
+
+/** The address the interaction last asked a code for, if any. */
+export async function pendingEmail(org: string, interaction: string): Promise<string | undefined> {
+  const doc = await OneTimeCodeModel.findOne({ org, interaction }).sort({ sentAt: -1 }).lean<OneTimeCode>();
+  return doc?.email;
+}

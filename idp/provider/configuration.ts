@@ -1,0 +1,128 @@
+// oidc-provider configuration for one organisation. Defaults live here, in one place.
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../../config/index.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { Render } from '../../lib/views.ts';
+import { findClientMetadata } from '../clients/service.ts';
+import { customerClaims, findCustomer } from '../customers/service.ts';
+import { privateJwks } from '../keys/keyring.ts';
+import type { Organisation } from '../organisations/model.ts';
+import type { Secrets } from '../secrets.ts';
+import { mongoAdapter } from './adapter.ts';
+import { API_SCOPES, OIDC_CLAIMS, apiResource } from './scopes.ts';
+
+export type IdpDeps = { config: Config; secrets: Secrets; log: Logger; render: Render };
+
+export function issuerFor(config: Config, org: Pick<Organisation, 'slug'>): string {
+  return `${config.publicUrl}/${org.slug}`;
+}
+
+/** What templates need to brand a page as the organisation's. */
+export function brandingOf(org: Organisation) {
+  return { name: org.name, slug: org.slug, ...org.branding };
+}
+
+const OIDC_SCOPES = new Set(['openid', 'offline_access', ...Object.keys(OIDC_CLAIMS)]);
+
+const isFirstParty = (ctx: KoaContextWithOIDC) => ctx.oidc.client?.metadata().first_party === true;
+
+/** First-party clients skip consent: their grant simply covers whatever they asked for. */
+async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(oidc.client!.clientId);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!isFirstParty(ctx)) return existing;
+  const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
+  const requested = [...(oidc.requestParamScopes as Set<string>)];
+  grant.addOIDCScope(requested.filter((s) => OIDC_SCOPES.has(s)).join(' '));
+  for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+    const offered = new Set(String(server.scope ?? '').split(' '));
+    grant.addResourceScope(indicator, requested.filter((s) => offered.has(s)).join(' '));
+  }
+  await grant.save();
+  return grant;
+}
+
+export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
+  const { config, secrets, render, log } = deps;
+  const issuer = issuerFor(config, org);
+  const api = apiResource(issuer);
+  const brand = brandingOf(org);
+
+  const configuration: Configuration = {
+    adapter: mongoAdapter(org._id, (id) => findClientMetadata(secrets, org._id, id)),
+    jwks: privateJwks(org.keys, secrets.signingKeys) as Configuration['jwks'],
+    // Cookies are confined to the organisation's path, so organisations on one host never share a session.
+    cookies: {
+      keys: secrets.cookieKeys(org._id),
+      long: { httpOnly: true, sameSite: 'lax', path: `/${org.slug}` },
+      short: { httpOnly: true, sameSite: 'lax', path: `/${org.slug}` },
+    },
+    // Standalone claims (null) as oidc-provider's defaults; the rest by scope (amr with openid).
+    claims: { acr: null, auth_time: null, iss: null, sid: null, ...Object.fromEntries(Object.entries(OIDC_CLAIMS).map(([k, v]) => [k, [...v]])) },
+    scopes: ['openid', 'offline_access', ...Object.keys(OIDC_CLAIMS)],
+    responseTypes: ['code'],
+    // Claims granted by scope also go into the ID token, so relying parties need no extra userinfo call.
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    extraClientMetadata: {
+      properties: ['first_party'],
+      validator(_ctx, key, value) {
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('first_party must be a boolean');
+      },
+    },
+    findAccount: async (_ctx, sub) => {
+      const customer = await findCustomer(org._id, sub);
+      return customer ? { accountId: sub, claims: () => customerClaims(customer) as { sub: string } } : undefined;
+    },
+    loadExistingGrant,
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client.metadata().first_party === true),
+    rotateRefreshToken: () => true,
+    interactions: { url: (_ctx, interaction) => `/${org.slug}/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.body = render('logout', { org: brand, form, client: ctx.oidc.client?.clientName }, org.slug);
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.body = render('logged-out', { org: brand }, org.slug);
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          if (indicator !== api) throw new errors.InvalidTarget(`unknown resource; this issuer serves ${api}`);
+          return { scope: API_SCOPES.join(' '), audience: api, accessTokenTTL: 15 * 60, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
+        },
+      },
+    },
+    ttl: {
+      AccessToken: 15 * 60,
+      AuthorizationCode: 60,
+      ClientCredentials: 15 * 60,
+      IdToken: 60 * 60,
+      Interaction: 60 * 60,
+      Grant: 30 * 24 * 60 * 60,
+      RefreshToken: 30 * 24 * 60 * 60,
+      Session: 14 * 24 * 60 * 60,
+    },
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = render('error', { org: brand, title: 'Sign-in problem', message: out.error_description ?? out.error }, org.slug);
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = config.trustProxy;
+  provider.on('server_error', (_ctx, err) => log.error('oidc server_error', { org: org.slug, err }));
+  return provider;
+}

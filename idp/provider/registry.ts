@@ -1,0 +1,40 @@
+// One oidc-provider instance per organisation, built on first use and rebuilt when the organisation's keys change
+// (also when another server instance rotated them: the organisation is re-read at most once a second).
+import type Provider from 'oidc-provider';
+import type { Organisation } from '../organisations/model.ts';
+import { findOrganisation } from '../organisations/service.ts';
+import { buildProvider, type IdpDeps } from './configuration.ts';
+
+const ORG_CACHE_MS = 1000;
+
+export type ProviderRegistry = {
+  organisation(slug: string): Promise<Organisation | null>;
+  provider(org: Organisation): Provider;
+  forget(slug: string): void;
+};
+
+export function createProviderRegistry(deps: IdpDeps): ProviderRegistry {
+  const orgs = new Map<string, { org: Organisation; at: number }>();
+  const providers = new Map<string, { keysVersion: number; provider: Provider }>();
+
+  return {
+    async organisation(slug) {
+      const hit = orgs.get(slug);
+      if (hit && Date.now() - hit.at < ORG_CACHE_MS) return hit.org;
+      const org = await findOrganisation(slug);
+      // Unknown slugs are not cached: arbitrary paths must not grow memory.
+      if (org) orgs.set(slug, { org, at: Date.now() });
+      return org;
+    },
+    provider(org) {
+      const hit = providers.get(org._id);
+      if (hit && hit.keysVersion === org.keysVersion) return hit.provider;
+      const provider = buildProvider(deps, org);
+      providers.set(org._id, { keysVersion: org.keysVersion, provider });
+      return provider;
+    },
+    forget(slug) {
+      orgs.delete(slug);
+    },
+  };
+}

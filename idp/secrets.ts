@@ -1,0 +1,18 @@
+// Every key the identity provider needs, derived from the one master secret, each for one purpose.
+import { deriveKey } from '../lib/crypto.ts';
+
+export type Secrets = {
+  signingKeys: Buffer;
+  clientSecrets: Buffer;
+  otp: Buffer;
+  cookieKeys(orgId: string): string[];
+};
+
+export function createSecrets(masterSecret: string): Secrets {
+  return {
+    signingKeys: deriveKey(masterSecret, 'signing-keys'),
+    clientSecrets: deriveKey(masterSecret, 'client-secrets'),
+    otp: deriveKey(masterSecret, 'otp'),
+    cookieKeys: (orgId) => [deriveKey(masterSecret, `cookies:${orgId}`).toString('base64url')],
+  };
+}
