@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { json } from '../support/http.ts';
+import { decodeProtectedHeader } from 'jose';
+import * as oidc from 'openid-client';
+import { relyingParty, uniqueSlug } from '../support/oidc.ts';
+import { stack, type Stack } from '../support/stack.ts';
+
+const run = promisify(execFile);
+
+describe('portico CLI', () => {
+  let s: Stack;
+  let slug: string;
+  const portico = async (...args: string[]) => {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, LOG_LEVEL: 'warn' };
+    return run(process.execPath, ['bin/portico.js', ...args], { env }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),
+    );
+  };
+  const cli = async (...args: string[]) => {
+    const res = await portico(...args, '--json');
+    expect(res.code, res.stderr).to.equal(0);
+    return JSON.parse(res.stdout);
+  };
+
+  before(async () => {
+    s = await stack();
+    slug = uniqueSlug('cli');
+  });
+
+  it('creates an organisation whose issuer works at once on the running server', async () => {
+    const org = await cli('org', 'create', '--slug', slug, '--name', 'Studio Nine', '--admin', 'owner@example.com');
+    expect(org.issuer).to.equal(`${s.baseUrl}/${slug}`);
+    const meta = await json(fetch(`${org.issuer}/.well-known/openid-configuration`));
+    expect(meta.issuer).to.equal(org.issuer);
+    const list = await cli('org', 'list');
+    expect(list.map((o: { slug: string }) => o.slug)).to.include(slug);
+  });
+
+  it('refuses a duplicate slug and a bad one with a clear message', async () => {
+    const dup = await portico('org', 'create', '--slug', slug, '--name', 'Again');
+    expect(dup.code).to.equal(2);
+    expect(dup.stderr).to.contain(`slug "${slug}" already exists`);
+    const bad = await portico('org', 'create', '--slug', 'Bad Slug!', '--name', 'x');
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('slug: use 1-40 lower-case letters');
+  });
+
+  it('registers clients: the secret once, redirect URIs validated', async () => {
+    const web = await cli('client', 'create', '--org', slug, '--name', 'Portal', '--redirect-uri', 'https://portal.example/cb', '--first-party');
+    expect(web.clientSecret).to.be.a('string').with.length.greaterThan(30);
+    const pub = await cli('client', 'create', '--org', slug, '--name', 'Mobile', '--public', '--redirect-uri', 'http://127.0.0.1:7777/cb');
+    expect(pub).to.not.have.property('clientSecret');
+    const listed = await portico('client', 'list', '--org', slug, '--json');
+    expect(listed.stdout).to.contain(web.clientId).and.not.contain(web.clientSecret);
+    const bad = await portico('client', 'create', '--org', slug, '--name', 'Bad', '--redirect-uri', 'http://example.com/cb');
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('use https (plain http only for localhost)');
+  });
+
+  it('rotates keys: the published next key starts signing, the old one stays published', async () => {
+    const machine = await cli('client', 'create', '--org', slug, '--name', 'Sync', '--grant', 'client_credentials');
+    const issuer = `${s.baseUrl}/${slug}`;
+    const rp = await relyingParty(issuer, machine.clientId, machine.clientSecret);
+    const kidNow = async () => decodeProtectedHeader((await oidc.clientCredentialsGrant(rp, { resource: `${issuer}/api` })).access_token).kid;
+    const jwks = async () => ((await json(fetch(`${issuer}/jwks`))).keys as { kid: string; alg: string }[]).map((k) => k.kid);
+
+    const before = await kidNow();
+    const published = await jwks();
+    const rotated = await cli('keys', 'rotate', '--org', slug);
+    const promoted = rotated.keys.find((k: { status: string; alg: string }) => k.status === 'current' && k.alg === 'ES256').kid;
+    expect(published).to.include(promoted); // it was in JWKS before it signed anything
+
+    let after = before;
+    for (let i = 0; i < 40 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await kidNow();
+    }
+    expect(after).to.equal(promoted);
+    expect(await jwks()).to.include(before);
+  });
+
+  it('prints usage for unknown commands', async () => {
+    const res = await portico('frobnicate');
+    expect(res.code).to.equal(2);
+    expect(res.stderr).to.contain('Usage: portico');
+  });
+});

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../config/index.ts';
+import { createLogger } from '../../lib/log.ts';
+
+describe('configuration and logs', () => {
+  const base = { VAR_DIR: 'var/test-config', MASTER_SECRET: 'x'.repeat(40) };
+
+  it('derives defaults for development', () => {
+    const c = loadConfig({ ...base, PORT: '4000' });
+    expect(c.publicUrl).to.equal('http://localhost:4000');
+    expect(c.env).to.equal('development');
+    expect(c.seedDemo).to.equal(true);
+  });
+
+  it('explains every invalid value at once', () => {
+    expect(() => loadConfig({ ...base, PORT: 'eighty', PUBLIC_URL: 'ftp://x', MONGODB_URI: 'postgres://x', MASTER_SECRET: 'short' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.matches(/PORT/)
+      .and.matches(/PUBLIC_URL/)
+      .and.matches(/MONGODB_URI: must start with mongodb/)
+      .and.matches(/MASTER_SECRET: must be at least 32 characters/);
+  });
+
+  it('requires real settings in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', VAR_DIR: 'var/test-config' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.matches(/PUBLIC_URL: required in production/)
+      .and.matches(/SMTP_URL: required in production/)
+      .and.matches(/MASTER_SECRET: required in production/);
+  });
+
+  it('keeps secrets out of log lines', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', {}, (l) => lines.push(l));
+    log.info('token issued', { client_secret: 's3cret', nested: { refresh_token: 'rt', code: '123456' }, authorization: 'Bearer x', email: 'a@example.com' });
+    expect(lines[0]).to.not.match(/s3cret|"rt"|123456|Bearer x/);
+    expect(JSON.parse(lines[0]!)).to.deep.include({ msg: 'token issued', email: 'a@example.com' });
+  });
+});

@@ -1,0 +1,88 @@
+// The real parts, started once per test run: FerretDB (or MONGODB_URI), an SMTP server, and the Portico app.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import { loadConfig, type Config } from '../../config/index.ts';
+import { createApp } from '../../lib/app.ts';
+import { ensureIndexes } from '../../lib/db.ts';
+import { createLogger } from '../../lib/log.ts';
+import { createMailer } from '../../lib/mailer.ts';
+import { freePort, startFerretDB } from '../../scripts/ferretdb/launch.ts';
+import { Mailbox } from './mailbox.ts';
+
+export type Stack = {
+  config: Config;
+  env: Record<string, string>;
+  baseUrl: string;
+  mailbox: Mailbox;
+  logs: string[];
+  app: ReturnType<typeof createApp>;
+  mongoUri: string;
+};
+
+let starting: Promise<Stack> | undefined;
+const stops: (() => Promise<void> | void)[] = [];
+
+export function stack(): Promise<Stack> {
+  return (starting ??= start());
+}
+
+async function start(): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-test-'));
+  stops.push(() => rmSync(dir, { recursive: true, force: true }));
+
+  let mongoUri = process.env.MONGODB_URI;
+  if (!mongoUri) {
+    const db = await startFerretDB({ dataDir: join(dir, 'db'), onBuild: (m) => console.log(`    ${m}`) });
+    stops.push(() => db.stop());
+    mongoUri = db.uri;
+  }
+  // A fresh database per run, also when pointed at a shared server.
+  const url = new URL(mongoUri);
+  url.pathname = `/portico_test_${randomBytes(4).toString('hex')}`;
+  mongoUri = url.toString();
+
+  const mailbox = new Mailbox();
+  await mailbox.start();
+  stops.push(() => mailbox.stop());
+
+  const port = await freePort();
+  const env = {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    MONGODB_URI: mongoUri,
+    SMTP_URL: `smtp://127.0.0.1:${mailbox.port}`,
+    MAIL_FROM: 'Portico Test <no-reply@portico.test>',
+    MASTER_SECRET: randomBytes(32).toString('base64url'),
+    TRUST_PROXY: 'true',
+    LOG_LEVEL: 'info',
+    VAR_DIR: join(dir, 'var'),
+  };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const log = createLogger('debug', {}, (line) => {
+    logs.push(line);
+    if (/"level":"error"/.test(line)) console.error(line);
+  });
+
+  await mongoose.connect(mongoUri);
+  stops.push(() => mongoose.disconnect());
+  const mailer = createMailer(config, log);
+  const app = createApp(config, log, mailer);
+  await ensureIndexes(log);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.app.listen(port, '127.0.0.1', () => resolve(s));
+  });
+  stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  stops.push(() => mailer.close());
+  return { config, env, baseUrl: config.publicUrl, mailbox, logs, app, mongoUri };
+}
+
+export async function stopStack(): Promise<void> {
+  while (stops.length) await stops.pop()!();
+}
