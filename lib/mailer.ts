@@ -10,7 +10,10 @@ export type Mailer = { send(mail: Mail): Promise<void>; close(): void };
 
 export function createMailer(config: Config, log: Logger): Mailer {
   if (config.smtpUrl) {
-    const transport = nodemailer.createTransport(config.smtpUrl, { from: config.mailFrom });
+    // Pooled connections unless the URL says otherwise: a TLS handshake per code would dominate sign-in latency.
+    const url = new URL(config.smtpUrl);
+    if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+    const transport = nodemailer.createTransport(url.toString(), { from: config.mailFrom });
     return {
       async send(mail) {
         await transport.sendMail(mail);

@@ -1,6 +1,6 @@
 // Rate limits, cool-downs and lock-outs shared by every server instance, built on claims (lib/claims.ts) so that
 // parallel requests cannot slip past a limit.
-import { claim, claimedAt, countSlots, takeSlot } from './claims.ts';
+import { claim, claimedAt, slotsTaken, takeSlot } from './claims.ts';
 
 export type Verdict = { allowed: boolean; retryAfterSeconds: number };
 
@@ -11,9 +11,9 @@ export type Verdict = { allowed: boolean; retryAfterSeconds: number };
 export async function hit(org: string, key: string, limit: number, windowMs: number, now = Date.now()): Promise<Verdict> {
   const start = Math.floor(now / windowMs) * windowMs;
   const overlap = 1 - (now - start) / windowMs;
-  const previous = await countSlots(org, `${key}@${start - windowMs}`);
+  const previous = await slotsTaken(org, `${key}@${start - windowMs}`, limit);
   const available = limit - Math.floor(previous * overlap);
-  const allowed = available > 0 && (await takeSlot(org, `${key}@${start}`, available, 2 * windowMs, now));
+  const allowed = available > 0 && (await takeSlot(org, `${key}@${start}`, available, 2 * windowMs, now)) > 0;
   return { allowed, retryAfterSeconds: Math.ceil((start + windowMs - now) / 1000) };
 }
 

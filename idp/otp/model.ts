@@ -2,10 +2,12 @@ import mongoose from 'mongoose';
 import { orgScopedSchema } from '../../lib/tenancy.ts';
 
 /**
- * One sign-in code per (organisation, interaction, address): a resend replaces the code. Tries are counted as
- * claimed slots (lib/claims.ts) under the same key, so a resend never resets them.
+ * The live sign-in code of one interaction (one browser sign-in), keyed `<org>|<interaction>`: a resend or a
+ * different address replaces it. Tries are claimed slots (lib/claims.ts) per interaction and address, so
+ * neither a resend nor switching addresses back and forth resets them.
  */
 export type OneTimeCode = {
+  _id: string;
   org: string;
   interaction: string;
   email: string;
@@ -17,6 +19,7 @@ export type OneTimeCode = {
 
 const schema = orgScopedSchema<OneTimeCode>(
   {
+    _id: { type: String, required: true },
     interaction: { type: String, required: true },
     email: { type: String, required: true },
     codeHash: { type: String, required: true },
@@ -26,7 +29,6 @@ const schema = orgScopedSchema<OneTimeCode>(
   },
   { versionKey: false },
 );
-schema.index({ org: 1, interaction: 1, email: 1 }, { unique: true });
 schema.index({ expiresAt: 1 });
 
 export const OneTimeCodeModel = mongoose.model<OneTimeCode>('OneTimeCode', schema, 'one_time_codes');

@@ -2,8 +2,9 @@
 // stored only as a keyed hash, valid 10 minutes, single use, at most 5 tries, bound to the interaction that
 // asked for it, rate limited per address and per IP. Every limit holds under parallel requests (lib/claims.ts).
 import { randomInt } from 'node:crypto';
-import { claim, countSlots, takeSlot } from '../../lib/claims.ts';
+import { claim, takeSlot } from '../../lib/claims.ts';
 import { keyedHash, safeEqual } from '../../lib/crypto.ts';
+import { saveById } from '../../lib/db.ts';
 import { TooManyRequests } from '../../lib/errors.ts';
 import { hit, lockOut, lockedFor, takeCooldown } from '../../lib/rate-limit.ts';
 import { OneTimeCodeModel, type OneTimeCode } from './model.ts';
@@ -26,6 +27,7 @@ export type Verification = { ok: true } | { ok: false; reason: 'wrong' | 'dead' 
 
 const minutes = (s: number) => Math.max(1, Math.ceil(s / 60));
 const triesKey = (t: CodeTarget) => `otp-try:${t.interaction}:${t.email}`;
+const keyOf = (org: string, interaction: string) => ({ _id: `${org}|${interaction}`, org });
 
 /** Checks every limit, then stores a fresh code (replacing any earlier one for this interaction and address). */
 export async function issueCode(hashKey: Buffer, req: CodeRequest, now = Date.now()): Promise<string> {
@@ -41,11 +43,14 @@ export async function issueCode(hashKey: Buffer, req: CodeRequest, now = Date.no
     }
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  await OneTimeCodeModel.updateOne(
-    { org, interaction: req.interaction, email },
-    { $set: { codeHash: hashCode(hashKey, req, code), sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null } },
-    { upsert: true },
-  );
+  await saveById(OneTimeCodeModel, keyOf(org, req.interaction), {
+    interaction: req.interaction,
+    email,
+    codeHash: hashCode(hashKey, req, code),
+    sentAt: new Date(now),
+    expiresAt: new Date(now + OTP_RULES.ttlMs),
+    consumedAt: null,
+  });
   return code;
 }
 
@@ -58,27 +63,23 @@ function hashCode(hashKey: Buffer, t: CodeTarget, code: string): string {
  * claiming it (so of parallel right answers exactly one signs in), and a wrong one also counts for the address.
  */
 export async function verifyCode(hashKey: Buffer, t: CodeTarget, code: string, now = Date.now()): Promise<Verification> {
-  const doc = await OneTimeCodeModel.findOne({ org: t.org, interaction: t.interaction, email: t.email }).lean<OneTimeCode>();
-  if (!doc || doc.consumedAt || doc.expiresAt.getTime() <= now) return { ok: false, reason: 'expired', triesLeft: 0 };
-  if (!(await takeSlot(t.org, triesKey(t), OTP_RULES.triesPerCode, OTP_RULES.ttlMs + HOUR, now))) {
-    return { ok: false, reason: 'dead', triesLeft: 0 };
-  }
+  const key = keyOf(t.org, t.interaction);
+  const doc = await OneTimeCodeModel.findOne(key).lean<OneTimeCode>();
+  if (!doc || doc.email !== t.email || doc.consumedAt || doc.expiresAt.getTime() <= now) return { ok: false, reason: 'expired', triesLeft: 0 };
+  const attempt = await takeSlot(t.org, triesKey(t), OTP_RULES.triesPerCode, OTP_RULES.ttlMs + HOUR, now);
+  if (!attempt) return { ok: false, reason: 'dead', triesLeft: 0 };
   if (safeEqual(doc.codeHash, hashCode(hashKey, t, code))) {
     if (!(await claim(t.org, `otp-use:${doc.codeHash}`, OTP_RULES.ttlMs + HOUR, now))) return { ok: false, reason: 'expired', triesLeft: 0 };
-    await OneTimeCodeModel.updateOne({ org: t.org, interaction: t.interaction, email: t.email }, { $set: { consumedAt: new Date(now) } });
+    await OneTimeCodeModel.updateOne(key, { $set: { consumedAt: new Date(now) } });
     return { ok: true };
   }
-  const [used, perAddress] = await Promise.all([
-    countSlots(t.org, triesKey(t)),
-    hit(t.org, `otp-fail:${t.email}`, OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now),
-  ]);
+  const perAddress = await hit(t.org, `otp-fail:${t.email}`, OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now);
   if (!perAddress.allowed) await lockOut(t.org, `otp-lock:${t.email}`, OTP_RULES.lockMs, now);
-  const triesLeft = Math.max(0, OTP_RULES.triesPerCode - used);
+  const triesLeft = OTP_RULES.triesPerCode - attempt;
   return { ok: false, reason: triesLeft > 0 ? 'wrong' : 'dead', triesLeft };
 }
 
 /** The address the interaction last asked a code for, if any. */
 export async function pendingEmail(org: string, interaction: string): Promise<string | undefined> {
-  const doc = await OneTimeCodeModel.findOne({ org, interaction }).sort({ sentAt: -1 }).lean<OneTimeCode>();
-  return doc?.email;
+  return (await OneTimeCodeModel.findOne(keyOf(org, interaction)).lean<OneTimeCode>())?.email;
 }

@@ -3,6 +3,7 @@
 import mongoose from 'mongoose';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { claim } from '../../lib/claims.ts';
+import { saveById } from '../../lib/db.ts';
 import { orgScopedSchema } from '../../lib/tenancy.ts';
 
 type StoredPayload = {
@@ -55,20 +56,14 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      await OidcPayloadModel.updateOne(
-        this.#key(id),
-        {
-          $set: {
-            model: this.name,
-            payload: JSON.stringify(payload),
-            grantId: payload.grantId ?? (this.name === 'Grant' ? id : undefined),
-            uid: payload.uid,
-            userCode: payload.userCode,
-            expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : undefined,
-          },
-        },
-        { upsert: true },
-      );
+      await saveById(OidcPayloadModel, this.#key(id), {
+        model: this.name,
+        payload: JSON.stringify(payload),
+        grantId: payload.grantId ?? (this.name === 'Grant' ? id : undefined),
+        uid: payload.uid,
+        userCode: payload.userCode,
+        expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : undefined,
+      });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -106,8 +101,9 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
       throw new errors.InvalidGrant('grant request is invalid (already used)');
     }
 
+    /** Expires rather than deletes (on FerretDB v1 a delete by _id and org scans; the clean-up removes it later). */
     async destroy(id: string): Promise<void> {
-      await OidcPayloadModel.deleteOne(this.#key(id));
+      await OidcPayloadModel.updateOne(this.#key(id), { $set: { expiresAt: new Date(0) } });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -53,10 +53,12 @@ func main() {
 	probe.Close()
 
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listenAddr},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		Listener: ferretdb.ListenerConfig{TCP: *listenAddr},
+		Logger:   logger,
+		Handler:  "sqlite",
+		// WAL with synchronous=NORMAL: safe against a crash of this process, and no fsync per write
+		// (a development and test database; production runs MongoDB).
+		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(normal)",
 	})
 	if err != nil {
 		fail(err.Error())
