@@ -44,6 +44,18 @@ export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
 }
 
+/** For entry points: `.env`, then the environment; on a problem, explains it and exits with `exitCode`. */
+export function loadConfigOrExit(exitCode: number, prefix = ''): Config {
+  loadDotEnv();
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${prefix}${err.message}\nSee README.md (Configuration) or .env.example.\n`);
+    process.exit(exitCode);
+  }
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {

@@ -1,7 +1,7 @@
 // `portico`: administration from the command line, on the same configuration and database as `npm start`.
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
-import { ConfigError, loadConfig, loadDotEnv } from '../config/index.ts';
+import { loadConfigOrExit } from '../config/index.ts';
 import { connectDatabase } from '../lib/db.ts';
 import { HttpError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
@@ -65,15 +65,7 @@ if (opts.help || !command) {
   process.exit(opts.help ? 0 : 2);
 }
 
-loadDotEnv();
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`portico: ${err.message}\n`);
-  process.exit(2);
-}
+const config = loadConfigOrExit(2, 'portico: ');
 const log = createLogger(config.logLevel === 'debug' ? 'debug' : 'warn', {}, (line) => process.stderr.write(`${line}\n`));
 const secrets = createSecrets(config.masterSecret);
 const orgView = (o: Organisation) => ({ slug: o.slug, name: o.name, issuer: issuerFor(config, o), selfSignUp: o.settings.selfSignUp, id: o._id });

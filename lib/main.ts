@@ -1,5 +1,5 @@
 // `npm start`: validate configuration, connect the database (embedded by default), seed the demo, serve.
-import { ConfigError, loadConfig, loadDotEnv } from '../config/index.ts';
+import { loadConfigOrExit } from '../config/index.ts';
 import { DEMO_SLUG, seedDemo } from '../idp/seed.ts';
 import { createApp } from './app.ts';
 import { scheduleCleanup } from './cleanup.ts';
@@ -7,15 +7,7 @@ import { connectDatabase } from './db.ts';
 import { createLogger } from './log.ts';
 import { createMailer } from './mailer.ts';
 
-loadDotEnv();
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\nSee README.md (Configuration) or .env.example.\n`);
-  process.exit(1);
-}
+const config = loadConfigOrExit(1);
 
 const log = createLogger(config.logLevel, { service: 'portico' });
 const db = await connectDatabase(config, log);
@@ -36,7 +28,7 @@ const server = app.listen(config.port, config.host, () => {
       `  Portico is running at ${config.publicUrl}`,
       `  Demo issuer:     ${issuer}`,
       `  Discovery:       ${issuer}/.well-known/openid-configuration`,
-      `  Sign in:         ${issuer}/portal`,
+      `  Demo client:     npx portico client list --org ${DEMO_SLUG}   (register your own: npx portico client create --help)`,
       `  Health:          ${config.publicUrl}/healthz`,
       config.smtpUrl ? '' : `  Mail:            no SMTP_URL set, sign-in codes are printed in this log and kept in ${config.varDir}/outbox`,
       '',

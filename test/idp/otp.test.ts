@@ -4,17 +4,15 @@ import { recordSignIn } from '../../idp/customers/service.ts';
 import { Browser, formAction } from '../support/browser.ts';
 import { expireCodes, passCooldown, storedCodes } from '../support/clock.ts';
 import { codeFrom } from '../support/mailbox.ts';
-import { authorizationRequest, makeClient, makeOrg, openSignIn, requestCode, submitCode, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
-import { stack, type Stack } from '../support/stack.ts';
+import { authorizationRequest, makeClient, makeOrg, openSignIn, requestCode, submitCode, uniqueEmail, type TestClient, type TestOrg, orgWithClient } from '../support/oidc.ts';
+import type { Stack } from '../support/stack.ts';
 
 describe('email one-time code rules', () => {
   let s: Stack;
   let t: TestOrg;
   let app: TestClient;
   before(async () => {
-    s = await stack();
-    t = await makeOrg(s, { name: 'Harbour & Co Spa' });
-    app = await makeClient(s, t);
+    ({ s, t, app } = await orgWithClient({ name: 'Harbour & Co Spa' }));
   });
 
   async function codePage(browser = new Browser(), email = uniqueEmail()) {

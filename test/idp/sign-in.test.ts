@@ -2,17 +2,15 @@ import { expect } from 'chai';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser, formAction } from '../support/browser.ts';
-import { makeClient, makeOrg, openSignIn, authorizationRequest, signIn, silentAuthorize, type TestClient, type TestOrg } from '../support/oidc.ts';
-import { stack, type Stack } from '../support/stack.ts';
+import { makeClient, makeOrg, openSignIn, authorizationRequest, signIn, silentAuthorize, type TestClient, type TestOrg, orgWithClient } from '../support/oidc.ts';
+import type { Stack } from '../support/stack.ts';
 
 describe('sign-in with an emailed code (authorization code + PKCE)', () => {
   let s: Stack;
   let t: TestOrg;
   let app: TestClient;
   before(async () => {
-    s = await stack();
-    t = await makeOrg(s);
-    app = await makeClient(s, t);
+    ({ s, t, app } = await orgWithClient());
   });
 
   it('signs a new customer in, creating a verified account, with claims by scope', async () => {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser } from '../support/browser.ts';
-import { authorizationRequest, makeClient, makeOrg, openSignIn, requestCode, submitCode, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
-import { stack, type Stack } from '../support/stack.ts';
+import { authorizationRequest, makeClient, makeOrg, openSignIn, requestCode, submitCode, uniqueEmail, type TestClient, type TestOrg, orgWithClient } from '../support/oidc.ts';
+import type { Stack } from '../support/stack.ts';
 
 type OAuthFailure = { error?: string; cause?: { parameters?: { error?: string } }[] };
 /** 'ok', or the OAuth error code, whether it came in the body or in a WWW-Authenticate challenge. */
@@ -15,9 +15,7 @@ describe('token endpoint: one-time grants, client credentials, audiences', () =>
   let t: TestOrg;
   let app: TestClient;
   before(async () => {
-    s = await stack();
-    t = await makeOrg(s);
-    app = await makeClient(s, t);
+    ({ s, t, app } = await orgWithClient());
   });
 
   /** Signs in up to the callback, without exchanging the code. */

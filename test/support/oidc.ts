@@ -7,7 +7,10 @@ import { createOrganisation } from '../../idp/organisations/service.ts';
 import type { Organisation } from '../../idp/organisations/model.ts';
 import { Browser, formAction } from './browser.ts';
 import { codeFrom } from './mailbox.ts';
-import type { Stack } from './stack.ts';
+import { stack, type Stack } from './stack.ts';
+
+/** What the sign-in helpers need of a running server (the bench passes its own). */
+export type Server = Pick<Stack, 'baseUrl' | 'mailbox'>;
 
 export type TestOrg = { org: Organisation; issuer: string };
 export type TestClient = { clientId: string; clientSecret?: string; redirectUri: string; config: oidc.Configuration };
@@ -60,14 +63,14 @@ export async function authorizationRequest(client: TestClient, params: Record<st
 }
 
 /** Opens the authorization URL and returns the sign-in page it lands on. */
-export async function openSignIn(s: Stack, browser: Browser, auth: Authorization): Promise<{ url: string; html: string; status: number }> {
+export async function openSignIn(s: Server, browser: Browser, auth: Authorization): Promise<{ url: string; html: string; status: number }> {
   const { url, res } = await browser.follow(auth.url, s.baseUrl);
   if (!res) throw new Error(`expected a sign-in page, was sent to ${url}`);
   return { url, html: await res.text(), status: res.status };
 }
 
 /** Types the email on the sign-in page; returns the next page and the code that was mailed. */
-export async function requestCode(s: Stack, browser: Browser, page: { url: string; html: string }, email: string) {
+export async function requestCode(s: Server, browser: Browser, page: { url: string; html: string }, email: string) {
   const sentAfter = Date.now();
   const res = await browser.post(new URL(formAction(page.html, '/email'), s.baseUrl), { email });
   if (res.status !== 303) throw new Error(`email step answered ${res.status}: ${await res.text()}`);
@@ -77,7 +80,7 @@ export async function requestCode(s: Stack, browser: Browser, page: { url: strin
 }
 
 /** Submits the code; returns where the browser ends up outside the server (the callback), or the page shown. */
-export async function submitCode(s: Stack, browser: Browser, page: { url: string; html: string }, code: string) {
+export async function submitCode(s: Server, browser: Browser, page: { url: string; html: string }, code: string) {
   const res = await browser.post(new URL(formAction(page.html, '/code'), s.baseUrl), { code });
   if (res.status !== 303) return { status: res.status, html: await res.text() };
   const next = await browser.follow(new URL(res.headers.get('location')!, s.baseUrl), s.baseUrl);
@@ -85,7 +88,7 @@ export async function submitCode(s: Stack, browser: Browser, page: { url: string
 }
 
 /** The whole sign-in: authorize, email, code from the mailbox, callback, token exchange with PKCE. */
-export async function signIn(s: Stack, client: TestClient, options: { browser?: Browser; email?: string; params?: Record<string, string> } = {}) {
+export async function signIn(s: Server, client: TestClient, options: { browser?: Browser; email?: string; params?: Record<string, string> } = {}) {
   const browser = options.browser ?? new Browser();
   const email = options.email ?? uniqueEmail();
   const auth = await authorizationRequest(client, options.params);
@@ -98,8 +101,15 @@ export async function signIn(s: Stack, client: TestClient, options: { browser?: 
 }
 
 /** Authorizes with an existing browser session: lands on the callback without any page when SSO applies. */
-export async function silentAuthorize(s: Stack, client: TestClient, browser: Browser, params: Record<string, string> = {}) {
+export async function silentAuthorize(s: Server, client: TestClient, browser: Browser, params: Record<string, string> = {}) {
   const auth = await authorizationRequest(client, params);
   const { url, res } = await browser.follow(auth.url, s.baseUrl);
   return { auth, url, page: res ? { status: res.status, html: await res.text() } : undefined };
+}
+
+/** The usual fixture: the shared stack, a fresh organisation and a first-party web client in it. */
+export async function orgWithClient(options: { name?: string } = {}): Promise<{ s: Stack; t: TestOrg; app: TestClient }> {
+  const s = await stack();
+  const t = await makeOrg(s, options);
+  return { s, t, app: await makeClient(s, t) };
 }
