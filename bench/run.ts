@@ -1,0 +1,130 @@
+// `npm run bench`: token endpoint throughput and latency for Portico beside bare oidc-provider (the baseline,
+// measured in the same run, same key type and token format), then full email sign-ins at 20 concurrent customers.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { startFerretDB } from '../scripts/ferretdb/launch.ts';
+import { Mailbox } from '../test/support/mailbox.ts';
+import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
+import { Browser } from '../test/support/browser.ts';
+
+const DURATION_S = 10;
+const CONNECTIONS = 20;
+const CUSTOMERS = 20;
+const SIGN_INS_PER_CUSTOMER = 5;
+
+type Target = { issuer: string; clientId: string; clientSecret: string; resource: string; web?: { clientId: string; clientSecret: string } };
+
+async function start(mode: 'portico' | 'bare', mongoUri = '', smtpUrl = ''): Promise<{ child: ChildProcess; target: Target }> {
+  const child = fork(new URL('./server.ts', import.meta.url).pathname, [mode, mongoUri, smtpUrl], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const ready = once(createInterface({ input: child.stdout! }), 'line') as Promise<[string]>;
+  const died = once(child, 'exit').then(([code]) => Promise.reject(new Error(`${mode} server exited with code ${code}`)));
+  const [line] = await Promise.race([ready, died]);
+  return { child, target: JSON.parse(line) };
+}
+
+async function stats(child: ChildProcess): Promise<{ rss: string; dbOps: number }> {
+  child.send('stats');
+  const [msg] = (await once(child, 'message')) as [{ rss: number; dbOps: number }];
+  return { rss: `${(msg.rss / 2 ** 20).toFixed(0)} MiB`, dbOps: msg.dbOps };
+}
+
+async function tokenLoad(t: Target) {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', resource: t.resource, scope: 'profile' }).toString();
+  const result = await autocannon({
+    url: `${t.issuer}/token`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(t.clientId)}:${encodeURIComponent(t.clientSecret)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body,
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, total: result.requests.total };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+const db = process.env.MONGODB_URI ? { uri: process.env.MONGODB_URI, stop: async () => {} } : await startFerretDB({ dataDir: join(dir, 'db') });
+const mailbox = new Mailbox();
+await mailbox.start();
+const dbName = `${db.uri.replace(/\/[^/]*$/, '')}/portico_bench_${Date.now()}`;
+
+console.log(`Portico benchmark: ${process.env.MONGODB_URI ? 'MongoDB' : 'FerretDB v1.24.2 (SQLite)'}, Node ${process.version}, ${CONNECTIONS} connections x ${DURATION_S} s per token run\n`);
+
+const bare = await start('bare');
+const portico = await start('portico', dbName, `smtp://127.0.0.1:${mailbox.port}`);
+try {
+  // Warm both up (JIT, key import, connection pools) before measuring.
+  await autocannon({ url: `${bare.target.issuer}/.well-known/openid-configuration`, duration: 2, connections: 4 });
+  await autocannon({ url: `${portico.target.issuer}/.well-known/openid-configuration`, duration: 2, connections: 4 });
+
+  const rows: Record<string, string | number>[] = [];
+  for (const [name, s] of [['bare oidc-provider (baseline)', bare], ['Portico', portico]] as const) {
+    const before = await stats(s.child);
+    const r = await tokenLoad(s.target);
+    const after = await stats(s.child);
+    if (r.non2xx || r.errors) console.error(`!! ${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors: its figures are not valid`);
+    const dbOps = (after.dbOps - before.dbOps) / r.total;
+    rows.push({ server: name, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, requests: r.total, 'non-2xx': r.non2xx, errors: r.errors, 'db ops/req': dbOps.toFixed(1), rss: after.rss });
+  }
+  bare.child.kill(); // done: leave the cores to the sign-in run
+  console.log('Token endpoint, client_credentials, ES256 JWT access tokens:');
+  console.table(rows);
+  const ratio = Number(rows[1]!['req/s']) / Number(rows[0]!['req/s']);
+  console.log(`Portico serves ${(ratio * 100).toFixed(0)}% of the baseline's throughput; the difference is the database round trip per request (db ops/req) that the in-memory baseline does not make.\n`);
+
+  // Full sign-ins: authorize -> email -> code from the SMTP server -> callback -> tokens, 20 customers at once.
+  const web = portico.target.web!;
+  const client = { clientId: web.clientId, clientSecret: web.clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(portico.target.issuer, web.clientId, web.clientSecret) };
+  const stack = { baseUrl: new URL(portico.target.issuer).origin, mailbox };
+  const durations: number[] = [];
+  let failures = 0;
+  const opsBefore = (await stats(portico.child)).dbOps;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CUSTOMERS }, async () => {
+      const browser = new Browser();
+      for (let i = 0; i < SIGN_INS_PER_CUSTOMER; i++) {
+        const t0 = performance.now();
+        try {
+          await signIn(stack, client, { browser: new Browser({ ip: browser.ip }), email: uniqueEmail('bench') });
+          durations.push(performance.now() - t0);
+        } catch (err) {
+          failures++;
+          if (failures <= 3) console.error(String(err).slice(0, 300));
+        }
+      }
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  const after = await stats(portico.child);
+  durations.sort((a, b) => a - b);
+  console.log(`Email sign-in round trip (authorize to tokens, incl. SMTP delivery), ${CUSTOMERS} concurrent customers:`);
+  console.table([
+    {
+      'sign-ins': durations.length,
+      failures,
+      'p50 ms': Math.round(percentile(durations, 50)),
+      'p99 ms': Math.round(percentile(durations, 99)),
+      'sign-ins/s': (durations.length / wall).toFixed(1),
+      'db ops/sign-in': ((after.dbOps - opsBefore) / Math.max(1, durations.length)).toFixed(0),
+      rss: after.rss,
+    },
+  ]);
+} finally {
+  bare.child.kill();
+  portico.child.kill();
+  await mailbox.stop();
+  await db.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,79 @@
+// A server under test, in its own process: `portico` (the real app on the given MongoDB) or `bare` (oidc-provider
+// alone: in-memory storage, one static client, the same ES256 JWT access tokens). Prints one JSON line when ready
+// and answers {rss} over IPC.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import Provider from 'oidc-provider';
+import { loadConfig } from '../config/index.ts';
+import { createClient } from '../idp/clients/service.ts';
+import { createOrganisation } from '../idp/organisations/service.ts';
+import { createApp } from '../lib/app.ts';
+import { ensureIndexes } from '../lib/db.ts';
+import { createLogger } from '../lib/log.ts';
+import { createMailer } from '../lib/mailer.ts';
+import { freePort } from '../scripts/ferretdb/launch.ts';
+
+const [mode, mongoUri, smtpUrl] = process.argv.slice(2);
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+// Database operations are counted so the figures say how much each request asks of the database.
+let dbOps = 0;
+mongoose.set('debug', () => {
+  dbOps++;
+});
+process.on('message', () => process.send!({ rss: process.memoryUsage().rss, dbOps }));
+
+if (mode === 'bare') {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'bench' };
+  const issuer = `${base}/bare`;
+  const resource = `${issuer}/api`;
+  const provider = new Provider(issuer, {
+    jwks: { keys: [jwk] } as never,
+    clients: [{ client_id: 'bench', client_secret: 'bench-secret-bench-secret-bench-secret', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], id_token_signed_response_alg: 'ES256' }],
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        getResourceServerInfo: () => ({ scope: 'profile profile:write', audience: resource, accessTokenTTL: 900, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+      },
+    },
+  });
+  const Koa = (await import('koa')).default;
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    if (!ctx.path.startsWith('/bare')) return next();
+    (ctx.req as { originalUrl?: string }).originalUrl = ctx.req.url;
+    ctx.req.url = ctx.req.url!.slice('/bare'.length) || '/';
+    ctx.respond = false;
+    await provider.callback()(ctx.req, ctx.res);
+  });
+  app.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ issuer, clientId: 'bench', clientSecret: 'bench-secret-bench-secret-bench-secret', resource })));
+} else {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    PUBLIC_URL: base,
+    MONGODB_URI: mongoUri,
+    SMTP_URL: smtpUrl,
+    MASTER_SECRET: 'bench-master-secret-bench-master-secret',
+    TRUST_PROXY: 'true',
+    LOG_LEVEL: 'error',
+    VAR_DIR: mkdtempSync(join(tmpdir(), 'portico-bench-')),
+  });
+  const log = createLogger('error');
+  await mongoose.connect(config.mongodbUri!);
+  const { app, secrets } = createApp(config, log, createMailer(config, log));
+  await ensureIndexes(log);
+  const org = await createOrganisation(secrets, { slug: 'bench', name: 'Bench Spa' });
+  const machine = await createClient(secrets, org._id, { name: 'bench machine', kind: 'machine' });
+  const web = await createClient(secrets, org._id, { name: 'bench web', kind: 'web', firstParty: true, redirectUris: ['http://localhost:8080/callback'] });
+  const issuer = `${base}/bench`;
+  app.listen(port, '127.0.0.1', () =>
+    console.log(JSON.stringify({ issuer, clientId: machine.clientId, clientSecret: machine.clientSecret, resource: `${issuer}/api`, web: { clientId: web.clientId, clientSecret: web.clientSecret } })),
+  );
+}
