@@ -22,6 +22,8 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const app = new Koa({ proxy: config.trustProxy });
   app.use(async (ctx, next) => {
     const started = performance.now();
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
     await next();
     log.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
   });

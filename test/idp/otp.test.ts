@@ -34,6 +34,16 @@ describe('email one-time code rules', () => {
     expect(step2.html).to.contain('Use a different email');
   });
 
+  it('serves sign-in pages that cannot be framed and run no script', async () => {
+    const browser = new Browser();
+    const { url } = await openSignIn(s, browser, await authorizationRequest(app));
+    const res = await browser.get(url);
+    expect(res.headers.get('x-frame-options')).to.equal('DENY');
+    expect(res.headers.get('content-security-policy')).to.contain("frame-ancestors 'none'").and.contain("default-src 'none'");
+    expect(res.headers.get('cache-control')).to.equal('no-store');
+    expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+  });
+
   it('mails 6 digits with the organisation, when, which browser, and what to do if it was not you', async () => {
     const { mail, code } = await codePage();
     expect(code).to.match(/^\d{6}$/);
