@@ -4,7 +4,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { BadRequest, HttpError } from '../../lib/errors.ts';
+import { BadRequest, HttpError, TooManyRequests } from '../../lib/errors.ts';
 import { readBody } from '../../lib/http.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
@@ -63,7 +63,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
       await step();
     } catch (err) {
       if (!(err instanceof HttpError) || err.status >= 500 || ctx.accepts('json', 'html') !== 'html') throw err;
-      if (err.status === 429) ctx.set('Retry-After', String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60));
+      if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
       page(ctx, view, { ...(await data()), error: err.message }, err.status);
     }
   }

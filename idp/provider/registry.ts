@@ -10,7 +10,6 @@ const ORG_CACHE_MS = 1000;
 export type ProviderRegistry = {
   organisation(slug: string): Promise<Organisation | null>;
   provider(org: Organisation): Provider;
-  forget(slug: string): void;
 };
 
 export function createProviderRegistry(deps: IdpDeps): ProviderRegistry {
@@ -32,9 +31,6 @@ export function createProviderRegistry(deps: IdpDeps): ProviderRegistry {
       const provider = buildProvider(deps, org);
       providers.set(org._id, { keysVersion: org.keysVersion, provider });
       return provider;
-    },
-    forget(slug) {
-      orgs.delete(slug);
     },
   };
 }
