@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { startFerretDB } from '../scripts/ferretdb/launch.ts';
+import { startLocalDatabase } from '../scripts/ferretdb/launch.ts';
 import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
 import { Browser } from '../test/support/browser.ts';
@@ -54,7 +54,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
-const db = process.env.MONGODB_URI ? { uri: process.env.MONGODB_URI, stop: async () => {} } : await startFerretDB({ dataDir: join(dir, 'db') });
+const db = process.env.MONGODB_URI ? { uri: process.env.MONGODB_URI, stop: async () => {} } : await startLocalDatabase({ dataDir: join(dir, 'db') });
 const mailbox = new Mailbox();
 await mailbox.start();
 const dbName = `${db.uri.replace(/\/[^/]*$/, '')}/portico_bench_${Date.now()}`;

@@ -26,13 +26,23 @@ export async function connectDatabase(config: Config, log: Logger): Promise<Data
   };
 }
 
-/** Builds every model's indexes. A TTL index the server refuses is only a clean-up aid (expiry is checked on read). */
+/**
+ * Builds every model's indexes, one by one. `expiresAt` indexes are TTL indexes where the server accepts them
+ * (MongoDB) and plain ones where it does not (FerretDB v1: "not implemented yet"); either way they are only a
+ * clean-up aid, as expiry is checked on read and lib/cleanup.ts removes what is left.
+ */
 export async function ensureIndexes(log: Logger): Promise<void> {
   for (const model of Object.values(mongoose.models)) {
-    try {
-      await model.createIndexes();
-    } catch (err) {
-      log.warn('index not created', { model: model.modelName, err: (err as Error).message });
+    for (const [fields, schemaOptions] of model.schema.indexes()) {
+      const options = schemaOptions as mongoose.mongo.CreateIndexesOptions;
+      const ttl = Object.keys(fields).join() === 'expiresAt' ? { expireAfterSeconds: 0 } : {};
+      try {
+        await model.collection.createIndex(fields as mongoose.mongo.IndexSpecification, { ...options, ...ttl });
+      } catch (err) {
+        if (!Object.keys(ttl).length) throw err;
+        log.debug('TTL index refused by the server; the periodic clean-up covers it', { model: model.modelName, err: (err as Error).message });
+        await model.collection.createIndex(fields as mongoose.mongo.IndexSpecification, options);
+      }
     }
   }
 }

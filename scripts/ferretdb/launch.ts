@@ -28,13 +28,7 @@ export function ferretdbBinary(onBuild: (msg: string) => void = () => {}): strin
   if (existsSync(binary)) return binary;
 
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.error || go.status !== 0) {
-    throw new EmbeddedDatabaseUnavailable(
-      'No MONGODB_URI is set and Go is not installed, so the embedded FerretDB cannot be built.\n' +
-        'Either install Go (https://go.dev/dl), set MONGODB_URI=mongodb://… to a MongoDB 7+ server, ' +
-        'or run `docker compose up` for MongoDB and the app together.',
-    );
-  }
+  if (go.error || go.status !== 0) throw new EmbeddedDatabaseUnavailable('Go is not installed, so the embedded FerretDB cannot be built.');
   onBuild(`building embedded FerretDB with ${go.stdout.trim()} (first run only, takes a minute or two)`);
   mkdirSync(cacheDir(), { recursive: true });
   const tmp = `${binary}.${process.pid}.tmp`;
@@ -81,6 +75,31 @@ async function waitUntilListening(child: ChildProcess, port: number, output: () 
   }
   child.kill('SIGKILL');
   throw new Error(`FerretDB did not listen on port ${port} within 15 s:\n${output()}`);
+}
+
+/**
+ * A local database with its files in dataDir: FerretDB when Go can build it, otherwise a real mongod through
+ * mongodb-memory-server (which downloads mongod, so it works only where that download is reachable).
+ */
+export async function startLocalDatabase(options: { dataDir: string; onBuild?: (msg: string) => void }): Promise<Database & { pid?: number; port?: number }> {
+  try {
+    return await startFerretDB(options);
+  } catch (err) {
+    if (!(err instanceof EmbeddedDatabaseUnavailable)) throw err;
+    try {
+      const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+      mkdirSync(options.dataDir, { recursive: true });
+      const server = await MongoMemoryServer.create({ instance: { dbPath: options.dataDir, storageEngine: 'wiredTiger' } });
+      return { uri: server.getUri('portico'), stop: async () => void (await server.stop({ doCleanup: false })) };
+    } catch (fallback) {
+      throw new EmbeddedDatabaseUnavailable(
+        `No MONGODB_URI is set. ${err.message}\n` +
+          `mongodb-memory-server could not start mongod either (${(fallback as Error).message}).\n` +
+          'Install Go (https://go.dev/dl), set MONGODB_URI=mongodb://… to a MongoDB 7+ server, ' +
+          'or run `docker compose up` for MongoDB and the app together.',
+      );
+    }
+  }
 }
 
 /** Starts a FerretDB process with its SQLite files in dataDir. */
@@ -134,8 +153,8 @@ export async function embeddedDatabase(varDir: string, onBuild?: (msg: string) =
       return { uri: `mongodb://127.0.0.1:${state.port}/portico`, stop: async () => {} };
     }
   }
-  const server = await startFerretDB({ dataDir, onBuild });
-  writeFileSync(stateFile, JSON.stringify({ pid: server.pid, port: server.port }));
+  const server = await startLocalDatabase({ dataDir, onBuild });
+  if (server.pid) writeFileSync(stateFile, JSON.stringify({ pid: server.pid, port: server.port }));
   return {
     uri: server.uri,
     stop: async () => {

@@ -26,6 +26,12 @@ describe('discovery, JWKS and health', () => {
     expect(meta.scopes_supported).to.include.members(['openid', 'email', 'profile', 'phone', 'offline_access']);
   });
 
+  it('produces https URLs behind a TLS-terminating proxy (TRUST_PROXY)', async () => {
+    const meta = await json(fetch(`${t.issuer}/.well-known/openid-configuration`, { headers: { 'x-forwarded-proto': 'https' } }));
+    expect(meta.authorization_endpoint).to.match(/^https:\/\//);
+    expect(meta.token_endpoint).to.match(/^https:\/\//);
+  });
+
   it('publishes ES256 and RS256 public keys, current and next, without private parts', async () => {
     const { keys } = await json(fetch(`${t.issuer}/jwks`));
     expect(keys.map((k: { alg: string }) => k.alg).sort()).to.deep.equal(['ES256', 'ES256', 'RS256', 'RS256']);

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser, formAction } from '../support/browser.ts';
-import { makeClient, makeOrg, openSignIn, authorizationRequest, signIn, silentAuthorize, type TestClient, type TestOrg, orgWithClient } from '../support/oidc.ts';
+import { passCooldown } from '../support/clock.ts';
+import { makeClient, openSignIn, authorizationRequest, requestCode, signIn, silentAuthorize, submitCode, uniqueEmail, type TestClient, type TestOrg, orgWithClient } from '../support/oidc.ts';
 import type { Stack } from '../support/stack.ts';
 
 describe('sign-in with an emailed code (authorization code + PKCE)', () => {
@@ -23,6 +24,26 @@ describe('sign-in with an emailed code (authorization code + PKCE)', () => {
     expect(claims.amr).to.deep.equal(['otp']);
     const info = await oidc.fetchUserInfo(app.config, tokens.access_token, claims.sub);
     expect(info).to.include({ sub: claims.sub, email, email_verified: true });
+  });
+
+  it('creates one account when two browsers sign in a new address at the same moment', async () => {
+    const email = uniqueEmail('twice');
+    const pending = [];
+    for (const browser of [new Browser(), new Browser()]) {
+      const auth = await authorizationRequest(app);
+      const page = await openSignIn(s, browser, auth);
+      pending.push({ browser, auth, ...(await requestCode(s, browser, page, email)) });
+      await passCooldown(t.org._id, email);
+    }
+    const subs = await Promise.all(
+      pending.map(async ({ browser, auth, page, code }) => {
+        const done = await submitCode(s, browser, page, code);
+        const tokens = await oidc.authorizationCodeGrant(app.config, new URL(done.url!), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
+        return tokens.claims()!.sub;
+      }),
+    );
+    expect(subs[0]).to.be.a('string');
+    expect(subs[1]).to.equal(subs[0]);
   });
 
   it('releases no email claims without the email scope', async () => {

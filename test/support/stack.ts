@@ -10,7 +10,7 @@ import { createApp } from '../../lib/app.ts';
 import { ensureIndexes } from '../../lib/db.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createMailer } from '../../lib/mailer.ts';
-import { freePort, startFerretDB } from '../../scripts/ferretdb/launch.ts';
+import { freePort, startLocalDatabase } from '../../scripts/ferretdb/launch.ts';
 import { Mailbox } from './mailbox.ts';
 
 export type Stack = {
@@ -36,7 +36,7 @@ async function start(): Promise<Stack> {
 
   let mongoUri = process.env.MONGODB_URI;
   if (!mongoUri) {
-    const db = await startFerretDB({ dataDir: join(dir, 'db'), onBuild: (m) => console.log(`    ${m}`) });
+    const db = await startLocalDatabase({ dataDir: join(dir, 'db'), onBuild: (m) => console.log(`    ${m}`) });
     stops.push(() => db.stop());
     mongoUri = db.uri;
   }
