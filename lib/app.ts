@@ -19,7 +19,9 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const secrets = createSecrets(config.masterSecret);
   const idp = createIdp({ config, secrets, log, render, mailer });
 
-  const app = new Koa({ proxy: config.trustProxy });
+  // Behind a proxy, the client IP is the last X-Forwarded-For entry (the one our proxy added); earlier entries are
+  // whatever the client sent, and per-IP limits must not trust them.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.use(async (ctx, next) => {
     const started = performance.now();
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -148,6 +148,18 @@ describe('email one-time code rules', () => {
     expect(last).to.equal(429);
   });
 
+  it('counts the address our proxy saw, not one the client put first in X-Forwarded-For', async () => {
+    const browser = new Browser();
+    let last = 0;
+    for (let i = 0; i < 31; i++) {
+      const page = await openSignIn(s, browser, await authorizationRequest(app));
+      const spoofed = `203.0.113.${i}, ${browser.ip}`;
+      const res = await browser.request(new URL(formAction(page.html, '/email'), s.baseUrl), { form: { email: uniqueEmail('spoof') }, headers: { 'x-forwarded-for': spoofed } });
+      last = res.status;
+    }
+    expect(last).to.equal(429);
+  });
+
   it('stops sending codes to an address for 15 minutes after 10 wrong codes in an hour', async () => {
     const email = uniqueEmail('locked');
     for (let round = 0; round < 2; round++) {
