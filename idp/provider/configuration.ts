@@ -33,13 +33,15 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   if (!isFirstParty(ctx)) return existing;
   const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
+  const covered = () => JSON.stringify([grant.openid, grant.resources]);
+  const before = existing && covered();
   const requested = [...(oidc.requestParamScopes as Set<string>)];
   grant.addOIDCScope(requested.filter((s) => OIDC_SCOPES.has(s)).join(' '));
   for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
     const offered = new Set(String(server.scope ?? '').split(' '));
     grant.addResourceScope(indicator, requested.filter((s) => offered.has(s)).join(' '));
   }
-  await grant.save();
+  if (covered() !== before) await grant.save(); // a returning customer's grant usually covers the request already
   return grant;
 }
 

@@ -101,6 +101,14 @@ describe('sign-in with an emailed code (authorization code + PKCE)', () => {
     expect(s.mailbox.messages.length).to.equal(sentBefore);
   });
 
+  it('widens a first-party grant without asking when the app later asks for more scopes', async () => {
+    const { browser, email } = await signIn(s, app, { params: { scope: 'openid' } });
+    const { url, auth } = await silentAuthorize(s, app, browser, { scope: 'openid email' });
+    expect(url.startsWith(app.redirectUri)).to.equal(true);
+    const tokens = await oidc.authorizationCodeGrant(app.config, new URL(url), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
+    expect(tokens.claims()!.email).to.equal(email);
+  });
+
   it('ends the session with RP-initiated logout', async () => {
     const { browser, tokens } = await signIn(s, app);
     const logoutUrl = oidc.buildEndSessionUrl(app.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://localhost:8080/bye' });
