@@ -58,16 +58,15 @@ export function loadConfigOrExit(exitCode: number, prefix = ''): Config {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  if (env.NODE_ENV === 'production') {
+    for (const key of ['PUBLIC_URL', 'MONGODB_URI', 'SMTP_URL', 'MASTER_SECRET']) {
+      if (!env[key]) problems.push(`  ${key}: required in production`);
+    }
   }
+  if (problems.length || !parsed.success) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const e = parsed.data;
   const varDir = resolve(e.VAR_DIR);
-  if (e.NODE_ENV === 'production') {
-    const missing = (['PUBLIC_URL', 'MONGODB_URI', 'SMTP_URL', 'MASTER_SECRET'] as const).filter((k) => !e[k]);
-    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required in production`).join('\n')}`);
-  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
