@@ -57,7 +57,9 @@ const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
 const db = process.env.MONGODB_URI ? { uri: process.env.MONGODB_URI, stop: async () => {} } : await startLocalDatabase({ dataDir: join(dir, 'db') });
 const mailbox = new Mailbox();
 await mailbox.start();
-const dbName = `${db.uri.replace(/\/[^/]*$/, '')}/portico_bench_${Date.now()}`;
+const dbUrl = new URL(db.uri);
+dbUrl.pathname = `/portico_bench_${Date.now()}`;
+const dbName = dbUrl.toString();
 
 console.log(`Portico benchmark: ${process.env.MONGODB_URI ? 'MongoDB' : 'FerretDB v1.24.2 (SQLite)'}, Node ${process.version}, ${CONNECTIONS} connections x ${DURATION_S} s per token run\n`);
 
