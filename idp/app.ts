@@ -36,7 +36,8 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer }): { middleware: Mid
     if (!handle) handlers.set(provider, (handle = provider.callback()));
     const req = ctx.req as typeof ctx.req & { originalUrl?: string };
     req.originalUrl = req.url;
-    req.url = req.url!.slice(org.slug.length + 1) || '/';
+    const rest = req.url!.slice(org.slug.length + 1); // '', '/…' or '?…'
+    req.url = rest.startsWith('/') ? rest : `/${rest}`;
     ctx.respond = false;
     await handle(req, ctx.res);
   };

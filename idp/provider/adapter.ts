@@ -72,11 +72,11 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return this.#read({ org, model: this.name, uid });
+      return this.#read({ org, model: this.name, uid, expiresAt: { $gt: new Date() } });
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return this.#read({ org, model: this.name, userCode });
+      return this.#read({ org, model: this.name, userCode, expiresAt: { $gt: new Date() } });
     }
 
     async #read(filter: Record<string, unknown>): Promise<AdapterPayload | undefined> {
@@ -101,9 +101,13 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
       throw new errors.InvalidGrant('grant request is invalid (already used)');
     }
 
-    /** Expires rather than deletes (on FerretDB v1 a delete by _id and org scans; the clean-up removes it later). */
+    /**
+     * Expires rather than deletes (on FerretDB v1 a delete by _id and org scans; the clean-up removes it later),
+     * and drops the lookup keys: oidc-provider re-keys a session under a new id with the same uid, and the dead
+     * copy must not be what findByUid finds.
+     */
     async destroy(id: string): Promise<void> {
-      await OidcPayloadModel.updateOne(this.#key(id), { $set: { expiresAt: new Date(0) } });
+      await OidcPayloadModel.updateOne(this.#key(id), { $set: { expiresAt: new Date(0) }, $unset: { uid: '', userCode: '' } });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -54,11 +54,13 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
   const configuration: Configuration = {
     adapter: mongoAdapter(org._id, (id) => findClientMetadata(secrets, org._id, id)),
     jwks: privateJwks(org.keys, secrets.signingKeys) as Configuration['jwks'],
-    // Cookies are confined to the organisation's path, so organisations on one host never share a session.
+    // The session cookie is confined to the organisation's path, so organisations on one host never share a
+    // session. Interaction cookies keep oidc-provider's own paths (/<org>/interaction/<uid>, /<org>/auth/<uid>),
+    // so two sign-ins in one browser do not overwrite each other.
     cookies: {
       keys: secrets.cookieKeys(org._id),
       long: { httpOnly: true, sameSite: 'lax', path: `/${org.slug}` },
-      short: { httpOnly: true, sameSite: 'lax', path: `/${org.slug}` },
+      short: { httpOnly: true, sameSite: 'lax' },
     },
     // Standalone claims (null) as oidc-provider's defaults; the rest by scope (amr with openid).
     claims: { acr: null, auth_time: null, iss: null, sid: null, ...Object.fromEntries(Object.entries(OIDC_CLAIMS).map(([k, v]) => [k, [...v]])) },

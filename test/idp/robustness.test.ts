@@ -20,6 +20,7 @@ describe('malformed requests get a 4xx, never a 500', () => {
     ['a code post without a sign-in cookie', (t) => [`${t.issuer}/interaction/abc/code`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=123456' }]],
     ['an unsupported body type', (t) => [`${t.issuer}/interaction/abc/email`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }]],
     ['an unknown path in an organisation', (t) => [`${t.issuer}/no/such/path`]],
+    ['a query string on the bare issuer path', (t) => [`${t.issuer}?x=1`]],
     ['an unknown organisation', () => [`${s.baseUrl}/no-such-org/interaction/x`]],
     ['a slug that is not one', () => [`${s.baseUrl}/UPPER..case/token`, { method: 'POST' }]],
   ];

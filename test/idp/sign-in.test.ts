@@ -135,8 +135,18 @@ describe('sign-in with an emailed code (authorization code + PKCE)', () => {
     const res = await browser.post(new URL(formAction(first.page!.html, '/consent'), s.baseUrl), {});
     const done = await browser.follow(new URL(res.headers.get('location')!, s.baseUrl), s.baseUrl);
     expect(done.url.startsWith(thirdParty.redirectUri)).to.equal(true);
+    const tokens3p = await oidc.authorizationCodeGrant(thirdParty.config, new URL(done.url), { pkceCodeVerifier: first.auth.verifier, expectedState: first.auth.state });
+    expect(tokens3p.claims()!.sub).to.equal(tokens.claims()!.sub);
     const second = await silentAuthorize(s, thirdParty, browser);
     expect(second.url.startsWith(thirdParty.redirectUri)).to.equal(true);
+  });
+
+  it('signs in again over an existing session (prompt=login) and the new code exchanges', async () => {
+    const { browser, email } = await signIn(s, app);
+    await passCooldown(t.org._id, email);
+    const again = await signIn(s, app, { browser, email, params: { prompt: 'login' } });
+    expect(again.tokens.claims()!.email).to.equal(email);
+    expect(await oidc.fetchUserInfo(app.config, again.tokens.access_token, again.tokens.claims()!.sub)).to.include({ email });
   });
 
   it('lets the customer cancel, returning access_denied to the app', async () => {

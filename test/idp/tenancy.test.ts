@@ -59,6 +59,8 @@ describe('organisations are isolated', () => {
       expect(c).to.match(/;\s*secure/i);
       expect(c).to.match(new RegExp(`;\\s*path=/${a.org.slug}(/|;|$)`, 'i'));
     }
+    // each sign-in's cookie is confined to its own interaction, so two tabs signing in do not overwrite each other
+    expect(cookies.find((c) => c.startsWith('_interaction='))).to.match(new RegExp(`path=/${a.org.slug}/interaction/[\\w-]+;`, 'i'));
   });
 
   it('refuses, by construction, a query on organisation data without an organisation', async () => {
