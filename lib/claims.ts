@@ -55,3 +55,19 @@ export async function slotsTaken(org: string, bucket: string, limit: number): Pr
   }
   return low;
 }
+
+/**
+ * How many slots of a bucket were taken after `since`. Slots are taken in time order, so those are the last
+ * ones: a binary search over _id lookups finds the first of them.
+ */
+export async function slotsTakenSince(org: string, bucket: string, limit: number, since: number): Promise<number> {
+  const taken = await slotsTaken(org, bucket, limit);
+  let [low, high] = [1, taken + 1]; // the first slot taken after `since`, or taken + 1 when none was
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    const at = await claimedAt(org, `${bucket}#${mid}`);
+    if (at && at.getTime() > since) high = mid;
+    else low = mid + 1;
+  }
+  return taken + 1 - low;
+}

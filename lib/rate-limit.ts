@@ -1,18 +1,17 @@
 // Rate limits, cool-downs and lock-outs shared by every server instance, built on claims (lib/claims.ts) so that
 // parallel requests cannot slip past a limit.
-import { claim, claimedAt, slotsTaken, takeSlot } from './claims.ts';
+import { claim, claimedAt, slotsTakenSince, takeSlot } from './claims.ts';
 
 export type Verdict = { allowed: boolean; retryAfterSeconds: number };
 
 /**
- * At most `limit` events per `windowMs`, as a sliding window approximated from fixed ones: the previous window's
- * count, weighted by how much of it still overlaps, is taken off the slots available in the current window.
+ * At most `limit` events in any `windowMs`: the events of the previous fixed window that still fall inside the
+ * sliding window (their claims keep the time) are taken off the slots of the current one.
  */
 export async function hit(org: string, key: string, limit: number, windowMs: number, now = Date.now()): Promise<Verdict> {
   const start = Math.floor(now / windowMs) * windowMs;
-  const overlap = 1 - (now - start) / windowMs;
-  const previous = await slotsTaken(org, `${key}@${start - windowMs}`, limit);
-  const available = limit - Math.floor(previous * overlap);
+  const recent = await slotsTakenSince(org, `${key}@${start - windowMs}`, limit, now - windowMs);
+  const available = limit - recent;
   const allowed = available > 0 && (await takeSlot(org, `${key}@${start}`, available, 2 * windowMs, now)) > 0;
   return { allowed, retryAfterSeconds: Math.ceil((start + windowMs - now) / 1000) };
 }

@@ -32,16 +32,17 @@ const keyOf = (org: string, interaction: string) => ({ _id: `${org}|${interactio
 /** Checks every limit, then stores a fresh code (replacing any earlier one for this interaction and address). */
 export async function issueCode(hashKey: Buffer, req: CodeRequest, now = Date.now()): Promise<string> {
   const { org, email } = req;
+  const tooMany = (v: { retryAfterSeconds: number }) =>
+    new TooManyRequests(`Too many codes requested. Try again in ${minutes(v.retryAfterSeconds)} minutes.`, v.retryAfterSeconds);
+  // The IP is checked first: a client over its own limit must not spend a victim address's cool-down or quota.
+  const perIp = await hit(org, `otp-ip:${req.ip}`, OTP_RULES.sendsPerHourPerIp, HOUR, now);
+  if (!perIp.allowed) throw tooMany(perIp);
   const locked = await lockedFor(org, `otp-lock:${email}`, OTP_RULES.lockMs, now);
   if (locked) throw new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(locked)} minutes.`, locked);
   const wait = await takeCooldown(org, `otp-cooldown:${email}`, OTP_RULES.resendCooldownMs, now);
   if (wait) throw new TooManyRequests(`Please wait ${wait} seconds before asking for another code.`, wait);
-  for (const [key, limit] of [[`otp-send:${email}`, OTP_RULES.sendsPerHourPerAddress], [`otp-ip:${req.ip}`, OTP_RULES.sendsPerHourPerIp]] as const) {
-    const verdict = await hit(org, key, limit, HOUR, now);
-    if (!verdict.allowed) {
-      throw new TooManyRequests(`Too many codes requested. Try again in ${minutes(verdict.retryAfterSeconds)} minutes.`, verdict.retryAfterSeconds);
-    }
-  }
+  const perAddress = await hit(org, `otp-send:${email}`, OTP_RULES.sendsPerHourPerAddress, HOUR, now);
+  if (!perAddress.allowed) throw tooMany(perAddress);
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   await saveById(OneTimeCodeModel, keyOf(org, req.interaction), {
     interaction: req.interaction,

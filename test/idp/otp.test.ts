@@ -148,6 +148,19 @@ describe('email one-time code rules', () => {
     expect(last).to.equal(429);
   });
 
+  it("does not let a client over its IP limit spend a victim address's cool-down", async () => {
+    const attacker = new Browser();
+    for (let i = 0; i < 30; i++) {
+      const page = await openSignIn(s, attacker, await authorizationRequest(app));
+      await attacker.post(new URL(formAction(page.html, '/email'), s.baseUrl), { email: uniqueEmail('filler') });
+    }
+    const victim = uniqueEmail('victim');
+    const page = await openSignIn(s, attacker, await authorizationRequest(app));
+    expect((await attacker.post(new URL(formAction(page.html, '/email'), s.baseUrl), { email: victim })).status).to.equal(429);
+    const { code } = await codePage(new Browser(), victim); // the victim, from their own browser, is not told to wait
+    expect(code).to.match(/^\d{6}$/);
+  });
+
   it('counts the address our proxy saw, not one the client put first in X-Forwarded-For', async () => {
     const browser = new Browser();
     let last = 0;
