@@ -21,6 +21,19 @@ export const OTP_RULES = {
 
 const HOUR = 3_600_000;
 
+/** Counters that span organisations are kept under this pseudo-organisation. */
+const PLATFORM = '*';
+
+/** An IPv4 address as is; an IPv6 address as its /64 network, the block one client usually controls. */
+export function clientNetwork(ip: string): string {
+  if (!ip.includes(':') || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 export type CodeRequest = { org: string; interaction: string; email: string; ip: string };
 export type CodeTarget = Omit<CodeRequest, 'ip'>;
 export type Verification = { ok: true } | { ok: false; reason: 'wrong' | 'dead' | 'expired'; triesLeft: number };
@@ -34,8 +47,9 @@ export async function issueCode(hashKey: Buffer, req: CodeRequest, now = Date.no
   const { org, email } = req;
   const tooMany = (v: { retryAfterSeconds: number }) =>
     new TooManyRequests(`Too many codes requested. Try again in ${minutes(v.retryAfterSeconds)} minutes.`, v.retryAfterSeconds);
-  // The IP is checked first: a client over its own limit must not spend a victim address's cool-down or quota.
-  const perIp = await hit(org, `otp-ip:${req.ip}`, OTP_RULES.sendsPerHourPerIp, HOUR, now);
+  // The IP is checked first (a client over its own limit must not spend a victim address's cool-down or quota),
+  // across all organisations, and an IPv6 client counts as its /64.
+  const perIp = await hit(PLATFORM, `otp-ip:${clientNetwork(req.ip)}`, OTP_RULES.sendsPerHourPerIp, HOUR, now);
   if (!perIp.allowed) throw tooMany(perIp);
   const locked = await lockedFor(org, `otp-lock:${email}`, OTP_RULES.lockMs, now);
   if (locked) throw new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(locked)} minutes.`, locked);

@@ -148,6 +148,18 @@ describe('email one-time code rules', () => {
     expect(last).to.equal(429);
   });
 
+  it('counts one IP across organisations', async () => {
+    const browser = new Browser();
+    for (let i = 0; i < 30; i++) {
+      const page = await openSignIn(s, browser, await authorizationRequest(app));
+      expect((await browser.post(new URL(formAction(page.html, '/email'), s.baseUrl), { email: uniqueEmail('here') })).status).to.equal(303);
+    }
+    const other = await makeOrg(s);
+    const otherApp = await makeClient(s, other);
+    const page = await openSignIn(s, browser, await authorizationRequest(otherApp));
+    expect((await browser.post(new URL(formAction(page.html, '/email'), s.baseUrl), { email: uniqueEmail('there') })).status).to.equal(429);
+  });
+
   it("does not let a client over its IP limit spend a victim address's cool-down", async () => {
     const attacker = new Browser();
     for (let i = 0; i < 30; i++) {

@@ -22,3 +22,15 @@ describe('rate limits hold over any rolling window', () => {
     expect(await allowed(100.7), 'again 5 in the last hour (41, 41.5, 42, 100.5, 100.6)').to.equal(false);
   });
 });
+
+describe('client networks for per-IP limits', () => {
+  it('counts IPv4 addresses one by one and IPv6 clients by their /64', async () => {
+    const { clientNetwork } = await import('../../idp/otp/service.ts');
+    expect(clientNetwork('203.0.113.7')).to.equal('203.0.113.7');
+    expect(clientNetwork('::ffff:203.0.113.7')).to.equal('203.0.113.7');
+    expect(clientNetwork('2001:db8:1:2:aaaa::1')).to.equal('2001:db8:1:2::/64');
+    expect(clientNetwork('2001:0DB8:0001:0002:ffff:ffff:ffff:ffff')).to.equal('2001:db8:1:2::/64');
+    expect(clientNetwork('2001:db8::1')).to.equal('2001:db8:0:0::/64');
+    expect(clientNetwork('::1')).to.equal('0:0:0:0::/64');
+  });
+});
