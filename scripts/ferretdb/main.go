@@ -1,8 +1,11 @@
 // Command ferretdb-portico runs FerretDB v1 (MongoDB wire protocol, SQLite backend) embedded through FerretDB's
 // public Go package, for Portico's development and tests. A plain `go install` of FerretDB's own command panics
-// at start (its build/version/version.txt is generated, FerretDB issue #2982); embedding sidesteps that.
+// at start (its build/version/version.txt is generated, FerretDB issue #2982). The embedded package does not:
+// build/version only reads those files when the main module is FerretDB itself, so no -ldflags are needed
+// (the server reports version "unknown", package "embedded"). Telemetry is always off in the embedded package.
 //
-// It exits when its standard input closes, so it never outlives the Node process that started it.
+// With -exit-on-stdin-eof it also exits when its standard input closes, so it never outlives the Node process
+// that started it.
 package main
 
 import (
@@ -11,29 +14,36 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
-	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
 func main() {
-	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
+	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on (port 0 picks a free one)")
 	sqliteDir := flag.String("sqlite-dir", "", "directory for the SQLite files (created if missing)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	exitOnStdinEOF := flag.Bool("exit-on-stdin-eof", false, "exit when standard input closes (parent process ended)")
 	flag.Parse()
 
+	if flag.NArg() > 0 {
+		fail(fmt.Sprintf("unexpected arguments: %q", flag.Args()))
+	}
 	if *sqliteDir == "" {
 		fail("-sqlite-dir is required")
 	}
 	dir, err := filepath.Abs(*sqliteDir)
 	if err != nil {
 		fail(err.Error())
+	}
+	// The directory goes into a file: URI unescaped (FerretDB rebuilds the URI from its path).
+	if strings.ContainsAny(dir, "?#%") {
+		fail(fmt.Sprintf("-sqlite-dir %q must not contain '?', '#' or '%%'", dir))
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		fail(err.Error())
@@ -45,19 +55,15 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	// Fail fast with a clear message when the port is taken (FerretDB would only log it).
-	probe, err := net.Listen("tcp", *listenAddr)
-	if err != nil {
-		fail(err.Error())
-	}
-	probe.Close()
-
+	// New opens the SQLite backend and binds the TCP listener (net.Listen) before returning, so a taken port
+	// fails here ("... bind: address already in use"), and once it returns the kernel already accepts
+	// connections; Run only starts the accept loop.
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{TCP: *listenAddr},
 		Logger:   logger,
 		Handler:  "sqlite",
-		// WAL with synchronous=NORMAL: safe against a crash of this process, and no fsync per write
-		// (a development and test database; production runs MongoDB).
+		// WAL (FerretDB's default) with synchronous=NORMAL: safe against a crash of this process, and no fsync
+		// per write (a development and test database; production runs MongoDB).
 		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(normal)",
 	})
 	if err != nil {
@@ -72,21 +78,20 @@ func main() {
 			stop()
 		}()
 	}
-
-	done := make(chan struct{})
 	go func() {
-		_ = f.Run(ctx)
-		close(done)
+		// After the first signal, restore default handling: a second Ctrl-C or SIGTERM kills at once
+		// (a clean stop gives open client connections a few seconds to go).
+		<-ctx.Done()
+		stop()
 	}()
-	for i := 0; i < 200; i++ {
-		if c, err := net.DialTimeout("tcp", *listenAddr, 100*time.Millisecond); err == nil {
-			c.Close()
-			fmt.Printf("ferretdb listening on %s\n", *listenAddr)
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
+
+	addr := *listenAddr
+	if u, err := url.Parse(f.MongoDBURI()); err == nil && u.Host != "" {
+		addr = u.Host // the bound address, e.g. the real port for -listen-addr 127.0.0.1:0
 	}
-	<-done
+	fmt.Printf("ferretdb listening on %s\n", addr)
+
+	_ = f.Run(ctx) // returns once the listener, all connections and the backend are closed
 }
 
 func fail(msg string) {
