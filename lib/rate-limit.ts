@@ -16,25 +16,25 @@ export async function hit(org: string, key: string, limit: number, windowMs: num
   return { allowed, retryAfterSeconds: Math.ceil((start + windowMs - now) / 1000) };
 }
 
-/** Takes a cool-down of `ms` on key: 0 when taken, otherwise the seconds until the current one ends. */
-export async function takeCooldown(org: string, key: string, ms: number, now = Date.now()): Promise<number> {
-  const slot = Math.floor(now / ms);
-  const last = await claimedAt(org, `${key}@${slot - 1}`);
-  if (last && last.getTime() + ms > now) return Math.ceil((last.getTime() + ms - now) / 1000);
-  if (await claim(org, `${key}@${slot}`, 2 * ms, now)) return 0;
-  const current = await claimedAt(org, `${key}@${slot}`);
-  return Math.max(1, Math.ceil(((current?.getTime() ?? now) + ms - now) / 1000));
-}
+/** The claim key of the `ms`-long time slot `now` falls in. */
+const slotKey = (key: string, ms: number, now: number) => `${key}@${Math.floor(now / ms)}`;
 
 /** Locks key for `ms` (idempotent: a lock already in force is kept). */
 export async function lockOut(org: string, key: string, ms: number, now = Date.now()): Promise<void> {
-  await claim(org, `${key}@${Math.floor(now / ms)}`, 2 * ms, now);
+  await claim(org, slotKey(key, ms, now), 2 * ms, now);
 }
 
-/** Seconds left on a lock of length `ms` on key, 0 when there is none. */
+/** Seconds left on a lock of length `ms` on key, 0 when there is none (it was taken in this slot or the last). */
 export async function lockedFor(org: string, key: string, ms: number, now = Date.now()): Promise<number> {
-  const slot = Math.floor(now / ms);
-  const [current, previous] = await Promise.all([claimedAt(org, `${key}@${slot}`), claimedAt(org, `${key}@${slot - 1}`)]);
+  const [current, previous] = await Promise.all([claimedAt(org, slotKey(key, ms, now)), claimedAt(org, slotKey(key, ms, now - ms))]);
   const until = Math.max(current ? current.getTime() + ms : 0, previous ? previous.getTime() + ms : 0);
   return until > now ? Math.ceil((until - now) / 1000) : 0;
+}
+
+/** A cool-down is a lock taken only when none is in force: 0 when taken, otherwise the seconds left on it. */
+export async function takeCooldown(org: string, key: string, ms: number, now = Date.now()): Promise<number> {
+  const left = await lockedFor(org, key, ms, now);
+  if (left) return left;
+  if (await claim(org, slotKey(key, ms, now), 2 * ms, now)) return 0;
+  return Math.max(1, await lockedFor(org, key, ms, now)); // lost the race to a parallel request
 }
