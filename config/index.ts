@@ -11,6 +11,7 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
   MAIL_FROM: z.string().min(3).default('Portico <no-reply@portico.localhost>'),
@@ -27,6 +28,8 @@ export type Config = {
   port: number;
   /** Origin plus optional base path, no trailing slash: issuers are `${publicUrl}/<org-slug>`. */
   publicUrl: string;
+  /** How this server reaches itself (JWKS for resource servers, the portal's calls to the APIs): no proxy, no TLS. */
+  internalUrl: string;
   mongodbUri?: string;
   smtpUrl?: string;
   mailFrom: string;
@@ -72,6 +75,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    internalUrl: (e.INTERNAL_URL ?? `http://${loopbackFor(e.HOST)}:${e.PORT}`).replace(/\/+$/, ''),
     mongodbUri: e.MONGODB_URI,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
@@ -81,6 +85,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     varDir,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV === 'development',
   };
+}
+
+/** The address to reach a server listening on `host` from the same machine. */
+function loopbackFor(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === 'localhost') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Outside production a missing master secret is generated once and kept under var/, so restarts keep keys readable. */

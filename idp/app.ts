@@ -6,6 +6,7 @@ import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import { NotFound } from '../lib/errors.ts';
 import type { Mailer } from '../lib/mailer.ts';
+import { profileRoutes } from './customers/routes.ts';
 import { interactionRoutes, type IdpState } from './interactions/routes.ts';
 import type { IdpDeps } from './provider/configuration.ts';
 import { createProviderRegistry, type ProviderRegistry } from './provider/registry.ts';
@@ -23,6 +24,7 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer }): { middleware: Mid
     return next();
   });
   interactionRoutes(router, deps);
+  profileRoutes(router, deps);
 
   // Each provider is a Koa app of its own (its cookie keys, proxy setting and error pages): the request is handed
   // over whole, with the path made relative to the issuer and the prefix kept where oidc-provider looks for it.

@@ -1,12 +1,14 @@
 // `portico`: administration from the command line, on the same configuration and database as `npm start`.
 import { parseArgs } from 'node:util';
-import { ZodError } from 'zod';
+import { ZodError, z } from 'zod';
 import { loadConfigOrExit } from '../config/index.ts';
 import { connectDatabase } from '../lib/db.ts';
 import { HttpError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { createClient, listClients } from './clients/service.ts';
-import { createOrganisation, listOrganisations, requireOrganisation, rotateKeys } from './organisations/service.ts';
+import { normaliseEmail } from './customers/service.ts';
+import { createOrganisation, grantStaffRole, listOrganisations, requireOrganisation, rotateKeys } from './organisations/service.ts';
+import { STAFF_ROLES, type StaffRole } from '../lib/resources.ts';
 import type { Organisation } from './organisations/model.ts';
 import { issuerFor } from './provider/configuration.ts';
 import { createSecrets } from './secrets.ts';
@@ -17,7 +19,8 @@ const USAGE = `Usage: portico <command> [options] [--json]
   org list
   client create --org <slug> --name <name> --redirect-uri <uri> [--redirect-uri <uri>...]
                 [--post-logout-uri <uri>...] [--public] [--first-party]
-  client create --org <slug> --name <name> --grant client_credentials
+  client create --org <slug> --name <name> --grant client_credentials [--admin-role owner|admin|staff]
+  staff grant --org <slug> --email <email> --role owner|admin|staff
   client list --org <slug>
   keys rotate --org <slug>
 
@@ -35,6 +38,9 @@ const { values: opts, positionals } = parseArgs({
     public: { type: 'boolean' },
     'first-party': { type: 'boolean' },
     grant: { type: 'string' },
+    'admin-role': { type: 'string' },
+    email: { type: 'string' },
+    role: { type: 'string' },
     'no-self-signup': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -48,7 +54,7 @@ function fail(message: string): never {
   throw new UsageError(message);
 }
 
-function need(name: 'slug' | 'name' | 'org'): string {
+function need(name: 'slug' | 'name' | 'org' | 'email' | 'role'): string {
   return opts[name] ?? fail(`--${name} is required\n\n${USAGE}`);
 }
 
@@ -90,6 +96,7 @@ try {
         redirectUris: opts['redirect-uri'] ?? [],
         postLogoutRedirectUris: opts['post-logout-uri'] ?? [],
         firstParty: Boolean(opts['first-party']),
+        adminRole: opts['admin-role'] as StaffRole | undefined,
       });
       print({ ...client, issuer: issuerFor(config, org), ...(client.clientSecret ? { note: 'the secret is shown only now; store it safely' } : {}) }, { ...client, issuer: issuerFor(config, org) });
       break;
@@ -97,6 +104,15 @@ try {
     case 'client list': {
       const org = await requireOrganisation(need('org'));
       print(await listClients(org._id));
+      break;
+    }
+    case 'staff grant': {
+      const role = need('role');
+      if (!(STAFF_ROLES as readonly string[]).includes(role)) fail('--role must be owner, admin or staff');
+      const email = normaliseEmail(need('email'));
+      if (!z.email().safeParse(email).success) fail(`--email: "${email}" is not an email address`);
+      const org = await grantStaffRole(need('org'), email, role as StaffRole);
+      print(org.staff);
       break;
     }
     case 'keys rotate': {

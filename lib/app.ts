@@ -1,8 +1,11 @@
-// The one Koa process: health endpoints, the identity provider, and (later) the portal.
+// The one Koa process: health endpoints, the portal (APIs and app) and the identity provider.
 import Koa from 'koa';
 import mongoose from 'mongoose';
 import type { Config } from '../config/index.ts';
 import { createIdp } from '../idp/app.ts';
+import { createPortalApi } from '../portal/api/app.ts';
+import { createPortalWeb } from '../portal/web/server.ts';
+import { createTenants } from './tenants.ts';
 import { createSecrets } from '../idp/secrets.ts';
 import { NotFound } from './errors.ts';
 import { errorMiddleware } from './http.ts';
@@ -41,6 +44,10 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
       await next();
     }
   });
+  // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
+  const tenants = createTenants(config.publicUrl);
+  app.use(createPortalApi({ internalUrl: config.internalUrl, publicUrl: config.publicUrl, tenants }));
+  app.use(createPortalWeb({ config, tenants, render, log }));
   app.use(idp.middleware);
   app.use(() => {
     throw new NotFound();

@@ -1,6 +1,7 @@
 // `npm start`: validate configuration, connect the database (embedded by default), seed the demo, serve.
 import { loadConfigOrExit } from '../config/index.ts';
-import { DEMO_SLUG, seedDemo } from '../idp/seed.ts';
+import { DEMO_OWNER, DEMO_SLUG, seedDemo } from '../idp/seed.ts';
+import { seedDemoPortal } from '../portal/seed.ts';
 import { createApp } from './app.ts';
 import { scheduleCleanup } from './cleanup.ts';
 import { connectDatabase } from './db.ts';
@@ -14,8 +15,11 @@ const db = await connectDatabase(config, log);
 const mailer = createMailer(config, log);
 const { app, secrets } = createApp(config, log, mailer);
 if (config.seedDemo) {
-  const seeded = await seedDemo(config, secrets);
-  if (seeded.created) log.info('demo organisation created', { org: DEMO_SLUG, clientId: seeded.clientId });
+  const seeded = await seedDemo(secrets);
+  if (seeded.created) {
+    await seedDemoPortal(seeded.orgId, seeded.orgName);
+    log.info('demo organisation created', { org: DEMO_SLUG, owner: DEMO_OWNER, clientId: seeded.clientId });
+  }
 }
 const stopCleanup = scheduleCleanup(log);
 
@@ -28,7 +32,9 @@ const server = app.listen(config.port, config.host, () => {
       `  Portico is running at ${config.publicUrl}`,
       `  Demo issuer:     ${issuer}`,
       `  Discovery:       ${issuer}/.well-known/openid-configuration`,
-      `  Demo client:     npx portico client list --org ${DEMO_SLUG}   (register your own: npx portico client create --help)`,
+      `  Customer portal: ${config.publicUrl}/${DEMO_SLUG}/portal   (sign in with any email address; ${DEMO_OWNER} is the owner)`,
+      `  Client API:      ${issuer}/api/v1/openapi.json   Admin API: ${issuer}/admin/v1/openapi.json`,
+      `  Clients:         npx portico client list --org ${DEMO_SLUG}   (register your own: npx portico client create --help)`,
       `  Health:          ${config.publicUrl}/healthz`,
       config.smtpUrl ? '' : `  Mail:            no SMTP_URL set, sign-in codes are printed in this log and kept in ${config.varDir}/outbox`,
       '',

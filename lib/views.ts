@@ -31,7 +31,7 @@ export function createViews(dir: string, overrideDir: string): Render {
 
   return (name, data, orgSlug) => {
     const body = load(name, orgSlug)(data);
-    if (name.startsWith('emails/')) return body;
+    if (name.startsWith('emails/') || name.startsWith('documents/')) return body; // whole documents, not pages in the layout
     return load('layout', orgSlug)({ ...data, body });
   };
 }

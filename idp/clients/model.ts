@@ -13,6 +13,8 @@ export type ClientMetadata = {
   response_types: string[];
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
   first_party: boolean;
+  /** Machine clients only: the staff role their Admin API tokens carry. */
+  admin_role?: 'owner' | 'admin' | 'staff';
 };
 
 export type StoredClient = {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomId, seal, unseal } from '../../lib/crypto.ts';
+import { STAFF_ROLES } from '../../lib/resources.ts';
 import type { Secrets } from '../secrets.ts';
 import { ClientModel, type ClientKind, type ClientMetadata, type StoredClient } from './model.ts';
 
@@ -21,11 +22,22 @@ export const createClientInput = z
     redirectUris: z.array(redirectUri).default([]),
     postLogoutRedirectUris: z.array(redirectUri).default([]),
     firstParty: z.boolean().default(false),
+    adminRole: z.enum(STAFF_ROLES).optional(),
   })
   .refine((c) => c.kind === 'machine' || c.redirectUris.length > 0, { message: 'at least one redirect URI is required', path: ['redirectUris'] })
-  .refine((c) => c.kind !== 'machine' || c.redirectUris.length === 0, { message: 'machine clients have no redirect URIs', path: ['redirectUris'] });
+  .refine((c) => c.kind !== 'machine' || c.redirectUris.length === 0, { message: 'machine clients have no redirect URIs', path: ['redirectUris'] })
+  .refine((c) => c.kind === 'machine' || !c.adminRole, { message: 'only machine clients get a role of their own', path: ['adminRole'] });
 
-export type ClientView = { clientId: string; kind: ClientKind; name: string; redirectUris: string[]; postLogoutRedirectUris: string[]; firstParty: boolean; createdAt: Date };
+export type ClientView = {
+  clientId: string;
+  kind: ClientKind;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  firstParty: boolean;
+  adminRole?: string;
+  createdAt: Date;
+};
 
 function metadataFor(clientId: string, c: z.infer<typeof createClientInput>): ClientMetadata {
   const machine = c.kind === 'machine';
@@ -38,6 +50,7 @@ function metadataFor(clientId: string, c: z.infer<typeof createClientInput>): Cl
     response_types: machine ? [] : ['code'],
     token_endpoint_auth_method: c.kind === 'public' ? 'none' : 'client_secret_basic',
     first_party: c.firstParty,
+    ...(c.adminRole ? { admin_role: c.adminRole } : {}),
   };
 }
 
@@ -49,6 +62,7 @@ function view(c: StoredClient): ClientView {
     redirectUris: c.metadata.redirect_uris,
     postLogoutRedirectUris: c.metadata.post_logout_redirect_uris,
     firstParty: c.metadata.first_party,
+    adminRole: c.metadata.admin_role,
     createdAt: c.createdAt,
   };
 }

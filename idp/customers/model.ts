@@ -1,6 +1,9 @@
 import mongoose from 'mongoose';
 import { orgScopedSchema } from '../../lib/tenancy.ts';
 
+export type Address = { line1: string; line2?: string; city: string; postalCode: string; region?: string; country: string };
+export type Preferences = { emailMarketing: boolean; smsMarketing: boolean; bookingReminders: boolean };
+
 export type Customer = {
   /** The OIDC `sub`: opaque, random, and meaningful only inside its organisation. */
   _id: string;
@@ -14,6 +17,10 @@ export type Customer = {
   phoneNumber?: string;
   phoneNumberVerified?: boolean;
   locale?: string;
+  address?: Address;
+  /** YYYY-MM-DD: a calendar date, no time zone. */
+  dateOfBirth?: string;
+  preferences?: Partial<Preferences>;
   createdAt: Date;
   lastSignInAt?: Date;
 };
@@ -29,6 +36,9 @@ const schema = orgScopedSchema<Customer>(
     phoneNumber: String,
     phoneNumberVerified: Boolean,
     locale: String,
+    address: { type: { _id: false, line1: String, line2: String, city: String, postalCode: String, region: String, country: String }, default: undefined },
+    dateOfBirth: String,
+    preferences: { type: { _id: false, emailMarketing: Boolean, smsMarketing: Boolean, bookingReminders: Boolean }, default: undefined },
     createdAt: { type: Date, default: () => new Date() },
     lastSignInAt: Date,
   },

@@ -6,14 +6,15 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { BadRequest, HttpError, TooManyRequests } from '../../lib/errors.ts';
 import { readBody } from '../../lib/http.ts';
+import type { Tenant } from '../../lib/tenants.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
 import { issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
 import { brandingOf, type IdpDeps } from '../provider/configuration.ts';
-import { signInMail } from './sign-in-mail.ts';
+import { codeMail } from './code-mail.ts';
 
-export type IdpState = { org: Organisation; provider: Provider };
+export type IdpState = { org: Organisation; provider: Provider; tenant?: Tenant };
 type Ctx = Context & { state: IdpState; params: Record<string, string> };
 
 const emailForm = z.object({ email: z.string().trim().max(254).pipe(z.email('Enter a valid email address.')) });
@@ -76,7 +77,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
       findCustomerByEmail(org._id, email),
     ]);
     if (!customer && !org.settings.selfSignUp) return;
-    mailer.send(signInMail(render, org, email, code, ctx.get('user-agent'))).catch((err) => log.error('sign-in mail failed', { org: org.slug, err }));
+    mailer.send(codeMail(render, org, 'sign-in', email, code, ctx.get('user-agent'))).catch((err) => log.error('sign-in mail failed', { org: org.slug, err }));
   }
 
   router.get('/:org/interaction/:uid', async (ctx: Ctx) => {

@@ -1,5 +1,6 @@
 import mongoose, { Schema } from 'mongoose';
 import type { StoredKey } from '../keys/keyring.ts';
+import type { StaffRole } from '../../lib/resources.ts';
 
 export type Organisation = {
   _id: string;
@@ -8,7 +9,7 @@ export type Organisation = {
   settings: { selfSignUp: boolean; timeZone: string; locale: string };
   branding: { primaryColor: string; accentColor: string; logoUrl?: string };
   /** Staff who administer the organisation; roles are enforced by the Admin API. */
-  staff: { email: string; role: 'owner' | 'admin' | 'staff' }[];
+  staff: { email: string; role: StaffRole }[];
   keys: StoredKey[];
   /** Bumped by every key change, so each server instance rebuilds its provider for this organisation. */
   keysVersion: number;

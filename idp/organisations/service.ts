@@ -3,7 +3,9 @@ import { claim } from '../../lib/claims.ts';
 import { randomId } from '../../lib/crypto.ts';
 import { isDuplicateKey } from '../../lib/db.ts';
 import { Conflict, NotFound } from '../../lib/errors.ts';
+import { CustomerModel } from '../customers/model.ts';
 import { newKeyring, rotateKeyring } from '../keys/keyring.ts';
+import type { StaffRole } from '../../lib/resources.ts';
 import type { Secrets } from '../secrets.ts';
 import { OrganisationModel, type Organisation } from './model.ts';
 
@@ -63,4 +65,22 @@ export async function rotateKeys(secrets: Secrets, slug: string): Promise<Organi
   }
   await OrganisationModel.updateOne({ _id: org._id }, { $set: { keys, keysVersion: org.keysVersion + 1 } });
   return { ...org, keys, keysVersion: org.keysVersion + 1 };
+}
+
+/** Gives `email` a staff role in the organisation (replacing any role it had). */
+export async function grantStaffRole(slug: string, email: string, role: StaffRole): Promise<Organisation> {
+  const org = await requireOrganisation(slug);
+  const staff = [...org.staff.filter((s) => s.email !== email), { email, role }];
+  await OrganisationModel.updateOne({ _id: org._id }, { $set: { staff } });
+  return { ...org, staff };
+}
+
+/** The staff role of a customer account (matched by its verified email), if it has one. */
+export async function staffRole(orgId: string, customerId: string): Promise<StaffRole | undefined> {
+  const [org, customer] = await Promise.all([
+    OrganisationModel.findOne({ _id: orgId }, { staff: 1 }).lean<Pick<Organisation, 'staff'>>(),
+    CustomerModel.findOne({ org: orgId, _id: customerId }, { email: 1, emailVerified: 1 }).lean<{ email: string; emailVerified: boolean }>(),
+  ]);
+  if (!org || !customer?.emailVerified) return undefined;
+  return org.staff.find((s) => s.email === customer.email)?.role;
 }

@@ -3,13 +3,16 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Config } from '../../config/index.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Render } from '../../lib/views.ts';
+import { PORTAL_CLIENT_ID, portalClient } from '../../lib/first-party.ts';
 import { findClientMetadata } from '../clients/service.ts';
 import { customerClaims, findCustomer } from '../customers/service.ts';
 import { privateJwks } from '../keys/keyring.ts';
 import type { Organisation } from '../organisations/model.ts';
 import type { Secrets } from '../secrets.ts';
 import { mongoAdapter } from './adapter.ts';
-import { API_SCOPES, OIDC_CLAIMS, apiResource } from './scopes.ts';
+import { staffRole } from '../organisations/service.ts';
+import { adminResource, apiResource, type StaffRole } from '../../lib/resources.ts';
+import { ADMIN_SCOPES, API_SCOPES, OIDC_CLAIMS } from './scopes.ts';
 
 export type IdpDeps = { config: Config; secrets: Secrets; log: Logger; render: Render };
 
@@ -49,10 +52,12 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
   const { config, secrets, render, log } = deps;
   const issuer = issuerFor(config, org);
   const api = apiResource(issuer);
+  const admin = adminResource(issuer);
   const brand = brandingOf(org);
+  const portal = portalClient(config.publicUrl, config.masterSecret, { id: org._id, slug: org.slug, name: org.name });
 
   const configuration: Configuration = {
-    adapter: mongoAdapter(org._id, (id) => findClientMetadata(secrets, org._id, id)),
+    adapter: mongoAdapter(org._id, async (id) => (id === PORTAL_CLIENT_ID ? { ...portal } as Record<string, unknown> : findClientMetadata(secrets, org._id, id))),
     jwks: privateJwks(org.keys, secrets.signingKeys) as Configuration['jwks'],
     // The session cookie is confined to the organisation's path, so organisations on one host never share a
     // session. Interaction cookies keep oidc-provider's own paths (/<org>/interaction/<uid>, /<org>/auth/<uid>),
@@ -71,9 +76,12 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
     pkce: { required: () => true },
     clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     extraClientMetadata: {
-      properties: ['first_party'],
+      properties: ['first_party', 'admin_role'],
       validator(_ctx, key, value) {
         if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        if (key === 'admin_role' && value !== undefined && value !== null && !['owner', 'admin', 'staff'].includes(value as string)) {
+          throw new errors.InvalidClientMetadata('admin_role must be owner, admin or staff');
+        }
       },
     },
     findAccount: async (_ctx, sub) => {
@@ -81,6 +89,16 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
       return customer ? { accountId: sub, claims: () => customerClaims(customer) as { sub: string } } : undefined;
     },
     loadExistingGrant,
+    // Admin API tokens carry the staff role as it is when they are issued (they live 15 minutes): a customer's from
+    // the organisation's staff list, a machine client's from its registration.
+    extraTokenClaims: async (_ctx, token) => {
+      if (token.resourceServer?.audience !== admin) return undefined;
+      const accountId = 'accountId' in token ? token.accountId : undefined;
+      const role: StaffRole | undefined = accountId
+        ? await staffRole(org._id, accountId)
+        : ((token.client?.metadata().admin_role as StaffRole | undefined) ?? undefined);
+      return role ? { role } : undefined;
+    },
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client.metadata().first_party === true),
     rotateRefreshToken: () => true,
@@ -103,9 +121,13 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
       resourceIndicators: {
         enabled: true,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, indicator) => {
-          if (indicator !== api) throw new errors.InvalidTarget(`unknown resource; this issuer serves ${api}`);
-          return { scope: API_SCOPES.join(' '), audience: api, accessTokenTTL: 15 * 60, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
+        getResourceServerInfo: (_ctx, indicator, client) => {
+          const jwt = { accessTokenTTL: 15 * 60, accessTokenFormat: 'jwt' as const, jwt: { sign: { alg: 'ES256' as const } } };
+          if (indicator === api) return { scope: API_SCOPES.join(' '), audience: api, ...jwt };
+          // Only first-party apps and machine clients given a role may ask for Admin API tokens.
+          const metadata = client.metadata();
+          if (indicator === admin && (metadata.first_party === true || metadata.admin_role)) return { scope: ADMIN_SCOPES.join(' '), audience: admin, ...jwt };
+          throw new errors.InvalidTarget(`unknown resource; this issuer serves ${api} and ${admin}`);
         },
       },
     },

@@ -1,4 +1,5 @@
-// Scopes in one place: OpenID Connect scopes map to claims; API scopes are granted for the Client API resource.
+// Scopes in one place: OpenID Connect scopes map to claims; API scopes are granted for the Client API resource,
+// the admin scope for the Admin API (resource indicators and staff roles are in lib/resources.ts).
 export const OIDC_CLAIMS = {
   openid: ['sub', 'amr'],
   email: ['email', 'email_verified'],
@@ -8,7 +9,5 @@ export const OIDC_CLAIMS = {
 
 export const API_SCOPES = ['profile', 'profile:write'] as const;
 
-/** The Client API's resource indicator (RFC 8707), one per organisation: JWT access tokens carry it as audience. */
-export function apiResource(issuer: string): string {
-  return `${issuer}/api`;
-}
+/** The Admin API's one scope; what a token may do there is decided by the staff role the identity provider adds. */
+export const ADMIN_SCOPES = ['admin'] as const;

@@ -1,0 +1,79 @@
+// The Client API's profile resource (`/<org>/api/v1/profile`). It is part of the Client API contract (see
+// portal/api/openapi.ts) but served here, by the owner of the customer record: the portal stays a pure relying party.
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import { bearerAuth, requireScope, type Principal } from '../../lib/bearer.ts';
+import { BadRequest, Conflict } from '../../lib/errors.ts';
+import { readBody, validate } from '../../lib/http.ts';
+import type { Mailer } from '../../lib/mailer.ts';
+import { apiResource } from '../../lib/resources.ts';
+import { tenantOf } from '../../lib/tenants.ts';
+import { isDuplicateKey } from '../../lib/db.ts';
+import type { IdpState } from '../interactions/routes.ts';
+import { codeMail } from '../interactions/code-mail.ts';
+import { issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
+import type { IdpDeps } from '../provider/configuration.ts';
+import { CustomerModel, type Customer } from './model.ts';
+import { profileOf, profileUpdate, readProfile, updateProfile } from './profile.ts';
+import { normaliseEmail } from './service.ts';
+
+type Ctx = Context & { state: IdpState & { principal: Principal } };
+
+const emailChange = z.strictObject({ email: z.string().trim().max(254).pipe(z.email('enter a valid email address')).transform(normaliseEmail) });
+const codeInput = z.strictObject({ code: z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{6}$/, 'enter the 6-digit code from the email')) });
+
+export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }): void {
+  const { config, secrets, mailer, render, log } = deps;
+  const path = '/:org/api/v1/profile';
+  const asTenant: Middleware = (ctx, next) => {
+    ctx.state.tenant = tenantOf(config.publicUrl, ctx.state.org);
+    return next();
+  };
+  const auth = bearerAuth(config.internalUrl, (t) => apiResource(t.issuer));
+  const read = [asTenant, auth, requireScope('profile', { customer: true })];
+  const write = [asTenant, auth, requireScope('profile:write', { customer: true })];
+  /** An email change is a one-time-code exchange bound to the customer, under the sign-in codes' rules. */
+  const target = (ctx: Ctx) => ({ org: ctx.state.org._id, interaction: `email-change:${ctx.state.principal.sub}` });
+
+  router.get(path, ...read, async (ctx: Ctx) => {
+    ctx.body = profileOf(await readProfile(ctx.state.org._id, ctx.state.principal.sub));
+  });
+
+  router.patch(path, ...write, async (ctx: Ctx) => {
+    const update = validate(profileUpdate, await readBody(ctx));
+    ctx.body = profileOf(await updateProfile(ctx.state.org._id, ctx.state.principal.sub, update));
+  });
+
+  router.post(`${path}/email-change`, ...write, async (ctx: Ctx) => {
+    const { email } = validate(emailChange, await readBody(ctx));
+    const current = await readProfile(ctx.state.org._id, ctx.state.principal.sub);
+    if (current.email === email) throw new BadRequest('email: this is already your email address', [{ field: 'email', message: 'this is already your email address' }]);
+    const code = await issueCode(secrets.otp, { ...target(ctx), email, ip: ctx.ip });
+    mailer.send(codeMail(render, ctx.state.org, 'email-change', email, code, ctx.get('user-agent'))).catch((err) => log.error('email-change mail failed', { org: ctx.state.org.slug, err }));
+    ctx.status = 202;
+    ctx.body = { sentTo: email };
+  });
+
+  router.post(`${path}/email-change/verify`, ...write, async (ctx: Ctx) => {
+    const { code } = validate(codeInput, await readBody(ctx));
+    const t = target(ctx);
+    const email = await pendingEmail(t.org, t.interaction);
+    if (!email) throw new BadRequest('Ask for a code for your new address first.');
+    const result = await verifyCode(secrets.otp, { ...t, email }, code);
+    if (!result.ok) {
+      throw new BadRequest(
+        result.reason === 'wrong' ? `That code is not right. ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`
+        : result.reason === 'dead' ? 'Too many wrong tries for this code. Ask for a new one.'
+        : 'This code has expired or was already used. Ask for a new one.',
+      );
+    }
+    try {
+      const updated = await CustomerModel.findOneAndUpdate({ org: t.org, _id: ctx.state.principal.sub }, { $set: { email, emailVerified: true } }, { returnDocument: 'after' }).lean<Customer>();
+      ctx.body = profileOf(updated ?? (await readProfile(t.org, ctx.state.principal.sub)));
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new Conflict('Another account already uses this email address.');
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,88 @@
+// Resource-server side of OAuth (RFC 6750, RFC 9068): verifies the JWT access tokens of a tenant's issuer. Keys come
+// from the issuer's published JWKS (cached by jose, refetched on an unknown kid), exactly as an outside resource
+// server would, so the APIs trust the identity provider only through what it publishes.
+import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
+import type { Context, Middleware } from 'koa';
+import { HttpError } from './errors.ts';
+import { STAFF_ROLES, type StaffRole } from './resources.ts';
+import type { Tenant } from './tenants.ts';
+
+export type Principal = {
+  sub: string;
+  clientId: string;
+  scopes: Set<string>;
+  /** Staff role on Admin API tokens (added by the identity provider), absent otherwise. */
+  role?: StaffRole;
+  /** True when the token acts for a customer (authorization code), false for a client acting for itself. */
+  customer: boolean;
+};
+
+export class InvalidToken extends HttpError {
+  constructor(message: string) {
+    super(401, 'invalid_token', message);
+  }
+}
+
+export class InsufficientScope extends HttpError {
+  constructor(message: string) {
+    super(403, 'insufficient_scope', message);
+  }
+}
+
+type KeySet = ReturnType<typeof createRemoteJWKSet>;
+
+export type BearerState = { tenant: Tenant; principal: Principal };
+
+/**
+ * Verifies `Authorization: Bearer` for the tenant in ctx.state and sets ctx.state.principal. The JWKS is read from
+ * `internalUrl` (this server, reached without its proxy); tokens must still name the public issuer.
+ */
+export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => string): Middleware {
+  const keySets = new Map<string, KeySet>();
+  const keysOf = (tenant: Tenant) => {
+    let keys = keySets.get(tenant.slug);
+    if (!keys) keySets.set(tenant.slug, (keys = createRemoteJWKSet(new URL(`${internalUrl}/${tenant.slug}/jwks`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })));
+    return keys;
+  };
+  return async (ctx, next) => {
+    const { tenant } = ctx.state as BearerState;
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(ctx.get('authorization'));
+    try {
+      if (!match) throw new InvalidToken('Send an access token: Authorization: Bearer <token>.');
+      const { payload } = await jwtVerify(match[1]!, keysOf(tenant), {
+        issuer: tenant.issuer,
+        audience: audienceOf(tenant),
+        typ: 'at+jwt',
+        algorithms: ['ES256', 'RS256'],
+      }).catch((err: unknown) => {
+        if (err instanceof joseErrors.JOSEError) throw new InvalidToken('The access token is invalid, expired, or not for this API.');
+        throw err;
+      });
+      const clientId = String(payload.client_id ?? '');
+      (ctx.state as BearerState).principal = {
+        sub: String(payload.sub),
+        clientId,
+        scopes: new Set(String(payload.scope ?? '').split(' ').filter(Boolean)),
+        role: (STAFF_ROLES as readonly unknown[]).includes(payload.role) ? (payload.role as StaffRole) : undefined,
+        customer: payload.sub !== clientId,
+      };
+    } catch (err) {
+      if (err instanceof InvalidToken) ctx.set('WWW-Authenticate', `Bearer realm="${tenant.issuer}", error="invalid_token"`);
+      throw err;
+    }
+    await next();
+  };
+}
+
+/** Route guard: the token must carry `scope` (and, with `customer`, act for a signed-in customer). */
+export function requireScope(scope: string, options: { customer?: boolean } = {}): Middleware {
+  return async (ctx: Context, next) => {
+    const { principal } = ctx.state as BearerState;
+    if (!principal.scopes.has(scope)) {
+      ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${scope}"`);
+      throw new InsufficientScope(`This needs the "${scope}" scope.`);
+    }
+    if (options.customer && !principal.customer) throw new InsufficientScope('This needs a token issued to a signed-in customer.');
+    await next();
+  };
+}

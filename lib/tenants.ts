@@ -1,0 +1,39 @@
+// The organisation of a request, resolved once from the URL. idp/ owns organisations; everything else reads this
+// small, public view of one (never its keys), so portal/ needs nothing from idp/ to scope its own data.
+import mongoose from 'mongoose';
+
+export type Tenant = { id: string; slug: string; name: string; issuer: string; timeZone: string; locale: string };
+
+const CACHE_MS = 1000;
+
+type OrganisationFields = { _id: string; slug: string; name: string; settings?: { timeZone?: string; locale?: string } };
+
+export function tenantOf(publicUrl: string, org: OrganisationFields): Tenant {
+  return {
+    id: org._id,
+    slug: org.slug,
+    name: org.name,
+    issuer: `${publicUrl}/${org.slug}`,
+    timeZone: org.settings?.timeZone ?? 'UTC',
+    locale: org.settings?.locale ?? 'en',
+  };
+}
+
+export type Tenants = { find(slug: string): Promise<Tenant | null> };
+
+export function createTenants(publicUrl: string): Tenants {
+  const cache = new Map<string, { tenant: Tenant; at: number }>();
+  return {
+    async find(slug) {
+      const hit = cache.get(slug);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.tenant;
+      const doc = await mongoose.connection
+        .collection<OrganisationFields>('organisations')
+        .findOne({ slug }, { projection: { slug: 1, name: 1, settings: 1 } });
+      if (!doc) return null; // unknown slugs are not cached: arbitrary paths must not grow memory
+      const tenant = tenantOf(publicUrl, doc);
+      cache.set(slug, { tenant, at: Date.now() });
+      return tenant;
+    },
+  };
+}
