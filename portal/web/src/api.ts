@@ -1,0 +1,68 @@
+import { t } from './strings/index.ts';
+
+export type FieldError = { field: string; message: string };
+
+export class ApiError extends Error {
+  status: number;
+  description: string;
+  details: FieldError[];
+  constructor(status: number, description: string, details: FieldError[] = []) {
+    super(description);
+    this.status = status;
+    this.description = description;
+    this.details = details;
+  }
+}
+
+let base = '';
+let loginUrl = '';
+
+export function configureApi(bff: string, login: string): void {
+  base = bff.replace(/\/+$/, '') + '/api/';
+  loginUrl = login;
+}
+
+export function toLogin(): void {
+  location.assign(loginUrl + '?return=' + encodeURIComponent(location.pathname + location.hash));
+}
+
+export async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') {
+    headers['content-type'] = 'application/json';
+    headers['x-portico-csrf'] = '1';
+  }
+  let res: Response;
+  try {
+    res = await fetch(base + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, t.errors.network);
+  }
+  if (res.status === 401) {
+    toLogin();
+    // Never resolves usefully: the page is navigating away.
+    throw new ApiError(401, t.errors.generic);
+  }
+  let data: any = null;
+  if (res.status !== 204) {
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    throw new ApiError(
+      res.status,
+      (data && typeof data.error_description === 'string' && data.error_description) ||
+        (res.status === 404 ? t.errors.notFound : t.errors.generic),
+      Array.isArray(data?.details) ? data.details : [],
+    );
+  }
+  return data as T;
+}

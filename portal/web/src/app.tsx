@@ -1,0 +1,113 @@
+import { useEffect, useRef } from 'preact/hooks';
+import type { Boot, SectionInfo } from './boot.ts';
+import { registry } from './sections/index.ts';
+import type { PageProps } from './sections/types.ts';
+import { useResource } from './store.ts';
+import { href, useRoute } from './router.ts';
+import { t } from './strings/index.ts';
+
+type Candidate = { section: SectionInfo; path: string | null };
+
+/**
+ * Sections the customer can see, in boot order. `pending` ones are hidden_when_empty sections whose data is
+ * still loading: hidden from the nav, but still routable so a deep link does not bounce to home.
+ */
+function useSections(boot: Boot): { visible: SectionInfo[]; routable: SectionInfo[] } {
+  const candidates: Candidate[] = boot.portal.sections
+    .filter((s) => s.available && s.state !== 'disabled' && registry[s.key])
+    .map((s) => {
+      const def = registry[s.key]!;
+      return { section: s, path: s.state === 'hidden_when_empty' && def.isEmpty && def.resource ? def.resource : null };
+    });
+  const visible: SectionInfo[] = [];
+  const routable: SectionInfo[] = [];
+  // The candidate list never changes for a page's lifetime, so calling the hook in a loop is stable.
+  for (const c of candidates) {
+    const r = useResource<unknown>(c.path);
+    if (!c.path) {
+      visible.push(c.section);
+      routable.push(c.section);
+    } else if (r.data !== undefined && !registry[c.section.key]!.isEmpty!(r.data)) {
+      visible.push(c.section);
+      routable.push(c.section);
+    } else if (r.loading) {
+      routable.push(c.section);
+    }
+  }
+  return { visible, routable };
+}
+
+function resolve(route: { name: string; param?: string }, routable: SectionInfo[], boot: Boot) {
+  const home: SectionInfo = boot.portal.sections.find((s) => s.key === 'home') ?? {
+    key: 'home',
+    label: t.homeFallback,
+    state: 'enabled',
+    available: true,
+  };
+  const direct = !route.param && routable.find((s) => s.key === route.name);
+  if (direct) return { section: direct, Page: registry[direct.key]!.Page, active: direct.key };
+  for (const s of routable) {
+    const Sub = route.param ? registry[s.key]!.routes?.[route.name] : undefined;
+    if (Sub) return { section: s, Page: Sub, active: s.key };
+  }
+  return { section: home, Page: registry.home!.Page, active: 'home' };
+}
+
+export function App({ boot }: { boot: Boot }) {
+  const route = useRoute();
+  const { visible, routable } = useSections(boot);
+  const { section, Page, active } = resolve(route, routable, boot);
+  const routeKey = `${route.name}/${route.param ?? ''}`;
+  const first = useRef(true);
+
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('page-title')?.focus();
+    scrollTo(0, 0);
+  }, [routeKey]);
+
+  const skip = (e: Event) => {
+    e.preventDefault();
+    (document.getElementById('page-title') ?? document.getElementById('main'))?.focus();
+  };
+
+  const props: PageProps = { section, boot, visible, param: route.param };
+  const logo = boot.portal.branding.logoUrl;
+
+  return (
+    <>
+      <a class="skip" href="#main" onClick={skip}>
+        {t.skipToContent}
+      </a>
+      <header class="top">
+        <a class="brand" href="#/">
+          {logo ? <img src={logo} alt={boot.org.name} /> : <span>{boot.org.name}</span>}
+        </a>
+        <form method="post" action={boot.logoutUrl} class="signout">
+          <button type="submit" class="btn">
+            {t.signOut}
+          </button>
+        </form>
+      </header>
+      <div class="layout">
+        <nav aria-label={boot.portal.name || t.navLabel} class="nav">
+          <ul>
+            {visible.map((s) => (
+              <li key={s.key}>
+                <a href={href(s.key)} aria-current={s.key === active ? 'page' : undefined}>
+                  {s.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" tabIndex={-1}>
+          <Page key={routeKey} {...props} />
+        </main>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,22 @@
+import { render } from 'preact';
+import { readBoot } from './boot.ts';
+import { configureApi } from './api.ts';
+import { setOrgName } from './ui.tsx';
+import { App } from './app.tsx';
+import './styles.css';
+
+const boot = readBoot();
+configureApi(boot.bff, boot.loginUrl);
+setOrgName(boot.org.name);
+
+const root = document.documentElement;
+const b = boot.portal.branding;
+if (!root.dataset.theme && b.theme) root.dataset.theme = b.theme;
+if (b.faviconUrl && !document.querySelector('link[rel~="icon"]')) {
+  const l = document.createElement('link');
+  l.rel = 'icon';
+  l.href = b.faviconUrl;
+  document.head.appendChild(l);
+}
+
+render(<App boot={boot} />, document.getElementById('app')!);

@@ -1,0 +1,24 @@
+import type { ComponentType } from 'preact';
+import type { Boot, SectionInfo, SectionKey } from '../boot.ts';
+
+export type PageProps = {
+  section: SectionInfo;
+  boot: Boot;
+  /** Sections shown in the nav, in boot order. */
+  visible: SectionInfo[];
+  /** Extra path segment for sub-routes, e.g. the policy kind. */
+  param?: string;
+};
+
+export type SectionDef = {
+  Page: ComponentType<PageProps>;
+  /** Summary card on the home page. */
+  Card?: ComponentType<PageProps>;
+  /** BFF GET path whose data decides emptiness (for `hidden_when_empty`). */
+  resource?: string;
+  isEmpty?: (data: any) => boolean;
+  /** Extra top-level routes owned by this section: `#/<name>/<param>`. */
+  routes?: Record<string, ComponentType<PageProps>>;
+};
+
+export type Registry = Partial<Record<SectionKey, SectionDef>>;

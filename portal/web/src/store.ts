@@ -1,0 +1,76 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError } from './api.ts';
+
+// A tiny shared cache of GET resources so the home cards, the nav (hidden_when_empty) and the section pages
+// share one request and see each other's updates (e.g. a saved profile).
+
+export type Resource<T> = { data?: T; error?: ApiError; loading: boolean };
+
+type Entry = Resource<unknown> & { listeners: Set<() => void>; started: boolean };
+const entries = new Map<string, Entry>();
+
+function entry(path: string): Entry {
+  let e = entries.get(path);
+  if (!e) {
+    e = { loading: true, listeners: new Set(), started: false };
+    entries.set(path, e);
+  }
+  return e;
+}
+
+function notify(e: Entry): void {
+  for (const l of [...e.listeners]) l();
+}
+
+export function load(path: string, force = false): void {
+  const e = entry(path);
+  if (e.started && !force) return;
+  e.started = true;
+  e.loading = true;
+  e.error = undefined;
+  notify(e);
+  api<unknown>(path).then(
+    (data) => {
+      e.data = data;
+      e.loading = false;
+      notify(e);
+    },
+    (err: unknown) => {
+      e.error = err instanceof ApiError ? err : new ApiError(0, String(err));
+      e.loading = false;
+      notify(e);
+    },
+  );
+}
+
+export function setResource<T>(path: string, data: T): void {
+  const e = entry(path);
+  e.started = true;
+  e.data = data;
+  e.error = undefined;
+  e.loading = false;
+  notify(e);
+}
+
+/** Subscribe to a GET resource, fetching it once. `null` path = nothing to load. */
+export function useResource<T>(path: string | null): Resource<T> & { reload(): void } {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (!path) return;
+    const e = entry(path);
+    const l = () => tick((n) => n + 1);
+    e.listeners.add(l);
+    load(path);
+    return () => {
+      e.listeners.delete(l);
+    };
+  }, [path]);
+  if (!path) return { loading: false, reload() {} };
+  const e = entry(path);
+  return {
+    data: e.data as T | undefined,
+    error: e.error,
+    loading: e.loading,
+    reload: () => load(path, true),
+  };
+}

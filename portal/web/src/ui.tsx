@@ -1,0 +1,59 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import type { ApiError } from './api.ts';
+import { t } from './strings/index.ts';
+
+let orgName = '';
+export const setOrgName = (n: string): void => {
+  orgName = n;
+};
+
+/** document.title = "<label> · <org name>" */
+export function useTitle(label: string): void {
+  useEffect(() => {
+    document.title = label ? `${label} · ${orgName}` : orgName;
+  }, [label]);
+}
+
+/** The page's main heading; receives focus on route change. */
+export function Heading({ children }: { children: ComponentChildren }) {
+  return (
+    <h1 id="page-title" tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+export function Loading() {
+  return (
+    <p role="status" class="muted">
+      {t.loading}
+    </p>
+  );
+}
+
+export function ErrorBox({ error, retry }: { error: ApiError; retry?: () => void }) {
+  return (
+    <div role="alert" class="alert">
+      <p>{error.description}</p>
+      {retry && (
+        <button type="button" class="btn" onClick={retry}>
+          {t.retry}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Text with its line breaks kept (CSS white-space: pre-line). */
+export const Lines = ({ text }: { text: string }) => <span class="lines">{text}</span>;
+
+export function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (isNaN(d.getTime())) return iso;
+  return d.toLocaleDateString(document.documentElement.lang || 'en', {
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+  });
+}
