@@ -47,8 +47,13 @@ export async function ensureIndexes(log: Logger): Promise<void> {
   }
 }
 
+/**
+ * A unique index refused the write. MongoDB says so with code 11000; FerretDB v1 does too for inserts, but reports
+ * a unique violation in an update as a generic error carrying SQLite's message (measured on v1.24.2).
+ */
 export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number })?.code === 11000;
+  const e = err as { code?: number; message?: string } | undefined;
+  return e?.code === 11000 || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
 
 /**

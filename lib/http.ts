@@ -62,6 +62,10 @@ export async function readBody(ctx: Context): Promise<Record<string, unknown>> {
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details = result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  const details = result.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ field: [...i.path, key].join('.'), message: 'is not a field this accepts' }))
+      : [{ field: i.path.join('.'), message: i.message }],
+  );
   throw new BadRequest(details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; '), details);
 }

@@ -5,6 +5,8 @@ import { CustomerModel, type Customer, type Preferences } from './model.ts';
 import { NotFound } from '../../lib/errors.ts';
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+/** ISO 3166-1 codes reserved for private use: valid in form, no country. */
+const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/;
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 const optional = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
@@ -34,7 +36,7 @@ export const profileUpdate = z
           .string()
           .trim()
           .toUpperCase()
-          .refine((c) => /^[A-Z]{2}$/.test(c) && regionNames.of(c) !== c, 'use a two-letter country code (ISO 3166-1), e.g. GB'),
+          .refine((c) => /^[A-Z]{2}$/.test(c) && !USER_ASSIGNED.test(c) && regionNames.of(c) !== c, 'use a two-letter country code (ISO 3166-1), e.g. GB'),
       }),
     ),
     dateOfBirth: optional(

@@ -14,7 +14,7 @@ import type { IdpState } from '../interactions/routes.ts';
 import { codeMail } from '../interactions/code-mail.ts';
 import { issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
 import type { IdpDeps } from '../provider/configuration.ts';
-import { CustomerModel, type Customer } from './model.ts';
+import { CustomerModel } from './model.ts';
 import { profileOf, profileUpdate, readProfile, updateProfile } from './profile.ts';
 import { normaliseEmail } from './service.ts';
 
@@ -68,12 +68,13 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
         : 'This code has expired or was already used. Ask for a new one.',
       );
     }
+    // The unique (org, email) index decides between two accounts racing for one address.
     try {
-      const updated = await CustomerModel.findOneAndUpdate({ org: t.org, _id: ctx.state.principal.sub }, { $set: { email, emailVerified: true } }, { returnDocument: 'after' }).lean<Customer>();
-      ctx.body = profileOf(updated ?? (await readProfile(t.org, ctx.state.principal.sub)));
+      await CustomerModel.updateOne({ org: t.org, _id: ctx.state.principal.sub }, { $set: { email, emailVerified: true } });
     } catch (err) {
       if (isDuplicateKey(err)) throw new Conflict('Another account already uses this email address.');
       throw err;
     }
+    ctx.body = profileOf(await readProfile(t.org, ctx.state.principal.sub));
   });
 }
