@@ -56,7 +56,7 @@ export function createPortalWeb({ config, tenants, render, log }: PortalWebDeps)
         id_token_signing_alg_values_supported: ['ES256', 'RS256'],
       },
       PORTAL_CLIENT_ID,
-      { client_secret: client.client_secret, id_token_signed_response_alg: 'ES256' },
+      { client_secret: client.client_secret },
       oidc.ClientSecretBasic(client.client_secret),
     );
     if (internal.startsWith('http:')) oidc.allowInsecureRequests(rp);
@@ -148,7 +148,7 @@ export function createPortalWeb({ config, tenants, render, log }: PortalWebDeps)
     try {
       r = await oidc.authorizationCodeGrant(relyingParty(t), current, { pkceCodeVerifier: login.verifier, expectedState: login.state });
     } catch (err) {
-      log.warn('portal sign-in failed', { org: t.slug, err: (err as Error).message });
+      log.warn('portal sign-in failed', { org: t.slug, err: (err as Error).message, cause: String((err as Error).cause ?? '') });
       throw new HttpError(400, 'sign_in_failed', 'Signing in did not work. Please try again.');
     }
     const claims = r.claims()!;

@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import { adminToken, adminUrl, call } from '../support/api.ts';
+import { Browser, formAction } from '../support/browser.ts';
+import { makeClient, makeOrg, signIn, type TestOrg } from '../support/oidc.ts';
+import { bootOf, portalSignIn, portalUrl } from '../support/portal.ts';
+import { stack, type Stack } from '../support/stack.ts';
+
+describe('Customer Portal server: single sign-on, session, proxy, sign-out', () => {
+  let s: Stack;
+  let t: TestOrg;
+  before(async () => {
+    s = await stack();
+    t = await makeOrg(s);
+  });
+
+  it('signs in with the emailed code and serves the portal with the customer and the branding', async () => {
+    const admin = await adminToken(s, t);
+    await call('POST', `${adminUrl(t)}/portals`, admin, { slug: 'main', name: 'Spa portal', branding: { primaryColor: '#7a1f5c' } });
+    const { browser, email, url, status, html } = await portalSignIn(s, t.issuer);
+    expect(status).to.equal(200);
+    expect(url).to.equal(portalUrl(t.issuer));
+    const boot = bootOf(html);
+    expect(boot.customer.email).to.equal(email);
+    expect(boot.portal).to.include({ slug: 'main', name: 'Spa portal', primary: true });
+    expect(html).to.contain('--brand:#7a1f5c');
+    expect(html).to.not.match(/access_token|eyJ/); // no token ever reaches the browser
+    const cookies = await browser.jar.getCookies(portalUrl(t.issuer));
+    const session = cookies.find((c) => c.key === 'portico_portal')!;
+    expect(session).to.include({ httpOnly: true, sameSite: 'lax', path: `/${t.org.slug}/portal` });
+  });
+
+  it('lands a customer already signed in elsewhere in the organisation without a code', async () => {
+    const app = await makeClient(s, t);
+    const { browser, email } = await signIn(s, app);
+    const sent = s.mailbox.to(email).length;
+    const landed = await browser.follow(portalUrl(t.issuer), s.baseUrl);
+    expect(landed.url).to.equal(portalUrl(t.issuer));
+    expect(bootOf(await landed.res!.text()).customer.email).to.equal(email);
+    expect(s.mailbox.to(email)).to.have.length(sent);
+  });
+
+  it('proxies the Client API for the session, refusing cross-site writes', async () => {
+    const { browser } = await portalSignIn(s, t.issuer);
+    const bff = `${portalUrl(t.issuer)}/bff/api`;
+    const profile = await browser.request(`${bff}/profile`, { headers: { accept: 'application/json' } });
+    expect(profile.status).to.equal(200);
+    const forged = await browser.request(`${bff}/profile`, { method: 'PATCH', json: { givenName: 'Mallory' }, headers: { origin: 'https://evil.example' } });
+    expect(forged.status).to.equal(403);
+    const noHeader = await browser.request(`${bff}/profile`, { method: 'PATCH', json: { givenName: 'Mallory' } });
+    expect(noHeader.status).to.equal(403);
+    const ok = await browser.request(`${bff}/profile`, { method: 'PATCH', json: { givenName: 'Grace' }, headers: { 'x-portico-csrf': '1', 'sec-fetch-site': 'same-origin' } });
+    expect(ok.status).to.equal(200);
+    expect((await ok.json()).givenName).to.equal('Grace');
+    const anonymous = await new Browser().request(`${bff}/profile`, { headers: { accept: 'application/json' } });
+    expect(anonymous.status).to.equal(401);
+  });
+
+  it('signs out of the portal and of the identity provider', async () => {
+    const { browser } = await portalSignIn(s, t.issuer);
+    const out = await browser.request(`${portalUrl(t.issuer)}/logout`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } });
+    expect(out.status).to.equal(303);
+    const endSession = new URL(out.headers.get('location')!);
+    expect(endSession.href.startsWith(`${t.issuer}/session/end`)).to.equal(true);
+    const confirm = await browser.follow(endSession, s.baseUrl);
+    const html = await confirm.res!.text();
+    expect(html).to.contain('Sign out');
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+    const done = await browser.post(new URL(formAction(html, '/session/end/confirm'), s.baseUrl), { xsrf, logout: 'yes' });
+    const signedOut = await browser.follow(new URL(done.headers.get('location')!, s.baseUrl), s.baseUrl);
+    expect(signedOut.url).to.equal(`${portalUrl(t.issuer)}/signed-out`);
+    expect(await signedOut.res!.text()).to.contain('You have signed out');
+    const again = await browser.follow(portalUrl(t.issuer), s.baseUrl);
+    expect(await again.res!.text()).to.contain('name="email"'); // the sign-in page: no session left anywhere
+  });
+
+  it('sends a signed-out visitor to sign in and back to the page they asked for', async () => {
+    const admin = await adminToken(s, t);
+    await call('POST', `${adminUrl(t)}/portals`, admin, { slug: 'members', name: 'Members' });
+    const { url, html } = await portalSignIn(s, t.issuer, { portal: 'members' });
+    expect(url).to.equal(portalUrl(t.issuer, 'members'));
+    expect(bootOf(html).portal).to.include({ slug: 'members', primary: false });
+    const unknown = await (await portalSignIn(s, t.issuer)).browser.request(portalUrl(t.issuer, 'nope'));
+    expect(unknown.status).to.equal(404);
+  });
+
+  it('refuses a callback without the sign-in it belongs to', async () => {
+    const res = await new Browser().get(`${portalUrl(t.issuer)}/callback?code=abc&state=xyz`);
+    expect(res.status).to.equal(302);
+    expect(res.headers.get('location')).to.equal(`/${t.org.slug}/portal/login`);
+    const open = await new Browser().get(`${portalUrl(t.issuer)}/login?return=https://evil.example/`);
+    const sealed = open.headers.getSetCookie().join();
+    expect(sealed).to.contain('portico_portal_login');
+    expect(new URL(open.headers.get('location')!).origin).to.equal(new URL(t.issuer).origin);
+  });
+});

@@ -1,0 +1,24 @@
+// The Customer Portal driven over HTTP by the scripted Browser: sign in through the identity provider's pages.
+import { Browser, formAction } from './browser.ts';
+import { requestCode, uniqueEmail, type Server } from './oidc.ts';
+
+export const portalUrl = (issuer: string, portal?: string) => `${issuer}/portal${portal ? `/${portal}` : ''}`;
+
+/** Opens the portal signed out, signs in with the emailed code, and returns the portal page it lands on. */
+export async function portalSignIn(s: Server, issuer: string, options: { browser?: Browser; email?: string; portal?: string } = {}) {
+  const browser = options.browser ?? new Browser();
+  const email = options.email ?? uniqueEmail();
+  const start = await browser.follow(portalUrl(issuer, options.portal), s.baseUrl);
+  const page = { url: start.url, html: await start.res!.text() };
+  const { page: codePage, code } = await requestCode(s, browser, page, email);
+  const res = await browser.post(new URL(formAction(codePage.html, '/code'), s.baseUrl), { code });
+  const landed = await browser.follow(new URL(res.headers.get('location')!, s.baseUrl), s.baseUrl);
+  return { browser, email, url: landed.url, status: landed.res!.status, html: await landed.res!.text() };
+}
+
+/** The boot data the portal page hands to the app. */
+export function bootOf(html: string) {
+  const match = /<script type="application\/json" id="portal-boot">(.*?)<\/script>/s.exec(html);
+  if (!match) throw new Error(`no boot data in page: ${html.slice(0, 300)}`);
+  return JSON.parse(match[1]!);
+}
