@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
+import { chromiumAvailable, launch, screenshots, seriousViolations } from '../support/chromium.ts';
+import { codeFrom } from '../support/mailbox.ts';
+import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { portalUrl } from '../support/portal.ts';
+import { stack, type Stack } from '../support/stack.ts';
+
+describe('Customer Portal in headless Chromium', function () {
+  this.timeout(120_000);
+  let s: Stack;
+  let t: TestOrg;
+  let admin: string;
+  let browser: Browser;
+  let page: Page;
+  const email = uniqueEmail('e2e');
+
+  before(async function () {
+    if (!chromiumAvailable()) {
+      if (process.env.CI) throw new Error('Chromium is missing: .ci/run installs Debian\'s chromium package');
+      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
+      return this.skip();
+    }
+    s = await stack();
+    t = await makeOrg(s, { name: 'Harbour Day Spa' });
+    admin = await adminToken(s, t);
+    await call('POST', `${adminUrl(t)}/portals`, admin, { slug: 'main', name: 'Harbour portal', branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' } });
+    await call('PUT', `${adminUrl(t)}/company`, admin, { address: '12 Quay Street\nFalmouth', email: 'hello@harbour.example', openingHours: 'Mon–Fri 9:00–20:00' });
+    await call('PUT', `${adminUrl(t)}/policies/refund`, admin, { markdown: '# Refunds\n\nCancel **24 hours** ahead for a full refund.' });
+    browser = await launch();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function expectAccessible(name: string) {
+    const violations = await seriousViolations(page);
+    expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
+  }
+
+  it('signs in with the emailed code and shows the branded home page', async () => {
+    await page.goto(portalUrl(t.issuer));
+    await page.getByLabel('Email address').fill(email);
+    const sentAfter = Date.now();
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    const code = codeFrom(await s.mailbox.next(email, sentAfter));
+    await page.getByLabel('Sign-in code').fill(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: `Welcome, ${email}` }).waitFor();
+    expect(page.url()).to.equal(`${portalUrl(t.issuer)}`);
+    const brand = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim());
+    expect(brand).to.equal('#7a1f5c');
+    await expectAccessible('home');
+    await screenshots(page, 'home');
+  });
+
+  it('edits the profile, and the change is live data', async () => {
+    await page.getByRole('link', { name: 'Profile' }).first().click();
+    await page.getByLabel('Given name').fill('Ada');
+    await page.getByLabel('Family name').fill('Lovelace');
+    await page.getByLabel('Phone number').fill('+44 7700 900123');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByRole('status').filter({ hasText: 'Profile saved' }).waitFor();
+    await expectAccessible('profile');
+    await screenshots(page, 'profile');
+    const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin); // the admin side still answers
+    expect(body.slug).to.equal('main');
+    const token = await page.evaluate(() => document.cookie); // and the session cookie is invisible to scripts
+    expect(token).to.not.contain('portico_portal');
+    await page.getByLabel('Phone number').fill('12');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.locator('[aria-invalid="true"]').first().waitFor();
+    expect(await page.getByLabel('Phone number').getAttribute('aria-invalid')).to.equal('true');
+  });
+
+  it('reads company information and a policy', async () => {
+    await page.getByRole('link', { name: 'Company and policies' }).first().click();
+    await page.getByText('Mon–Fri 9:00–20:00').waitFor();
+    await page.getByRole('link', { name: 'Refund policy' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Refund policy' }).waitFor();
+    expect(await page.locator('article strong').textContent()).to.equal('24 hours');
+    await expectAccessible('policy');
+    await page.getByRole('link', { name: 'Company and policies' }).first().click();
+    await page.getByText('Mon–Fri 9:00–20:00').waitFor();
+    await screenshots(page, 'company');
+  });
+
+  it('shows sections hidden, disabled and reordered by the Admin API after a reload', async () => {
+    const navLabels = async () => (await page.getByRole('navigation').first().getByRole('link').allTextContents()).map((x) => x.trim());
+    expect(await navLabels()).to.deep.equal(['Home', 'Profile', 'Company and policies']);
+    const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin);
+    const order = ['company', 'profile', 'home', ...body.sections.map((x: { key: string }) => x.key).filter((k: string) => !['company', 'profile', 'home'].includes(k))];
+    const states = new Map(body.sections.map((x: { key: string; state: string }) => [x.key, x.state]));
+    const put = await call('PUT', `${adminUrl(t)}/portals/main/sections`, admin, { sections: order.map((key) => ({ key, state: states.get(key) })) });
+    expect(put.status).to.equal(200);
+    await page.reload();
+    await page.getByRole('navigation').first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('nav a').length >= 3);
+    expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home']);
+    await call('PATCH', `${adminUrl(t)}/portals/main/sections/profile`, admin, { state: 'disabled' });
+    await call('PUT', `${adminUrl(t)}/company`, admin, { address: null, email: null, openingHours: null });
+    await call('PUT', `${adminUrl(t)}/policies/refund`, admin, { markdown: '' }); // company is now empty: hidden
+    await page.reload();
+    await page.getByRole('navigation').first().waitFor();
+    await page.waitForTimeout(300); // let the hidden-when-empty section's data arrive
+    expect(await navLabels()).to.deep.equal(['Home']);
+    const profile = await call('GET', `${apiUrl(t)}/company`, admin);
+    expect(profile.status).to.equal(401); // an Admin API token is no Client API token
+  });
+
+  it('signs out of the portal and the identity provider', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
+    await expectAccessible('signed out');
+    await page.goto(portalUrl(t.issuer));
+    await page.getByLabel('Email address').waitFor(); // no session left: the sign-in page
+  });
+});

@@ -1,0 +1,50 @@
+// Real headless Chromium (Debian's package) driven by playwright-core, plus an axe-core accessibility check.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join('test-output', 'screenshots');
+export const WIDTHS = { phone: 390, tablet: 820, desktop: 1280 } as const;
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+export async function launch(): Promise<Browser> {
+  // Flags keep a closed-network machine quiet (no background fetches) and let it run as root in a container.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export type Violation = { id: string; impact: string; help: string; nodes: number };
+
+/** Serious and critical WCAG 2.x A/AA violations on the page as it is now. */
+export async function seriousViolations(page: Page): Promise<Violation[]> {
+  // Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') rightly does not allow as a tag.
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> } }).axe;
+    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+  });
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+}
+
+/** Saves full-page screenshots at phone, tablet and desktop widths under test-output/screenshots. */
+export async function screenshots(page: Page, name: string): Promise<string[]> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const files: string[] = [];
+  for (const [device, width] of Object.entries(WIDTHS)) {
+    await page.setViewportSize({ width, height: 900 });
+    const file = join(SCREENSHOTS, `${name}-${device}-${width}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    files.push(file);
+  }
+  await page.setViewportSize({ width: WIDTHS.desktop, height: 900 });
+  return files;
+}
