@@ -1,5 +1,6 @@
 // `npm run bench`: token endpoint throughput and latency for Portico beside bare oidc-provider (the baseline,
-// measured in the same run, same key type and token format), then full email sign-ins at 20 concurrent customers.
+// measured in the same run, same key type and token format), a Client API read beside /healthz, full email
+// sign-ins at 20 concurrent customers, and the portal app's gzipped size against its 35 KB budget.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { buildPortal } from '../scripts/build-portal.ts';
 import { startLocalDatabase } from '../scripts/ferretdb/launch.ts';
 import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
@@ -85,6 +87,30 @@ try {
   const ratio = Number(rows[1]!['req/s']) / Number(rows[0]!['req/s']);
   console.log(`Portico serves ${(ratio * 100).toFixed(0)}% of the baseline's throughput; the difference is the database round trip per request (db ops/req) that the in-memory baseline does not make.\n`);
 
+  // Client API: a resource-server read (JWT verified against the issuer's JWKS, one organisation-scoped read)
+  // beside /healthz on the same server (no token, no database), so the figure isolates the API's own cost.
+  const token = await (
+    await fetch(`${portico.target.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${portico.target.clientId}:${portico.target.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: portico.target.resource }).toString(),
+    })
+  ).json() as { access_token: string };
+  const apiRows: Record<string, string | number>[] = [];
+  const origin = new URL(portico.target.issuer).origin;
+  for (const [name, url, headers] of [
+    ['GET /healthz (baseline)', `${origin}/healthz`, {}],
+    ['GET /api/v1/company (bearer JWT + 1 read)', `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${token.access_token}` }],
+  ] as const) {
+    const before = await stats(portico.child);
+    const r = await autocannon({ url, headers, duration: DURATION_S, connections: CONNECTIONS });
+    const after = await stats(portico.child);
+    const total = r.requests.total;
+    apiRows.push({ endpoint: name, 'req/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'non-2xx': r.non2xx, 'db ops/req': ((after.dbOps - before.dbOps) / Math.max(1, total)).toFixed(1), rss: after.rss });
+  }
+  console.log('Client API read, same server:');
+  console.table(apiRows);
+
   // Full sign-ins: authorize -> email -> code from the SMTP server -> callback -> tokens, 20 customers at once.
   const web = portico.target.web!;
   const client = { clientId: web.clientId, clientSecret: web.clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(portico.target.issuer, web.clientId, web.clientSecret) };
@@ -123,6 +149,10 @@ try {
       rss: after.rss,
     },
   ]);
+  const bundle = await buildPortal();
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  console.log('Customer Portal initial download (gzipped), budget 35 KB of JavaScript:');
+  console.table([{ javascript: kb(bundle.jsGzipBytes), css: kb(bundle.cssGzipBytes), 'share of JS budget': `${((bundle.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` }]);
 } finally {
   bare.child.kill();
   portico.child.kill();

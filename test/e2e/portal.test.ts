@@ -51,7 +51,7 @@ describe('Customer Portal in headless Chromium', function () {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: `Welcome, ${email}` }).waitFor();
     expect(page.url()).to.equal(`${portalUrl(t.issuer)}`);
-    const brand = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim());
+    const brand = await page.evaluate<string>("getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()");
     expect(brand).to.equal('#7a1f5c');
     await expectAccessible('home');
     await screenshots(page, 'home');
@@ -68,7 +68,7 @@ describe('Customer Portal in headless Chromium', function () {
     await screenshots(page, 'profile');
     const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin); // the admin side still answers
     expect(body.slug).to.equal('main');
-    const token = await page.evaluate(() => document.cookie); // and the session cookie is invisible to scripts
+    const token = await page.evaluate<string>('document.cookie'); // and the session cookie is invisible to scripts
     expect(token).to.not.contain('portico_portal');
     await page.getByLabel('Phone number').fill('12');
     await page.getByRole('button', { name: 'Save profile' }).click();
@@ -98,7 +98,7 @@ describe('Customer Portal in headless Chromium', function () {
     expect(put.status).to.equal(200);
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('nav a').length >= 3);
+    await page.waitForFunction("document.querySelectorAll('nav a').length >= 3");
     expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home']);
     await call('PATCH', `${adminUrl(t)}/portals/main/sections/profile`, admin, { state: 'disabled' });
     await call('PUT', `${adminUrl(t)}/company`, admin, { address: null, email: null, openingHours: null });

@@ -3,6 +3,7 @@ import { adminToken, adminUrl, call } from '../support/api.ts';
 import { Browser, formAction } from '../support/browser.ts';
 import { makeClient, makeOrg, signIn, type TestOrg } from '../support/oidc.ts';
 import { bootOf, portalSignIn, portalUrl } from '../support/portal.ts';
+import { json } from '../support/http.ts';
 import { stack, type Stack } from '../support/stack.ts';
 
 describe('Customer Portal server: single sign-on, session, proxy, sign-out', () => {
@@ -50,7 +51,7 @@ describe('Customer Portal server: single sign-on, session, proxy, sign-out', () 
     expect(noHeader.status).to.equal(403);
     const ok = await browser.request(`${bff}/profile`, { method: 'PATCH', json: { givenName: 'Grace' }, headers: { 'x-portico-csrf': '1', 'sec-fetch-site': 'same-origin' } });
     expect(ok.status).to.equal(200);
-    expect((await ok.json()).givenName).to.equal('Grace');
+    expect((await json(ok)).givenName).to.equal('Grace');
     const anonymous = await new Browser().request(`${bff}/profile`, { headers: { accept: 'application/json' } });
     expect(anonymous.status).to.equal(401);
   });
