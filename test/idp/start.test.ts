@@ -27,6 +27,10 @@ describe('npm start (lib/main.ts)', () => {
       expect(out).to.contain(`Discovery:       http://localhost:${port}/demo/.well-known/openid-configuration`);
       const meta = await json(fetch(`http://127.0.0.1:${port}/demo/.well-known/openid-configuration`));
       expect(meta.issuer).to.equal(`http://localhost:${port}/demo`);
+      expect(out).to.contain(`Customer portal: http://localhost:${port}/demo/portal`);
+      const portal = await fetch(`http://127.0.0.1:${port}/demo/portal`, { redirect: 'manual' });
+      expect(portal.status).to.equal(302); // the seeded portal, asking a signed-out visitor to sign in
+      expect(portal.headers.get('location')).to.equal('/demo/portal/login?return=%2Fdemo%2Fportal');
     } finally {
       child.kill('SIGTERM');
       const code = await new Promise((r) => child.once('exit', r));
