@@ -46,7 +46,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   });
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
   const tenants = createTenants(config.publicUrl);
-  app.use(createPortalApi({ internalUrl: config.internalUrl, publicUrl: config.publicUrl, tenants }));
+  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants }));
   app.use(createPortalWeb({ config, tenants, render, log }));
   app.use(idp.middleware);
   app.use(() => {

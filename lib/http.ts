@@ -34,8 +34,8 @@ export function errorMiddleware(log: Logger, page?: ErrorPage): Middleware {
 
 const BODY_LIMIT = 64 * 1024;
 
-/** Reads a urlencoded or JSON body (64 KiB at most). Urlencoded values stay flat strings: `email[$ne]=` is just an unknown key. */
-export async function readBody(ctx: Context): Promise<Record<string, unknown>> {
+/** The request body as text, 64 KiB at most. */
+export async function readRawBody(ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
@@ -43,7 +43,12 @@ export async function readBody(ctx: Context): Promise<Record<string, unknown>> {
     if (size > BODY_LIMIT) throw new HttpError(413, 'payload_too_large', 'Request body is too large.');
     chunks.push(chunk as Buffer);
   }
-  const raw = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads a urlencoded or JSON body (64 KiB at most). Urlencoded values stay flat strings: `email[$ne]=` is just an unknown key. */
+export async function readBody(ctx: Context): Promise<Record<string, unknown>> {
+  const raw = await readRawBody(ctx);
   if (!raw) return {};
   if (ctx.is('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
   if (ctx.is('application/json')) {

@@ -1,6 +1,8 @@
 // The organisation of a request, resolved once from the URL. idp/ owns organisations; everything else reads this
 // small, public view of one (never its keys), so portal/ needs nothing from idp/ to scope its own data.
+import type { Middleware } from 'koa';
 import mongoose from 'mongoose';
+import { NotFound } from './errors.ts';
 
 export type Tenant = { id: string; slug: string; name: string; issuer: string; timeZone: string; locale: string };
 
@@ -35,5 +37,15 @@ export function createTenants(publicUrl: string): Tenants {
       cache.set(slug, { tenant, at: Date.now() });
       return tenant;
     },
+  };
+}
+
+/** The `:org` router parameter: resolves the organisation once into ctx.state.tenant, or answers 404. */
+export function tenantParam(tenants: Tenants) {
+  return async (slug: string, ctx: Parameters<Middleware>[0], next: () => Promise<unknown>) => {
+    const tenant = await tenants.find(slug);
+    if (!tenant) throw new NotFound(`No organisation "${slug}".`);
+    ctx.state.tenant = tenant;
+    return next();
   };
 }

@@ -12,7 +12,7 @@ import { tenantOf } from '../../lib/tenants.ts';
 import { isDuplicateKey } from '../../lib/db.ts';
 import type { IdpState } from '../interactions/routes.ts';
 import { codeMail } from '../interactions/code-mail.ts';
-import { issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
+import { codeProblem, issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
 import type { IdpDeps } from '../provider/configuration.ts';
 import { CustomerModel } from './model.ts';
 import { profileOf, profileUpdate, readProfile, updateProfile } from './profile.ts';
@@ -61,13 +61,7 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
     const email = await pendingEmail(t.org, t.interaction);
     if (!email) throw new BadRequest('Ask for a code for your new address first.');
     const result = await verifyCode(secrets.otp, { ...t, email }, code);
-    if (!result.ok) {
-      throw new BadRequest(
-        result.reason === 'wrong' ? `That code is not right. ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`
-        : result.reason === 'dead' ? 'Too many wrong tries for this code. Ask for a new one.'
-        : 'This code has expired or was already used. Ask for a new one.',
-      );
-    }
+    if (!result.ok) throw new BadRequest(codeProblem(result, 'Ask for a new code.'));
     // The unique (org, email) index decides between two accounts racing for one address.
     try {
       await CustomerModel.updateOne({ org: t.org, _id: ctx.state.principal.sub }, { $set: { email, emailVerified: true } });

@@ -10,7 +10,7 @@ import type { Tenant } from '../../lib/tenants.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
-import { issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
+import { codeProblem, issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
 import { brandingOf, type IdpDeps } from '../provider/configuration.ts';
 import { codeMail } from './code-mail.ts';
 
@@ -138,14 +138,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
       async () => {
         const { code } = parseForm(codeForm, body);
         const result = await verifyCode(secrets.otp, { org: org._id, interaction: interaction.uid, email }, code);
-        if (!result.ok) {
-          const message = {
-            wrong: `That code is not right. ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
-            dead: 'Too many wrong tries for this code. Start the sign-in again from the app.',
-            expired: 'This code has expired or was already used. Ask for a new code.',
-          }[result.reason];
-          throw new BadRequest(message);
-        }
+        if (!result.ok) throw new BadRequest(codeProblem(result, 'Start the sign-in again from the app.'));
         const customer = await recordSignIn(org._id, email, org.settings.selfSignUp);
         if (!customer) throw new BadRequest('That code is not right.');
         const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: customer._id, amr: ['otp'] } }, { mergeWithLastSubmission: false });

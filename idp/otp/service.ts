@@ -98,3 +98,12 @@ export async function verifyCode(hashKey: Buffer, t: CodeTarget, code: string, n
 export async function pendingEmail(org: string, interaction: string): Promise<string | undefined> {
   return (await OneTimeCodeModel.findOne(keyOf(org, interaction)).lean<OneTimeCode>())?.email;
 }
+
+/** What to tell a person whose code was not accepted. */
+export function codeProblem(result: Exclude<Verification, { ok: true }>, restart: string): string {
+  return {
+    wrong: `That code is not right. ${result.triesLeft} ${result.triesLeft === 1 ? 'try' : 'tries'} left.`,
+    dead: `Too many wrong tries for this code. ${restart}`,
+    expired: 'This code has expired or was already used. Ask for a new code.',
+  }[result.reason];
+}

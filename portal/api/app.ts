@@ -3,23 +3,17 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
-import { NotFound } from '../../lib/errors.ts';
-import type { Tenants } from '../../lib/tenants.ts';
+import { tenantParam, type Tenants } from '../../lib/tenants.ts';
 import { adminAuth, clientAuth } from './access.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 
-export type ApiDeps = { internalUrl: string; publicUrl: string; tenants: Tenants };
+export type ApiDeps = { internalUrl: string; tenants: Tenants };
 
 function apiRouter(prefix: string, tenants: Tenants, openapi: (server: string) => object, auth: Middleware[], routes: ((r: Router) => void)[]) {
   const router = new Router({ prefix });
-  router.param('org', async (slug, ctx, next) => {
-    const tenant = await tenants.find(slug);
-    if (!tenant) throw new NotFound(`No organisation "${slug}".`);
-    ctx.state.tenant = tenant;
-    return next();
-  });
+  router.param('org', tenantParam(tenants));
   // The description is public; everything else needs a token.
   router.get('/openapi.json', (ctx) => {
     ctx.body = openapi(`${ctx.state.tenant.issuer}${prefix.replace('/:org', '')}`);

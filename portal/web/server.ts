@@ -8,10 +8,11 @@ import * as oidc from 'openid-client';
 import type { Config } from '../../config/index.ts';
 import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
 import { PORTAL_CLIENT_ID, portalBase, portalClient } from '../../lib/first-party.ts';
-import { HttpError, NotFound } from '../../lib/errors.ts';
+import { HttpError } from '../../lib/errors.ts';
+import { readRawBody } from '../../lib/http.ts';
 import type { Logger } from '../../lib/log.ts';
 import { apiResource } from '../../lib/resources.ts';
-import type { Tenant, Tenants } from '../../lib/tenants.ts';
+import { tenantParam, type Tenant, type Tenants } from '../../lib/tenants.ts';
 import type { Render } from '../../lib/views.ts';
 import { getPortal, primaryPortal } from '../api/portals/service.ts';
 import { portalAssets } from './assets.ts';
@@ -104,12 +105,7 @@ export function createPortalWeb({ config, tenants, render, log }: PortalWebDeps)
   }
 
   const router = new Router<State>({ prefix: '/:org/portal' });
-  router.param('org', async (slug, ctx, next) => {
-    const tenant = await tenants.find(slug);
-    if (!tenant) throw new NotFound(`No organisation "${slug}".`);
-    ctx.state.tenant = tenant;
-    return next();
-  });
+  router.param('org', tenantParam(tenants));
 
   router.get('/login', async (ctx: Ctx) => {
     const t = ctx.state.tenant;
@@ -194,7 +190,7 @@ export function createPortalWeb({ config, tenants, render, log }: PortalWebDeps)
     if (UNSAFE.has(ctx.method)) checkSameOrigin(ctx, true);
     const s = await session(ctx);
     if (!s) throw new Unauthenticated();
-    const body = UNSAFE.has(ctx.method) ? await readRaw(ctx) : undefined;
+    const body = UNSAFE.has(ctx.method) ? await readRawBody(ctx) : undefined;
     const call = (tokens: Tokens) =>
       fetch(`${config.internalUrl}/${t.slug}/api/v1/${ctx.path.slice(`${basePath(t)}/bff/api/`.length)}${ctx.search}`, {
         method: ctx.method,
@@ -254,13 +250,3 @@ export function createPortalWeb({ config, tenants, render, log }: PortalWebDeps)
   };
 }
 
-async function readRaw(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > 64 * 1024) throw new HttpError(413, 'payload_too_large', 'Request body is too large.');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
