@@ -1,12 +1,13 @@
 // `portico`: administration from the command line, on the same configuration and database as `npm start`.
 import { parseArgs } from 'node:util';
-import { ZodError, z } from 'zod';
+import { ZodError } from 'zod';
 import { loadConfigOrExit } from '../config/index.ts';
 import { connectDatabase } from '../lib/db.ts';
 import { HttpError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { createClient, listClients } from './clients/service.ts';
 import { normaliseEmail } from './customers/service.ts';
+import { emailAddress } from './otp/service.ts';
 import { createOrganisation, grantStaffRole, listOrganisations, requireOrganisation, rotateKeys } from './organisations/service.ts';
 import { STAFF_ROLES, type StaffRole } from '../lib/resources.ts';
 import type { Organisation } from './organisations/model.ts';
@@ -110,7 +111,7 @@ try {
       const role = need('role');
       if (!(STAFF_ROLES as readonly string[]).includes(role)) fail('--role must be owner, admin or staff');
       const email = normaliseEmail(need('email'));
-      if (!z.email().safeParse(email).success) fail(`--email: "${email}" is not an email address`);
+      if (!emailAddress.safeParse(email).success) fail(`--email: "${email}" is not an email address`);
       const org = await grantStaffRole(need('org'), email, role as StaffRole);
       print(org.staff);
       break;

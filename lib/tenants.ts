@@ -3,6 +3,7 @@
 import type { Middleware } from 'koa';
 import mongoose from 'mongoose';
 import { NotFound } from './errors.ts';
+import { shortCache } from './short-cache.ts';
 
 export type Tenant = { id: string; slug: string; name: string; issuer: string; timeZone: string; locale: string };
 
@@ -24,20 +25,11 @@ export function tenantOf(publicUrl: string, org: OrganisationFields): Tenant {
 export type Tenants = { find(slug: string): Promise<Tenant | null> };
 
 export function createTenants(publicUrl: string): Tenants {
-  const cache = new Map<string, { tenant: Tenant; at: number }>();
-  return {
-    async find(slug) {
-      const hit = cache.get(slug);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.tenant;
-      const doc = await mongoose.connection
-        .collection<OrganisationFields>('organisations')
-        .findOne({ slug }, { projection: { slug: 1, name: 1, settings: 1 } });
-      if (!doc) return null; // unknown slugs are not cached: arbitrary paths must not grow memory
-      const tenant = tenantOf(publicUrl, doc);
-      cache.set(slug, { tenant, at: Date.now() });
-      return tenant;
-    },
-  };
+  const find = shortCache(async (slug) => {
+    const doc = await mongoose.connection.collection<OrganisationFields>('organisations').findOne({ slug }, { projection: { slug: 1, name: 1, settings: 1 } });
+    return doc && tenantOf(publicUrl, doc);
+  }, CACHE_MS);
+  return { find };
 }
 
 /** The `:org` router parameter: resolves the organisation once into ctx.state.tenant, or answers 404. */

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import type { StaffRole } from '../../lib/resources.ts';
 import { orgScopedSchema } from '../../lib/tenancy.ts';
 
 export type ClientKind = 'web' | 'public' | 'machine';
@@ -14,7 +15,7 @@ export type ClientMetadata = {
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
   first_party: boolean;
   /** Machine clients only: the staff role their Admin API tokens carry. */
-  admin_role?: 'owner' | 'admin' | 'staff';
+  admin_role?: StaffRole;
 };
 
 export type StoredClient = {

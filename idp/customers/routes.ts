@@ -12,7 +12,7 @@ import { tenantOf } from '../../lib/tenants.ts';
 import { isDuplicateKey } from '../../lib/db.ts';
 import type { IdpState } from '../interactions/routes.ts';
 import { codeMail } from '../interactions/code-mail.ts';
-import { codeProblem, issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
+import { codeProblem, emailAddress, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
 import type { IdpDeps } from '../provider/configuration.ts';
 import { CustomerModel } from './model.ts';
 import { profileOf, profileUpdate, readProfile, updateProfile } from './profile.ts';
@@ -20,8 +20,8 @@ import { normaliseEmail } from './service.ts';
 
 type Ctx = Context & { state: IdpState & { principal: Principal } };
 
-const emailChange = z.strictObject({ email: z.string().trim().max(254).pipe(z.email('enter a valid email address')).transform(normaliseEmail) });
-const codeInput = z.strictObject({ code: z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{6}$/, 'enter the 6-digit code from the email')) });
+const emailChange = z.strictObject({ email: emailAddress.transform(normaliseEmail) });
+const codeInput = z.strictObject({ code: typedCode });
 
 export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }): void {
   const { config, secrets, mailer, render, log } = deps;

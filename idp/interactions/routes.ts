@@ -10,17 +10,15 @@ import type { Tenant } from '../../lib/tenants.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
-import { codeProblem, issueCode, pendingEmail, verifyCode } from '../otp/service.ts';
+import { codeProblem, emailAddress, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
 import { brandingOf, type IdpDeps } from '../provider/configuration.ts';
 import { codeMail } from './code-mail.ts';
 
 export type IdpState = { org: Organisation; provider: Provider; tenant?: Tenant };
 type Ctx = Context & { state: IdpState; params: Record<string, string> };
 
-const emailForm = z.object({ email: z.string().trim().max(254).pipe(z.email('Enter a valid email address.')) });
-const codeForm = z.object({
-  code: z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from the email.')),
-});
+const emailForm = z.object({ email: emailAddress });
+const codeForm = z.object({ code: typedCode });
 
 const SCOPE_WORDS: Record<string, string> = {
   openid: 'Know who you are',

@@ -2,6 +2,7 @@
 // stored only as a keyed hash, valid 10 minutes, single use, at most 5 tries, bound to the interaction that
 // asked for it, rate limited per address and per IP. Every limit holds under parallel requests (lib/claims.ts).
 import { randomInt } from 'node:crypto';
+import { z } from 'zod';
 import { claim, takeSlot } from '../../lib/claims.ts';
 import { keyedHash, safeEqual } from '../../lib/crypto.ts';
 import { saveById } from '../../lib/db.ts';
@@ -20,6 +21,10 @@ export const OTP_RULES = {
 } as const;
 
 const HOUR = 3_600_000;
+
+/** What a person types: an email address to send a code to, and the code (spaces and dashes ignored). */
+export const emailAddress = z.string().trim().max(254).pipe(z.email('Enter a valid email address.'));
+export const typedCode = z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from the email.'));
 
 /** Counters that span organisations are kept under this pseudo-organisation. */
 const PLATFORM = '*';

@@ -11,7 +11,7 @@ import type { Organisation } from '../organisations/model.ts';
 import type { Secrets } from '../secrets.ts';
 import { mongoAdapter } from './adapter.ts';
 import { staffRole } from '../organisations/service.ts';
-import { adminResource, apiResource, type StaffRole } from '../../lib/resources.ts';
+import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { ADMIN_SCOPES, API_SCOPES, OIDC_CLAIMS } from './scopes.ts';
 
 export type IdpDeps = { config: Config; secrets: Secrets; log: Logger; render: Render };
@@ -79,7 +79,7 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
       properties: ['first_party', 'admin_role'],
       validator(_ctx, key, value) {
         if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('first_party must be a boolean');
-        if (key === 'admin_role' && value !== undefined && value !== null && !['owner', 'admin', 'staff'].includes(value as string)) {
+        if (key === 'admin_role' && value !== undefined && value !== null && !(STAFF_ROLES as readonly unknown[]).includes(value)) {
           throw new errors.InvalidClientMetadata('admin_role must be owner, admin or staff');
         }
       },

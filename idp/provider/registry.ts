@@ -2,6 +2,7 @@
 // (also when another server instance rotated them: the organisation is re-read at most once a second).
 import type Provider from 'oidc-provider';
 import type { Organisation } from '../organisations/model.ts';
+import { shortCache } from '../../lib/short-cache.ts';
 import { findOrganisation } from '../organisations/service.ts';
 import { buildProvider, type IdpDeps } from './configuration.ts';
 
@@ -13,18 +14,10 @@ export type ProviderRegistry = {
 };
 
 export function createProviderRegistry(deps: IdpDeps): ProviderRegistry {
-  const orgs = new Map<string, { org: Organisation; at: number }>();
   const providers = new Map<string, { keysVersion: number; provider: Provider }>();
 
   return {
-    async organisation(slug) {
-      const hit = orgs.get(slug);
-      if (hit && Date.now() - hit.at < ORG_CACHE_MS) return hit.org;
-      const org = await findOrganisation(slug);
-      // Unknown slugs are not cached: arbitrary paths must not grow memory.
-      if (org) orgs.set(slug, { org, at: Date.now() });
-      return org;
-    },
+    organisation: shortCache(findOrganisation, ORG_CACHE_MS),
     provider(org) {
       const hit = providers.get(org._id);
       if (hit && hit.keysVersion === org.keysVersion) return hit.provider;
