@@ -15,7 +15,7 @@ import { apiResource } from '../../lib/resources.ts';
 import { tenantParam, type Tenant, type Tenants } from '../../lib/tenants.ts';
 import type { Render } from '../../lib/views.ts';
 import { getPortal, primaryPortal } from '../api/portals/service.ts';
-import { portalAssets } from './assets.ts';
+import { appAssets } from '../../lib/app-assets.ts';
 import { createSessions, SESSION_TTL_MS, type Session, type Tokens } from './session.ts';
 
 export type PortalWebDeps = { config: Config; tenants: Tenants; render: Render; log: Logger };
@@ -36,7 +36,7 @@ class Unauthenticated extends HttpError {
 export function createPortalWeb({ config, tenants, render, log }: PortalWebDeps): Middleware {
   const sessions = createSessions(deriveKey(config.masterSecret, 'portal-sessions'));
   const loginKey = deriveKey(config.masterSecret, 'portal-login');
-  const assets = portalAssets();
+  const assets = appAssets('portal', 'portal/web');
   const base = (t: Tenant) => portalBase(config.publicUrl, t.slug);
   const basePath = (t: Tenant) => new URL(base(t)).pathname;
 

@@ -1,24 +1,26 @@
-// Builds the customer portal SPA (portal/web/src → portal/web/dist) with content-hashed names and a manifest.
-// Run: node scripts/build-portal.ts
+// Builds the browser apps (Preact, esbuild) with content-hashed names and a manifest each:
+// the Customer Portal (portal/web/src → portal/web/dist) and the admin console (portal/admin/src → portal/admin/dist).
+// Run: node scripts/build-apps.ts
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const webDir = fileURLToPath(new URL('../portal/web/', import.meta.url));
-const outDir = join(webDir, 'dist');
+export const APPS = { portal: 'portal/web', admin: 'portal/admin' } as const;
+export type AppName = keyof typeof APPS;
+export type AppBuild = { app: AppName; js: string; css: string; jsGzipBytes: number; cssGzipBytes: number };
 
-export type PortalBuild = { js: string; css: string; jsGzipBytes: number; cssGzipBytes: number };
-
-export async function buildPortal(): Promise<PortalBuild> {
+export async function buildApp(app: AppName): Promise<AppBuild> {
+  const dir = fileURLToPath(new URL(`../${APPS[app]}/`, import.meta.url));
+  const outDir = join(dir, 'dist');
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const result = await build({
-    absWorkingDir: webDir,
-    entryPoints: [join(webDir, 'src/main.tsx')],
+    absWorkingDir: dir,
+    entryPoints: [join(dir, 'src/main.tsx')],
     outdir: outDir,
-    entryNames: 'app-[hash]',
+    entryNames: `${app}-[hash]`,
     assetNames: 'asset-[hash]',
     bundle: true,
     minify: true,
@@ -36,27 +38,23 @@ export async function buildPortal(): Promise<PortalBuild> {
   const outputs = Object.keys(result.metafile.outputs);
   const jsPath = outputs.find((f) => f.endsWith('.js'));
   const cssPath = outputs.find((f) => f.endsWith('.css'));
-  if (!jsPath || !cssPath) throw new Error(`portal build: expected a .js and a .css output, got ${outputs.join(', ')}`);
+  if (!jsPath || !cssPath) throw new Error(`${app} build: expected a .js and a .css output, got ${outputs.join(', ')}`);
   const js = basename(jsPath);
   const css = basename(cssPath);
   await writeFile(join(outDir, 'manifest.json'), JSON.stringify({ js, css }) + '\n');
   const [jsBuf, cssBuf] = await Promise.all([readFile(join(outDir, js)), readFile(join(outDir, css))]);
-  return {
-    js,
-    css,
-    jsGzipBytes: gzipSync(jsBuf, { level: 9 }).length,
-    cssGzipBytes: gzipSync(cssBuf, { level: 9 }).length,
-  };
+  return { app, js, css, jsGzipBytes: gzipSync(jsBuf, { level: 9 }).length, cssGzipBytes: gzipSync(cssBuf, { level: 9 }).length };
 }
+
+export const buildApps = () => Promise.all((Object.keys(APPS) as AppName[]).map(buildApp));
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = performance.now();
-  buildPortal().then(
-    (r) => {
+  buildApps().then(
+    (builds) => {
       const kb = (n: number) => (n / 1024).toFixed(1) + ' KB';
-      console.log(
-        `portal: ${r.js} ${kb(r.jsGzipBytes)} gz, ${r.css} ${kb(r.cssGzipBytes)} gz (${Math.round(performance.now() - started)} ms)`,
-      );
+      for (const r of builds) console.log(`${r.app}: ${r.js} ${kb(r.jsGzipBytes)} gz, ${r.css} ${kb(r.cssGzipBytes)} gz`);
+      console.log(`built in ${Math.round(performance.now() - started)} ms`);
     },
     (err: unknown) => {
       console.error(err);
