@@ -5,8 +5,11 @@ import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import { NotFound } from '../lib/errors.ts';
+import { tenantOf } from '../lib/tenants.ts';
 import type { Mailer } from '../lib/mailer.ts';
+import { adminApiRoutes } from './admin-api.ts';
 import { profileRoutes } from './customers/routes.ts';
+import { connectedAppRoutes } from './grants/routes.ts';
 import { interactionRoutes, type IdpState } from './interactions/routes.ts';
 import type { IdpDeps } from './provider/configuration.ts';
 import { createProviderRegistry, type ProviderRegistry } from './provider/registry.ts';
@@ -20,11 +23,14 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer }): { middleware: Mid
     const org = await registry.organisation(slug);
     if (!org) throw new NotFound(`No organisation "${slug}".`);
     ctx.state.org = org;
+    ctx.state.tenant = tenantOf(deps.config.publicUrl, org);
     ctx.state.provider = registry.provider(org);
     return next();
   });
   interactionRoutes(router, deps);
   profileRoutes(router, deps);
+  connectedAppRoutes(router, deps);
+  adminApiRoutes(router, deps);
 
   // Each provider is a Koa app of its own (its cookie keys, proxy setting and error pages): the request is handed
   // over whole, with the path made relative to the issuer and the prefix kept where oidc-provider looks for it.

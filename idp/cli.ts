@@ -8,7 +8,8 @@ import { createLogger } from '../lib/log.ts';
 import { createClient, listClients } from './clients/service.ts';
 import { normaliseEmail } from './customers/service.ts';
 import { emailAddress } from './otp/service.ts';
-import { createOrganisation, grantStaffRole, listOrganisations, requireOrganisation, rotateKeys } from './organisations/service.ts';
+import { createOrganisation, listOrganisations, requireOrganisation, rotateKeys } from './organisations/service.ts';
+import { setStaffRole, staffView } from './organisations/staff.ts';
 import { STAFF_ROLES, type StaffRole } from '../lib/resources.ts';
 import type { Organisation } from './organisations/model.ts';
 import { issuerFor } from './provider/configuration.ts';
@@ -112,8 +113,9 @@ try {
       if (!(STAFF_ROLES as readonly string[]).includes(role)) fail('--role must be owner, admin or staff');
       const email = normaliseEmail(need('email'));
       if (!emailAddress.safeParse(email).success) fail(`--email: "${email}" is not an email address`);
-      const org = await grantStaffRole(need('org'), email, role as StaffRole);
-      print(org.staff);
+      const slug = need('org');
+      await setStaffRole(slug, email, role as StaffRole, undefined);
+      print((await requireOrganisation(slug)).staff.map(staffView));
       break;
     }
     case 'keys rotate': {

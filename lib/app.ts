@@ -3,6 +3,7 @@ import Koa from 'koa';
 import mongoose from 'mongoose';
 import type { Config } from '../config/index.ts';
 import { createIdp } from '../idp/app.ts';
+import { idpAdminPaths, idpClientPaths } from '../idp/openapi.ts';
 import { createPortalApi } from '../portal/api/app.ts';
 import { createPortalWeb } from '../portal/web/server.ts';
 import { createTenants } from './tenants.ts';
@@ -46,7 +47,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   });
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
   const tenants = createTenants(config.publicUrl);
-  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants }));
+  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, idpPaths: { client: idpClientPaths, admin: idpAdminPaths } }));
   app.use(createPortalWeb({ config, tenants, render, log }));
   app.use(idp.middleware);
   app.use(() => {

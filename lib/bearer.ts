@@ -13,6 +13,8 @@ export type Principal = {
   scopes: Set<string>;
   /** Staff role on Admin API tokens (added by the identity provider), absent otherwise. */
   role?: StaffRole;
+  /** Admin API tokens of a person: the verified email their staff role is held by. */
+  email?: string;
   /** True when the token acts for a customer (authorization code), false for a client acting for itself. */
   customer: boolean;
 };
@@ -64,6 +66,7 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
         clientId,
         scopes: new Set(String(payload.scope ?? '').split(' ').filter(Boolean)),
         role: (STAFF_ROLES as readonly unknown[]).includes(payload.role) ? (payload.role as StaffRole) : undefined,
+        email: typeof payload.email === 'string' ? payload.email : undefined,
         customer: payload.sub !== clientId,
       };
     } catch (err) {

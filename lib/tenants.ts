@@ -3,13 +3,23 @@
 import type { Middleware } from 'koa';
 import mongoose from 'mongoose';
 import { NotFound } from './errors.ts';
+import type { StaffRole } from './resources.ts';
 import { shortCache } from './short-cache.ts';
 
-export type Tenant = { id: string; slug: string; name: string; issuer: string; timeZone: string; locale: string };
+export type Tenant = {
+  id: string;
+  slug: string;
+  name: string;
+  issuer: string;
+  timeZone: string;
+  locale: string;
+};
 
 const CACHE_MS = 1000;
 
-type OrganisationFields = { _id: string; slug: string; name: string; settings?: { timeZone?: string; locale?: string } };
+type OrganisationFields = { _id: string; slug: string; name: string; settings?: { timeZone?: string; locale?: string }; staff?: { email: string; role: StaffRole }[] };
+
+const organisations = () => mongoose.connection.collection<OrganisationFields>('organisations');
 
 export function tenantOf(publicUrl: string, org: OrganisationFields): Tenant {
   return {
@@ -26,7 +36,7 @@ export type Tenants = { find(slug: string): Promise<Tenant | null> };
 
 export function createTenants(publicUrl: string): Tenants {
   const find = shortCache(async (slug) => {
-    const doc = await mongoose.connection.collection<OrganisationFields>('organisations').findOne({ slug }, { projection: { slug: 1, name: 1, settings: 1 } });
+    const doc = await organisations().findOne({ slug }, { projection: { slug: 1, name: 1, settings: 1 } });
     return doc && tenantOf(publicUrl, doc);
   }, CACHE_MS);
   return { find };
@@ -40,4 +50,10 @@ export function tenantParam(tenants: Tenants) {
     ctx.state.tenant = tenant;
     return next();
   };
+}
+
+/** The staff role `email` holds now (read on every call, never cached: removing someone must take effect at once). */
+export async function currentStaffRole(tenant: Tenant, email: string): Promise<StaffRole | undefined> {
+  const doc = await organisations().findOne({ _id: tenant.id }, { projection: { staff: 1 } });
+  return doc?.staff?.find((s) => s.email === email)?.role;
 }

@@ -14,6 +14,14 @@ export type ClientMetadata = {
   response_types: string[];
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
   first_party: boolean;
+  /** OIDC scopes the app may ask for (oidc-provider enforces it). */
+  scope?: string;
+  /** Client API scopes the app may ask for (the provider's resource-server policy enforces it). */
+  resource_scopes?: string;
+  backchannel_logout_uri?: string;
+  logo_uri?: string;
+  policy_uri?: string;
+  tos_uri?: string;
   /** Machine clients only: the staff role their Admin API tokens carry. */
   admin_role?: StaffRole;
 };
@@ -26,6 +34,7 @@ export type StoredClient = {
   /** Sealed with the master secret: oidc-provider needs the plain secret to compare, so it is encrypted, not hashed. */
   sealedSecret?: string;
   createdAt: Date;
+  updatedAt?: Date;
 };
 
 const schema = orgScopedSchema<StoredClient>(
@@ -35,6 +44,7 @@ const schema = orgScopedSchema<StoredClient>(
     metadata: { type: mongoose.Schema.Types.Mixed, required: true },
     sealedSecret: String,
     createdAt: { type: Date, default: () => new Date() },
+    updatedAt: Date,
   },
   { versionKey: false },
 );

@@ -1,32 +1,84 @@
+// Registered OIDC clients ("apps") of an organisation: register, edit, rotate the secret, delete. oidc-provider
+// reads a client's registration from the database on every use (lib: Client.find → adapter), so every change
+// takes effect at once on every server instance, with no restart.
 import { z } from 'zod';
 import { randomId, seal, unseal } from '../../lib/crypto.ts';
+import { NotFound } from '../../lib/errors.ts';
 import { STAFF_ROLES } from '../../lib/resources.ts';
+import { revokeGrants } from '../grants/service.ts';
+import { API_SCOPES, CLIENT_SCOPES, OIDC_SCOPES } from '../provider/scopes.ts';
 import type { Secrets } from '../secrets.ts';
 import { ClientModel, type ClientKind, type ClientMetadata, type StoredClient } from './model.ts';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Exact redirect URIs, https only except on loopback (RFC 8252 §7.3), no fragments. */
-export const redirectUri = z.url().superRefine((value, ctx) => {
-  const url = new URL(value);
-  if (url.hash) ctx.addIssue({ code: 'custom', message: `${value}: a redirect URI must not contain a fragment` });
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    ctx.addIssue({ code: 'custom', message: `${value}: use https (plain http only for localhost)` });
+/** An https URL (plain http only on loopback, RFC 8252 §7.3) without a fragment: redirect, logout and link URIs. */
+const webUri = (what: string) =>
+  z.url({ message: `enter a full URL for the ${what}` }).max(2000).superRefine((value, ctx) => {
+    const url = new URL(value);
+    if (url.hash) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain a fragment (#…)` });
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+      ctx.addIssue({ code: 'custom', message: `${value}: use https (plain http only for localhost)` });
+    }
+    if (url.username || url.password) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain credentials` });
+  });
+
+/** Exact redirect URIs: compared character for character by oidc-provider, so no wildcards to validate. */
+export const redirectUri = webUri('redirect URI');
+const uris = (what: string) => z.array(webUri(what)).max(20).refine((l) => new Set(l).size === l.length, 'each URI may appear once');
+const optionalUri = (what: string) => webUri(what).nullable().optional();
+
+const fields = {
+  name: z.string().trim().min(1).max(120),
+  redirectUris: uris('redirect URI'),
+  postLogoutRedirectUris: uris('post-logout redirect URI'),
+  backchannelLogoutUri: optionalUri('back-channel logout URI'),
+  scopes: z.array(z.enum(CLIENT_SCOPES as [string, ...string[]])).refine((l) => new Set(l).size === l.length, 'each scope may appear once'),
+  firstParty: z.boolean(),
+  logoUri: optionalUri('logo URL'),
+  policyUri: optionalUri('privacy policy URL'),
+  tosUri: optionalUri('terms URL'),
+  adminRole: z.enum(STAFF_ROLES).nullable().optional(),
+};
+
+type ClientInput = {
+  name: string;
+  kind: ClientKind;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  backchannelLogoutUri?: string | null;
+  scopes: string[];
+  firstParty: boolean;
+  logoUri?: string | null;
+  policyUri?: string | null;
+  tosUri?: string | null;
+  adminRole?: (typeof STAFF_ROLES)[number] | null;
+};
+
+/** The rules that span fields, checked on a whole registration (new, or current merged with an edit). */
+function checkRegistration(c: ClientInput, ctx: z.RefinementCtx) {
+  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const machine = c.kind === 'machine';
+  if (!machine && c.redirectUris.length === 0) problem('redirectUris', 'at least one redirect URI is required');
+  if (machine) {
+    if (c.redirectUris.length) problem('redirectUris', 'machine clients have no redirect URIs');
+    if (c.postLogoutRedirectUris.length) problem('postLogoutRedirectUris', 'machine clients have no post-logout redirect URIs');
+    if (c.backchannelLogoutUri) problem('backchannelLogoutUri', 'machine clients have no sign-in sessions to log out of');
+    if (c.firstParty) problem('firstParty', 'machine clients never show a consent screen; first-party does not apply');
+  } else {
+    if (c.adminRole) problem('adminRole', 'only machine clients get a role of their own');
+    if (!c.scopes.includes('openid')) problem('scopes', 'apps that sign customers in need the openid scope');
   }
-});
+}
 
 export const createClientInput = z
-  .object({
-    name: z.string().trim().min(1).max(120),
-    kind: z.enum(['web', 'public', 'machine']).default('web'),
-    redirectUris: z.array(redirectUri).default([]),
-    postLogoutRedirectUris: z.array(redirectUri).default([]),
-    firstParty: z.boolean().default(false),
-    adminRole: z.enum(STAFF_ROLES).optional(),
-  })
-  .refine((c) => c.kind === 'machine' || c.redirectUris.length > 0, { message: 'at least one redirect URI is required', path: ['redirectUris'] })
-  .refine((c) => c.kind !== 'machine' || c.redirectUris.length === 0, { message: 'machine clients have no redirect URIs', path: ['redirectUris'] })
-  .refine((c) => c.kind === 'machine' || !c.adminRole, { message: 'only machine clients get a role of their own', path: ['adminRole'] });
+  .strictObject({ ...fields, kind: z.enum(['web', 'public', 'machine']).default('web'), redirectUris: fields.redirectUris.default([]), postLogoutRedirectUris: fields.postLogoutRedirectUris.default([]), scopes: fields.scopes.default(CLIENT_SCOPES), firstParty: fields.firstParty.default(false) })
+  .superRefine(checkRegistration);
+
+export const updateClientInput = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> });
+const registration = z.custom<ClientInput>().superRefine(checkRegistration);
+
+export const clientIdParam = z.string().regex(/^[\w-]{1,64}$/, 'not a client id');
 
 export type ClientView = {
   clientId: string;
@@ -34,13 +86,20 @@ export type ClientView = {
   name: string;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  backchannelLogoutUri?: string;
+  scopes: string[];
   firstParty: boolean;
+  logoUri?: string;
+  policyUri?: string;
+  tosUri?: string;
   adminRole?: string;
   createdAt: Date;
+  updatedAt: Date;
 };
 
-function metadataFor(clientId: string, c: z.infer<typeof createClientInput>): ClientMetadata {
+function metadataFor(clientId: string, c: ClientInput): ClientMetadata {
   const machine = c.kind === 'machine';
+  const optional = { backchannel_logout_uri: c.backchannelLogoutUri, logo_uri: c.logoUri, policy_uri: c.policyUri, tos_uri: c.tosUri, admin_role: c.adminRole };
   return {
     client_id: clientId,
     client_name: c.name,
@@ -50,21 +109,38 @@ function metadataFor(clientId: string, c: z.infer<typeof createClientInput>): Cl
     response_types: machine ? [] : ['code'],
     token_endpoint_auth_method: c.kind === 'public' ? 'none' : 'client_secret_basic',
     first_party: c.firstParty,
-    ...(c.adminRole ? { admin_role: c.adminRole } : {}),
+    scope: c.scopes.filter((s) => (OIDC_SCOPES as readonly string[]).includes(s)).join(' '),
+    resource_scopes: c.scopes.filter((s) => (API_SCOPES as readonly string[]).includes(s)).join(' '),
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)),
   };
 }
 
 function view(c: StoredClient): ClientView {
+  const m = c.metadata;
+  // Registrations from before allowed scopes existed allow everything.
+  const scopes = m.scope === undefined ? CLIENT_SCOPES : [...m.scope.split(' '), ...(m.resource_scopes ?? '').split(' ')].filter(Boolean);
   return {
     clientId: c.clientId,
     kind: c.kind,
-    name: c.metadata.client_name,
-    redirectUris: c.metadata.redirect_uris,
-    postLogoutRedirectUris: c.metadata.post_logout_redirect_uris,
-    firstParty: c.metadata.first_party,
-    adminRole: c.metadata.admin_role,
+    name: m.client_name,
+    redirectUris: m.redirect_uris,
+    postLogoutRedirectUris: m.post_logout_redirect_uris,
+    backchannelLogoutUri: m.backchannel_logout_uri,
+    scopes: [...new Set(scopes)],
+    firstParty: m.first_party,
+    logoUri: m.logo_uri,
+    policyUri: m.policy_uri,
+    tosUri: m.tos_uri,
+    adminRole: m.admin_role,
     createdAt: c.createdAt,
+    updatedAt: c.updatedAt ?? c.createdAt,
   };
+}
+
+async function requireClient(org: string, clientId: string): Promise<StoredClient> {
+  const doc = await ClientModel.findOne({ org, clientId }).lean<StoredClient>();
+  if (!doc) throw new NotFound(`No app with client id "${clientId}".`);
+  return doc;
 }
 
 /** Registers a client; the secret of a confidential client is returned here once and never listed again. */
@@ -85,6 +161,36 @@ export async function createClient(secrets: Secrets, org: string, input: z.input
 export async function listClients(org: string): Promise<ClientView[]> {
   const docs = await ClientModel.find({ org }).sort({ createdAt: 1 }).lean<StoredClient[]>();
   return docs.map(view);
+}
+
+export async function getClient(org: string, clientId: string): Promise<ClientView> {
+  return view(await requireClient(org, clientId));
+}
+
+/** Edits a registration; `null` clears an optional URL. The merged registration is checked as a whole. */
+export async function updateClient(org: string, clientId: string, patch: z.infer<typeof updateClientInput>): Promise<{ before: ClientView; after: ClientView }> {
+  const before = view(await requireClient(org, clientId));
+  const merged = registration.parse({ ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) });
+  const updatedAt = new Date();
+  await ClientModel.updateOne({ org, clientId }, { $set: { metadata: metadataFor(clientId, merged), updatedAt } });
+  return { before, after: await getClient(org, clientId) };
+}
+
+/** A new secret, shown once; the old one stops working at once. */
+export async function rotateSecret(secrets: Secrets, org: string, clientId: string): Promise<ClientView & { clientSecret: string }> {
+  const current = await requireClient(org, clientId);
+  if (current.kind === 'public') throw new NotFound('This app has no secret: it is a single-page or native app.');
+  const clientSecret = randomId(32);
+  await ClientModel.updateOne({ org, clientId }, { $set: { sealedSecret: seal(secrets.clientSecrets, clientSecret), updatedAt: new Date() } });
+  return { ...(await getClient(org, clientId)), clientSecret };
+}
+
+/** Deletes the registration and every consent and token issued to it: the app stops working at once. */
+export async function deleteClient(org: string, clientId: string): Promise<ClientView> {
+  const before = view(await requireClient(org, clientId));
+  await revokeGrants(org, { clientId });
+  await ClientModel.deleteOne({ org, clientId });
+  return before;
 }
 
 /** What oidc-provider's adapter returns for a client: its metadata with the secret unsealed. */

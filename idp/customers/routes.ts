@@ -1,14 +1,13 @@
 // The Client API's profile resource (`/<org>/api/v1/profile`). It is part of the Client API contract (see
 // portal/api/openapi.ts) but served here, by the owner of the customer record: the portal stays a pure relying party.
 import type Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import { bearerAuth, requireScope, type Principal } from '../../lib/bearer.ts';
 import { BadRequest, Conflict } from '../../lib/errors.ts';
 import { readBody, validate } from '../../lib/http.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { apiResource } from '../../lib/resources.ts';
-import { tenantOf } from '../../lib/tenants.ts';
 import { isDuplicateKey } from '../../lib/db.ts';
 import type { IdpState } from '../interactions/routes.ts';
 import { codeMail } from '../interactions/code-mail.ts';
@@ -26,13 +25,9 @@ const codeInput = z.strictObject({ code: typedCode });
 export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }): void {
   const { config, secrets, mailer, render, log } = deps;
   const path = '/:org/api/v1/profile';
-  const asTenant: Middleware = (ctx, next) => {
-    ctx.state.tenant = tenantOf(config.publicUrl, ctx.state.org);
-    return next();
-  };
   const auth = bearerAuth(config.internalUrl, (t) => apiResource(t.issuer));
-  const read = [asTenant, auth, requireScope('profile', { customer: true })];
-  const write = [asTenant, auth, requireScope('profile:write', { customer: true })];
+  const read = [auth, requireScope('profile', { customer: true })];
+  const write = [auth, requireScope('profile:write', { customer: true })];
   /** An email change is a one-time-code exchange bound to the customer, under the sign-in codes' rules. */
   const target = (ctx: Ctx) => ({ org: ctx.state.org._id, interaction: `email-change:${ctx.state.principal.sub}` });
 

@@ -31,6 +31,17 @@ export async function recordSignIn(org: string, email: string, create: boolean):
   }
 }
 
+/** The account of `email`, created (not yet verified) when there is none: staff invitations need one to sign in to. */
+export async function ensureCustomer(org: string, email: string): Promise<void> {
+  const filter = { org, email: normaliseEmail(email) };
+  if (await CustomerModel.findOne(filter, { _id: 1 }).lean()) return;
+  try {
+    await CustomerModel.create({ ...filter, _id: `c_${randomId(16)}`, emailVerified: false });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
 /** Standard OIDC claims; oidc-provider releases only those the granted scopes allow. */
 export function customerClaims(c: Customer): Record<string, unknown> {
   const claims: Record<string, unknown> = {

@@ -13,21 +13,13 @@ import type { Organisation } from '../organisations/model.ts';
 import { codeProblem, emailAddress, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
 import { brandingOf, type IdpDeps } from '../provider/configuration.ts';
 import { codeMail } from './code-mail.ts';
+import { describeScope } from '../provider/scopes.ts';
 
-export type IdpState = { org: Organisation; provider: Provider; tenant?: Tenant };
+export type IdpState = { org: Organisation; provider: Provider; tenant: Tenant };
 type Ctx = Context & { state: IdpState; params: Record<string, string> };
 
 const emailForm = z.object({ email: emailAddress });
 const codeForm = z.object({ code: typedCode });
-
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Know who you are',
-  email: 'See your email address',
-  profile: 'See your name and language',
-  phone: 'See your phone number',
-  offline_access: 'Stay connected while you are away',
-  'profile:write': 'Change your profile',
-};
 
 function parseForm<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body);
@@ -86,7 +78,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
       const scopes = [...(d.missingOIDCScope ?? []), ...Object.values(d.missingResourceScopes ?? {}).flat()];
       return page(ctx, 'consent', {
         client: { name: client?.clientName ?? 'An application', logoUri: client?.logoUri, policyUri: client?.policyUri, tosUri: client?.tosUri },
-        scopes: [...new Set(scopes)].map((s) => SCOPE_WORDS[s] ?? s),
+        scopes: [...new Set(scopes)].map((s) => describeScope(s).description),
       });
     }
     const email = ctx.query.change ? undefined : await pendingEmail(ctx.state.org._id, ctx.params.uid);

@@ -2,6 +2,8 @@ import mongoose, { Schema } from 'mongoose';
 import type { StoredKey } from '../keys/keyring.ts';
 import type { StaffRole } from '../../lib/resources.ts';
 
+export type StaffMember = { email: string; role: StaffRole; invitedBy?: string; invitedAt?: Date };
+
 export type Organisation = {
   _id: string;
   slug: string;
@@ -9,7 +11,9 @@ export type Organisation = {
   settings: { selfSignUp: boolean; timeZone: string; locale: string };
   branding: { primaryColor: string; accentColor: string; logoUrl?: string };
   /** Staff who administer the organisation; roles are enforced by the Admin API. */
-  staff: { email: string; role: StaffRole }[];
+  staff: StaffMember[];
+  /** Bumped by every staff change; each change claims the version it read, so two concurrent changes cannot both land. */
+  staffVersion: number;
   keys: StoredKey[];
   /** Bumped by every key change, so each server instance rebuilds its provider for this organisation. */
   keysVersion: number;
@@ -31,7 +35,8 @@ const schema = new Schema<Organisation>(
       accentColor: { type: String, default: '#0b7a55' },
       logoUrl: String,
     },
-    staff: [{ _id: false, email: String, role: String }],
+    staff: [{ _id: false, email: String, role: String, invitedBy: String, invitedAt: Date }],
+    staffVersion: { type: Number, default: 0 },
     keys: [{ _id: false, kid: String, alg: String, status: String, sealed: String, createdAt: Date }],
     keysVersion: { type: Number, default: 1 },
     createdAt: { type: Date, default: () => new Date() },

@@ -67,20 +67,13 @@ export async function rotateKeys(secrets: Secrets, slug: string): Promise<Organi
   return { ...org, keys, keysVersion: org.keysVersion + 1 };
 }
 
-/** Gives `email` a staff role in the organisation (replacing any role it had). */
-export async function grantStaffRole(slug: string, email: string, role: StaffRole): Promise<Organisation> {
-  const org = await requireOrganisation(slug);
-  const staff = [...org.staff.filter((s) => s.email !== email), { email, role }];
-  await OrganisationModel.updateOne({ _id: org._id }, { $set: { staff } });
-  return { ...org, staff };
-}
-
-/** The staff role of a customer account (matched by its verified email), if it has one. */
-export async function staffRole(orgId: string, customerId: string): Promise<StaffRole | undefined> {
+/** The staff role of a customer account (matched by its verified email) and that email, if it has one. */
+export async function staffRole(orgId: string, customerId: string): Promise<{ role: StaffRole; email: string } | undefined> {
   const [org, customer] = await Promise.all([
     OrganisationModel.findOne({ _id: orgId }, { staff: 1 }).lean<Pick<Organisation, 'staff'>>(),
     CustomerModel.findOne({ org: orgId, _id: customerId }, { email: 1, emailVerified: 1 }).lean<{ email: string; emailVerified: boolean }>(),
   ]);
   if (!org || !customer?.emailVerified) return undefined;
-  return org.staff.find((s) => s.email === customer.email)?.role;
+  const role = org.staff.find((s) => s.email === customer.email)?.role;
+  return role && { role, email: customer.email };
 }

@@ -14,6 +14,9 @@ type StoredPayload = {
   grantId?: string;
   uid?: string;
   userCode?: string;
+  /** Grants only: who consented to which app, so both lists (connected apps, an app's customers) are one query. */
+  clientId?: string;
+  accountId?: string;
   expiresAt?: Date;
   consumedAt?: Date | null;
 };
@@ -26,6 +29,8 @@ const schema = orgScopedSchema<StoredPayload>(
     grantId: String,
     uid: String,
     userCode: String,
+    clientId: String,
+    accountId: String,
     expiresAt: Date,
     consumedAt: { type: Date, default: null },
   },
@@ -34,6 +39,8 @@ const schema = orgScopedSchema<StoredPayload>(
 schema.index({ org: 1, grantId: 1 }, { sparse: true });
 schema.index({ org: 1, model: 1, uid: 1 }, { sparse: true });
 schema.index({ org: 1, model: 1, userCode: 1 }, { sparse: true });
+schema.index({ org: 1, model: 1, accountId: 1 }, { sparse: true });
+schema.index({ org: 1, model: 1, clientId: 1 }, { sparse: true });
 schema.index({ expiresAt: 1 });
 
 export const OidcPayloadModel = mongoose.model<StoredPayload>('OidcPayload', schema, 'oidc_payloads');
@@ -62,6 +69,7 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
         grantId: payload.grantId ?? (this.name === 'Grant' ? id : undefined),
         uid: payload.uid,
         userCode: payload.userCode,
+        ...(this.name === 'Grant' ? { clientId: payload.clientId, accountId: payload.accountId } : {}),
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : undefined,
       });
     }

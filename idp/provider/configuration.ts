@@ -3,7 +3,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Config } from '../../config/index.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Render } from '../../lib/views.ts';
-import { PORTAL_CLIENT_ID, portalClient } from '../../lib/first-party.ts';
+import { firstPartyClients } from '../../lib/first-party.ts';
 import { findClientMetadata } from '../clients/service.ts';
 import { customerClaims, findCustomer } from '../customers/service.ts';
 import { privateJwks } from '../keys/keyring.ts';
@@ -12,7 +12,8 @@ import type { Secrets } from '../secrets.ts';
 import { mongoAdapter } from './adapter.ts';
 import { staffRole } from '../organisations/service.ts';
 import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
-import { ADMIN_SCOPES, API_SCOPES, OIDC_CLAIMS } from './scopes.ts';
+import { ADMIN_SCOPES, API_SCOPES, FIRST_PARTY_API_SCOPES, OIDC_CLAIMS, OIDC_SCOPES } from './scopes.ts';
+import { latestGrantId } from '../grants/service.ts';
 
 export type IdpDeps = { config: Config; secrets: Secrets; log: Logger; render: Render };
 
@@ -25,27 +26,41 @@ export function brandingOf(org: Organisation) {
   return { name: org.name, slug: org.slug, ...org.branding };
 }
 
-const OIDC_SCOPES = new Set(['openid', 'offline_access', ...Object.keys(OIDC_CLAIMS)]);
+const OIDC_SCOPE_SET = new Set<string>(OIDC_SCOPES);
 
 const isFirstParty = (ctx: KoaContextWithOIDC) => ctx.oidc.client?.metadata().first_party === true;
 
-/** First-party clients skip consent: their grant simply covers whatever they asked for. */
-async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+/**
+ * Consent is remembered per app and customer, not per browser session: a returning customer's latest grant is found
+ * even from a new browser. First-party clients skip consent: their grant simply covers whatever they asked for.
+ */
+const loadExistingGrant = (org: string) => async (ctx: KoaContextWithOIDC) => {
   const { oidc } = ctx;
-  const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(oidc.client!.clientId);
-  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  const clientId = oidc.client!.clientId;
+  const accountId = oidc.session!.accountId!;
+  const grantId =
+    (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(clientId) ?? (await latestGrantId(org, accountId, clientId));
+  const found = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  // A grant of another customer (the session's account changed) is never reused.
+  const existing = found?.accountId === accountId && found.clientId === clientId ? found : undefined;
   if (!isFirstParty(ctx)) return existing;
-  const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session!.accountId! });
+  const grant = existing ?? new oidc.provider.Grant({ clientId, accountId });
   const covered = () => JSON.stringify([grant.openid, grant.resources]);
   const before = existing && covered();
   const requested = [...(oidc.requestParamScopes as Set<string>)];
-  grant.addOIDCScope(requested.filter((s) => OIDC_SCOPES.has(s)).join(' '));
+  grant.addOIDCScope(requested.filter((s) => OIDC_SCOPE_SET.has(s)).join(' '));
   for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
     const offered = new Set(String(server.scope ?? '').split(' '));
     grant.addResourceScope(indicator, requested.filter((s) => offered.has(s)).join(' '));
   }
   if (covered() !== before) await grant.save(); // a returning customer's grant usually covers the request already
   return grant;
+};
+
+/** The Client API scopes an app may get: those its registration allows, plus the first-party-only ones for ours. */
+function apiScopesOf(metadata: Record<string, unknown>): string[] {
+  const allowed = typeof metadata.resource_scopes === 'string' ? metadata.resource_scopes.split(' ') : [...API_SCOPES];
+  return [...API_SCOPES.filter((s) => allowed.includes(s)), ...(metadata.first_party === true ? FIRST_PARTY_API_SCOPES : [])];
 }
 
 export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
@@ -54,10 +69,13 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
   const api = apiResource(issuer);
   const admin = adminResource(issuer);
   const brand = brandingOf(org);
-  const portal = portalClient(config.publicUrl, config.masterSecret, { id: org._id, slug: org.slug, name: org.name });
+  const builtIn = firstPartyClients(config.publicUrl, config.masterSecret, { id: org._id, slug: org.slug, name: org.name });
 
   const configuration: Configuration = {
-    adapter: mongoAdapter(org._id, async (id) => (id === PORTAL_CLIENT_ID ? { ...portal } as Record<string, unknown> : findClientMetadata(secrets, org._id, id))),
+    adapter: mongoAdapter(org._id, async (id) => {
+      const own = builtIn.get(id);
+      return own ? ({ ...own } as Record<string, unknown>) : findClientMetadata(secrets, org._id, id);
+    }),
     jwks: privateJwks(org.keys, secrets.signingKeys) as Configuration['jwks'],
     // The session cookie is confined to the organisation's path, so organisations on one host never share a
     // session. Interaction cookies keep oidc-provider's own paths (/<org>/interaction/<uid>, /<org>/auth/<uid>),
@@ -69,15 +87,16 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
     },
     // Standalone claims (null) as oidc-provider's defaults; the rest by scope (amr with openid).
     claims: { acr: null, auth_time: null, iss: null, sid: null, ...Object.fromEntries(Object.entries(OIDC_CLAIMS).map(([k, v]) => [k, [...v]])) },
-    scopes: ['openid', 'offline_access', ...Object.keys(OIDC_CLAIMS)],
+    scopes: [...OIDC_SCOPES],
     responseTypes: ['code'],
     // Claims granted by scope also go into the ID token, so relying parties need no extra userinfo call.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
     clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     extraClientMetadata: {
-      properties: ['first_party', 'admin_role'],
+      properties: ['first_party', 'admin_role', 'resource_scopes'],
       validator(_ctx, key, value) {
+        if (key === 'resource_scopes' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('resource_scopes must be a string');
         if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('first_party must be a boolean');
         if (key === 'admin_role' && value !== undefined && value !== null && !(STAFF_ROLES as readonly unknown[]).includes(value)) {
           throw new errors.InvalidClientMetadata('admin_role must be owner, admin or staff');
@@ -88,15 +107,15 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
       const customer = await findCustomer(org._id, sub);
       return customer ? { accountId: sub, claims: () => customerClaims(customer) as { sub: string } } : undefined;
     },
-    loadExistingGrant,
-    // Admin API tokens carry the staff role as it is when they are issued (they live 15 minutes): a customer's from
-    // the organisation's staff list, a machine client's from its registration.
+    loadExistingGrant: loadExistingGrant(org._id),
+    // Admin API tokens carry the staff role as it is when they are issued: a customer's from the organisation's
+    // staff list (with the verified email it is held by, so the Admin API can check it is still held), a machine
+    // client's from its registration.
     extraTokenClaims: async (_ctx, token) => {
       if (token.resourceServer?.audience !== admin) return undefined;
       const accountId = 'accountId' in token ? token.accountId : undefined;
-      const role: StaffRole | undefined = accountId
-        ? await staffRole(org._id, accountId)
-        : ((token.client?.metadata().admin_role as StaffRole | undefined) ?? undefined);
+      if (accountId) return (await staffRole(org._id, accountId)) ?? undefined;
+      const role = token.client?.metadata().admin_role as StaffRole | undefined;
       return role ? { role } : undefined;
     },
     issueRefreshToken: async (_ctx, client, code) =>
@@ -123,9 +142,9 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator, client) => {
           const jwt = { accessTokenTTL: 15 * 60, accessTokenFormat: 'jwt' as const, jwt: { sign: { alg: 'ES256' as const } } };
-          if (indicator === api) return { scope: API_SCOPES.join(' '), audience: api, ...jwt };
-          // Only first-party apps and machine clients given a role may ask for Admin API tokens.
           const metadata = client.metadata();
+          if (indicator === api) return { scope: apiScopesOf(metadata).join(' '), audience: api, ...jwt };
+          // Only first-party apps and machine clients given a role may ask for Admin API tokens.
           if (indicator === admin && (metadata.first_party === true || metadata.admin_role)) return { scope: ADMIN_SCOPES.join(' '), audience: admin, ...jwt };
           throw new errors.InvalidTarget(`unknown resource; this issuer serves ${api} and ${admin}`);
         },

@@ -7,7 +7,29 @@ export const OIDC_CLAIMS = {
   phone: ['phone_number', 'phone_number_verified'],
 } as const;
 
+export const OIDC_SCOPES = ['openid', 'offline_access', ...Object.keys(OIDC_CLAIMS)] as const;
+
 export const API_SCOPES = ['profile', 'profile:write'] as const;
+
+/** Client API scopes only first-party apps get: a third-party app must never see or remove the customer's other apps. */
+export const FIRST_PARTY_API_SCOPES = ['connected_apps'] as const;
 
 /** The Admin API's one scope; what a token may do there is decided by the staff role the identity provider adds. */
 export const ADMIN_SCOPES = ['admin'] as const;
+
+/** What a registered app may be allowed to ask for. */
+export const CLIENT_SCOPES = [...new Set([...OIDC_SCOPES, ...API_SCOPES])] as string[];
+
+/** Plain words for the consent screen, the admin console and the customer's list of connected apps. */
+export const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Know who you are',
+  email: 'See your email address',
+  profile: 'See your name and language',
+  phone: 'See your phone number',
+  offline_access: 'Stay connected while you are away',
+  'profile:write': 'Change your profile',
+  connected_apps: 'See and remove the apps connected to your account',
+  admin: 'Manage the business as staff',
+};
+
+export const describeScope = (scope: string) => ({ scope, description: SCOPE_DESCRIPTIONS[scope] ?? scope });

@@ -1,15 +1,22 @@
 // The Client API (`/<org>/api/v1`, for customers' apps) and the Admin API (`/<org>/admin/v1`, for staff), each a
 // resource server of the organisation's issuer. The organisation comes from the URL, once, into ctx.state.tenant.
+// idp/ serves the paths whose data it owns (profile, apps, staff); their descriptions come in as `idpPaths`.
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
+import { z } from 'zod';
+import { adminAuth, clientAuth } from '../../lib/access.ts';
+import { listAudit } from '../../lib/audit.ts';
+import type { BearerState } from '../../lib/bearer.ts';
+import { validate } from '../../lib/http.ts';
+import type { Paths } from '../../lib/openapi.ts';
 import { tenantParam, type Tenants } from '../../lib/tenants.ts';
-import { adminAuth, clientAuth } from './access.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants };
+export type ApiDeps = { internalUrl: string; tenants: Tenants; idpPaths: { client: Paths; admin: Paths } };
+type Ctx = Context & { state: BearerState };
 
 function apiRouter(prefix: string, tenants: Tenants, openapi: (server: string) => object, auth: Middleware[], routes: ((r: Router) => void)[]) {
   const router = new Router({ prefix });
@@ -24,8 +31,20 @@ function apiRouter(prefix: string, tenants: Tenants, openapi: (server: string) =
   return router;
 }
 
-export function createPortalApi({ internalUrl, tenants }: ApiDeps): Middleware {
-  const client = apiRouter('/:org/api/v1', tenants, clientOpenApi, [clientAuth(internalUrl)], [portalClientRoutes, companyClientRoutes]);
-  const admin = apiRouter('/:org/admin/v1', tenants, adminOpenApi, adminAuth(internalUrl), [portalAdminRoutes, companyAdminRoutes]);
+const auditQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().max(40).optional() });
+
+function accountRoutes(router: Router) {
+  router.get('/me', (ctx: Ctx) => {
+    const { sub, email, role, clientId } = ctx.state.principal;
+    ctx.body = { sub, email, role, clientId };
+  });
+  router.get('/audit', async (ctx: Ctx) => {
+    ctx.body = await listAudit(ctx.state.tenant.id, validate(auditQuery, ctx.query));
+  });
+}
+
+export function createPortalApi({ internalUrl, tenants, idpPaths }: ApiDeps): Middleware {
+  const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [portalClientRoutes, companyClientRoutes]);
+  const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl), [accountRoutes, portalAdminRoutes, companyAdminRoutes]);
   return compose([client.routes() as Middleware, admin.routes() as Middleware]);
 }

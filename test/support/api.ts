@@ -2,7 +2,7 @@
 // JSON client for calling those APIs with them.
 import * as oidc from 'openid-client';
 import { createClient } from '../../idp/clients/service.ts';
-import { grantStaffRole } from '../../idp/organisations/service.ts';
+import { setStaffRole } from '../../idp/organisations/staff.ts';
 import type { StaffRole } from '../../lib/resources.ts';
 import { relyingParty, signIn, type TestClient, type TestOrg } from './oidc.ts';
 import type { Stack } from './stack.ts';
@@ -25,7 +25,7 @@ export async function customerToken(s: Stack, app: TestClient, options: { email?
 
 /** A customer who is also staff: their Admin API token carries the role from the organisation's staff list. */
 export async function staffToken(s: Stack, t: TestOrg, app: TestClient, email: string, role: StaffRole): Promise<string> {
-  await grantStaffRole(t.org.slug, email, role);
+  await setStaffRole(t.org.slug, email, role, undefined);
   const { tokens } = await signIn(s, app, { email, params: { scope: 'openid email admin', resource: `${t.issuer}/admin` } });
   return tokens.access_token;
 }

@@ -39,7 +39,7 @@ export async function makeClient(
   const created = await createClient(s.app.secrets, t.org._id, {
     name: options.name ?? 'Test app',
     kind,
-    firstParty: options.firstParty ?? true,
+    firstParty: kind === 'machine' ? false : (options.firstParty ?? true),
     redirectUris: kind === 'machine' ? [] : [redirectUri],
     postLogoutRedirectUris: kind === 'machine' ? [] : ['http://localhost:8080/bye'],
   });

@@ -1,8 +1,9 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { BearerState } from '../../../lib/bearer.ts';
+import { audit } from '../../../lib/audit.ts';
 import { readBody, validate } from '../../../lib/http.ts';
-import { requireRole } from '../access.ts';
+import { requireRole } from '../../../lib/access.ts';
 import * as portals from './service.ts';
 
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
@@ -15,30 +16,49 @@ export function portalAdminRoutes(router: Router) {
   });
   router.post('/portals', write, async (ctx: Ctx) => {
     const input = validate(portals.createPortalInput, await readBody(ctx));
+    const created = await portals.createPortal(ctx.state.tenant.id, input);
+    await audit(ctx, 'portal.create', created.slug, { after: created });
     ctx.status = 201;
-    ctx.body = await portals.createPortal(ctx.state.tenant.id, input);
+    ctx.body = created;
   });
   router.get('/portals/:slug', async (ctx: Ctx) => {
     ctx.body = await portals.getPortal(ctx.state.tenant.id, slugParam(ctx));
   });
   router.patch('/portals/:slug', write, async (ctx: Ctx) => {
+    const slug = slugParam(ctx);
     const input = validate(portals.updatePortalInput, await readBody(ctx));
-    ctx.body = await portals.updatePortal(ctx.state.tenant.id, slugParam(ctx), input);
+    const before = await portals.getPortal(ctx.state.tenant.id, slug);
+    ctx.body = await portals.updatePortal(ctx.state.tenant.id, slug, input);
+    await audit(ctx, 'portal.update', slug, { before, after: ctx.body });
   });
   router.delete('/portals/:slug', write, async (ctx: Ctx) => {
-    await portals.deletePortal(ctx.state.tenant.id, slugParam(ctx));
+    const slug = slugParam(ctx);
+    const before = await portals.getPortal(ctx.state.tenant.id, slug);
+    await portals.deletePortal(ctx.state.tenant.id, slug);
+    await audit(ctx, 'portal.delete', slug, { before });
     ctx.status = 204;
   });
   router.put('/portals/:slug/primary', write, async (ctx: Ctx) => {
-    ctx.body = await portals.setPrimary(ctx.state.tenant.id, slugParam(ctx));
+    const slug = slugParam(ctx);
+    const before = (await portals.listPortals(ctx.state.tenant.id)).find((p) => p.primary)?.slug;
+    ctx.body = await portals.setPrimary(ctx.state.tenant.id, slug);
+    await audit(ctx, 'portal.primary', slug, { before: { primary: before }, after: { primary: slug } });
   });
   router.put('/portals/:slug/sections', write, async (ctx: Ctx) => {
+    const slug = slugParam(ctx);
     const input = validate(portals.sectionsInput, await readBody(ctx));
-    ctx.body = await portals.replaceSections(ctx.state.tenant.id, slugParam(ctx), input);
+    const before = await portals.getPortal(ctx.state.tenant.id, slug);
+    const after = await portals.replaceSections(ctx.state.tenant.id, slug, input);
+    await audit(ctx, 'portal.sections', slug, { before: before.sections, after: after.sections });
+    ctx.body = after;
   });
   router.patch('/portals/:slug/sections/:key', write, async (ctx: Ctx) => {
+    const slug = slugParam(ctx);
     const input = validate(portals.sectionPatch, await readBody(ctx));
-    ctx.body = await portals.patchSection(ctx.state.tenant.id, slugParam(ctx), ctx.params.key!, input);
+    const before = await portals.getPortal(ctx.state.tenant.id, slug);
+    const after = await portals.patchSection(ctx.state.tenant.id, slug, ctx.params.key!, input);
+    await audit(ctx, 'portal.sections', slug, { before: before.sections, after: after.sections });
+    ctx.body = after;
   });
 }
 
