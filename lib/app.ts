@@ -6,6 +6,7 @@ import { createIdp } from '../idp/app.ts';
 import { idpAdminPaths, idpClientPaths } from '../idp/openapi.ts';
 import { createPortalApi } from '../portal/api/app.ts';
 import { createPortalWeb } from '../portal/web/server.ts';
+import { createAdminWeb } from '../portal/admin/server.ts';
 import { createTenants } from './tenants.ts';
 import { createSecrets } from '../idp/secrets.ts';
 import { NotFound } from './errors.ts';
@@ -49,6 +50,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const tenants = createTenants(config.publicUrl);
   app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, idpPaths: { client: idpClientPaths, admin: idpAdminPaths } }));
   app.use(createPortalWeb({ config, tenants, render, log }));
+  app.use(createAdminWeb({ config, tenants, render, log }));
   app.use(idp.middleware);
   app.use(() => {
     throw new NotFound();

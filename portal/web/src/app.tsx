@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import type { Boot, SectionInfo } from './boot.ts';
 import { registry } from './sections/index.ts';
 import type { PageProps } from './sections/types.ts';
-import { useResource } from './store.ts';
+import { useResources } from './store.ts';
 import { href, useRoute } from './router.ts';
 import { t } from './strings/index.ts';
 
@@ -11,6 +11,7 @@ type Candidate = { section: SectionInfo; path: string | null };
 /**
  * Sections the customer can see, in boot order. `pending` ones are hidden_when_empty sections whose data is
  * still loading: hidden from the nav, but still routable so a deep link does not bounce to home.
+ * The section list can change while the page is open (live preview), so resources are subscribed as one list.
  */
 function useSections(boot: Boot): { visible: SectionInfo[]; routable: SectionInfo[] } {
   const candidates: Candidate[] = boot.portal.sections
@@ -21,9 +22,9 @@ function useSections(boot: Boot): { visible: SectionInfo[]; routable: SectionInf
     });
   const visible: SectionInfo[] = [];
   const routable: SectionInfo[] = [];
-  // The candidate list never changes for a page's lifetime, so calling the hook in a loop is stable.
-  for (const c of candidates) {
-    const r = useResource<unknown>(c.path);
+  const resources = useResources(candidates.map((c) => c.path));
+  candidates.forEach((c, i) => {
+    const r = resources[i]!;
     if (!c.path) {
       visible.push(c.section);
       routable.push(c.section);
@@ -33,7 +34,7 @@ function useSections(boot: Boot): { visible: SectionInfo[]; routable: SectionInf
     } else if (r.loading) {
       routable.push(c.section);
     }
-  }
+  });
   return { visible, routable };
 }
 
@@ -86,6 +87,7 @@ export function App({ boot }: { boot: Boot }) {
         <a class="brand" href="#/">
           {logo ? <img src={logo} alt={boot.org.name} /> : <span>{boot.org.name}</span>}
         </a>
+        {boot.preview && <span class="preview-badge">{t.previewBanner}</span>}
         <form method="post" action={boot.logoutUrl} class="signout">
           <button type="submit" class="btn">
             {t.signOut}

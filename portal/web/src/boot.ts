@@ -24,7 +24,11 @@ export type Boot = {
   bff: string;
   logoutUrl: string;
   loginUrl: string;
+  /** Set by the server when the page is the admin console's live preview (`?preview=1` in its iframe). */
+  preview?: boolean;
 };
+
+export type Portal = Boot['portal'];
 
 export function readBoot(doc: Document = document): Boot {
   const el = doc.getElementById('portal-boot');

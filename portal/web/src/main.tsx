@@ -3,6 +3,7 @@ import { readBoot } from './boot.ts';
 import { configureApi } from './api.ts';
 import { setOrgName } from './ui.tsx';
 import { App } from './app.tsx';
+import { Preview } from './preview.tsx';
 import './styles.css';
 
 const boot = readBoot();
@@ -19,4 +20,4 @@ if (b.faviconUrl && !document.querySelector('link[rel~="icon"]')) {
   document.head.appendChild(l);
 }
 
-render(<App boot={boot} />, document.getElementById('app')!);
+render(boot.preview === true ? <Preview boot={boot} /> : <App boot={boot} />, document.getElementById('app')!);

@@ -74,3 +74,30 @@ export function useResource<T>(path: string | null): Resource<T> & { reload(): v
     reload: () => load(path, true),
   };
 }
+
+/**
+ * Subscribe to several GET resources at once (`null` = nothing to load). Unlike calling `useResource` in a loop,
+ * the list may change between renders (the live preview reorders and re-states sections).
+ */
+export function useResources(paths: (string | null)[]): Resource<unknown>[] {
+  const [, tick] = useState(0);
+  const wanted = paths.filter((p): p is string => !!p).join('\n');
+  useEffect(() => {
+    if (!wanted) return;
+    const l = () => tick((n) => n + 1);
+    const es = wanted.split('\n').map((p) => {
+      const e = entry(p);
+      e.listeners.add(l);
+      load(p);
+      return e;
+    });
+    return () => {
+      for (const e of es) e.listeners.delete(l);
+    };
+  }, [wanted]);
+  return paths.map((p) => {
+    if (!p) return { loading: false };
+    const e = entry(p);
+    return { data: e.data, error: e.error, loading: e.loading };
+  });
+}

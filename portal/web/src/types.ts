@@ -36,3 +36,11 @@ export type Company = {
 };
 
 export type Policy = { kind: PolicyKind; title: string; html: string; updatedAt: string };
+
+export type ConnectedApp = {
+  clientId: string;
+  name: string;
+  logoUri?: string;
+  scopes: { scope: string; description: string }[];
+  grantedAt: string;
+};

@@ -5,6 +5,7 @@ import { api, ApiError, type FieldError } from '../api.ts';
 import { setResource, useResource } from '../store.ts';
 import { ErrorBox, Heading, Loading, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
+import { ConnectedApps } from './connected-apps.tsx';
 
 const F = t.profile.fields;
 
@@ -434,6 +435,7 @@ function ProfilePage({ section }: PageProps) {
       ) : (
         error && <ErrorBox error={error} retry={reload} />
       )}
+      <ConnectedApps />
     </>
   );
 }

@@ -6,6 +6,7 @@ const en = {
   signOut: 'Sign out',
   navLabel: 'Portal',
   homeFallback: 'Home',
+  previewBanner: 'Preview',
   loading: 'Loading…',
   retry: 'Try again',
   errors: {
@@ -63,6 +64,18 @@ const en = {
       changed: 'Email address changed',
       cancel: 'Cancel',
     },
+  },
+  connectedApps: {
+    heading: 'Connected apps',
+    intro: 'Apps you allowed to use your account.',
+    empty: 'No apps are connected to your account.',
+    allowedOn: (date: string) => `Allowed on ${date}`,
+    remove: 'Remove access',
+    removeFor: (name: string) => `Remove access for ${name}`,
+    confirm: (name: string) => `Remove access for ${name}? It will no longer be able to use your account.`,
+    confirmYes: 'Remove',
+    cancel: 'Cancel',
+    removed: (name: string) => `Access removed for ${name}.`,
   },
   company: {
     address: 'Address',

@@ -1,0 +1,259 @@
+// The server side (backend-for-frontend) of a first-party browser app: the Customer Portal and the admin console.
+// Each is a confidential first-party OIDC client of its organisation (authorization code + PKCE, openid-client),
+// keeps a cookie session holding only an id, and proxies its API with the signed-in person's access token.
+// The browser never sees a token.
+import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import * as oidc from 'openid-client';
+import type { Config } from '../../config/index.ts';
+import { appAssets } from '../../lib/app-assets.ts';
+import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
+import type { FirstPartyClient } from '../../lib/first-party.ts';
+import { HttpError } from '../../lib/errors.ts';
+import { readRawBody } from '../../lib/http.ts';
+import type { Logger } from '../../lib/log.ts';
+import { tenantParam, type Tenant, type Tenants } from '../../lib/tenants.ts';
+import type { Render } from '../../lib/views.ts';
+import { createSessions, SESSION_TTL_MS, type Session, type Tokens } from './session.ts';
+
+export type BffDeps = { config: Config; tenants: Tenants; render: Render; log: Logger };
+export type BffState = { tenant: Tenant };
+export type BffCtx = Context & { state: BffState; params: Record<string, string> };
+
+export type BffApp = {
+  /** `portal` or `admin`: names the cookie, the session key, the assets path (/assets/<name>/). */
+  name: string;
+  /** The app's folder, whose dist/ holds its build. */
+  dir: string;
+  client: (publicUrl: string, masterSecret: string, org: { id: string; slug: string; name: string }) => FirstPartyClient;
+  /** Where the app is mounted: `PUBLIC_URL/<org>/<…>`. */
+  base: (publicUrl: string, orgSlug: string) => string;
+  scope: string;
+  /** The API the app calls: its resource indicator, and its root on this server. */
+  resource: (issuer: string) => string;
+  apiRoot: (orgSlug: string) => string;
+};
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+class Unauthenticated extends HttpError {
+  constructor() {
+    super(401, 'login_required', 'Your session has ended. Sign in again.');
+  }
+}
+
+export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp) {
+  const sessionCookie = `portico_${app.name}`;
+  const loginCookie = `portico_${app.name}_login`;
+  const sessions = createSessions(deriveKey(config.masterSecret, `${app.name}-sessions`), app.name);
+  const loginKey = deriveKey(config.masterSecret, `${app.name}-login`);
+  const assets = appAssets(app.name, app.dir);
+  const base = (t: Tenant) => app.base(config.publicUrl, t.slug);
+  const basePath = (t: Tenant) => new URL(base(t)).pathname;
+
+  /** The app as a relying party: front-channel endpoints at the public issuer, back-channel ones on this server. */
+  const clients = new Map<string, oidc.Configuration>();
+  function relyingParty(t: Tenant): oidc.Configuration {
+    let rp = clients.get(t.id);
+    if (rp) return rp;
+    const client = app.client(config.publicUrl, config.masterSecret, t);
+    const internal = `${config.internalUrl}/${t.slug}`;
+    rp = new oidc.Configuration(
+      {
+        issuer: t.issuer,
+        authorization_endpoint: `${t.issuer}/auth`,
+        end_session_endpoint: `${t.issuer}/session/end`,
+        token_endpoint: `${internal}/token`,
+        jwks_uri: `${internal}/jwks`,
+        id_token_signing_alg_values_supported: ['ES256', 'RS256'],
+      },
+      client.client_id,
+      { client_secret: client.client_secret },
+      oidc.ClientSecretBasic(client.client_secret),
+    );
+    if (internal.startsWith('http:')) oidc.allowInsecureRequests(rp);
+    clients.set(t.id, rp);
+    return rp;
+  }
+
+  const cookieOptions = (ctx: BffCtx, maxAge: number) => ({ httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: basePath(ctx.state.tenant), maxAge, overwrite: true });
+
+  /** Only paths inside this organisation's app are valid places to return to after sign-in. */
+  const safeReturn = (t: Tenant, value: unknown) => {
+    const path = basePath(t);
+    const inside = typeof value === 'string' && (value === path || ['/', '#', '?'].some((c) => value.startsWith(path + c)));
+    return inside && !value.includes('//') && !value.includes('\\') ? value : path;
+  };
+
+  const session = (ctx: BffCtx): Promise<Session | undefined> => sessions.find(ctx.state.tenant.id, ctx.cookies.get(sessionCookie));
+
+  const tokensOf = (r: oidc.TokenEndpointResponse, previous?: Tokens): Tokens => ({
+    accessToken: r.access_token,
+    refreshToken: r.refresh_token ?? previous?.refreshToken,
+    idToken: r.id_token ?? previous?.idToken,
+    expiresAt: Date.now() + (r.expires_in ?? 300) * 1000,
+  });
+
+  // One refresh per session at a time in this process: refresh tokens rotate, and a second use of the old one
+  // would make the identity provider revoke the whole grant.
+  const refreshing = new Map<string, Promise<Tokens>>();
+  function refresh(t: Tenant, s: Session): Promise<Tokens> {
+    let pending = refreshing.get(s.id);
+    if (!pending) {
+      pending = (async () => {
+        if (!s.tokens.refreshToken) throw new Unauthenticated();
+        const r = await oidc.refreshTokenGrant(relyingParty(t), s.tokens.refreshToken, { resource: app.resource(t.issuer) }).catch(() => {
+          throw new Unauthenticated();
+        });
+        const tokens = tokensOf(r, s.tokens);
+        await sessions.saveTokens(t.id, s.id, tokens);
+        return tokens;
+      })().finally(() => refreshing.delete(s.id));
+      refreshing.set(s.id, pending);
+    }
+    return pending;
+  }
+
+  const router = new Router<BffState>({ prefix: new URL(app.base(config.publicUrl, ':org')).pathname });
+  router.param('org', tenantParam(tenants));
+
+  router.get('/login', async (ctx: BffCtx) => {
+    const t = ctx.state.tenant;
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const returnTo = safeReturn(t, ctx.query.return);
+    ctx.cookies.set(loginCookie, seal(loginKey, JSON.stringify({ verifier, state, returnTo, org: t.id })), cookieOptions(ctx, 10 * 60_000));
+    const url = oidc.buildAuthorizationUrl(relyingParty(t), {
+      redirect_uri: `${base(t)}/callback`,
+      scope: app.scope,
+      resource: app.resource(t.issuer),
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    ctx.redirect(url.href);
+  });
+
+  router.get('/callback', async (ctx: BffCtx) => {
+    const t = ctx.state.tenant;
+    const sealed = ctx.cookies.get(loginCookie);
+    let login: { verifier: string; state: string; returnTo: string; org: string } | undefined;
+    try {
+      login = sealed ? JSON.parse(unseal(loginKey, sealed)) : undefined;
+    } catch {
+      login = undefined;
+    }
+    ctx.cookies.set(loginCookie, null, cookieOptions(ctx, 0));
+    if (!login || login.org !== t.id) return ctx.redirect(`${basePath(t)}/login`); // expired or foreign: start again
+    const current = new URL(`${base(t)}/callback${ctx.querystring ? `?${ctx.querystring}` : ''}`);
+    if (current.searchParams.get('error') === 'access_denied') {
+      ctx.status = 303;
+      return ctx.redirect(`${basePath(t)}/signed-out`);
+    }
+    let r: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    try {
+      r = await oidc.authorizationCodeGrant(relyingParty(t), current, { pkceCodeVerifier: login.verifier, expectedState: login.state });
+    } catch (err) {
+      log.warn(`${app.name} sign-in failed`, { org: t.slug, err: (err as Error).message, cause: String((err as Error).cause ?? '') });
+      throw new HttpError(400, 'sign_in_failed', 'Signing in did not work. Please try again.');
+    }
+    const claims = r.claims()!;
+    const id = await sessions.create(t.id, { sub: claims.sub, email: String(claims.email ?? ''), name: claims.name as string | undefined }, tokensOf(r));
+    ctx.cookies.set(sessionCookie, id, cookieOptions(ctx, SESSION_TTL_MS));
+    ctx.status = 303;
+    ctx.redirect(login.returnTo);
+  });
+
+  /** Unsafe requests must come from our own pages: same origin, and (for JSON) a header a form cannot send. */
+  function checkSameOrigin(ctx: BffCtx, json: boolean) {
+    const site = ctx.get('sec-fetch-site');
+    const origin = ctx.get('origin');
+    const ours = new URL(config.publicUrl).origin;
+    const sameOrigin = site ? site === 'same-origin' : !origin || origin === ours;
+    if (!sameOrigin || (json && ctx.get('x-portico-csrf') !== '1')) throw new HttpError(403, 'forbidden', `This request did not come from the ${app.name}.`);
+  }
+
+  router.post('/logout', async (ctx: BffCtx) => {
+    checkSameOrigin(ctx, false);
+    const t = ctx.state.tenant;
+    const s = await session(ctx);
+    ctx.cookies.set(sessionCookie, null, cookieOptions(ctx, 0));
+    if (s) await sessions.destroy(t.id, s.id);
+    // RP-initiated logout also ends the identity provider's session, so other apps sign out too.
+    const url = oidc.buildEndSessionUrl(relyingParty(t), {
+      post_logout_redirect_uri: `${base(t)}/signed-out`,
+      ...(s?.tokens.idToken ? { id_token_hint: s.tokens.idToken } : { client_id: relyingParty(t).clientMetadata().client_id }),
+    });
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  });
+
+  router.get('/signed-out', (ctx: BffCtx) => {
+    const t = ctx.state.tenant;
+    ctx.type = 'html';
+    ctx.body = render('portal-signed-out', { title: 'Signed out', org: { name: t.name, slug: t.slug }, signInUrl: `${basePath(t)}/login` }, t.slug);
+  });
+
+  /** The app's API, called for the signed-in person; a token about to expire is refreshed first. */
+  router.all(['/bff/api/{*path}'], async (ctx: BffCtx) => {
+    const t = ctx.state.tenant;
+    if (UNSAFE.has(ctx.method)) checkSameOrigin(ctx, true);
+    const s = await session(ctx);
+    if (!s) throw new Unauthenticated();
+    const body = UNSAFE.has(ctx.method) ? await readRawBody(ctx) : undefined;
+    const call = (tokens: Tokens) =>
+      fetch(`${config.internalUrl}${app.apiRoot(t.slug)}${ctx.path.slice(`${basePath(t)}/bff/api/`.length)}${ctx.search}`, {
+        method: ctx.method,
+        headers: {
+          authorization: `Bearer ${tokens.accessToken}`,
+          accept: 'application/json',
+          'x-forwarded-for': ctx.ip,
+          'user-agent': ctx.get('user-agent'),
+          ...(body !== undefined ? { 'content-type': ctx.get('content-type') || 'application/json' } : {}),
+        },
+        body,
+      });
+    let tokens = s.tokens.expiresAt - Date.now() < 30_000 ? await refresh(t, s) : s.tokens;
+    let res = await call(tokens);
+    if (res.status === 401) {
+      tokens = await refresh(t, { ...s, tokens });
+      res = await call(tokens);
+    }
+    ctx.status = res.status;
+    ctx.set('Cache-Control', 'no-store');
+    const type = res.headers.get('content-type');
+    if (type) ctx.type = type;
+    ctx.body = res.status === 204 ? null : Buffer.from(await res.arrayBuffer());
+  });
+
+  /**
+   * Serves the app's HTML shell to a signed-in person (others are sent to sign in): the build's assets, a nonce for
+   * the one inline style, and the boot data. Framing is refused, except by our own pages when `frameable` (previews).
+   */
+  async function shell(ctx: BffCtx, view: string, boot: (s: Session) => Record<string, unknown>, data: Record<string, unknown> = {}, frameable = false) {
+    const t = ctx.state.tenant;
+    const s = await session(ctx);
+    if (!s) return ctx.redirect(`${basePath(t)}/login?return=${encodeURIComponent(ctx.path + ctx.search)}`);
+    const nonce = randomBytes(16).toString('base64url');
+    const common = { org: { slug: t.slug, name: t.name }, bff: `${basePath(t)}/bff`, logoutUrl: `${basePath(t)}/logout`, loginUrl: `${basePath(t)}/login` };
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set(
+      'Content-Security-Policy',
+      `default-src 'self'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' https: data:; connect-src 'self'; ` +
+        `frame-ancestors ${frameable ? "'self'" : "'none'"}; base-uri 'none'; form-action 'self' ${new URL(t.issuer).origin}`,
+    );
+    if (!frameable) ctx.set('X-Frame-Options', 'DENY');
+    const json = JSON.stringify({ ...common, ...boot(s) }).replace(/</g, '\\u003c');
+    ctx.body = render(view, { ...data, nonce, assets: assets.files(), boot: json }, t.slug);
+  }
+
+  const middleware: Middleware = async (ctx, next) => {
+    await assets.middleware(ctx, async () => {
+      await (router.routes() as Middleware)(ctx, next);
+    });
+  };
+
+  return { router, shell, middleware };
+}
