@@ -15,6 +15,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** An https URL (plain http only on loopback, RFC 8252 §7.3) without a fragment: redirect, logout and link URIs. */
 const webUri = (what: string) =>
   z.url({ message: `enter a full URL for the ${what}` }).max(2000).superRefine((value, ctx) => {
+    if (!URL.canParse(value)) return; // z.url said so already
     const url = new URL(value);
     if (url.hash) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain a fragment (#…)` });
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
@@ -99,7 +100,8 @@ export type ClientView = {
 
 function metadataFor(clientId: string, c: ClientInput): ClientMetadata {
   const machine = c.kind === 'machine';
-  const optional = { backchannel_logout_uri: c.backchannelLogoutUri, logo_uri: c.logoUri, policy_uri: c.policyUri, tos_uri: c.tosUri, admin_role: c.adminRole };
+  const oidcScopes = c.scopes.filter((s) => (OIDC_SCOPES as readonly string[]).includes(s)).join(' ');
+  const optional = { scope: oidcScopes, backchannel_logout_uri: c.backchannelLogoutUri, logo_uri: c.logoUri, policy_uri: c.policyUri, tos_uri: c.tosUri, admin_role: c.adminRole };
   return {
     client_id: clientId,
     client_name: c.name,
@@ -109,16 +111,15 @@ function metadataFor(clientId: string, c: ClientInput): ClientMetadata {
     response_types: machine ? [] : ['code'],
     token_endpoint_auth_method: c.kind === 'public' ? 'none' : 'client_secret_basic',
     first_party: c.firstParty,
-    scope: c.scopes.filter((s) => (OIDC_SCOPES as readonly string[]).includes(s)).join(' '),
     resource_scopes: c.scopes.filter((s) => (API_SCOPES as readonly string[]).includes(s)).join(' '),
-    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)),
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)), // oidc-provider refuses empty strings
   };
 }
 
 function view(c: StoredClient): ClientView {
   const m = c.metadata;
   // Registrations from before allowed scopes existed allow everything.
-  const scopes = m.scope === undefined ? CLIENT_SCOPES : [...m.scope.split(' '), ...(m.resource_scopes ?? '').split(' ')].filter(Boolean);
+  const scopes = m.resource_scopes === undefined ? CLIENT_SCOPES : [...(m.scope ?? '').split(' '), ...m.resource_scopes.split(' ')].filter(Boolean);
   return {
     clientId: c.clientId,
     kind: c.kind,
