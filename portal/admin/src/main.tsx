@@ -1,4 +1,12 @@
 import { render } from 'preact';
+import { readBoot } from './boot.ts';
+import { configureApi } from './api.ts';
+import { setOrgName } from './ui.tsx';
+import { App } from './app.tsx';
 import './styles.css';
 
-render(<p>Admin console</p>, document.getElementById('app')!);
+const boot = readBoot();
+configureApi(boot.bff, boot.loginUrl);
+setOrgName(boot.org.name);
+
+render(<App boot={boot} />, document.getElementById('app')!);

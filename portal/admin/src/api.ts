@@ -1,0 +1,73 @@
+import { t } from './strings/index.ts';
+
+export type FieldError = { field: string; message: string };
+
+export class ApiError extends Error {
+  status: number;
+  code: string;
+  description: string;
+  details: FieldError[];
+  constructor(status: number, description: string, details: FieldError[] = [], code = '') {
+    super(description);
+    this.status = status;
+    this.code = code;
+    this.description = description;
+    this.details = details;
+  }
+}
+
+let base = '';
+let loginUrl = '';
+
+export function configureApi(bff: string, login: string): void {
+  base = bff.replace(/\/+$/, '') + '/api/';
+  loginUrl = login;
+}
+
+export function toLogin(): void {
+  location.assign(loginUrl + '?return=' + encodeURIComponent(location.pathname + location.hash));
+}
+
+/** Calls the Admin API through the BFF. Writes carry the CSRF header; 401 sends the browser to sign in. */
+export async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') {
+    headers['content-type'] = 'application/json';
+    headers['x-portico-csrf'] = '1';
+  }
+  let res: Response;
+  try {
+    res = await fetch(base + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, t.errors.network);
+  }
+  if (res.status === 401) {
+    toLogin();
+    throw new ApiError(401, t.errors.signIn);
+  }
+  let data: any = null;
+  if (res.status !== 204) {
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    throw new ApiError(
+      res.status,
+      (data && typeof data.error_description === 'string' && data.error_description) ||
+        (res.status === 404 ? t.errors.notFound : t.errors.generic),
+      Array.isArray(data?.details) ? data.details.filter((d: any) => d && typeof d.field === 'string') : [],
+      typeof data?.error === 'string' ? data.error : '',
+    );
+  }
+  return data as T;
+}
+
+export const asApiError = (err: unknown): ApiError => (err instanceof ApiError ? err : new ApiError(0, t.errors.generic));

@@ -1,0 +1,136 @@
+import { useEffect, useRef } from 'preact/hooks';
+import type { Boot } from './boot.ts';
+import type { Me } from './types.ts';
+import { useResource } from './store.ts';
+import { href, useRoute, type Route } from './router.ts';
+import { ErrorBox, Heading, Loading, RoleBadge, RoleContext, useTitle } from './ui.tsx';
+import { AppsPage, AppDetailPage, NewAppPage } from './pages/apps.tsx';
+import { PortalsPage } from './pages/portals.tsx';
+import { PortalEditorPage } from './pages/portal-editor.tsx';
+import { CompanyPage } from './pages/company.tsx';
+import { StaffPage } from './pages/staff.tsx';
+import { AuditPage } from './pages/audit.tsx';
+import { t } from './strings/index.ts';
+
+export type PageProps = { boot: Boot; me: Me; param?: string };
+
+const NAV = [
+  ['apps', t.nav.apps],
+  ['portals', t.nav.portals],
+  ['company', t.nav.company],
+  ['staff', t.nav.staff],
+  ['audit', t.nav.audit],
+] as const;
+
+function page(route: Route) {
+  switch (route.name) {
+    case 'apps':
+      return route.param === 'new' ? NewAppPage : route.param ? AppDetailPage : AppsPage;
+    case 'portals':
+      return route.param ? PortalEditorPage : PortalsPage;
+    case 'company':
+      return CompanyPage;
+    case 'staff':
+      return StaffPage;
+    case 'audit':
+      return AuditPage;
+    default:
+      return AppsPage;
+  }
+}
+
+function SignOut({ boot }: { boot: Boot }) {
+  return (
+    <form method="post" action={boot.logoutUrl} class="signout">
+      <button type="submit" class="btn">
+        {t.signOut}
+      </button>
+    </form>
+  );
+}
+
+function NoAccess({ boot }: { boot: Boot }) {
+  useTitle('');
+  return (
+    <main id="main" class="solo">
+      <Heading>{t.noAccess.title(boot.org.name)}</Heading>
+      <p>{t.noAccess.body}</p>
+      <SignOut boot={boot} />
+    </main>
+  );
+}
+
+export function App({ boot }: { boot: Boot }) {
+  const route = useRoute();
+  const me = useResource<Me>('me');
+  const routeKey = `${route.name}/${route.param ?? ''}`;
+  const first = useRef(true);
+
+  useEffect(() => {
+    if (!route.name || !NAV.some(([k]) => k === route.name)) history.replaceState(null, '', href('apps'));
+  }, [routeKey]);
+
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('page-title')?.focus();
+    scrollTo(0, 0);
+  }, [routeKey]);
+
+  if (me.error?.status === 403) return <NoAccess boot={boot} />;
+
+  const skip = (e: Event) => {
+    e.preventDefault();
+    (document.getElementById('page-title') ?? document.getElementById('main'))?.focus();
+  };
+  const active = NAV.some(([k]) => k === route.name) ? route.name : 'apps';
+  const Page = page(route);
+
+  return (
+    <>
+      <a class="skip" href="#main" onClick={skip}>
+        {t.skipToContent}
+      </a>
+      <header class="top">
+        <a class="brand" href={href('apps')}>
+          <span class="org">{boot.org.name}</span>
+          <span class="product">{t.appName}</span>
+        </a>
+        <div class="who">
+          <span class="who-email break">
+            <span class="sr-only">{t.signedInAs} </span>
+            {me.data?.email ?? boot.staff.email}
+          </span>
+          {me.data && <RoleBadge role={me.data.role} />}
+        </div>
+        <SignOut boot={boot} />
+      </header>
+      <div class="layout">
+        <nav aria-label={t.navLabel} class="nav">
+          <ul>
+            {NAV.map(([k, label]) => (
+              <li key={k}>
+                <a href={href(k)} aria-current={k === active ? 'page' : undefined}>
+                  {label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" tabIndex={-1}>
+          {me.data ? (
+            <RoleContext.Provider value={me.data.role}>
+              <Page key={routeKey} boot={boot} me={me.data} param={route.param} />
+            </RoleContext.Provider>
+          ) : me.loading ? (
+            <Loading />
+          ) : (
+            me.error && <ErrorBox error={me.error} retry={me.reload} />
+          )}
+        </main>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,16 @@
+export type Boot = {
+  org: { slug: string; name: string };
+  staff: { sub: string; email: string; name?: string };
+  bff: string;
+  logoutUrl: string;
+  loginUrl: string;
+  portalUrl: string;
+};
+
+export function readBoot(doc: Document = document): Boot {
+  const el = doc.getElementById('admin-boot');
+  if (!el?.textContent) throw new Error('admin-boot missing');
+  const boot = JSON.parse(el.textContent) as Boot;
+  if (!boot.org || typeof boot.bff !== 'string' || typeof boot.loginUrl !== 'string') throw new Error('admin-boot invalid');
+  return boot;
+}

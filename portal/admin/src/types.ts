@@ -1,0 +1,76 @@
+export type Role = 'owner' | 'admin' | 'staff';
+export const ROLES: Role[] = ['owner', 'admin', 'staff'];
+
+export type Me = { sub: string; email: string; role: Role };
+
+export type Scope = { scope: string; description: string };
+
+export type ClientKind = 'web' | 'public' | 'machine';
+export type Client = {
+  clientId: string;
+  kind: ClientKind;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  backchannelLogoutUri?: string;
+  scopes: string[];
+  firstParty: boolean;
+  logoUri?: string;
+  policyUri?: string;
+  tosUri?: string;
+  adminRole?: Role;
+  createdAt: string;
+  updatedAt: string;
+};
+export type Grant = { accountId: string; email: string; scopes: string[]; grantedAt: string };
+
+export type SectionKey =
+  | 'home' | 'book' | 'upcoming' | 'history' | 'tabs' | 'invoices'
+  | 'payment-methods' | 'profile' | 'membership' | 'company';
+export type SectionState = 'enabled' | 'disabled' | 'hidden_when_empty';
+export type Section = { key: SectionKey; label: string; state: SectionState; available: boolean };
+export type Branding = {
+  logoUrl?: string;
+  faviconUrl?: string;
+  primaryColor: string;
+  accentColor: string;
+  fontFamily: string;
+  theme: 'light' | 'dark';
+};
+export type PortalView = {
+  slug: string;
+  name: string;
+  primary: boolean;
+  branding: Branding;
+  sections: Section[];
+  updatedAt?: string;
+  warnings?: string[];
+};
+
+export type PolicyKind = 'terms' | 'privacy' | 'refund';
+export const POLICY_KINDS: PolicyKind[] = ['terms', 'privacy', 'refund'];
+export type Company = {
+  name: string;
+  address?: string;
+  email?: string;
+  phone?: string;
+  website?: string;
+  openingHours?: string;
+  policies: { kind: PolicyKind; title: string; updatedAt: string }[];
+};
+export type Policy = { kind: PolicyKind; title: string; markdown: string; html: string; updatedAt: string };
+
+export type StaffMember = { email: string; role: Role; invitedBy?: string; invitedAt?: string };
+
+export type AuditEntry = {
+  id: string;
+  at: string;
+  actor: { sub: string; email?: string; clientId: string; role?: Role };
+  action: string;
+  subject: string;
+  before?: unknown;
+  after?: unknown;
+};
+export type AuditPage = { items: AuditEntry[]; next?: string };
+
+export type List<T> = { items: T[] };

@@ -1,0 +1,345 @@
+import { createContext, type ComponentChildren } from 'preact';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import type { ApiError, FieldError } from './api.ts';
+import { ROLES, type Role } from './types.ts';
+import { t } from './strings/index.ts';
+
+let orgName = '';
+export const setOrgName = (n: string): void => {
+  orgName = n;
+};
+
+/** document.title = "<label> · <org name> admin" */
+export function useTitle(label: string): void {
+  useEffect(() => {
+    document.title = [label, `${orgName} ${t.appName}`].filter(Boolean).join(' · ');
+  }, [label]);
+}
+
+/** The signed-in staff member's role; the server enforces it, the UI only hides or disables what it cannot do. */
+export const RoleContext = createContext<Role>('staff');
+/** True when the current role is at least `need` (owner > admin > staff). */
+export function useCan(need: Role): boolean {
+  return ROLES.indexOf(useContext(RoleContext)) <= ROLES.indexOf(need);
+}
+
+/** The page's main heading; receives focus on route change. */
+export function Heading({ children }: { children: ComponentChildren }) {
+  return (
+    <h1 id="page-title" tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}
+
+export function Loading() {
+  return (
+    <p role="status" class="muted">
+      {t.loading}
+    </p>
+  );
+}
+
+export function ErrorBox({ error, retry }: { error: ApiError; retry?: () => void }) {
+  return (
+    <div role="alert" class="alert">
+      <p>{error.description}</p>
+      {retry && (
+        <button type="button" class="btn" onClick={retry}>
+          {t.retry}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function ReadOnlyNote() {
+  return useCan('admin') ? null : <p class="note">{t.readOnly}</p>;
+}
+
+export type Errors = Partial<Record<string, string>>;
+
+/**
+ * Splits an error's field details over form keys. `keyOf` maps a dotted server path ("redirectUris.0",
+ * "branding.primaryColor") to a form key, or undefined; array indexes become "Line n:" prefixes.
+ */
+export function fieldErrors(error: ApiError | null, keyOf: (path: string[]) => string | undefined): Errors {
+  const out: Errors = {};
+  for (const d of error?.details ?? []) {
+    const path = d.field.split('.');
+    const k = keyOf(path);
+    if (!k) continue;
+    const msg = detailMessage(d);
+    out[k] = out[k] ? `${out[k]}; ${msg}` : msg;
+  }
+  return out;
+}
+
+/** A field problem's message, with "Line n:" for an array item (one URI per line). */
+function detailMessage(d: FieldError): string {
+  const index = d.field.split('.').find((p) => /^\d+$/.test(p));
+  return index !== undefined ? t.errors.line(Number(index) + 1, d.message) : d.message;
+}
+
+/** Error summary of a form: the description, or the list of field problems linking to their inputs. */
+export function FormError({
+  error,
+  keyOf,
+  labels,
+  prefix,
+}: {
+  error: ApiError | null;
+  keyOf: (path: string[]) => string | undefined;
+  labels: Record<string, string>;
+  prefix: string;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (error) ref.current?.focus();
+  }, [error]);
+  if (!error) return null;
+  const details: FieldError[] = error.details;
+  return (
+    <div class="alert" role="alert" tabIndex={-1} ref={ref}>
+      <p>
+        <strong>{details.length ? t.errors.summary : error.description}</strong>
+      </p>
+      {details.length > 0 && (
+        <ul>
+          {details.map((d, i) => {
+            const k = keyOf(d.field.split('.'));
+            const label = k ? labels[k] ?? k : d.field;
+            return (
+              <li key={i}>
+                {k ? (
+                  <a
+                    href={`#${prefix}-${k}`}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      document.getElementById(`${prefix}-${k}`)?.focus();
+                    }}
+                  >
+                    {label}: {detailMessage(d)}
+                  </a>
+                ) : (
+                  `${label}: ${detailMessage(d)}`
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+type Common = { id: string; label: string; error?: string; hint?: string; disabled?: boolean; class?: string };
+
+function described(id: string, error?: string, hint?: string): string | undefined {
+  return [hint && `${id}-hint`, error && `${id}-err`].filter(Boolean).join(' ') || undefined;
+}
+
+function FieldShell(props: Common & { children: ComponentChildren }) {
+  const { id, label, error, hint } = props;
+  return (
+    <div class={'field' + (error ? ' invalid' : '') + (props.class ? ' ' + props.class : '')}>
+      <label for={id}>{label}</label>
+      {hint && (
+        <span id={`${id}-hint`} class="hint">
+          {hint}
+        </span>
+      )}
+      {props.children}
+      {error && (
+        <span id={`${id}-err`} class="field-error">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function TextField(
+  props: Common & {
+    value: string;
+    onInput: (v: string) => void;
+    type?: string;
+    rows?: number;
+    autoComplete?: string;
+    required?: boolean;
+    placeholder?: string;
+    mono?: boolean;
+  },
+) {
+  const { id, error, hint, value, onInput, rows } = props;
+  const common = {
+    id,
+    name: id,
+    value,
+    disabled: props.disabled,
+    required: props.required,
+    placeholder: props.placeholder,
+    class: props.mono ? 'mono' : undefined,
+    'aria-invalid': error ? ('true' as const) : undefined,
+    'aria-describedby': described(id, error, hint),
+    onInput: (e: Event) => onInput((e.currentTarget as HTMLInputElement).value),
+  };
+  return (
+    <FieldShell {...props}>
+      {rows ? (
+        <textarea {...common} rows={rows} spellcheck={false} />
+      ) : (
+        <input {...common} type={(props.type ?? 'text') as 'text'} autoComplete={props.autoComplete} spellcheck={false} />
+      )}
+    </FieldShell>
+  );
+}
+
+export function SelectField(
+  props: Common & { value: string; onChange: (v: string) => void; options: [value: string, label: string, disabled?: boolean][] },
+) {
+  const { id, error, hint } = props;
+  return (
+    <FieldShell {...props}>
+      <select
+        id={id}
+        name={id}
+        value={props.value}
+        disabled={props.disabled}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={described(id, error, hint)}
+        onChange={(e) => props.onChange(e.currentTarget.value)}
+      >
+        {props.options.map(([v, l, d]) => (
+          <option key={v} value={v} disabled={d}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </FieldShell>
+  );
+}
+
+export function CheckField(props: Common & { checked: boolean; onChange: (v: boolean) => void }) {
+  const { id, error } = props;
+  return (
+    <div class="field">
+      <div class="check">
+        <input
+          id={id}
+          type="checkbox"
+          checked={props.checked}
+          disabled={props.disabled}
+          aria-invalid={error ? 'true' : undefined}
+          aria-describedby={error ? `${id}-err` : undefined}
+          onChange={(e) => props.onChange(e.currentTarget.checked)}
+        />
+        <label for={id}>{props.label}</label>
+      </div>
+      {error && (
+        <span id={`${id}-err`} class="field-error">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** A status line (role="status") for "Saving…" / "Saved" style messages. */
+export function Status({ text, class: cls }: { text: string; class?: string }) {
+  return (
+    <p role="status" class={'status' + (cls ? ' ' + cls : '')}>
+      {text}
+    </p>
+  );
+}
+
+export function Alert({ text }: { text: string }) {
+  return text ? (
+    <p role="alert" class="alert">
+      {text}
+    </p>
+  ) : null;
+}
+
+/** A value shown in monospace with a button that copies it. */
+export function Copyable({ value, label, testId }: { value: string; label: string; testId?: string }) {
+  const [state, setState] = useState('');
+  const timer = useRef(0);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setState(t.copied);
+    } catch {
+      setState(t.copyFailed);
+    }
+    clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => setState(''), 3000);
+  };
+  return (
+    <span class="copyable">
+      <code class="break" data-testid={testId}>
+        {value}
+      </code>
+      <button type="button" class="btn small" onClick={copy}>
+        {t.copy}
+        <span class="sr-only"> {label}</span>
+      </button>
+      <span role="status" class="copy-status">
+        {state}
+      </span>
+    </span>
+  );
+}
+
+export function RoleBadge({ role }: { role: string }) {
+  return <span class={'badge role-' + role}>{t.roles[role] ?? role}</span>;
+}
+
+export function formatDateTime(iso: string): string {
+  const d = new Date(iso);
+  if (isNaN(d.getTime())) return iso;
+  return d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (isNaN(d.getTime())) return iso;
+  return d.toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: 'medium' });
+}
+
+/** Runs an async action with busy / error / status state (for buttons that are not part of a form). */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [status, setStatus] = useState('');
+  const run = async (fn: () => Promise<string | void>) => {
+    setBusy(true);
+    setError('');
+    setStatus('');
+    try {
+      const s = await fn();
+      if (s) setStatus(s);
+    } catch (err) {
+      setError((err as ApiError)?.description ?? t.errors.generic);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, status, run, setStatus, setError };
+}
+
+// A one-shot message for the next page (e.g. "X was deleted." shown on the list after navigating back).
+let notice = '';
+export const setNotice = (text: string): void => {
+  notice = text;
+};
+export function useNotice(): string {
+  const [text] = useState(() => {
+    const n = notice;
+    notice = '';
+    return n;
+  });
+  return text;
+}
