@@ -1,0 +1,184 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import * as oidc from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
+import { setStaffRole } from '../../idp/organisations/staff.ts';
+import { adminToken, adminUrl, call } from '../support/api.ts';
+import { chromiumAvailable, launch, screenshots, seriousViolations } from '../support/chromium.ts';
+import { codeFrom } from '../support/mailbox.ts';
+import { makeOrg, relyingParty, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { portalUrl } from '../support/portal.ts';
+import { stack, type Stack } from '../support/stack.ts';
+
+/** Polls a page expression through the DevTools protocol (the pages' CSP rightly forbids the eval waitForFunction uses). */
+async function until(page: Page, expression: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+describe('Admin console in headless Chromium', function () {
+  this.timeout(120_000);
+  let s: Stack;
+  let t: TestOrg;
+  let api: string;
+  let browser: Browser;
+  let page: Page;
+  let thirdParty: Server; // the third-party app's own site, on loopback (http is allowed there)
+  let THIRD_PARTY_CALLBACK: string;
+  const owner = uniqueEmail('owner');
+  const consoleUrl = () => `${t.issuer}/admin`;
+
+  before(async function () {
+    if (!chromiumAvailable()) {
+      if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs Debian's chromium package");
+      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
+      return this.skip();
+    }
+    s = await stack();
+    t = await makeOrg(s, { name: 'Harbour Day Spa' });
+    await setStaffRole(t.org.slug, owner, 'owner', undefined);
+    api = await adminToken(s, t, 'owner');
+    await call('POST', `${adminUrl(t)}/portals`, api, { slug: 'main', name: 'Harbour portal' });
+    await call('PUT', `${adminUrl(t)}/company`, api, { address: '12 Quay Street' });
+    browser = await launch();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    thirdParty = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Class Finder</title><h1>Back at Class Finder</h1>'));
+    await new Promise<void>((resolve) => thirdParty.listen(0, '127.0.0.1', resolve));
+    THIRD_PARTY_CALLBACK = `http://127.0.0.1:${(thirdParty.address() as AddressInfo).port}/callback`;
+  });
+
+  after(async () => {
+    await browser?.close();
+    thirdParty?.close();
+  });
+
+  async function expectAccessible(name: string) {
+    const violations = await seriousViolations(page);
+    expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
+  }
+
+  const sectionOrder = async () => (await call('GET', `${adminUrl(t)}/portals/main`, api)).body.sections.map((x: { key: string }) => x.key) as string[];
+
+  it('signs staff in with the emailed code', async () => {
+    await page.goto(consoleUrl());
+    await page.getByLabel('Email address').fill(owner);
+    const sentAfter = Date.now();
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByLabel('Sign-in code').fill(codeFrom(await s.mailbox.next(owner, sentAfter)));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Apps' }).first().waitFor();
+    expect(await page.getByText(owner).first().isVisible()).to.equal(true);
+    await expectAccessible('apps');
+  });
+
+  it('registers an app; its secret is shown once and it works with openid-client', async () => {
+    await page.getByRole('link', { name: 'Register an app' }).or(page.getByRole('button', { name: 'Register an app' })).first().click();
+    await page.getByLabel('Name', { exact: true }).fill('Class Finder');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill(`${THIRD_PARTY_CALLBACK}\nhttp://shop.example.com/cb`);
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.getByRole('alert').filter({ hasText: 'https' }).first().waitFor(); // the plain-http URI is refused
+    await page.getByLabel('Redirect URIs', { exact: true }).fill(THIRD_PARTY_CALLBACK);
+    await page.getByLabel('Privacy policy URL').fill('https://finder.example.com/privacy');
+    await page.getByRole('checkbox', { name: 'email', exact: true }).check();
+    await page.getByRole('button', { name: 'Register' }).click();
+    const secret = (await page.getByTestId('client-secret').textContent())!.trim();
+    await screenshots(page, 'admin-app-registered');
+    const apps = (await call('GET', `${adminUrl(t)}/clients`, api)).body.items;
+    const app = apps.find((a: { name: string }) => a.name === 'Class Finder');
+    expect(app.redirectUris).to.deep.equal([THIRD_PARTY_CALLBACK]);
+    expect(app.firstParty).to.equal(false);
+    expect(app.scopes).to.include.members(['openid', 'email']);
+    expect(JSON.stringify(apps)).to.not.contain(secret);
+    // The secret authenticates the app at the token endpoint (a wrong one would be invalid_client).
+    const rp = await relyingParty(t.issuer, app.clientId, secret);
+    await oidc.refreshTokenGrant(rp, 'not-a-refresh-token').then(
+      () => expect.fail('a made-up refresh token worked'),
+      (err: oidc.ResponseBodyError) => expect(err.error).to.equal('invalid_grant'),
+    );
+    await page.reload();
+    await page.getByRole('heading', { name: 'Class Finder' }).first().waitFor();
+    expect(await page.getByTestId('client-secret').count()).to.equal(0);
+  });
+
+  it('reorders sections by drag and drop and by keyboard; the customer portal shows the new order', async () => {
+    await page.getByRole('link', { name: 'Portals' }).first().click();
+    await page.getByRole('link', { name: 'Harbour portal' }).click();
+    const list = page.getByTestId('sections');
+    await list.locator('li[data-key="company"]').dragTo(list.locator('li[data-key="home"]'));
+    await page.getByRole('status').filter({ hasText: 'Saved' }).first().waitFor();
+    expect((await sectionOrder()).slice(0, 2)).to.deep.equal(['company', 'home']);
+
+    const profileLabel = (await list.locator('li[data-key="profile"]').getByRole('combobox').getAttribute('aria-label')) ?? 'State of Profile';
+    const label = profileLabel.replace(/^State of /, '');
+    const up = page.getByRole('button', { name: `Move ${label} up`, exact: true });
+    while ((await sectionOrder()).indexOf('profile') > 0) {
+      await up.click();
+      await page.getByRole('status').filter({ hasText: 'Saved' }).first().waitFor();
+      await until(page, '!document.body.innerText.includes("Saving…")');
+    }
+    expect((await sectionOrder()).slice(0, 3)).to.deep.equal(['profile', 'company', 'home']);
+    expect(await page.evaluate<string>('document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.textContent ?? ""')).to.contain('Move');
+
+    await page.getByLabel('State of Company and policies', { exact: true }).selectOption('hidden_when_empty');
+    await page.getByRole('status').filter({ hasText: 'Saved' }).first().waitFor();
+    const company = (await call('GET', `${adminUrl(t)}/portals/main`, api)).body.sections.find((x: { key: string }) => x.key === 'company');
+    expect(company.state).to.equal('hidden_when_empty');
+    await expectAccessible('portal editor');
+    await screenshots(page, 'admin-portal-editor');
+
+    // Single sign-on: the staff member is a customer too, and lands in the portal without another code.
+    const portal = await page.context().newPage();
+    await portal.goto(portalUrl(t.issuer));
+    await portal.getByRole('navigation').first().waitFor();
+    await until(portal, "document.querySelectorAll('nav a').length >= 3");
+    const nav = (await portal.getByRole('navigation').first().getByRole('link').allTextContents()).map((x) => x.trim());
+    expect(nav).to.deep.equal(['Profile', 'Company and policies', 'Home']);
+    await portal.close();
+  });
+
+  it('previews unsaved branding live in the real portal', async () => {
+    await page.getByLabel('Primary colour', { exact: true }).fill('#225522');
+    const preview = page.frameLocator('iframe[title="Portal preview"]');
+    await preview.locator('nav').first().waitFor();
+    await until(page, "getComputedStyle(document.querySelector('iframe[title=\"Portal preview\"]').contentDocument.documentElement).getPropertyValue('--brand').trim() === '#225522'");
+    expect((await call('GET', `${adminUrl(t)}/portals/main`, api)).body.branding.primaryColor).to.not.equal('#225522'); // not saved
+  });
+
+  it('shows a third-party consent once, and the customer can revoke it in the portal', async () => {
+    const app = (await call('GET', `${adminUrl(t)}/clients`, api)).body.items.find((a: { name: string }) => a.name === 'Class Finder');
+    const rp = await relyingParty(t.issuer, app.clientId, 'unused');
+    const authorize = async () =>
+      oidc.buildAuthorizationUrl(rp, { redirect_uri: THIRD_PARTY_CALLBACK, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' }).href;
+    await page.goto(await authorize());
+    await page.getByRole('heading', { name: 'Allow Class Finder?' }).waitFor();
+    await expectAccessible('consent');
+    await screenshots(page, 'consent');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Back at Class Finder' }).waitFor();
+    await page.goto(await authorize()); // remembered: straight back to the app
+    await page.getByRole('heading', { name: 'Back at Class Finder' }).waitFor();
+
+    await page.goto(`${portalUrl(t.issuer)}#/profile`);
+    await page.getByRole('heading', { name: 'Connected apps' }).waitFor();
+    await page.getByRole('button', { name: 'Remove access for Class Finder' }).click();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Access removed for Class Finder.' }).waitFor();
+    await page.getByText('No apps are connected to your account.').waitFor();
+
+    await page.goto(await authorize()); // asked again
+    await page.getByRole('heading', { name: 'Allow Class Finder?' }).waitFor();
+  });
+
+  it('lists every change in the audit log', async () => {
+    await page.goto(`${consoleUrl()}#/audit`);
+    await page.getByText('client.create').first().waitFor();
+    const text = await page.locator('main').innerText();
+    for (const action of ['client.create', 'portal.sections']) expect(text).to.contain(action);
+    expect(text).to.contain(owner);
+    await expectAccessible('audit log');
+  });
+});
