@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Boot } from './boot.ts';
 import type { Me } from './types.ts';
-import { useResource } from './store.ts';
+import { useResource } from '../../shared/store.ts';
 import { href, useRoute, type Route } from './router.ts';
 import { ErrorBox, Heading, Loading, RoleBadge, RoleContext, useTitle } from './ui.tsx';
 import { AppsPage, AppDetailPage, NewAppPage } from './pages/apps.tsx';

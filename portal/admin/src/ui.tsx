@@ -1,6 +1,6 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { ApiError, FieldError } from './api.ts';
+import type { ApiError, FieldError } from '../../shared/api.ts';
 import { ROLES, type Role } from './types.ts';
 import { t } from './strings/index.ts';
 

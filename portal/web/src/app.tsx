@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import type { Boot, SectionInfo } from './boot.ts';
 import { registry } from './sections/index.ts';
 import type { PageProps } from './sections/types.ts';
-import { useResources } from './store.ts';
+import { useResources } from '../../shared/store.ts';
 import { href, useRoute } from './router.ts';
 import { t } from './strings/index.ts';
 

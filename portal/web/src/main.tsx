@@ -1,13 +1,14 @@
 import { render } from 'preact';
 import { readBoot } from './boot.ts';
-import { configureApi } from './api.ts';
+import { configureApi } from '../../shared/api.ts';
+import { t } from './strings/index.ts';
 import { setOrgName } from './ui.tsx';
 import { App } from './app.tsx';
 import { Preview } from './preview.tsx';
 import './styles.css';
 
 const boot = readBoot();
-configureApi(boot.bff, boot.loginUrl);
+configureApi(boot.bff, boot.loginUrl, t.errors);
 setOrgName(boot.org.name);
 
 const root = document.documentElement;

@@ -1,33 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { hashRoutes } from '../../shared/router.ts';
 
-export type Route = { name: string; param?: string };
-
-export function parseHash(hash: string): Route {
-  const path = hash.replace(/^#\/?/, '').replace(/\/+$/, '');
-  if (!path) return { name: 'home' };
-  const [name, ...rest] = path.split('/').map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return p;
-    }
-  });
-  return rest.length ? { name: name!, param: rest.join('/') } : { name: name! };
-}
-
-export const href = (name: string, param?: string): string =>
-  name === 'home' ? '#/' : `#/${name}${param ? '/' + encodeURIComponent(param) : ''}`;
-
-/** Current hash route. Hashes that are not routes (no leading "#/") are ignored. */
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseHash(location.hash));
-  useEffect(() => {
-    const on = () => {
-      const h = location.hash;
-      if (!h || h === '#' || h.startsWith('#/')) setRoute(parseHash(h));
-    };
-    addEventListener('hashchange', on);
-    return () => removeEventListener('hashchange', on);
-  }, []);
-  return route;
-}
+export type { Route } from '../../shared/router.ts';
+export const { parseHash, href, useRoute } = hashRoutes('home');

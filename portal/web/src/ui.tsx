@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
-import type { ApiError } from './api.ts';
+import type { ApiError } from '../../shared/api.ts';
 import { t } from './strings/index.ts';
 
 let orgName = '';

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, asApiError, type ApiError } from '../api.ts';
-import { invalidate, setResource, useResource } from '../store.ts';
+import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { go, href } from '../router.ts';
 import type { Client, ClientKind, Grant, List, Role, Scope } from '../types.ts';
 import {

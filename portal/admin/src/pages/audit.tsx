@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, asApiError, type ApiError } from '../api.ts';
+import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import type { AuditEntry, AuditPage as Page } from '../types.ts';
 import { ErrorBox, Heading, Loading, RoleBadge, formatDateTime, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';

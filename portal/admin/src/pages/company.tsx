@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, asApiError, type ApiError } from '../api.ts';
-import { setResource, useResource } from '../store.ts';
+import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { setResource, useResource } from '../../../shared/store.ts';
 import { POLICY_KINDS, type Company, type Policy, type PolicyKind } from '../types.ts';
 import {
   ErrorBox,

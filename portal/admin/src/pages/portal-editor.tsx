@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, asApiError, type ApiError } from '../api.ts';
-import { setResource, useResource, invalidate } from '../store.ts';
+import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { setResource, useResource, invalidate } from '../../../shared/store.ts';
 import { href } from '../router.ts';
 import type { Branding, PortalView, Section, SectionState } from '../types.ts';
 import {

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, asApiError, type ApiError } from '../api.ts';
-import { setResource, useResource } from '../store.ts';
+import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { setResource, useResource } from '../../../shared/store.ts';
 import { ROLES, type List, type Role, type StaffMember } from '../types.ts';
 import {
   Alert,

@@ -1,6 +1,6 @@
 import type { PageProps, SectionDef } from './types.ts';
 import type { Company, Policy } from '../types.ts';
-import { useResource } from '../store.ts';
+import { useResource } from '../../../shared/store.ts';
 import { ErrorBox, Heading, Lines, Loading, formatDate, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
 import { t } from '../strings/index.ts';

@@ -2,8 +2,8 @@
 // inline confirmation.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConnectedApp } from '../types.ts';
-import { api, ApiError } from '../api.ts';
-import { setResource, useResource } from '../store.ts';
+import { api, ApiError } from '../../../shared/api.ts';
+import { setResource, useResource } from '../../../shared/store.ts';
 import { ErrorBox, Loading, formatDate } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 

@@ -1,7 +1,7 @@
 import type { SectionDef, PageProps } from './types.ts';
 import type { Profile } from '../types.ts';
 import { registry } from './index.ts';
-import { useResource } from '../store.ts';
+import { useResource } from '../../../shared/store.ts';
 import { Heading, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
 import { t } from '../strings/index.ts';

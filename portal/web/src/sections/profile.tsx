@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import type { Address, Profile } from '../types.ts';
-import { api, ApiError, type FieldError } from '../api.ts';
-import { setResource, useResource } from '../store.ts';
+import { api, ApiError, type FieldError } from '../../../shared/api.ts';
+import { setResource, useResource } from '../../../shared/store.ts';
 import { ErrorBox, Heading, Loading, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { ConnectedApps } from './connected-apps.tsx';

@@ -13,6 +13,7 @@ const en = {
     generic: 'Something went wrong. Please try again.',
     network: 'Could not reach the server. Check your connection and try again.',
     notFound: 'This page could not be found.',
+    signIn: 'Your session has ended. Taking you to sign in…',
   },
   home: {
     greeting: (name: string) => `Welcome, ${name}`,

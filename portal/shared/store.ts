@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api.ts';
 
-// A tiny shared cache of GET resources so the home cards, the nav (hidden_when_empty) and the section pages
-// share one request and see each other's updates (e.g. a saved profile).
+// Shared by the browser apps (portal, admin console): a tiny cache of GET resources so the pages of an app share one
+// request per resource and see each other's updates (a saved profile, a new app in the apps list).
 
 export type Resource<T> = { data?: T; error?: ApiError; loading: boolean };
 
@@ -100,4 +100,12 @@ export function useResources(paths: (string | null)[]): Resource<unknown>[] {
     const e = entry(p);
     return { data: e.data, error: e.error, loading: e.loading };
   });
+}
+
+/** Forget a resource: the next page that uses it fetches it again (e.g. a list after a delete). */
+export function invalidate(path: string): void {
+  const e = entries.get(path);
+  if (!e) return;
+  if (e.listeners.size) load(path, true);
+  else entries.delete(path);
 }

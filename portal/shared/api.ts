@@ -1,4 +1,8 @@
-import { t } from './strings/index.ts';
+// Shared by the browser apps: their API, called through their server (BFF) with the session cookie. Writes carry the
+// CSRF header the server requires; a 401 sends the browser to sign in and back.
+
+/** The app's words for failures the server did not describe. */
+export type ApiMessages = { network: string; generic: string; notFound: string; signIn: string };
 
 export type FieldError = { field: string; message: string };
 
@@ -18,17 +22,18 @@ export class ApiError extends Error {
 
 let base = '';
 let loginUrl = '';
+let t: { errors: ApiMessages } = { errors: { network: 'Network error', generic: 'Error', notFound: 'Not found', signIn: 'Sign in again' } };
 
-export function configureApi(bff: string, login: string): void {
+export function configureApi(bff: string, login: string, messages: ApiMessages): void {
   base = bff.replace(/\/+$/, '') + '/api/';
   loginUrl = login;
+  t = { errors: messages };
 }
 
 export function toLogin(): void {
   location.assign(loginUrl + '?return=' + encodeURIComponent(location.pathname + location.hash));
 }
 
-/** Calls the Admin API through the BFF. Writes carry the CSRF header; 401 sends the browser to sign in. */
 export async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET') {
