@@ -3,7 +3,7 @@
 // which both serve parts of these two APIs.
 import type { Middleware } from 'koa';
 import { bearerAuth, InsufficientScope, requireScope, type BearerState, type Principal } from './bearer.ts';
-import { currentStaffRole } from './tenants.ts';
+import mongoose from 'mongoose';
 import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from './resources.ts';
 
 export const clientAuth = (internalUrl: string): Middleware => bearerAuth(internalUrl, (t) => apiResource(t.issuer));
@@ -13,15 +13,30 @@ export const adminAuth = (internalUrl: string): Middleware[] => [
   requireScope('admin'),
   async (ctx, next) => {
     const { principal, tenant } = ctx.state as BearerState;
-    // A person's role is read again from the staff list, not trusted from the token: removing someone or changing
-    // their role takes effect at once, not when their token expires. A machine client's role comes from its
-    // registration, through its token.
-    const role = principal.customer ? principal.email && (await currentStaffRole(tenant, principal.email)) : principal.role;
+    // The role is read again on every call, not trusted from the token: removing someone, changing their role, or
+    // deleting or downgrading a machine client takes effect at once, not when its token expires.
+    const role = principal.customer ? principal.email && (await currentStaffRole(tenant.id, principal.email)) : await currentClientRole(tenant.id, principal.clientId);
     if (!role) throw new InsufficientScope('This account has no staff role in this organisation.');
     principal.role = role;
     await next();
   },
 ];
+
+// idp/ owns organisations and client registrations; these two reads of its collections are all the APIs need of them.
+type StaffList = { _id: string; staff?: { email: string; role: StaffRole }[] };
+type Registration = { org: string; clientId: string; metadata?: { admin_role?: StaffRole } };
+
+/** The staff role `email` holds now. */
+async function currentStaffRole(org: string, email: string): Promise<StaffRole | undefined> {
+  const doc = await mongoose.connection.collection<StaffList>('organisations').findOne({ _id: org }, { projection: { staff: 1 } });
+  return doc?.staff?.find((s) => s.email === email)?.role;
+}
+
+/** The role a machine client's registration gives it now (none once it is deleted). */
+async function currentClientRole(org: string, clientId: string): Promise<StaffRole | undefined> {
+  const doc = await mongoose.connection.collection<Registration>('clients').findOne({ org, clientId }, { projection: { 'metadata.admin_role': 1 } });
+  return doc?.metadata?.admin_role;
+}
 
 /** Throws unless the caller holds at least `role` (owner > admin > staff). */
 export function assertRole(principal: Principal, role: StaffRole): void {

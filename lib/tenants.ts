@@ -3,7 +3,6 @@
 import type { Middleware } from 'koa';
 import mongoose from 'mongoose';
 import { NotFound } from './errors.ts';
-import type { StaffRole } from './resources.ts';
 import { shortCache } from './short-cache.ts';
 
 export type Tenant = {
@@ -17,7 +16,7 @@ export type Tenant = {
 
 const CACHE_MS = 1000;
 
-type OrganisationFields = { _id: string; slug: string; name: string; settings?: { timeZone?: string; locale?: string }; staff?: { email: string; role: StaffRole }[] };
+type OrganisationFields = { _id: string; slug: string; name: string; settings?: { timeZone?: string; locale?: string } };
 
 const organisations = () => mongoose.connection.collection<OrganisationFields>('organisations');
 
@@ -52,8 +51,3 @@ export function tenantParam(tenants: Tenants) {
   };
 }
 
-/** The staff role `email` holds now (read on every call, never cached: removing someone must take effect at once). */
-export async function currentStaffRole(tenant: Tenant, email: string): Promise<StaffRole | undefined> {
-  const doc = await organisations().findOne({ _id: tenant.id }, { projection: { staff: 1 } });
-  return doc?.staff?.find((s) => s.email === email)?.role;
-}

@@ -31,8 +31,7 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
 
   api.post('/clients', write, async (ctx: Ctx) => {
     const input = validate(clients.createClientInput, await readBody(ctx));
-    // A machine client acting as owner could do what its creator may not: only owners hand out roles above their own.
-    if (input.adminRole === 'owner') assertRole(ctx.state.principal, 'owner');
+    assertRole(ctx.state.principal, clients.roleToManage(undefined, input));
     const { clientSecret, ...created } = await clients.createClient(secrets, org(ctx), input);
     await audit(ctx, 'client.create', created.clientId, { after: created });
     ctx.status = 201;
@@ -46,7 +45,7 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
   api.patch('/clients/:id', write, async (ctx: Ctx) => {
     const id = idParam(ctx);
     const input = validate(clients.updateClientInput, await readBody(ctx));
-    if (input.adminRole === 'owner') assertRole(ctx.state.principal, 'owner');
+    assertRole(ctx.state.principal, clients.roleToManage(await clients.getClient(org(ctx), id), input));
     const { before, after } = await clients.updateClient(org(ctx), id, input);
     await audit(ctx, 'client.update', id, { before, after });
     ctx.body = after;
@@ -54,6 +53,7 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
 
   api.post('/clients/:id/secret', write, async (ctx: Ctx) => {
     const id = idParam(ctx);
+    assertRole(ctx.state.principal, clients.roleToManage(await clients.getClient(org(ctx), id), {}));
     const { clientSecret, ...rotated } = await clients.rotateSecret(secrets, org(ctx), id);
     await audit(ctx, 'client.rotate-secret', id);
     ctx.body = { ...rotated, clientSecret };
@@ -61,6 +61,7 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
 
   api.delete('/clients/:id', write, async (ctx: Ctx) => {
     const id = idParam(ctx);
+    assertRole(ctx.state.principal, clients.roleToManage(await clients.getClient(org(ctx), id), {}));
     const before = await clients.deleteClient(org(ctx), id);
     await audit(ctx, 'client.delete', id, { before });
     ctx.status = 204;

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { randomId, seal, unseal } from '../../lib/crypto.ts';
 import { NotFound } from '../../lib/errors.ts';
-import { STAFF_ROLES } from '../../lib/resources.ts';
+import { validate } from '../../lib/http.ts';
+import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { revokeGrants } from '../grants/service.ts';
 import { API_SCOPES, CLIENT_SCOPES, OIDC_SCOPES } from '../provider/scopes.ts';
 import type { Secrets } from '../secrets.ts';
@@ -24,6 +25,10 @@ const webUri = (what: string) =>
     if (url.username || url.password) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain credentials` });
   });
 
+/** A URI this server itself calls (back-channel logout): https to a public host, never loopback (no requests to ourselves). */
+const serverCalledUri = (what: string) =>
+  webUri(what).refine((value) => !URL.canParse(value) || new URL(value).protocol === 'https:', `the ${what} must use https: this server calls it`);
+
 /** Exact redirect URIs: compared character for character by oidc-provider, so no wildcards to validate. */
 export const redirectUri = webUri('redirect URI');
 const uris = (what: string) => z.array(webUri(what)).max(20).refine((l) => new Set(l).size === l.length, 'each URI may appear once');
@@ -33,7 +38,7 @@ const fields = {
   name: z.string().trim().min(1).max(120),
   redirectUris: uris('redirect URI'),
   postLogoutRedirectUris: uris('post-logout redirect URI'),
-  backchannelLogoutUri: optionalUri('back-channel logout URI'),
+  backchannelLogoutUri: serverCalledUri('back-channel logout URI').nullable().optional(),
   scopes: z.array(z.enum(CLIENT_SCOPES as [string, ...string[]])).refine((l) => new Set(l).size === l.length, 'each scope may appear once'),
   firstParty: z.boolean(),
   logoUri: optionalUri('logo URL'),
@@ -138,6 +143,16 @@ function view(c: StoredClient): ClientView {
   };
 }
 
+/**
+ * The role needed to register or change an app: an owner's for apps that act with an owner's trust (first-party
+ * apps skip consent and may ask for Admin API tokens of whoever signs in; machine clients with the owner role), so
+ * an admin can neither create one nor redirect, re-key or delete one to act as an owner.
+ */
+export function roleToManage(current: Pick<ClientView, 'firstParty' | 'adminRole'> | undefined, change: { firstParty?: boolean; adminRole?: string | null }): StaffRole {
+  const privileged = (c: { firstParty?: boolean; adminRole?: string | null } | undefined) => c?.firstParty === true || c?.adminRole === 'owner';
+  return privileged(current) || privileged(change) ? 'owner' : 'admin';
+}
+
 async function requireClient(org: string, clientId: string): Promise<StoredClient> {
   const doc = await ClientModel.findOne({ org, clientId }).lean<StoredClient>();
   if (!doc) throw new NotFound(`No app with client id "${clientId}".`);
@@ -171,7 +186,7 @@ export async function getClient(org: string, clientId: string): Promise<ClientVi
 /** Edits a registration; `null` clears an optional URL. The merged registration is checked as a whole. */
 export async function updateClient(org: string, clientId: string, patch: z.infer<typeof updateClientInput>): Promise<{ before: ClientView; after: ClientView }> {
   const before = view(await requireClient(org, clientId));
-  const merged = registration.parse({ ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) });
+  const merged = validate(registration, { ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) });
   const updatedAt = new Date();
   await ClientModel.updateOne({ org, clientId }, { $set: { metadata: metadataFor(clientId, merged), updatedAt } });
   return { before, after: await getClient(org, clientId) };

@@ -145,9 +145,10 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     const { provider } = ctx.state;
     if (interaction.prompt.name !== 'consent') throw new BadRequest('There is nothing to consent to in this sign-in.');
     const d = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    const grant = interaction.grantId
-      ? (await provider.Grant.find(interaction.grantId))!
-      : new provider.Grant({ accountId: interaction.session!.accountId, clientId: String(interaction.params.client_id) });
+    // The grant may have been revoked while the consent screen was open: then this consent starts a new one.
+    const grant =
+      (interaction.grantId && (await provider.Grant.find(interaction.grantId))) ||
+      new provider.Grant({ accountId: interaction.session!.accountId, clientId: String(interaction.params.client_id) });
     if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
     if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));

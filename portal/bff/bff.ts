@@ -201,9 +201,12 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     if (UNSAFE.has(ctx.method)) checkSameOrigin(ctx, true);
     const s = await session(ctx);
     if (!s) throw new Unauthenticated();
+    const path = ctx.path.slice(`${basePath(t)}/bff/api/`.length);
+    // Dot segments would be resolved by fetch and could leave the API's root.
+    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(path)) throw new HttpError(400, 'invalid_request', 'Not an API path.');
     const body = UNSAFE.has(ctx.method) ? await readRawBody(ctx) : undefined;
     const call = (tokens: Tokens) =>
-      fetch(`${config.internalUrl}${app.apiRoot(t.slug)}${ctx.path.slice(`${basePath(t)}/bff/api/`.length)}${ctx.search}`, {
+      fetch(`${config.internalUrl}${app.apiRoot(t.slug)}${path}${ctx.search}`, {
         method: ctx.method,
         headers: {
           authorization: `Bearer ${tokens.accessToken}`,

@@ -56,7 +56,7 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
 
   describe('authorisation matrix', () => {
     type Action = { name: string; min: StaffRole; run: (token: string) => Promise<number> };
-    const fresh = async () => (await call('POST', `${adminUrl(t)}/clients`, owner, { name: 'Fixture', redirectUris: [REDIRECT] })).body.clientId as string;
+    const fresh = async (extra: Record<string, unknown> = {}) => (await call('POST', `${adminUrl(t)}/clients`, owner, { name: 'Fixture', redirectUris: [REDIRECT], ...extra })).body.clientId as string;
     const member = async (role: StaffRole = 'staff') => {
       const email = uniqueEmail('member');
       expect((await call('POST', `${adminUrl(t)}/staff`, owner, { email, role })).status).to.equal(201);
@@ -71,6 +71,10 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       { name: 'rotate a secret', min: 'admin', run: async (k) => status('POST', `/clients/${await fresh()}/secret`, k) },
       { name: 'delete an app', min: 'admin', run: async (k) => status('DELETE', `/clients/${await fresh()}`, k) },
       { name: "list an app's customers", min: 'staff', run: async (k) => status('GET', `/clients/${await fresh()}/grants`, k) },
+      { name: 'register a first-party app', min: 'owner', run: (k) => status('POST', '/clients', k, { name: 'Own site', redirectUris: [REDIRECT], firstParty: true }) },
+      { name: 'redirect a first-party app', min: 'owner', run: async (k) => status('PATCH', `/clients/${await fresh({ firstParty: true })}`, k, { redirectUris: ['https://elsewhere.example.com/cb'] }) },
+      { name: 'rotate the secret of an owner machine client', min: 'owner', run: async (k) => status('POST', `/clients/${await fresh({ kind: 'machine', redirectUris: [], scopes: [], adminRole: 'owner' })}/secret`, k) },
+      { name: 'delete an owner machine client', min: 'owner', run: async (k) => status('DELETE', `/clients/${await fresh({ kind: 'machine', redirectUris: [], scopes: [], adminRole: 'owner' })}`, k) },
       { name: 'give a machine client the owner role', min: 'owner', run: (k) => status('POST', '/clients', k, { name: 'Robot', kind: 'machine', adminRole: 'owner', scopes: [] }) },
       { name: 'list staff', min: 'staff', run: (k) => status('GET', '/staff', k) },
       { name: 'invite staff', min: 'admin', run: (k) => status('POST', '/staff', k, { email: uniqueEmail('invitee'), role: 'staff' }) },
@@ -139,6 +143,7 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
         [{ redirectUris: [] }, 'redirectUris', /at least one redirect URI/],
         [{ redirectUris: [REDIRECT, REDIRECT] }, 'redirectUris', /once/],
         [{ backchannelLogoutUri: 'http://shop.example.com/logout' }, 'backchannelLogoutUri', /https/],
+        [{ backchannelLogoutUri: 'http://127.0.0.1:9000/logout' }, 'backchannelLogoutUri', /https/], // the server would call itself
         [{ logoUri: 'ftp://shop.example.com/logo.png' }, 'logoUri', /https/],
         [{ scopes: ['openid', 'everything'] }, 'scopes.1', /./],
         [{ scopes: ['email'] }, 'scopes', /openid/],
@@ -154,6 +159,14 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
         expect(detail.message).to.match(message);
       }
       expect((await call('PATCH', `${adminUrl(t)}/clients/nope`, owner, { name: 'x' })).status).to.equal(404);
+      // Edits are checked as a whole registration too.
+      const web = (await registered(t, owner, { name: 'Edited' })).body.clientId;
+      for (const [patch, field] of [[{ redirectUris: [] }, 'redirectUris'], [{ scopes: ['email'] }, 'scopes'], [{ adminRole: 'admin' }, 'adminRole']] as const) {
+        const res = await call('PATCH', `${adminUrl(t)}/clients/${web}`, owner, patch);
+        expect(res.status, JSON.stringify(patch)).to.equal(400);
+        expect(res.body.details.map((d: { field: string }) => d.field)).to.include(field);
+      }
+      await call('DELETE', `${adminUrl(t)}/clients/${web}`, owner);
       expect((await call('GET', `${adminUrl(t)}/clients`, owner)).body.items.length).to.equal(before);
     });
 
@@ -205,6 +218,9 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       const token = (await oidc.clientCredentialsGrant(rp, { resource: `${t.issuer}/admin`, scope: 'admin' })).access_token;
       expect((await call('GET', `${adminUrl(t)}/me`, token)).body).to.include({ role: 'staff', clientId: body.clientId });
       expect((await call('POST', `${adminUrl(t)}/clients`, token, { name: 'x', redirectUris: [REDIRECT] })).status).to.equal(403);
+      // Its role is read from its registration on every call: deleting it ends its tokens at once.
+      expect((await call('DELETE', `${adminUrl(t)}/clients/${body.clientId}`, owner)).status).to.equal(204);
+      expect((await call('GET', `${adminUrl(t)}/me`, token)).status).to.equal(403);
     });
   });
 
