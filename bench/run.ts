@@ -89,18 +89,22 @@ try {
 
   // Client API: a resource-server read (JWT verified against the issuer's JWKS, one organisation-scoped read)
   // beside /healthz on the same server (no token, no database), so the figure isolates the API's own cost.
-  const token = await (
-    await fetch(`${portico.target.issuer}/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${portico.target.clientId}:${portico.target.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', resource: portico.target.resource }).toString(),
-    })
-  ).json() as { access_token: string };
+  const tokenFor = async (resource: string, scope?: string) =>
+    (await (
+      await fetch(`${portico.target.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${portico.target.clientId}:${portico.target.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource, ...(scope ? { scope } : {}) }).toString(),
+      })
+    ).json()) as { access_token: string };
+  const token = await tokenFor(portico.target.resource);
+  const adminToken = await tokenFor(`${portico.target.issuer}/admin`, 'admin');
   const apiRows: Record<string, string | number>[] = [];
   const origin = new URL(portico.target.issuer).origin;
   for (const [name, url, headers] of [
     ['GET /healthz (baseline)', `${origin}/healthz`, {}],
     ['GET /api/v1/company (bearer JWT + 1 read)', `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${token.access_token}` }],
+    ['GET /admin/v1/portals (JWT + role re-read + 2 reads)', `${portico.target.issuer}/admin/v1/portals`, { authorization: `Bearer ${adminToken.access_token}` }],
   ] as const) {
     const before = await stats(portico.child);
     const r = await autocannon({ url, headers, duration: DURATION_S, connections: CONNECTIONS });
@@ -108,7 +112,7 @@ try {
     const total = r.requests.total;
     apiRows.push({ endpoint: name, 'req/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'non-2xx': r.non2xx, 'db ops/req': ((after.dbOps - before.dbOps) / Math.max(1, total)).toFixed(1), rss: after.rss });
   }
-  console.log('Client API read, same server:');
+  console.log('API reads, same server:');
   console.table(apiRows);
 
   // Full sign-ins: authorize -> email -> code from the SMTP server -> callback -> tokens, 20 customers at once.

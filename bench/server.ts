@@ -70,7 +70,7 @@ if (mode === 'bare') {
   const { app, secrets } = createApp(config, log, createMailer(config, log));
   await ensureIndexes(log);
   const org = await createOrganisation(secrets, { slug: 'bench', name: 'Bench Spa' });
-  const machine = await createClient(secrets, org._id, { name: 'bench machine', kind: 'machine' });
+  const machine = await createClient(secrets, org._id, { name: 'bench machine', kind: 'machine', adminRole: 'staff' });
   const web = await createClient(secrets, org._id, { name: 'bench web', kind: 'web', firstParty: true, redirectUris: ['http://localhost:8080/callback'] });
   const issuer = `${base}/bench`;
   app.listen(port, '127.0.0.1', () =>
