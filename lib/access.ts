@@ -2,7 +2,7 @@
 // Admin API also needs the admin scope and a staff role, and writes need admin or owner. Shared by idp/ and portal/,
 // which both serve parts of these two APIs.
 import type { Middleware } from 'koa';
-import { bearerAuth, InsufficientScope, requireScope, type BearerState, type Principal } from './bearer.ts';
+import { bearerAuth, InsufficientScope, requireScope, type BearerState } from './bearer.ts';
 import mongoose from 'mongoose';
 import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from './resources.ts';
 
@@ -38,15 +38,14 @@ async function currentClientRole(org: string, clientId: string): Promise<StaffRo
   return doc?.metadata?.admin_role;
 }
 
-/** Throws unless the caller holds at least `role` (owner > admin > staff). */
-export function assertRole(principal: Principal, role: StaffRole): void {
-  const held = principal.role!;
-  if (STAFF_ROLES.indexOf(held) > STAFF_ROLES.indexOf(role)) throw new InsufficientScope(`This needs the ${role} role; you are ${held}.`);
+/** Throws unless `held` is at least `needed` (owner > admin > staff). Services call it with the caller's role. */
+export function assertRole(held: StaffRole, needed: StaffRole): void {
+  if (STAFF_ROLES.indexOf(held) > STAFF_ROLES.indexOf(needed)) throw new InsufficientScope(`This needs the ${needed} role; you are ${held}.`);
 }
 
 export function requireRole(role: StaffRole): Middleware {
   return async (ctx, next) => {
-    assertRole((ctx.state as BearerState).principal, role);
+    assertRole((ctx.state as BearerState).principal.role!, role);
     await next();
   };
 }

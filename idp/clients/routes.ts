@@ -1,7 +1,7 @@
 // Admin API: registered apps and the customers who connected them (`/<org>/admin/v1/clients`). Served by idp/,
 // which owns client registrations and consents. Secrets appear only in the answers to create and rotate.
 import type { Context } from 'koa';
-import { assertRole, requireRole } from '../../lib/access.ts';
+import { requireRole } from '../../lib/access.ts';
 import { audit } from '../../lib/audit.ts';
 import type { Principal } from '../../lib/bearer.ts';
 import { readBody, validate } from '../../lib/http.ts';
@@ -20,6 +20,7 @@ const idParam = (ctx: Ctx) => validate(clients.clientIdParam, ctx.params.id);
 export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
   const write = requireRole('admin');
   const org = (ctx: Ctx) => ctx.state.org._id;
+  const role = (ctx: Ctx) => ctx.state.principal.role!;
 
   api.get('/scopes', (ctx: Ctx) => {
     ctx.body = { items: CLIENT_SCOPES.map(describeScope) };
@@ -31,8 +32,7 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
 
   api.post('/clients', write, async (ctx: Ctx) => {
     const input = validate(clients.createClientInput, await readBody(ctx));
-    assertRole(ctx.state.principal, clients.roleToManage(undefined, input));
-    const { clientSecret, ...created } = await clients.createClient(secrets, org(ctx), input);
+    const { clientSecret, ...created } = await clients.createClient(secrets, org(ctx), input, role(ctx));
     await audit(ctx, 'client.create', created.clientId, { after: created });
     ctx.status = 201;
     ctx.body = { ...created, ...(clientSecret ? { clientSecret } : {}) };
@@ -45,24 +45,21 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
   api.patch('/clients/:id', write, async (ctx: Ctx) => {
     const id = idParam(ctx);
     const input = validate(clients.updateClientInput, await readBody(ctx));
-    assertRole(ctx.state.principal, clients.roleToManage(await clients.getClient(org(ctx), id), input));
-    const { before, after } = await clients.updateClient(org(ctx), id, input);
+    const { before, after } = await clients.updateClient(org(ctx), id, input, role(ctx));
     await audit(ctx, 'client.update', id, { before, after });
     ctx.body = after;
   });
 
   api.post('/clients/:id/secret', write, async (ctx: Ctx) => {
     const id = idParam(ctx);
-    assertRole(ctx.state.principal, clients.roleToManage(await clients.getClient(org(ctx), id), {}));
-    const { clientSecret, ...rotated } = await clients.rotateSecret(secrets, org(ctx), id);
+    const { clientSecret, ...rotated } = await clients.rotateSecret(secrets, org(ctx), id, role(ctx));
     await audit(ctx, 'client.rotate-secret', id);
     ctx.body = { ...rotated, clientSecret };
   });
 
   api.delete('/clients/:id', write, async (ctx: Ctx) => {
     const id = idParam(ctx);
-    assertRole(ctx.state.principal, clients.roleToManage(await clients.getClient(org(ctx), id), {}));
-    const before = await clients.deleteClient(org(ctx), id);
+    const before = await clients.deleteClient(org(ctx), id, role(ctx));
     await audit(ctx, 'client.delete', id, { before });
     ctx.status = 204;
   });

@@ -3,6 +3,7 @@
 // takes effect at once on every server instance, with no restart.
 import { z } from 'zod';
 import { randomId, seal, unseal } from '../../lib/crypto.ts';
+import { assertRole } from '../../lib/access.ts';
 import { NotFound } from '../../lib/errors.ts';
 import { validate } from '../../lib/http.ts';
 import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
@@ -143,14 +144,15 @@ function view(c: StoredClient): ClientView {
   };
 }
 
+type Trust = { firstParty?: boolean; adminRole?: string | null };
+
 /**
- * The role needed to register or change an app: an owner's for apps that act with an owner's trust (first-party
- * apps skip consent and may ask for Admin API tokens of whoever signs in; machine clients with the owner role), so
- * an admin can neither create one nor redirect, re-key or delete one to act as an owner.
+ * Apps that act with an owner's trust (first-party apps skip consent and may ask for Admin API tokens of whoever
+ * signs in; machine clients with the owner role) are an owner's to register, redirect, re-key or delete, so an
+ * admin cannot make or take one over to act as an owner. `actor` is the caller's role; the operator's CLI has none.
  */
-export function roleToManage(current: Pick<ClientView, 'firstParty' | 'adminRole'> | undefined, change: { firstParty?: boolean; adminRole?: string | null }): StaffRole {
-  const privileged = (c: { firstParty?: boolean; adminRole?: string | null } | undefined) => c?.firstParty === true || c?.adminRole === 'owner';
-  return privileged(current) || privileged(change) ? 'owner' : 'admin';
+function mayManage(actor: StaffRole | undefined, ...apps: (Trust | undefined)[]): void {
+  if (actor && apps.some((c) => c?.firstParty === true || c?.adminRole === 'owner')) assertRole(actor, 'owner');
 }
 
 async function requireClient(org: string, clientId: string): Promise<StoredClient> {
@@ -159,9 +161,17 @@ async function requireClient(org: string, clientId: string): Promise<StoredClien
   return doc;
 }
 
+/** The stored app, if the caller may change it in the way `change` says. */
+async function manageable(org: string, clientId: string, actor: StaffRole | undefined, change: Trust = {}): Promise<StoredClient> {
+  const doc = await requireClient(org, clientId);
+  mayManage(actor, view(doc), change);
+  return doc;
+}
+
 /** Registers a client; the secret of a confidential client is returned here once and never listed again. */
-export async function createClient(secrets: Secrets, org: string, input: z.input<typeof createClientInput>): Promise<ClientView & { clientSecret?: string }> {
+export async function createClient(secrets: Secrets, org: string, input: z.input<typeof createClientInput>, actor?: StaffRole): Promise<ClientView & { clientSecret?: string }> {
   const data = createClientInput.parse(input);
+  mayManage(actor, data);
   const clientId = randomId(16);
   const clientSecret = data.kind === 'public' ? undefined : randomId(32);
   const doc = await ClientModel.create({
@@ -184,26 +194,28 @@ export async function getClient(org: string, clientId: string): Promise<ClientVi
 }
 
 /** Edits a registration; `null` clears an optional URL. The merged registration is checked as a whole. */
-export async function updateClient(org: string, clientId: string, patch: z.infer<typeof updateClientInput>): Promise<{ before: ClientView; after: ClientView }> {
-  const before = view(await requireClient(org, clientId));
+export async function updateClient(org: string, clientId: string, patch: z.infer<typeof updateClientInput>, actor?: StaffRole): Promise<{ before: ClientView; after: ClientView }> {
+  const current = await manageable(org, clientId, actor, patch);
+  const before = view(current);
   const merged = validate(registration, { ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) });
-  const updatedAt = new Date();
-  await ClientModel.updateOne({ org, clientId }, { $set: { metadata: metadataFor(clientId, merged), updatedAt } });
-  return { before, after: await getClient(org, clientId) };
+  const $set = { metadata: metadataFor(clientId, merged), updatedAt: new Date() };
+  await ClientModel.updateOne({ org, clientId }, { $set });
+  return { before, after: view({ ...current, ...$set }) };
 }
 
 /** A new secret, shown once; the old one stops working at once. */
-export async function rotateSecret(secrets: Secrets, org: string, clientId: string): Promise<ClientView & { clientSecret: string }> {
-  const current = await requireClient(org, clientId);
+export async function rotateSecret(secrets: Secrets, org: string, clientId: string, actor?: StaffRole): Promise<ClientView & { clientSecret: string }> {
+  const current = await manageable(org, clientId, actor);
   if (current.kind === 'public') throw new NotFound('This app has no secret: it is a single-page or native app.');
   const clientSecret = randomId(32);
-  await ClientModel.updateOne({ org, clientId }, { $set: { sealedSecret: seal(secrets.clientSecrets, clientSecret), updatedAt: new Date() } });
-  return { ...(await getClient(org, clientId)), clientSecret };
+  const updatedAt = new Date();
+  await ClientModel.updateOne({ org, clientId }, { $set: { sealedSecret: seal(secrets.clientSecrets, clientSecret), updatedAt } });
+  return { ...view({ ...current, updatedAt }), clientSecret };
 }
 
 /** Deletes the registration and every consent and token issued to it: the app stops working at once. */
-export async function deleteClient(org: string, clientId: string): Promise<ClientView> {
-  const before = view(await requireClient(org, clientId));
+export async function deleteClient(org: string, clientId: string, actor?: StaffRole): Promise<ClientView> {
+  const before = view(await manageable(org, clientId, actor));
   await revokeGrants(org, { clientId });
   await ClientModel.deleteOne({ org, clientId });
   return before;
