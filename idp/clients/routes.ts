@@ -5,7 +5,7 @@ import { requireRole } from '../../lib/access.ts';
 import { audit } from '../../lib/audit.ts';
 import type { Principal } from '../../lib/bearer.ts';
 import { readBody, validate } from '../../lib/http.ts';
-import { findCustomer } from '../customers/service.ts';
+import { emailsOf } from '../customers/service.ts';
 import { listGrants, revokeGrants } from '../grants/service.ts';
 import type { IdpState } from '../interactions/routes.ts';
 import type { IdpDeps } from '../provider/configuration.ts';
@@ -68,10 +68,8 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
     const id = idParam(ctx);
     await clients.getClient(org(ctx), id); // 404 for an unknown app
     const grants = await listGrants(org(ctx), { clientId: id });
-    const items = await Promise.all(
-      grants.map(async (g) => ({ accountId: g.accountId, email: (await findCustomer(org(ctx), g.accountId))?.email, scopes: g.scopes, grantedAt: g.grantedAt })),
-    );
-    ctx.body = { items };
+    const emails = await emailsOf(org(ctx), grants.map((g) => g.accountId));
+    ctx.body = { items: grants.map((g) => ({ accountId: g.accountId, email: emails.get(g.accountId), scopes: g.scopes, grantedAt: g.grantedAt })) };
   });
 
   api.delete('/clients/:id/grants/:accountId', write, async (ctx: Ctx) => {

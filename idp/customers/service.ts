@@ -14,6 +14,12 @@ export async function findCustomerByEmail(org: string, email: string): Promise<C
   return CustomerModel.findOne({ org, email: normaliseEmail(email) }).lean<Customer>();
 }
 
+/** The email addresses of some accounts, by id, in one query. */
+export async function emailsOf(org: string, ids: string[]): Promise<Map<string, string>> {
+  const docs = ids.length ? await CustomerModel.find({ org, _id: { $in: ids } }, { email: 1 }).lean<{ _id: string; email: string }[]>() : [];
+  return new Map(docs.map((d) => [d._id, d.email]));
+}
+
 /**
  * Records a verified sign-in. A first sign-in creates the account when `create` is allowed; the unique
  * (org, email) index makes two simultaneous first sign-ins end in one account.

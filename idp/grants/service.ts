@@ -13,20 +13,20 @@ function view(doc: { _id: string; payload: string; expiresAt?: Date }): GrantVie
   return { grantId: doc._id.split('/').pop()!, clientId: g.clientId, accountId: g.accountId, scopes: [...new Set(scopes)], grantedAt: new Date((g.iat ?? 0) * 1000) };
 }
 
-/** Live grants of one customer or of one app, newest first. */
-export async function listGrants(org: string, by: { accountId: string } | { clientId: string }): Promise<GrantView[]> {
+/** Live grants of one customer, of one app, or of one customer for one app, newest first. */
+export async function listGrants(org: string, by: { accountId: string; clientId?: string } | { clientId: string }): Promise<GrantView[]> {
   const docs = await OidcPayloadModel.find({ org, model: 'Grant', ...by, expiresAt: { $gt: new Date() } }).lean<{ _id: string; payload: string }[]>();
   return docs.map(view).sort((a, b) => b.grantedAt.getTime() - a.grantedAt.getTime());
 }
 
 /** The newest live grant of a customer for an app: consent is remembered per app, not per browser session. */
 export async function latestGrantId(org: string, accountId: string, clientId: string): Promise<string | undefined> {
-  return (await listGrants(org, { accountId })).find((g) => g.clientId === clientId)?.grantId;
+  return (await listGrants(org, { accountId, clientId }))[0]?.grantId;
 }
 
 /** Revokes every grant matching (a customer's grants for one app, or all of an app's) with their tokens; returns how many. */
-export async function revokeGrants(org: string, by: { accountId?: string; clientId: string }): Promise<GrantView[]> {
-  const grants = (await listGrants(org, { clientId: by.clientId })).filter((g) => !by.accountId || g.accountId === by.accountId);
+export async function revokeGrants(org: string, by: { accountId: string; clientId: string } | { clientId: string }): Promise<GrantView[]> {
+  const grants = await listGrants(org, by);
   if (grants.length) await OidcPayloadModel.deleteMany({ org, grantId: { $in: grants.map((g) => g.grantId) } });
   return grants;
 }
