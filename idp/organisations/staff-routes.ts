@@ -44,10 +44,9 @@ export function staffRoutes(api: AdminRoutes, { config, render, mailer, log }: I
   api.patch('/staff/:email', write, async (ctx: Ctx) => {
     const email = emailParam(ctx);
     const { role } = validate(roleInput, await readBody(ctx));
-    const before = (await listStaff(ctx.state.org._id)).find((s) => s.email === email);
-    const member = await setStaffRole(ctx.state.org.slug, email, role, actorOf(ctx));
-    await audit(ctx, 'staff.role', email, { before: before && staffView(before), after: staffView(member) });
-    ctx.body = staffView(member);
+    const { before, after } = await setStaffRole(ctx.state.org.slug, email, role, actorOf(ctx));
+    await audit(ctx, 'staff.role', email, { before: before && staffView(before), after: staffView(after) });
+    ctx.body = staffView(after);
   });
 
   api.delete('/staff/:email', write, async (ctx: Ctx) => {

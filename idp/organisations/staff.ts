@@ -51,8 +51,8 @@ export async function inviteStaff(slug: string, input: z.infer<typeof inviteInpu
   return member;
 }
 
-/** Sets a role, adding the member when the operator's CLI grants one to someone new. */
-export async function setStaffRole(slug: string, email: string, role: StaffRole, actor: Actor): Promise<StaffMember> {
+/** Sets a role, adding the member when the operator's CLI grants one to someone new; answers the member before and after. */
+export async function setStaffRole(slug: string, email: string, role: StaffRole, actor: Actor): Promise<{ before?: StaffMember; after: StaffMember }> {
   const org = await requireOrganisation(slug);
   const current = org.staff.find((s) => s.email === email);
   if (!current && actor) throw new NotFound(`${email} is not staff.`);
@@ -60,7 +60,7 @@ export async function setStaffRole(slug: string, email: string, role: StaffRole,
   if (!current) await ensureCustomer(org._id, email);
   const member: StaffMember = { ...(current ?? { email, invitedAt: new Date() }), role };
   await commit(org, current ? org.staff.map((s) => (s.email === email ? member : s)) : [...org.staff, member]);
-  return member;
+  return { before: current, after: member };
 }
 
 export async function removeStaff(slug: string, email: string, actor: Actor): Promise<StaffMember> {

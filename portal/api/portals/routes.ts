@@ -27,14 +27,13 @@ export function portalAdminRoutes(router: Router) {
   router.patch('/portals/:slug', write, async (ctx: Ctx) => {
     const slug = slugParam(ctx);
     const input = validate(portals.updatePortalInput, await readBody(ctx));
-    const before = await portals.getPortal(ctx.state.tenant.id, slug);
-    ctx.body = await portals.updatePortal(ctx.state.tenant.id, slug, input);
-    await audit(ctx, 'portal.update', slug, { before, after: ctx.body });
+    const { before, after } = await portals.updatePortal(ctx.state.tenant.id, slug, input);
+    await audit(ctx, 'portal.update', slug, { before, after });
+    ctx.body = after;
   });
   router.delete('/portals/:slug', write, async (ctx: Ctx) => {
     const slug = slugParam(ctx);
-    const before = await portals.getPortal(ctx.state.tenant.id, slug);
-    await portals.deletePortal(ctx.state.tenant.id, slug);
+    const before = await portals.deletePortal(ctx.state.tenant.id, slug);
     await audit(ctx, 'portal.delete', slug, { before });
     ctx.status = 204;
   });
@@ -47,16 +46,14 @@ export function portalAdminRoutes(router: Router) {
   router.put('/portals/:slug/sections', write, async (ctx: Ctx) => {
     const slug = slugParam(ctx);
     const input = validate(portals.sectionsInput, await readBody(ctx));
-    const before = await portals.getPortal(ctx.state.tenant.id, slug);
-    const after = await portals.replaceSections(ctx.state.tenant.id, slug, input);
+    const { before, after } = await portals.replaceSections(ctx.state.tenant.id, slug, input);
     await audit(ctx, 'portal.sections', slug, { before: before.sections, after: after.sections });
     ctx.body = after;
   });
   router.patch('/portals/:slug/sections/:key', write, async (ctx: Ctx) => {
     const slug = slugParam(ctx);
     const input = validate(portals.sectionPatch, await readBody(ctx));
-    const before = await portals.getPortal(ctx.state.tenant.id, slug);
-    const after = await portals.patchSection(ctx.state.tenant.id, slug, ctx.params.key!, input);
+    const { before, after } = await portals.patchSection(ctx.state.tenant.id, slug, ctx.params.key!, input);
     await audit(ctx, 'portal.sections', slug, { before: before.sections, after: after.sections });
     ctx.body = after;
   });

@@ -107,12 +107,20 @@ export async function createPortal(org: string, input: z.infer<typeof createPort
   return { ...view(portal, await primaryId(org)), warnings };
 }
 
-export async function updatePortal(org: string, slug: string, input: z.infer<typeof updatePortalInput>): Promise<PortalView & { warnings: string[] }> {
-  const portal = await requirePortal(org, slug);
+/** A portal and the organisation's primary, read together: every change answers with the portal before and after. */
+async function current(org: string, slug: string): Promise<{ portal: Portal; primary: string | undefined; before: PortalView }> {
+  const [portal, primary] = await Promise.all([requirePortal(org, slug), primaryId(org)]);
+  return { portal, primary, before: view(portal, primary) };
+}
+
+export type Change<T = PortalView> = { before: PortalView; after: T };
+
+export async function updatePortal(org: string, slug: string, input: z.infer<typeof updatePortalInput>): Promise<Change<PortalView & { warnings: string[] }>> {
+  const { portal, primary, before } = await current(org, slug);
   const { branding, warnings } = applyBranding(portal.branding, input.branding ?? {});
   const $set = { branding, updatedAt: new Date(), ...(input.name ? { name: input.name } : {}) };
   await PortalModel.updateOne({ org, _id: portal._id }, { $set });
-  return { ...view({ ...portal, ...$set }, await primaryId(org)), warnings };
+  return { before, after: { ...view({ ...portal, ...$set }, primary), warnings } };
 }
 
 export async function setPrimary(org: string, slug: string): Promise<PortalView> {
@@ -121,27 +129,29 @@ export async function setPrimary(org: string, slug: string): Promise<PortalView>
   return view(portal, portal._id);
 }
 
-export async function deletePortal(org: string, slug: string): Promise<void> {
-  const portal = await requirePortal(org, slug);
-  if ((await primaryId(org)) === portal._id) throw new Conflict('This is the primary portal: make another portal primary first.');
+/** Deletes a portal that is not the primary; answers what was deleted. */
+export async function deletePortal(org: string, slug: string): Promise<PortalView> {
+  const { portal, before } = await current(org, slug);
+  if (before.primary) throw new Conflict('This is the primary portal: make another portal primary first.');
   await PortalModel.deleteOne({ org, _id: portal._id });
+  return before;
 }
 
-async function saveSections(org: string, portal: Portal, sections: StoredSection[]): Promise<PortalView> {
+async function saveSections(org: string, { portal, primary, before }: Awaited<ReturnType<typeof current>>, sections: StoredSection[]): Promise<Change> {
   const updatedAt = new Date();
   await PortalModel.updateOne({ org, _id: portal._id }, { $set: { sections, updatedAt } });
-  return view({ ...portal, sections, updatedAt }, await primaryId(org));
+  return { before, after: view({ ...portal, sections, updatedAt }, primary) };
 }
 
 /** Replaces the order and states of all sections at once (what a drag and drop editor saves). */
-export async function replaceSections(org: string, slug: string, input: z.infer<typeof sectionsInput>): Promise<PortalView> {
-  const portal = await requirePortal(org, slug);
-  return saveSections(org, portal, input.sections);
+export async function replaceSections(org: string, slug: string, input: z.infer<typeof sectionsInput>): Promise<Change> {
+  return saveSections(org, await current(org, slug), input.sections);
 }
 
 /** Changes one section's state or label, keeping the order. */
-export async function patchSection(org: string, slug: string, key: string, input: z.infer<typeof sectionPatch>): Promise<PortalView> {
-  const portal = await requirePortal(org, slug);
+export async function patchSection(org: string, slug: string, key: string, input: z.infer<typeof sectionPatch>): Promise<Change> {
+  const found = await current(org, slug);
+  const { portal } = found;
   const defaults = new Map(SECTIONS.map((s) => [s.key as string, s.label as string]));
   const sections: StoredSection[] = resolveSections(portal.sections).map((s) => ({ key: s.key, state: s.state, ...(s.label !== defaults.get(s.key) ? { label: s.label } : {}) }));
   const target = sections.find((s) => s.key === key);
@@ -149,5 +159,5 @@ export async function patchSection(org: string, slug: string, key: string, input
   if (input.state) target.state = input.state;
   if (input.label === null) delete target.label;
   else if (input.label) target.label = input.label;
-  return saveSections(org, portal, sections);
+  return saveSections(org, found, sections);
 }
