@@ -4,7 +4,7 @@ import * as company from './company/service.ts';
 import * as portals from './portals/service.ts';
 
 const slug = pathParam('slug');
-const kind = pathParam('kind', { type: 'string', enum: ['terms', 'privacy', 'refund'] });
+const kind = pathParam('kind', { type: 'string', enum: company.policyKind.options });
 
 const clientPaths: Paths = {
   '/portal': { get: op('Configuration of the primary portal (branding, sections in order)') },
