@@ -10,6 +10,7 @@ import { createAdminWeb } from '../portal/admin/server.ts';
 import { createTenants } from './tenants.ts';
 import { createSecrets } from '../idp/secrets.ts';
 import { NotFound } from './errors.ts';
+import { EventHub } from './events.ts';
 import { errorMiddleware } from './http.ts';
 import type { Logger } from './log.ts';
 import type { Mailer } from './mailer.ts';
@@ -27,6 +28,11 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   // Behind a proxy, the client IP is the last X-Forwarded-For entry (the one our proxy added); earlier entries are
   // whatever the client sent, and per-IP limits must not trust them.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
+  // Errors after the response started (a streamed body): a client leaving an event stream is routine, not an error.
+  app.on('error', (err: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET') return;
+    log.error('response failed', { err, method: ctx?.method, path: ctx?.path });
+  });
   app.use(async (ctx, next) => {
     const started = performance.now();
     ctx.set('X-Content-Type-Options', 'nosniff');
@@ -48,12 +54,13 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   });
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
   const tenants = createTenants(config.publicUrl);
-  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, idpPaths: { client: idpClientPaths, admin: idpAdminPaths } }));
+  const events = new EventHub(log);
+  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events }));
   app.use(createPortalWeb({ config, tenants, render, log }));
   app.use(createAdminWeb({ config, tenants, render, log }));
   app.use(idp.middleware);
   app.use(() => {
     throw new NotFound();
   });
-  return { app, secrets, registry: idp.registry, render };
+  return { app, secrets, registry: idp.registry, render, events };
 }

@@ -15,6 +15,8 @@ export type Principal = {
   role?: StaffRole;
   /** Admin API tokens of a person: the verified email their staff role is held by. */
   email?: string;
+  /** When the token expires (ms since the epoch): long-lived responses such as event streams end then. */
+  expiresAt: number;
   /** True when the token acts for a customer (authorization code), false for a client acting for itself. */
   customer: boolean;
 };
@@ -67,6 +69,7 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
         scopes: new Set(String(payload.scope ?? '').split(' ').filter(Boolean)),
         role: (STAFF_ROLES as readonly unknown[]).includes(payload.role) ? (payload.role as StaffRole) : undefined,
         email: typeof payload.email === 'string' ? payload.email : undefined,
+        expiresAt: Number(payload.exp) * 1000,
         customer: payload.sub !== clientId,
       };
     } catch (err) {

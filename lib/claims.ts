@@ -29,6 +29,11 @@ export async function claim(org: string, key: string, keepMs: number, now = Date
   }
 }
 
+/** Gives a claim up, so the key can be claimed again (a cancelled booking's seat). */
+export async function release(org: string, key: string): Promise<void> {
+  await ClaimModel.deleteOne({ _id: idOf(org, key), org });
+}
+
 export async function claimedAt(org: string, key: string): Promise<Date | undefined> {
   return (await ClaimModel.findOne({ _id: idOf(org, key), org }).lean<Claim>())?.at;
 }

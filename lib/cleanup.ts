@@ -4,7 +4,7 @@
 import mongoose from 'mongoose';
 import type { Logger } from './log.ts';
 
-const EXPIRING = ['oidc_payloads', 'one_time_codes', 'claims', 'portal_sessions'];
+const EXPIRING = ['oidc_payloads', 'one_time_codes', 'claims', 'portal_sessions', 'booking_blocks'];
 
 export async function removeExpired(now = new Date()): Promise<number> {
   let removed = 0;

@@ -1,7 +1,7 @@
 // `npm start`: validate configuration, connect the database (embedded by default), seed the demo, serve.
 import { loadConfigOrExit } from '../config/index.ts';
 import { DEMO_OWNER, DEMO_SLUG, seedDemo } from '../idp/seed.ts';
-import { seedDemoPortal } from '../portal/seed.ts';
+import { seedDemoCatalogue, seedDemoPortal } from '../portal/seed.ts';
 import { createApp } from './app.ts';
 import { scheduleCleanup } from './cleanup.ts';
 import { connectDatabase } from './db.ts';
@@ -18,6 +18,7 @@ if (config.seedDemo) {
   const seeded = await seedDemo(secrets);
   if (seeded.created) {
     await seedDemoPortal(seeded.orgId, seeded.orgName);
+    await seedDemoCatalogue(seeded.orgId);
     log.info('demo organisation created', { org: DEMO_SLUG, owner: DEMO_OWNER, clientId: seeded.clientId });
   }
 }

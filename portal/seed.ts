@@ -1,4 +1,5 @@
 // The demo organisation's portal content, so the quick start shows a complete portal at once.
+import { createLocation, createResource, createService } from './api/catalogue/service.ts';
 import { updateCompany, putPolicy } from './api/company/service.ts';
 import { createPortal } from './api/portals/service.ts';
 
@@ -19,4 +20,42 @@ export async function seedDemoPortal(org: string, orgName: string): Promise<void
   await putPolicy(org, 'terms', '# Terms and conditions\n\nBookings are confirmed by email. Please arrive **10 minutes** early.\n\n- Treatments are for adults over 16.\n- Gift vouchers are valid for 12 months.');
   await putPolicy(org, 'privacy', '# Privacy policy\n\nWe keep your name, contact details and booking history to run your appointments. Ask us at hello@harbour-spa.example to see or delete them.');
   await putPolicy(org, 'refund', '# Refund policy\n\nCancel at least **24 hours** before your appointment for a full refund. Later cancellations are charged at 50 %.');
+}
+
+const week = (start: string, end: string, days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const) => days.map((day) => ({ day, start, end }));
+
+/** A spa's catalogue: two therapists, a massage (one customer at a time) and a yoga class of eight. */
+export async function seedDemoCatalogue(org: string): Promise<void> {
+  const location = await createLocation(org, { name: 'Harbour Day Spa, Falmouth', timeZone: 'Europe/London', address: '12 Quay Street, Falmouth TR11 3HH' });
+  const therapist = (name: string, email: string) =>
+    createResource(org, { name, kind: 'staff', locationId: location.id, email, weeklyHours: week('09:00', '20:00'), exceptions: [{ from: '2026-12-25', to: '2026-12-26', hours: [], note: 'Christmas' }] });
+  const ana = await therapist('Ana Ruiz', 'ana@harbour-spa.example');
+  const ben = await therapist('Ben Okafor', 'ben@harbour-spa.example');
+  const rules = { intervalMinutes: 30, bufferBeforeMinutes: 0, capacity: 1, minNoticeMinutes: 120, maxDaysAhead: 60, active: true };
+  await createService(org, {
+    ...rules,
+    name: 'Deep tissue massage',
+    description: 'A firm, full-body massage that works out knots and tension.',
+    durationMinutes: 60,
+    price: { amount: 6500, currency: 'GBP' },
+    bufferAfterMinutes: 15,
+    resourceIds: [ana.id, ben.id],
+    locationId: location.id,
+    cancellationWindowMinutes: 24 * 60,
+    lateCancellationNote: 'Later cancellations are charged at 50 %; call us on +44 1326 000000.',
+  });
+  await createService(org, {
+    ...rules,
+    name: 'Sunrise yoga',
+    description: 'A gentle hour of stretching and breathing for every level.',
+    durationMinutes: 60,
+    intervalMinutes: 60,
+    price: { amount: 1200, currency: 'GBP' },
+    bufferAfterMinutes: 0,
+    capacity: 8,
+    minNoticeMinutes: 0,
+    resourceIds: [ana.id],
+    locationId: location.id,
+    cancellationWindowMinutes: 2 * 60,
+  });
 }

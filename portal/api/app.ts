@@ -8,14 +8,18 @@ import { z } from 'zod';
 import { adminAuth, clientAuth } from '../../lib/access.ts';
 import { listAudit } from '../../lib/audit.ts';
 import type { BearerState } from '../../lib/bearer.ts';
+import type { EventHub } from '../../lib/events.ts';
 import { validate } from '../../lib/http.ts';
 import type { Paths } from '../../lib/openapi.ts';
 import { tenantParam, type Tenants } from '../../lib/tenants.ts';
+import { bookingAdminRoutes, bookingClientRoutes } from './bookings/routes.ts';
+import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
+import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants; idpPaths: { client: Paths; admin: Paths } };
+export type ApiDeps = { internalUrl: string; tenants: Tenants; idpPaths: { client: Paths; admin: Paths }; events: EventHub };
 type Ctx = Context & { state: BearerState };
 
 function apiRouter(prefix: string, tenants: Tenants, openapi: (server: string) => object, auth: Middleware[], routes: ((r: Router) => void)[]) {
@@ -43,8 +47,21 @@ function accountRoutes(router: Router) {
   });
 }
 
-export function createPortalApi({ internalUrl, tenants, idpPaths }: ApiDeps): Middleware {
-  const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [portalClientRoutes, companyClientRoutes]);
-  const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl), [accountRoutes, portalAdminRoutes, companyAdminRoutes]);
+export function createPortalApi({ internalUrl, tenants, idpPaths, events }: ApiDeps): Middleware {
+  const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
+    portalClientRoutes,
+    companyClientRoutes,
+    catalogueClientRoutes,
+    bookingClientRoutes,
+    eventClientRoutes(events),
+  ]);
+  const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl), [
+    accountRoutes,
+    portalAdminRoutes,
+    companyAdminRoutes,
+    catalogueAdminRoutes,
+    bookingAdminRoutes,
+    eventAdminRoutes(events),
+  ]);
   return compose([client.routes() as Middleware, admin.routes() as Middleware]);
 }

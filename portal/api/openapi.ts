@@ -1,9 +1,31 @@
 // The Client API and Admin API paths portal/ serves, and the two OpenAPI documents (joined with those of idp/).
 import { body, document, ok, op, pathParam, type Paths } from '../../lib/openapi.ts';
+import * as availability from './availability/service.ts';
+import * as bookings from './bookings/service.ts';
+import * as catalogue from './catalogue/service.ts';
 import * as company from './company/service.ts';
 import * as portals from './portals/service.ts';
 
 const slug = pathParam('slug');
+const id = pathParam('id');
+const query = (schema: { shape: Record<string, unknown> }, descriptions: Record<string, string> = {}) =>
+  Object.keys(schema.shape).map((name) => ({ name, in: 'query', schema: { type: 'string' }, ...(descriptions[name] ? { description: descriptions[name] } : {}) }));
+const availabilityOp = op("Free start times of a service per local date, in its location's time zone (at most 31 days)", {
+  parameters: query(availability.availabilityQuery, { from: 'first local date, YYYY-MM-DD', to: 'last local date (inclusive)', resource: 'only this staff member or resource' }),
+});
+const eventsOp = (who: string) =>
+  op(`Live updates as server-sent events (text/event-stream): ${who}. Send Last-Event-ID to resume; the stream ends when the access token expires.`, {}, ok('An event stream'));
+const slot = { requestBody: body(bookings.slotInput) };
+
+/** List, read, create, edit and delete one kind of catalogue entry. */
+const crudPaths = (path: string, what: string, input: Parameters<typeof body>[0], patch: Parameters<typeof body>[0]): Paths => ({
+  [`/${path}`]: { get: op(`List ${path}`), post: op(`Create a ${what}`, { requestBody: body(input) }, ok('Created', 201)) },
+  [`/${path}/{id}`]: {
+    get: op(`One ${what}`, { parameters: [id] }),
+    patch: op(`Edit a ${what} (fields not sent are kept; null clears)`, { parameters: [id], requestBody: body(patch) }),
+    delete: op(`Delete a ${what}`, { parameters: [id] }, ok('Deleted', 204)),
+  },
+});
 const kind = pathParam('kind', { type: 'string', enum: company.policyKind.options });
 
 const clientPaths: Paths = {
@@ -11,6 +33,18 @@ const clientPaths: Paths = {
   '/portals/{slug}': { get: op('Configuration of one portal', { parameters: [slug] }) },
   '/company': { get: op('Company information and the published policies') },
   '/policies/{kind}': { get: op('One policy, as markdown and sanitised HTML', { parameters: [kind] }) },
+  '/services': { get: op('Bookable services, with their location and who delivers them') },
+  '/services/{id}': { get: op('One bookable service', { parameters: [id] }) },
+  '/availability': { get: availabilityOp },
+  '/bookings': {
+    get: op("The customer's bookings: upcoming (soonest first) or history (latest first); scope `bookings`", { parameters: query(bookings.listQuery) }),
+    post: op('Book an offered start (409 slot_taken when someone was faster, 422 slot_not_offered); scope `bookings:write`', { requestBody: body(bookings.createInput) }, ok('Booked', 201)),
+  },
+  '/bookings/{id}': { get: op('One of the customer\'s bookings', { parameters: [id] }) },
+  '/bookings/{id}/calendar.ics': { get: op('The booking as an iCalendar file', { parameters: [id] }) },
+  '/bookings/{id}/cancel': { post: op('Cancel, within the cancellation window (409 cancellation_closed after it)', { parameters: [id] }) },
+  '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
+  '/events': { get: eventsOp("the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`); scope `bookings`") },
 };
 
 const adminPaths: Paths = {
@@ -34,6 +68,19 @@ const adminPaths: Paths = {
   '/portals/{slug}/sections/{key}': { patch: op("Change one section's state or label", { parameters: [slug, pathParam('key')], requestBody: body(portals.sectionPatch) }) },
   '/company': { get: op('Company information'), put: op('Edit company information (null clears a field)', { requestBody: body(company.companyInput) }) },
   '/policies/{kind}': { get: op('One policy', { parameters: [kind] }), put: op('Publish a policy in markdown (empty withdraws it)', { parameters: [kind], requestBody: body(company.policyInput) }) },
+  ...crudPaths('locations', 'location', catalogue.locationInput, catalogue.locationPatch),
+  ...crudPaths('resources', 'staff member or resource, with weekly hours and date exceptions', catalogue.resourceInput, catalogue.resourcePatch),
+  ...crudPaths('services', 'service', catalogue.serviceInput, catalogue.servicePatch),
+  '/availability': { get: availabilityOp },
+  '/bookings': {
+    get: op("The organisation's bookings starting in [from, to), by start", { parameters: query(bookings.staffListQuery) }),
+    post: op('Book for a customer (staff may book inactive services)', { requestBody: body(bookings.staffCreateInput) }, ok('Booked', 201)),
+  },
+  '/bookings/{id}': { get: op('One booking, with the customer', { parameters: [id] }) },
+  '/bookings/{id}/calendar.ics': { get: op('The booking as an iCalendar file', { parameters: [id] }) },
+  '/bookings/{id}/cancel': { post: op('Cancel (staff are not bound by the cancellation window)', { parameters: [id] }) },
+  '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
+  '/events': { get: eventsOp('every booking change of the organisation (`booking`)') },
 };
 
 export const clientOpenApi = (server: string, served: Paths) =>

@@ -3,6 +3,8 @@
 // keeps a cookie session holding only an id, and proxies its API with the signed-in person's access token.
 // The browser never sees a token.
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import * as oidc from 'openid-client';
@@ -205,12 +207,17 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     // Dot segments would be resolved by fetch and could leave the API's root.
     if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(path)) throw new HttpError(400, 'invalid_request', 'Not an API path.');
     const body = UNSAFE.has(ctx.method) ? await readRawBody(ctx) : undefined;
+    const stream = ctx.get('accept') === 'text/event-stream';
+    const gone = new AbortController(); // an event stream is closed upstream when the browser goes away
+    ctx.res.once('close', () => gone.abort());
     const call = (tokens: Tokens) =>
       fetch(`${config.internalUrl}${app.apiRoot(t.slug)}${path}${ctx.search}`, {
         method: ctx.method,
+        signal: gone.signal,
         headers: {
           authorization: `Bearer ${tokens.accessToken}`,
-          accept: 'application/json',
+          accept: stream ? 'text/event-stream' : 'application/json',
+          ...(stream && ctx.get('last-event-id') ? { 'last-event-id': ctx.get('last-event-id') } : {}),
           'x-forwarded-for': ctx.ip,
           'user-agent': ctx.get('user-agent'),
           ...(body !== undefined ? { 'content-type': ctx.get('content-type') || 'application/json' } : {}),
@@ -227,6 +234,14 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     ctx.set('Cache-Control', 'no-store');
     const type = res.headers.get('content-type');
     if (type) ctx.type = type;
+    const disposition = res.headers.get('content-disposition'); // downloads, e.g. a booking's calendar file
+    if (disposition) ctx.set('Content-Disposition', disposition);
+    if (type?.startsWith('text/event-stream') && res.body) {
+      ctx.req.socket.setTimeout(0);
+      ctx.set('X-Accel-Buffering', 'no');
+      ctx.body = Readable.fromWeb(res.body as ReadableStream);
+      return;
+    }
     ctx.body = res.status === 204 ? null : Buffer.from(await res.arrayBuffer());
   });
 

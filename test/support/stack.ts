@@ -1,4 +1,5 @@
 // The real parts, started once per test run: FerretDB (or MONGODB_URI), an SMTP server, and the Portico app.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -85,4 +86,33 @@ async function start(): Promise<Stack> {
 
 export async function stopStack(): Promise<void> {
   while (stops.length) await stops.pop()!();
+}
+
+/**
+ * Another server process on the same database, issuer and secrets, as a second instance behind a load balancer
+ * would be: nothing but the database is shared with the first.
+ */
+export async function secondInstance(s: Stack): Promise<{ baseUrl: string; adminUrl(t: { org: { slug: string } }): string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['lib/main.ts'], {
+    env: { ...s.env, PATH: process.env.PATH, PORT: String(port), INTERNAL_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', SEED_DEMO: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if ((await fetch(`${baseUrl}/readyz`).then((r) => r.ok, () => false))) break;
+    if (i > 400 || child.exitCode !== null) throw new Error(`the second instance did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    baseUrl,
+    adminUrl: (t) => `${baseUrl}/${t.org.slug}/admin/v1`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    },
+  };
 }

@@ -5,9 +5,9 @@ export type SectionState = (typeof SECTION_STATES)[number];
 
 export const SECTIONS = [
   { key: 'home', label: 'Home', available: true, state: 'enabled' },
-  { key: 'book', label: 'Book', available: false, state: 'disabled' },
-  { key: 'upcoming', label: 'Upcoming bookings', available: false, state: 'disabled' },
-  { key: 'history', label: 'Booking history', available: false, state: 'disabled' },
+  { key: 'book', label: 'Book', available: true, state: 'enabled' },
+  { key: 'upcoming', label: 'Upcoming bookings', available: true, state: 'enabled' },
+  { key: 'history', label: 'Booking history', available: true, state: 'hidden_when_empty' },
   { key: 'tabs', label: 'Open tabs', available: false, state: 'disabled' },
   { key: 'invoices', label: 'Invoices and receipts', available: false, state: 'disabled' },
   { key: 'payment-methods', label: 'Payment methods', available: false, state: 'disabled' },

@@ -1,0 +1,64 @@
+// Server-sent events over an organisation's domain events. Each message's id is the event's sequence number, so a
+// browser that reconnects (EventSource sends Last-Event-ID) gets what it missed, up to MAX_REPLAY events.
+import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
+import { eventsAfter, type DomainEvent, type EventHub } from './events.ts';
+
+/** What one listener may see of an event: a named message, or nothing. */
+export type EventView = (event: DomainEvent) => { name: string; data: unknown } | undefined;
+
+const MAX_REPLAY = 500;
+const KEEPALIVE_MS = 20_000;
+
+/**
+ * Turns the response into an event stream of `org`'s events as `view` shows them. The stream ends at `endAt`
+ * (the access token's expiry), so a revoked or expired token stops receiving; the browser reconnects with a new one.
+ */
+export async function streamEvents(ctx: Context, hub: EventHub, org: string, view: EventView, endAt: number): Promise<void> {
+  const out = new PassThrough();
+  const write = (text: string) => out.writable && out.write(text);
+  let cursor = 0;
+  let buffered: DomainEvent[] | null = []; // hub deliveries wait here while the replay is read
+  const send = (events: DomainEvent[]) => {
+    if (buffered) return void buffered.push(...events);
+    for (const e of events) {
+      if (e.seq <= cursor) continue;
+      cursor = e.seq;
+      const shown = view(e);
+      if (shown) write(`id: ${e.seq}\nevent: ${shown.name}\ndata: ${JSON.stringify(shown.data)}\n\n`);
+      else write(`id: ${e.seq}\n\n`); // moves the browser's Last-Event-ID on without a message
+    }
+  };
+
+  const { seq, unsubscribe } = await hub.subscribe(org, send);
+  const lastId = Number(ctx.get('last-event-id'));
+  const from = Number.isSafeInteger(lastId) && lastId > 0 && seq - lastId <= MAX_REPLAY ? lastId : seq;
+  let replay: DomainEvent[] = [];
+  try {
+    replay = from < seq ? await eventsAfter(org, from, seq - from) : [];
+  } catch (err) {
+    unsubscribe();
+    throw err;
+  }
+  cursor = from;
+  const pending = buffered;
+  buffered = null;
+  send([...replay, ...pending]);
+
+  const keepalive = setInterval(() => write(': keep-alive\n\n'), KEEPALIVE_MS);
+  const end = setTimeout(() => out.end(), Math.max(0, endAt - Date.now()));
+  const stop = () => {
+    clearInterval(keepalive);
+    clearTimeout(end);
+    unsubscribe();
+  };
+  out.on('close', stop); // Koa destroys the body when the client goes away
+
+  ctx.req.socket.setTimeout(0);
+  ctx.req.socket.setNoDelay(true);
+  ctx.status = 200;
+  ctx.type = 'text/event-stream';
+  ctx.set({ 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+  write(`retry: 2000\n\n`);
+  ctx.body = out;
+}

@@ -1,0 +1,66 @@
+// Availability as the APIs serve it: reads the service, its resources and the bookings in the asked range (through
+// indexes on what it reads), then lets the pure engine decide.
+import { z } from 'zod';
+import { BadRequest, NotFound } from '../../../lib/errors.ts';
+import { BookingModel, type Booking } from '../bookings/model.ts';
+import { catalogueId, getLocation, getService, resourcesByIds } from '../catalogue/service.ts';
+import { availability, type Busy } from './engine.ts';
+import { addDays, DAY_MS, daysBetween, instantOf, today } from './zoned.ts';
+
+export const MAX_RANGE_DAYS = 31;
+
+export const availabilityQuery = z.strictObject({
+  service: catalogueId,
+  from: z.iso.date('use YYYY-MM-DD'),
+  to: z.iso.date('use YYYY-MM-DD'),
+  resource: catalogueId.optional(),
+});
+
+/** A service with its location's time zone and the resources asked about (all who deliver it, or one of them). */
+export async function bookable(org: string, serviceId: string, resourceId?: string, options: { inactive?: boolean } = {}) {
+  const service = await getService(org, serviceId);
+  if (!service.active && !options.inactive) throw new NotFound('No such service.');
+  if (resourceId && !service.resourceIds.includes(resourceId)) throw new NotFound('That resource does not deliver this service.');
+  const [location, resources] = await Promise.all([getLocation(org, service.locationId), resourcesByIds(org, resourceId ? [resourceId] : service.resourceIds)]);
+  // Keep the service's order of resources: it is the order "anyone" is tried in.
+  const ordered = service.resourceIds.flatMap((id) => resources.filter((r) => r.id === id));
+  return { service, location, timeZone: location.timeZone, resources: ordered };
+}
+
+/** Confirmed bookings keeping these resources busy at some time in [start, end). */
+export async function busyBetween(org: string, resourceIds: string[], start: number, end: number): Promise<Booking[]> {
+  // A booking is at most a day plus buffers long, so one that overlaps the range started at most two days before.
+  return BookingModel.find({ org, resourceId: { $in: resourceIds }, busyStart: { $gte: new Date(start - 2 * DAY_MS), $lt: new Date(end) }, status: 'confirmed' }).lean<Booking[]>();
+}
+
+export async function getAvailability(org: string, query: z.infer<typeof availabilityQuery>, options: { inactive?: boolean } = {}, now = Date.now()) {
+  if (query.to < query.from) throw new BadRequest('to: must not be before from', [{ field: 'to', message: 'must not be before from' }]);
+  if (daysBetween(query.from, query.to) >= MAX_RANGE_DAYS) throw new BadRequest(`to: ask for at most ${MAX_RANGE_DAYS} days at a time`, [{ field: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
+  const { service, timeZone, resources } = await bookable(org, query.service, query.resource, options);
+  // The range starts the evening before `from`: a stretch of hours may run past midnight.
+  const start = instantOf(addDays(query.from, -1), 0, timeZone);
+  const end = instantOf(addDays(query.to, 1), 0, timeZone) + DAY_MS;
+  const bookings = await busyBetween(org, resources.map((r) => r.id), start, end);
+  const busy: Busy[] = bookings.map((b) => ({ resourceId: b.resourceId, start: b.busyStart.getTime(), end: b.busyEnd.getTime(), session: b.session }));
+  const seatsTaken = new Map<string, number>();
+  for (const b of bookings) seatsTaken.set(b.session, (seatsTaken.get(b.session) ?? 0) + 1);
+  const days = availability({ service, timeZone, resources: resources.map((r) => ({ id: r.id, schedule: r })), busy, seatsTaken, from: query.from, to: query.to, now });
+  const names = new Map(resources.map((r) => [r.id, r.name]));
+  return {
+    serviceId: service.id,
+    timeZone,
+    today: today(now, timeZone),
+    from: query.from,
+    to: query.to,
+    days: days.map((d) => ({
+      date: d.date,
+      slots: d.slots.map((s) => ({
+        start: new Date(s.start).toISOString(),
+        end: new Date(s.end).toISOString(),
+        local: s.local,
+        seatsLeft: s.resources.reduce((n, r) => n + r.seatsLeft, 0),
+        resources: s.resources.map((r) => ({ id: r.id, name: names.get(r.id)!, seatsLeft: r.seatsLeft })),
+      })),
+    })),
+  };
+}

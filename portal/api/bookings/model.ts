@@ -1,0 +1,81 @@
+// A booking keeps its own copy of what was booked (service, price, who, where, time zone), so editing or deleting
+// the catalogue later never rewrites a customer's history or receipt.
+import mongoose from 'mongoose';
+import { orgScopedSchema } from '../../../lib/tenancy.ts';
+import type { Money } from '../catalogue/model.ts';
+
+export const BOOKING_STATUSES = ['confirmed', 'cancelled'] as const;
+
+export type Booking = {
+  _id: string;
+  org: string;
+  status: (typeof BOOKING_STATUSES)[number];
+  customerId: string;
+  customerEmail?: string;
+  createdBy: 'customer' | 'staff';
+  serviceId: string;
+  serviceName: string;
+  durationMinutes: number;
+  price: Money;
+  capacity: number;
+  resourceId: string;
+  resourceName: string;
+  locationId: string;
+  locationName: string;
+  address?: string;
+  timeZone: string;
+  start: Date;
+  end: Date;
+  /** The time the resource is kept busy: start and end widened by the service's buffers. */
+  busyStart: Date;
+  busyEnd: Date;
+  session: string;
+  seat: number;
+  cancellationWindowMinutes: number;
+  lateCancellationNote?: string;
+  /** Bumped by every change; a change first claims the version it read (holds.ts claimVersion). */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  cancelledAt?: Date;
+};
+
+const schema = orgScopedSchema<Booking>(
+  {
+    _id: String,
+    status: String,
+    customerId: String,
+    customerEmail: String,
+    createdBy: String,
+    serviceId: String,
+    serviceName: String,
+    durationMinutes: Number,
+    price: { _id: false, amount: Number, currency: String },
+    capacity: Number,
+    resourceId: String,
+    resourceName: String,
+    locationId: String,
+    locationName: String,
+    address: String,
+    timeZone: String,
+    start: Date,
+    end: Date,
+    busyStart: Date,
+    busyEnd: Date,
+    session: String,
+    seat: Number,
+    cancellationWindowMinutes: Number,
+    lateCancellationNote: String,
+    version: Number,
+    createdAt: Date,
+    updatedAt: Date,
+    cancelledAt: Date,
+  },
+  { versionKey: false },
+);
+// What the reads ask: a customer's bookings by time, a resource's bookings in a range (availability), the
+// organisation's bookings in a range (staff).
+schema.index({ org: 1, customerId: 1, start: 1 });
+schema.index({ org: 1, resourceId: 1, busyStart: 1 });
+schema.index({ org: 1, start: 1 });
+export const BookingModel = mongoose.model<Booking>('Booking', schema, 'bookings');

@@ -1,0 +1,259 @@
+// Booking rules: create on an offered slot, cancel and reschedule within the business's policy, list a customer's or
+// the organisation's bookings. Slots are taken atomically by holds.ts; every change appends a domain event.
+import mongoose from 'mongoose';
+import { z } from 'zod';
+import { randomId } from '../../../lib/crypto.ts';
+import { BadRequest, Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
+import { appendEvent } from '../../../lib/events.ts';
+import { bookable } from '../availability/service.ts';
+import { occupied, offeredBySchedule, sessionKey } from '../availability/engine.ts';
+import { localAt, MINUTE } from '../availability/zoned.ts';
+import { catalogueId } from '../catalogue/service.ts';
+import { claimVersion, releaseHold, takeHold, type Hold } from './holds.ts';
+import { BOOKING_STATUSES, BookingModel, type Booking } from './model.ts';
+
+export class SlotTaken extends HttpError {
+  constructor() {
+    super(409, 'slot_taken', 'This time has just been taken. Choose another.');
+  }
+}
+export class SlotNotOffered extends HttpError {
+  constructor(why = 'This time is not offered for this service: choose one of the available times.') {
+    super(422, 'slot_not_offered', why);
+  }
+}
+export class CancellationClosed extends HttpError {
+  constructor(b: Booking) {
+    super(409, 'cancellation_closed', `This booking can no longer be changed online.${b.lateCancellationNote ? ` ${b.lateCancellationNote}` : ''}`);
+  }
+}
+
+const instant = z.iso.datetime({ offset: true, message: 'use an ISO 8601 date and time, e.g. 2026-12-01T09:00:00Z' }).transform((s) => Date.parse(s));
+export const bookingId = z.string().regex(/^bk_[A-Za-z0-9_-]{10,30}$/, 'is not a booking id');
+export const slotInput = z.strictObject({ start: instant, resourceId: catalogueId.optional() });
+export const createInput = slotInput.extend({ serviceId: catalogueId });
+export const staffCreateInput = createInput.extend({ customerId: z.string().min(1).max(100) });
+export const listQuery = z.strictObject({
+  view: z.enum(['upcoming', 'history']).default('upcoming'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(100).optional(),
+});
+export const staffListQuery = z.strictObject({
+  from: instant,
+  to: instant,
+  status: z.enum(BOOKING_STATUSES).optional(),
+  resource: catalogueId.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+  cursor: z.string().max(100).optional(),
+}).refine((q) => q.to > q.from && q.to - q.from <= 62 * 24 * 60 * MINUTE, { message: 'must be after from, at most 62 days', path: ['to'] });
+
+export type Actor = { kind: 'customer'; customerId: string } | { kind: 'staff' };
+const iso = (d: Date | number) => new Date(d).toISOString();
+const holdOf = (b: Pick<Booking, 'org' | 'resourceId' | 'session' | 'capacity' | 'busyStart' | 'busyEnd'>): Hold => ({
+  org: b.org,
+  resourceId: b.resourceId,
+  session: b.session,
+  capacity: b.capacity,
+  busyStart: b.busyStart.getTime(),
+  busyEnd: b.busyEnd.getTime(),
+});
+
+/** When a customer may no longer cancel or move the booking themselves. */
+const deadline = (b: Booking) => b.start.getTime() - b.cancellationWindowMinutes * MINUTE;
+const customerMayChange = (b: Booking, now: number) => b.status === 'confirmed' && now < deadline(b) && now < b.start.getTime();
+
+export function customerView(b: Booking, now = Date.now()) {
+  const local = localAt(b.start.getTime(), b.timeZone);
+  return {
+    id: b._id,
+    status: b.status,
+    start: iso(b.start),
+    end: iso(b.end),
+    local: { date: local.date, time: local.time },
+    timeZone: b.timeZone,
+    service: { id: b.serviceId, name: b.serviceName, durationMinutes: b.durationMinutes, price: b.price },
+    resource: { id: b.resourceId, name: b.resourceName },
+    location: { id: b.locationId, name: b.locationName, timeZone: b.timeZone, address: b.address },
+    canCancel: customerMayChange(b, now),
+    cancelDeadline: b.status === 'confirmed' ? iso(deadline(b)) : null,
+    lateCancellationNote: b.lateCancellationNote,
+    createdAt: iso(b.createdAt),
+    ...(b.cancelledAt ? { cancelledAt: iso(b.cancelledAt) } : {}),
+  };
+}
+
+export const staffView = (b: Booking, now = Date.now()) => ({
+  ...customerView(b, now),
+  customer: { id: b.customerId, email: b.customerEmail },
+  createdBy: b.createdBy,
+  seat: b.seat,
+});
+
+export type CustomerBooking = ReturnType<typeof customerView>;
+
+// idp/ owns customers; staff views show the email the customer had when booking, read once here.
+async function customerEmail(org: string, customerId: string): Promise<string | undefined> {
+  const doc = await mongoose.connection.collection<{ _id: string; org: string; email: string }>('customers').findOne({ _id: customerId, org }, { projection: { email: 1 } });
+  return doc?.email;
+}
+
+/** Appends the booking's event: staff streams see all of it, a customer's stream only their own (lib/sse.ts). */
+async function recordEvent(type: string, b: Booking, previous?: { start: Date; resourceId: string }) {
+  await appendEvent(b.org, {
+    type,
+    subject: b._id,
+    customer: b.customerId,
+    data: { booking: staffView(b), ...(previous ? { previous: { start: iso(previous.start), resourceId: previous.resourceId } } : {}) },
+  });
+}
+
+/**
+ * Takes the slot on the asked resource, or on the first of the service's resources that offers it. Throws
+ * SlotNotOffered when nobody's hours and the service's rules offer this start, SlotTaken when all who offer it are
+ * booked.
+ */
+async function takeSlot(org: string, serviceId: string, start: number, resourceId: string | undefined, now: number, inactive = false) {
+  const { service, location, timeZone, resources } = await bookable(org, serviceId, resourceId, { inactive });
+  const candidates = resources.filter((r) => offeredBySchedule({ service, timeZone, resources: [{ id: r.id, schedule: r }], now }, r.id, start));
+  if (!candidates.length) throw new SlotNotOffered();
+  for (const r of candidates) {
+    const busy = occupied(service, start);
+    const hold: Hold = { org, resourceId: r.id, session: sessionKey(service.id, r.id, start), capacity: service.capacity, busyStart: busy.start, busyEnd: busy.end };
+    const seat = await takeHold(hold);
+    if (seat) return { service, location, resource: r, hold, seat };
+  }
+  throw new SlotTaken();
+}
+
+export async function createBooking(org: string, input: z.infer<typeof createInput>, actor: Actor & { customerId: string }, now = Date.now()) {
+  const email = await customerEmail(org, actor.customerId);
+  if (actor.kind === 'staff' && !email) throw new HttpError(422, 'invalid_reference', 'customerId: no such customer', [{ field: 'customerId', message: 'no such customer' }]);
+  const { service, location, resource, hold, seat } = await takeSlot(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
+  const at = new Date();
+  const booking: Booking = {
+    _id: `bk_${randomId(12)}`,
+    org,
+    status: 'confirmed',
+    customerId: actor.customerId,
+    customerEmail: email,
+    createdBy: actor.kind,
+    serviceId: service.id,
+    serviceName: service.name,
+    durationMinutes: service.durationMinutes,
+    price: service.price,
+    capacity: service.capacity,
+    resourceId: resource.id,
+    resourceName: resource.name,
+    locationId: location.id,
+    locationName: location.name,
+    address: location.address ?? undefined,
+    timeZone: location.timeZone,
+    start: new Date(input.start),
+    end: new Date(input.start + service.durationMinutes * MINUTE),
+    busyStart: new Date(hold.busyStart),
+    busyEnd: new Date(hold.busyEnd),
+    session: hold.session,
+    seat,
+    cancellationWindowMinutes: service.cancellationWindowMinutes,
+    lateCancellationNote: service.lateCancellationNote ?? undefined,
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+  };
+  try {
+    await BookingModel.create(booking);
+  } catch (err) {
+    await releaseHold(hold, seat);
+    throw err;
+  }
+  await recordEvent('booking.created', booking);
+  return booking;
+}
+
+/** One booking, only the customer's own for a customer (another's is "not found", never "forbidden"). */
+export async function findBooking(org: string, bookingId: string, actor: Actor): Promise<Booking> {
+  const b = await BookingModel.findOne({ _id: bookingId, org, ...(actor.kind === 'customer' ? { customerId: actor.customerId } : {}) }).lean<Booking>();
+  if (!b) throw new NotFound('No such booking.');
+  return b;
+}
+
+/** Claims the right to change the booking as read, or says someone else just did. */
+async function beginChange(b: Booking, actor: Actor, now: number) {
+  if (b.status !== 'confirmed') throw new Conflict('This booking is already cancelled.');
+  if (actor.kind === 'customer' && !customerMayChange(b, now)) throw new CancellationClosed(b);
+  if (!(await claimVersion(b.org, b._id, b.version))) throw new Conflict('This booking was changed a moment ago: reload it and try again.');
+}
+
+export async function cancelBooking(org: string, bookingId: string, actor: Actor, now = Date.now()) {
+  const b = await findBooking(org, bookingId, actor);
+  await beginChange(b, actor, now);
+  const at = new Date();
+  const after: Booking = { ...b, status: 'cancelled', cancelledAt: at, updatedAt: at, version: b.version + 1 };
+  await BookingModel.updateOne({ _id: b._id, org }, { $set: { status: after.status, cancelledAt: at, updatedAt: at, version: after.version } });
+  await releaseHold(holdOf(b), b.seat);
+  await recordEvent('booking.cancelled', after);
+  return { before: b, after };
+}
+
+/** Moves the booking to a new time (and perhaps resource), keeping its id: the new slot is taken before the old is freed. */
+export async function rescheduleBooking(org: string, bookingId: string, input: z.infer<typeof slotInput>, actor: Actor, now = Date.now()) {
+  const b = await findBooking(org, bookingId, actor);
+  if (input.start === b.start.getTime() && (!input.resourceId || input.resourceId === b.resourceId)) throw new BadRequest('start: the booking is already at this time');
+  await beginChange(b, actor, now);
+  const { resource, hold, seat } = await takeSlot(org, b.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
+  const at = new Date();
+  const moved = {
+    resourceId: resource.id,
+    resourceName: resource.name,
+    start: new Date(input.start),
+    end: new Date(input.start + b.durationMinutes * MINUTE),
+    busyStart: new Date(hold.busyStart),
+    busyEnd: new Date(hold.busyEnd),
+    session: hold.session,
+    seat,
+    updatedAt: at,
+    version: b.version + 1,
+  };
+  await BookingModel.updateOne({ _id: b._id, org }, { $set: moved });
+  await releaseHold(holdOf(b), b.seat);
+  const after: Booking = { ...b, ...moved };
+  await recordEvent('booking.rescheduled', after, b);
+  return { before: b, after };
+}
+
+// Cursors are "<start ms>_<id>": the last item's position in the list's order.
+const cursorOf = (b: Booking) => `${b.start.getTime()}_${b._id}`;
+function afterCursor(cursor: string | undefined, direction: 1 | -1) {
+  if (!cursor) return {};
+  const m = /^(\d{1,15})_([A-Za-z0-9_-]{1,60})$/.exec(cursor);
+  if (!m) throw new BadRequest('cursor: use the `next` value of the previous page', [{ field: 'cursor', message: 'is not a cursor this API gave' }]);
+  const start = new Date(Number(m[1]));
+  const op = direction === 1 ? '$gt' : '$lt';
+  return { $or: [{ start: { [op]: start } }, { start, _id: { [op]: m[2] } }] };
+}
+
+async function page(filter: object, direction: 1 | -1, limit: number, cursor?: string) {
+  const docs = await BookingModel.find({ ...filter, ...afterCursor(cursor, direction) })
+    .sort({ start: direction, _id: direction })
+    .limit(limit + 1)
+    .lean<Booking[]>();
+  const items = docs.slice(0, limit);
+  return { items, next: docs.length > limit ? cursorOf(items.at(-1)!) : undefined };
+}
+
+/** Upcoming: confirmed and not yet ended, soonest first. History: ended or cancelled, latest first. */
+export async function customerBookings(org: string, customerId: string, q: z.infer<typeof listQuery>, now = Date.now()) {
+  const upcoming = q.view === 'upcoming';
+  const filter = upcoming
+    ? { org, customerId, status: 'confirmed', end: { $gt: new Date(now) } }
+    : { org, customerId, $or: [{ status: 'cancelled' }, { end: { $lte: new Date(now) } }] };
+  // Two $or (history's and the cursor's) cannot share one object.
+  const { items, next } = await page(upcoming ? filter : { $and: [filter] , org }, upcoming ? 1 : -1, q.limit, q.cursor);
+  return { items: items.map((b) => customerView(b, now)), next };
+}
+
+export async function organisationBookings(org: string, q: z.infer<typeof staffListQuery>, now = Date.now()) {
+  const filter = { org, start: { $gte: new Date(q.from), $lt: new Date(q.to) }, ...(q.status ? { status: q.status } : {}), ...(q.resource ? { resourceId: q.resource } : {}) };
+  const { items, next } = await page({ $and: [filter], org }, 1, q.limit, q.cursor);
+  return { items: items.map((b) => staffView(b, now)), next };
+}

@@ -1,0 +1,80 @@
+// What a business offers: locations (each with its time zone), the staff and resources who deliver services, with
+// their working hours, and the services customers book.
+import mongoose from 'mongoose';
+import { orgScopedSchema } from '../../../lib/tenancy.ts';
+import type { Schedule } from '../availability/engine.ts';
+
+export const RESOURCE_KINDS = ['staff', 'room', 'equipment'] as const;
+export type Money = { amount: number; currency: string };
+
+export type Location = { _id: string; org: string; name: string; timeZone: string; address?: string; createdAt: Date };
+export type Resource = Schedule & { _id: string; org: string; name: string; kind: (typeof RESOURCE_KINDS)[number]; locationId: string; email?: string; createdAt: Date };
+export type Service = {
+  _id: string;
+  org: string;
+  name: string;
+  description?: string;
+  durationMinutes: number;
+  intervalMinutes: number;
+  price: Money;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
+  capacity: number;
+  resourceIds: string[];
+  locationId: string;
+  minNoticeMinutes: number;
+  maxDaysAhead: number;
+  cancellationWindowMinutes: number;
+  lateCancellationNote?: string;
+  active: boolean;
+  createdAt: Date;
+};
+
+const hours = { _id: false, start: String, end: String };
+const options = { versionKey: false } as const;
+
+const locationSchema = orgScopedSchema<Location>({ _id: String, name: String, timeZone: String, address: String, createdAt: Date }, options);
+locationSchema.index({ org: 1, createdAt: 1 });
+
+const resourceSchema = orgScopedSchema<Resource>(
+  {
+    _id: String,
+    name: String,
+    kind: String,
+    locationId: String,
+    email: String,
+    weeklyHours: [{ ...hours, day: String }],
+    exceptions: [{ _id: false, from: String, to: String, hours: [hours], note: String }],
+    createdAt: Date,
+  },
+  options,
+);
+resourceSchema.index({ org: 1, createdAt: 1 });
+
+const serviceSchema = orgScopedSchema<Service>(
+  {
+    _id: String,
+    name: String,
+    description: String,
+    durationMinutes: Number,
+    intervalMinutes: Number,
+    price: { _id: false, amount: Number, currency: String },
+    bufferBeforeMinutes: Number,
+    bufferAfterMinutes: Number,
+    capacity: Number,
+    resourceIds: [String],
+    locationId: String,
+    minNoticeMinutes: Number,
+    maxDaysAhead: Number,
+    cancellationWindowMinutes: Number,
+    lateCancellationNote: String,
+    active: Boolean,
+    createdAt: Date,
+  },
+  options,
+);
+serviceSchema.index({ org: 1, createdAt: 1 });
+
+export const LocationModel = mongoose.model<Location>('Location', locationSchema, 'locations');
+export const ResourceModel = mongoose.model<Resource>('Resource', resourceSchema, 'resources');
+export const ServiceModel = mongoose.model<Service>('Service', serviceSchema, 'services');
