@@ -13,13 +13,17 @@ import { startLocalDatabase } from '../scripts/ferretdb/launch.ts';
 import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
 import { Browser } from '../test/support/browser.ts';
+import { benchBookings } from './bookings.ts';
 
 const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
+/** `npm run bench -- bookings` runs only that part. */
+const ONLY = process.argv[2];
 
-type Target = { issuer: string; clientId: string; clientSecret: string; resource: string; web?: { clientId: string; clientSecret: string } };
+type Credentials = { clientId: string; clientSecret: string };
+export type Target = { issuer: string; clientId: string; clientSecret: string; resource: string; web?: Credentials; admin?: Credentials; org?: string; customerId?: string };
 
 async function start(mode: 'portico' | 'bare', mongoUri = '', smtpUrl = ''): Promise<{ child: ChildProcess; target: Target }> {
   const child = fork(new URL('./server.ts', import.meta.url).pathname, [mode, mongoUri, smtpUrl], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
@@ -72,6 +76,10 @@ try {
   await autocannon({ url: `${bare.target.issuer}/.well-known/openid-configuration`, duration: 2, connections: 4 });
   await autocannon({ url: `${portico.target.issuer}/.well-known/openid-configuration`, duration: 2, connections: 4 });
 
+  if (ONLY === 'bookings') {
+    await benchBookings(portico.target, portico.child, stats);
+    process.exit(0);
+  }
   const rows: Record<string, string | number>[] = [];
   for (const [name, s] of [['bare oidc-provider (baseline)', bare], ['Portico', portico]] as const) {
     const before = await stats(s.child);
@@ -153,6 +161,7 @@ try {
       rss: after.rss,
     },
   ]);
+  await benchBookings(portico.target, portico.child, stats);
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
   console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));

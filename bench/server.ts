@@ -9,6 +9,8 @@ import mongoose from 'mongoose';
 import Provider from 'oidc-provider';
 import { loadConfig } from '../config/index.ts';
 import { createClient } from '../idp/clients/service.ts';
+import { CustomerModel } from '../idp/customers/model.ts';
+import { ensureCustomer } from '../idp/customers/service.ts';
 import { createOrganisation } from '../idp/organisations/service.ts';
 import { createApp } from '../lib/app.ts';
 import { ensureIndexes } from '../lib/db.ts';
@@ -24,7 +26,25 @@ let dbOps = 0;
 mongoose.set('debug', () => {
   dbOps++;
 });
-process.on('message', () => process.send!({ rss: process.memoryUsage().rss, dbOps }));
+// IPC: 'stats' answers {rss, dbOps}; {history: n} adds n past bookings (bench/bookings.ts) and answers when done.
+process.on('message', (msg: unknown) => {
+  if (msg && typeof msg === 'object' && 'history' in msg) void addHistory(msg as { history: number; org: string; resourceIds: string[]; serviceId: string });
+  else process.send!({ rss: process.memoryUsage().rss, dbOps });
+});
+
+/** Past bookings straight into the collection: the history a busy business has, outside any asked range. */
+async function addHistory({ history, org, resourceIds, serviceId }: { history: number; org: string; resourceIds: string[]; serviceId: string }) {
+  const { BookingModel } = await import('../portal/api/bookings/model.ts');
+  const now = Date.now();
+  const docs = Array.from({ length: history }, (_, i) => {
+    const start = new Date(now - (i + 1) * 3_600_000);
+    const end = new Date(start.getTime() + 3_600_000);
+    const resourceId = resourceIds[i % resourceIds.length]!;
+    return { _id: `bk_history${String(i).padStart(8, '0')}`, org, status: 'confirmed', customerId: 'c_history', createdBy: 'staff', serviceId, serviceName: 'History', durationMinutes: 60, price: { amount: 0, currency: 'GBP' }, capacity: 1, resourceId, resourceName: 'x', locationId: 'loc_x', locationName: 'x', timeZone: 'Europe/London', start, end, busyStart: start, busyEnd: end, session: `${serviceId}|${resourceId}|${start.getTime()}`, seat: 1, cancellationWindowMinutes: 0, version: 1, createdAt: start, updatedAt: start };
+  });
+  for (let i = 0; i < docs.length; i += 1000) await BookingModel.insertMany(docs.slice(i, i + 1000));
+  process.send!({ history: docs.length });
+}
 
 if (mode === 'bare') {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -71,9 +91,12 @@ if (mode === 'bare') {
   await ensureIndexes(log);
   const org = await createOrganisation(secrets, { slug: 'bench', name: 'Bench Spa' });
   const machine = await createClient(secrets, org._id, { name: 'bench machine', kind: 'machine', adminRole: 'staff' });
+  const admin = await createClient(secrets, org._id, { name: 'bench back office', kind: 'machine', adminRole: 'admin' });
+  await ensureCustomer(org._id, 'bench.customer@example.com');
+  const customer = await CustomerModel.findOne({ org: org._id, email: 'bench.customer@example.com' }).lean();
   const web = await createClient(secrets, org._id, { name: 'bench web', kind: 'web', firstParty: true, redirectUris: ['http://localhost:8080/callback'] });
   const issuer = `${base}/bench`;
   app.listen(port, '127.0.0.1', () =>
-    console.log(JSON.stringify({ issuer, clientId: machine.clientId, clientSecret: machine.clientSecret, resource: `${issuer}/api`, web: { clientId: web.clientId, clientSecret: web.clientSecret } })),
+    console.log(JSON.stringify({ issuer, clientId: machine.clientId, clientSecret: machine.clientSecret, resource: `${issuer}/api`, web: { clientId: web.clientId, clientSecret: web.clientSecret }, admin: { clientId: admin.clientId, clientSecret: admin.clientSecret }, org: org._id, customerId: customer!._id })),
   );
 }

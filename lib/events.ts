@@ -53,9 +53,22 @@ export async function latestSeq(org: string, hint = 0): Promise<number> {
 }
 
 const lastKnown = new Map<string, number>(); // per process: the next append usually succeeds on its first try
+const queues = new Map<string, Promise<unknown>>();
 
-/** Appends an event and returns it with its sequence number. */
-export async function appendEvent(org: string, event: NewEvent): Promise<DomainEvent> {
+/**
+ * Appends an event and returns it with its sequence number. Appends of one organisation take turns within a process:
+ * measured on FerretDB, 8 concurrent writers racing for each next number spent 180 ms per append on lost inserts
+ * (and got slower as they piled up); taking turns costs one insert each. Other instances still race, and lose rarely.
+ */
+export function appendEvent(org: string, event: NewEvent): Promise<DomainEvent> {
+  const turn = (queues.get(org) ?? Promise.resolve()).then(() => append(org, event));
+  const tail = turn.catch(() => undefined);
+  queues.set(org, tail);
+  void tail.then(() => queues.get(org) === tail && queues.delete(org));
+  return turn;
+}
+
+async function append(org: string, event: NewEvent): Promise<DomainEvent> {
   let seq = (lastKnown.get(org) ?? (await latestSeq(org))) + 1;
   const at = new Date();
   for (;;) {

@@ -4,21 +4,14 @@ import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
-import { adminToken, adminUrl, call } from '../support/api.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations } from '../support/chromium.ts';
+import { addDays, today } from '../../portal/api/availability/zoned.ts';
+import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
+import { seedCatalogue } from '../support/catalogue.ts';
+import { chromiumAvailable, launch, screenshots, seriousViolations, until } from '../support/chromium.ts';
 import { codeFrom } from '../support/mailbox.ts';
-import { makeOrg, relyingParty, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { makeClient, makeOrg, relyingParty, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
-
-/** Polls a page expression through the DevTools protocol (the pages' CSP rightly forbids the eval waitForFunction uses). */
-async function until(page: Page, expression: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate<boolean>(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
-    await page.waitForTimeout(50);
-  }
-}
 
 describe('Admin console in headless Chromium', function () {
   this.timeout(120_000);
@@ -134,9 +127,9 @@ describe('Admin console in headless Chromium', function () {
     const portal = await page.context().newPage();
     await portal.goto(portalUrl(t.issuer));
     await portal.getByRole('navigation').first().waitFor();
-    await until(portal, "document.querySelectorAll('nav a').length >= 3");
+    await until(portal, "document.querySelectorAll('nav a').length >= 5");
     const nav = (await portal.getByRole('navigation').first().getByRole('link').allTextContents()).map((x) => x.trim());
-    expect(nav).to.deep.equal(['Profile', 'Company and policies', 'Home']);
+    expect(nav).to.deep.equal(['Profile', 'Company and policies', 'Home', 'Book', 'Upcoming bookings']);
     await portal.close();
   });
 
@@ -180,5 +173,48 @@ describe('Admin console in headless Chromium', function () {
     for (const action of ['client.create', 'portal.sections']) expect(text).to.contain(action);
     expect(text).to.contain(owner);
     await expectAccessible('audit log');
+  });
+  it("shows a customer's booking live on the Bookings page; the owner cancels it there", async () => {
+    const { massage } = await seedCatalogue(t, api);
+    const customer = await customerToken(s, await makeClient(s, t), { scope: 'bookings bookings:write' });
+    await page.goto(consoleUrl());
+    await page.getByRole('navigation').getByRole('link', { name: 'Bookings', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Bookings' }).waitFor();
+    await page.getByText('No bookings.').first().waitFor(); // the week is shown, still empty
+    await until(page, `document.querySelector('[data-testid=live]')?.dataset.state === 'live'`);
+    await page.evaluate('window.stillTheSamePage = true'); // gone after a reload
+
+    // The customer books the week's last time (the page shows today and the six days after, in the location's zone).
+    const from = today(Date.now(), 'Europe/London');
+    const week = await call('GET', `${apiUrl(t)}/availability?service=${massage.id}&from=${from}&to=${addDays(from, 6)}`, customer.token);
+    expect(week.status).to.equal(200);
+    const slot = week.body.days.flatMap((d: { slots: { start: string }[] }) => d.slots).at(-1);
+    const made = await call('POST', `${apiUrl(t)}/bookings`, customer.token, { serviceId: massage.id, start: slot.start });
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
+    const id: string = made.body.id;
+
+    await until(page, `!!document.getElementById('booking-${id}')`);
+    expect(await page.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
+    const row = page.locator(`[id="booking-${id}"]`);
+    expect(await row.innerText()).to.contain('Deep tissue massage').and.to.contain(customer.email);
+    const live = page.getByTestId('live');
+    expect(await live.getAttribute('data-state')).to.equal('live');
+    expect((await live.innerText()).trim()).to.match(/Live$/);
+    await expectAccessible('bookings');
+    await screenshots(page, 'admin-bookings');
+
+    await page.locator(`[id="cancel-${id}"]`).click();
+    await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
+    await page.getByRole('status').filter({ hasText: 'Booking cancelled:' }).first().waitFor();
+    await until(page, `document.getElementById('booking-${id}')?.dataset.status === 'cancelled'`);
+    const after = await call('GET', `${apiUrl(t)}/bookings/${id}`, customer.token);
+    expect(after.status).to.equal(200);
+    expect(after.body.status).to.equal('cancelled');
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Catalogue', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Catalogue' }).waitFor();
+    await page.getByRole('cell', { name: 'Europe/London' }).waitFor();
+    await expectAccessible('catalogue');
+    await screenshots(page, 'admin-catalogue');
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations } from '../support/chromium.ts';
+import { chromiumAvailable, launch, screenshots, seriousViolations, until } from '../support/chromium.ts';
 import { codeFrom } from '../support/mailbox.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl } from '../support/portal.ts';
@@ -90,7 +90,7 @@ describe('Customer Portal in headless Chromium', function () {
 
   it('shows sections hidden, disabled and reordered by the Admin API after a reload', async () => {
     const navLabels = async () => (await page.getByRole('navigation').first().getByRole('link').allTextContents()).map((x) => x.trim());
-    expect(await navLabels()).to.deep.equal(['Home', 'Profile', 'Company and policies']);
+    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings', 'Profile', 'Company and policies']);
     const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin);
     const order = ['company', 'profile', 'home', ...body.sections.map((x: { key: string }) => x.key).filter((k: string) => !['company', 'profile', 'home'].includes(k))];
     const states = new Map(body.sections.map((x: { key: string; state: string }) => [x.key, x.state]));
@@ -98,15 +98,15 @@ describe('Customer Portal in headless Chromium', function () {
     expect(put.status).to.equal(200);
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
-    await page.waitForFunction("document.querySelectorAll('nav a').length >= 3");
-    expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home']);
+    await until(page, "document.querySelectorAll('nav a').length >= 5");
+    expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home', 'Book', 'Upcoming bookings']);
     await call('PATCH', `${adminUrl(t)}/portals/main/sections/profile`, admin, { state: 'disabled' });
     await call('PUT', `${adminUrl(t)}/company`, admin, { address: null, email: null, openingHours: null });
     await call('PUT', `${adminUrl(t)}/policies/refund`, admin, { markdown: '' }); // company is now empty: hidden
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
     await page.waitForTimeout(300); // let the hidden-when-empty section's data arrive
-    expect(await navLabels()).to.deep.equal(['Home']);
+    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings']);
     const profile = await call('GET', `${apiUrl(t)}/company`, admin);
     expect(profile.status).to.equal(401); // an Admin API token is no Client API token
   });

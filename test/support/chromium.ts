@@ -47,3 +47,12 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
   await page.setViewportSize({ width: WIDTHS.desktop, height: 900 });
   return files;
 }
+
+/** Polls a page expression through the DevTools protocol (the pages' CSP rightly forbids the eval waitForFunction uses). */
+export async function until(page: Page, expression: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await page.waitForTimeout(50);
+  }
+}

@@ -10,6 +10,8 @@ import { PortalEditorPage } from './pages/portal-editor.tsx';
 import { CompanyPage } from './pages/company.tsx';
 import { StaffPage } from './pages/staff.tsx';
 import { AuditPage } from './pages/audit.tsx';
+import { CataloguePage } from './pages/catalogue.tsx';
+import { BookingsPage } from './pages/bookings.tsx';
 import { t } from './strings/index.ts';
 
 export type PageProps = { boot: Boot; me: Me; param?: string };
@@ -18,6 +20,8 @@ const NAV = [
   ['apps', t.nav.apps],
   ['portals', t.nav.portals],
   ['company', t.nav.company],
+  ['catalogue', t.nav.catalogue],
+  ['bookings', t.nav.bookings],
   ['staff', t.nav.staff],
   ['audit', t.nav.audit],
 ] as const;
@@ -30,6 +34,10 @@ function page(route: Route) {
       return route.param ? PortalEditorPage : PortalsPage;
     case 'company':
       return CompanyPage;
+    case 'catalogue':
+      return CataloguePage;
+    case 'bookings':
+      return BookingsPage;
     case 'staff':
       return StaffPage;
     case 'audit':

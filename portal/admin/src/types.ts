@@ -74,3 +74,61 @@ export type AuditEntry = {
 export type AuditPage = { items: AuditEntry[]; next?: string };
 
 export type List<T> = { items: T[] };
+
+export type Money = { amount: number; currency: string };
+export type Location = { id: string; name: string; timeZone: string; address?: string };
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+export type ResourceKind = 'staff' | 'room' | 'equipment';
+export const RESOURCE_KINDS: ResourceKind[] = ['staff', 'room', 'equipment'];
+export type Hours = { start: string; end: string };
+export type DateException = { from: string; to: string; hours: Hours[]; note?: string };
+export type BookableResource = {
+  id: string;
+  name: string;
+  kind: ResourceKind;
+  locationId: string;
+  email?: string;
+  weeklyHours: (Hours & { day: Weekday })[];
+  exceptions: DateException[];
+};
+
+export type Service = {
+  id: string;
+  name: string;
+  description?: string;
+  durationMinutes: number;
+  price: Money;
+  capacity: number;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
+  minNoticeMinutes: number;
+  maxDaysAhead: number;
+  cancellationWindowMinutes: number;
+  lateCancellationNote?: string;
+  active: boolean;
+  location?: Location;
+  locationId?: string;
+  resources?: { id: string; name: string; kind: ResourceKind }[];
+  resourceIds?: string[];
+};
+
+export type BookingStatus = 'confirmed' | 'cancelled';
+export type Booking = {
+  id: string;
+  status: BookingStatus;
+  start: string;
+  end: string;
+  local: { date: string; time: string };
+  timeZone: string;
+  service: { id: string; name: string; durationMinutes: number; price: Money };
+  resource: { id: string; name: string };
+  location: Location;
+  customer?: { id: string; email?: string };
+  createdBy?: 'customer' | 'staff';
+  createdAt: string;
+  cancelledAt?: string;
+};
+export type BookingsPage = { items: Booking[]; next?: string };
+export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled'; booking: Booking };

@@ -61,15 +61,16 @@ export type Errors = Partial<Record<string, string>>;
 
 /**
  * Splits an error's field details over form keys. `keyOf` maps a dotted server path ("redirectUris.0",
- * "branding.primaryColor") to a form key, or undefined; array indexes become "Line n:" prefixes.
+ * "branding.primaryColor") to a form key, or undefined; array indexes become "Line n:" prefixes, unless `plain`
+ * (forms whose keys already name the item, e.g. one input per array entry).
  */
-export function fieldErrors(error: ApiError | null, keyOf: (path: string[]) => string | undefined): Errors {
+export function fieldErrors(error: ApiError | null, keyOf: (path: string[]) => string | undefined, plain = false): Errors {
   const out: Errors = {};
   for (const d of error?.details ?? []) {
     const path = d.field.split('.');
     const k = keyOf(path);
     if (!k) continue;
-    const msg = detailMessage(d);
+    const msg = plain ? d.message : detailMessage(d);
     out[k] = out[k] ? `${out[k]}; ${msg}` : msg;
   }
   return out;
@@ -87,11 +88,13 @@ export function FormError({
   keyOf,
   labels,
   prefix,
+  plain = false,
 }: {
   error: ApiError | null;
   keyOf: (path: string[]) => string | undefined;
   labels: Record<string, string>;
   prefix: string;
+  plain?: boolean;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -109,6 +112,7 @@ export function FormError({
           {details.map((d, i) => {
             const k = keyOf(d.field.split('.'));
             const label = k ? labels[k] ?? k : d.field;
+            const msg = plain ? d.message : detailMessage(d);
             return (
               <li key={i}>
                 {k ? (
@@ -119,10 +123,10 @@ export function FormError({
                       document.getElementById(`${prefix}-${k}`)?.focus();
                     }}
                   >
-                    {label}: {detailMessage(d)}
+                    {label}: {msg}
                   </a>
                 ) : (
-                  `${label}: ${detailMessage(d)}`
+                  `${label}: ${msg}`
                 )}
               </li>
             );
@@ -169,6 +173,10 @@ export function TextField(
     required?: boolean;
     placeholder?: string;
     mono?: boolean;
+    min?: number;
+    max?: number;
+    step?: number | 'any';
+    inputMode?: 'numeric' | 'decimal' | 'email' | 'text';
   },
 ) {
   const { id, error, hint, value, onInput, rows } = props;
@@ -189,7 +197,16 @@ export function TextField(
       {rows ? (
         <textarea {...common} rows={rows} spellcheck={false} />
       ) : (
-        <input {...common} type={(props.type ?? 'text') as 'text'} autoComplete={props.autoComplete} spellcheck={false} />
+        <input
+          {...common}
+          type={(props.type ?? 'text') as 'text'}
+          autoComplete={props.autoComplete}
+          spellcheck={false}
+          min={props.min}
+          max={props.max}
+          step={props.step}
+          inputMode={props.inputMode}
+        />
       )}
     </FieldShell>
   );

@@ -44,3 +44,63 @@ export type ConnectedApp = {
   scopes: { scope: string; description: string }[];
   grantedAt: string;
 };
+
+/** Integer minor units (pence for GBP). */
+export type Money = { amount: number; currency: string };
+
+export type Location = { id: string; name: string; timeZone: string; address?: string };
+
+export type ResourceKind = 'staff' | 'room' | 'equipment';
+
+export type Service = {
+  id: string;
+  name: string;
+  description?: string;
+  durationMinutes: number;
+  price: Money;
+  capacity: number;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
+  minNoticeMinutes: number;
+  maxDaysAhead: number;
+  cancellationWindowMinutes: number;
+  lateCancellationNote?: string;
+  location: Location;
+  resources: { id: string; name: string; kind: ResourceKind }[];
+};
+
+/** One start time; `resources` are who can take it, `seatsLeft` their sum. */
+export type Slot = {
+  start: string;
+  end: string;
+  local: string;
+  seatsLeft: number;
+  resources: { id: string; name: string; seatsLeft: number }[];
+};
+
+export type Availability = {
+  serviceId: string;
+  timeZone: string;
+  from: string;
+  to: string;
+  days: { date: string; slots: Slot[] }[];
+};
+
+export type Booking = {
+  id: string;
+  status: 'confirmed' | 'cancelled';
+  start: string;
+  end: string;
+  local: { date: string; time: string };
+  timeZone: string;
+  service: { id: string; name: string; durationMinutes: number; price: Money };
+  resource: { id: string; name: string };
+  location: Location;
+  canCancel: boolean;
+  cancelDeadline: string | null;
+  lateCancellationNote?: string;
+  createdAt: string;
+  cancelledAt?: string;
+};
+
+export type BookingList = { items: Booking[]; next?: string };

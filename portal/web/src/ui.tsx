@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import type { ApiError } from '../../shared/api.ts';
 import { t } from './strings/index.ts';
 
@@ -23,6 +23,22 @@ export function Heading({ children }: { children: ComponentChildren }) {
     </h1>
   );
 }
+
+/** Moves focus to the page title (and the view to the top) when `step` changes, as a route change does. */
+export function useStepFocus(step: unknown): void {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('page-title')?.focus();
+    scrollTo(0, 0);
+  }, [step]);
+}
+
+/** Text for screen readers only, e.g. which item a repeated "Cancel" button belongs to. */
+export const SrOnly = ({ children }: { children: ComponentChildren }) => <span class="sr-only">{children}</span>;
 
 export function Loading() {
   return (

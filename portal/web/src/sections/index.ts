@@ -3,9 +3,15 @@ import type { Registry } from './types.ts';
 import { home } from './home.tsx';
 import { profile } from './profile.tsx';
 import { company } from './company.tsx';
+import { book } from './book.tsx';
+import { upcoming } from './upcoming.tsx';
+import { history } from './history.tsx';
 
 export const registry: Registry = {
   home,
+  book,
+  upcoming,
+  history,
   profile,
   company,
 };

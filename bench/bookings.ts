@@ -1,0 +1,148 @@
+// Bookings under load, through the Admin API: 20 staff, one service, 30 days. Availability is measured with no
+// bookings (the baseline), with 2,000 bookings in the 30 days, and again after 20,000 past bookings are added
+// (its cost must follow the bookings in the asked range, not the whole history). Booking throughput on distinct
+// slots is set beside the simplest audited write (creating a location) at the same concurrency.
+import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
+import type { Target } from './run.ts';
+
+const STAFF = 20;
+const DAYS = 30;
+const BOOKINGS = 2_000;
+const HISTORY = 20_000;
+const CONCURRENCY = 8;
+const DURATION_S = 8;
+
+type Stats = (child: ChildProcess) => Promise<{ rss: string; dbOps: number }>;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Runs `jobs` with `concurrency` in flight; returns each one's latency (ms) and the wall time (s). */
+async function pool(jobs: (() => Promise<void>)[], concurrency: number) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++]!;
+        const t0 = performance.now();
+        await job();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { latencies: latencies.sort((a, b) => a - b), wall: (performance.now() - started) / 1000 };
+}
+
+export async function benchBookings(target: Target, child: ChildProcess, stats: Stats): Promise<void> {
+  const admin = target.admin!;
+  const token = (
+    (await (
+      await fetch(`${target.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${target.issuer}/admin`, scope: 'admin' }).toString(),
+      })
+    ).json()) as { access_token: string }
+  ).access_token;
+  const api = `${target.issuer}/admin/v1`;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const post = async (path: string, body: object) => {
+    const res = await fetch(`${api}/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const json = (await res.json()) as { id: string };
+    if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  const location = await post('locations', { name: 'Bench Spa', timeZone: 'Europe/London' });
+  const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '08:00', end: '20:00' }));
+  const staff: { id: string }[] = [];
+  for (let i = 0; i < STAFF; i++) staff.push(await post('resources', { name: `Therapist ${i + 1}`, locationId: location.id, weeklyHours: everyDay }));
+  const service = await post('services', {
+    name: 'Massage',
+    durationMinutes: 60,
+    intervalMinutes: 60,
+    price: { amount: 6000, currency: 'GBP' },
+    resourceIds: staff.map((s) => s.id),
+    locationId: location.id,
+    minNoticeMinutes: 0,
+    maxDaysAhead: DAYS + 5,
+  });
+
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const plus = (days: number) => new Date(Date.parse(`${tomorrow}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  const weekUrl = `${api}/availability?service=${service.id}&from=${plus(10)}&to=${plus(16)}`;
+  const monthUrl = `${api}/availability?service=${service.id}&from=${tomorrow}&to=${plus(DAYS - 1)}`;
+
+  const rows: Record<string, string | number>[] = [];
+  const measure = async (name: string, url: string) => {
+    const before = await stats(child);
+    const r = await autocannon({ url, headers: { authorization: `Bearer ${token}` }, connections: CONCURRENCY, duration: DURATION_S });
+    const after = await stats(child);
+    const body = (await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as { days: { slots: unknown[] }[] };
+    rows.push({
+      query: name,
+      'req/s': Math.round(r.requests.average),
+      'p50 ms': r.latency.p50,
+      'p99 ms': r.latency.p99,
+      'non-2xx': r.non2xx,
+      'slots offered': body.days.reduce((n, d) => n + d.slots.length, 0),
+      'db ops/req': ((after.dbOps - before.dbOps) / Math.max(1, r.requests.total)).toFixed(1),
+      rss: after.rss,
+    });
+  };
+
+  await measure('7 days, no bookings (baseline)', weekUrl);
+
+  // 2,000 bookings on distinct slots: every (therapist, day, hour) once at most, spread over the 30 days.
+  const slots: { resourceId: string; start: string }[] = [];
+  for (let d = 0; d < DAYS; d++) {
+    const offered = (await (await fetch(`${api}/availability?service=${service.id}&from=${plus(d)}&to=${plus(d)}`, { headers })).json()) as {
+      days: { slots: { start: string; resources: { id: string }[] }[] }[];
+    };
+    for (const s of offered.days[0]!.slots) for (const r of s.resources) slots.push({ resourceId: r.id, start: s.start });
+  }
+  const step = slots.length / BOOKINGS; // evenly spread, deterministic
+  const chosen = Array.from({ length: BOOKINGS }, (_, i) => slots[Math.floor(i * step)]!);
+  let refused = 0;
+  const opsBefore = (await stats(child)).dbOps;
+  const booked = await pool(
+    chosen.map((s) => async () => {
+      const res = await fetch(`${api}/bookings`, { method: 'POST', headers, body: JSON.stringify({ serviceId: service.id, customerId: target.customerId, ...s }) });
+      await res.arrayBuffer();
+      if (res.status !== 201) refused++;
+    }),
+    CONCURRENCY,
+  );
+  const opsPerBooking = ((await stats(child)).dbOps - opsBefore) / BOOKINGS;
+  const locations = await pool(
+    Array.from({ length: 300 }, (_, i) => async () => void (await post('locations', { name: `Branch ${i}`, timeZone: 'Europe/London' }))),
+    CONCURRENCY,
+  );
+
+  await measure(`7 days, ${BOOKINGS.toLocaleString('en')} bookings in 30 days`, weekUrl);
+  await measure(`30 days, ${BOOKINGS.toLocaleString('en')} bookings in 30 days`, monthUrl);
+  child.send({ history: HISTORY, org: target.org, resourceIds: staff.map((s) => s.id), serviceId: service.id });
+  await once(child, 'message');
+  await measure(`7 days, same + ${HISTORY.toLocaleString('en')} past bookings`, weekUrl);
+
+  console.log(`Availability (GET /admin/v1/availability), ${STAFF} staff, one service, ${CONCURRENCY} connections x ${DURATION_S} s:`);
+  console.table(rows);
+  console.log(`Writes through the Admin API, ${CONCURRENCY} in flight:`);
+  console.table([
+    { write: 'POST /locations (baseline: token, role re-read, insert, audit)', done: locations.latencies.length, 'per s': (locations.latencies.length / locations.wall).toFixed(0), 'p50 ms': Math.round(percentile(locations.latencies, 50)), 'p99 ms': Math.round(percentile(locations.latencies, 99)) },
+    {
+      write: `POST /bookings on distinct slots (seat claim, 12 time blocks, booking, event, audit)`,
+      done: BOOKINGS - refused,
+      refused,
+      'per s': ((BOOKINGS - refused) / booked.wall).toFixed(0),
+      'p50 ms': Math.round(percentile(booked.latencies, 50)),
+      'p99 ms': Math.round(percentile(booked.latencies, 99)),
+      'db ops/booking': opsPerBooking.toFixed(0),
+    },
+  ]);
+}
