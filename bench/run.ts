@@ -1,6 +1,6 @@
 // `npm run bench`: token endpoint throughput and latency for Portico beside bare oidc-provider (the baseline,
-// measured in the same run, same key type and token format), a Client API read beside /healthz, full email
-// sign-ins at 20 concurrent customers, and the portal app's gzipped size against its 35 KB budget.
+// measured in the same run, same key type and token format), API reads beside /healthz, full email sign-ins at 20
+// concurrent customers, bookings (bench/bookings.ts), and the browser apps' gzipped size against their 35 KB budget.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,10 +76,17 @@ try {
   await autocannon({ url: `${bare.target.issuer}/.well-known/openid-configuration`, duration: 2, connections: 4 });
   await autocannon({ url: `${portico.target.issuer}/.well-known/openid-configuration`, duration: 2, connections: 4 });
 
-  if (ONLY === 'bookings') {
-    await benchBookings(portico.target, portico.child, stats);
-    process.exit(0);
-  }
+  if (ONLY === 'bookings') await benchBookings(portico.target, portico.child, stats);
+  else await benchAll();
+} finally {
+  bare.child.kill();
+  portico.child.kill();
+  await mailbox.stop();
+  await db.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function benchAll() {
   const rows: Record<string, string | number>[] = [];
   for (const [name, s] of [['bare oidc-provider (baseline)', bare], ['Portico', portico]] as const) {
     const before = await stats(s.child);
@@ -165,10 +172,4 @@ try {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
   console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));
-} finally {
-  bare.child.kill();
-  portico.child.kill();
-  await mailbox.stop();
-  await db.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -2,7 +2,8 @@
 // Measured on FerretDB v1 (SQLite): 20 parallel conditional updates of one document let up to 19 "win", while
 // parallel inserts of one _id let exactly one win, as on MongoDB. So "consume once", "at most N tries" and
 // "at most N per hour" are claims (insert, duplicate key = lost) and numbered slots (claim 1..N of a bucket).
-// Only inserts and _id lookups are used: both stay fast on FerretDB however large the collection grows.
+// Only inserts and _id lookups are used. (Inserts stay fast on FerretDB, whose unique `_id` index checks them; its
+// reads scan the collection whatever the filter, which the clean-up keeps small here: see README.)
 import mongoose from 'mongoose';
 import { isDuplicateKey } from './db.ts';
 import { orgScopedSchema } from './tenancy.ts';

@@ -2,13 +2,12 @@
 // organisation with no gaps. Live views (server-sent events), webhooks and analytics read them by sequence, which
 // works on MongoDB and FerretDB alike and across server instances (no change streams).
 //
-// The sequence is kept without transactions or counters: event n is inserted with `_id` "<org>|<n>", so of two
-// writers trying the same n exactly one wins and the other moves on; n + 1 is only tried once n exists, so there
-// are never gaps. Readers then need nothing but `_id` lookups, which stay fast on FerretDB however many events
-// there are (it does not push ranges or sorts on `_id` down to SQLite, but it does push equality).
+// The sequence is kept without transactions or counters (lib/sequence.ts): event n is inserted with `_id`
+// "<org>|<n>", and readers need nothing but `_id` lookups (served by the `_id` index on MongoDB; on FerretDB v1
+// SQLite every read scans the collection, see README "Running on FerretDB").
 import mongoose from 'mongoose';
-import { isDuplicateKey } from './db.ts';
 import type { Logger } from './log.ts';
+import { appendNext, inTurn, newest } from './sequence.ts';
 import { orgScopedSchema } from './tenancy.ts';
 
 export type DomainEvent = { seq: number; type: string; subject: string; customer?: string; data: unknown; at: Date };
@@ -34,60 +33,36 @@ const EventModel = mongoose.model<Stored>('DomainEvent', schema, 'events');
 const idOf = (org: string, seq: number) => `${org}|${seq}`;
 const fromStored = (d: Stored): DomainEvent => ({ seq: d.seq, type: d.type, subject: d.subject, customer: d.customer, data: JSON.parse(d.data), at: d.at });
 
-async function exists(org: string, seq: number): Promise<boolean> {
-  return seq <= 0 || (await EventModel.exists({ _id: idOf(org, seq), org })) !== null;
-}
+const find = (org: string, seq: number) => EventModel.findOne({ _id: idOf(org, seq), org }).lean<Stored>().exec();
 
-/** The newest sequence number: gallop forward from a hint, then binary-search, all by `_id` (O(log n) lookups). */
+/** The newest sequence number of the organisation's events. */
 export async function latestSeq(org: string, hint = 0): Promise<number> {
-  if (!(await exists(org, hint))) hint = 0;
-  let [low, step] = [hint, 1];
-  while (await exists(org, low + step)) [low, step] = [low + step, step * 2];
-  let high = low + step - 1; // low exists, low + step does not
-  while (low < high) {
-    const mid = Math.ceil((low + high) / 2);
-    if (await exists(org, mid)) low = mid;
-    else high = mid - 1;
-  }
-  return low;
+  return (await newest((n) => find(org, n), hint)).n;
 }
 
-const lastKnown = new Map<string, number>(); // per process: the next append usually succeeds on its first try
-const queues = new Map<string, Promise<unknown>>();
+const lastKnown = new Map<string, number>(); // per process: where the newest usually is
 
-/**
- * Appends an event and returns it with its sequence number. Appends of one organisation take turns within a process:
- * measured on FerretDB, 8 concurrent writers racing for each next number spent 180 ms per append on lost inserts
- * (and got slower as they piled up); taking turns costs one insert each. Other instances still race, and lose rarely.
- */
+/** Appends an event and returns it with its sequence number. Appends of one organisation take turns in a process. */
 export function appendEvent(org: string, event: NewEvent): Promise<DomainEvent> {
-  const turn = (queues.get(org) ?? Promise.resolve()).then(() => append(org, event));
-  const tail = turn.catch(() => undefined);
-  queues.set(org, tail);
-  void tail.then(() => queues.get(org) === tail && queues.delete(org));
-  return turn;
+  return inTurn(`events|${org}`, () => append(org, event));
 }
 
 async function append(org: string, event: NewEvent): Promise<DomainEvent> {
-  let seq = (lastKnown.get(org) ?? (await latestSeq(org))) + 1;
   const at = new Date();
-  for (;;) {
-    try {
-      await EventModel.create({ _id: idOf(org, seq), org, seq, ...event, data: JSON.stringify(event.data), at });
-      lastKnown.set(org, Math.max(seq, lastKnown.get(org) ?? 0));
-      return { seq, ...event, at };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      seq = (await latestSeq(org, seq)) + 1; // another writer took it: skip to the end
-    }
-  }
+  const seq = await appendNext(
+    (n) => find(org, n),
+    (n) => EventModel.create({ _id: idOf(org, n), org, seq: n, ...event, data: JSON.stringify(event.data), at }),
+    lastKnown.get(org),
+  );
+  lastKnown.set(org, Math.max(seq, lastKnown.get(org) ?? 0));
+  return { seq, ...event, at };
 }
 
 /** Events after `seq`, oldest first, at most `limit`. */
 export async function eventsAfter(org: string, seq: number, limit = 100): Promise<DomainEvent[]> {
   const out: DomainEvent[] = [];
   while (out.length < limit) {
-    const doc = await EventModel.findOne({ _id: idOf(org, seq + out.length + 1), org }).lean<Stored>();
+    const doc = await find(org, seq + out.length + 1);
     if (!doc) break;
     out.push(fromStored(doc));
   }
