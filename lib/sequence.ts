@@ -24,18 +24,19 @@ export async function newest<T>(get: (n: number) => Promise<T | null>, hint = 0)
 }
 
 /**
- * Inserts the document after the newest, built by `insert(n, previous)` from the newest one; when another writer
- * got that number first, reads the newest again and retries. Returns the number inserted.
+ * Inserts document n + 1 after the newest n, trying `hint` + 1 first without reading (usually right: the last number
+ * this process wrote); when another writer got that number, finds the newest again and retries. Returns the number.
+ * Reading first would cost a lookup that finds nothing, the dearest read on FerretDB (it scans).
  */
-export async function appendNext<T>(get: (n: number) => Promise<T | null>, insert: (n: number, previous: T | null) => Promise<unknown>, hint = 0): Promise<number> {
-  let { n, doc } = await newest(get, hint);
+export async function appendNext(get: (n: number) => Promise<unknown>, insert: (n: number) => Promise<unknown>, hint?: number): Promise<number> {
+  let n = hint ?? (await newest(get)).n;
   for (;;) {
     try {
-      await insert(n + 1, doc);
+      await insert(n + 1);
       return n + 1;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      ({ n, doc } = await newest(get, n + 1));
+      n = (await newest(get, n + 1)).n;
     }
   }
 }
