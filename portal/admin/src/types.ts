@@ -1,3 +1,5 @@
+import type { Booking as CustomerBooking, BookingStatus, Location, Money, ResourceKind } from '../../shared/types.ts';
+
 export type Role = 'owner' | 'admin' | 'staff';
 export const ROLES: Role[] = ['owner', 'admin', 'staff'];
 
@@ -75,12 +77,10 @@ export type AuditPage = { items: AuditEntry[]; next?: string };
 
 export type List<T> = { items: T[] };
 
-export type Money = { amount: number; currency: string };
-export type Location = { id: string; name: string; timeZone: string; address?: string };
+export type { BookingStatus, Location, Money, ResourceKind };
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-export type ResourceKind = 'staff' | 'room' | 'equipment';
 export const RESOURCE_KINDS: ResourceKind[] = ['staff', 'room', 'equipment'];
 export type Hours = { start: string; end: string };
 export type DateException = { from: string; to: string; hours: Hours[]; note?: string };
@@ -114,21 +114,7 @@ export type Service = {
   resourceIds?: string[];
 };
 
-export type BookingStatus = 'confirmed' | 'cancelled';
-export type Booking = {
-  id: string;
-  status: BookingStatus;
-  start: string;
-  end: string;
-  local: { date: string; time: string };
-  timeZone: string;
-  service: { id: string; name: string; durationMinutes: number; price: Money };
-  resource: { id: string; name: string };
-  location: Location;
-  customer?: { id: string; email?: string };
-  createdBy?: 'customer' | 'staff';
-  createdAt: string;
-  cancelledAt?: string;
-};
+/** A booking as staff see it: the customer's view plus who booked it. */
+export type Booking = CustomerBooking & { customer?: { id: string; email?: string }; createdBy?: 'customer' | 'staff' };
 export type BookingsPage = { items: Booking[]; next?: string };
 export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled'; booking: Booking };

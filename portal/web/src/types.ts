@@ -1,3 +1,5 @@
+import type { Booking, Location, Money, ResourceKind } from '../../shared/types.ts';
+
 export type Address = {
   line1: string;
   line2?: string;
@@ -45,12 +47,7 @@ export type ConnectedApp = {
   grantedAt: string;
 };
 
-/** Integer minor units (pence for GBP). */
-export type Money = { amount: number; currency: string };
-
-export type Location = { id: string; name: string; timeZone: string; address?: string };
-
-export type ResourceKind = 'staff' | 'room' | 'equipment';
+export type { Booking, Location, Money, ResourceKind };
 
 export type Service = {
   id: string;
@@ -84,23 +81,6 @@ export type Availability = {
   from: string;
   to: string;
   days: { date: string; slots: Slot[] }[];
-};
-
-export type Booking = {
-  id: string;
-  status: 'confirmed' | 'cancelled';
-  start: string;
-  end: string;
-  local: { date: string; time: string };
-  timeZone: string;
-  service: { id: string; name: string; durationMinutes: number; price: Money };
-  resource: { id: string; name: string };
-  location: Location;
-  canCancel: boolean;
-  cancelDeadline: string | null;
-  lateCancellationNote?: string;
-  createdAt: string;
-  cancelledAt?: string;
 };
 
 export type BookingList = { items: Booking[]; next?: string };
