@@ -106,10 +106,11 @@ export function availability(input: AvailabilityInput): Day[] {
   return [...byDate].map(([date, offers]) => ({ date, slots: [...offers.values()].sort((a, b) => a.start - b.start) }));
 }
 
-/** Whether `resourceId` offers `start` by its hours and the service's rules alone, bookings aside. */
-export function offeredBySchedule(input: Omit<AvailabilityInput, 'busy' | 'seatsTaken' | 'from' | 'to'>, resourceId: string, start: number): boolean {
+/** The resources whose hours and the service's rules alone (bookings aside) offer `start`, in the given order. */
+export function offeringAt(input: Omit<AvailabilityInput, 'busy' | 'seatsTaken' | 'from' | 'to'>, start: number): string[] {
   const date = localAt(start, input.timeZone).date;
   // A stretch may start the evening before (past midnight), so the day before is asked too.
   const days = availability({ ...input, busy: [], seatsTaken: new Map(), from: addDays(date, -1), to: date });
-  return days.some((d) => d.slots.some((s) => s.start === start && s.resources.some((r) => r.id === resourceId)));
+  const ids = new Set(days.flatMap((d) => d.slots.filter((s) => s.start === start).flatMap((s) => s.resources.map((r) => r.id))));
+  return input.resources.map((r) => r.id).filter((id) => ids.has(id));
 }

@@ -6,7 +6,7 @@ import { randomId } from '../../../lib/crypto.ts';
 import { BadRequest, Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
 import { appendEvent } from '../../../lib/events.ts';
 import { bookable } from '../availability/service.ts';
-import { occupied, offeredBySchedule, sessionKey } from '../availability/engine.ts';
+import { occupied, offeringAt, sessionKey } from '../availability/engine.ts';
 import { localAt, MINUTE } from '../availability/zoned.ts';
 import { catalogueId } from '../catalogue/service.ts';
 import { claimVersion, releaseHold, takeHold, type Hold } from './holds.ts';
@@ -114,7 +114,8 @@ async function recordEvent(type: string, b: Booking, previous?: { start: Date; r
  */
 async function takeSlot(org: string, serviceId: string, start: number, resourceId: string | undefined, now: number, inactive = false) {
   const { service, location, timeZone, resources } = await bookable(org, serviceId, resourceId, { inactive });
-  const candidates = resources.filter((r) => offeredBySchedule({ service, timeZone, resources: [{ id: r.id, schedule: r }], now }, r.id, start));
+  const offering = offeringAt({ service, timeZone, resources: resources.map((r) => ({ id: r.id, schedule: r })), now }, start);
+  const candidates = resources.filter((r) => offering.includes(r.id));
   if (!candidates.length) throw new SlotNotOffered();
   for (const r of candidates) {
     const busy = occupied(service, start);
@@ -232,8 +233,9 @@ function afterCursor(cursor: string | undefined, direction: 1 | -1) {
   return { $or: [{ start: { [op]: start } }, { start, _id: { [op]: m[2] } }] };
 }
 
-async function page(filter: object, direction: 1 | -1, limit: number, cursor?: string) {
-  const docs = await BookingModel.find({ ...filter, ...afterCursor(cursor, direction) })
+async function page(filter: { org: string }, direction: 1 | -1, limit: number, cursor?: string) {
+  // $and: the filter and the cursor may each hold an $or.
+  const docs = await BookingModel.find({ org: filter.org, $and: [filter, afterCursor(cursor, direction)] })
     .sort({ start: direction, _id: direction })
     .limit(limit + 1)
     .lean<Booking[]>();
@@ -247,13 +249,12 @@ export async function customerBookings(org: string, customerId: string, q: z.inf
   const filter = upcoming
     ? { org, customerId, status: 'confirmed', end: { $gt: new Date(now) } }
     : { org, customerId, $or: [{ status: 'cancelled' }, { end: { $lte: new Date(now) } }] };
-  // Two $or (history's and the cursor's) cannot share one object.
-  const { items, next } = await page(upcoming ? filter : { $and: [filter] , org }, upcoming ? 1 : -1, q.limit, q.cursor);
+  const { items, next } = await page(filter, upcoming ? 1 : -1, q.limit, q.cursor);
   return { items: items.map((b) => customerView(b, now)), next };
 }
 
 export async function organisationBookings(org: string, q: z.infer<typeof staffListQuery>, now = Date.now()) {
   const filter = { org, start: { $gte: new Date(q.from), $lt: new Date(q.to) }, ...(q.status ? { status: q.status } : {}), ...(q.resource ? { resourceId: q.resource } : {}) };
-  const { items, next } = await page({ $and: [filter], org }, 1, q.limit, q.cursor);
+  const { items, next } = await page(filter, 1, q.limit, q.cursor);
   return { items: items.map((b) => staffView(b, now)), next };
 }
