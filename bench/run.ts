@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { buildApps } from '../scripts/build-apps.ts';
-import { startLocalDatabase } from '../scripts/ferretdb/launch.ts';
+import { SECANTUS_VERSION, startLocalDatabase } from '../scripts/db/launch.ts';
 import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
 import { Browser } from '../test/support/browser.ts';
@@ -67,7 +67,7 @@ const dbUrl = new URL(db.uri);
 dbUrl.pathname = `/portico_bench_${Date.now()}`;
 const dbName = dbUrl.toString();
 
-console.log(`Portico benchmark: ${process.env.MONGODB_URI ? 'MongoDB' : 'FerretDB v1.24.2 (SQLite)'}, Node ${process.version}, ${CONNECTIONS} connections x ${DURATION_S} s per token run\n`);
+console.log(`Portico benchmark: ${process.env.MONGODB_URI ? 'MongoDB' : `SecantusDB ${SECANTUS_VERSION} (embedded)`}, Node ${process.version}, ${CONNECTIONS} connections x ${DURATION_S} s per token run\n`);
 
 const bare = await start('bare');
 const portico = await start('portico', dbName, `smtp://127.0.0.1:${mailbox.port}`);

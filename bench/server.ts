@@ -16,7 +16,7 @@ import { createApp } from '../lib/app.ts';
 import { ensureIndexes } from '../lib/db.ts';
 import { createLogger } from '../lib/log.ts';
 import { createMailer } from '../lib/mailer.ts';
-import { freePort } from '../scripts/ferretdb/launch.ts';
+import { freePort } from '../scripts/db/launch.ts';
 
 const [mode, mongoUri, smtpUrl] = process.argv.slice(2);
 const port = await freePort();

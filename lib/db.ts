@@ -1,7 +1,7 @@
 // The one mongoose connection: MONGODB_URI when set, otherwise the embedded development database.
 import mongoose from 'mongoose';
 import type { Config } from '../config/index.ts';
-import { embeddedDatabase } from '../scripts/ferretdb/launch.ts';
+import { embeddedDatabase } from '../scripts/db/launch.ts';
 import type { Logger } from './log.ts';
 
 export type DatabaseHandle = { uri: string; embedded: boolean; close(): Promise<void> };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { freePort } from '../../scripts/ferretdb/launch.ts';
+import { freePort } from '../../scripts/db/launch.ts';
 import { json } from '../support/http.ts';
 import { stack } from '../support/stack.ts';
 

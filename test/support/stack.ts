@@ -1,4 +1,4 @@
-// The real parts, started once per test run: FerretDB (or MONGODB_URI), an SMTP server, and the Portico app.
+// The real parts, started once per test run: the embedded SecantusDB (or MONGODB_URI), an SMTP server, and the Portico app.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { createApp } from '../../lib/app.ts';
 import { ensureIndexes } from '../../lib/db.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createMailer } from '../../lib/mailer.ts';
-import { freePort, startLocalDatabase } from '../../scripts/ferretdb/launch.ts';
+import { freePort, startLocalDatabase } from '../../scripts/db/launch.ts';
 import { Mailbox } from './mailbox.ts';
 
 export type Stack = {
@@ -37,7 +37,7 @@ async function start(): Promise<Stack> {
 
   let mongoUri = process.env.MONGODB_URI;
   if (!mongoUri) {
-    const db = await startLocalDatabase({ dataDir: join(dir, 'db'), onBuild: (m) => console.log(`    ${m}`) });
+    const db = await startLocalDatabase({ dataDir: join(dir, 'db'), onInstall: (m) => console.log(`    ${m}`) });
     stops.push(() => db.stop());
     mongoUri = db.uri;
   }
