@@ -10,6 +10,7 @@ import { createAdminWeb } from '../portal/admin/server.ts';
 import { createTenants } from './tenants.ts';
 import { createSecrets } from '../idp/secrets.ts';
 import { NotFound } from './errors.ts';
+import { ChangeFeed } from './changes.ts';
 import { EventHub } from './events.ts';
 import { errorMiddleware } from './http.ts';
 import type { Logger } from './log.ts';
@@ -54,7 +55,8 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   });
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
   const tenants = createTenants(config.publicUrl);
-  const events = new EventHub(log);
+  const changes = new ChangeFeed(() => mongoose.connection.db!, log);
+  const events = new EventHub(changes, log);
   app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events }));
   app.use(createPortalWeb({ config, tenants, render, log }));
   app.use(createAdminWeb({ config, tenants, render, log }));
@@ -62,5 +64,5 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   app.use(() => {
     throw new NotFound();
   });
-  return { app, secrets, registry: idp.registry, render, events };
+  return { app, secrets, registry: idp.registry, render, events, changes };
 }

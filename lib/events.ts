@@ -1,17 +1,15 @@
-// Domain events: every state change appends one (organisation, type, subject, data, time), numbered 1, 2, 3, … per
-// organisation with no gaps. Live views (server-sent events), webhooks and analytics read them by sequence, which
-// works on MongoDB and FerretDB alike and across server instances (no change streams).
-//
-// The sequence is kept without transactions or counters (lib/sequence.ts): event n is inserted with `_id`
-// "<org>|<n>", and readers need nothing but `_id` lookups (served by the `_id` index on MongoDB; on FerretDB v1
-// SQLite every read scans the collection, see README "Running on FerretDB").
-import mongoose from 'mongoose';
+// Domain events: every state change records one (organisation, type, subject, data, time) in the same transaction
+// as the change (lib/transaction.ts), numbered 1, 2, 3, … per organisation with no gaps. Live views read them from
+// the change feed as they commit, on every instance; a reconnecting browser, webhooks and analytics read them by
+// number.
+import mongoose, { type mongo } from 'mongoose';
+import type { Change, ChangeFeed } from './changes.ts';
 import type { Logger } from './log.ts';
-import { appendNext, inTurn, newest } from './sequence.ts';
+import { lastNumber, takeNumbers } from './sequence.ts';
 import { orgScopedSchema } from './tenancy.ts';
 
 export type DomainEvent = { seq: number; type: string; subject: string; customer?: string; data: unknown; at: Date };
-type NewEvent = Omit<DomainEvent, 'seq' | 'at'>;
+export type NewEvent = Omit<DomainEvent, 'seq' | 'at'>;
 
 // data is stored as JSON text: payloads may hold keys MongoDB field names may not.
 type Stored = { _id: string; org: string; seq: number; type: string; subject: string; customer?: string; data: string; at: Date };
@@ -28,106 +26,95 @@ const schema = orgScopedSchema<Stored>(
   },
   { versionKey: false },
 );
+schema.index({ org: 1, seq: 1 }, { unique: true });
 const EventModel = mongoose.model<Stored>('DomainEvent', schema, 'events');
+const COLLECTION = 'events';
+const SEQUENCE = 'events';
 
-const idOf = (org: string, seq: number) => `${org}|${seq}`;
 const fromStored = (d: Stored): DomainEvent => ({ seq: d.seq, type: d.type, subject: d.subject, customer: d.customer, data: JSON.parse(d.data), at: d.at });
 
-const find = (org: string, seq: number) => EventModel.findOne({ _id: idOf(org, seq), org }).lean<Stored>().exec();
+/** Numbers and writes a transaction's events (called by lib/transaction.ts just before it commits). */
+export async function writeEvents(session: mongo.ClientSession, org: string, events: NewEvent[]): Promise<DomainEvent[]> {
+  const first = await takeNumbers(session, org, SEQUENCE, events.length);
+  const at = new Date();
+  const numbered = events.map((e, i) => ({ ...e, seq: first + i, at }));
+  await EventModel.insertMany(
+    numbered.map((e) => ({ _id: `${org}|${e.seq}`, org, ...e, data: JSON.stringify(e.data) })),
+    { session },
+  );
+  return numbered;
+}
 
 /** The newest sequence number of the organisation's events. */
-export async function latestSeq(org: string, hint = 0): Promise<number> {
-  return (await newest((n) => find(org, n), hint)).n;
-}
-
-const lastKnown = new Map<string, number>(); // per process: where the newest usually is
-
-/** Appends an event and returns it with its sequence number. Appends of one organisation take turns in a process. */
-export function appendEvent(org: string, event: NewEvent): Promise<DomainEvent> {
-  return inTurn(`events|${org}`, () => append(org, event));
-}
-
-async function append(org: string, event: NewEvent): Promise<DomainEvent> {
-  const at = new Date();
-  const seq = await appendNext(
-    (n) => find(org, n),
-    (n) => EventModel.create({ _id: idOf(org, n), org, seq: n, ...event, data: JSON.stringify(event.data), at }),
-    lastKnown.get(org),
-  );
-  lastKnown.set(org, Math.max(seq, lastKnown.get(org) ?? 0));
-  return { seq, ...event, at };
-}
+export const latestSeq = (org: string) => lastNumber(org, SEQUENCE);
 
 /** Events after `seq`, oldest first, at most `limit`. */
 export async function eventsAfter(org: string, seq: number, limit = 100): Promise<DomainEvent[]> {
-  const out: DomainEvent[] = [];
-  while (out.length < limit) {
-    const doc = await find(org, seq + out.length + 1);
-    if (!doc) break;
-    out.push(fromStored(doc));
-  }
-  return out;
+  const docs = await EventModel.find({ org, seq: { $gt: seq } }).sort({ seq: 1 }).limit(limit).lean<Stored[]>();
+  return docs.map(fromStored);
 }
 
 type Listener = (events: DomainEvent[]) => void;
+type OrgState = { seq: number; listeners: Set<Listener>; queue: Promise<unknown> };
 
 /**
- * One poller per organisation per process, shared by every open stream of that organisation, and only while some
- * stream is open: idle cost is one `_id` lookup per organisation per tick, whatever the number of listeners.
+ * Hands each organisation's events, in order and without gaps, to the streams open on this instance. Events come
+ * from the change feed as they commit; should the feed skip (it could not resume), the gap is read by number.
  */
 export class EventHub {
-  private readonly orgs = new Map<string, { seq: number; listeners: Set<Listener>; timer: NodeJS.Timeout; busy: boolean }>();
+  private readonly orgs = new Map<string, OrgState>();
+  private readonly feed: ChangeFeed;
   private readonly log: Logger;
-  private readonly pollMs: number;
-  constructor(log: Logger, pollMs = 250) {
+
+  constructor(feed: ChangeFeed, log: Logger) {
+    this.feed = feed;
     this.log = log;
-    this.pollMs = pollMs;
+    feed.on(COLLECTION, (change) => this.received(change));
+    feed.onReset(() => {
+      for (const org of this.orgs.keys()) this.deliver(org, []);
+    });
   }
 
-  /** Calls `listener` with every event after the returned sequence number, until the returned function is called. */
+  /** Calls `listener` with every event after the returned sequence number, until `unsubscribe` is called. */
   async subscribe(org: string, listener: Listener): Promise<{ seq: number; unsubscribe: () => void }> {
+    await this.feed.start();
     let state = this.orgs.get(org);
     if (!state) {
-      const seq = await latestSeq(org, lastKnown.get(org));
-      state = this.orgs.get(org); // another subscriber may have started it meanwhile
-      if (!state) {
-        const created = { seq, listeners: new Set<Listener>(), busy: false, timer: setInterval(() => void this.poll(org), this.pollMs) };
-        created.timer.unref();
-        this.orgs.set(org, (state = created));
-      }
+      const created: OrgState = { seq: 0, listeners: new Set(), queue: Promise.resolve() };
+      created.queue = latestSeq(org).then((n) => void (created.seq = n));
+      this.orgs.set(org, (state = created));
     }
-    state.listeners.add(listener);
+    await state.queue.catch(() => undefined);
     const s = state;
+    s.listeners.add(listener);
     return {
-      seq: s.seq,
+      seq: s.seq, // read with the listener added, in one step: every later event reaches it
       unsubscribe: () => {
         s.listeners.delete(listener);
-        if (!s.listeners.size && this.orgs.get(org) === s) {
-          clearInterval(s.timer);
-          this.orgs.delete(org);
-        }
+        if (!s.listeners.size && this.orgs.get(org) === s) this.orgs.delete(org);
       },
     };
   }
 
-  private async poll(org: string): Promise<void> {
-    const s = this.orgs.get(org);
-    if (!s || s.busy) return;
-    s.busy = true;
-    try {
-      const events = await eventsAfter(org, s.seq);
-      if (!events.length) return;
-      s.seq = events.at(-1)!.seq;
-      for (const l of [...s.listeners]) l(events);
-    } catch (err) {
-      this.log.warn('event poll failed; retrying from the same sequence', { org, err }); // nothing is skipped
-    } finally {
-      s.busy = false;
-    }
+  private received(change: Change): void {
+    if (change.operationType !== 'insert') return;
+    const doc = change.fullDocument as Stored;
+    if (this.orgs.has(doc.org)) this.deliver(doc.org, [fromStored(doc)]);
   }
 
-  close(): void {
-    for (const s of this.orgs.values()) clearInterval(s.timer);
-    this.orgs.clear();
+  /** Delivers events after the organisation's last one, reading any that the feed did not bring. Deliveries take turns. */
+  private deliver(org: string, events: DomainEvent[]): void {
+    const s = this.orgs.get(org);
+    if (!s) return;
+    s.queue = s.queue.then(async () => {
+      let fresh = events.filter((e) => e.seq > s.seq);
+      if (!events.length || (fresh.length && fresh[0]!.seq > s.seq + 1)) {
+        const missed = await eventsAfter(org, s.seq, 500);
+        fresh = [...missed, ...fresh.filter((e) => e.seq > (missed.at(-1)?.seq ?? s.seq))];
+      }
+      if (!fresh.length) return;
+      s.seq = fresh.at(-1)!.seq;
+      for (const l of [...s.listeners]) l(fresh);
+    }).catch((err) => this.log.warn('event delivery failed; the next event reads what was missed', { org, err }));
   }
 }

@@ -3,7 +3,6 @@ import { loadConfigOrExit } from '../config/index.ts';
 import { DEMO_OWNER, DEMO_SLUG, seedDemo } from '../idp/seed.ts';
 import { seedDemoCatalogue, seedDemoPortal } from '../portal/seed.ts';
 import { createApp } from './app.ts';
-import { scheduleCleanup } from './cleanup.ts';
 import { connectDatabase } from './db.ts';
 import { createLogger } from './log.ts';
 import { createMailer } from './mailer.ts';
@@ -13,7 +12,7 @@ const config = loadConfigOrExit(1);
 const log = createLogger(config.logLevel, { service: 'portico' });
 const db = await connectDatabase(config, log);
 const mailer = createMailer(config, log);
-const { app, secrets } = createApp(config, log, mailer);
+const { app, secrets, changes } = createApp(config, log, mailer);
 if (config.seedDemo) {
   const seeded = await seedDemo(secrets);
   if (seeded.created) {
@@ -22,7 +21,6 @@ if (config.seedDemo) {
     log.info('demo organisation created', { org: DEMO_SLUG, owner: DEMO_OWNER, clientId: seeded.clientId });
   }
 }
-const stopCleanup = scheduleCleanup(log);
 
 const server = app.listen(config.port, config.host, () => {
   const issuer = `${config.publicUrl}/${DEMO_SLUG}`;
@@ -49,8 +47,8 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info('shutting down', { signal });
-  stopCleanup();
   server.close();
+  await changes.close();
   mailer.close();
   await db.close();
   process.exit(0);

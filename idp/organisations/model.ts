@@ -12,7 +12,7 @@ export type Organisation = {
   branding: { primaryColor: string; accentColor: string; logoUrl?: string };
   /** Staff who administer the organisation; roles are enforced by the Admin API. */
   staff: StaffMember[];
-  /** Bumped by every staff change; each change claims the version it read, so two concurrent changes cannot both land. */
+  /** Bumped by every staff change; each change is written only over the version it read, so two concurrent changes cannot both land. */
   staffVersion: number;
   keys: StoredKey[];
   /** Bumped by every key change, so each server instance rebuilds its provider for this organisation. */

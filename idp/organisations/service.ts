@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { claim } from '../../lib/claims.ts';
 import { randomId } from '../../lib/crypto.ts';
 import { isDuplicateKey } from '../../lib/db.ts';
 import { Conflict, NotFound } from '../../lib/errors.ts';
@@ -56,14 +55,12 @@ export async function listOrganisations(): Promise<Organisation[]> {
   return OrganisationModel.find({}).sort({ createdAt: 1 }).lean<Organisation[]>();
 }
 
-/** One rotation per key version: the version is claimed first, so concurrent rotations cannot lose keys. */
+/** One rotation per key version: written only over the version it read, so concurrent rotations cannot lose keys. */
 export async function rotateKeys(secrets: Secrets, slug: string): Promise<Organisation> {
   const org = await requireOrganisation(slug);
   const keys = await rotateKeyring(org.keys, secrets.signingKeys);
-  if (!(await claim(org._id, `keys-rotation:${org.keysVersion}`, 365 * 24 * 3_600_000))) {
-    throw new Conflict('The keys changed while rotating; try again.');
-  }
-  await OrganisationModel.updateOne({ _id: org._id }, { $set: { keys, keysVersion: org.keysVersion + 1 } });
+  const { modifiedCount } = await OrganisationModel.updateOne({ _id: org._id, keysVersion: org.keysVersion }, { $set: { keys, keysVersion: org.keysVersion + 1 } });
+  if (!modifiedCount) throw new Conflict('The keys changed while rotating; try again.');
   return { ...org, keys, keysVersion: org.keysVersion + 1 };
 }
 

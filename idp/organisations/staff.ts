@@ -2,7 +2,6 @@
 // may give or take the owner role, and the last owner can be neither removed nor demoted. Every change claims the
 // staff list's version first (a unique insert), so two concurrent changes cannot both pass the last-owner check.
 import { z } from 'zod';
-import { claim } from '../../lib/claims.ts';
 import { InsufficientScope } from '../../lib/bearer.ts';
 import { Conflict, NotFound } from '../../lib/errors.ts';
 import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
@@ -17,8 +16,6 @@ export const roleInput = z.strictObject({ role: z.enum(STAFF_ROLES) });
 
 /** Who is acting: an owner, an admin, or the operator's CLI (`undefined`: trusted, only the last-owner rule applies). */
 export type Actor = { email?: string; role: StaffRole } | undefined;
-
-const VERSION_KEEP_MS = 10 * 60_000; // a change that died between claim and write blocks others until the claim is cleaned up
 
 export const staffView = (m: StaffMember) => ({ email: m.email, role: m.role, invitedBy: m.invitedBy, invitedAt: m.invitedAt });
 
@@ -36,8 +33,8 @@ async function commit(org: Organisation, staff: StaffMember[]): Promise<void> {
     throw new Conflict('An organisation needs at least one owner: make someone else an owner first.');
   }
   const version = org.staffVersion ?? 0;
-  if (!(await claim(org._id, `staff-version:${version}`, VERSION_KEEP_MS))) throw new Conflict('The staff list changed at the same time; reload it and try again.');
-  await OrganisationModel.updateOne({ _id: org._id }, { $set: { staff, staffVersion: version + 1 } });
+  const { modifiedCount } = await OrganisationModel.updateOne({ _id: org._id, staffVersion: version }, { $set: { staff, staffVersion: version + 1 } });
+  if (!modifiedCount) throw new Conflict('The staff list changed at the same time; reload it and try again.');
 }
 
 /** Adds a member; their customer account is created if needed, so they can sign in even where sign-up is closed. */

@@ -3,7 +3,7 @@ import { orgScopedSchema } from '../../lib/tenancy.ts';
 
 /**
  * The live sign-in code of one interaction (one browser sign-in), keyed `<org>|<interaction>`: a resend or a
- * different address replaces it. Tries are claimed slots (lib/claims.ts) per interaction and address, so
+ * different address replaces it. Tries are counted (lib/rate-limit.ts) per interaction and address, so
  * neither a resend nor switching addresses back and forth resets them.
  */
 export type OneTimeCode = {

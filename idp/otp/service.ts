@@ -1,13 +1,11 @@
 // Email one-time codes. Rules (NIST SP 800-63B rev 4 §3.1.3.2, OWASP ASVS 5.0 §6.5-6.6): 6 digits from a CSPRNG,
 // stored only as a keyed hash, valid 10 minutes, single use, at most 5 tries, bound to the interaction that
-// asked for it, rate limited per address and per IP. Every limit holds under parallel requests (lib/claims.ts).
+// asked for it, rate limited per address and per IP. Every limit holds under parallel requests (lib/rate-limit.ts).
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { claim, takeSlot } from '../../lib/claims.ts';
 import { keyedHash, safeEqual } from '../../lib/crypto.ts';
-import { saveById } from '../../lib/db.ts';
 import { TooManyRequests } from '../../lib/errors.ts';
-import { hit, lockOut, lockedFor, takeCooldown } from '../../lib/rate-limit.ts';
+import { countUpTo, hit, lockOut, lockedFor, takeCooldown } from '../../lib/rate-limit.ts';
 import { OneTimeCodeModel, type OneTimeCode } from './model.ts';
 
 export const OTP_RULES = {
@@ -56,21 +54,15 @@ export async function issueCode(hashKey: Buffer, req: CodeRequest, now = Date.no
   // across all organisations, and an IPv6 client counts as its /64.
   const perIp = await hit(PLATFORM, `otp-ip:${clientNetwork(req.ip)}`, OTP_RULES.sendsPerHourPerIp, HOUR, now);
   if (!perIp.allowed) throw tooMany(perIp);
-  const locked = await lockedFor(org, `otp-lock:${email}`, OTP_RULES.lockMs, now);
+  const locked = await lockedFor(org, `otp-lock:${email}`, now);
   if (locked) throw new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(locked)} minutes.`, locked);
   const wait = await takeCooldown(org, `otp-cooldown:${email}`, OTP_RULES.resendCooldownMs, now);
   if (wait) throw new TooManyRequests(`Please wait ${wait} seconds before asking for another code.`, wait);
   const perAddress = await hit(org, `otp-send:${email}`, OTP_RULES.sendsPerHourPerAddress, HOUR, now);
   if (!perAddress.allowed) throw tooMany(perAddress);
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  await saveById(OneTimeCodeModel, keyOf(org, req.interaction), {
-    interaction: req.interaction,
-    email,
-    codeHash: hashCode(hashKey, req, code),
-    sentAt: new Date(now),
-    expiresAt: new Date(now + OTP_RULES.ttlMs),
-    consumedAt: null,
-  });
+  const fields = { interaction: req.interaction, email, codeHash: hashCode(hashKey, req, code), sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null };
+  await OneTimeCodeModel.updateOne(keyOf(org, req.interaction), { $set: fields }, { upsert: true });
   return code;
 }
 
@@ -79,19 +71,19 @@ function hashCode(hashKey: Buffer, t: CodeTarget, code: string): string {
 }
 
 /**
- * Every try takes one of 5 slots first (so parallel guesses cannot exceed 5), a right code is then used by
- * claiming it (so of parallel right answers exactly one signs in), and a wrong one also counts for the address.
+ * Every try is counted first, up to 5 (so parallel guesses cannot exceed 5); a right code is then used by a write
+ * conditional on it being unused (so of parallel right answers exactly one signs in); a wrong one also counts for
+ * the address.
  */
 export async function verifyCode(hashKey: Buffer, t: CodeTarget, code: string, now = Date.now()): Promise<Verification> {
   const key = keyOf(t.org, t.interaction);
   const doc = await OneTimeCodeModel.findOne(key).lean<OneTimeCode>();
   if (!doc || doc.email !== t.email || doc.consumedAt || doc.expiresAt.getTime() <= now) return { ok: false, reason: 'expired', triesLeft: 0 };
-  const attempt = await takeSlot(t.org, triesKey(t), OTP_RULES.triesPerCode, OTP_RULES.ttlMs + HOUR, now);
+  const attempt = await countUpTo(t.org, triesKey(t), OTP_RULES.triesPerCode, OTP_RULES.ttlMs + HOUR, now);
   if (!attempt) return { ok: false, reason: 'dead', triesLeft: 0 };
   if (safeEqual(doc.codeHash, hashCode(hashKey, t, code))) {
-    if (!(await claim(t.org, `otp-use:${doc.codeHash}`, OTP_RULES.ttlMs + HOUR, now))) return { ok: false, reason: 'expired', triesLeft: 0 };
-    await OneTimeCodeModel.updateOne(key, { $set: { consumedAt: new Date(now) } });
-    return { ok: true };
+    const used = await OneTimeCodeModel.updateOne({ ...key, codeHash: doc.codeHash, consumedAt: null }, { $set: { consumedAt: new Date(now) } });
+    return used.modifiedCount ? { ok: true } : { ok: false, reason: 'expired', triesLeft: 0 };
   }
   const perAddress = await hit(t.org, `otp-fail:${t.email}`, OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now);
   if (!perAddress.allowed) await lockOut(t.org, `otp-lock:${t.email}`, OTP_RULES.lockMs, now);

@@ -2,8 +2,6 @@
 // (keys such as Grant.resources are URLs, which MongoDB field names may not hold); expiry is enforced on read.
 import mongoose from 'mongoose';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { claim } from '../../lib/claims.ts';
-import { saveById } from '../../lib/db.ts';
 import { orgScopedSchema } from '../../lib/tenancy.ts';
 
 type StoredPayload = {
@@ -45,9 +43,6 @@ schema.index({ expiresAt: 1 });
 
 export const OidcPayloadModel = mongoose.model<StoredPayload>('OidcPayload', schema, 'oidc_payloads');
 
-/** Longer than any one-time artefact lives (refresh tokens: 30 days), so a claim outlasts what it guards. */
-const CONSUMED_KEEP_MS = 31 * 24 * 3_600_000;
-
 export type ClientLookup = (clientId: string) => Promise<AdapterPayload | undefined>;
 
 export function mongoAdapter(org: string, findClient: ClientLookup) {
@@ -63,7 +58,7 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      await saveById(OidcPayloadModel, this.#key(id), {
+      await OidcPayloadModel.updateOne(this.#key(id), { $set: {
         model: this.name,
         payload: JSON.stringify(payload),
         grantId: payload.grantId ?? (this.name === 'Grant' ? id : undefined),
@@ -71,7 +66,7 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
         userCode: payload.userCode,
         ...(this.name === 'Grant' ? { clientId: payload.clientId, accountId: payload.accountId } : {}),
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : undefined,
-      });
+      } }, { upsert: true });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -95,27 +90,21 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
     }
 
     /**
-     * Atomic through a claim: only the first of concurrent consumers wins. oidc-provider checks `consumed` before
-     * calling this, but parallel requests can all pass that check; losers are treated as reuse: the grant is
-     * revoked and the request fails with invalid_grant, exactly as a sequential replay would.
+     * Only the first of concurrent consumers wins (the unconsumed state is the update's precondition).
+     * oidc-provider checks `consumed` before calling this, but parallel requests can all pass that check; losers
+     * are treated as reuse: the grant is revoked and the request fails with invalid_grant, as a sequential replay
+     * would.
      */
     async consume(id: string): Promise<void> {
-      if (await claim(org, `consume:${this.name}:${id}`, CONSUMED_KEEP_MS)) {
-        await OidcPayloadModel.updateOne(this.#key(id), { $set: { consumedAt: new Date() } });
-        return;
-      }
-      const doc = await OidcPayloadModel.findOne(this.#key(id)).lean<StoredPayload>();
+      const won = await OidcPayloadModel.findOneAndUpdate({ ...this.#key(id), consumedAt: null }, { $set: { consumedAt: new Date() } }, { projection: { _id: 1 } }).lean();
+      if (won) return;
+      const doc = await OidcPayloadModel.findOne(this.#key(id), { grantId: 1 }).lean<StoredPayload>();
       if (doc?.grantId) await OidcPayloadModel.deleteMany({ org, grantId: doc.grantId });
       throw new errors.InvalidGrant('grant request is invalid (already used)');
     }
 
-    /**
-     * Expires rather than deletes (on FerretDB v1 a delete by _id and org scans; the clean-up removes it later),
-     * and drops the lookup keys: oidc-provider re-keys a session under a new id with the same uid, and the dead
-     * copy must not be what findByUid finds.
-     */
     async destroy(id: string): Promise<void> {
-      await OidcPayloadModel.updateOne(this.#key(id), { $set: { expiresAt: new Date(0) }, $unset: { uid: '', userCode: '' } });
+      await OidcPayloadModel.deleteOne(this.#key(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -5,8 +5,7 @@ const past = () => new Date(Date.now() - 1000);
 
 /** As if the 30-second resend cool-down for this address had passed. */
 export async function passCooldown(org: string, email: string): Promise<void> {
-  const cooldowns = { org, _id: { $regex: `^${org}\\|otp-cooldown:${email.replace(/[.+]/g, '\\$&')}@` } };
-  await mongoose.connection.db!.collection('claims').deleteMany(cooldowns as never);
+  await mongoose.connection.db!.collection('limits').updateOne({ _id: `${org}|otp-cooldown:${email}` as never, org }, { $set: { until: past() } });
 }
 
 /** As if the codes for this address had outlived their 10 minutes. */

@@ -76,6 +76,7 @@ async function start(): Promise<Stack> {
   const mailer = createMailer(config, log);
   const app = createApp(config, log, mailer);
   await ensureIndexes(log);
+  stops.push(() => app.changes.close());
   const server: Server = await new Promise((resolve) => {
     const s = app.app.listen(port, '127.0.0.1', () => resolve(s));
   });

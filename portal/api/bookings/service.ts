@@ -1,15 +1,16 @@
 // Booking rules: create on an offered slot, cancel and reschedule within the business's policy, list a customer's or
-// the organisation's bookings. Slots are taken atomically by holds.ts; every change appends a domain event.
+// the organisation's bookings. Each change is one transaction: the booking, its hold on the time (holds.ts) and its
+// domain event are committed together or not at all.
 import mongoose from 'mongoose';
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
 import { BadRequest, Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
-import { appendEvent } from '../../../lib/events.ts';
+import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { bookable } from '../availability/service.ts';
 import { occupied, offeringAt, sessionKey } from '../availability/engine.ts';
 import { localAt, MINUTE } from '../availability/zoned.ts';
 import { catalogueId } from '../catalogue/service.ts';
-import { claimVersion, releaseHold, takeHold, type Hold } from './holds.ts';
+import { releaseHold, takeHold, type Hold } from './holds.ts';
 import { BOOKING_STATUSES, BookingModel, type Booking } from './model.ts';
 
 export class SlotTaken extends HttpError {
@@ -97,9 +98,9 @@ async function customerEmail(org: string, customerId: string): Promise<string | 
   return doc?.email;
 }
 
-/** Appends the booking's event: staff streams see all of it, a customer's stream only their own (lib/sse.ts). */
-async function recordEvent(type: string, b: Booking, previous?: { start: Date; resourceId: string }) {
-  await appendEvent(b.org, {
+/** The booking's event: staff streams see all of it, a customer's stream only their own (lib/sse.ts). */
+function emitEvent(tx: Tx, type: string, b: Booking, previous?: { start: Date; resourceId: string }) {
+  tx.emit({
     type,
     subject: b._id,
     customer: b.customerId,
@@ -107,21 +108,37 @@ async function recordEvent(type: string, b: Booking, previous?: { start: Date; r
   });
 }
 
-/**
- * Takes the slot on the asked resource, or on the first of the service's resources that offers it. Throws
- * SlotNotOffered when nobody's hours and the service's rules offer this start, SlotTaken when all who offer it are
- * booked.
- */
-async function takeSlot(org: string, serviceId: string, start: number, resourceId: string | undefined, now: number, inactive = false) {
+/** What the service offers at `start`: the resources to try, in order, each with the hold it would take. */
+async function offered(org: string, serviceId: string, start: number, resourceId: string | undefined, now: number, inactive = false) {
   const { service, location, timeZone, resources } = await bookable(org, serviceId, resourceId, { inactive });
   const offering = offeringAt({ service, timeZone, resources: resources.map((r) => ({ id: r.id, schedule: r })), now }, start);
-  const candidates = resources.filter((r) => offering.includes(r.id));
+  const busy = occupied(service, start);
+  const candidates = resources
+    .filter((r) => offering.includes(r.id))
+    .map((resource) => ({ resource, hold: { org, resourceId: resource.id, session: sessionKey(service.id, resource.id, start), capacity: service.capacity, busyStart: busy.start, busyEnd: busy.end } satisfies Hold }));
   if (!candidates.length) throw new SlotNotOffered();
-  for (const r of candidates) {
-    const busy = occupied(service, start);
-    const hold: Hold = { org, resourceId: r.id, session: sessionKey(service.id, r.id, start), capacity: service.capacity, busyStart: busy.start, busyEnd: busy.end };
-    const seat = await takeHold(hold);
-    if (seat) return { service, location, resource: r, hold, seat };
+  return { service, location, candidates };
+}
+
+type Candidate = { resource: { id: string; name: string }; hold: Hold };
+
+/**
+ * Tries each candidate in its own transaction (a refused write ends a transaction) until one is taken, running
+ * `before` first and `write` after the hold is taken, in the same transaction. Throws SlotTaken when every
+ * candidate is booked.
+ */
+async function withSlot<T>(org: string, candidates: Candidate[], write: (tx: Tx, taken: Candidate & { seat: number }) => Promise<T>, before?: (tx: Tx) => Promise<void>) {
+  for (const c of candidates) {
+    const attempt = await inTransaction(org, async (tx) => {
+      await before?.(tx);
+      const seat = await takeHold(tx.session, c.hold);
+      if (!seat) throw new SlotTaken();
+      return write(tx, { ...c, seat });
+    }).catch((err) => {
+      if (err instanceof SlotTaken) return undefined;
+      throw err;
+    });
+    if (attempt) return attempt.result;
   }
   throw new SlotTaken();
 }
@@ -129,46 +146,43 @@ async function takeSlot(org: string, serviceId: string, start: number, resourceI
 export async function createBooking(org: string, input: z.infer<typeof createInput>, actor: Actor & { customerId: string }, now = Date.now()) {
   const email = await customerEmail(org, actor.customerId);
   if (actor.kind === 'staff' && !email) throw new HttpError(422, 'invalid_reference', 'customerId: no such customer', [{ field: 'customerId', message: 'no such customer' }]);
-  const { service, location, resource, hold, seat } = await takeSlot(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
-  const at = new Date();
-  const booking: Booking = {
-    _id: `bk_${randomId(12)}`,
-    org,
-    status: 'confirmed',
-    customerId: actor.customerId,
-    customerEmail: email,
-    createdBy: actor.kind,
-    serviceId: service.id,
-    serviceName: service.name,
-    durationMinutes: service.durationMinutes,
-    price: service.price,
-    capacity: service.capacity,
-    resourceId: resource.id,
-    resourceName: resource.name,
-    locationId: location.id,
-    locationName: location.name,
-    address: location.address ?? undefined,
-    timeZone: location.timeZone,
-    start: new Date(input.start),
-    end: new Date(input.start + service.durationMinutes * MINUTE),
-    busyStart: new Date(hold.busyStart),
-    busyEnd: new Date(hold.busyEnd),
-    session: hold.session,
-    seat,
-    cancellationWindowMinutes: service.cancellationWindowMinutes,
-    lateCancellationNote: service.lateCancellationNote ?? undefined,
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-  };
-  try {
-    await BookingModel.create(booking);
-  } catch (err) {
-    await releaseHold(hold, seat);
-    throw err;
-  }
-  await recordEvent('booking.created', booking);
-  return booking;
+  const { service, location, candidates } = await offered(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
+  return withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
+    const at = new Date();
+    const booking: Booking = {
+      _id: `bk_${randomId(12)}`,
+      org,
+      status: 'confirmed',
+      customerId: actor.customerId,
+      customerEmail: email,
+      createdBy: actor.kind,
+      serviceId: service.id,
+      serviceName: service.name,
+      durationMinutes: service.durationMinutes,
+      price: service.price,
+      capacity: service.capacity,
+      resourceId: resource.id,
+      resourceName: resource.name,
+      locationId: location.id,
+      locationName: location.name,
+      address: location.address ?? undefined,
+      timeZone: location.timeZone,
+      start: new Date(input.start),
+      end: new Date(input.start + service.durationMinutes * MINUTE),
+      busyStart: new Date(hold.busyStart),
+      busyEnd: new Date(hold.busyEnd),
+      session: hold.session,
+      seat,
+      cancellationWindowMinutes: service.cancellationWindowMinutes,
+      lateCancellationNote: service.lateCancellationNote ?? undefined,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await BookingModel.create([booking], { session: tx.session });
+    emitEvent(tx, 'booking.created', booking);
+    return booking;
+  });
 }
 
 /** One booking, only the customer's own for a customer (another's is "not found", never "forbidden"). */
@@ -178,47 +192,54 @@ export async function findBooking(org: string, bookingId: string, actor: Actor):
   return b;
 }
 
-/** Claims the right to change the booking as read, or says someone else just did. */
-async function beginChange(b: Booking, actor: Actor, now: number) {
+/** Whether the actor may change the booking as read. */
+function mayChange(b: Booking, actor: Actor, now: number) {
   if (b.status !== 'confirmed') throw new Conflict('This booking is already cancelled.');
   if (actor.kind === 'customer' && !customerMayChange(b, now)) throw new CancellationClosed(b);
-  if (!(await claimVersion(b.org, b._id, b.version))) throw new Conflict('This booking was changed a moment ago: reload it and try again.');
+}
+
+/** Writes a change to the booking as read, in the transaction; refused when another change landed since the read. */
+async function update(tx: Tx, b: Booking, set: Partial<Booking>) {
+  const { modifiedCount } = await BookingModel.updateOne({ _id: b._id, org: b.org, version: b.version }, { $set: { ...set, version: b.version + 1 } }, { session: tx.session });
+  if (!modifiedCount) throw new Conflict('This booking was changed a moment ago: reload it and try again.');
 }
 
 export async function cancelBooking(org: string, bookingId: string, actor: Actor, now = Date.now()) {
   const b = await findBooking(org, bookingId, actor);
-  await beginChange(b, actor, now);
+  mayChange(b, actor, now);
   const at = new Date();
   const after: Booking = { ...b, status: 'cancelled', cancelledAt: at, updatedAt: at, version: b.version + 1 };
-  await BookingModel.updateOne({ _id: b._id, org }, { $set: { status: after.status, cancelledAt: at, updatedAt: at, version: after.version } });
-  await releaseHold(holdOf(b), b.seat);
-  await recordEvent('booking.cancelled', after);
+  await inTransaction(org, async (tx) => {
+    await update(tx, b, { status: after.status, cancelledAt: at, updatedAt: at });
+    await releaseHold(tx.session, holdOf(b));
+    emitEvent(tx, 'booking.cancelled', after);
+  });
   return { before: b, after };
 }
 
-/** Moves the booking to a new time (and perhaps resource), keeping its id: the new slot is taken before the old is freed. */
+/** Moves the booking to a new time (and perhaps resource), keeping its id; its old time is free to overlap the new. */
 export async function rescheduleBooking(org: string, bookingId: string, input: z.infer<typeof slotInput>, actor: Actor, now = Date.now()) {
   const b = await findBooking(org, bookingId, actor);
   if (input.start === b.start.getTime() && (!input.resourceId || input.resourceId === b.resourceId)) throw new BadRequest('start: the booking is already at this time');
-  await beginChange(b, actor, now);
-  const { resource, hold, seat } = await takeSlot(org, b.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
-  const at = new Date();
-  const moved = {
-    resourceId: resource.id,
-    resourceName: resource.name,
-    start: new Date(input.start),
-    end: new Date(input.start + b.durationMinutes * MINUTE),
-    busyStart: new Date(hold.busyStart),
-    busyEnd: new Date(hold.busyEnd),
-    session: hold.session,
-    seat,
-    updatedAt: at,
-    version: b.version + 1,
-  };
-  await BookingModel.updateOne({ _id: b._id, org }, { $set: moved });
-  await releaseHold(holdOf(b), b.seat);
-  const after: Booking = { ...b, ...moved };
-  await recordEvent('booking.rescheduled', after, b);
+  mayChange(b, actor, now);
+  const { candidates } = await offered(org, b.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
+  const after = await withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
+    const moved = {
+      resourceId: resource.id,
+      resourceName: resource.name,
+      start: new Date(input.start),
+      end: new Date(input.start + b.durationMinutes * MINUTE),
+      busyStart: new Date(hold.busyStart),
+      busyEnd: new Date(hold.busyEnd),
+      session: hold.session,
+      seat,
+      updatedAt: new Date(),
+    };
+    await update(tx, b, moved);
+    const after: Booking = { ...b, ...moved, version: b.version + 1 };
+    emitEvent(tx, 'booking.rescheduled', after, b);
+    return after;
+  }, (tx) => releaseHold(tx.session, holdOf(b))); // the old time goes first, so the new one may overlap it
   return { before: b, after };
 }
 

@@ -2,7 +2,7 @@
 // organisation first and every query filters by it (lib/tenancy.ts refuses any that does not).
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
-import { isDuplicateKey, saveById } from '../../../lib/db.ts';
+import { isDuplicateKey } from '../../../lib/db.ts';
 import { BadRequest, Conflict, NotFound } from '../../../lib/errors.ts';
 import { applyBranding, brandingInput, DEFAULT_BRANDING } from './branding.ts';
 import { PortalModel, PrimaryPortalModel, type Portal } from './model.ts';
@@ -125,7 +125,7 @@ export async function updatePortal(org: string, slug: string, input: z.infer<typ
 
 export async function setPrimary(org: string, slug: string): Promise<PortalView> {
   const portal = await requirePortal(org, slug);
-  await saveById(PrimaryPortalModel, { _id: org, org }, { portal: portal._id });
+  await PrimaryPortalModel.updateOne({ _id: org, org }, { $set: { portal: portal._id } }, { upsert: true });
   return view(portal, portal._id);
 }
 

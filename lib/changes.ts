@@ -1,0 +1,107 @@
+// One change stream per process over the collections whose writes every instance must notice at once: domain
+// events (live views) and the records each instance caches (organisations, clients, keys). It resumes after the
+// last change it saw; when it cannot (the server no longer has that point), listeners are told to catch up.
+import type { mongo } from 'mongoose';
+import type { Logger } from './log.ts';
+
+export type Change = mongo.ChangeStreamDocument<mongo.Document>;
+type ChangeStream = mongo.ChangeStream;
+type Listener = (change: Change) => void;
+
+const RETRY_MS = 1000;
+
+export class ChangeFeed {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly resets = new Set<() => void>();
+  private stream?: ChangeStream;
+  private token?: mongo.ResumeToken;
+  private closed = false;
+  private opened?: Promise<void>;
+  private readonly db: () => mongo.Db;
+  private readonly log: Logger;
+
+  constructor(db: () => mongo.Db, log: Logger) {
+    this.db = db;
+    this.log = log;
+  }
+
+  /**
+   * Calls `listener` with every change to `collection` made after the feed is open (on any instance), in commit
+   * order. Returns a function that stops it.
+   */
+  on(collection: string, listener: Listener): () => void {
+    const set = this.listeners.get(collection) ?? new Set();
+    const added = !this.listeners.has(collection);
+    this.listeners.set(collection, set.add(listener));
+    if (added && this.stream) void this.reopen(); // widen the stream's filter
+    return () => set.delete(listener);
+  }
+
+  /** Calls `listener` when changes may have been missed (the stream could not resume): caches drop, readers re-read. */
+  onReset(listener: () => void): () => void {
+    this.resets.add(listener);
+    return () => this.resets.delete(listener);
+  }
+
+  /** Opens the stream; resolves once changes made from now on are sure to be delivered. */
+  start(): Promise<void> {
+    return (this.opened ??= this.open());
+  }
+
+  private async open(): Promise<void> {
+    const pipeline = [{ $match: { 'ns.coll': { $in: [...this.listeners.keys()] } } }];
+    const stream = this.db().watch(pipeline, { fullDocument: 'updateLookup', ...(this.token ? { resumeAfter: this.token } : {}) });
+    this.stream = stream;
+    const first = await stream.tryNext(); // the cursor exists on the server from here on
+    if (first) this.dispatch(first);
+    void this.pump(stream);
+  }
+
+  private async pump(stream: ChangeStream): Promise<void> {
+    try {
+      for (;;) {
+        const change = await stream.next(); // resumable errors are retried inside the driver
+        this.dispatch(change);
+      }
+    } catch (err) {
+      if (this.closed || stream !== this.stream) return;
+      const lost = (err as { code?: number }).code === 286; // ChangeStreamHistoryLost: the resume point is gone
+      this.log.warn('change stream interrupted; reopening', { err: (err as Error).message, lost });
+      if (lost) this.token = undefined;
+      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
+      await this.reopen(lost);
+    }
+  }
+
+  private async reopen(reset = false): Promise<void> {
+    const old = this.stream;
+    this.stream = undefined;
+    await old?.close().catch(() => undefined);
+    if (this.closed) return;
+    try {
+      await this.open();
+    } catch (err) {
+      this.log.warn('change stream could not be opened; retrying', { err: (err as Error).message });
+      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
+      return this.reopen(true);
+    }
+    if (reset) for (const r of this.resets) r();
+  }
+
+  private dispatch(change: Change): void {
+    this.token = change._id;
+    const coll = 'ns' in change && 'coll' in change.ns ? change.ns.coll : undefined;
+    for (const l of (coll && this.listeners.get(coll)) || []) {
+      try {
+        l(change);
+      } catch (err) {
+        this.log.error('change listener failed', { coll, err });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stream?.close().catch(() => undefined);
+  }
+}

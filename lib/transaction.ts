@@ -1,0 +1,71 @@
+// Multi-document transactions for invariants that span documents (a booking with its time and its event; later an
+// invoice with its number). Domain events raised inside are written in the same transaction, so a change and its
+// event are committed together or not at all.
+import mongoose, { type mongo } from 'mongoose';
+import { writeEvents, type DomainEvent, type NewEvent } from './events.ts';
+
+export type Tx = {
+  session: mongo.ClientSession;
+  /** Records an event of the transaction's organisation, written at commit. */
+  emit(event: NewEvent): void;
+};
+
+const MAX_ATTEMPTS = 50;
+const turns = new Map<string, Promise<unknown>>();
+
+/** Runs `task` after every earlier task of the same key in this process. */
+function inTurn<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const turn = (turns.get(key) ?? Promise.resolve()).then(task);
+  const tail = turn.catch(() => undefined);
+  turns.set(key, tail);
+  void tail.then(() => turns.get(key) === tail && turns.delete(key));
+  return turn;
+}
+
+const hasLabel = (err: unknown, label: string) => typeof (err as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (err as { hasErrorLabel(l: string): boolean }).hasErrorLabel(label);
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 ** attempt)));
+
+/**
+ * Runs `work` in a transaction of `org` and commits it with the events it emitted. Concurrent transactions that
+ * wrote the same document conflict, and the loser runs again from the start (MongoDB's TransientTransactionError),
+ * so `work` must only write through `tx.session` and may run more than once.
+ *
+ * The organisation's events are numbered by one counter, so every transaction that emits would conflict on it.
+ * Within a process they take turns for the short tail of numbering the events and committing, while the work
+ * itself runs concurrently; across instances a rare conflict is retried.
+ */
+export async function inTransaction<T>(org: string, work: (tx: Tx) => Promise<T>): Promise<{ result: T; events: DomainEvent[] }> {
+  const session = mongoose.connection.getClient().startSession();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      session.startTransaction({ readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } });
+      const raised: NewEvent[] = [];
+      try {
+        const result = await work({ session, emit: (e) => void raised.push(e) });
+        const events = await inTurn(`tx|${org}`, async () => {
+          const written = raised.length ? await writeEvents(session, org, raised) : [];
+          await commit(session);
+          return written;
+        });
+        return { result, events };
+      } catch (err) {
+        if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+        if (!hasLabel(err, 'TransientTransactionError') || attempt >= MAX_ATTEMPTS) throw err;
+        await backoff(attempt);
+      }
+    }
+  } finally {
+    await session.endSession();
+  }
+}
+
+/** Commits, retrying a commit whose outcome is unknown (the server makes a retried commit idempotent). */
+async function commit(session: mongo.ClientSession): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await session.commitTransaction();
+    } catch (err) {
+      if (!hasLabel(err, 'UnknownTransactionCommitResult') || attempt >= 5) throw err;
+    }
+  }
+}
