@@ -104,12 +104,16 @@ const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.ex
 /**
  * Starts SecantusDB with its WiredTiger files in dataDir. Every commit is synced to its log (`--sync-on-commit`):
  * without it, a killed server was measured to lose a block of acknowledged writes while keeping later ones.
+ * `syncOnCommit: false` leaves it out, for benchmarks only. `testCommands` lets tests inject failures
+ * (`configureFailPoint`); never for a database anyone else can reach.
  */
-export async function startLocalDatabase(options: { dataDir: string; port?: number; onInstall?: (msg: string) => void }): Promise<LocalDatabase> {
+export async function startLocalDatabase(options: { dataDir: string; port?: number; syncOnCommit?: boolean; testCommands?: boolean; onInstall?: (msg: string) => void }): Promise<LocalDatabase> {
   const python = secantusPython(options.onInstall);
   const port = options.port ?? (await freePort());
   mkdirSync(options.dataDir, { recursive: true });
-  const args = [WRAPPER, '--host', '127.0.0.1', '--port', String(port), '--storage-path', options.dataDir, '--sync-on-commit', '--log-level', 'ERROR'];
+  const args = [WRAPPER, '--host', '127.0.0.1', '--port', String(port), '--storage-path', options.dataDir, '--log-level', 'ERROR'];
+  if (options.syncOnCommit ?? true) args.push('--sync-on-commit');
+  if (options.testCommands) args.push('--enable-test-commands');
   // stdin stays open as a lifeline: the server exits when this process ends, however it ends.
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';

@@ -37,7 +37,7 @@ async function start(): Promise<Stack> {
 
   let mongoUri = process.env.MONGODB_URI;
   if (!mongoUri) {
-    const db = await startLocalDatabase({ dataDir: join(dir, 'db'), onInstall: (m) => console.log(`    ${m}`) });
+    const db = await startLocalDatabase({ dataDir: join(dir, 'db'), testCommands: true, onInstall: (m) => console.log(`    ${m}`) });
     stops.push(() => db.stop());
     mongoUri = db.uri;
   }
