@@ -34,15 +34,11 @@ const SEQUENCE = 'events';
 const fromStored = (d: Stored): DomainEvent => ({ seq: d.seq, type: d.type, subject: d.subject, customer: d.customer, data: JSON.parse(d.data), at: d.at });
 
 /** Numbers and writes a transaction's events (called by lib/transaction.ts just before it commits). */
-export async function writeEvents(session: mongo.ClientSession, org: string, events: NewEvent[]): Promise<DomainEvent[]> {
+export async function writeEvents(session: mongo.ClientSession, org: string, events: NewEvent[]): Promise<void> {
   const first = await takeNumbers(session, org, SEQUENCE, events.length);
   const at = new Date();
-  const numbered = events.map((e, i) => ({ ...e, seq: first + i, at }));
-  await EventModel.insertMany(
-    numbered.map((e) => ({ _id: `${org}|${e.seq}`, org, ...e, data: JSON.stringify(e.data) })),
-    { session },
-  );
-  return numbered;
+  const docs = events.map((e, i) => ({ _id: `${org}|${first + i}`, org, seq: first + i, ...e, data: JSON.stringify(e.data), at }));
+  await EventModel.insertMany(docs, { session });
 }
 
 /** The newest sequence number of the organisation's events. */

@@ -2,7 +2,7 @@
 // invoice with its number). Domain events raised inside are written in the same transaction, so a change and its
 // event are committed together or not at all.
 import mongoose, { type mongo } from 'mongoose';
-import { writeEvents, type DomainEvent, type NewEvent } from './events.ts';
+import { writeEvents, type NewEvent } from './events.ts';
 
 export type Tx = {
   session: mongo.ClientSession;
@@ -34,7 +34,7 @@ const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.rando
  * Within a process they take turns for the short tail of numbering the events and committing, while the work
  * itself runs concurrently; across instances a rare conflict is retried.
  */
-export async function inTransaction<T>(org: string, work: (tx: Tx) => Promise<T>): Promise<{ result: T; events: DomainEvent[] }> {
+export async function inTransaction<T>(org: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   const session = mongoose.connection.getClient().startSession();
   try {
     for (let attempt = 1; ; attempt++) {
@@ -42,12 +42,11 @@ export async function inTransaction<T>(org: string, work: (tx: Tx) => Promise<T>
       const raised: NewEvent[] = [];
       try {
         const result = await work({ session, emit: (e) => void raised.push(e) });
-        const events = await inTurn(`tx|${org}`, async () => {
-          const written = raised.length ? await writeEvents(session, org, raised) : [];
+        await inTurn(`tx|${org}`, async () => {
+          if (raised.length) await writeEvents(session, org, raised);
           await commit(session);
-          return written;
         });
-        return { result, events };
+        return result;
       } catch (err) {
         if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
         if (!hasLabel(err, 'TransientTransactionError') || attempt >= MAX_ATTEMPTS) throw err;

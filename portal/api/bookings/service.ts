@@ -129,16 +129,16 @@ type Candidate = { resource: { id: string; name: string }; hold: Hold };
  */
 async function withSlot<T>(org: string, candidates: Candidate[], write: (tx: Tx, taken: Candidate & { seat: number }) => Promise<T>, before?: (tx: Tx) => Promise<void>) {
   for (const c of candidates) {
-    const attempt = await inTransaction(org, async (tx) => {
+    const taken = await inTransaction(org, async (tx) => {
       await before?.(tx);
       const seat = await takeHold(tx.session, c.hold);
       if (!seat) throw new SlotTaken();
-      return write(tx, { ...c, seat });
+      return { result: await write(tx, { ...c, seat }) };
     }).catch((err) => {
       if (err instanceof SlotTaken) return undefined;
       throw err;
     });
-    if (attempt) return attempt.result;
+    if (taken) return taken.result;
   }
   throw new SlotTaken();
 }
