@@ -13,7 +13,7 @@ import { CustomerModel } from '../idp/customers/model.ts';
 import { ensureCustomer } from '../idp/customers/service.ts';
 import { createOrganisation } from '../idp/organisations/service.ts';
 import { createApp } from '../lib/app.ts';
-import { ensureIndexes } from '../lib/db.ts';
+import { ensureCollections } from '../lib/db.ts';
 import { createLogger } from '../lib/log.ts';
 import { createMailer } from '../lib/mailer.ts';
 import { freePort } from '../scripts/db/launch.ts';
@@ -88,7 +88,7 @@ if (mode === 'bare') {
   const log = createLogger('error');
   await mongoose.connect(config.mongodbUri!);
   const { app, secrets } = createApp(config, log, createMailer(config, log));
-  await ensureIndexes(log);
+  await ensureCollections(log);
   const org = await createOrganisation(secrets, { slug: 'bench', name: 'Bench Spa' });
   const machine = await createClient(secrets, org._id, { name: 'bench machine', kind: 'machine', adminRole: 'staff' });
   const admin = await createClient(secrets, org._id, { name: 'bench back office', kind: 'machine', adminRole: 'admin' });

@@ -7,14 +7,14 @@ import type { Logger } from './log.ts';
 export type DatabaseHandle = { uri: string; embedded: boolean; close(): Promise<void> };
 
 mongoose.set('strictQuery', true);
-// Indexes are built once at start, by ensureIndexes, before anything is served.
+// Collections and indexes are made once at start, by ensureCollections, before anything is served.
 mongoose.set('autoIndex', false);
 
 export async function connectDatabase(config: Config, log: Logger): Promise<DatabaseHandle> {
   const embedded = config.mongodbUri ? undefined : await embeddedDatabase(config.varDir, (msg) => log.info(msg));
   const uri = config.mongodbUri ?? embedded!.uri;
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
-  await ensureIndexes(log);
+  await ensureCollections(log);
   log.info('database connected', { embedded: Boolean(embedded), database: mongoose.connection.name });
   return {
     uri,
@@ -27,17 +27,22 @@ export async function connectDatabase(config: Config, log: Logger): Promise<Data
 }
 
 /**
- * Builds every model's indexes. An index on `expiresAt` alone is a TTL index: the server removes a document once
- * that time has passed (within a minute or so), so readers still check expiry where a second matters.
+ * Creates every model's collection and indexes. Collections exist before any transaction writes to them (MongoDB
+ * 4.4+ could create one inside a transaction, but SecantusDB 0.7.0b3 then lets concurrent readers see part of the
+ * uncommitted transaction: test/db/engine.test.ts). An index on `expiresAt` alone is a TTL index: the server
+ * removes a document once that time has passed (within a minute or so), so readers still check expiry where a
+ * second matters.
  */
-export async function ensureIndexes(log: Logger): Promise<void> {
+export async function ensureCollections(log: Logger): Promise<void> {
+  const existing = new Set((await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   for (const model of Object.values(mongoose.models)) {
+    if (!existing.has(model.collection.collectionName)) await model.createCollection().catch((err) => err.codeName === 'NamespaceExists' || Promise.reject(err));
     for (const [fields, options] of model.schema.indexes()) {
       const ttl = Object.keys(fields).join() === 'expiresAt' ? { expireAfterSeconds: 0 } : {};
       await model.collection.createIndex(fields as mongoose.mongo.IndexSpecification, { ...(options as mongoose.mongo.CreateIndexesOptions), ...ttl });
     }
   }
-  log.debug('indexes ensured', { models: Object.keys(mongoose.models).length });
+  log.debug('collections and indexes ensured', { models: Object.keys(mongoose.models).length });
 }
 
 /** A unique index refused the write (MongoDB's code 11000, for inserts, updates and upserts alike). */

@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const SECANTUS_VERSION = '0.7.0b3';
-const WRAPPER = join(dirname(fileURLToPath(import.meta.url)), 'run-secantus.py');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const WRAPPER = join(HERE, 'run-secantus.py');
+const CONFIG = join(HERE, 'secantusd.toml'); // explicit, so no stray secantusd.toml elsewhere applies
 const PYTHON = process.env.PYTHON ?? 'python3';
 
 export type Database = { uri: string; stop(): Promise<void> };
@@ -111,7 +113,7 @@ export async function startLocalDatabase(options: { dataDir: string; port?: numb
   const python = secantusPython(options.onInstall);
   const port = options.port ?? (await freePort());
   mkdirSync(options.dataDir, { recursive: true });
-  const args = [WRAPPER, '--host', '127.0.0.1', '--port', String(port), '--storage-path', options.dataDir, '--log-level', 'ERROR'];
+  const args = [WRAPPER, '--config', CONFIG, '--host', '127.0.0.1', '--port', String(port), '--storage-path', options.dataDir, '--log-level', 'ERROR'];
   if (options.syncOnCommit ?? true) args.push('--sync-on-commit');
   if (options.testCommands) args.push('--enable-test-commands');
   // stdin stays open as a lifeline: the server exits when this process ends, however it ends.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../config/index.ts';
 import { createApp } from '../../lib/app.ts';
-import { ensureIndexes } from '../../lib/db.ts';
+import { ensureCollections } from '../../lib/db.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createMailer } from '../../lib/mailer.ts';
 import { freePort, startLocalDatabase } from '../../scripts/db/launch.ts';
@@ -75,7 +75,7 @@ async function start(): Promise<Stack> {
   stops.push(() => mongoose.disconnect());
   const mailer = createMailer(config, log);
   const app = createApp(config, log, mailer);
-  await ensureIndexes(log);
+  await ensureCollections(log);
   stops.push(() => app.changes.close());
   const server: Server = await new Promise((resolve) => {
     const s = app.app.listen(port, '127.0.0.1', () => resolve(s));
