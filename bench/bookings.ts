@@ -1,8 +1,8 @@
 // Bookings under load, through the Admin API: 20 staff, one service, 30 days. Availability is measured with no
 // bookings (the baseline), with 2,000 bookings in the 30 days, and again after 20,000 past bookings are added
 // (its cost must follow the bookings in the asked range, not the whole history). Booking throughput on distinct
-// slots is set beside the simplest audited write (creating a location) at the same concurrency. On the embedded
-// FerretDB every read scans its collection (README, "Running on FerretDB"); set MONGODB_URI to measure MongoDB.
+// slots (each one transaction: booking, hold, event) is set beside the simplest audited write (creating a location)
+// at the same concurrency. Set MONGODB_URI to measure MongoDB instead of the embedded SecantusDB.
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
