@@ -46,7 +46,8 @@ export const latestSeq = (org: string) => lastNumber(org, SEQUENCE);
 
 /** Events after `seq`, oldest first, at most `limit`. */
 export async function eventsAfter(org: string, seq: number, limit = 100): Promise<DomainEvent[]> {
-  const docs = await EventModel.find({ org, seq: { $gt: seq } }).sort({ seq: 1 }).limit(limit).lean<Stored[]>();
+  // Numbers have no gaps, so the range itself bounds what is read (an engine may read the whole range before a limit).
+  const docs = await EventModel.find({ org, seq: { $gt: seq, $lte: seq + limit } }).sort({ seq: 1 }).lean<Stored[]>();
   return docs.map(fromStored);
 }
 

@@ -5,7 +5,7 @@ import { BadRequest, NotFound } from '../../../lib/errors.ts';
 import { BookingModel, type Booking } from '../bookings/model.ts';
 import { catalogueId, getLocation, getService, resourcesByIds } from '../catalogue/service.ts';
 import { availability, type Busy } from './engine.ts';
-import { addDays, DAY_MS, daysBetween, instantOf, today } from './zoned.ts';
+import { addDays, DAY_MS, daysBetween, instantOf, MINUTE, today } from './zoned.ts';
 
 export const MAX_RANGE_DAYS = 31;
 
@@ -27,19 +27,37 @@ export async function bookable(org: string, serviceId: string, resourceId?: stri
   return { service, location, timeZone: location.timeZone, resources: ordered };
 }
 
-/** Confirmed bookings keeping these resources busy at some time in [start, end). */
-export async function busyBetween(org: string, resourceIds: string[], start: number, end: number): Promise<Booking[]> {
-  // A booking is at most a day plus buffers long, so one that overlaps the range started at most two days before.
-  return BookingModel.find({ org, resourceId: { $in: resourceIds }, busyStart: { $gte: new Date(start - 2 * DAY_MS), $lt: new Date(end) }, status: 'confirmed' }).lean<Booking[]>();
+/**
+ * The filter for one resource's confirmed bookings that may keep it busy at some time in [start, end), served by the
+ * index { org, resourceId, status, busyStart } (equalities, then the range). A booking is at most a day plus buffers
+ * long, so one that overlaps the range started at most two days before.
+ */
+export const busyFilter = (org: string, resourceId: string, start: number, end: number) => ({
+  org,
+  resourceId,
+  status: 'confirmed',
+  busyStart: { $gte: new Date(start - 2 * DAY_MS), $lt: new Date(end) },
+});
+
+type BusyBooking = Pick<Booking, 'resourceId' | 'busyStart' | 'busyEnd' | 'session'>;
+
+/** Confirmed bookings keeping these resources busy at some time in [start, end): what the engine needs of them. */
+export async function busyBetween(org: string, resourceIds: string[], start: number, end: number): Promise<BusyBooking[]> {
+  // One range query per resource, in parallel: SecantusDB plans `resourceId: {$in}` beside a range as a collection scan.
+  const projection = { _id: 0, resourceId: 1, busyStart: 1, busyEnd: 1, session: 1 };
+  const each = await Promise.all(resourceIds.map((id) => BookingModel.find(busyFilter(org, id, start, end), projection).lean<BusyBooking[]>()));
+  return each.flat();
 }
 
 export async function getAvailability(org: string, query: z.infer<typeof availabilityQuery>, options: { inactive?: boolean } = {}, now = Date.now()) {
   if (query.to < query.from) throw new BadRequest('to: must not be before from', [{ field: 'to', message: 'must not be before from' }]);
   if (daysBetween(query.from, query.to) >= MAX_RANGE_DAYS) throw new BadRequest(`to: ask for at most ${MAX_RANGE_DAYS} days at a time`, [{ field: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
   const { service, timeZone, resources } = await bookable(org, query.service, query.resource, options);
-  // The range starts the evening before `from`: a stretch of hours may run past midnight.
-  const start = instantOf(addDays(query.from, -1), 0, timeZone);
-  const end = instantOf(addDays(query.to, 1), 0, timeZone) + DAY_MS;
+  // Starts are offered within the asked dates, so a start keeps its resource busy from the first date's midnight less
+  // the buffer before, to the day after the last date plus the service's length and buffer after: only bookings
+  // overlapping that time matter.
+  const start = instantOf(query.from, 0, timeZone) - service.bufferBeforeMinutes * MINUTE;
+  const end = instantOf(addDays(query.to, 1), 0, timeZone) + (service.durationMinutes + service.bufferAfterMinutes) * MINUTE;
   const bookings = await busyBetween(org, resources.map((r) => r.id), start, end);
   const busy: Busy[] = bookings.map((b) => ({ resourceId: b.resourceId, start: b.busyStart.getTime(), end: b.busyEnd.getTime(), session: b.session }));
   const seatsTaken = new Map<string, number>();

@@ -33,7 +33,7 @@ export type Booking = {
   seat: number;
   cancellationWindowMinutes: number;
   lateCancellationNote?: string;
-  /** Bumped by every change; a change first claims the version it read (holds.ts claimVersion). */
+  /** Bumped by every change; a change is written only over the version it read (service.ts update). */
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -73,9 +73,11 @@ const schema = orgScopedSchema<Booking>(
   },
   { versionKey: false },
 );
-// What the reads ask: a customer's bookings by time, a resource's bookings in a range (availability), the
-// organisation's bookings in a range (staff).
+// What the reads ask: a customer's bookings by time, a resource's confirmed bookings in a range (availability:
+// equalities first, then the range, so the index alone decides what is read), the organisation's bookings in a range
+// (staff). test/db/plans.test.ts checks each with explain.
 schema.index({ org: 1, customerId: 1, start: 1 });
-schema.index({ org: 1, resourceId: 1, busyStart: 1 });
+schema.index({ org: 1, customerId: 1, status: 1, end: 1 }); // a customer's upcoming: equalities, then the range
+schema.index({ org: 1, resourceId: 1, status: 1, busyStart: 1 });
 schema.index({ org: 1, start: 1 });
 export const BookingModel = mongoose.model<Booking>('Booking', schema, 'bookings');

@@ -255,8 +255,9 @@ function afterCursor(cursor: string | undefined, direction: 1 | -1) {
 }
 
 async function page(filter: { org: string }, direction: 1 | -1, limit: number, cursor?: string) {
-  // $and: the filter and the cursor may each hold an $or.
-  const docs = await BookingModel.find({ org: filter.org, $and: [filter, afterCursor(cursor, direction)] })
+  // $and: the filter and the cursor may each hold an $or. A first page asks the filter alone (SecantusDB plans any
+  // top-level $and as a collection scan: test/db/plans.test.ts).
+  const docs = await BookingModel.find(cursor ? { org: filter.org, $and: [filter, afterCursor(cursor, direction)] } : filter)
     .sort({ start: direction, _id: direction })
     .limit(limit + 1)
     .lean<Booking[]>();

@@ -50,6 +50,9 @@ const resourceSchema = orgScopedSchema<Resource>(
   options,
 );
 resourceSchema.index({ org: 1, createdAt: 1 });
+// A service's resources are read by id within the organisation ({org, _id: {$in}}): on SecantusDB only an index
+// led by org serves that shape (it does not combine the _id index with the org filter).
+resourceSchema.index({ org: 1, _id: 1 });
 
 const serviceSchema = orgScopedSchema<Service>(
   {
