@@ -49,16 +49,16 @@ export async function ensureCollections(log: Logger): Promise<void> {
 export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number } | undefined)?.code === 11000;
 
 /**
- * `findOneAndUpdate` with upsert, answering the document as written. SecantusDB 0.7.0b3 sometimes answers null to
- * such an upsert that raced another, although it applied the write (test/db/engine.test.ts): the document is then
- * read again. In a transaction that read sees exactly this write; outside one, perhaps a later write too.
+ * Upserts in a transaction and reads the document back in it, which sees exactly this write. Not one
+ * `findOneAndUpdate`: SecantusDB 0.7.0b3 scans the collection for that, and sometimes answers null to a racing
+ * upsert that it applied (test/db/engine.test.ts).
  */
 export async function upsertAndRead<T>(
   model: mongoose.Model<any>,
   filter: mongoose.FilterQuery<T>,
   update: mongoose.UpdateQuery<T>,
-  options: { session?: mongoose.mongo.ClientSession; projection?: Record<string, 1> } = {},
+  session: mongoose.mongo.ClientSession,
 ): Promise<T> {
-  const written = await model.findOneAndUpdate(filter, update, { ...options, upsert: true, new: true }).lean<T>();
-  return written ?? (await model.findOne({ _id: filter._id, org: filter.org }, options.projection, { session: options.session }).lean<T>())!;
+  await model.updateOne(filter, update, { upsert: true, session });
+  return (await model.findOne({ _id: filter._id, org: filter.org }, undefined, { session }).lean<T>())!;
 }

@@ -13,7 +13,7 @@ const idOf = (org: string, name: string) => `${org}|${name}`;
 
 /** Takes the next `count` numbers of the sequence in the session's transaction; returns the first. */
 export async function takeNumbers(session: mongo.ClientSession, org: string, name: string, count = 1): Promise<number> {
-  const doc = await upsertAndRead<Counter>(CounterModel, { _id: idOf(org, name), org }, { $inc: { n: count }, $setOnInsert: { name } }, { session, projection: { n: 1 } });
+  const doc = await upsertAndRead<Counter>(CounterModel, { _id: idOf(org, name), org }, { $inc: { n: count }, $setOnInsert: { name } }, session);
   return doc.n - count + 1;
 }
 

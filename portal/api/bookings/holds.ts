@@ -43,7 +43,7 @@ const expiry = (h: Hold) => new Date(h.busyEnd + DAY_MS);
  */
 export async function takeHold(session: mongo.ClientSession, h: Hold): Promise<number> {
   try {
-    const sitting = await upsertAndRead<Sitting>(SittingModel, { ...sittingKey(h), seats: { $lt: h.capacity } }, { $inc: { seats: 1 }, $setOnInsert: { expiresAt: expiry(h) } }, { session });
+    const sitting = await upsertAndRead<Sitting>(SittingModel, { ...sittingKey(h), seats: { $lt: h.capacity } }, { $inc: { seats: 1 }, $setOnInsert: { expiresAt: expiry(h) } }, session);
     if (sitting.seats === 1) {
       const expiresAt = expiry(h);
       await BlockModel.insertMany(blockIds(h).map((_id) => ({ _id, org: h.org, resourceId: h.resourceId, sitting: h.session, expiresAt })), { session });
@@ -57,7 +57,8 @@ export async function takeHold(session: mongo.ClientSession, h: Hold): Promise<n
 
 /** Gives a seat back in the session's transaction, and the resource's time with the last seat. */
 export async function releaseHold(session: mongo.ClientSession, h: Hold): Promise<void> {
-  const sitting = await SittingModel.findOneAndUpdate(sittingKey(h), { $inc: { seats: -1 } }, { new: true, session }).lean<Sitting>();
+  await SittingModel.updateOne(sittingKey(h), { $inc: { seats: -1 } }, { session });
+  const sitting = await SittingModel.findOne(sittingKey(h), { seats: 1 }, { session }).lean<Sitting>();
   if (sitting && sitting.seats > 0) return;
   await SittingModel.deleteOne(sittingKey(h), { session });
   await BlockModel.deleteMany({ _id: { $in: blockIds(h) }, org: h.org, sitting: h.session }, { session });
