@@ -2,7 +2,7 @@
 // consents and staff. Same token rules as the rest of the Admin API (lib/access.ts).
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { adminAuth } from '../lib/access.ts';
+import { adminAuth, type RoleLookup } from '../lib/access.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { clientRoutes } from './clients/routes.ts';
 import type { IdpState } from './interactions/routes.ts';
@@ -17,8 +17,8 @@ export type AdminRoutes = Record<Method, (path: string, ...handlers: Handler[]) 
 
 export const ADMIN_API_PREFIX = '/:org/admin/v1';
 
-export function adminApiRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }): void {
-  const auth = adminAuth(deps.config.internalUrl);
+export function adminApiRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }, roles: RoleLookup): void {
+  const auth = adminAuth(deps.config.internalUrl, roles);
   const at = (method: Method) => (path: string, ...handlers: Handler[]) => {
     router[method](`${ADMIN_API_PREFIX}${path}`, ...(auth as Middleware<IdpState>[]), ...(handlers as Middleware<IdpState>[]));
   };

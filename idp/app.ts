@@ -4,21 +4,35 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
+import type { RoleLookup } from '../lib/access.ts';
+import type { ChangeFeed } from '../lib/changes.ts';
 import { NotFound } from '../lib/errors.ts';
 import { tenantOf } from '../lib/tenants.ts';
 import type { Mailer } from '../lib/mailer.ts';
+import type { StaffRole } from '../lib/resources.ts';
 import { adminApiRoutes } from './admin-api.ts';
+import { clientDirectory } from './clients/directory.ts';
 import { profileRoutes } from './customers/routes.ts';
 import { connectedAppRoutes } from './grants/routes.ts';
 import { interactionRoutes, type IdpState } from './interactions/routes.ts';
+import { organisationDirectory, type Organisations } from './organisations/directory.ts';
+import { unitOfWork } from './provider/adapter.ts';
 import type { IdpDeps } from './provider/configuration.ts';
 import { createProviderRegistry, type ProviderRegistry } from './provider/registry.ts';
 
 const ORG_PREFIX = /^\/([a-z0-9][a-z0-9-]{0,39})(\/.*)?$/;
+const ROUTED = /^\/[^/]+\/(interaction|api|admin)\//;
 
-export function createIdp(deps: IdpDeps & { mailer: Mailer }): { middleware: Middleware; registry: ProviderRegistry } {
-  const registry = createProviderRegistry(deps);
+export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed }): { middleware: Middleware; registry: ProviderRegistry; organisations: Organisations; roles: RoleLookup } {
+  const organisations = organisationDirectory(deps.changes);
+  const clients = clientDirectory(deps.changes, deps.secrets);
+  const registry = createProviderRegistry(deps, organisations, clients);
+  const roles: RoleLookup = {
+    staff: async (org, email) => (await organisations.byId(org))?.staff.find((s) => s.email === email)?.role,
+    client: async (org, clientId) => (await clients.metadata(org, clientId))?.admin_role as StaffRole | undefined,
+  };
   const router = new Router<IdpState>();
+  router.use(unitOfWork); // the pages and APIs here read and write oidc-provider's storage too (./provider/adapter.ts)
   router.param('org', async (slug, ctx, next) => {
     const org = await registry.organisation(slug);
     if (!org) throw new NotFound(`No organisation "${slug}".`);
@@ -30,7 +44,7 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer }): { middleware: Mid
   interactionRoutes(router, deps);
   profileRoutes(router, deps);
   connectedAppRoutes(router, deps);
-  adminApiRoutes(router, deps);
+  adminApiRoutes(router, deps, roles);
 
   // Each provider is a Koa app of its own (its cookie keys, proxy setting and error pages): the request is handed
   // over whole, with the path made relative to the issuer and the prefix kept where oidc-provider looks for it.
@@ -50,5 +64,9 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer }): { middleware: Mid
     await handle(req, ctx.res);
   };
 
-  return { middleware: compose([router.routes() as Middleware, mountProvider]), registry };
+  // The router's paths (sign-in pages, the Client API's profile and connected apps, the Admin API's apps and staff)
+  // are known by their second segment; every other path is the provider's and skips the router's matching.
+  const routes = router.routes() as Middleware;
+  const routed: Middleware = (ctx, next) => (ROUTED.test(ctx.path) ? routes(ctx, next) : next());
+  return { middleware: compose([routed, mountProvider]), registry, organisations, roles };
 }

@@ -24,7 +24,9 @@ const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
 export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const render = createViews(VIEWS_DIR, join(config.varDir, 'views'));
   const secrets = createSecrets(config.masterSecret);
-  const idp = createIdp({ config, secrets, log, render, mailer });
+  // One change stream per process: live event views and the caches of organisations and client registrations.
+  const changes = new ChangeFeed(() => mongoose.connection.db!, log);
+  const idp = createIdp({ config, secrets, log, render, mailer, changes });
 
   // Behind a proxy, the client IP is the last X-Forwarded-For entry (the one our proxy added); earlier entries are
   // whatever the client sent, and per-IP limits must not trust them.
@@ -54,10 +56,9 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
     }
   });
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
-  const tenants = createTenants(config.publicUrl);
-  const changes = new ChangeFeed(() => mongoose.connection.db!, log);
+  const tenants = createTenants(config.publicUrl, idp.organisations.bySlug);
   const events = new EventHub(changes, log);
-  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events }));
+  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, roles: idp.roles, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events }));
   app.use(createPortalWeb({ config, tenants, render, log }));
   app.use(createAdminWeb({ config, tenants, render, log }));
   app.use(idp.middleware);

@@ -43,16 +43,23 @@ export class ChangeFeed {
     return () => this.resets.delete(listener);
   }
 
-  /** Opens the stream; resolves once changes made from now on are sure to be delivered. */
+  /** Opens the stream; resolves once changes made from now on are sure to be delivered. A failed start is tried again by the next call. */
   start(): Promise<void> {
-    return (this.opened ??= this.open());
+    return (this.opened ??= this.open().catch((err: unknown) => {
+      this.opened = undefined;
+      throw err;
+    }));
   }
 
   private async open(): Promise<void> {
     const pipeline = [{ $match: { 'ns.coll': { $in: [...this.listeners.keys()] } } }];
     const stream = this.db().watch(pipeline, { fullDocument: 'updateLookup', ...(this.token ? { resumeAfter: this.token } : {}) });
     this.stream = stream;
-    const first = await stream.tryNext(); // the cursor exists on the server from here on
+    const first = await stream.tryNext().catch(async (err: unknown) => {
+      this.stream = undefined;
+      await stream.close().catch(() => undefined);
+      throw err;
+    }); // the cursor exists on the server from here on
     if (first) this.dispatch(first);
     void this.pump(stream);
   }

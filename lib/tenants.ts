@@ -1,9 +1,7 @@
 // The organisation of a request, resolved once from the URL. idp/ owns organisations; everything else reads this
 // small, public view of one (never its keys), so portal/ needs nothing from idp/ to scope its own data.
 import type { Middleware } from 'koa';
-import mongoose from 'mongoose';
 import { NotFound } from './errors.ts';
-import { shortCache } from './short-cache.ts';
 
 export type Tenant = {
   id: string;
@@ -14,11 +12,7 @@ export type Tenant = {
   locale: string;
 };
 
-const CACHE_MS = 1000;
-
 type OrganisationFields = { _id: string; slug: string; name: string; settings?: { timeZone?: string; locale?: string } };
-
-const organisations = () => mongoose.connection.collection<OrganisationFields>('organisations');
 
 export function tenantOf(publicUrl: string, org: OrganisationFields): Tenant {
   return {
@@ -33,12 +27,21 @@ export function tenantOf(publicUrl: string, org: OrganisationFields): Tenant {
 
 export type Tenants = { find(slug: string): Promise<Tenant | null> };
 
-export function createTenants(publicUrl: string): Tenants {
-  const find = shortCache(async (slug) => {
-    const doc = await organisations().findOne({ slug }, { projection: { slug: 1, name: 1, settings: 1 } });
-    return doc && tenantOf(publicUrl, doc);
-  }, CACHE_MS);
-  return { find };
+/**
+ * Tenants from `find`, the identity provider's organisations by slug (each instance keeps them in memory and drops
+ * one as soon as it changes): one view per organisation document, made once.
+ */
+export function createTenants(publicUrl: string, find: (slug: string) => Promise<OrganisationFields | null>): Tenants {
+  const views = new WeakMap<OrganisationFields, Tenant>();
+  return {
+    async find(slug) {
+      const org = await find(slug);
+      if (!org) return null;
+      let tenant = views.get(org);
+      if (!tenant) views.set(org, (tenant = tenantOf(publicUrl, org)));
+      return tenant;
+    },
+  };
 }
 
 /** The `:org` router parameter: resolves the organisation once into ctx.state.tenant, or answers 404. */

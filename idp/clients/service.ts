@@ -1,6 +1,6 @@
 // Registered OIDC clients ("apps") of an organisation: register, edit, rotate the secret, delete. oidc-provider
-// reads a client's registration from the database on every use (lib: Client.find → adapter), so every change
-// takes effect at once on every server instance, with no restart.
+// reads registrations through each instance's cache (./directory.ts), which drops one as soon as it changes, so
+// every change takes effect on the next request on every server instance, with no restart.
 import { z } from 'zod';
 import { randomId, seal, unseal } from '../../lib/crypto.ts';
 import { assertRole } from '../../lib/access.ts';
@@ -221,9 +221,9 @@ export async function deleteClient(org: string, clientId: string, actor?: StaffR
   return before;
 }
 
-/** What oidc-provider's adapter returns for a client: its metadata with the secret unsealed. */
-export async function findClientMetadata(secrets: Secrets, org: string, clientId: string): Promise<Record<string, unknown> | undefined> {
-  const doc = await ClientModel.findOne({ org, clientId }).lean<StoredClient>();
+/** A registration as oidc-provider reads it: its metadata with the secret unsealed (and the document's _id). */
+export async function findClientMetadata(secrets: Secrets, org: string, clientId: string): Promise<{ _id: unknown; metadata: Record<string, unknown> } | undefined> {
+  const doc = await ClientModel.findOne({ org, clientId }).lean<StoredClient & { _id: unknown }>();
   if (!doc) return undefined;
-  return { ...doc.metadata, ...(doc.sealedSecret ? { client_secret: unseal(secrets.clientSecrets, doc.sealedSecret) } : {}) };
+  return { _id: doc._id, metadata: { ...doc.metadata, ...(doc.sealedSecret ? { client_secret: unseal(secrets.clientSecrets, doc.sealedSecret) } : {}) } };
 }

@@ -11,7 +11,7 @@ import { apiResource } from '../../lib/resources.ts';
 import { isDuplicateKey } from '../../lib/db.ts';
 import type { IdpState } from '../interactions/routes.ts';
 import { codeMail } from '../interactions/code-mail.ts';
-import { codeProblem, emailAddress, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
+import { codeProblem, emailAddress, issueCode, ownHolder, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
 import type { IdpDeps } from '../provider/configuration.ts';
 import { CustomerModel } from './model.ts';
 import { profileOf, profileUpdate, readProfile, updateProfile } from './profile.ts';
@@ -29,7 +29,7 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
   const read = [auth, requireScope('profile', { customer: true })];
   const write = [auth, requireScope('profile:write', { customer: true })];
   /** An email change is a one-time-code exchange bound to the customer, under the sign-in codes' rules. */
-  const target = (ctx: Ctx) => ({ org: ctx.state.org._id, interaction: `email-change:${ctx.state.principal.sub}` });
+  const holder = (ctx: Ctx) => ownHolder(ctx.state.org._id, `email-change:${ctx.state.principal.sub}`);
 
   router.get(path, ...read, async (ctx: Ctx) => {
     ctx.body = profileOf(await readProfile(ctx.state.org._id, ctx.state.principal.sub));
@@ -44,7 +44,7 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
     const { email } = validate(emailChange, await readBody(ctx));
     const current = await readProfile(ctx.state.org._id, ctx.state.principal.sub);
     if (current.email === email) throw new BadRequest('email: this is already your email address', [{ field: 'email', message: 'this is already your email address' }]);
-    const code = await issueCode(secrets.otp, { ...target(ctx), email, ip: ctx.ip });
+    const code = await issueCode(secrets.otp, holder(ctx), { email, ip: ctx.ip });
     mailer.send(codeMail(render, ctx.state.org, 'email-change', email, code, ctx.get('user-agent'))).catch((err) => log.error('email-change mail failed', { org: ctx.state.org.slug, err }));
     ctx.status = 202;
     ctx.body = { sentTo: email };
@@ -52,18 +52,20 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
 
   router.post(`${path}/email-change/verify`, ...write, async (ctx: Ctx) => {
     const { code } = validate(codeInput, await readBody(ctx));
-    const t = target(ctx);
-    const email = await pendingEmail(t.org, t.interaction);
+    const org = ctx.state.org._id;
+    const codeHolder = holder(ctx);
+    const state = await codeHolder.read();
+    const email = pendingEmail(state);
     if (!email) throw new BadRequest('Ask for a code for your new address first.');
-    const result = await verifyCode(secrets.otp, { ...t, email }, code);
+    const result = await verifyCode(secrets.otp, codeHolder, state, email, code);
     if (!result.ok) throw new BadRequest(codeProblem(result, 'Ask for a new code.'));
     // The unique (org, email) index decides between two accounts racing for one address.
     try {
-      await CustomerModel.updateOne({ org: t.org, _id: ctx.state.principal.sub }, { $set: { email, emailVerified: true } });
+      await CustomerModel.updateOne({ org, _id: ctx.state.principal.sub }, { $set: { email, emailVerified: true } });
     } catch (err) {
       if (isDuplicateKey(err)) throw new Conflict('Another account already uses this email address.');
       throw err;
     }
-    ctx.body = profileOf(await readProfile(t.org, ctx.state.principal.sub));
+    ctx.body = profileOf(await readProfile(org, ctx.state.principal.sub));
   });
 }

@@ -21,20 +21,25 @@ export async function emailsOf(org: string, ids: string[]): Promise<Map<string, 
 }
 
 /**
- * Records a verified sign-in. A first sign-in creates the account when `create` is allowed; the unique
- * (org, email) index makes two simultaneous first sign-ins end in one account.
+ * Records a verified sign-in: the account of `email` is marked verified and signed in now, and created when there
+ * is none and `create` allows it (the unique (org, email) index makes two simultaneous first sign-ins end in one
+ * account). Answers the account's id and whether this sign-in created it; a first sign-in is one write.
  */
-export async function recordSignIn(org: string, email: string, create: boolean): Promise<Customer | null> {
+export async function recordSignIn(org: string, email: string, create: boolean): Promise<{ id: string; created: boolean } | null> {
   const filter = { org, email: normaliseEmail(email) };
-  const update = { $set: { emailVerified: true, lastSignInAt: new Date() } };
-  const existing = await CustomerModel.findOneAndUpdate(filter, update, { returnDocument: 'after' }).lean<Customer>();
-  if (existing || !create) return existing;
+  const now = new Date();
+  const $set = { emailVerified: true, lastSignInAt: now };
+  const id = `c_${randomId(16)}`;
   try {
-    return (await CustomerModel.create({ ...filter, _id: `c_${randomId(16)}`, emailVerified: true, lastSignInAt: new Date() })).toObject();
+    const written = await CustomerModel.updateOne(filter, { $set, ...(create ? { $setOnInsert: { _id: id, createdAt: now } } : {}) }, { upsert: create });
+    if (written.upsertedCount) return { id, created: true };
+    if (!written.matchedCount) return null;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    return CustomerModel.findOneAndUpdate(filter, update, { returnDocument: 'after' }).lean<Customer>();
+    await CustomerModel.updateOne(filter, { $set }); // a simultaneous first sign-in made the account
   }
+  const found = await CustomerModel.findOne(filter, { _id: 1 }).lean<{ _id: string }>();
+  return found && { id: found._id, created: false };
 }
 
 /** The account of `email`, created (not yet verified) when there is none: staff invitations need one to sign in to. */

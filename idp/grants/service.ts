@@ -1,7 +1,7 @@
 // Consents (oidc-provider Grants) as customers and staff see them: which app may do what for whom, and revoking
 // that. Revoking a grant deletes it with every token issued under it, so the app's refresh tokens stop working at
 // once and the next sign-in asks for consent again.
-import { OidcPayloadModel } from '../provider/adapter.ts';
+import { OidcPayloadModel, remember, type StoredPayload } from '../provider/adapter.ts';
 
 export type GrantView = { grantId: string; clientId: string; accountId: string; scopes: string[]; grantedAt: Date };
 
@@ -15,7 +15,8 @@ function view(doc: { _id: string; payload: string; expiresAt?: Date }): GrantVie
 
 /** Live grants of one customer, of one app, or of one customer for one app, newest first. */
 export async function listGrants(org: string, by: { accountId: string; clientId?: string } | { clientId: string }): Promise<GrantView[]> {
-  const docs = await OidcPayloadModel.find({ org, model: 'Grant', ...by, expiresAt: { $gt: new Date() } }).lean<{ _id: string; payload: string }[]>();
+  const docs = await OidcPayloadModel.find({ org, model: 'Grant', ...by, expiresAt: { $gt: new Date() } }).lean<StoredPayload[]>();
+  remember(docs); // oidc-provider reads the grant it picks next
   return docs.map(view).sort((a, b) => b.grantedAt.getTime() - a.grantedAt.getTime());
 }
 

@@ -10,8 +10,9 @@ import type { Tenant } from '../../lib/tenants.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
-import { codeProblem, emailAddress, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
-import { brandingOf, type IdpDeps } from '../provider/configuration.ts';
+import { codeProblem, emailAddress, interactionHolder, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
+import { takePendingInteraction } from '../provider/adapter.ts';
+import { brandingOf, type IdpDeps, type SignInResult } from '../provider/configuration.ts';
 import { codeMail } from './code-mail.ts';
 import { describeScope } from '../provider/scopes.ts';
 
@@ -31,10 +32,21 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
   const { render, secrets, mailer, log } = deps;
   const base = (ctx: Ctx) => `/${ctx.state.org.slug}/interaction/${ctx.params.uid}`;
 
+  const notYours = () => new BadRequest('This sign-in page does not belong to your current sign-in. Start again from the app.');
+
+  /** The browser's interaction, read (once per request: a sign-in's code is kept on it, see idp/otp/). */
   async function details(ctx: Ctx) {
     const interaction = await ctx.state.provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid) throw new BadRequest('This sign-in page does not belong to your current sign-in. Start again from the app.');
+    if (interaction.uid !== ctx.params.uid) throw notYours();
     return interaction;
+  }
+
+  /** The page's interaction, checked to be the browser's by its signed cookie alone, without reading it. */
+  function ownInteraction(ctx: Ctx): string {
+    const { provider } = ctx.state;
+    const uid = provider.createContext(ctx.req, ctx.res).cookies.get(provider.cookieName('interaction'), { signed: true });
+    if (!uid || uid !== ctx.params.uid) throw notYours();
+    return uid;
   }
 
   function page(ctx: Ctx, view: string, data: Record<string, unknown>, status = 200) {
@@ -59,14 +71,17 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     }
   }
 
-  /** Same work and the same answer whether or not the address has an account; the mail goes out in the background. */
+  /**
+   * Same work and the same answer whether or not the address has an account (where sign-up is closed, every address
+   * is looked up); the mail goes out in the background.
+   */
   async function deliverCode(ctx: Ctx, interaction: string, email: string) {
     const { org } = ctx.state;
     const [code, customer] = await Promise.all([
-      issueCode(secrets.otp, { org: org._id, interaction, email, ip: ctx.ip }),
-      findCustomerByEmail(org._id, email),
+      issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, ip: ctx.ip }),
+      org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),
     ]);
-    if (!customer && !org.settings.selfSignUp) return;
+    if (customer === null) return;
     mailer.send(codeMail(render, org, 'sign-in', email, code, ctx.get('user-agent'))).catch((err) => log.error('sign-in mail failed', { org: org.slug, err }));
   }
 
@@ -81,18 +96,18 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
         scopes: [...new Set(scopes)].map((s) => describeScope(s).description),
       });
     }
-    const email = ctx.query.change ? undefined : await pendingEmail(ctx.state.org._id, ctx.params.uid);
+    const email = ctx.query.change ? undefined : pendingEmail(await interactionHolder(ctx.state.org._id, interaction.uid).read());
     if (email) return page(ctx, 'sign-in-code', { email, sent: ctx.query.sent === '1' });
     return page(ctx, 'sign-in-email', { email: interaction.params.login_hint });
   });
 
   router.post('/:org/interaction/:uid/email', async (ctx: Ctx) => {
-    const interaction = await details(ctx);
+    const uid = ownInteraction(ctx); // storing the code checks the interaction is live
     const body = await readBody(ctx);
     await orRerender(
       ctx,
       async () => {
-        await deliverCode(ctx, interaction.uid, normaliseEmail(parseForm(emailForm, body).email));
+        await deliverCode(ctx, uid, normaliseEmail(parseForm(emailForm, body).email));
         ctx.status = 303;
         ctx.redirect(base(ctx));
       },
@@ -103,7 +118,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
 
   router.post('/:org/interaction/:uid/resend', async (ctx: Ctx) => {
     const interaction = await details(ctx);
-    const email = await pendingEmail(ctx.state.org._id, interaction.uid);
+    const email = pendingEmail(await interactionHolder(ctx.state.org._id, interaction.uid).read());
     if (!email) return ctx.redirect(base(ctx));
     await orRerender(
       ctx,
@@ -119,21 +134,28 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
 
   router.post('/:org/interaction/:uid/code', async (ctx: Ctx) => {
     const interaction = await details(ctx);
-    const { org, provider } = ctx.state;
-    const email = await pendingEmail(org._id, interaction.uid);
+    const { org } = ctx.state;
+    const holder = interactionHolder(org._id, interaction.uid);
+    const state = await holder.read();
+    const email = pendingEmail(state);
     if (!email) return ctx.redirect(base(ctx));
     const body = await readBody(ctx);
     await orRerender(
       ctx,
       async () => {
         const { code } = parseForm(codeForm, body);
-        const result = await verifyCode(secrets.otp, { org: org._id, interaction: interaction.uid, email }, code);
+        // With a right code: the account, then the interaction's result, written with the code's use in one write.
+        const result = await verifyCode(secrets.otp, holder, state, email, code, async () => {
+          const account = await recordSignIn(org._id, email, org.settings.selfSignUp);
+          if (!account) throw new BadRequest('That code is not right.');
+          const signedIn: SignInResult = { login: { accountId: account.id, amr: ['otp'] }, ...(account.created ? { newAccount: true as const } : {}) };
+          interaction.result = signedIn;
+          await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+          return takePendingInteraction(org._id, interaction.uid);
+        });
         if (!result.ok) throw new BadRequest(codeProblem(result, 'Start the sign-in again from the app.'));
-        const customer = await recordSignIn(org._id, email, org.settings.selfSignUp);
-        if (!customer) throw new BadRequest('That code is not right.');
-        const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: customer._id, amr: ['otp'] } }, { mergeWithLastSubmission: false });
         ctx.status = 303;
-        ctx.redirect(to);
+        ctx.redirect(interaction.returnTo);
       },
       'sign-in-code',
       async () => ({ email }),

@@ -2,33 +2,25 @@ import mongoose from 'mongoose';
 import { orgScopedSchema } from '../../lib/tenancy.ts';
 
 /**
- * The live sign-in code of one interaction (one browser sign-in), keyed `<org>|<interaction>`: a resend or a
- * different address replaces it. Tries are counted (lib/rate-limit.ts) per interaction and address, so
- * neither a resend nor switching addresses back and forth resets them.
+ * The live code of one exchange and its tries per address, as kept on the document the code belongs to (the
+ * `otp` and `otpTries` fields). A sign-in's code sits on its interaction (idp/provider/adapter.ts), so each step
+ * reads one document; an exchange with no interaction (an email change) has a document of its own, here.
  */
-export type OneTimeCode = {
-  _id: string;
-  org: string;
-  interaction: string;
-  email: string;
-  codeHash: string;
-  sentAt: Date;
-  expiresAt: Date;
-  consumedAt?: Date | null;
-};
+export type StoredCode = { email: string; codeHash: string; sentAt: Date; expiresAt: Date; consumedAt?: Date | null };
+export type CodeState = { otp?: StoredCode; otpTries?: Record<string, number> };
 
-const schema = orgScopedSchema<OneTimeCode>(
+/** A code with no interaction to sit on, keyed `<org>|<subject>`: a new code replaces it; tries survive that. */
+type OwnCode = CodeState & { _id: string; org: string; expiresAt: Date };
+
+const schema = orgScopedSchema<OwnCode>(
   {
     _id: { type: String, required: true },
-    interaction: { type: String, required: true },
-    email: { type: String, required: true },
-    codeHash: { type: String, required: true },
-    sentAt: { type: Date, required: true },
+    otp: { type: mongoose.Schema.Types.Mixed },
+    otpTries: { type: mongoose.Schema.Types.Mixed },
     expiresAt: { type: Date, required: true },
-    consumedAt: { type: Date, default: null },
   },
   { versionKey: false },
 );
 schema.index({ expiresAt: 1 });
 
-export const OneTimeCodeModel = mongoose.model<OneTimeCode>('OneTimeCode', schema, 'one_time_codes');
+export const OwnCodeModel = mongoose.model<OwnCode>('OneTimeCode', schema, 'one_time_codes');

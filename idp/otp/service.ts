@@ -1,12 +1,14 @@
 // Email one-time codes. Rules (NIST SP 800-63B rev 4 §3.1.3.2, OWASP ASVS 5.0 §6.5-6.6): 6 digits from a CSPRNG,
 // stored only as a keyed hash, valid 10 minutes, single use, at most 5 tries, bound to the interaction that
 // asked for it, rate limited per address and per IP. Every limit holds under parallel requests (lib/rate-limit.ts).
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
+import type mongoose from 'mongoose';
 import { z } from 'zod';
 import { keyedHash, safeEqual } from '../../lib/crypto.ts';
-import { TooManyRequests } from '../../lib/errors.ts';
-import { countUpTo, hit, lockOut, lockedFor, takeCooldown } from '../../lib/rate-limit.ts';
-import { OneTimeCodeModel, type OneTimeCode } from './model.ts';
+import { BadRequest, TooManyRequests } from '../../lib/errors.ts';
+import { hit, lockOut, pass, type Refusal } from '../../lib/rate-limit.ts';
+import { OidcPayloadModel, payloadKey, storedInteraction } from '../provider/adapter.ts';
+import { OwnCodeModel, type CodeState } from './model.ts';
 
 export const OTP_RULES = {
   ttlMs: 10 * 60_000,
@@ -37,63 +39,115 @@ export function clientNetwork(ip: string): string {
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-export type CodeRequest = { org: string; interaction: string; email: string; ip: string };
-export type CodeTarget = Omit<CodeRequest, 'ip'>;
+/**
+ * The document a code is kept on (see ./model.ts): a sign-in's interaction, which must still be live (a code is
+ * never stored for one that is gone), or a document of the code's own, created as needed and kept as long as its
+ * tries count.
+ */
+export type CodeHolder = {
+  model: mongoose.Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  key: { _id: string; org: string };
+  /** What the holder must match to take a code; absent: the holder is the code's own document, made if missing. */
+  live?: () => Record<string, unknown>;
+  read(): Promise<CodeState | null | undefined>;
+};
+
+/** The holder of a sign-in's code: its interaction (read once per request, with oidc-provider's own read of it). */
+export function interactionHolder(org: string, uid: string): CodeHolder {
+  return { model: OidcPayloadModel, key: payloadKey(org, 'Interaction', uid), live: () => ({ expiresAt: { $gt: new Date() } }), read: async () => (await storedInteraction(org, uid)) as CodeState | undefined };
+}
+
+/** The holder of a code that belongs to no interaction, such as a customer's email change (`subject`). */
+export function ownHolder(org: string, subject: string): CodeHolder {
+  const key = { _id: `${org}|${subject}`, org };
+  return { model: OwnCodeModel, key, read: () => OwnCodeModel.findOne(key).lean<CodeState>() };
+}
+
+export type CodeRequest = { email: string; ip: string };
 export type Verification = { ok: true } | { ok: false; reason: 'wrong' | 'dead' | 'expired'; triesLeft: number };
 
 const minutes = (s: number) => Math.max(1, Math.ceil(s / 60));
-const triesKey = (t: CodeTarget) => `otp-try:${t.interaction}:${t.email}`;
-const keyOf = (org: string, interaction: string) => ({ _id: `${org}|${interaction}`, org });
+/** The field counting an address's tries on the holder (a field name may hold no dot, so not the address itself). */
+const triesField = (email: string) => `otpTries.${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
+const hashCode = (hashKey: Buffer, holder: CodeHolder, email: string, code: string) => keyedHash(hashKey, holder.key._id, email, code);
 
-/** Checks every limit, then stores a fresh code (replacing any earlier one for this interaction and address). */
-export async function issueCode(hashKey: Buffer, req: CodeRequest, now = Date.now()): Promise<string> {
-  const { org, email } = req;
-  const tooMany = (v: { retryAfterSeconds: number }) =>
-    new TooManyRequests(`Too many codes requested. Try again in ${minutes(v.retryAfterSeconds)} minutes.`, v.retryAfterSeconds);
-  // The IP is checked first (a client over its own limit must not spend a victim address's cool-down or quota),
-  // across all organisations, and an IPv6 client counts as its /64.
-  const perIp = await hit(PLATFORM, `otp-ip:${clientNetwork(req.ip)}`, OTP_RULES.sendsPerHourPerIp, HOUR, now);
-  if (!perIp.allowed) throw tooMany(perIp);
-  const locked = await lockedFor(org, `otp-lock:${email}`, now);
-  if (locked) throw new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(locked)} minutes.`, locked);
-  const wait = await takeCooldown(org, `otp-cooldown:${email}`, OTP_RULES.resendCooldownMs, now);
-  if (wait) throw new TooManyRequests(`Please wait ${wait} seconds before asking for another code.`, wait);
-  const perAddress = await hit(org, `otp-send:${email}`, OTP_RULES.sendsPerHourPerAddress, HOUR, now);
-  if (!perAddress.allowed) throw tooMany(perAddress);
-  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  const fields = { interaction: req.interaction, email, codeHash: hashCode(hashKey, req, code), sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null };
-  await OneTimeCodeModel.updateOne(keyOf(org, req.interaction), { $set: fields }, { upsert: true });
-  return code;
-}
-
-function hashCode(hashKey: Buffer, t: CodeTarget, code: string): string {
-  return keyedHash(hashKey, t.org, t.interaction, t.email, code);
+function tooMany(refused: Refusal): TooManyRequests {
+  const wait = refused.retryAfterSeconds;
+  if (refused.reason === 'locked') return new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(wait)} minutes.`, wait);
+  if (refused.reason === 'cooldown') return new TooManyRequests(`Please wait ${wait} seconds before asking for another code.`, wait);
+  return new TooManyRequests(`Too many codes requested. Try again in ${minutes(wait)} minutes.`, wait);
 }
 
 /**
- * Every try is counted first, up to 5 (so parallel guesses cannot exceed 5); a right code is then used by a write
- * conditional on it being unused (so of parallel right answers exactly one signs in); a wrong one also counts for
- * the address.
+ * Checks every limit, then stores a fresh code on its holder (replacing any earlier one there). The client's IP is
+ * checked first, across all organisations (an IPv6 client counts as its /64), so a client over its own limit never
+ * spends a victim address's cool-down or quota; the address's lock, cool-down and hourly sends are one gate.
  */
-export async function verifyCode(hashKey: Buffer, t: CodeTarget, code: string, now = Date.now()): Promise<Verification> {
-  const key = keyOf(t.org, t.interaction);
-  const doc = await OneTimeCodeModel.findOne(key).lean<OneTimeCode>();
-  if (!doc || doc.email !== t.email || doc.consumedAt || doc.expiresAt.getTime() <= now) return { ok: false, reason: 'expired', triesLeft: 0 };
-  const attempt = await countUpTo(t.org, triesKey(t), OTP_RULES.triesPerCode, OTP_RULES.ttlMs + HOUR, now);
-  if (!attempt) return { ok: false, reason: 'dead', triesLeft: 0 };
-  if (safeEqual(doc.codeHash, hashCode(hashKey, t, code))) {
-    const used = await OneTimeCodeModel.updateOne({ ...key, codeHash: doc.codeHash, consumedAt: null }, { $set: { consumedAt: new Date(now) } });
-    return used.modifiedCount ? { ok: true } : { ok: false, reason: 'expired', triesLeft: 0 };
-  }
-  const perAddress = await hit(t.org, `otp-fail:${t.email}`, OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now);
-  if (!perAddress.allowed) await lockOut(t.org, `otp-lock:${t.email}`, OTP_RULES.lockMs, now);
-  const triesLeft = OTP_RULES.triesPerCode - attempt;
-  return { ok: false, reason: triesLeft > 0 ? 'wrong' : 'dead', triesLeft };
+export async function issueCode(hashKey: Buffer, holder: CodeHolder, req: CodeRequest, now = Date.now()): Promise<string> {
+  const { org } = holder.key;
+  const { email } = req;
+  const refused = await pass(
+    [
+      { org: PLATFORM, key: `otp-ip:${clientNetwork(req.ip)}`, limit: OTP_RULES.sendsPerHourPerIp, windowMs: HOUR },
+      { org, key: `otp-address:${email}`, limit: OTP_RULES.sendsPerHourPerAddress, windowMs: HOUR, cooldownMs: OTP_RULES.resendCooldownMs },
+    ],
+    now,
+  );
+  if (refused) throw tooMany(refused);
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const otp = { email, codeHash: hashCode(hashKey, holder, email, code), sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null };
+  const stored = holder.live
+    ? await holder.model.updateOne({ ...holder.key, ...holder.live() }, { $set: { otp } })
+    : await holder.model.updateOne(holder.key, { $set: { otp, expiresAt: new Date(now + OTP_RULES.ttlMs + HOUR) } }, { upsert: true });
+  if (!stored.matchedCount && !stored.upsertedCount) throw new BadRequest('This sign-in has expired. Start again from the app.');
+  return code;
 }
 
-/** The address the interaction last asked a code for, if any. */
-export async function pendingEmail(org: string, interaction: string): Promise<string | undefined> {
-  return (await OneTimeCodeModel.findOne(keyOf(org, interaction)).lean<OneTimeCode>())?.email;
+/** The address the holder's code was last sent to, if any. */
+export function pendingEmail(state: CodeState | null | undefined): string | undefined {
+  return state?.otp?.email;
+}
+
+/**
+ * Checks `code` against the holder's code as `state` shows it. Every try is counted, up to 5, by a write conditional
+ * on fewer than 5 (so parallel guesses cannot exceed 5); a wrong one also counts for the address, which 10 failures
+ * in an hour lock. A right code is used by one write conditional on it being unused, live and its tries not spent,
+ * which counts the try and also sets `prepare`'s fields (what using it achieves, such as the interaction's result):
+ * of parallel right answers exactly one succeeds. `prepare` runs once the code is known to be right.
+ */
+export async function verifyCode(
+  hashKey: Buffer,
+  holder: CodeHolder,
+  state: CodeState | null | undefined,
+  email: string,
+  code: string,
+  prepare: () => Promise<Record<string, unknown> | undefined> = async () => undefined,
+  now = Date.now(),
+): Promise<Verification> {
+  const otp = state?.otp;
+  const expired = { ok: false, reason: 'expired', triesLeft: 0 } as const;
+  if (!otp || otp.email !== email || otp.consumedAt || new Date(otp.expiresAt).getTime() <= now) return expired;
+  const field = triesField(email);
+  const tried = (state.otpTries as Record<string, number> | undefined)?.[field.slice('otpTries.'.length)] ?? 0;
+  const unspent = { [field]: { $not: { $gte: OTP_RULES.triesPerCode } } };
+  if (tried >= OTP_RULES.triesPerCode) return { ok: false, reason: 'dead', triesLeft: 0 };
+
+  if (safeEqual(otp.codeHash, hashCode(hashKey, holder, email, code))) {
+    const achieved = await prepare();
+    const used = await holder.model.updateOne(
+      { ...holder.key, 'otp.email': email, 'otp.codeHash': otp.codeHash, 'otp.consumedAt': null, 'otp.expiresAt': { $gt: new Date(now) }, ...unspent },
+      { $set: { ...achieved, 'otp.consumedAt': new Date(now) }, $inc: { [field]: 1 } },
+    );
+    return used.modifiedCount ? { ok: true } : expired;
+  }
+
+  const counted = await holder.model.updateOne({ ...holder.key, ...unspent }, { $inc: { [field]: 1 } });
+  if (!counted.modifiedCount) return { ok: false, reason: 'dead', triesLeft: 0 };
+  const failures = await hit(holder.key.org, `otp-fail:${email}`, OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now);
+  if (!failures.allowed) await lockOut(holder.key.org, `otp-address:${email}`, OTP_RULES.lockMs, now);
+  // As this request counted it: a parallel wrong guess may have taken one more (the limit itself is exact).
+  const triesLeft = OTP_RULES.triesPerCode - (tried + 1);
+  return { ok: false, reason: triesLeft > 0 ? 'wrong' : 'dead', triesLeft };
 }
 
 /** What to tell a person whose code was not accepted. */

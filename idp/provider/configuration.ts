@@ -4,12 +4,12 @@ import type { Config } from '../../config/index.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Render } from '../../lib/views.ts';
 import { firstPartyClients } from '../../lib/first-party.ts';
-import { findClientMetadata } from '../clients/service.ts';
+import type { Clients } from '../clients/directory.ts';
 import { customerClaims, findCustomer } from '../customers/service.ts';
 import { privateJwks } from '../keys/keyring.ts';
 import type { Organisation } from '../organisations/model.ts';
 import type { Secrets } from '../secrets.ts';
-import { mongoAdapter } from './adapter.ts';
+import { mongoAdapter, unitOfWork } from './adapter.ts';
 import { staffRole } from '../organisations/service.ts';
 import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { ADMIN_SCOPES, API_SCOPES, FIRST_PARTY_API_SCOPES, OIDC_CLAIMS, OIDC_SCOPES } from './scopes.ts';
@@ -28,7 +28,19 @@ export function brandingOf(org: Organisation) {
 
 const OIDC_SCOPE_SET = new Set<string>(OIDC_SCOPES);
 
-const isFirstParty = (ctx: KoaContextWithOIDC) => ctx.oidc.client?.metadata().first_party === true;
+/** The result of a sign-in interaction: who signed in, and whether the sign-in created their account. */
+export type SignInResult = { login: { accountId: string; amr: string[] }; newAccount?: true };
+
+type Client = NonNullable<KoaContextWithOIDC['oidc']['client']>;
+const metadataMemo = new WeakMap<Client, ReturnType<Client['metadata']>>();
+/** A client's metadata. oidc-provider rebuilds it on every call; a client object never changes (a changed registration is a new one). */
+function metadataOf(client: Client): ReturnType<Client['metadata']> {
+  let metadata = metadataMemo.get(client);
+  if (!metadata) metadataMemo.set(client, (metadata = client.metadata()));
+  return metadata;
+}
+
+const isFirstParty = (ctx: KoaContextWithOIDC) => Boolean(ctx.oidc.client && metadataOf(ctx.oidc.client).first_party === true);
 
 /**
  * Consent is remembered per app and customer, not per browser session: a returning customer's latest grant is found
@@ -38,8 +50,12 @@ const loadExistingGrant = (org: string) => async (ctx: KoaContextWithOIDC) => {
   const { oidc } = ctx;
   const clientId = oidc.client!.clientId;
   const accountId = oidc.session!.accountId!;
+  // An account this very sign-in created has no grant anywhere yet (idp/interactions/routes.ts marks it).
+  const newAccount = (oidc.result as SignInResult | undefined)?.newAccount === true && oidc.result?.login?.accountId === accountId;
   const grantId =
-    (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(clientId) ?? (await latestGrantId(org, accountId, clientId));
+    (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
+    oidc.session!.grantIdFor(clientId) ??
+    (newAccount ? undefined : await latestGrantId(org, accountId, clientId));
   const found = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   // A grant of another customer (the session's account changed) is never reused.
   const existing = found?.accountId === accountId && found.clientId === clientId ? found : undefined;
@@ -63,7 +79,15 @@ function apiScopesOf(metadata: Record<string, unknown>): string[] {
   return [...API_SCOPES.filter((s) => allowed.includes(s)), ...(metadata.first_party === true ? FIRST_PARTY_API_SCOPES : [])];
 }
 
-export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
+const apiScopeMemo = new WeakMap<object, string>();
+/** `apiScopesOf` as one string, once per client (its metadata object is made once, see metadataOf). */
+function apiScopeOf(metadata: Record<string, unknown>): string {
+  let scope = apiScopeMemo.get(metadata);
+  if (scope === undefined) apiScopeMemo.set(metadata, (scope = apiScopesOf(metadata).join(' ')));
+  return scope;
+}
+
+export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients): Provider {
   const { config, secrets, render, log } = deps;
   const issuer = issuerFor(config, org);
   const api = apiResource(issuer);
@@ -74,7 +98,7 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
   const configuration: Configuration = {
     adapter: mongoAdapter(org._id, async (id) => {
       const own = builtIn.get(id);
-      return own ? ({ ...own } as Record<string, unknown>) : findClientMetadata(secrets, org._id, id);
+      return own ? ({ ...own } as Record<string, unknown>) : clients.metadata(org._id, id);
     }),
     jwks: privateJwks(org.keys, secrets.signingKeys) as Configuration['jwks'],
     // The session cookie is confined to the organisation's path, so organisations on one host never share a
@@ -103,7 +127,19 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
         }
       },
     },
-    findAccount: async (_ctx, sub) => {
+    findAccount: async (ctx, sub) => {
+      // Right after the sign-in that verified it (the interaction's result names it), the account is known to exist:
+      // its claims are read only if asked for (the authorization response of the code flow asks for none).
+      if (ctx.oidc?.result?.login?.accountId === sub) {
+        return {
+          accountId: sub,
+          claims: async () => {
+            const customer = await findCustomer(org._id, sub);
+            if (!customer) throw new errors.InvalidRequest('the account no longer exists');
+            return customerClaims(customer) as { sub: string };
+          },
+        };
+      }
       const customer = await findCustomer(org._id, sub);
       return customer ? { accountId: sub, claims: () => customerClaims(customer) as { sub: string } } : undefined;
     },
@@ -115,11 +151,11 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
       if (token.resourceServer?.audience !== admin) return undefined;
       const accountId = 'accountId' in token ? token.accountId : undefined;
       if (accountId) return (await staffRole(org._id, accountId)) ?? undefined;
-      const role = token.client?.metadata().admin_role as StaffRole | undefined;
+      const role = token.client && (metadataOf(token.client).admin_role as StaffRole | undefined);
       return role ? { role } : undefined;
     },
     issueRefreshToken: async (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client.metadata().first_party === true),
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || metadataOf(client).first_party === true),
     rotateRefreshToken: () => true,
     interactions: { url: (_ctx, interaction) => `/${org.slug}/interaction/${interaction.uid}` },
     features: {
@@ -142,8 +178,8 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator, client) => {
           const jwt = { accessTokenTTL: 15 * 60, accessTokenFormat: 'jwt' as const, jwt: { sign: { alg: 'ES256' as const } } };
-          const metadata = client.metadata();
-          if (indicator === api) return { scope: apiScopesOf(metadata).join(' '), audience: api, ...jwt };
+          const metadata = metadataOf(client);
+          if (indicator === api) return { scope: apiScopeOf(metadata), audience: api, ...jwt };
           // Only first-party apps and machine clients given a role may ask for Admin API tokens.
           if (indicator === admin && (metadata.first_party === true || metadata.admin_role)) return { scope: ADMIN_SCOPES.join(' '), audience: admin, ...jwt };
           throw new errors.InvalidTarget(`unknown resource; this issuer serves ${api} and ${admin}`);
@@ -168,6 +204,7 @@ export function buildProvider(deps: IdpDeps, org: Organisation): Provider {
 
   const provider = new Provider(issuer, configuration);
   provider.proxy = config.trustProxy;
+  provider.use(unitOfWork); // its storage is read once and written once per request (./adapter.ts)
   provider.on('server_error', (_ctx, err) => log.error('oidc server_error', { org: org.slug, err }));
   return provider;
 }

@@ -1,28 +1,37 @@
-// One oidc-provider instance per organisation, built on first use and rebuilt when the organisation's keys change
-// (also when another server instance rotated them: the organisation is re-read at most once a second).
+// One oidc-provider instance per organisation, built on first use and rebuilt when what it was built from changes
+// (a new key ring, a new name or branding), also when another server instance changed it: organisations and client
+// registrations come from this instance's caches, which drop an entry as soon as it changes anywhere.
 import type Provider from 'oidc-provider';
+import type { Clients } from '../clients/directory.ts';
 import type { Organisation } from '../organisations/model.ts';
-import { shortCache } from '../../lib/short-cache.ts';
-import { findOrganisation } from '../organisations/service.ts';
+import type { Organisations } from '../organisations/directory.ts';
 import { buildProvider, type IdpDeps } from './configuration.ts';
-
-const ORG_CACHE_MS = 1000;
 
 export type ProviderRegistry = {
   organisation(slug: string): Promise<Organisation | null>;
   provider(org: Organisation): Provider;
 };
 
-export function createProviderRegistry(deps: IdpDeps): ProviderRegistry {
-  const providers = new Map<string, { keysVersion: number; provider: Provider }>();
+/** What a provider is built from: a change to any of it builds a new one. */
+const fingerprint = (org: Organisation) => JSON.stringify([org.slug, org.name, org.branding, org.keysVersion]);
+const fingerprints = new WeakMap<Organisation, string>();
+function builtFrom(org: Organisation): string {
+  let from = fingerprints.get(org);
+  if (from === undefined) fingerprints.set(org, (from = fingerprint(org)));
+  return from;
+}
+
+export function createProviderRegistry(deps: IdpDeps, organisations: Organisations, clients: Clients): ProviderRegistry {
+  const providers = new Map<string, { from: string; provider: Provider }>();
 
   return {
-    organisation: shortCache(findOrganisation, ORG_CACHE_MS),
+    organisation: organisations.bySlug,
     provider(org) {
+      const from = builtFrom(org);
       const hit = providers.get(org._id);
-      if (hit && hit.keysVersion === org.keysVersion) return hit.provider;
-      const provider = buildProvider(deps, org);
-      providers.set(org._id, { keysVersion: org.keysVersion, provider });
+      if (hit?.from === from) return hit.provider;
+      const provider = buildProvider(deps, org, clients);
+      providers.set(org._id, { from, provider });
       return provider;
     },
   };

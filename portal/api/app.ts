@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
 import { z } from 'zod';
-import { adminAuth, clientAuth } from '../../lib/access.ts';
+import { adminAuth, clientAuth, type RoleLookup } from '../../lib/access.ts';
 import { listAudit } from '../../lib/audit.ts';
 import type { BearerState } from '../../lib/bearer.ts';
 import type { EventHub } from '../../lib/events.ts';
@@ -19,8 +19,11 @@ import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants; idpPaths: { client: Paths; admin: Paths }; events: EventHub };
+export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub };
 type Ctx = Context & { state: BearerState };
+
+/** Where the two APIs live: `/<org>/api/v1` and `/<org>/admin/v1`. */
+const API_PATH = /^\/[^/]+\/(api|admin)\/v1(\/|$)/;
 
 function apiRouter(prefix: string, tenants: Tenants, openapi: (server: string) => object, auth: Middleware[], routes: ((r: Router) => void)[]) {
   const router = new Router({ prefix });
@@ -47,7 +50,7 @@ function accountRoutes(router: Router) {
   });
 }
 
-export function createPortalApi({ internalUrl, tenants, idpPaths, events }: ApiDeps): Middleware {
+export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events }: ApiDeps): Middleware {
   const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
     portalClientRoutes,
     companyClientRoutes,
@@ -55,7 +58,7 @@ export function createPortalApi({ internalUrl, tenants, idpPaths, events }: ApiD
     bookingClientRoutes,
     eventClientRoutes(events),
   ]);
-  const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl), [
+  const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl, roles), [
     accountRoutes,
     portalAdminRoutes,
     companyAdminRoutes,
@@ -63,5 +66,6 @@ export function createPortalApi({ internalUrl, tenants, idpPaths, events }: ApiD
     bookingAdminRoutes,
     eventAdminRoutes(events),
   ]);
-  return compose([client.routes() as Middleware, admin.routes() as Middleware]);
+  const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);
+  return (ctx, next) => (API_PATH.test(ctx.path) ? routes(ctx, next) : next()); // other paths skip the routers' matching
 }

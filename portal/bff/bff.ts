@@ -267,11 +267,11 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     ctx.body = render(view, { ...data, nonce, assets: assets.files(), boot: json }, t.slug);
   }
 
-  const middleware: Middleware = async (ctx, next) => {
-    await assets.middleware(ctx, async () => {
-      await (router.routes() as Middleware)(ctx, next);
-    });
-  };
+  // Its assets first, then its own paths to its router; every other path skips the router's matching.
+  const prefix = new URL(app.base(config.publicUrl, ':org')).pathname;
+  const own = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(':org', '[^/]+')}(/|$)`);
+  const routes = router.routes() as Middleware;
+  const middleware: Middleware = (ctx, next) => assets.middleware(ctx, own.test(ctx.path) ? () => routes(ctx, next) : next);
 
   return { router, shell, middleware };
 }

@@ -5,14 +5,19 @@ const past = () => new Date(Date.now() - 1000);
 
 /** As if the 30-second resend cool-down for this address had passed. */
 export async function passCooldown(org: string, email: string): Promise<void> {
-  await mongoose.connection.db!.collection('limits').updateOne({ _id: `${org}|otp-cooldown:${email}` as never, org }, { $set: { until: past() } });
+  await mongoose.connection.db!.collection('limits').updateOne({ _id: `${org}|otp-address:${email}` as never, org }, { $set: { coolUntil: past() } });
 }
+
+// Codes are kept on a sign-in's interaction (oidc_payloads), or in a document of their own (one_time_codes).
+const CODE_HOLDERS = ['oidc_payloads', 'one_time_codes'];
 
 /** As if the codes for this address had outlived their 10 minutes. */
 export async function expireCodes(org: string, email: string): Promise<void> {
-  await mongoose.connection.db!.collection('one_time_codes').updateMany({ org, email }, { $set: { expiresAt: past() } });
+  for (const name of CODE_HOLDERS) await mongoose.connection.db!.collection(name).updateMany({ org, 'otp.email': email }, { $set: { 'otp.expiresAt': past() } });
 }
 
+/** The stored codes sent to this address. */
 export async function storedCodes(org: string, email: string) {
-  return mongoose.connection.db!.collection('one_time_codes').find({ org, email }).toArray();
+  const holders = await Promise.all(CODE_HOLDERS.map((name) => mongoose.connection.db!.collection(name).find({ org, 'otp.email': email }).toArray()));
+  return holders.flat().map((doc) => doc.otp as Record<string, unknown>);
 }

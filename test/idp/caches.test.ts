@@ -1,0 +1,188 @@
+// Each server instance keeps organisations, client registrations and key rings in memory; a change made through one
+// instance must apply on another by its next request. Two processes on one database, as behind a load balancer:
+// the second has each record in memory before the change is made through the first.
+import { expect } from 'chai';
+import { decodeProtectedHeader } from 'jose';
+import { ClientModel } from '../../idp/clients/model.ts';
+import type { Change, ChangeFeed } from '../../lib/changes.ts';
+import { FeedCache } from '../../lib/feed-cache.ts';
+import { rotateKeys } from '../../idp/organisations/service.ts';
+import { OrganisationModel } from '../../idp/organisations/model.ts';
+import { adminToken, adminUrl, call } from '../support/api.ts';
+import { Browser } from '../support/browser.ts';
+import { makeClient, makeOrg, type TestOrg } from '../support/oidc.ts';
+import { secondInstance, stack, type Stack } from '../support/stack.ts';
+
+/** How soon the other instance must see a change (the change stream's delivery, with room for a busy machine). */
+const DEADLINE_MS = 2000;
+const REDIRECT = 'http://localhost:8080/callback';
+
+/** Waits until `check` holds, answering how long that took; fails once DEADLINE_MS have passed. */
+async function within(what: string, check: () => Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await check()) return performance.now() - started;
+    if (performance.now() - started > DEADLINE_MS) expect.fail(`${what}: not seen within ${DEADLINE_MS} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('a change made through one instance applies on every instance', function () {
+  this.timeout(60_000);
+  let s: Stack;
+  let t: TestOrg;
+  let owner: string;
+  let other: Awaited<ReturnType<typeof secondInstance>>;
+
+  before(async () => {
+    s = await stack();
+    t = await makeOrg(s);
+    owner = await adminToken(s, t, 'owner');
+    other = await secondInstance(s);
+  });
+  after(() => other?.stop());
+
+  /** A client_credentials request to the second instance: the access token, or the OAuth error. */
+  const tokenThere = async (clientId: string, secret: string) => {
+    const res = await fetch(`${other.baseUrl}/${t.org.slug}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${t.issuer}/api` }).toString(),
+    });
+    const body = (await res.json()) as { access_token?: string; error?: string };
+    return { status: res.status, token: body.access_token, error: body.error };
+  };
+  const register = async (input: Record<string, unknown>) => {
+    const res = await call('POST', `${adminUrl(t)}/clients`, owner, input);
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body as { clientId: string; clientSecret: string };
+  };
+  const machine = () => register({ name: 'Sync', kind: 'machine', scopes: [] });
+
+  it("takes a secret rotated on the first instance at the second's token endpoint", async () => {
+    const app = await machine();
+    expect((await tokenThere(app.clientId, app.clientSecret)).status).to.equal(200);
+    const rotated = await call('POST', `${adminUrl(t)}/clients/${app.clientId}/secret`, owner);
+    expect(rotated.status).to.equal(200);
+    await within('the old secret refused', async () => (await tokenThere(app.clientId, app.clientSecret)).error === 'invalid_client');
+    expect((await tokenThere(app.clientId, rotated.body.clientSecret)).status).to.equal(200);
+  });
+
+  it('stops a deleted app, and takes it again once its registration is back', async () => {
+    const app = await machine();
+    expect((await tokenThere(app.clientId, app.clientSecret)).status).to.equal(200);
+    const registration = await ClientModel.findOne({ org: t.org._id, clientId: app.clientId }).lean();
+    expect((await call('DELETE', `${adminUrl(t)}/clients/${app.clientId}`, owner)).status).to.equal(204);
+    await within('the deleted app refused', async () => (await tokenThere(app.clientId, app.clientSecret)).error === 'invalid_client');
+    // The second instance now knows the id as unknown; a registration appearing under it must end that.
+    await ClientModel.create(registration);
+    await within('the app back', async () => (await tokenThere(app.clientId, app.clientSecret)).status === 200);
+  });
+
+  it('applies an edited redirect URI to authorization requests', async () => {
+    const app = await register({ name: 'Booker', redirectUris: [REDIRECT] });
+    const authorize = async () => {
+      const url = new URL(`${other.baseUrl}/${t.org.slug}/auth`);
+      url.search = new URLSearchParams({ client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString();
+      const res = await fetch(url, { redirect: 'manual' });
+      await res.body?.cancel();
+      return res.status;
+    };
+    expect(await authorize()).to.equal(303); // on to the sign-in page
+    const edited = await call('PATCH', `${adminUrl(t)}/clients/${app.clientId}`, owner, { redirectUris: ['https://booker.example.com/cb'] });
+    expect(edited.status, JSON.stringify(edited.body)).to.equal(200);
+    await within('the old redirect URI refused', async () => (await authorize()) === 400);
+  });
+
+  it("ends a deleted machine client's Admin API access", async () => {
+    const robot = await register({ name: 'Back office', kind: 'machine', scopes: [], adminRole: 'staff' });
+    const res = await fetch(`${t.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${robot.clientId}:${robot.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${t.issuer}/admin`, scope: 'admin' }).toString(),
+    });
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    const me = async () => (await call('GET', `${other.adminUrl(t)}/me`, token)).status;
+    expect(await me()).to.equal(200);
+    expect((await call('DELETE', `${adminUrl(t)}/clients/${robot.clientId}`, owner)).status).to.equal(204);
+    await within('the deleted client refused', async () => (await me()) === 403);
+  });
+
+  it('signs with the new key once keys are rotated', async () => {
+    const app = await makeClient(s, t, { kind: 'machine' });
+    const kid = async () => decodeProtectedHeader((await tokenThere(app.clientId, app.clientSecret!)).token!).kid;
+    const before = await kid();
+    const rotated = await rotateKeys(s.app.secrets, t.org.slug);
+    const promoted = rotated.keys.find((k) => k.status === 'current' && k.alg === 'ES256')!.kid;
+    expect(promoted).to.not.equal(before);
+    await within('the promoted key signing', async () => (await kid()) === promoted);
+    const published = (await (await fetch(`${other.baseUrl}/${t.org.slug}/jwks`)).json()) as { keys: { kid: string }[] };
+    expect(published.keys.map((k) => k.kid)).to.include(before);
+  });
+
+  it("shows a renamed organisation's new name on its sign-in pages", async () => {
+    const app = await makeClient(s, t);
+    const page = async () => {
+      const url = new URL(`${other.baseUrl}/${t.org.slug}/auth`);
+      url.search = new URLSearchParams({ client_id: app.clientId, redirect_uri: app.redirectUri, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString();
+      const { res } = await new Browser().follow(url, other.baseUrl);
+      return res!.text();
+    };
+    expect(await page()).to.contain(t.org.name);
+    await OrganisationModel.updateOne({ _id: t.org._id }, { $set: { name: 'Quayside Wellness' } });
+    await within('the new name shown', async () => (await page()).includes('Quayside Wellness'));
+  });
+});
+
+describe('the in-process cache behind them (lib/feed-cache.ts)', () => {
+  type Doc = { _id: string; slug: string };
+  /** A cache over a feed the test drives, counting loads per key. */
+  function cache() {
+    const listeners: ((c: Change) => void)[] = [];
+    const feed = { on: (_c: string, l: (c: Change) => void) => listeners.push(l), onReset: () => {}, start: async () => {} } as unknown as ChangeFeed;
+    const c = new FeedCache<Doc>(feed, 'test_cache_docs', (d) => (typeof d.slug === 'string' ? [d.slug] : []));
+    const loads = new Map<string, number>();
+    const get = (key: string, value: Doc | null = null) =>
+      c.get(key, async () => {
+        loads.set(key, (loads.get(key) ?? 0) + 1);
+        return value;
+      });
+    const change = (doc: Partial<Doc> & { _id: string }) => listeners.forEach((l) => l({ operationType: 'update', documentKey: { _id: doc._id }, fullDocument: doc } as unknown as Change));
+    return { get, loads, change, raw: c };
+  }
+
+  it('keeps a found value until its document changes', async () => {
+    const c = cache();
+    const doc = { _id: 'd1', slug: 'spa' };
+    expect(await c.get('spa', doc)).to.equal(doc);
+    expect(await c.get('spa', doc)).to.equal(doc);
+    expect(c.loads.get('spa')).to.equal(1);
+    c.change({ _id: 'd1' }); // a deletion names only the _id
+    await c.get('spa', doc);
+    expect(c.loads.get('spa')).to.equal(2);
+  });
+
+  it('remembers at most 1000 unknown keys, and forgets one when a document takes it', async () => {
+    const c = cache();
+    for (let i = 0; i <= 1000; i++) expect(await c.get(`unknown-${i}`)).to.equal(null);
+    await c.get('unknown-1000');
+    expect(c.loads.get('unknown-1000'), 'the newest miss is remembered').to.equal(1);
+    await c.get('unknown-0');
+    expect(c.loads.get('unknown-0'), 'the oldest was let go').to.equal(2);
+    c.change({ _id: 'd2', slug: 'unknown-1000' });
+    await c.get('unknown-1000');
+    expect(c.loads.get('unknown-1000'), 'an insert under the key ends its miss').to.equal(2);
+  });
+
+  it('does not keep what it read while a change arrived', async () => {
+    const c = cache();
+    let answer!: (d: Doc) => void;
+    const read = c.raw.get('late', () => new Promise<Doc>((r) => (answer = r)));
+    await new Promise((r) => setImmediate(r)); // the read has begun
+    c.change({ _id: 'd3', slug: 'late' });
+    answer({ _id: 'd3', slug: 'late' }); // what the read saw, from before the change
+    await read;
+    await c.get('late', { _id: 'd3', slug: 'late' });
+    expect(c.loads.get('late'), 'read again').to.equal(1);
+  });
+});
