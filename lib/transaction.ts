@@ -36,10 +36,10 @@ const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.rando
  * down). Across instances a conflict is retried.
  */
 export function inTransaction<T>(org: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return inTurn(`tx|${org}`, () => attempt(work, org));
+  return inTurn(`tx|${org}`, () => runTransaction(work, org));
 }
 
-async function attempt<T>(work: (tx: Tx) => Promise<T>, org: string): Promise<T> {
+async function runTransaction<T>(work: (tx: Tx) => Promise<T>, org: string): Promise<T> {
   const session = mongoose.connection.getClient().startSession();
   try {
     for (let attempt = 1; ; attempt++) {
