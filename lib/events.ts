@@ -81,8 +81,13 @@ export class EventHub {
       created.queue = latestSeq(org).then((n) => void (created.seq = n));
       this.orgs.set(org, (state = created));
     }
-    await state.queue.catch(() => undefined);
     const s = state;
+    try {
+      await s.queue; // only its first step, reading where the organisation's events stand, can fail
+    } catch (err) {
+      if (this.orgs.get(org) === s && !s.listeners.size) this.orgs.delete(org); // the next subscriber reads it again
+      throw err;
+    }
     s.listeners.add(listener);
     return {
       seq: s.seq, // read with the listener added, in one step: every later event reaches it
