@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import type { Target } from './run.ts';
+import { accessToken } from './token.ts';
 
 const STAFF = 20;
 const DAYS = 30;
@@ -41,15 +42,7 @@ async function pool(jobs: (() => Promise<void>)[], concurrency: number) {
 
 export async function benchBookings(target: Target, child: ChildProcess, stats: Stats): Promise<void> {
   const admin = target.admin!;
-  const token = (
-    (await (
-      await fetch(`${target.issuer}/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${target.issuer}/admin`, scope: 'admin' }).toString(),
-      })
-    ).json()) as { access_token: string }
-  ).access_token;
+  const token = await accessToken(target.issuer, admin, `${target.issuer}/admin`, 'admin');
   const api = `${target.issuer}/admin/v1`;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const post = async (path: string, body: object) => {
@@ -104,13 +97,11 @@ export async function benchBookings(target: Target, child: ChildProcess, stats: 
 
   await measure('7 days, no bookings (baseline)', weekUrl);
 
-  // 2,000 bookings on distinct slots: every (therapist, day, hour) once at most, spread over the 30 days.
+  // 2,000 bookings on distinct slots: every (therapist, day, hour) once at most, spread over the 30 days and the staff.
   const slots: { resourceId: string; start: string }[] = [];
-  for (let d = 0; d < DAYS; d++) {
-    const offered = (await (await fetch(`${api}/availability?service=${service.id}&from=${plus(d)}&to=${plus(d)}`, { headers })).json()) as {
-      days: { slots: { start: string; resources: { id: string }[] }[] }[];
-    };
-    for (const s of offered.days[0]!.slots) for (const r of s.resources) slots.push({ resourceId: r.id, start: s.start });
+  for (const member of staff) {
+    const offered = (await (await fetch(`${monthUrl}&resource=${member.id}`, { headers })).json()) as { days: { slots: { start: string }[] }[] };
+    for (const d of offered.days) for (const s of d.slots) slots.push({ resourceId: member.id, start: s.start });
   }
   const step = slots.length / BOOKINGS; // evenly spread, deterministic
   const chosen = Array.from({ length: BOOKINGS }, (_, i) => slots[Math.floor(i * step)]!);

@@ -14,16 +14,18 @@ import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
 import { Browser } from '../test/support/browser.ts';
 import { benchBookings } from './bookings.ts';
+import { benchWorstAvailability } from './worst-availability.ts';
+import { accessToken } from './token.ts';
 
 const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
-/** `npm run bench -- bookings` (or `sign-in`) runs only that part. */
+/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`) runs only that part. */
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
-export type Target = { issuer: string; clientId: string; clientSecret: string; resource: string; web?: Credentials; admin?: Credentials; org?: string; customerId?: string };
+export type Target = { issuer: string; clientId: string; clientSecret: string; resource: string; web?: Credentials; admin?: Credentials; org?: string; customerId?: string; neighbour?: Credentials & { issuer: string } };
 
 async function start(mode: 'portico' | 'bare', mongoUri = '', smtpUrl = ''): Promise<{ child: ChildProcess; target: Target }> {
   const child = fork(new URL('./server.ts', import.meta.url).pathname, [mode, mongoUri, smtpUrl], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
@@ -78,6 +80,7 @@ try {
 
   if (ONLY === 'bookings') await benchBookings(portico.target, portico.child, stats);
   else if (ONLY === 'sign-in') await benchSignIn();
+  else if (ONLY === 'worst-availability') await benchWorstAvailability(portico.target);
   else await benchAll();
 } finally {
   bare.child.kill();
@@ -105,22 +108,15 @@ async function benchAll() {
 
   // Client API: a resource-server read (JWT verified against the issuer's JWKS, one organisation-scoped read)
   // beside /healthz on the same server (no token, no database), so the figure isolates the API's own cost.
-  const tokenFor = async (resource: string, scope?: string) =>
-    (await (
-      await fetch(`${portico.target.issuer}/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${portico.target.clientId}:${portico.target.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', resource, ...(scope ? { scope } : {}) }).toString(),
-      })
-    ).json()) as { access_token: string };
+  const tokenFor = (resource: string, scope?: string) => accessToken(portico.target.issuer, portico.target, resource, scope);
   const token = await tokenFor(portico.target.resource);
   const adminToken = await tokenFor(`${portico.target.issuer}/admin`, 'admin');
   const apiRows: Record<string, string | number>[] = [];
   const origin = new URL(portico.target.issuer).origin;
   for (const [name, url, headers] of [
     ['GET /healthz (baseline)', `${origin}/healthz`, {}],
-    ['GET /api/v1/company (bearer JWT + 1 read)', `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${token.access_token}` }],
-    ['GET /admin/v1/portals (JWT + role lookup + 2 reads)', `${portico.target.issuer}/admin/v1/portals`, { authorization: `Bearer ${adminToken.access_token}` }],
+    ['GET /api/v1/company (bearer JWT + 1 read)', `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${token}` }],
+    ['GET /admin/v1/portals (JWT + role lookup + 2 reads)', `${portico.target.issuer}/admin/v1/portals`, { authorization: `Bearer ${adminToken}` }],
   ] as const) {
     const before = await stats(portico.child);
     const r = await autocannon({ url, headers, duration: DURATION_S, connections: CONNECTIONS });
@@ -133,6 +129,7 @@ async function benchAll() {
 
   await benchSignIn();
   await benchBookings(portico.target, portico.child, stats);
+  await benchWorstAvailability(portico.target);
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
   console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));

@@ -95,8 +95,11 @@ if (mode === 'bare') {
   await ensureCustomer(org._id, 'bench.customer@example.com');
   const customer = await CustomerModel.findOne({ org: org._id, email: 'bench.customer@example.com' }).lean();
   const web = await createClient(secrets, org._id, { name: 'bench web', kind: 'web', firstParty: true, redirectUris: ['http://localhost:8080/callback'] });
+  // A second organisation, for what one organisation's load does to another's requests.
+  const neighbour = await createOrganisation(secrets, { slug: 'neighbour', name: 'Neighbour Studio' });
+  const neighbourMachine = await createClient(secrets, neighbour._id, { name: 'neighbour machine', kind: 'machine', adminRole: 'staff' });
   const issuer = `${base}/bench`;
   app.listen(port, '127.0.0.1', () =>
-    console.log(JSON.stringify({ issuer, clientId: machine.clientId, clientSecret: machine.clientSecret, resource: `${issuer}/api`, web: { clientId: web.clientId, clientSecret: web.clientSecret }, admin: { clientId: admin.clientId, clientSecret: admin.clientSecret }, org: org._id, customerId: customer!._id })),
+    console.log(JSON.stringify({ issuer, clientId: machine.clientId, clientSecret: machine.clientSecret, resource: `${issuer}/api`, web: { clientId: web.clientId, clientSecret: web.clientSecret }, admin: { clientId: admin.clientId, clientSecret: admin.clientSecret }, org: org._id, customerId: customer!._id, neighbour: { issuer: `${base}/neighbour`, clientId: neighbourMachine.clientId, clientSecret: neighbourMachine.clientSecret } })),
   );
 }

@@ -3,6 +3,7 @@
 // event are committed together or not at all.
 import mongoose, { type mongo } from 'mongoose';
 import { writeEvents, type NewEvent } from './events.ts';
+import { turns } from './turns.ts';
 
 export type Tx = {
   session: mongo.ClientSession;
@@ -11,16 +12,8 @@ export type Tx = {
 };
 
 const MAX_ATTEMPTS = 50;
-const turns = new Map<string, Promise<unknown>>();
-
-/** Runs `task` after every earlier task of the same key in this process. */
-function inTurn<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const turn = (turns.get(key) ?? Promise.resolve()).then(task);
-  const tail = turn.catch(() => undefined);
-  turns.set(key, tail);
-  void tail.then(() => turns.get(key) === tail && turns.delete(key));
-  return turn;
-}
+/** An organisation's transactions, one at a time within this process. */
+const inTurn = turns(1);
 
 const hasLabel = (err: unknown, label: string) => typeof (err as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (err as { hasErrorLabel(l: string): boolean }).hasErrorLabel(label);
 const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 ** attempt)));
@@ -36,7 +29,7 @@ const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.rando
  * down). Across instances a conflict is retried.
  */
 export function inTransaction<T>(org: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return inTurn(`tx|${org}`, () => runTransaction(work, org));
+  return inTurn(org, () => runTransaction(work, org));
 }
 
 async function runTransaction<T>(work: (tx: Tx) => Promise<T>, org: string): Promise<T> {

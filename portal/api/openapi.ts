@@ -10,9 +10,12 @@ const slug = pathParam('slug');
 const id = pathParam('id');
 const query = (schema: { shape: Record<string, unknown> }, descriptions: Record<string, string> = {}) =>
   Object.keys(schema.shape).map((name) => ({ name, in: 'query', schema: { type: 'string' }, ...(descriptions[name] ? { description: descriptions[name] } : {}) }));
-const availabilityOp = op("Free start times of a service per local date, in its location's time zone (at most 31 days)", {
+const availabilityOp = op(
+  "Free start times of a service per local date, in its location's time zone (at most 31 days). Each start says how many resources can take it (`resourceCount`) and their seats left; ask with `resource` for one staff member's or resource's own times. An answer holds at most 3,000 starts: when it stops early, `to` is its last date and `next` the `from` to ask next.",
+  {
   parameters: query(availability.availabilityQuery, { from: 'first local date, YYYY-MM-DD', to: 'last local date (inclusive)', resource: 'only this staff member or resource' }),
-});
+  },
+);
 const eventsOp = (who: string) =>
   op(`Live updates as server-sent events (text/event-stream): ${who}. Send Last-Event-ID to resume; the stream ends when the access token expires.`, {}, ok('An event stream'));
 const slot = { requestBody: body(bookings.slotInput) };

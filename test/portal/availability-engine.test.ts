@@ -26,7 +26,7 @@ function offered(input: Partial<AvailabilityInput> & { from: string; timeZone: s
     now: Date.parse('2027-01-01T00:00:00Z'),
     ...input,
   });
-  return days.flatMap((d) => d.slots.map((s) => ({ date: d.date, local: s.local, start: new Date(s.start).toISOString(), seats: s.resources[0]!.seatsLeft })));
+  return days.flatMap((d) => d.slots.map((s) => ({ date: d.date, local: s.local, start: new Date(s.start).toISOString(), seats: s.seatsLeft })));
 }
 
 describe('Availability engine (pure)', () => {
@@ -113,5 +113,32 @@ describe('Availability engine (pure)', () => {
     expect(by['2027-01-23']).to.deep.equal(['14:00', '15:00']);
     expect(by['2027-01-29']).to.deep.equal(['09:00', '10:00', '11:00']);
     expect(days).to.have.length(15); // every asked date is present, empty or not
+  });
+
+  it('overlapping and touching hours are one stretch: each start once, and a service may run across the join', () => {
+    const schedule = {
+      weeklyHours: [
+        { day: 'fri' as const, start: '09:00', end: '11:00' },
+        { day: 'fri' as const, start: '09:00', end: '11:00' }, // entered twice
+        { day: 'fri' as const, start: '10:00', end: '12:00' }, // overlapping
+        { day: 'fri' as const, start: '12:00', end: '13:00' }, // touching
+      ],
+      exceptions: [],
+    };
+    const slots = offered({ timeZone: 'UTC', from: '2027-01-15', service: rules({ durationMinutes: 90, intervalMinutes: 30 }), resources: [{ id: 'res_a', schedule }] });
+    expect(slots.map((s) => s.local)).to.deep.equal(['09:00', '09:30', '10:00', '10:30', '11:00', '11:30']);
+    expect(slots.every((s) => s.seats === 1)).to.equal(true);
+  });
+
+  it('each start is listed once with how many resources can take it and their seats summed, not who they are', () => {
+    const at = Date.parse('2027-01-15T10:00:00Z');
+    const resources = ['res_a', 'res_b', 'res_c'].map((id) => ({ id, schedule: hours('09:00', '12:00') }));
+    const busy: Busy[] = [{ resourceId: 'res_b', start: at, end: at + 3_600_000, session: 'other' }];
+    const [day] = availability({ service: rules({ capacity: 2 }), timeZone: 'UTC', resources, busy, seatsTaken: new Map(), from: '2027-01-15', to: '2027-01-15', now: Date.parse('2027-01-01T00:00:00Z') });
+    expect(day!.slots.map((s) => [s.local, s.resourceCount, s.seatsLeft])).to.deep.equal([
+      ['09:00', 3, 6],
+      ['10:00', 2, 4],
+      ['11:00', 3, 6],
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { openStream } from '../support/sse.ts';
 import { secondInstance, stack, type Stack } from '../support/stack.ts';
 
 const BOOKING_SCOPES = 'bookings bookings:write';
-type Slot = { start: string; local: string; seatsLeft: number; resources: { id: string; seatsLeft: number }[] };
+type Slot = { start: string; local: string; seatsLeft: number; resourceCount: number };
 
 /** Customers the business already has (as after a sign-in), each with an id staff can book for. */
 async function customers(t: TestOrg, n: number): Promise<string[]> {
@@ -29,12 +29,14 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
   let night: { id: string }; // works around the clock: tests need slots whatever the time of day
   let anytime: { id: string; cancellationWindowMinutes: number };
 
-  const week = async (service: string, token = admin, base = adminUrl(t), from?: string) => {
-    const res = await call('GET', `${base}/availability?service=${service}&from=${from ?? localAt(Date.now(), 'Europe/London').date}&to=${addDays(from ?? localAt(Date.now(), 'Europe/London').date, 6)}`, token);
+  /** A week of availability from today (or `from`), of everyone who delivers the service or of one `resource`. */
+  const week = async (service: string, token = admin, base = adminUrl(t), from?: string, resource?: string) => {
+    const first = from ?? localAt(Date.now(), 'Europe/London').date;
+    const res = await call('GET', `${base}/availability?service=${service}&from=${first}&to=${addDays(first, 6)}${resource ? `&resource=${resource}` : ''}`, token);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     return res.body as { timeZone: string; days: { date: string; slots: Slot[] }[] };
   };
-  const slots = async (service: string, token?: string, base?: string) => (await week(service, token, base)).days.flatMap((d) => d.slots);
+  const slots = async (service: string, token?: string, base?: string, resource?: string) => (await week(service, token, base, undefined, resource)).days.flatMap((d) => d.slots);
 
   before(async () => {
     s = await stack();
@@ -110,8 +112,20 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
         expect(slot.local <= '20:00').to.equal(true); // 60 minutes must fit before 21:00
         expect(Date.parse(slot.start)).to.be.greaterThan(Date.now() + 59 * 60_000);
         expect(localAt(Date.parse(slot.start), 'Europe/London').time).to.equal(slot.local);
-        expect(slot.resources.map((r) => r.id)).to.have.members(cat.therapists.map((r: { id: string }) => r.id));
+        expect(slot).to.include({ resourceCount: cat.therapists.length, seatsLeft: cat.therapists.length }); // each start once, with a count
       }
+    });
+
+    it("answers for one staff member when asked: only their free times, and each start still once", async () => {
+      const therapist = cat.therapists[0].id;
+      const everyone = await slots(cat.massage.id);
+      const [who] = await customers(t, 1);
+      const taken = everyone.at(-3)!;
+      expect((await call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.massage.id, start: taken.start, resourceId: therapist, customerId: who })).status).to.equal(201);
+      const theirs = await slots(cat.massage.id, undefined, undefined, therapist);
+      expect(theirs.map((x) => x.start)).to.not.include(taken.start);
+      expect(theirs.every((x) => x.resourceCount === 1 && x.seatsLeft === 1)).to.equal(true);
+      expect((await slots(cat.massage.id)).find((x) => x.start === taken.start)).to.include({ resourceCount: cat.therapists.length - 1 });
     });
 
     it("follows the spring-forward day of the location's zone: 23 hourly starts, no 01:00", async () => {
@@ -140,8 +154,8 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
     it('books an offered slot, refuses it to the next customer with 409, lists, downloads .ics, cancels into history', async () => {
       const ada = await customerToken(s, app, { scope: BOOKING_SCOPES });
       const bob = await customerToken(s, app, { scope: BOOKING_SCOPES });
-      const slot = (await slots(cat.massage.id, ada.token, apiUrl(t))).find((x) => Date.parse(x.start) > Date.now() + 25 * 3_600_000)!; // outside the 24-hour window
-      const therapist = slot.resources[0]!.id;
+      const therapist = cat.therapists[0].id;
+      const slot = (await slots(cat.massage.id, ada.token, apiUrl(t), therapist)).find((x) => Date.parse(x.start) > Date.now() + 25 * 3_600_000)!; // outside the 24-hour window
       const made = await call('POST', `${apiUrl(t)}/bookings`, ada.token, { serviceId: cat.massage.id, start: slot.start, resourceId: therapist });
       expect(made.status, JSON.stringify(made.body)).to.equal(201);
       expect(made.body).to.deep.include({ status: 'confirmed', start: slot.start, timeZone: 'Europe/London', canCancel: true });
@@ -180,8 +194,8 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
     it('50 concurrent requests on two server instances for the last seat: exactly one wins, 49 get a clear 409', async () => {
       const other = await secondInstance(s);
       try {
-        const slot = (await slots(cat.massage.id)).at(-2)!;
-        const resourceId = slot.resources[0]!.id;
+        const resourceId = cat.therapists[0].id;
+        const slot = (await slots(cat.massage.id, undefined, undefined, resourceId)).at(-2)!;
         const people = await customers(t, 50);
         const replies: Reply[] = await Promise.all(
           people.map((customerId, i) =>
@@ -221,7 +235,7 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
 
     it('buffers keep overlapping bookings of one therapist apart, even across services', async () => {
       const therapist = cat.therapists[1].id;
-      const slot = (await slots(cat.massage.id)).find((x) => x.resources.some((r) => r.id === therapist) && x.local < '19:00')!;
+      const slot = (await slots(cat.massage.id, undefined, undefined, therapist)).find((x) => x.local < '19:00')!;
       const [who] = await customers(t, 1);
       expect((await call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.massage.id, start: slot.start, resourceId: therapist, customerId: who })).status).to.equal(201);
       // The massage ends at +60 min and its 15-minute buffer at +75: a massage at +60 with the same therapist clashes.

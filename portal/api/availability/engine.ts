@@ -1,6 +1,6 @@
 // The availability engine: pure functions from a service, who can deliver it, their hours and what they are already
 // busy with to the start times a customer may book. No database here; portal/api/availability/service.ts feeds it.
-import { addDays, DAY_MS, daysBetween, instantOf, localAt, MINUTE, toMinutes, weekdayOf, type Weekday } from './zoned.ts';
+import { addDays, DAY_MS, daysBetween, instantAtWall, localAt, MINUTE, toMinutes, utcMidnight, weekdayOf, type Weekday } from './zoned.ts';
 
 export type Hours = { start: string; end: string }; // local HH:MM, end after start
 export type Schedule = {
@@ -24,7 +24,8 @@ export type ServiceRules = {
 /** Time a confirmed booking keeps a resource busy, buffers included. Seats of one session share it. */
 export type Busy = { resourceId: string; start: number; end: number; session: string };
 
-export type Offer = { start: number; end: number; local: string; resources: { id: string; seatsLeft: number }[] };
+/** A start time on offer: `seatsLeft` summed over the resources (`resourceCount` of them) that can take it. */
+export type Offer = { start: number; end: number; local: string; seatsLeft: number; resourceCount: number };
 export type Day = { date: string; slots: Offer[] };
 
 export type AvailabilityInput = {
@@ -54,63 +55,100 @@ export function hoursOn(schedule: Schedule, date: string): Hours[] {
   return schedule.weeklyHours.filter((h) => h.day === day);
 }
 
-/** Working intervals (instants) on a local date, in order. */
+/**
+ * Working intervals (instants) on a local date, in order, overlapping or touching stretches merged: hours entered
+ * twice are one stretch, so they cost nothing twice and a service may run across the join.
+ */
 export function workingIntervals(schedule: Schedule, date: string, timeZone: string): { start: number; end: number }[] {
-  return hoursOn(schedule, date)
-    .map((h) => ({ start: instantOf(date, toMinutes(h.start), timeZone), end: instantOf(date, toMinutes(h.end), timeZone) }))
+  const midnight = utcMidnight(date);
+  const sorted = hoursOn(schedule, date)
+    .map((h) => ({ start: instantAtWall(midnight + toMinutes(h.start) * MINUTE, timeZone), end: instantAtWall(midnight + toMinutes(h.end) * MINUTE, timeZone) }))
     .filter((i) => i.end > i.start)
     .sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const i of sorted) {
+    const last = merged.at(-1);
+    if (last && i.start <= last.end) last.end = Math.max(last.end, i.end);
+    else merged.push(i);
+  }
+  return merged;
 }
 
 /** Every local date from..to, inclusive. */
 export const datesIn = (from: string, to: string) => Array.from({ length: daysBetween(from, to) + 1 }, (_, i) => addDays(from, i));
 
 /**
- * Free start times per local date. A start is offered by a resource when the service fits in one stretch of its
- * working hours, the time it would keep the resource busy (buffers included) overlaps none of its other bookings,
- * a class session there still has a seat, and it is no sooner than the minimum notice nor later than the maximum
- * days ahead. Work grows with the resources, days and bookings asked about, nothing else.
+ * The first and last start a stretch of working hours offers under the service's rules (bookings aside): starts
+ * are every interval from the stretch's start, the service must fit before its end, and the minimum notice and the
+ * maximum days ahead bound them. `first > last` when it offers none.
  */
-export function availability(input: AvailabilityInput): Day[] {
-  const { service, timeZone, now } = input;
-  const earliest = now + service.minNoticeMinutes * MINUTE;
-  const latest = now + service.maxDaysAhead * DAY_MS;
+function grid(service: ServiceRules, stretch: { start: number; end: number }, now: number): { first: number; last: number; step: number } {
   const step = service.intervalMinutes * MINUTE;
-  const length = service.durationMinutes * MINUTE;
-  const byDate = new Map<string, Map<number, Offer>>(datesIn(input.from, input.to).map((d) => [d, new Map()]));
+  const earliest = now + service.minNoticeMinutes * MINUTE;
+  const first = stretch.start + Math.max(0, Math.ceil((earliest - stretch.start) / step)) * step;
+  const fits = stretch.end - service.durationMinutes * MINUTE;
+  const last = Math.min(fits, now + service.maxDaysAhead * DAY_MS);
+  return { first, last: stretch.start + Math.floor((last - stretch.start) / step) * step, step };
+}
 
-  for (const resource of input.resources) {
-    const busy = input.busy.filter((b) => b.resourceId === resource.id).sort((a, b) => a.start - b.start);
-    let first = 0; // busy[..first] all end before the current candidate's busy time starts
-    for (const [date, offers] of byDate) {
+/**
+ * Free start times per local date, one date at a time (a caller may stop when its answer is full, and let other
+ * work run between dates). A start is offered by a resource when the service fits in one stretch of its working
+ * hours, the time it would keep the resource busy (buffers included) overlaps none of its other bookings, a class
+ * session there still has a seat, and it is no sooner than the minimum notice nor later than the maximum days
+ * ahead. Work grows with resources × dates × starts per date (at most a day's worth each, overlapping hours merged)
+ * plus the bookings asked about; each start is listed once, with how many resources can take it.
+ */
+export function* availableDays(input: AvailabilityInput): Generator<Day> {
+  const { service, timeZone, now } = input;
+  const length = service.durationMinutes * MINUTE;
+  const { start: before, end: after } = occupied(service, 0); // a start's busy time, relative to it
+  const busyOf = new Map<string, Busy[]>();
+  for (const b of input.busy) {
+    const list = busyOf.get(b.resourceId);
+    if (list) list.push(b);
+    else busyOf.set(b.resourceId, [b]);
+  }
+  const cursors = input.resources.map((r) => ({ id: r.id, schedule: r.schedule, busy: (busyOf.get(r.id) ?? []).sort((a, b) => a.start - b.start), first: 0 }));
+  for (const date of datesIn(input.from, input.to)) {
+    const offers = new Map<number, Offer>();
+    for (const resource of cursors) {
+      const { busy } = resource;
       for (const stretch of workingIntervals(resource.schedule, date, timeZone)) {
-        for (let start = stretch.start; start + length <= stretch.end; start += step) {
-          if (start < earliest || start > latest) continue;
-          const session = sessionKey(service.id, resource.id, start);
-          const seatsLeft = service.capacity - (input.seatsTaken.get(session) ?? 0);
+        const { first, last, step } = grid(service, stretch, now);
+        for (let start = first; start <= last; start += step) {
+          const session = busy.length ? sessionKey(service.id, resource.id, start) : '';
+          const seatsLeft = service.capacity - (busy.length ? (input.seatsTaken.get(session) ?? 0) : 0);
           if (seatsLeft <= 0) continue;
-          const busyTime = occupied(service, start);
-          while (first < busy.length && busy[first]!.end <= busyTime.start) first++;
-          let clash = false;
-          for (let i = first; i < busy.length && busy[i]!.start < busyTime.end; i++) {
-            if (busy[i]!.end > busyTime.start && busy[i]!.session !== session) clash = true;
+          if (busy.length) {
+            const busyStart = start + before;
+            const busyEnd = start + after;
+            // busy[..first] all end before this start's busy time (starts only grow): never looked at again.
+            while (resource.first < busy.length && busy[resource.first]!.end <= busyStart) resource.first++;
+            let clash = false;
+            for (let i = resource.first; !clash && i < busy.length && busy[i]!.start < busyEnd; i++) clash = busy[i]!.end > busyStart && busy[i]!.session !== session;
+            if (clash) continue;
           }
-          if (clash) continue;
-          let offer = offers.get(start);
-          if (!offer) offers.set(start, (offer = { start, end: start + length, local: localAt(start, timeZone).time, resources: [] }));
-          offer.resources.push({ id: resource.id, seatsLeft });
+          const offer = offers.get(start);
+          if (offer) {
+            offer.seatsLeft += seatsLeft;
+            offer.resourceCount++;
+          } else offers.set(start, { start, end: start + length, local: localAt(start, timeZone).time, seatsLeft, resourceCount: 1 });
         }
       }
     }
+    yield { date, slots: [...offers.values()].sort((a, b) => a.start - b.start) };
   }
-  return [...byDate].map(([date, offers]) => ({ date, slots: [...offers.values()].sort((a, b) => a.start - b.start) }));
 }
 
+export const availability = (input: AvailabilityInput): Day[] => [...availableDays(input)];
+
 /** The resources whose hours and the service's rules alone (bookings aside) offer `start`, in the given order. */
-export function offeringAt(input: Omit<AvailabilityInput, 'busy' | 'seatsTaken' | 'from' | 'to'>, start: number): string[] {
+export function offeringAt(input: Pick<AvailabilityInput, 'service' | 'timeZone' | 'resources' | 'now'>, start: number): string[] {
   const date = localAt(start, input.timeZone).date;
-  // A stretch may start the evening before (past midnight), so the day before is asked too.
-  const days = availability({ ...input, busy: [], seatsTaken: new Map(), from: addDays(date, -1), to: date });
-  const ids = new Set(days.flatMap((d) => d.slots.filter((s) => s.start === start).flatMap((s) => s.resources.map((r) => r.id))));
-  return input.resources.map((r) => r.id).filter((id) => ids.has(id));
+  const offers = (stretch: { start: number; end: number }) => {
+    const { first, last, step } = grid(input.service, stretch, input.now);
+    return start >= first && start <= last && (start - first) % step === 0;
+  };
+  return input.resources.filter((r) => workingIntervals(r.schedule, date, input.timeZone).some(offers)).map((r) => r.id);
 }

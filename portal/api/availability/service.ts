@@ -4,10 +4,14 @@ import { z } from 'zod';
 import { BadRequest, NotFound } from '../../../lib/errors.ts';
 import { BookingModel, type Booking } from '../bookings/model.ts';
 import { catalogueId, getLocation, getService, resourcesByIds } from '../catalogue/service.ts';
-import { availability, type Busy } from './engine.ts';
+import { cooperative } from '../../../lib/cooperate.ts';
+import { turns } from '../../../lib/turns.ts';
+import { availableDays, type Day, type Busy } from './engine.ts';
 import { addDays, DAY_MS, daysBetween, instantOf, MINUTE, today } from './zoned.ts';
 
 export const MAX_RANGE_DAYS = 31;
+/** Start times per answer at most (ten full days at 5-minute steps, so a week always fits); `next` asks for more. */
+export const MAX_SLOTS = 3000;
 
 export const availabilityQuery = z.strictObject({
   service: catalogueId,
@@ -28,28 +32,41 @@ export async function bookable(org: string, serviceId: string, resourceId?: stri
 }
 
 /**
- * The filter for one resource's confirmed bookings that may keep it busy at some time in [start, end), served by the
- * index { org, resourceId, status, busyStart } (equalities, then the range). A booking is at most a day plus buffers
- * long, so one that overlaps the range started at most two days before.
+ * The filter for an organisation's confirmed bookings that may keep something busy at some time in [start, end),
+ * served by the index { org, status, busyStart } (equalities, then the range). A booking is at most a day plus
+ * buffers long, so one that overlaps the range started at most two days before.
  */
-export const busyFilter = (org: string, resourceId: string, start: number, end: number) => ({
+export const busyFilter = (org: string, start: number, end: number) => ({
   org,
-  resourceId,
   status: 'confirmed',
   busyStart: { $gte: new Date(start - 2 * DAY_MS), $lt: new Date(end) },
 });
 
 type BusyBooking = Pick<Booking, 'resourceId' | 'busyStart' | 'busyEnd' | 'session'>;
 
-/** Confirmed bookings keeping these resources busy at some time in [start, end): what the engine needs of them. */
+/**
+ * Confirmed bookings keeping these resources busy at some time in [start, end): what the engine needs of them. One
+ * range query whatever the number of resources; the resources are picked here, as SecantusDB plans `resourceId:
+ * {$in}` beside the range as a collection scan. What it reads follows the organisation's bookings in the range, never
+ * its history.
+ */
 export async function busyBetween(org: string, resourceIds: string[], start: number, end: number): Promise<BusyBooking[]> {
-  // One range query per resource, in parallel: SecantusDB plans `resourceId: {$in}` beside a range as a collection scan.
-  const projection = { _id: 0, resourceId: 1, busyStart: 1, busyEnd: 1, session: 1 };
-  const each = await Promise.all(resourceIds.map((id) => BookingModel.find(busyFilter(org, id, start, end), projection).lean<BusyBooking[]>()));
-  return each.flat();
+  const wanted = new Set(resourceIds);
+  const all = await BookingModel.find(busyFilter(org, start, end), { _id: 0, resourceId: 1, busyStart: 1, busyEnd: 1, session: 1 }).lean<BusyBooking[]>();
+  return all.filter((b) => wanted.has(b.resourceId));
 }
 
-export async function getAvailability(org: string, query: z.infer<typeof availabilityQuery>, options: { inactive?: boolean } = {}, now = Date.now()) {
+/**
+ * An organisation's availability answers, two at a time within this process and at most 20 waiting: a burst of the
+ * largest answers queues behind itself while other organisations' requests go on.
+ */
+const inTurn = turns(2, 20);
+
+export function getAvailability(...args: Parameters<typeof computeAvailability>) {
+  return inTurn(args[0], () => computeAvailability(...args));
+}
+
+async function computeAvailability(org: string, query: z.infer<typeof availabilityQuery>, options: { inactive?: boolean } = {}, now = Date.now()) {
   if (query.to < query.from) throw new BadRequest('to: must not be before from', [{ field: 'to', message: 'must not be before from' }]);
   if (daysBetween(query.from, query.to) >= MAX_RANGE_DAYS) throw new BadRequest(`to: ask for at most ${MAX_RANGE_DAYS} days at a time`, [{ field: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
   const { service, timeZone, resources } = await bookable(org, query.service, query.resource, options);
@@ -62,23 +79,30 @@ export async function getAvailability(org: string, query: z.infer<typeof availab
   const busy: Busy[] = bookings.map((b) => ({ resourceId: b.resourceId, start: b.busyStart.getTime(), end: b.busyEnd.getTime(), session: b.session }));
   const seatsTaken = new Map<string, number>();
   for (const b of bookings) seatsTaken.set(b.session, (seatsTaken.get(b.session) ?? 0) + 1);
-  const days = availability({ service, timeZone, resources: resources.map((r) => ({ id: r.id, schedule: r })), busy, seatsTaken, from: query.from, to: query.to, now });
-  const names = new Map(resources.map((r) => [r.id, r.name]));
+  const pause = cooperative();
+  const days: Day[] = [];
+  let slots = 0;
+  let next: string | undefined;
+  for (const day of availableDays({ service, timeZone, resources: resources.map((r) => ({ id: r.id, schedule: r })), busy, seatsTaken, from: query.from, to: query.to, now })) {
+    if (days.length && slots + day.slots.length > MAX_SLOTS) {
+      next = day.date;
+      break;
+    }
+    days.push(day);
+    slots += day.slots.length;
+    await pause();
+  }
   return {
     serviceId: service.id,
     timeZone,
     today: today(now, timeZone),
     from: query.from,
-    to: query.to,
+    to: days.at(-1)!.date,
+    ...(query.resource ? { resource: { id: query.resource, name: resources[0]!.name } } : {}),
     days: days.map((d) => ({
       date: d.date,
-      slots: d.slots.map((s) => ({
-        start: new Date(s.start).toISOString(),
-        end: new Date(s.end).toISOString(),
-        local: s.local,
-        seatsLeft: s.resources.reduce((n, r) => n + r.seatsLeft, 0),
-        resources: s.resources.map((r) => ({ id: r.id, name: names.get(r.id)!, seatsLeft: r.seatsLeft })),
-      })),
+      slots: d.slots.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString(), local: s.local, seatsLeft: s.seatsLeft, resourceCount: s.resourceCount })),
     })),
+    ...(next ? { next } : {}),
   };
 }

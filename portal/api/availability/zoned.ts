@@ -4,7 +4,7 @@ export const MINUTE = 60_000;
 export const DAY_MS = 24 * 60 * MINUTE;
 
 const formats = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, number>();
+const offsets = new Map<string, Map<number, number>>(); // zone → quarter hour → minutes ahead of UTC
 
 function format(timeZone: string): Intl.DateTimeFormat {
   let f = formats.get(timeZone);
@@ -30,13 +30,14 @@ export function isTimeZone(value: string): boolean {
  */
 export function offsetMinutes(instant: number, timeZone: string): number {
   const quarter = Math.floor(instant / (15 * MINUTE));
-  const key = `${timeZone} ${quarter}`;
-  let offset = offsets.get(key);
+  let zone = offsets.get(timeZone);
+  if (!zone) offsets.set(timeZone, (zone = new Map()));
+  let offset = zone.get(quarter);
   if (offset === undefined) {
     const p = Object.fromEntries(format(timeZone).formatToParts(quarter * 15 * MINUTE).map((x) => [x.type, Number(x.value)]));
     offset = Math.round((Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!) - quarter * 15 * MINUTE) / MINUTE);
-    if (offsets.size > 100_000) offsets.clear();
-    offsets.set(key, offset);
+    if (zone.size > 100_000) zone.clear();
+    zone.set(quarter, offset);
   }
   return offset;
 }
@@ -44,7 +45,7 @@ export function offsetMinutes(instant: number, timeZone: string): number {
 const pad = (n: number) => String(n).padStart(2, '0');
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** `YYYY-MM-DD` as midnight UTC, the arithmetic base for local dates. */
-const utcMidnight = (date: string) => Date.parse(`${date}T00:00:00Z`);
+export const utcMidnight = (date: string) => Date.parse(`${date}T00:00:00Z`);
 
 export const addDays = (date: string, days: number) => dateOf(utcMidnight(date) + days * DAY_MS);
 export const daysBetween = (from: string, to: string) => Math.round((utcMidnight(to) - utcMidnight(from)) / DAY_MS);
@@ -68,7 +69,11 @@ export function localAt(instant: number, timeZone: string): { date: string; minu
  * so 01:30 on London's spring-forward day is 02:30 BST.
  */
 export function instantOf(date: string, minutes: number, timeZone: string): number {
-  const wall = utcMidnight(date) + minutes * MINUTE;
+  return instantAtWall(utcMidnight(date) + minutes * MINUTE, timeZone);
+}
+
+/** instantOf for a wall-clock time given as milliseconds from 1970-01-01 00:00 local (so a date is parsed once). */
+export function instantAtWall(wall: number, timeZone: string): number {
   const before = wall - offsetMinutes(wall - DAY_MS, timeZone) * MINUTE;
   const after = wall - offsetMinutes(wall + DAY_MS, timeZone) * MINUTE;
   const valid = [before, after].filter((t) => t + offsetMinutes(t, timeZone) * MINUTE === wall);

@@ -78,6 +78,6 @@ const schema = orgScopedSchema<Booking>(
 // (staff). test/db/plans.test.ts checks each with explain.
 schema.index({ org: 1, customerId: 1, start: 1 });
 schema.index({ org: 1, customerId: 1, status: 1, end: 1 }); // a customer's upcoming: equalities, then the range
-schema.index({ org: 1, resourceId: 1, status: 1, busyStart: 1 });
+schema.index({ org: 1, status: 1, busyStart: 1 });
 schema.index({ org: 1, start: 1 });
 export const BookingModel = mongoose.model<Booking>('Booking', schema, 'bookings');

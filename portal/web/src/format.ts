@@ -55,9 +55,6 @@ export function formatMoney(m: Money): string {
   return f.format(m.amount / 10 ** (f.resolvedOptions().maximumFractionDigits ?? 2));
 }
 
-/** "Alice or Bob" */
-export const orList = (names: string[]): string => new Intl.ListFormat(lang(), { type: 'disjunction' }).format(names);
-
 /** A location's own date and time ("Tuesday 3 December 2025, 10:00"), plus the zone's name if not the browser's. */
 export function formatLocal(date: string, time: string, iso: string, timeZone: string): string {
   const zone = zoneLabel(iso, timeZone);

@@ -66,13 +66,13 @@ export type Service = {
   resources: { id: string; name: string; kind: ResourceKind }[];
 };
 
-/** One start time; `resources` are who can take it, `seatsLeft` their sum. */
+/** One start time: `resourceCount` staff members or resources can take it, with `seatsLeft` seats between them. */
 export type Slot = {
   start: string;
   end: string;
   local: string;
   seatsLeft: number;
-  resources: { id: string; name: string; seatsLeft: number }[];
+  resourceCount: number;
 };
 
 export type Availability = {
@@ -81,6 +81,8 @@ export type Availability = {
   from: string;
   to: string;
   days: { date: string; slots: Slot[] }[];
+  /** Set when the answer stopped early (it holds at most 3,000 starts): the `from` to ask for the rest. */
+  next?: string;
 };
 
 export type BookingList = { items: Booking[]; next?: string };

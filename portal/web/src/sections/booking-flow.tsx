@@ -7,7 +7,7 @@ import type { Boot } from '../boot.ts';
 import type { Availability, Booking, Service, Slot } from '../types.ts';
 import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { useLive } from '../../../shared/live.ts';
-import { addDays, formatDay, formatDays, formatLocal, formatMoney, orList, todayIn } from '../format.ts';
+import { addDays, formatDay, formatDays, formatLocal, formatMoney, todayIn } from '../format.ts';
 import { ErrorBox, Heading, Lines, Loading, SrOnly, useStepFocus, useTitle } from '../ui.tsx';
 import { bookingWhen, refreshBookings } from './bookings.tsx';
 import { t } from '../strings/index.ts';
@@ -63,16 +63,14 @@ type Week = ReturnType<typeof useAvailability>;
 function stillOffered(a: Availability, c: Chosen): boolean {
   if (c.date < a.from || c.date > a.to) return true; // another week: nothing to say
   const slot = a.days.find((d) => d.date === c.date)?.slots.find((s) => s.start === c.slot.start);
-  if (!slot || slot.seatsLeft <= 0) return false;
-  return !c.resourceId || slot.resources.some((r) => r.id === c.resourceId && r.seatsLeft > 0);
+  return !!slot && slot.seatsLeft > 0; // a week asked for one person only lists their times
 }
 
 const staffOf = (service: Service) => service.resources.filter((r) => r.kind === 'staff');
 
 function who(service: Service, c: Chosen): string {
-  if (c.resourceId) return service.resources.find((r) => r.id === c.resourceId)?.name ?? '';
-  const names = c.slot.resources.filter((r) => r.seatsLeft > 0).map((r) => r.name);
-  return names.length === 1 ? names[0]! : K.anyoneOf(orList(names));
+  const id = c.resourceId ?? (service.resources.length === 1 ? service.resources[0]!.id : undefined);
+  return id ? (service.resources.find((r) => r.id === id)?.name ?? '') : K.whoeverIsFree;
 }
 
 export function ServiceFacts({ service }: { service: Service }) {

@@ -130,7 +130,7 @@ const en = {
     nextWeek: 'Next week',
     staff: 'Staff member',
     anyone: 'Anyone',
-    anyoneOf: (names: string) => `Whoever is free: ${names}`,
+    whoeverIsFree: 'Whoever is free at that time',
     noTimes: 'No times available',
     seatsLeft: (n: number) => (n === 1 ? '1 seat left' : `${n} seats left`),
     full: 'Full',
