@@ -4,6 +4,7 @@
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { HttpError } from './errors.ts';
+import { fairUse } from './fair-use.ts';
 import { STAFF_ROLES, type StaffRole } from './resources.ts';
 import type { Tenant } from './tenants.ts';
 
@@ -34,6 +35,9 @@ export class InsufficientScope extends HttpError {
 }
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/** One share of this process per caller and organisation, across every API that takes bearer tokens. */
+const takeShare = fairUse();
 
 export type BearerState = { tenant: Tenant; principal: Principal };
 
@@ -76,6 +80,9 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
       if (err instanceof InvalidToken) ctx.set('WWW-Authenticate', `Bearer realm="${tenant.issuer}", error="invalid_token"`);
       throw err;
     }
+    const { principal } = ctx.state as BearerState;
+    // A customer's tokens all carry their app's client id: each customer is a caller of their own.
+    takeShare(tenant.id, principal.customer ? `customer ${principal.sub}` : `client ${principal.clientId}`);
     await next();
   };
 }

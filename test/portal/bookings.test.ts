@@ -75,6 +75,10 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       const hours = await call('POST', `${adminUrl(t)}/resources`, admin, { name: 'X', locationId: cat.location.id, weeklyHours: [{ day: 'mon', start: '17:00', end: '09:00' }, { day: 'funday', start: '9', end: '10:00' }] });
       expect(hours.status).to.equal(400);
       expect(hours.body.details.map((d: { field: string }) => d.field)).to.include.members(['weeklyHours.0.end', 'weeklyHours.1.day', 'weeklyHours.1.start']);
+      // Past what availability is sized for, the limit is named (the console shows it by the field).
+      const tooMany = await call('POST', `${adminUrl(t)}/resources`, admin, { name: 'X', locationId: cat.location.id, weeklyHours: Array.from({ length: 71 }, () => ({ day: 'mon', start: '09:00', end: '10:00' })) });
+      expect(tooMany.status).to.equal(400);
+      expect(tooMany.body.details).to.deep.include({ field: 'weeklyHours', message: 'at most 70 stretches of hours a week' });
       const zone = await call('POST', `${adminUrl(t)}/locations`, admin, { name: 'Moon base', timeZone: 'Moon/Tranquility' });
       expect(zone.status).to.equal(400);
       const dangling = await call('POST', `${adminUrl(t)}/services`, admin, { name: 'Ghost', durationMinutes: 30, price: { amount: 1, currency: 'GBP' }, resourceIds: ['res_doesnotexist'], locationId: cat.location.id });

@@ -32,14 +32,14 @@ export const resourceInput = z.strictObject({
   kind: z.enum(RESOURCE_KINDS).default('staff'),
   locationId: id,
   email: z.email().nullable().optional(),
-  weeklyHours: z.array(weeklyHours).max(70).default([]),
+  weeklyHours: z.array(weeklyHours).max(70, 'at most 70 stretches of hours a week').default([]),
   exceptions: z
     .array(
       z
-        .strictObject({ from: date, to: date, hours: z.array(hours).max(10), note: optionalText(200) })
+        .strictObject({ from: date, to: date, hours: z.array(hours).max(10, 'at most 10 stretches of hours a day'), note: optionalText(200) })
         .refine((e) => e.to >= e.from, { message: 'must not be before from', path: ['to'] }),
     )
-    .max(500)
+    .max(500, 'at most 500 date exceptions: remove past ones first')
     .default([]),
 });
 
@@ -52,7 +52,7 @@ export const serviceInput = z.strictObject({
   bufferBeforeMinutes: minutes(240).default(0),
   bufferAfterMinutes: minutes(240).default(0),
   capacity: z.number().int().min(1).max(500).default(1),
-  resourceIds: z.array(id).min(1, 'name who can deliver it').max(100),
+  resourceIds: z.array(id).min(1, 'name who can deliver it').max(100, 'at most 100 staff members or resources per service'),
   locationId: id,
   minNoticeMinutes: minutes(60 * 24 * 90).default(60),
   maxDaysAhead: z.number().int().min(1).max(730).default(60),

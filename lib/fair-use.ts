@@ -1,0 +1,49 @@
+// Fair use of the APIs within one server instance: a token bucket per caller and one per organisation, taken after
+// the access token is verified. They live in memory on purpose: what they protect is this process's CPU and its
+// database connections, they cost no database operation, and each of N instances allows as much again.
+import { TooManyRequests } from './errors.ts';
+
+/** Requests per second, sustained and in a burst: per caller (a machine client, or one customer) and per organisation. */
+export const CALLER = { rate: 50, burst: 100 };
+export const ORGANISATION = { rate: 200, burst: 400 };
+
+type Bucket = { tokens: number; at: number };
+
+/** Token buckets by key: `take` spends one token or says how many seconds until there is one. */
+export class Buckets {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly limit: { rate: number; burst: number };
+  constructor(limit: { rate: number; burst: number }) {
+    this.limit = limit;
+  }
+
+  take(key: string, now = performance.now()): number {
+    const b = this.buckets.get(key) ?? { tokens: this.limit.burst, at: now };
+    b.tokens = Math.min(this.limit.burst, b.tokens + ((now - b.at) / 1000) * this.limit.rate);
+    b.at = now;
+    if (b.tokens < 1) return Math.ceil((1 - b.tokens) / this.limit.rate);
+    b.tokens -= 1;
+    if (!this.buckets.has(key)) this.forgetIdle(now).set(key, b);
+    return 0;
+  }
+
+  /** Keeps the map bounded: a bucket that has filled up again is the same as no bucket. */
+  private forgetIdle(now: number) {
+    if (this.buckets.size < 10_000) return this.buckets;
+    for (const [key, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.limit.rate >= this.limit.burst) this.buckets.delete(key);
+    return this.buckets;
+  }
+}
+
+/**
+ * One request's share: the caller's bucket first (so one caller only ever exhausts its own), then the
+ * organisation's (so one organisation cannot starve the others). Throws 429 with Retry-After when either is empty.
+ */
+export function fairUse(limits = { caller: CALLER, organisation: ORGANISATION }) {
+  const callers = new Buckets(limits.caller);
+  const organisations = new Buckets(limits.organisation);
+  return (org: string, caller: string) => {
+    const wait = callers.take(`${org}|${caller}`) || organisations.take(org);
+    if (wait) throw new TooManyRequests('Too many requests: slow down and try again shortly.', wait);
+  };
+}
