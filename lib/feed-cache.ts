@@ -12,6 +12,23 @@ const WRITES = /^(insert|update|replace|delete|findOneAnd|findAndModify|bulkWrit
 
 type Doc = { _id?: unknown };
 
+/**
+ * Calls `listener` as each write this process makes to `collection` completes, with the write's method and first
+ * argument (the document(s) inserted, or the filter): the change feed reports it too, but only a moment later.
+ */
+export function onLocalWrites(collection: string, listener: (method: string, arg: unknown) => void): void {
+  const writing = new Map<unknown, unknown[]>();
+  mongoose.connection.on('operation-start', (op: { _id: unknown; collectionName: string; method: string; params: unknown[] }) => {
+    if (op.collectionName === collection && WRITES.test(op.method)) writing.set(op._id, op.params);
+  });
+  mongoose.connection.on('operation-end', (op: { _id: unknown; method: string }) => {
+    const params = writing.get(op._id);
+    if (!params) return;
+    writing.delete(op._id);
+    listener(op.method, params[0]);
+  });
+}
+
 export class FeedCache<T extends { _id: unknown }> {
   private readonly found = new Map<string, T>();
   private readonly keysById = new Map<string, string[]>();
@@ -31,16 +48,7 @@ export class FeedCache<T extends { _id: unknown }> {
     this.keysOf = keysOf;
     feed.on(collection, (change) => this.changed(change));
     feed.onReset(() => this.clear());
-    const writing = new Map<unknown, unknown[]>();
-    mongoose.connection.on('operation-start', (op: { _id: unknown; collectionName: string; method: string; params: unknown[] }) => {
-      if (op.collectionName === collection && WRITES.test(op.method)) writing.set(op._id, op.params);
-    });
-    mongoose.connection.on('operation-end', (op: { _id: unknown; method: string }) => {
-      const params = writing.get(op._id);
-      if (!params) return;
-      writing.delete(op._id);
-      this.written(op.method, params[0]);
-    });
+    onLocalWrites(collection, (method, arg) => this.written(method, arg));
   }
 
   /** The value under `key`: from memory, or from `load` (one load at a time per key), kept while nothing changes it. */

@@ -8,10 +8,12 @@ import { z } from 'zod';
 import { adminAuth, clientAuth, type RoleLookup } from '../../lib/access.ts';
 import { listAudit } from '../../lib/audit.ts';
 import type { BearerState } from '../../lib/bearer.ts';
+import type { ChangeFeed } from '../../lib/changes.ts';
 import type { EventHub } from '../../lib/events.ts';
 import { validate } from '../../lib/http.ts';
 import type { Paths } from '../../lib/openapi.ts';
 import { tenantParam, type Tenants } from '../../lib/tenants.ts';
+import { useCatalogueCache } from './availability/service.ts';
 import { bookingAdminRoutes, bookingClientRoutes } from './bookings/routes.ts';
 import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
@@ -19,7 +21,7 @@ import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub };
+export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed };
 type Ctx = Context & { state: BearerState };
 
 /** Where the two APIs live: `/<org>/api/v1` and `/<org>/admin/v1`. */
@@ -50,7 +52,8 @@ function accountRoutes(router: Router) {
   });
 }
 
-export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events }: ApiDeps): Middleware {
+export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events, changes }: ApiDeps): Middleware {
+  useCatalogueCache(changes);
   const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
     portalClientRoutes,
     companyClientRoutes,

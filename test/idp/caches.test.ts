@@ -8,7 +8,9 @@ import type { Change, ChangeFeed } from '../../lib/changes.ts';
 import { FeedCache } from '../../lib/feed-cache.ts';
 import { rotateKeys } from '../../idp/organisations/service.ts';
 import { OrganisationModel } from '../../idp/organisations/model.ts';
+import mongoose from 'mongoose';
 import { adminToken, adminUrl, call } from '../support/api.ts';
+import { create, everyDay } from '../support/catalogue.ts';
 import { Browser } from '../support/browser.ts';
 import { makeClient, makeOrg, type TestOrg } from '../support/oidc.ts';
 import { secondInstance, stack, type Stack } from '../support/stack.ts';
@@ -131,6 +133,20 @@ describe('a change made through one instance applies on every instance', functio
     expect(await page()).to.contain(t.org.name);
     await OrganisationModel.updateOne({ _id: t.org._id }, { $set: { name: 'Quayside Wellness' } });
     await within('the new name shown', async () => (await page()).includes('Quayside Wellness'));
+  });
+
+  it("answers availability from the organisation's catalogue as it is now: a change through the API at once, one from elsewhere once the feed reports it", async () => {
+    const location = await create(t, owner, 'locations', { name: 'Pop-up', timeZone: 'UTC' });
+    const desk = await create(t, owner, 'resources', { name: 'Desk', kind: 'room', locationId: location.id, weeklyHours: everyDay('10:00', '12:00') });
+    const service = await create(t, owner, 'services', { name: 'Hour', durationMinutes: 60, intervalMinutes: 60, price: { amount: 0, currency: 'GBP' }, resourceIds: [desk.id], locationId: location.id, minNoticeMinutes: 0 });
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const starts = async () => JSON.stringify((await call('GET', `${adminUrl(t)}/availability?service=${service.id}&from=${day}&to=${day}`, owner)).body.days[0].slots.map((x: { local: string }) => x.local));
+    expect(await starts()).to.equal('["10:00","11:00"]');
+    expect((await call('PATCH', `${adminUrl(t)}/resources/${desk.id}`, owner, { weeklyHours: everyDay('14:00', '15:00') })).status).to.equal(200);
+    expect(await starts(), 'at once, on the instance that made the change').to.equal('["14:00"]');
+    // Straight through the driver, as another process would: only the change feed can tell this process.
+    await mongoose.connection.getClient().db(mongoose.connection.db!.databaseName).collection('resources').updateOne({ _id: desk.id, org: t.org._id }, { $set: { weeklyHours: everyDay('16:00', '18:00') } });
+    await within('the hours changed elsewhere', async () => (await starts()) === '["16:00","17:00"]');
   });
 });
 

@@ -55,11 +55,32 @@ export function hoursOn(schedule: Schedule, date: string): Hours[] {
   return schedule.weeklyHours.filter((h) => h.day === day);
 }
 
+type Interval = { readonly start: number; readonly end: number };
+
+/**
+ * Each schedule's intervals per zone and date, for as long as the schedule object lives: the catalogue is read once
+ * and shared (portal/api/availability/service.ts), so a resource's day is worked out once, not on every request.
+ */
+const intervalsOf = new WeakMap<Schedule, Map<string, readonly Interval[]>>();
+
 /**
  * Working intervals (instants) on a local date, in order, overlapping or touching stretches merged: hours entered
- * twice are one stretch, so they cost nothing twice and a service may run across the join.
+ * twice are one stretch, so they cost nothing twice and a service may run across the join. The schedule must not
+ * change once asked about (a changed resource is a new object).
  */
-export function workingIntervals(schedule: Schedule, date: string, timeZone: string): { start: number; end: number }[] {
+export function workingIntervals(schedule: Schedule, date: string, timeZone: string): readonly Interval[] {
+  let days = intervalsOf.get(schedule);
+  if (!days) intervalsOf.set(schedule, (days = new Map()));
+  const key = `${timeZone} ${date}`;
+  let intervals = days.get(key);
+  if (!intervals) {
+    if (days.size >= 1000) days.clear(); // years of dates asked about: start again rather than grow
+    days.set(key, (intervals = computeIntervals(schedule, date, timeZone)));
+  }
+  return intervals;
+}
+
+function computeIntervals(schedule: Schedule, date: string, timeZone: string): Interval[] {
   const midnight = utcMidnight(date);
   const sorted = hoursOn(schedule, date)
     .map((h) => ({ start: instantAtWall(midnight + toMinutes(h.start) * MINUTE, timeZone), end: instantAtWall(midnight + toMinutes(h.end) * MINUTE, timeZone) }))

@@ -3,7 +3,10 @@
 import { z } from 'zod';
 import { BadRequest, NotFound } from '../../../lib/errors.ts';
 import { BookingModel, type Booking } from '../bookings/model.ts';
-import { catalogueId, getLocation, getService, resourcesByIds } from '../catalogue/service.ts';
+import type { ChangeFeed } from '../../../lib/changes.ts';
+import { OrgCache } from '../../../lib/org-cache.ts';
+import { LocationModel, ResourceModel, ServiceModel } from '../catalogue/model.ts';
+import { catalogueId, getLocation, getService, resourcesByIds, type ResourceView } from '../catalogue/service.ts';
 import { cooperative } from '../../../lib/cooperate.ts';
 import { turns } from '../../../lib/turns.ts';
 import { availableDays, type Day, type Busy } from './engine.ts';
@@ -20,12 +23,31 @@ export const availabilityQuery = z.strictObject({
   resource: catalogueId.optional(),
 });
 
-/** A service with its location's time zone and the resources asked about (all who deliver it, or one of them). */
-export async function bookable(org: string, serviceId: string, resourceId?: string, options: { inactive?: boolean } = {}) {
+type Bookable = { service: Awaited<ReturnType<typeof getService>>; location: Awaited<ReturnType<typeof getLocation>>; timeZone: string; resources: ResourceView[] };
+
+/** Bookables are read once per process and kept until the organisation's catalogue changes (`useCatalogueCache`). */
+let catalogue: OrgCache<Bookable> | undefined;
+
+/** Keeps bookables in memory, dropped by the change feed: the first server in a process sets it, once. */
+export function useCatalogueCache(feed: ChangeFeed): void {
+  catalogue ??= new OrgCache(feed, [ServiceModel, ResourceModel, LocationModel].map((m) => m.collection.collectionName));
+}
+
+/**
+ * A service with its location's time zone and the resources asked about (all who deliver it, or one of them). The
+ * answer is shared by every request of the organisation until its catalogue changes: read it, never change it.
+ */
+export async function bookable(org: string, serviceId: string, resourceId?: string, options: { inactive?: boolean } = {}): Promise<Bookable> {
+  const found = await (catalogue ? catalogue.get(org, serviceId, () => readBookable(org, serviceId)) : readBookable(org, serviceId));
+  if (!found.service.active && !options.inactive) throw new NotFound('No such service.');
+  if (!resourceId) return found;
+  if (!found.service.resourceIds.includes(resourceId)) throw new NotFound('That resource does not deliver this service.');
+  return { ...found, resources: found.resources.filter((r) => r.id === resourceId) };
+}
+
+async function readBookable(org: string, serviceId: string): Promise<Bookable> {
   const service = await getService(org, serviceId);
-  if (!service.active && !options.inactive) throw new NotFound('No such service.');
-  if (resourceId && !service.resourceIds.includes(resourceId)) throw new NotFound('That resource does not deliver this service.');
-  const [location, resources] = await Promise.all([getLocation(org, service.locationId), resourcesByIds(org, resourceId ? [resourceId] : service.resourceIds)]);
+  const [location, resources] = await Promise.all([getLocation(org, service.locationId), resourcesByIds(org, service.resourceIds)]);
   // Keep the service's order of resources: it is the order "anyone" is tried in.
   const ordered = service.resourceIds.flatMap((id) => resources.filter((r) => r.id === id));
   return { service, location, timeZone: location.timeZone, resources: ordered };
