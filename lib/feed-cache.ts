@@ -12,21 +12,28 @@ const WRITES = /^(insert|update|replace|delete|findOneAnd|findAndModify|bulkWrit
 
 type Doc = { _id?: unknown };
 
+type WriteListener = (method: string, arg: unknown) => void;
+const writeListeners = new Map<string, WriteListener[]>();
+
 /**
  * Calls `listener` as each write this process makes to `collection` completes, with the write's method and first
  * argument (the document(s) inserted, or the filter): the change feed reports it too, but only a moment later.
  */
-export function onLocalWrites(collection: string, listener: (method: string, arg: unknown) => void): void {
-  const writing = new Map<unknown, unknown[]>();
-  mongoose.connection.on('operation-start', (op: { _id: unknown; collectionName: string; method: string; params: unknown[] }) => {
-    if (op.collectionName === collection && WRITES.test(op.method)) writing.set(op._id, op.params);
-  });
-  mongoose.connection.on('operation-end', (op: { _id: unknown; method: string }) => {
-    const params = writing.get(op._id);
-    if (!params) return;
-    writing.delete(op._id);
-    listener(op.method, params[0]);
-  });
+export function onLocalWrites(collection: string, listener: WriteListener): void {
+  if (!writeListeners.size) {
+    // One pair of connection listeners for every collection and listener.
+    const writing = new Map<unknown, { collection: string; arg: unknown }>();
+    mongoose.connection.on('operation-start', (op: { _id: unknown; collectionName: string; method: string; params: unknown[] }) => {
+      if (writeListeners.has(op.collectionName) && WRITES.test(op.method)) writing.set(op._id, { collection: op.collectionName, arg: op.params[0] });
+    });
+    mongoose.connection.on('operation-end', (op: { _id: unknown; method: string }) => {
+      const write = writing.get(op._id);
+      if (!write) return;
+      writing.delete(op._id);
+      for (const l of writeListeners.get(write.collection) ?? []) l(op.method, write.arg);
+    });
+  }
+  writeListeners.set(collection, [...(writeListeners.get(collection) ?? []), listener]);
 }
 
 export class FeedCache<T extends { _id: unknown }> {

@@ -5,8 +5,6 @@
 import type { Change, ChangeFeed } from './changes.ts';
 import { onLocalWrites } from './feed-cache.ts';
 
-/** Values kept at most, across organisations, before the oldest organisation's are let go. */
-const MAX_VALUES = 10_000;
 
 const orgOf = (doc: unknown): string | undefined => {
   const org = (doc as { org?: unknown } | null | undefined)?.org;
@@ -17,9 +15,16 @@ export class OrgCache<T> {
   private readonly orgs = new Map<string, Map<string, Promise<T>>>();
   private size = 0;
   private readonly feed: ChangeFeed;
+  private readonly maxValues: number;
+  /** Counts drops: when each organisation's values (and everyone's) were last dropped. */
+  private clock = 0;
+  private everyoneDropped = 0;
+  private readonly dropped = new Map<string, number>();
 
-  constructor(feed: ChangeFeed, collections: string[]) {
+  /** `maxValues`: kept at most, across organisations, before the longest-kept organisation's are let go. */
+  constructor(feed: ChangeFeed, collections: string[], maxValues = 10_000) {
     this.feed = feed;
+    this.maxValues = maxValues;
     for (const collection of collections) {
       feed.on(collection, (change: Change) => this.drop('fullDocument' in change ? orgOf(change.fullDocument) : undefined));
       onLocalWrites(collection, (method, arg) => this.drop(method === 'bulkWrite' ? undefined : orgOf(Array.isArray(arg) ? arg[0] : arg)));
@@ -33,15 +38,33 @@ export class OrgCache<T> {
     if (hit) return hit;
     // Only what the feed will report changes to may be kept: without it, every request reads.
     if (!(await this.feed.start().then(() => true, () => false))) return load();
-    const again = this.orgs.get(org)?.get(key);
-    if (again) return again;
-    if (this.size >= MAX_VALUES) this.drop(this.orgs.keys().next().value);
+    return this.orgs.get(org)?.get(key) ?? this.keep(org, key, load());
+  }
+
+  /** The value kept under (org, key), if any. */
+  peek(org: string, key: string): Promise<T> | undefined {
+    return this.orgs.get(org)?.get(key);
+  }
+
+  /** A mark to take before reading what a value is made of: `set` keeps the value only if nothing changed since. */
+  mark(): number {
+    return this.clock;
+  }
+
+  /** Keeps `value` under (org, key) unless the organisation changed since `mark` (or the feed is not running). */
+  async set(org: string, key: string, value: T, mark: number): Promise<void> {
+    if (!(await this.feed.start().then(() => true, () => false))) return;
+    if (Math.max(this.everyoneDropped, this.dropped.get(org) ?? 0) > mark) return;
+    this.keep(org, key, Promise.resolve(value));
+  }
+
+  private keep(org: string, key: string, value: Promise<T>): Promise<T> {
+    if (this.size >= this.maxValues) this.drop(this.orgs.keys().next().value);
     let values = this.orgs.get(org);
     if (!values) this.orgs.set(org, (values = new Map()));
     // Kept as a promise at once: a change while it loads drops it, so a value read before a change is never kept.
-    const value = load();
+    if (!values.has(key)) this.size++;
     values.set(key, value);
-    this.size++;
     value.catch(() => {
       if (this.orgs.get(org)?.get(key) === value) {
         this.orgs.get(org)!.delete(key);
@@ -53,11 +76,15 @@ export class OrgCache<T> {
 
   /** Drops an organisation's values, or everyone's. */
   private drop(org: string | undefined): void {
+    this.clock++;
     if (org === undefined) {
+      this.everyoneDropped = this.clock;
+      this.dropped.clear();
       this.orgs.clear();
       this.size = 0;
       return;
     }
+    this.dropped.set(org, this.clock);
     this.size -= this.orgs.get(org)?.size ?? 0;
     this.orgs.delete(org);
   }

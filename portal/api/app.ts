@@ -13,7 +13,7 @@ import type { EventHub } from '../../lib/events.ts';
 import { validate } from '../../lib/http.ts';
 import type { Paths } from '../../lib/openapi.ts';
 import { tenantParam, type Tenants } from '../../lib/tenants.ts';
-import { useCatalogueCache } from './availability/service.ts';
+import { useAvailabilityCaches } from './availability/service.ts';
 import { bookingAdminRoutes, bookingClientRoutes } from './bookings/routes.ts';
 import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
@@ -53,7 +53,7 @@ function accountRoutes(router: Router) {
 }
 
 export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events, changes }: ApiDeps): Middleware {
-  useCatalogueCache(changes);
+  useAvailabilityCaches(changes);
   const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
     portalClientRoutes,
     companyClientRoutes,

@@ -135,7 +135,7 @@ describe('a change made through one instance applies on every instance', functio
     await within('the new name shown', async () => (await page()).includes('Quayside Wellness'));
   });
 
-  it("answers availability from the organisation's catalogue as it is now: a change through the API at once, one from elsewhere once the feed reports it", async () => {
+  it("answers availability from the organisation's catalogue as it is now: a change through the API at once, a change or booking from elsewhere once the feed reports it", async () => {
     const location = await create(t, owner, 'locations', { name: 'Pop-up', timeZone: 'UTC' });
     const desk = await create(t, owner, 'resources', { name: 'Desk', kind: 'room', locationId: location.id, weeklyHours: everyDay('10:00', '12:00') });
     const service = await create(t, owner, 'services', { name: 'Hour', durationMinutes: 60, intervalMinutes: 60, price: { amount: 0, currency: 'GBP' }, resourceIds: [desk.id], locationId: location.id, minNoticeMinutes: 0 });
@@ -145,8 +145,13 @@ describe('a change made through one instance applies on every instance', functio
     expect((await call('PATCH', `${adminUrl(t)}/resources/${desk.id}`, owner, { weeklyHours: everyDay('14:00', '15:00') })).status).to.equal(200);
     expect(await starts(), 'at once, on the instance that made the change').to.equal('["14:00"]');
     // Straight through the driver, as another process would: only the change feed can tell this process.
-    await mongoose.connection.getClient().db(mongoose.connection.db!.databaseName).collection('resources').updateOne({ _id: desk.id, org: t.org._id }, { $set: { weeklyHours: everyDay('16:00', '18:00') } });
+    const db = mongoose.connection.getClient().db(mongoose.connection.db!.databaseName);
+    await db.collection('resources').updateOne({ _id: desk.id, org: t.org._id }, { $set: { weeklyHours: everyDay('16:00', '18:00') } });
     await within('the hours changed elsewhere', async () => (await starts()) === '["16:00","17:00"]');
+    // And a booking made elsewhere takes its time out of the days already answered.
+    const at = new Date(`${day}T16:00:00Z`);
+    await db.collection<{ _id: string; [field: string]: unknown }>('bookings').insertOne({ _id: 'bk_elsewhere', org: t.org._id, status: 'confirmed', resourceId: desk.id, busyStart: at, busyEnd: new Date(at.getTime() + 3_600_000), session: 'elsewhere' });
+    await within('the booking made elsewhere', async () => (await starts()) === '["17:00"]');
   });
 });
 

@@ -9,7 +9,7 @@ import { LocationModel, ResourceModel, ServiceModel } from '../catalogue/model.t
 import { catalogueId, getLocation, getService, resourcesByIds, type ResourceView } from '../catalogue/service.ts';
 import { cooperative } from '../../../lib/cooperate.ts';
 import { turns } from '../../../lib/turns.ts';
-import { availableDays, type Day, type Busy } from './engine.ts';
+import { availableDays, datesIn, type Busy } from './engine.ts';
 import { addDays, DAY_MS, daysBetween, instantOf, MINUTE, today } from './zoned.ts';
 
 export const MAX_RANGE_DAYS = 31;
@@ -25,12 +25,22 @@ export const availabilityQuery = z.strictObject({
 
 type Bookable = { service: Awaited<ReturnType<typeof getService>>; location: Awaited<ReturnType<typeof getLocation>>; timeZone: string; resources: ResourceView[] };
 
-/** Bookables are read once per process and kept until the organisation's catalogue changes (`useCatalogueCache`). */
-let catalogue: OrgCache<Bookable> | undefined;
+/** An answer's day as the APIs serve it. */
+type DayView = { date: string; slots: { start: string; end: string; local: string; seatsLeft: number; resourceCount: number }[] };
 
-/** Keeps bookables in memory, dropped by the change feed: the first server in a process sets it, once. */
-export function useCatalogueCache(feed: ChangeFeed): void {
-  catalogue ??= new OrgCache(feed, [ServiceModel, ResourceModel, LocationModel].map((m) => m.collection.collectionName));
+/**
+ * Bookables are read once per process and kept until the organisation's catalogue changes; answered days until its
+ * catalogue or bookings change (or the day comes within the minimum notice). Set by `useAvailabilityCaches`.
+ */
+let catalogue: OrgCache<Bookable> | undefined;
+let answered: OrgCache<{ day: DayView; until: number }> | undefined;
+
+/** Keeps bookables and answered days in memory, dropped by the change feed: the first server in a process sets it, once. */
+export function useAvailabilityCaches(feed: ChangeFeed): void {
+  const collections = [ServiceModel, ResourceModel, LocationModel].map((m) => m.collection.collectionName);
+  catalogue ??= new OrgCache(feed, collections);
+  // A day of the worst catalogue is ~60 KB: 2,000 of them bound the memory.
+  answered ??= new OrgCache(feed, [...collections, BookingModel.collection.collectionName], 2_000);
 }
 
 /**
@@ -91,23 +101,25 @@ export function getAvailability(...args: Parameters<typeof computeAvailability>)
 async function computeAvailability(org: string, query: z.infer<typeof availabilityQuery>, options: { inactive?: boolean } = {}, now = Date.now()) {
   if (query.to < query.from) throw new BadRequest('to: must not be before from', [{ field: 'to', message: 'must not be before from' }]);
   if (daysBetween(query.from, query.to) >= MAX_RANGE_DAYS) throw new BadRequest(`to: ask for at most ${MAX_RANGE_DAYS} days at a time`, [{ field: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
-  const { service, timeZone, resources } = await bookable(org, query.service, query.resource, options);
-  // Starts are offered within the asked dates, so a start keeps its resource busy from the first date's midnight less
-  // the buffer before, to the day after the last date plus the service's length and buffer after: only bookings
-  // overlapping that time matter.
-  const start = instantOf(query.from, 0, timeZone) - service.bufferBeforeMinutes * MINUTE;
-  const end = instantOf(addDays(query.to, 1), 0, timeZone) + (service.durationMinutes + service.bufferAfterMinutes) * MINUTE;
-  const bookings = await busyBetween(org, resources.map((r) => r.id), start, end);
-  const busy: Busy[] = bookings.map((b) => ({ resourceId: b.resourceId, start: b.busyStart.getTime(), end: b.busyEnd.getTime(), session: b.session }));
-  const seatsTaken = new Map<string, number>();
-  for (const b of bookings) seatsTaken.set(b.session, (seatsTaken.get(b.session) ?? 0) + 1);
+  const found = await bookable(org, query.service, query.resource, options);
+  const { service, timeZone, resources } = found;
+  const keyOf = (date: string) => `${service.id}|${query.resource ?? ''}|${date}`;
+  const dates = datesIn(query.from, query.to);
+  const kept = await Promise.all(dates.map(async (date) => {
+    const hit = await answered?.peek(org, keyOf(date));
+    return hit && now < hit.until ? hit.day : undefined;
+  }));
   const pause = cooperative();
-  const days: Day[] = [];
+  const days: DayView[] = [];
   let slots = 0;
   let next: string | undefined;
-  for (const day of availableDays({ service, timeZone, resources: resources.map((r) => ({ id: r.id, schedule: r })), busy, seatsTaken, from: query.from, to: query.to, now })) {
+  let fresh: Iterator<DayView> | undefined; // the days computed for the run of dates nothing was kept for
+  for (const [i, date] of dates.entries()) {
+    if (!kept[i]) fresh ??= await computeDays(org, found, date, dates[lastMissing(kept, i)]!, now, keyOf);
+    const day = kept[i] ?? fresh!.next().value!;
+    if (kept[i]) fresh = undefined;
     if (days.length && slots + day.slots.length > MAX_SLOTS) {
-      next = day.date;
+      next = date;
       break;
     }
     days.push(day);
@@ -121,10 +133,45 @@ async function computeAvailability(org: string, query: z.infer<typeof availabili
     from: query.from,
     to: days.at(-1)!.date,
     ...(query.resource ? { resource: { id: query.resource, name: resources[0]!.name } } : {}),
-    days: days.map((d) => ({
-      date: d.date,
-      slots: d.slots.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString(), local: s.local, seatsLeft: s.seatsLeft, resourceCount: s.resourceCount })),
-    })),
+    days,
     ...(next ? { next } : {}),
   };
+}
+
+/** The index of the last of the run of missing days that starts at `i`. */
+function lastMissing(kept: (DayView | undefined)[], i: number): number {
+  let j = i;
+  while (j + 1 < kept.length && !kept[j + 1]) j++;
+  return j;
+}
+
+/**
+ * Works out the days from..to (one range read of bookings, then the engine, day by day as they are taken), keeping
+ * each day whose answer cannot change with time alone: all of it past the minimum notice (until it comes within
+ * it) and before the maximum days ahead.
+ */
+async function computeDays(org: string, { service, timeZone, resources }: Bookable, from: string, to: string, now: number, keyOf: (date: string) => string): Promise<Iterator<DayView>> {
+  const mark = answered?.mark() ?? 0;
+  // Starts are offered within the asked dates, so a start keeps its resource busy from the first date's midnight less
+  // the buffer before, to the day after the last date plus the service's length and buffer after: only bookings
+  // overlapping that time matter.
+  const start = instantOf(from, 0, timeZone) - service.bufferBeforeMinutes * MINUTE;
+  const end = instantOf(addDays(to, 1), 0, timeZone) + (service.durationMinutes + service.bufferAfterMinutes) * MINUTE;
+  const bookings = await busyBetween(org, resources.map((r) => r.id), start, end);
+  const busy: Busy[] = bookings.map((b) => ({ resourceId: b.resourceId, start: b.busyStart.getTime(), end: b.busyEnd.getTime(), session: b.session }));
+  const seatsTaken = new Map<string, number>();
+  for (const b of bookings) seatsTaken.set(b.session, (seatsTaken.get(b.session) ?? 0) + 1);
+  const engine = availableDays({ service, timeZone, resources: resources.map((r) => ({ id: r.id, schedule: r })), busy, seatsTaken, from, to, now });
+  return (function* () {
+    for (const d of engine) {
+      const day: DayView = {
+        date: d.date,
+        slots: d.slots.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString(), local: s.local, seatsLeft: s.seatsLeft, resourceCount: s.resourceCount })),
+      };
+      const until = instantOf(d.date, 0, timeZone) - service.minNoticeMinutes * MINUTE;
+      const settled = instantOf(addDays(d.date, 1), 0, timeZone) <= now + service.maxDaysAhead * DAY_MS;
+      if (answered && settled && now < until) void answered.set(org, keyOf(d.date), { day, until }, mark);
+      yield day;
+    }
+  })();
 }
