@@ -20,6 +20,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   VAR_DIR: z.string().min(1).default('var'),
   SEED_DEMO: bool.optional(),
+  API_RATE_PER_CALLER: z.coerce.number().int().min(1).default(50),
+  API_RATE_PER_ORG: z.coerce.number().int().min(1).default(200),
 });
 
 export type Config = {
@@ -38,6 +40,8 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   varDir: string;
   seedDemo: boolean;
+  /** API requests per second, per caller and per organisation, in each instance (bursts of twice as many). */
+  apiRate: { caller: number; organisation: number };
 };
 
 export class ConfigError extends Error {}
@@ -84,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     varDir,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV === 'development',
+    apiRate: { caller: e.API_RATE_PER_CALLER, organisation: e.API_RATE_PER_ORG },
   };
 }
 

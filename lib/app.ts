@@ -12,6 +12,7 @@ import { createSecrets } from '../idp/secrets.ts';
 import { NotFound } from './errors.ts';
 import { ChangeFeed } from './changes.ts';
 import { EventHub } from './events.ts';
+import { setApiRates } from './fair-use.ts';
 import { errorMiddleware } from './http.ts';
 import type { Logger } from './log.ts';
 import type { Mailer } from './mailer.ts';
@@ -24,6 +25,7 @@ const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
 export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const render = createViews(VIEWS_DIR, join(config.varDir, 'views'));
   const secrets = createSecrets(config.masterSecret);
+  setApiRates(config.apiRate);
   // One change stream per process: live event views and the caches of organisations and client registrations.
   const changes = new ChangeFeed(() => mongoose.connection.db!, log);
   const idp = createIdp({ config, secrets, log, render, mailer, changes });

@@ -4,7 +4,7 @@
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { HttpError } from './errors.ts';
-import { fairUse } from './fair-use.ts';
+import { takeShare } from './fair-use.ts';
 import { STAFF_ROLES, type StaffRole } from './resources.ts';
 import type { Tenant } from './tenants.ts';
 
@@ -35,9 +35,6 @@ export class InsufficientScope extends HttpError {
 }
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
-
-/** One share of this process per caller and organisation, across every API that takes bearer tokens. */
-const takeShare = fairUse();
 
 export type BearerState = { tenant: Tenant; principal: Principal };
 

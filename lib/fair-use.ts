@@ -3,17 +3,17 @@
 // database connections, they cost no database operation, and each of N instances allows as much again.
 import { TooManyRequests } from './errors.ts';
 
-/** Requests per second, sustained and in a burst: per caller (a machine client, or one customer) and per organisation. */
-export const CALLER = { rate: 50, burst: 100 };
-export const ORGANISATION = { rate: 200, burst: 400 };
+export type Limit = { rate: number; burst: number };
+/** Requests per second, sustained, and in a burst of twice as many (API_RATE_PER_CALLER, API_RATE_PER_ORG). */
+export const limitOf = (rate: number): Limit => ({ rate, burst: 2 * rate });
 
 type Bucket = { tokens: number; at: number };
 
 /** Token buckets by key: `take` spends one token or says how many seconds until there is one. */
 export class Buckets {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly limit: { rate: number; burst: number };
-  constructor(limit: { rate: number; burst: number }) {
+  private readonly limit: Limit;
+  constructor(limit: Limit) {
     this.limit = limit;
   }
 
@@ -39,7 +39,7 @@ export class Buckets {
  * One request's share: the caller's bucket first (so one caller only ever exhausts its own), then the
  * organisation's (so one organisation cannot starve the others). Throws 429 with Retry-After when either is empty.
  */
-export function fairUse(limits = { caller: CALLER, organisation: ORGANISATION }) {
+export function fairUse(limits: { caller: Limit; organisation: Limit }) {
   const callers = new Buckets(limits.caller);
   const organisations = new Buckets(limits.organisation);
   return (org: string, caller: string) => {
@@ -47,3 +47,10 @@ export function fairUse(limits = { caller: CALLER, organisation: ORGANISATION })
     if (wait) throw new TooManyRequests('Too many requests: slow down and try again shortly.', wait);
   };
 }
+
+/** The process's shares: every API that takes bearer tokens takes from them. The first server sets the rates. */
+let shares: ReturnType<typeof fairUse> | undefined;
+export function setApiRates(rates: { caller: number; organisation: number }): void {
+  shares ??= fairUse({ caller: limitOf(rates.caller), organisation: limitOf(rates.organisation) });
+}
+export const takeShare = (org: string, caller: string) => shares?.(org, caller);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import { createClient } from '../../idp/clients/service.ts';
-import { Buckets, CALLER, fairUse } from '../../lib/fair-use.ts';
+import { loadConfig } from '../../config/index.ts';
+import { Buckets, fairUse, limitOf } from '../../lib/fair-use.ts';
 import { apiUrl, call, type Reply } from '../support/api.ts';
 import { makeOrg, relyingParty, type TestOrg } from '../support/oidc.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -21,6 +22,7 @@ describe('Fair use of the APIs: one caller or organisation cannot starve the oth
     const [alpha, bravo] = [await makeOrg(s), await makeOrg(s)];
     const [noisy, quiet, elsewhere] = [await machineToken(s, alpha), await machineToken(s, alpha), await machineToken(s, bravo)];
     // Three times the burst at once: far more than the bucket refills while they are answered.
+    const CALLER = limitOf(loadConfig({}).apiRate.caller);
     const burst = await Promise.all(Array.from({ length: 3 * CALLER.burst }, () => call('GET', `${apiUrl(alpha)}/company`, noisy)));
     const refused = burst.filter((r) => r.status === 429);
     expect(refused.length, 'some refused').to.be.above(0);
@@ -43,7 +45,7 @@ describe('Fair use of the APIs: one caller or organisation cannot starve the oth
   });
 
   it("an organisation's callers together cannot take more than the organisation's share", () => {
-    const share = fairUse({ caller: { rate: 100, burst: 100 }, organisation: { rate: 1, burst: 5 } });
+    const share = fairUse({ caller: limitOf(100), organisation: { rate: 1, burst: 5 } });
     for (let i = 0; i < 5; i++) share('org_a', `client ${i}`);
     expect(() => share('org_a', 'client 5')).to.throw('Too many requests');
     share('org_b', 'client 0'); // another organisation has its own
