@@ -6,7 +6,7 @@ import { audit } from '../../lib/audit.ts';
 import type { Principal } from '../../lib/bearer.ts';
 import { readBody, validate } from '../../lib/http.ts';
 import { emailsOf } from '../customers/service.ts';
-import { listGrants, revokeGrants } from '../grants/service.ts';
+import { listGrants } from '../grants/service.ts';
 import type { IdpState } from '../interactions/routes.ts';
 import type { IdpDeps } from '../provider/configuration.ts';
 import { CLIENT_SCOPES, describeScope } from '../provider/scopes.ts';
@@ -75,7 +75,7 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
   api.delete('/clients/:id/grants/:accountId', write, async (ctx: Ctx) => {
     const id = idParam(ctx);
     const accountId = validate(clients.clientIdParam, ctx.params.accountId);
-    const revoked = await revokeGrants(org(ctx), { clientId: id, accountId });
+    const revoked = await clients.revokeConsent(org(ctx), id, accountId, role(ctx));
     if (revoked.length) await audit(ctx, 'consent.revoke', `${id}/${accountId}`, { before: revoked.map((g) => ({ clientId: g.clientId, accountId: g.accountId, scopes: g.scopes })) });
     ctx.status = 204;
   });

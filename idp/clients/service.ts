@@ -7,7 +7,7 @@ import { assertRole } from '../../lib/access.ts';
 import { NotFound } from '../../lib/errors.ts';
 import { validate } from '../../lib/http.ts';
 import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
-import { revokeGrants } from '../grants/service.ts';
+import { revokeGrants, type GrantView } from '../grants/service.ts';
 import { API_SCOPES, CLIENT_SCOPES, OIDC_SCOPES } from '../provider/scopes.ts';
 import type { Secrets } from '../secrets.ts';
 import { ClientModel, type ClientKind, type ClientMetadata, type StoredClient } from './model.ts';
@@ -219,6 +219,16 @@ export async function deleteClient(org: string, clientId: string, actor?: StaffR
   await revokeGrants(org, { clientId });
   await ClientModel.deleteOne({ org, clientId });
   return before;
+}
+
+/**
+ * Revokes one customer's consent to one of the organisation's registered apps, with its tokens (any other client id is
+ * not found). Same rule as editing: an app acting with the owner's trust is the owner's, or an admin could sign the
+ * owner out of it.
+ */
+export async function revokeConsent(org: string, clientId: string, accountId: string, actor?: StaffRole): Promise<GrantView[]> {
+  await manageable(org, clientId, actor);
+  return revokeGrants(org, { clientId, accountId });
 }
 
 /** A registration as oidc-provider reads it: its metadata with the secret unsealed (and the document's _id). */

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import { createClient } from '../../idp/clients/service.ts';
+import { ADMIN_CLIENT_ID, PORTAL_CLIENT_ID } from '../../lib/first-party.ts';
 import type { StaffRole } from '../../lib/resources.ts';
 import { adminToken, adminUrl, apiUrl, call, staffToken } from '../support/api.ts';
 import { Browser, formAction } from '../support/browser.ts';
@@ -71,6 +72,8 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       { name: 'rotate a secret', min: 'admin', run: async (k) => status('POST', `/clients/${await fresh()}/secret`, k) },
       { name: 'delete an app', min: 'admin', run: async (k) => status('DELETE', `/clients/${await fresh()}`, k) },
       { name: "list an app's customers", min: 'staff', run: async (k) => status('GET', `/clients/${await fresh()}/grants`, k) },
+      { name: "revoke a customer's consent", min: 'admin', run: async (k) => status('DELETE', `/clients/${await fresh()}/grants/someone`, k) },
+      { name: "revoke a customer's consent to a first-party app", min: 'owner', run: async (k) => status('DELETE', `/clients/${await fresh({ firstParty: true })}/grants/someone`, k) },
       { name: 'register a first-party app', min: 'owner', run: (k) => status('POST', '/clients', k, { name: 'Own site', redirectUris: [REDIRECT], firstParty: true }) },
       { name: 'redirect a first-party app', min: 'owner', run: async (k) => status('PATCH', `/clients/${await fresh({ firstParty: true })}`, k, { redirectUris: ['https://elsewhere.example.com/cb'] }) },
       { name: 'rotate the secret of an owner machine client', min: 'owner', run: async (k) => status('POST', `/clients/${await fresh({ kind: 'machine', redirectUris: [], scopes: [], adminRole: 'owner' })}/secret`, k) },
@@ -274,6 +277,33 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       expect((await call('DELETE', `${adminUrl(t)}/clients/${app.clientId}/grants/${mine.claims()!.sub}`, owner)).status).to.equal(204);
       expect((await call('GET', `${adminUrl(t)}/clients/${app.clientId}/grants`, owner)).body.items).to.have.length(0);
       await oidc.refreshTokenGrant(app.config, tokens.refresh_token!).then(
+        () => expect.fail('the revoked app can still refresh'),
+        (err: Error) => expect(oauthError(err)).to.equal('invalid_grant'),
+      );
+    });
+  });
+
+  describe('consent for first-party apps', () => {
+    it("is the owner's to revoke, as the app is theirs to edit; another organisation's app is not found", async () => {
+      const email = uniqueEmail('the.owner');
+      expect((await call('POST', `${adminUrl(t)}/staff`, owner, { email, role: 'owner' })).status).to.equal(201);
+      const { tokens } = await signIn(s, portal, { email });
+      const sub = tokens.claims()!.sub;
+      const admin = await adminToken(s, t, 'admin');
+      const revoke = (clientId: string, token: string) => call('DELETE', `${adminUrl(t)}/clients/${clientId}/grants/${sub}`, token);
+
+      expect((await revoke(portal.clientId, admin)).status).to.equal(403);
+      const refreshed = await oidc.refreshTokenGrant(portal.config, tokens.refresh_token!);
+      // The built-in portal and console are no app the Admin API manages, no more than another organisation's app.
+      const elsewhere = await makeClient(s, await makeOrg(s));
+      for (const clientId of [ADMIN_CLIENT_ID, PORTAL_CLIENT_ID, elsewhere.clientId]) {
+        expect((await revoke(clientId, admin)).status, clientId).to.equal(404);
+        expect((await revoke(clientId, owner)).status, clientId).to.equal(404);
+      }
+      const still = await oidc.refreshTokenGrant(portal.config, refreshed.refresh_token!);
+
+      expect((await revoke(portal.clientId, owner)).status).to.equal(204);
+      await oidc.refreshTokenGrant(portal.config, still.refresh_token!).then(
         () => expect.fail('the revoked app can still refresh'),
         (err: Error) => expect(oauthError(err)).to.equal('invalid_grant'),
       );
