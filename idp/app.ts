@@ -16,6 +16,7 @@ import { profileRoutes } from './customers/routes.ts';
 import { connectedAppRoutes } from './grants/routes.ts';
 import { interactionRoutes, type IdpState } from './interactions/routes.ts';
 import { organisationDirectory, type Organisations } from './organisations/directory.ts';
+import { pageHeaders } from './page-headers.ts';
 import { unitOfWork } from './provider/adapter.ts';
 import type { IdpDeps } from './provider/configuration.ts';
 import { createProviderRegistry, type ProviderRegistry } from './provider/registry.ts';
@@ -68,5 +69,5 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
   // are known by their second segment; every other path is the provider's and skips the router's matching.
   const routes = router.routes() as Middleware;
   const routed: Middleware = (ctx, next) => (ROUTED.test(ctx.path) ? routes(ctx, next) : next());
-  return { middleware: compose([routed, mountProvider]), registry, organisations, roles };
+  return { middleware: compose([pageHeaders, routed, mountProvider]), registry, organisations, roles };
 }

@@ -52,11 +52,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
   function page(ctx: Ctx, view: string, data: Record<string, unknown>, status = 200) {
     ctx.status = status;
     ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-store');
-    // Sign-in pages are never framed (clickjacking) and run no script. No form-action: after a form post the
-    // browser follows our redirect to the client's redirect_uri, which form-action would block.
-    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'");
-    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Cache-Control', 'no-store'); // its security headers are every idp page's (../page-headers.ts)
     ctx.body = render(view, { org: brandingOf(ctx.state.org), action: base(ctx), ...data }, ctx.state.org.slug);
   }
 
