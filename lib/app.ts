@@ -13,7 +13,7 @@ import { NotFound } from './errors.ts';
 import { ChangeFeed } from './changes.ts';
 import { EventHub } from './events.ts';
 import { setApiRates } from './fair-use.ts';
-import { errorMiddleware } from './http.ts';
+import { errorMiddleware, servedMethodsOnly } from './http.ts';
 import type { Logger } from './log.ts';
 import type { Mailer } from './mailer.ts';
 import { createViews } from './views.ts';
@@ -46,6 +46,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
     log.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
   });
   app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: status === 404 ? 'Not found' : 'Something went wrong', message })));
+  app.use(servedMethodsOnly);
   app.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };

@@ -29,6 +29,14 @@ export class Conflict extends HttpError {
   }
 }
 
+export class MethodNotAllowed extends HttpError {
+  readonly allowed: readonly string[];
+  constructor(method: string, allowed: readonly string[]) {
+    super(405, 'method_not_allowed', `${method} is not a method this server answers.`);
+    this.allowed = allowed;
+  }
+}
+
 export class TooManyRequests extends HttpError {
   readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds: number) {

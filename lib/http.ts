@@ -1,7 +1,7 @@
 // Koa plumbing shared by every router: the one error middleware, body reading and schema validation.
 import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
-import { BadRequest, HttpError, TooManyRequests } from './errors.ts';
+import { BadRequest, HttpError, MethodNotAllowed, TooManyRequests } from './errors.ts';
 import type { Logger } from './log.ts';
 
 export type ErrorPage = (ctx: Context, status: number, message: string) => string;
@@ -21,6 +21,7 @@ export function errorMiddleware(log: Logger, page?: ErrorPage): Middleware {
       const message = known ? err.message : exposed ? (described ?? (err as Error).message) : 'Something went wrong on our side.';
       if (status >= 500) log.error('request failed', { err, method: ctx.method, path: ctx.path });
       if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof MethodNotAllowed) ctx.set('Allow', err.allowed.join(', '));
       ctx.status = status;
       if (page && ctx.accepts('json', 'html') === 'html') {
         ctx.type = 'html';
@@ -31,6 +32,18 @@ export function errorMiddleware(log: Logger, page?: ErrorPage): Middleware {
     }
   };
 }
+
+/** Every method some part of the app answers (OPTIONS: oidc-provider's CORS preflights). */
+export const SERVED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * Answers any other method (TRACE, PROPFIND...) with a 405 before a handler sees it: routes written for these methods
+ * would otherwise pass it on (the BFF's API proxy handed TRACE to fetch, which refuses it: a 500) or answer 404.
+ */
+export const servedMethodsOnly: Middleware = (ctx, next) => {
+  if (!(SERVED_METHODS as readonly string[]).includes(ctx.method)) throw new MethodNotAllowed(ctx.method, SERVED_METHODS);
+  return next();
+};
 
 const BODY_LIMIT = 64 * 1024;
 

@@ -197,8 +197,11 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     ctx.body = render('portal-signed-out', { title: 'Signed out', org: { name: t.name, slug: t.slug }, signInUrl: `${basePath(t)}/login` }, t.slug);
   });
 
-  /** The app's API, called for the signed-in person; a token about to expire is refreshed first. */
-  router.all(['/bff/api/{*path}'], async (ctx: BffCtx) => {
+  /**
+   * The app's API, called for the signed-in person; a token about to expire is refreshed first. Only the methods the
+   * APIs answer (and HEAD with GET) are passed on: fetch throws on some others, such as TRACE.
+   */
+  router.register('/bff/api/{*path}', ['GET', ...UNSAFE], async (ctx: BffCtx) => {
     const t = ctx.state.tenant;
     if (UNSAFE.has(ctx.method)) checkSameOrigin(ctx, true);
     const s = await session(ctx);
