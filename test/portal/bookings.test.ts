@@ -195,6 +195,36 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       expect(rebook.status).to.equal(201);
     });
 
+    it('writes any service name into the .ics as text: escaped, line breaks as \\n, no control characters, folded whole', async () => {
+      const tricky = 'Hot\\cold; wraps, oils\rEND:VEVENT\nBEGIN:VALARM\r\nthree\u0007 kinds' + ' Ölmassage 深層マッサージ🌿'.repeat(2);
+      const svc = await create(t, admin, 'services', { name: tricky, durationMinutes: 30, price: { amount: 0, currency: 'GBP' }, resourceIds: [night.id], locationId: cat.location.id, minNoticeMinutes: 0 });
+      const ada = await customerToken(s, app, { scope: BOOKING_SCOPES });
+      const made = await call('POST', `${apiUrl(t)}/bookings`, ada.token, { serviceId: svc.id, start: (await slots(svc.id, ada.token, apiUrl(t)))[0]!.start });
+      expect(made.status, JSON.stringify(made.body)).to.equal(201);
+      const res = await fetch(`${apiUrl(t)}/bookings/${made.body.id}/calendar.ics`, { headers: { authorization: `Bearer ${ada.token}` } });
+      const bytes = Buffer.from(await res.arrayBuffer());
+
+      // Physical lines: CRLF only, 75 octets at most, each valid UTF-8 on its own (no character split by a fold).
+      const physical = bytes.toString('latin1').split('\r\n');
+      expect(physical.pop()).to.equal('');
+      const utf8 = new TextDecoder('utf-8', { fatal: true });
+      for (const line of physical) {
+        const raw = Buffer.from(line, 'latin1');
+        expect(raw.length, line).to.be.at.most(75);
+        expect(/[\r\n]/.test(line), JSON.stringify(line)).to.equal(false);
+        utf8.decode(raw);
+      }
+      // Unfolded (RFC 5545 §3.1): one event, and the summary reads back as the name with its line breaks as \n.
+      const lines = utf8.decode(bytes).replace(/\r\n[ \t]/g, '').split('\r\n').filter(Boolean);
+      expect(lines.filter((l) => /^(BEGIN|END):/.test(l))).to.deep.equal(['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'END:VEVENT', 'END:VCALENDAR']);
+      const summaries = lines.filter((l) => l.startsWith('SUMMARY:'));
+      expect(summaries).to.have.length(1);
+      const unescape = (v: string) => v.replace(/\\([\\;,nN])/g, (_m, c: string) => (c.toLowerCase() === 'n' ? '\n' : c));
+      const value = summaries[0]!.slice('SUMMARY:'.length);
+      expect(value.replace(/\\[\\;,nN]/g, '')).to.not.match(/[\\;,\p{Cc}]/u); // nothing left unescaped
+      expect(unescape(value)).to.equal(`${tricky.replace(/\r\n|\r|\n/g, '\n').replace('\u0007', '')} at ${t.org.name}`);
+    });
+
     it('50 concurrent requests on two server instances for the last seat: exactly one wins, 49 get a clear 409', async () => {
       const other = await secondInstance(s);
       try {

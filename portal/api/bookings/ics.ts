@@ -3,7 +3,16 @@
 import type { Booking } from './model.ts';
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-const text = (s: string) => s.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');
+/**
+ * A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, every line break (CRLF, or a lone CR or LF,
+ * which calendar apps also break lines at) written as \n, other control characters but tab dropped: a name can
+ * never end the line and start a property of its own.
+ */
+const text = (s: string) =>
+  s
+    .replace(/[\\;,]/g, (c) => `\\${c}`)
+    .replace(/\r\n|\r|\n/g, '\\n')
+    .replace(/[^\P{Cc}\t]/gu, '');
 
 /** Lines longer than 75 octets are folded: CRLF and one space, never inside a UTF-8 character. */
 function fold(line: string): string {
