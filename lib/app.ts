@@ -13,7 +13,7 @@ import { NotFound } from './errors.ts';
 import { ChangeFeed } from './changes.ts';
 import { EventHub } from './events.ts';
 import { setApiRates } from './fair-use.ts';
-import { errorMiddleware, servedMethodsOnly } from './http.ts';
+import { appErrorListener, errorMiddleware, servedMethodsOnly } from './http.ts';
 import type { Logger } from './log.ts';
 import type { Mailer } from './mailer.ts';
 import { createViews } from './views.ts';
@@ -33,11 +33,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   // Behind a proxy, the client IP is the last X-Forwarded-For entry (the one our proxy added); earlier entries are
   // whatever the client sent, and per-IP limits must not trust them.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
-  // Errors after the response started (a streamed body): a client leaving an event stream is routine, not an error.
-  app.on('error', (err: NodeJS.ErrnoException, ctx?: Koa.Context) => {
-    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET') return;
-    log.error('response failed', { err, method: ctx?.method, path: ctx?.path });
-  });
+  app.on('error', appErrorListener(log));
   app.use(async (ctx, next) => {
     const started = performance.now();
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -6,12 +6,46 @@ import type { Logger } from './log.ts';
 
 export type ErrorPage = (ctx: Context, status: number, message: string) => string;
 
+/** Error codes that only say a connection was closed or reset: a request body cut short, an answer not taken. */
+const GONE = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED', 'HPE_INVALID_EOF_STATE']);
+
+/**
+ * Whether `err` only says the client went away: an error of that kind (or a call of ours cancelled for it, as the
+ * portal's API proxy cancels its call) while the client's connection is closed. Routine for any server: worth a
+ * debug line, not an error.
+ */
+export function clientWentAway(err: unknown, ctx?: Context): boolean {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  return (GONE.has(String(code)) || name === 'AbortError') && (ctx?.req.socket?.destroyed ?? true);
+}
+
+function logGone(log: Logger, err: unknown, ctx?: Context): void {
+  const { code, name } = err as { code?: string; name?: string };
+  log.debug('client went away', { method: ctx?.method, path: ctx?.path, reason: code ?? name });
+}
+
+/**
+ * The 'error' listener of a Koa app (ours, and each organisation's oidc-provider, a Koa app of its own): errors once
+ * the answer has started or from the connection itself, which no middleware sees.
+ */
+export function appErrorListener(log: Logger) {
+  return (err: Error, ctx?: Context): void => {
+    if (clientWentAway(err, ctx)) logGone(log, err, ctx);
+    else log.error('response failed', { err, method: ctx?.method, path: ctx?.path });
+  };
+}
+
 /** Maps typed errors to a JSON error (or a friendly page for browsers); anything unexpected is logged and becomes a plain 500. */
 export function errorMiddleware(log: Logger, page?: ErrorPage): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
+      if (clientWentAway(err, ctx)) {
+        logGone(log, err, ctx);
+        ctx.status = 400; // the request never arrived whole, or its answer has no one to go to: nothing is sent
+        return;
+      }
       const known = err instanceof HttpError;
       const exposed = !known && typeof (err as { status?: unknown }).status === 'number' && (err as { expose?: boolean }).expose;
       const status = known ? err.status : exposed ? (err as { status: number }).status : 500;

@@ -1,6 +1,8 @@
 // oidc-provider configuration for one organisation. Defaults live here, in one place.
+import type Koa from 'koa';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../../config/index.ts';
+import { appErrorListener } from '../../lib/http.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Render } from '../../lib/views.ts';
 import { firstPartyClients } from '../../lib/first-party.ts';
@@ -206,5 +208,8 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
   provider.proxy = config.trustProxy;
   provider.use(unitOfWork); // its storage is read once and written once per request (./adapter.ts)
   provider.on('server_error', (_ctx, err) => log.error('oidc server_error', { org: org.slug, err }));
+  // A Koa app of its own (its typings list only its own events): without a listener, Koa prints connection errors,
+  // such as a client leaving mid-body, to stderr.
+  (provider as Koa).on('error', appErrorListener(log.child({ org: org.slug })));
   return provider;
 }
