@@ -1,10 +1,13 @@
 // Values derived from an organisation's documents in a few collections (its catalogue, say), kept in memory by each
 // server instance until any of those documents changes: a write this process makes drops the organisation's values
 // as it completes, a write made anywhere else when the change feed reports it, and a change that names no
-// organisation (a deletion reports only its _id) or lost changes drop everything.
+// organisation (a deletion reports only its _id) or lost changes drop everything. A collection may narrow what its
+// changes drop to some of the organisation's keys (the days a booking touches, say).
 import type { Change, ChangeFeed } from './changes.ts';
 import { onLocalWrites } from './feed-cache.ts';
 
+/** What a changed document (or a write's filter or inserted document) drops: the organisation's values whose key `which` accepts, all of them without it; everything when it names no organisation. */
+export type Scope = (doc: Record<string, unknown>) => { org?: string; which?: (key: string) => boolean };
 
 const orgOf = (doc: unknown): string | undefined => {
   const org = (doc as { org?: unknown } | null | undefined)?.org;
@@ -21,13 +24,24 @@ export class OrgCache<T> {
   private everyoneDropped = 0;
   private readonly dropped = new Map<string, number>();
 
-  /** `maxValues`: kept at most, across organisations, before the longest-kept organisation's are let go. */
-  constructor(feed: ChangeFeed, collections: string[], maxValues = 10_000) {
+  /**
+   * Drops an organisation's values on changes to its documents in `collections`, each as its `scopes` entry says
+   * (the whole organisation without one). `maxValues`: kept at most, across organisations, before the
+   * longest-kept organisation's are let go.
+   */
+  constructor(feed: ChangeFeed, collections: string[], options: { maxValues?: number; scopes?: Record<string, Scope> } = {}) {
     this.feed = feed;
-    this.maxValues = maxValues;
+    this.maxValues = options.maxValues ?? 10_000;
     for (const collection of collections) {
-      feed.on(collection, (change: Change) => this.drop('fullDocument' in change ? orgOf(change.fullDocument) : undefined));
-      onLocalWrites(collection, (method, arg) => this.drop(method === 'bulkWrite' ? undefined : orgOf(Array.isArray(arg) ? arg[0] : arg)));
+      const scope: Scope = options.scopes?.[collection] ?? ((doc) => ({ org: orgOf(doc) }));
+      const changed = (docs: unknown[]) => {
+        for (const doc of docs) {
+          const { org, which }: ReturnType<Scope> = doc && typeof doc === 'object' ? scope(doc as Record<string, unknown>) : {};
+          this.drop(org, which);
+        }
+      };
+      feed.on(collection, (change: Change) => changed([{ ...('fullDocument' in change ? change.fullDocument : {}), ...('documentKey' in change ? change.documentKey : {}) }]));
+      onLocalWrites(collection, (method, arg) => (method === 'bulkWrite' ? this.drop(undefined) : changed(Array.isArray(arg) ? arg : [arg])));
     }
     feed.onReset(() => this.drop(undefined));
   }
@@ -74,8 +88,8 @@ export class OrgCache<T> {
     return value;
   }
 
-  /** Drops an organisation's values, or everyone's. */
-  private drop(org: string | undefined): void {
+  /** Drops an organisation's values (those whose key `which` accepts), or everyone's. */
+  private drop(org: string | undefined, which?: (key: string) => boolean): void {
     this.clock++;
     if (org === undefined) {
       this.everyoneDropped = this.clock;
@@ -85,7 +99,12 @@ export class OrgCache<T> {
       return;
     }
     this.dropped.set(org, this.clock);
-    this.size -= this.orgs.get(org)?.size ?? 0;
-    this.orgs.delete(org);
+    const values = this.orgs.get(org);
+    if (!values) return;
+    for (const key of which ? [...values.keys()].filter(which) : [...values.keys()]) {
+      values.delete(key);
+      this.size--;
+    }
+    if (!values.size) this.orgs.delete(org);
   }
 }

@@ -6,6 +6,7 @@ import { decodeProtectedHeader } from 'jose';
 import { ClientModel } from '../../idp/clients/model.ts';
 import type { Change, ChangeFeed } from '../../lib/changes.ts';
 import { FeedCache } from '../../lib/feed-cache.ts';
+import { OrgCache } from '../../lib/org-cache.ts';
 import { rotateKeys } from '../../idp/organisations/service.ts';
 import { OrganisationModel } from '../../idp/organisations/model.ts';
 import mongoose from 'mongoose';
@@ -148,9 +149,13 @@ describe('a change made through one instance applies on every instance', functio
     const db = mongoose.connection.getClient().db(mongoose.connection.db!.databaseName);
     await db.collection('resources').updateOne({ _id: desk.id, org: t.org._id }, { $set: { weeklyHours: everyDay('16:00', '18:00') } });
     await within('the hours changed elsewhere', async () => (await starts()) === '["16:00","17:00"]');
-    // And a booking made elsewhere takes its time out of the days already answered.
+    // And a booking made elsewhere (the booking and its sitting, as every booking is) takes its time out of the days
+    // already answered.
     const at = new Date(`${day}T16:00:00Z`);
-    await db.collection<{ _id: string; [field: string]: unknown }>('bookings').insertOne({ _id: 'bk_elsewhere', org: t.org._id, status: 'confirmed', resourceId: desk.id, busyStart: at, busyEnd: new Date(at.getTime() + 3_600_000), session: 'elsewhere' });
+    const session = `${service.id}|${desk.id}|${at.getTime()}`;
+    const docs = (name: string) => db.collection<{ _id: string; [field: string]: unknown }>(name);
+    await docs('bookings').insertOne({ _id: 'bk_elsewhere', org: t.org._id, status: 'confirmed', resourceId: desk.id, busyStart: at, busyEnd: new Date(at.getTime() + 3_600_000), session });
+    await docs('booking_sittings').insertOne({ _id: `${t.org._id}|${session}`, org: t.org._id, seats: 1, expiresAt: new Date(at.getTime() + 86_400_000) });
     await within('the booking made elsewhere', async () => (await starts()) === '["17:00"]');
   });
 });
@@ -205,5 +210,38 @@ describe('the in-process cache behind them (lib/feed-cache.ts)', () => {
     await read;
     await c.get('late', { _id: 'd3', slug: 'late' });
     expect(c.loads.get('late'), 'read again').to.equal(1);
+  });
+});
+
+describe('the organisation-scoped cache (lib/org-cache.ts)', () => {
+  /** A cache over a feed the test drives: "whole" changes drop an organisation, "days" changes only keys ending in their day. */
+  function cache() {
+    const listeners = new Map<string, (c: Change) => void>();
+    const feed = { on: (coll: string, l: (c: Change) => void) => listeners.set(coll, l), onReset: () => {}, start: async () => {} } as unknown as ChangeFeed;
+    const c = new OrgCache<string>(feed, ['test_org_whole', 'test_org_days'], { scopes: { test_org_days: (d) => ({ org: String(d.org), which: (key) => key.endsWith(String(d.day)) }) } });
+    const change = (coll: string, doc: Record<string, unknown>) => listeners.get(coll)!({ operationType: 'update', documentKey: { _id: 'x' }, fullDocument: doc } as unknown as Change);
+    const kept = async (org: string, key: string) => (await c.peek(org, key)) !== undefined;
+    return { c, change, kept };
+  }
+
+  it("drops only the keys a scoped change names, and only that organisation's", async () => {
+    const { c, change, kept } = cache();
+    for (const key of ['svc|2027-01-01', 'svc|2027-01-02']) for (const org of ['a', 'b']) await c.set(org, key, 'day', c.mark());
+    change('test_org_days', { org: 'a', day: '2027-01-01' });
+    expect([await kept('a', 'svc|2027-01-01'), await kept('a', 'svc|2027-01-02'), await kept('b', 'svc|2027-01-01')]).to.deep.equal([false, true, true]);
+    change('test_org_whole', { org: 'a' });
+    expect([await kept('a', 'svc|2027-01-02'), await kept('b', 'svc|2027-01-02')]).to.deep.equal([false, true]);
+    change('test_org_whole', {}); // names no organisation
+    expect(await kept('b', 'svc|2027-01-02')).to.equal(false);
+  });
+
+  it('does not keep a value worked out from what was read before a change', async () => {
+    const { c, change, kept } = cache();
+    const mark = c.mark();
+    change('test_org_days', { org: 'a', day: '2027-01-09' }); // another day changed meanwhile: be safe, keep nothing
+    await c.set('a', 'svc|2027-01-01', 'stale', mark);
+    expect(await kept('a', 'svc|2027-01-01')).to.equal(false);
+    await c.set('a', 'svc|2027-01-01', 'fresh', c.mark());
+    expect(await kept('a', 'svc|2027-01-01')).to.equal(true);
   });
 });

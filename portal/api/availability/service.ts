@@ -6,6 +6,7 @@ import { BookingModel, type Booking } from '../bookings/model.ts';
 import type { ChangeFeed } from '../../../lib/changes.ts';
 import { OrgCache } from '../../../lib/org-cache.ts';
 import { LocationModel, ResourceModel, ServiceModel } from '../catalogue/model.ts';
+import { SITTINGS, sittingOf } from '../bookings/holds.ts';
 import { catalogueId, getLocation, getService, resourcesByIds, type ResourceView } from '../catalogue/service.ts';
 import { cooperative } from '../../../lib/cooperate.ts';
 import { turns } from '../../../lib/turns.ts';
@@ -39,8 +40,17 @@ let answered: OrgCache<{ day: DayView; until: number }> | undefined;
 export function useAvailabilityCaches(feed: ChangeFeed): void {
   const collections = [ServiceModel, ResourceModel, LocationModel].map((m) => m.collection.collectionName);
   catalogue ??= new OrgCache(feed, collections);
+  // A booking, cancellation or move takes or gives back a seat of a sitting, whose _id names its start: it drops the
+  // days whose starts it may clash with, in any zone (a sitting and a start's busy time each last at most a day and
+  // eight hours of buffers; zones are within 14 hours of UTC): two days either side of its start.
   // A day of the worst catalogue is ~60 KB: 2,000 of them bound the memory.
-  answered ??= new OrgCache(feed, [...collections, BookingModel.collection.collectionName], 2_000);
+  const touched = (doc: Record<string, unknown>) => {
+    const sitting = sittingOf(doc._id);
+    if (!sitting) return { org: typeof doc.org === 'string' ? doc.org : undefined };
+    const days = new Set([-2, -1, 0, 1, 2].map((d) => new Date(sitting.start + d * DAY_MS).toISOString().slice(0, 10)));
+    return { org: sitting.org, which: (key: string) => days.has(key.slice(key.lastIndexOf('|') + 1)) };
+  };
+  answered ??= new OrgCache(feed, [...collections, SITTINGS], { maxValues: 2_000, scopes: { [SITTINGS]: touched } });
 }
 
 /**

@@ -34,6 +34,15 @@ function blockIds(h: Hold): string[] {
 }
 
 const sittingKey = (h: Hold) => ({ _id: `${h.org}|${h.session}`, org: h.org });
+
+export const SITTINGS = SittingModel.collection.collectionName;
+
+/** The organisation and start of the sitting a sittings `_id` names ("<org>|<service>|<resource>|<start>"). */
+export function sittingOf(id: unknown): { org: string; start: number } | undefined {
+  const parts = typeof id === 'string' ? id.split('|') : [];
+  const start = Number(parts[3]);
+  return parts.length === 4 && Number.isFinite(start) ? { org: parts[0]!, start } : undefined;
+}
 /** Kept until a day after the time has passed (then TTL removes them); by then nobody can book it any more. */
 const expiry = (h: Hold) => new Date(h.busyEnd + DAY_MS);
 
