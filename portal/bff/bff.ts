@@ -17,6 +17,7 @@ import { readRawBody } from '../../lib/http.ts';
 import type { Logger } from '../../lib/log.ts';
 import { tenantParam, type Tenant, type Tenants } from '../../lib/tenants.ts';
 import type { Render } from '../../lib/views.ts';
+import { apiPath } from './api-path.ts';
 import { createSessions, SESSION_TTL_MS, type Session, type Tokens } from './session.ts';
 
 export type BffDeps = { config: Config; tenants: Tenants; render: Render; log: Logger };
@@ -206,9 +207,7 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     if (UNSAFE.has(ctx.method)) checkSameOrigin(ctx, true);
     const s = await session(ctx);
     if (!s) throw new Unauthenticated();
-    const path = ctx.path.slice(`${basePath(t)}/bff/api/`.length);
-    // Dot segments would be resolved by fetch and could leave the API's root.
-    if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(path)) throw new HttpError(400, 'invalid_request', 'Not an API path.');
+    const path = apiPath(ctx.path.slice(`${basePath(t)}/bff/api/`.length));
     const body = UNSAFE.has(ctx.method) ? await readRawBody(ctx) : undefined;
     const stream = ctx.get('accept') === 'text/event-stream';
     const gone = new AbortController(); // an event stream is closed upstream when the browser goes away

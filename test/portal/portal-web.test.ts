@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { expect } from 'chai';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { Browser, formAction } from '../support/browser.ts';
@@ -58,6 +59,45 @@ describe('Customer Portal server: single sign-on, session, proxy, sign-out', () 
     for (const escape of ['%2e%2e/%2e%2e/admin/v1/portals', '..%2F..%2Fadmin/v1/portals', '%2E%2E/x']) {
       const res = await browser.request(`${bff}/${escape}`, { headers: { accept: 'application/json' } });
       expect(res.status, escape).to.be.oneOf([400, 404]);
+    }
+  });
+
+  it('refuses proxied paths a URL parser could resolve elsewhere: backslashes, dot segments, encoded dots and slashes', async () => {
+    const { browser } = await portalSignIn(s, t.issuer);
+    const bff = `/${t.org.slug}/portal/bff/api`;
+    const cookie = await browser.jar.getCookieString(`${portalUrl(t.issuer)}/bff/api/`);
+    // Sent as written: fetch and URL would resolve these before they left the test.
+    const raw = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { hostname, port } = new URL(s.baseUrl);
+        const req = request({ hostname, port, path, headers: { cookie, accept: 'application/json', 'x-forwarded-for': browser.ip } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject).end();
+      });
+    expect((await raw(`${bff}/profile`)).status, 'a plain API path').to.equal(200);
+    for (const path of [
+      'profile\\..\\company',
+      '..\\..\\.well-known\\openid-configuration',
+      'profile\\company',
+      '..%5c..%5c.well-known%5copenid-configuration',
+      'profile%5C..%5Ccompany',
+      '..%2f..%2fadmin%2fv1%2fportals',
+      'profile%2F..%2Fcompany',
+      '%2e%2e/%2e%2e/admin/v1/portals',
+      '%2E./company',
+      '.%2e/company',
+      'profile/%2e',
+      '../../admin/v1/portals',
+      'profile/../company',
+      './company',
+      'profile/.',
+      'profile%zz',
+    ]) {
+      const res = await raw(`${bff}/${path}`);
+      expect(res.status, path).to.be.oneOf([400, 404]);
+      expect(JSON.parse(res.body).error, path).to.be.a('string');
     }
   });
 
