@@ -9,6 +9,7 @@ import { createPortalWeb } from '../portal/web/server.ts';
 import { createAdminWeb } from '../portal/admin/server.ts';
 import { createTenants } from './tenants.ts';
 import { createSecrets } from '../idp/secrets.ts';
+import { clientAddressKey, trustedClientAddress } from './client-address.ts';
 import { NotFound } from './errors.ts';
 import { ChangeFeed } from './changes.ts';
 import { EventHub } from './events.ts';
@@ -41,6 +42,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
     await next();
     log.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
   });
+  app.use(trustedClientAddress(clientAddressKey(config.masterSecret))); // before anything reads ctx.ip
   app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: status === 404 ? 'Not found' : 'Something went wrong', message })));
   app.use(servedMethodsOnly);
   app.use(async (ctx, next) => {

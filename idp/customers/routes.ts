@@ -11,7 +11,7 @@ import { apiResource } from '../../lib/resources.ts';
 import { isDuplicateKey } from '../../lib/db.ts';
 import type { IdpState } from '../interactions/routes.ts';
 import { codeMail } from '../interactions/code-mail.ts';
-import { codeProblem, emailAddress, issueCode, ownHolder, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
+import { codeProblem, emailAddress, emailChangeHolder, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
 import type { IdpDeps } from '../provider/configuration.ts';
 import { CustomerModel } from './model.ts';
 import { profileOf, profileUpdate, readProfile, updateProfile } from './profile.ts';
@@ -29,7 +29,7 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
   const read = [auth, requireScope('profile', { customer: true })];
   const write = [auth, requireScope('profile:write', { customer: true })];
   /** An email change is a one-time-code exchange bound to the customer, under the sign-in codes' rules. */
-  const holder = (ctx: Ctx) => ownHolder(ctx.state.org._id, `email-change:${ctx.state.principal.sub}`);
+  const holder = (ctx: Ctx) => emailChangeHolder(ctx.state.org._id, ctx.state.principal.sub);
 
   router.get(path, ...read, async (ctx: Ctx) => {
     ctx.body = profileOf(await readProfile(ctx.state.org._id, ctx.state.principal.sub));
@@ -44,7 +44,9 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
     const { email } = validate(emailChange, await readBody(ctx));
     const current = await readProfile(ctx.state.org._id, ctx.state.principal.sub);
     if (current.email === email) throw new BadRequest('email: this is already your email address', [{ field: 'email', message: 'this is already your email address' }]);
-    const code = await issueCode(secrets.otp, holder(ctx), { email, ip: ctx.ip });
+    // Counted against this customer first (idp/otp/budgets.ts); ctx.ip is the customer's, also via the portal's server.
+    const requester = { purpose: 'email-change', ip: ctx.ip, customer: ctx.state.principal.sub } as const;
+    const code = await issueCode(secrets.otp, holder(ctx), { email, requester });
     mailer.send(codeMail(render, ctx.state.org, 'email-change', email, code, ctx.get('user-agent'))).catch((err) => log.error('email-change mail failed', { org: ctx.state.org.slug, err }));
     ctx.status = 202;
     ctx.body = { sentTo: email };

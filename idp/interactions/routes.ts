@@ -74,7 +74,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
   async function deliverCode(ctx: Ctx, interaction: string, email: string) {
     const { org } = ctx.state;
     const [code, customer] = await Promise.all([
-      issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, ip: ctx.ip }),
+      issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip } }),
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),
     ]);
     if (customer === null) return;

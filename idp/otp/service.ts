@@ -1,6 +1,6 @@
 // Email one-time codes. Rules (NIST SP 800-63B rev 4 §3.1.3.2, OWASP ASVS 5.0 §6.5-6.6): 6 digits from a CSPRNG,
 // stored only as a keyed hash, valid 10 minutes, single use, at most 5 tries, bound to the interaction that
-// asked for it, rate limited per address and per IP. Every limit holds under parallel requests (lib/rate-limit.ts).
+// asked for it, rate limited as ./budgets.ts says. Every limit holds under parallel requests (lib/rate-limit.ts).
 import { createHash, randomInt } from 'node:crypto';
 import type mongoose from 'mongoose';
 import { z } from 'zod';
@@ -8,36 +8,12 @@ import { keyedHash, safeEqual } from '../../lib/crypto.ts';
 import { BadRequest, TooManyRequests } from '../../lib/errors.ts';
 import { hit, lockOut, pass, type Refusal } from '../../lib/rate-limit.ts';
 import { OidcPayloadModel, payloadKey, storedInteraction } from '../provider/adapter.ts';
+import { addressKey, failuresKey, HOUR, OTP_RULES, sendGates, type Purpose, type Requester } from './budgets.ts';
 import { OwnCodeModel, type CodeState } from './model.ts';
-
-export const OTP_RULES = {
-  ttlMs: 10 * 60_000,
-  triesPerCode: 5,
-  resendCooldownMs: 30_000,
-  sendsPerHourPerAddress: 5,
-  sendsPerHourPerIp: 30,
-  failuresPerHourBeforeLock: 10,
-  lockMs: 15 * 60_000,
-} as const;
-
-const HOUR = 3_600_000;
 
 /** What a person types: an email address to send a code to, and the code (spaces and dashes ignored). */
 export const emailAddress = z.string().trim().max(254).pipe(z.email('Enter a valid email address.'));
 export const typedCode = z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from the email.'));
-
-/** Counters that span organisations are kept under this pseudo-organisation. */
-const PLATFORM = '*';
-
-/** An IPv4 address as is; an IPv6 address as its /64 network, the block one client usually controls. */
-export function clientNetwork(ip: string): string {
-  if (!ip.includes(':') || ip.startsWith('::ffff:')) return ip.replace(/^::ffff:/, '');
-  const [head = '', tail = ''] = ip.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
 
 /**
  * The document a code is kept on (see ./model.ts): a sign-in's interaction, which must still be live (a code is
@@ -45,6 +21,7 @@ export function clientNetwork(ip: string): string {
  * tries count.
  */
 export type CodeHolder = {
+  purpose: Purpose;
   model: mongoose.Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   key: { _id: string; org: string };
   /** What the holder must match to take a code; absent: the holder is the code's own document, made if missing. */
@@ -54,16 +31,16 @@ export type CodeHolder = {
 
 /** The holder of a sign-in's code: its interaction (read once per request, with oidc-provider's own read of it). */
 export function interactionHolder(org: string, uid: string): CodeHolder {
-  return { model: OidcPayloadModel, key: payloadKey(org, 'Interaction', uid), live: () => ({ expiresAt: { $gt: new Date() } }), read: async () => (await storedInteraction(org, uid)) as CodeState | undefined };
+  return { purpose: 'sign-in', model: OidcPayloadModel, key: payloadKey(org, 'Interaction', uid), live: () => ({ expiresAt: { $gt: new Date() } }), read: async () => (await storedInteraction(org, uid)) as CodeState | undefined };
 }
 
-/** The holder of a code that belongs to no interaction, such as a customer's email change (`subject`). */
-export function ownHolder(org: string, subject: string): CodeHolder {
-  const key = { _id: `${org}|${subject}`, org };
-  return { model: OwnCodeModel, key, read: () => OwnCodeModel.findOne(key).lean<CodeState>() };
+/** The holder of a customer's email-change code (`customer`: their subject). */
+export function emailChangeHolder(org: string, customer: string): CodeHolder {
+  const key = { _id: `${org}|email-change:${customer}`, org };
+  return { purpose: 'email-change', model: OwnCodeModel, key, read: () => OwnCodeModel.findOne(key).lean<CodeState>() };
 }
 
-export type CodeRequest = { email: string; ip: string };
+export type CodeRequest = { email: string; requester: Requester };
 export type Verification = { ok: true } | { ok: false; reason: 'wrong' | 'dead' | 'expired'; triesLeft: number };
 
 const minutes = (s: number) => Math.max(1, Math.ceil(s / 60));
@@ -78,21 +55,11 @@ function tooMany(refused: Refusal): TooManyRequests {
   return new TooManyRequests(`Too many codes requested. Try again in ${minutes(wait)} minutes.`, wait);
 }
 
-/**
- * Checks every limit, then stores a fresh code on its holder (replacing any earlier one there). The client's IP is
- * checked first, across all organisations (an IPv6 client counts as its /64), so a client over its own limit never
- * spends a victim address's cool-down or quota; the address's lock, cool-down and hourly sends are one gate.
- */
+/** Checks every limit (./budgets.ts), then stores a fresh code on its holder (replacing any earlier one there). */
 export async function issueCode(hashKey: Buffer, holder: CodeHolder, req: CodeRequest, now = Date.now()): Promise<string> {
   const { org } = holder.key;
   const { email } = req;
-  const refused = await pass(
-    [
-      { org: PLATFORM, key: `otp-ip:${clientNetwork(req.ip)}`, limit: OTP_RULES.sendsPerHourPerIp, windowMs: HOUR },
-      { org, key: `otp-address:${email}`, limit: OTP_RULES.sendsPerHourPerAddress, windowMs: HOUR, cooldownMs: OTP_RULES.resendCooldownMs },
-    ],
-    now,
-  );
+  const refused = await pass(sendGates(org, email, req.requester), now);
   if (refused) throw tooMany(refused);
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const otp = { email, codeHash: hashCode(hashKey, holder, email, code), sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null };
@@ -143,8 +110,8 @@ export async function verifyCode(
 
   const counted = await holder.model.updateOne({ ...holder.key, ...unspent }, { $inc: { [field]: 1 } });
   if (!counted.modifiedCount) return { ok: false, reason: 'dead', triesLeft: 0 };
-  const failures = await hit(holder.key.org, `otp-fail:${email}`, OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now);
-  if (!failures.allowed) await lockOut(holder.key.org, `otp-address:${email}`, OTP_RULES.lockMs, now);
+  const failures = await hit(holder.key.org, failuresKey(holder.purpose, email), OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now);
+  if (!failures.allowed) await lockOut(holder.key.org, addressKey(holder.purpose, email), OTP_RULES.lockMs, now);
   // As this request counted it: a parallel wrong guess may have taken one more (the limit itself is exact).
   const triesLeft = OTP_RULES.triesPerCode - (tried + 1);
   return { ok: false, reason: triesLeft > 0 ? 'wrong' : 'dead', triesLeft };

@@ -10,6 +10,7 @@ import type { Context, Middleware } from 'koa';
 import * as oidc from 'openid-client';
 import type { Config } from '../../config/index.ts';
 import { appAssets } from '../../lib/app-assets.ts';
+import { clientAddressHeaders, clientAddressKey } from '../../lib/client-address.ts';
 import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
 import type { FirstPartyClient } from '../../lib/first-party.ts';
 import { HttpError } from '../../lib/errors.ts';
@@ -51,6 +52,7 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
   const loginCookie = `portico_${app.name}_login`;
   const sessions = createSessions(deriveKey(config.masterSecret, `${app.name}-sessions`), app.name);
   const loginKey = deriveKey(config.masterSecret, `${app.name}-login`);
+  const addressKey = clientAddressKey(config.masterSecret);
   const assets = appAssets(app.name, app.dir);
   const base = (t: Tenant) => app.base(config.publicUrl, t.slug);
   const basePath = (t: Tenant) => new URL(base(t)).pathname;
@@ -220,7 +222,8 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
           authorization: `Bearer ${tokens.accessToken}`,
           accept: stream ? 'text/event-stream' : 'application/json',
           ...(stream && ctx.get('last-event-id') ? { 'last-event-id': ctx.get('last-event-id') } : {}),
-          'x-forwarded-for': ctx.ip,
+          // The API sees this server's address: it is told the customer's (lib/client-address.ts).
+          ...clientAddressHeaders(addressKey, ctx.ip, `Bearer ${tokens.accessToken}`),
           'user-agent': ctx.get('user-agent'),
           ...(body !== undefined ? { 'content-type': ctx.get('content-type') || 'application/json' } : {}),
         },

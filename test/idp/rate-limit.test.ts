@@ -25,7 +25,7 @@ describe('rate limits hold over any rolling window', () => {
 
 describe('client networks for per-IP limits', () => {
   it('counts IPv4 addresses one by one and IPv6 clients by their /64', async () => {
-    const { clientNetwork } = await import('../../idp/otp/service.ts');
+    const { clientNetwork } = await import('../../idp/otp/budgets.ts');
     expect(clientNetwork('203.0.113.7')).to.equal('203.0.113.7');
     expect(clientNetwork('::ffff:203.0.113.7')).to.equal('203.0.113.7');
     expect(clientNetwork('2001:db8:1:2:aaaa::1')).to.equal('2001:db8:1:2::/64');

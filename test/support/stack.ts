@@ -91,12 +91,15 @@ export async function stopStack(): Promise<void> {
 
 /**
  * Another server process on the same database, issuer and secrets, as a second instance behind a load balancer
- * would be: nothing but the database is shared with the first.
+ * would be: nothing but the database is shared with the first. `env` changes its configuration (e.g. TRUST_PROXY).
  */
-export async function secondInstance(s: Stack): Promise<{ baseUrl: string; adminUrl(t: { org: { slug: string } }): string; stop(): Promise<void> }> {
+export async function secondInstance(
+  s: Stack,
+  env: Record<string, string> = {},
+): Promise<{ baseUrl: string; adminUrl(t: { org: { slug: string } }): string; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['lib/main.ts'], {
-    env: { ...s.env, PATH: process.env.PATH, PORT: String(port), INTERNAL_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', SEED_DEMO: 'false' },
+    env: { ...s.env, PATH: process.env.PATH, PORT: String(port), INTERNAL_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', SEED_DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
