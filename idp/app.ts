@@ -15,6 +15,7 @@ import { clientDirectory } from './clients/directory.ts';
 import { profileRoutes } from './customers/routes.ts';
 import { connectedAppRoutes } from './grants/routes.ts';
 import { interactionRoutes, type IdpState } from './interactions/routes.ts';
+import { trustBrowserRoutes } from './interactions/trust-browser.ts';
 import { organisationDirectory, type Organisations } from './organisations/directory.ts';
 import { pageHeaders } from './page-headers.ts';
 import { unitOfWork } from './provider/adapter.ts';
@@ -42,6 +43,7 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
     ctx.state.provider = registry.provider(org);
     return next();
   });
+  trustBrowserRoutes(router, deps);
   interactionRoutes(router, deps);
   profileRoutes(router, deps);
   connectedAppRoutes(router, deps);

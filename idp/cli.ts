@@ -5,8 +5,11 @@ import { loadConfigOrExit } from '../config/index.ts';
 import { connectDatabase } from '../lib/db.ts';
 import { HttpError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
+import { reset } from '../lib/rate-limit.ts';
 import { createClient, listClients } from './clients/service.ts';
 import { normaliseEmail } from './customers/service.ts';
+import { budgetOf, checkGate } from './otp/budgets.ts';
+import { createDeviceLink } from './otp/devices.ts';
 import { emailAddress } from './otp/service.ts';
 import { createOrganisation, listOrganisations, requireOrganisation, rotateKeys } from './organisations/service.ts';
 import { setStaffRole, staffView } from './organisations/staff.ts';
@@ -25,6 +28,8 @@ const USAGE = `Usage: portico <command> [options] [--json]
   staff grant --org <slug> --email <email> --role owner|admin|staff
   client list --org <slug>
   keys rotate --org <slug>
+  sign-in unlock --org <slug> --email <email>
+  sign-in trust-browser --org <slug> --email <email>
 
 Uses the same configuration (.env, environment) and database as \`npm start\`.`;
 
@@ -58,6 +63,13 @@ function fail(message: string): never {
 
 function need(name: 'slug' | 'name' | 'org' | 'email' | 'role'): string {
   return opts[name] ?? fail(`--${name} is required\n\n${USAGE}`);
+}
+
+/** --email, normalised as sign-in does, and checked. */
+function needEmail(): string {
+  const email = normaliseEmail(need('email'));
+  if (!emailAddress.safeParse(email).success) fail(`--email: "${email}" is not an email address`);
+  return email;
 }
 
 function print(human: Record<string, unknown> | Record<string, unknown>[], json: unknown = human) {
@@ -111,8 +123,7 @@ try {
     case 'staff grant': {
       const role = need('role');
       if (!(STAFF_ROLES as readonly string[]).includes(role)) fail('--role must be owner, admin or staff');
-      const email = normaliseEmail(need('email'));
-      if (!emailAddress.safeParse(email).success) fail(`--email: "${email}" is not an email address`);
+      const email = needEmail();
       const slug = need('org');
       await setStaffRole(slug, email, role as StaffRole, undefined);
       print((await requireOrganisation(slug)).staff.map(staffView));
@@ -122,6 +133,23 @@ try {
       const org = await rotateKeys(secrets, need('org'));
       const keys = org.keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status }));
       print(keys, { org: org.slug, keysVersion: org.keysVersion, keys });
+      break;
+    }
+    case 'sign-in unlock': {
+      // The address's shared sign-in budget: its sends and its checks (idp/otp/budgets.ts). Codes it voided stay void.
+      const org = await requireOrganisation(need('org'));
+      const email = needEmail();
+      const budget = budgetOf('sign-in', email);
+      const lifted = (await Promise.all([reset(org._id, budget), reset(org._id, checkGate(org._id, budget).key)])).some(Boolean);
+      print({ org: org.slug, email, lifted, note: lifted ? 'any browser can ask for a code again' : 'nothing was limited' });
+      break;
+    }
+    case 'sign-in trust-browser': {
+      const org = await requireOrganisation(need('org'));
+      const email = needEmail();
+      const { token, expiresAt } = await createDeviceLink(secrets.devices, org._id, email);
+      const made = { org: org.slug, email, link: `${issuerFor(config, org)}/interaction/trust-browser?token=${token}`, expiresAt: expiresAt.toISOString() };
+      print({ ...made, note: 'works once; give it only to the person, once you know it is them' }, made);
       break;
     }
     default:

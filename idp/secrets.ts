@@ -5,6 +5,8 @@ export type Secrets = {
   signingKeys: Buffer;
   clientSecrets: Buffer;
   otp: Buffer;
+  /** Hashes of remembered browsers and of the operator's links (idp/otp/devices.ts). */
+  devices: Buffer;
   cookieKeys(orgId: string): string[];
 };
 
@@ -13,6 +15,7 @@ export function createSecrets(masterSecret: string): Secrets {
     signingKeys: deriveKey(masterSecret, 'signing-keys'),
     clientSecrets: deriveKey(masterSecret, 'client-secrets'),
     otp: deriveKey(masterSecret, 'otp'),
+    devices: deriveKey(masterSecret, 'devices'),
     cookieKeys: (orgId) => [deriveKey(masterSecret, `cookies:${orgId}`).toString('base64url')],
   };
 }

@@ -10,10 +10,12 @@ import type { Tenant } from '../../lib/tenants.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
+import { deviceId, rememberDevice, rememberedTag } from '../otp/devices.ts';
 import { codeProblem, emailAddress, interactionHolder, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
 import { takePendingInteraction } from '../provider/adapter.ts';
 import { brandingOf, type IdpDeps, type SignInResult } from '../provider/configuration.ts';
 import { codeMail } from './code-mail.ts';
+import { sendPage } from './page.ts';
 import { describeScope } from '../provider/scopes.ts';
 
 export type IdpState = { org: Organisation; provider: Provider; tenant: Tenant };
@@ -50,10 +52,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
   }
 
   function page(ctx: Ctx, view: string, data: Record<string, unknown>, status = 200) {
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-store'); // its security headers are every idp page's (../page-headers.ts)
-    ctx.body = render(view, { org: brandingOf(ctx.state.org), action: base(ctx), ...data }, ctx.state.org.slug);
+    sendPage(ctx, render(view, { org: brandingOf(ctx.state.org), action: base(ctx), ...data }, ctx.state.org.slug), status);
   }
 
   /** Renders the step again with the error for people, or lets the error middleware answer JSON for API callers. */
@@ -73,8 +72,10 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
    */
   async function deliverCode(ctx: Ctx, interaction: string, email: string) {
     const { org } = ctx.state;
+    // A browser that has signed in as the address sends from a budget of its own (idp/otp/budgets.ts).
+    const device = await rememberedTag(secrets.devices, org._id, email, deviceId(ctx, org.slug));
     const [code, customer] = await Promise.all([
-      issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip } }),
+      issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip, device } }),
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),
     ]);
     if (customer === null) return;
@@ -92,6 +93,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
         scopes: [...new Set(scopes)].map((s) => describeScope(s).description),
       });
     }
+    deviceId(ctx, ctx.state.org.slug); // the browser gets its id before it asks for a code
     const email = ctx.query.change ? undefined : pendingEmail(await interactionHolder(ctx.state.org._id, interaction.uid).read());
     if (email) return page(ctx, 'sign-in-code', { email, sent: ctx.query.sent === '1' });
     return page(ctx, 'sign-in-email', { email: interaction.params.login_hint });
@@ -150,6 +152,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
           return takePendingInteraction(org._id, interaction.uid);
         });
         if (!result.ok) throw new BadRequest(codeProblem(result, 'Start the sign-in again from the app.'));
+        await rememberDevice(secrets.devices, org._id, email, deviceId(ctx, org.slug));
         ctx.status = 303;
         ctx.redirect(interaction.returnTo);
       },

@@ -1,7 +1,22 @@
-// Whose budget each code request is counted against. A limit keyed by something many people share (a network, the
-// server's own address) lets one of them spend everyone's: sign-in counts the client's network and the address, and
-// an email change, asked by a signed-in customer, counts that customer first, so one customer can exhaust only their
-// own budget (and that of the address they name). Sign-in and email-change limits never share a key.
+// Whose budget each code request and each code checked is counted against. A limit keyed by something many people
+// share (a network, the server's own address, an address anyone may type) lets one of them spend everyone's, and
+// then the limit is a weapon: so every budget is as narrow as it can be while the totals still bound guessing.
+//
+// Guarantees (each limit one atomic write, so they hold under any number of parallel requests, lib/rate-limit.ts):
+// - a code is checked at most 5 times (triesPerCode) and lives 10 minutes;
+// - sign-in, from browsers not remembered for the address (./devices.ts: any browser that has not signed in as
+//   it): at most 10 codes checked per address per rolling hour, all browsers, interactions and networks together,
+//   and 5 codes sent; once the 10 are used, those browsers get no code and no check until the oldest is an hour
+//   old, and every code already sent to them is void for good;
+// - sign-in, from a browser remembered for the address: the same 10 checks and 5 sends, its own, untouched by
+//   anyone else, also on the same network (an attacker cannot make a browser remembered without signing in as the
+//   address, or the operator's link, `portico sign-in trust-browser`);
+// - an email change: at most 10 codes checked per new address per rolling hour, all customers together, 5 sent per
+//   customer (30 s apart) and 5 per new address; it shares no counter with sign-in;
+// - at most 30 codes sent per network per hour for each purpose (across organisations; IPv6 by /64), except to
+//   remembered browsers.
+// So a guesser who is not on a remembered browser gets at most 10 tries per address per hour at a 1-in-a-million
+// code; every remembered browser adds 10 that only its holder can use.
 import type { Gate } from '../../lib/rate-limit.ts';
 
 export const OTP_RULES = {
@@ -11,8 +26,7 @@ export const OTP_RULES = {
   sendsPerHourPerAddress: 5,
   sendsPerHourPerIp: 30,
   sendsPerHourPerCustomer: 5,
-  failuresPerHourBeforeLock: 10,
-  lockMs: 15 * 60_000,
+  checksPerHourPerBudget: 10,
 } as const;
 
 export const HOUR = 3_600_000;
@@ -20,8 +34,11 @@ export const HOUR = 3_600_000;
 /** Counters that span organisations are kept under this pseudo-organisation. */
 const PLATFORM = '*';
 
-/** Who asks for a code: someone at the sign-in pages, or a signed-in customer confirming a new address. */
-export type Requester = { purpose: 'sign-in'; ip: string } | { purpose: 'email-change'; ip: string; customer: string };
+/**
+ * Who asks for a code: someone at the sign-in pages (`device`: their browser's tag when it is remembered for the
+ * address, ./devices.ts), or a signed-in customer confirming a new address.
+ */
+export type Requester = { purpose: 'sign-in'; ip: string; device?: string } | { purpose: 'email-change'; ip: string; customer: string };
 export type Purpose = Requester['purpose'];
 
 /** An IPv4 address as is; an IPv6 address as its /64 network, the block one client usually controls. */
@@ -34,25 +51,36 @@ export function clientNetwork(ip: string): string {
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-const PREFIX: Record<Purpose, string> = { 'sign-in': 'otp', 'email-change': 'email-change' };
+/**
+ * The budget a code is sent from and checked against: for sign-in the address's, shared by every browser not
+ * remembered for it, or a remembered browser's own (`device`, its tag); for an email change the new address's.
+ */
+export function budgetOf(purpose: Purpose, email: string, device?: string): string {
+  if (purpose === 'email-change') return `email-change-address:${email}`;
+  return device ? `otp-address:${email}|device:${device}` : `otp-address:${email}`;
+}
 
-/** The key of the address's hourly sends, which its lock (after too many wrong codes) also closes. */
-export const addressKey = (purpose: Purpose, email: string) => `${PREFIX[purpose]}-address:${email}`;
-/** The key counting wrong codes for the address. */
-export const failuresKey = (purpose: Purpose, email: string) => `${PREFIX[purpose]}-fail:${email}`;
+/** The gate a code is checked through: `budget` as the code recorded it. */
+export const checkGate = (org: string, budget: string): Gate => ({ org, key: `${budget}|checks`, limit: OTP_RULES.checksPerHourPerBudget, windowMs: HOUR });
+
+/** A gate that, when it refuses, means the budget's checks are spent (not that codes are sent too often). */
+export type SendGate = Gate & { checksSpent?: true };
 
 /**
- * The gates a request for a code to `email` passes, in order (a refusal spends none after it). The requester's own
- * gate comes first, so a client over its limit never spends a shared one: for sign-in the client's network (across
- * organisations), for an email change the customer; then the address's lock, cool-down and hourly sends.
+ * The gates a request for a code to `email` passes, in order (a refusal spends none after it), and the budget the
+ * code will be checked against. The requester's own gates come first, so a client over its limit never spends a
+ * shared one; a budget whose checks are spent sends nothing (a code nobody could check).
  */
-export function sendGates(org: string, email: string, r: Requester): Gate[] {
+export function sendGates(org: string, email: string, r: Requester): { gates: SendGate[]; budget: string } {
+  const budget = budgetOf(r.purpose, email, r.purpose === 'sign-in' ? r.device : undefined);
   const network = { limit: OTP_RULES.sendsPerHourPerIp, windowMs: HOUR };
-  const address = { org, key: addressKey(r.purpose, email), limit: OTP_RULES.sendsPerHourPerAddress, windowMs: HOUR };
-  if (r.purpose === 'sign-in') return [{ org: PLATFORM, key: `otp-ip:${clientNetwork(r.ip)}`, ...network }, { ...address, cooldownMs: OTP_RULES.resendCooldownMs }];
-  return [
-    { org, key: `email-change-customer:${r.customer}`, limit: OTP_RULES.sendsPerHourPerCustomer, windowMs: HOUR, cooldownMs: OTP_RULES.resendCooldownMs },
-    { org: PLATFORM, key: `email-change-ip:${clientNetwork(r.ip)}`, ...network },
-    address,
-  ];
+  const checks: SendGate = { ...checkGate(org, budget), record: false, checksSpent: true };
+  const sends = { org, key: budget, limit: OTP_RULES.sendsPerHourPerAddress, windowMs: HOUR };
+  if (r.purpose === 'sign-in') {
+    const own = [checks, { ...sends, cooldownMs: OTP_RULES.resendCooldownMs }];
+    // A remembered browser's budget is its own: someone spamming from the same network does not spend it.
+    return { budget, gates: r.device ? own : [{ org: PLATFORM, key: `otp-ip:${clientNetwork(r.ip)}`, ...network }, ...own] };
+  }
+  const customer = { org, key: `email-change-customer:${r.customer}`, limit: OTP_RULES.sendsPerHourPerCustomer, windowMs: HOUR, cooldownMs: OTP_RULES.resendCooldownMs };
+  return { budget, gates: [customer, { org: PLATFORM, key: `email-change-ip:${clientNetwork(r.ip)}`, ...network }, checks, sends] };
 }

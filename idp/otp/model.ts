@@ -6,7 +6,8 @@ import { orgScopedSchema } from '../../lib/tenancy.ts';
  * `otp` and `otpTries` fields). A sign-in's code sits on its interaction (idp/provider/adapter.ts), so each step
  * reads one document; an exchange with no interaction (an email change) has a document of its own, here.
  */
-export type StoredCode = { email: string; codeHash: string; sentAt: Date; expiresAt: Date; consumedAt?: Date | null };
+/** `budget`: what sending and checking it count against (./budgets.ts); absent on codes sent before it was recorded. */
+export type StoredCode = { email: string; codeHash: string; budget?: string; sentAt: Date; expiresAt: Date; consumedAt?: Date | null };
 export type CodeState = { otp?: StoredCode; otpTries?: Record<string, number> };
 
 /** A code with no interaction to sit on, keyed `<org>|<subject>`: a new code replaces it; tries survive that. */

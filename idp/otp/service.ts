@@ -6,9 +6,9 @@ import type mongoose from 'mongoose';
 import { z } from 'zod';
 import { keyedHash, safeEqual } from '../../lib/crypto.ts';
 import { BadRequest, TooManyRequests } from '../../lib/errors.ts';
-import { hit, lockOut, pass, type Refusal } from '../../lib/rate-limit.ts';
+import { pass, revoke, type Refusal } from '../../lib/rate-limit.ts';
 import { OidcPayloadModel, payloadKey, storedInteraction } from '../provider/adapter.ts';
-import { addressKey, failuresKey, HOUR, OTP_RULES, sendGates, type Purpose, type Requester } from './budgets.ts';
+import { budgetOf, checkGate, HOUR, OTP_RULES, sendGates, type Purpose, type Requester } from './budgets.ts';
 import { OwnCodeModel, type CodeState } from './model.ts';
 
 /** What a person types: an email address to send a code to, and the code (spaces and dashes ignored). */
@@ -48,21 +48,26 @@ const minutes = (s: number) => Math.max(1, Math.ceil(s / 60));
 const triesField = (email: string) => `otpTries.${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
 const hashCode = (hashKey: Buffer, holder: CodeHolder, email: string, code: string) => keyedHash(hashKey, holder.key._id, email, code);
 
-function tooMany(refused: Refusal): TooManyRequests {
+/** Why a code is not sent or not checked; `checksSpent`: the refusing gate was the budget's checks. */
+function tooMany(refused: Refusal, checksSpent = false): TooManyRequests {
   const wait = refused.retryAfterSeconds;
-  if (refused.reason === 'locked') return new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(wait)} minutes.`, wait);
+  if (checksSpent) return new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(wait)} minutes.`, wait);
   if (refused.reason === 'cooldown') return new TooManyRequests(`Please wait ${wait} seconds before asking for another code.`, wait);
   return new TooManyRequests(`Too many codes requested. Try again in ${minutes(wait)} minutes.`, wait);
 }
 
-/** Checks every limit (./budgets.ts), then stores a fresh code on its holder (replacing any earlier one there). */
+/**
+ * Checks every limit of the requester's budget (./budgets.ts), then stores a fresh code on its holder (replacing
+ * any earlier one there), recording the budget it is to be checked against.
+ */
 export async function issueCode(hashKey: Buffer, holder: CodeHolder, req: CodeRequest, now = Date.now()): Promise<string> {
   const { org } = holder.key;
   const { email } = req;
-  const refused = await pass(sendGates(org, email, req.requester), now);
-  if (refused) throw tooMany(refused);
+  const { gates, budget } = sendGates(org, email, req.requester);
+  const refused = await pass(gates, now);
+  if (refused) throw tooMany(refused, Boolean(gates[refused.gate]?.checksSpent));
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  const otp = { email, codeHash: hashCode(hashKey, holder, email, code), sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null };
+  const otp = { email, codeHash: hashCode(hashKey, holder, email, code), budget, sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null };
   const stored = holder.live
     ? await holder.model.updateOne({ ...holder.key, ...holder.live() }, { $set: { otp } })
     : await holder.model.updateOne(holder.key, { $set: { otp, expiresAt: new Date(now + OTP_RULES.ttlMs + HOUR) } }, { upsert: true });
@@ -76,11 +81,14 @@ export function pendingEmail(state: CodeState | null | undefined): string | unde
 }
 
 /**
- * Checks `code` against the holder's code as `state` shows it. Every try is counted, up to 5, by a write conditional
- * on fewer than 5 (so parallel guesses cannot exceed 5); a wrong one also counts for the address, which 10 failures
- * in an hour lock. A right code is used by one write conditional on it being unused, live and its tries not spent,
- * which counts the try and also sets `prepare`'s fields (what using it achieves, such as the interaction's result):
- * of parallel right answers exactly one succeeds. `prepare` runs once the code is known to be right.
+ * Checks `code` against the holder's code as `state` shows it. Each check first spends one of its budget's hourly
+ * checks (all of the address's interactions together, ./budgets.ts), before its answer is known, so parallel
+ * guesses cannot exceed it; refused when the budget is spent (429), or when the code was sent before it was last
+ * spent (void). Then every try is counted on the code, up to 5, by a write conditional on fewer than 5. A right code
+ * is used by one write conditional on it being unused, live and its tries not spent, which counts the try and also
+ * sets `prepare`'s fields (what using it achieves, such as the interaction's result): of parallel right answers
+ * exactly one succeeds. `prepare` runs once the code is known to be right. A wrong one that leaves the budget spent
+ * voids every code sent under it, so a lock-out also stops the codes already sent.
  */
 export async function verifyCode(
   hashKey: Buffer,
@@ -99,6 +107,12 @@ export async function verifyCode(
   const unspent = { [field]: { $not: { $gte: OTP_RULES.triesPerCode } } };
   if (tried >= OTP_RULES.triesPerCode) return { ok: false, reason: 'dead', triesLeft: 0 };
 
+  // A code sent before budgets were recorded on codes counts against the address's shared one.
+  const checks = checkGate(holder.key.org, otp.budget ?? budgetOf(holder.purpose, email));
+  const refused = await pass([{ ...checks, issuedAt: new Date(otp.sentAt).getTime() }], now);
+  if (refused?.reason === 'revoked') return expired;
+  if (refused) throw tooMany(refused, true);
+
   if (safeEqual(otp.codeHash, hashCode(hashKey, holder, email, code))) {
     const achieved = await prepare();
     const used = await holder.model.updateOne(
@@ -110,8 +124,7 @@ export async function verifyCode(
 
   const counted = await holder.model.updateOne({ ...holder.key, ...unspent }, { $inc: { [field]: 1 } });
   if (!counted.modifiedCount) return { ok: false, reason: 'dead', triesLeft: 0 };
-  const failures = await hit(holder.key.org, failuresKey(holder.purpose, email), OTP_RULES.failuresPerHourBeforeLock - 1, HOUR, now);
-  if (!failures.allowed) await lockOut(holder.key.org, addressKey(holder.purpose, email), OTP_RULES.lockMs, now);
+  if (await pass([{ ...checks, record: false }], now)) await revoke(holder.key.org, checks.key, OTP_RULES.ttlMs, now);
   // As this request counted it: a parallel wrong guess may have taken one more (the limit itself is exact).
   const triesLeft = OTP_RULES.triesPerCode - (tried + 1);
   return { ok: false, reason: triesLeft > 0 ? 'wrong' : 'dead', triesLeft };

@@ -1,24 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { json } from '../support/http.ts';
 import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { relyingParty, uniqueSlug } from '../support/oidc.ts';
+import { portico as runPortico } from '../support/cli.ts';
 import { stack, type Stack } from '../support/stack.ts';
-
-const run = promisify(execFile);
 
 describe('portico CLI', () => {
   let s: Stack;
   let slug: string;
-  const portico = async (...args: string[]) => {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, LOG_LEVEL: 'warn' };
-    return run(process.execPath, ['bin/portico.js', ...args], { env }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),
-    );
-  };
+  const portico = (...args: string[]) => runPortico(s, ...args);
   const cli = async (...args: string[]) => {
     const res = await portico(...args, '--json');
     expect(res.code, res.stderr).to.equal(0);

@@ -3,9 +3,17 @@ import mongoose from 'mongoose';
 
 const past = () => new Date(Date.now() - 1000);
 
-/** As if the 30-second resend cool-down for this address had passed. */
+const limits = () => mongoose.connection.db!.collection('limits');
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** As if the 30-second resend cool-down for this address had passed, for every browser (remembered or not). */
 export async function passCooldown(org: string, email: string): Promise<void> {
-  await mongoose.connection.db!.collection('limits').updateOne({ _id: `${org}|otp-address:${email}` as never, org }, { $set: { coolUntil: past() } });
+  await limits().updateMany({ _id: { $regex: `^${escaped(`${org}|otp-address:${email}`)}` } as never, org }, { $set: { coolUntil: past() } });
+}
+
+/** As if an hour had passed since the codes for this address were checked by browsers not remembered for it. */
+export async function passCheckHour(org: string, email: string): Promise<void> {
+  await limits().updateOne({ _id: `${org}|otp-address:${email}|checks` as never, org }, { $set: { hits: [] } });
 }
 
 // Codes are kept on a sign-in's interaction (oidc_payloads), or in a document of their own (one_time_codes).

@@ -1,0 +1,16 @@
+// The `portico` command run as an operator would, on the test stack's configuration and database.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Stack } from './stack.ts';
+
+const run = promisify(execFile);
+
+export type Ran = { code: number; stdout: string; stderr: string };
+
+export function portico(s: Stack, ...args: string[]): Promise<Ran> {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, LOG_LEVEL: 'warn' };
+  return run(process.execPath, ['bin/portico.js', ...args], { env }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),
+  );
+}
