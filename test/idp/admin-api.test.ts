@@ -286,7 +286,9 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
   describe('consent for first-party apps', () => {
     it("is the owner's to revoke, as the app is theirs to edit; another organisation's app is not found", async () => {
       const email = uniqueEmail('the.owner');
+      const invited = Date.now();
       expect((await call('POST', `${adminUrl(t)}/staff`, owner, { email, role: 'owner' })).status).to.equal(201);
+      await s.mailbox.next(email, invited); // the invitation, sent in the background: not to be taken for the code
       const { tokens } = await signIn(s, portal, { email });
       const sub = tokens.claims()!.sub;
       const admin = await adminToken(s, t, 'admin');
