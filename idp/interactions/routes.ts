@@ -10,7 +10,7 @@ import type { Tenant } from '../../lib/tenants.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
-import { deviceId, rememberDevice, rememberedTag } from '../otp/devices.ts';
+import { rememberBrowser, rememberedTag } from '../otp/devices.ts';
 import { codeProblem, emailAddress, interactionHolder, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
 import { takePendingInteraction } from '../provider/adapter.ts';
 import { brandingOf, type IdpDeps, type SignInResult } from '../provider/configuration.ts';
@@ -73,7 +73,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
   async function deliverCode(ctx: Ctx, interaction: string, email: string) {
     const { org } = ctx.state;
     // A browser that has signed in as the address sends from a budget of its own (idp/otp/budgets.ts).
-    const device = await rememberedTag(secrets.devices, org._id, email, deviceId(ctx, org.slug));
+    const device = rememberedTag(ctx, secrets.devices, org._id, email);
     const [code, customer] = await Promise.all([
       issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip, device } }),
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),
@@ -93,7 +93,6 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
         scopes: [...new Set(scopes)].map((s) => describeScope(s).description),
       });
     }
-    deviceId(ctx, ctx.state.org.slug); // the browser gets its id before it asks for a code
     const email = ctx.query.change ? undefined : pendingEmail(await interactionHolder(ctx.state.org._id, interaction.uid).read());
     if (email) return page(ctx, 'sign-in-code', { email, sent: ctx.query.sent === '1' });
     return page(ctx, 'sign-in-email', { email: interaction.params.login_hint });
@@ -152,7 +151,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
           return takePendingInteraction(org._id, interaction.uid);
         });
         if (!result.ok) throw new BadRequest(codeProblem(result, 'Start the sign-in again from the app.'));
-        await rememberDevice(secrets.devices, org._id, email, deviceId(ctx, org.slug));
+        rememberBrowser(ctx, secrets.devices, org, email);
         ctx.status = 303;
         ctx.redirect(interaction.returnTo);
       },

@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { readBody } from '../../lib/http.ts';
-import { deviceId, deviceLinkEmail, useDeviceLink } from '../otp/devices.ts';
+import { deviceLinkEmail, rememberBrowser, useDeviceLink } from '../otp/devices.ts';
 import { brandingOf, type IdpDeps } from '../provider/configuration.ts';
 import { sendPage } from './page.ts';
 import type { IdpState } from './routes.ts';
@@ -25,7 +25,8 @@ export function trustBrowserRoutes(router: Router<IdpState>, { render, secrets }
 
   router.post(path, async (ctx: Ctx) => {
     const { token } = await readBody(ctx);
-    const email = await useDeviceLink(secrets.devices, ctx.state.org._id, token, deviceId(ctx, ctx.state.org.slug));
+    const email = await useDeviceLink(secrets.devices, ctx.state.org._id, token);
+    if (email) rememberBrowser(ctx, secrets.devices, ctx.state.org, email);
     show(ctx, email ? { email, done: true } : { gone: true }, email ? 200 : 400);
   });
 }

@@ -145,20 +145,25 @@ describe('sign-in limits that cannot lock a person out', () => {
     expect(spent.text).to.contain('Too many wrong codes for this address');
   });
 
-  it('gives every browser a long-lived random device cookie (HttpOnly, SameSite=Lax, Secure behind TLS) and keeps only a hash', async () => {
-    const browser = new Browser();
-    const started = await browser.get((await authorizationRequest(app)).url);
-    const page = await browser.request(new URL(started.headers.get('location')!, s.baseUrl), { headers: { 'x-forwarded-proto': 'https' } });
-    const cookie = page.headers.getSetCookie().find((c) => c.startsWith('portico_device='))!;
-    expect(cookie).to.match(/^portico_device=[\w-]{43};/);
-    expect(cookie.toLowerCase()).to.contain('httponly').and.contain('samesite=lax').and.contain('secure').and.contain(`path=/${t.org.slug}/`);
-    expect(new Date(/expires=([^;]+)/i.exec(cookie)![1]!).getTime() - Date.now()).to.be.greaterThan(300 * 86_400_000);
-
-    const { browser: signedIn } = await signIn(s, app);
-    const id = (await signedIn.jar.getCookies(`${t.issuer}/interaction/x`)).find((c) => c.key === 'portico_device')!.value;
-    const remembered = await mongoose.connection.db!.collection('known_devices').find({ org: t.org._id }).toArray();
-    expect(remembered.length).to.be.greaterThan(0);
-    expect(JSON.stringify(remembered)).to.not.contain(id);
+  it('remembers a browser in a cookie of its own, bound to the address and worth nothing altered; the server stores nothing of it', async () => {
+    const [email, other] = [uniqueEmail('remembered'), uniqueEmail('other')];
+    const collections = async () => (await mongoose.connection.db!.listCollections().toArray()).map((c) => c.name).sort();
+    const before = await collections();
+    const usual = await usualBrowser(email);
+    const url = `${t.issuer}/interaction/x`;
+    const known = (await usual.jar.getCookies(url)).find((c) => c.key === 'portico_known')!;
+    expect(known, 'set on sign-in').to.include({ httpOnly: true, sameSite: 'lax', path: `/${t.org.slug}/` });
+    expect(new Date(known.expires as Date).getTime() - Date.now()).to.be.greaterThan(300 * 86_400_000);
+    expect(await collections(), 'no collection of browsers').to.deep.equal(before);
+    // The same entry with its expiry pushed on, in another browser on the same network.
+    const altered = new Browser({ ip: usual.ip });
+    const [tag, expires, mac] = known.value.split('.');
+    await altered.jar.setCookie(`portico_known=${tag}.${(parseInt(expires!, 36) + 86_400_000).toString(36)}.${mac}; Path=/${t.org.slug}/`, url);
+    await spendChecks(email);
+    await spendChecks(other);
+    expect((await ask(usual, email)).status, 'the usual browser, for its address').to.equal(303);
+    expect((await ask(usual, other)).status, 'the usual browser, for another address').to.equal(429);
+    expect((await ask(altered, email)).status, 'an altered cookie').to.equal(429);
   });
 
   describe('the operator, for an owner locked out on a new browser', () => {
