@@ -58,6 +58,7 @@ export async function benchWorstAvailability(target: Target): Promise<void> {
   const neighbourToken = await accessToken(neighbour.issuer, neighbour, `${neighbour.issuer}/api`);
   // A steady 50 requests/s, as a busy organisation's customers make: latency, not the most the server could take.
   const quiet = () => autocannon({ url: `${neighbour.issuer}/api/v1/company`, headers: { authorization: `Bearer ${neighbourToken}` }, connections: 2, overallRate: 50, duration: DURATION_S });
+  await autocannon({ url: `${neighbour.issuer}/api/v1/company`, headers: { authorization: `Bearer ${neighbourToken}` }, connections: 2, duration: 3 }); // warm-up
   const idle = await quiet();
   const beside = async (noise: () => Promise<{ answers: number; refused: number; p50: number }>) => {
     const noisy = noise();

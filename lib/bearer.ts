@@ -1,10 +1,10 @@
 // Resource-server side of OAuth (RFC 6750, RFC 9068): verifies the JWT access tokens of a tenant's issuer. Keys come
 // from the issuer's published JWKS (cached by jose, refetched on an unknown kid), exactly as an outside resource
 // server would, so the APIs trust the identity provider only through what it publishes.
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { HttpError } from './errors.ts';
-import { takeShare } from './fair-use.ts';
+import { callerOf, checkShare, takeShare } from './fair-use.ts';
 import { STAFF_ROLES, type StaffRole } from './resources.ts';
 import type { Tenant } from './tenants.ts';
 
@@ -54,6 +54,15 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(ctx.get('authorization'));
     try {
       if (!match) throw new InvalidToken('Send an access token: Authorization: Bearer <token>.');
+      // A caller past its share is refused before the signature costs anything (it is only read here, not trusted).
+      const claimed = (() => {
+        try {
+          return decodeJwt(match[1]!);
+        } catch {
+          return undefined;
+        }
+      })();
+      if (claimed) checkShare(tenant.id, callerOf(claimed));
       const { payload } = await jwtVerify(match[1]!, keysOf(tenant), {
         issuer: tenant.issuer,
         audience: audienceOf(tenant),
@@ -78,8 +87,7 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
       throw err;
     }
     const { principal } = ctx.state as BearerState;
-    // A customer's tokens all carry their app's client id: each customer is a caller of their own.
-    takeShare(tenant.id, principal.customer ? `customer ${principal.sub}` : `client ${principal.clientId}`);
+    takeShare(tenant.id, callerOf({ sub: principal.sub, client_id: principal.clientId }));
     await next();
   };
 }

@@ -18,13 +18,27 @@ export class Buckets {
   }
 
   take(key: string, now = performance.now()): number {
-    const b = this.buckets.get(key) ?? { tokens: this.limit.burst, at: now };
-    b.tokens = Math.min(this.limit.burst, b.tokens + ((now - b.at) / 1000) * this.limit.rate);
-    b.at = now;
-    if (b.tokens < 1) return Math.ceil((1 - b.tokens) / this.limit.rate);
+    const b = this.refilled(key, now);
+    if (b.tokens < 1) return this.waitFor(b);
     b.tokens -= 1;
     if (!this.buckets.has(key)) this.forgetIdle(now).set(key, b);
     return 0;
+  }
+
+  /** Seconds until `key` has a token (0: it has one now), spending none. */
+  wait(key: string, now = performance.now()): number {
+    return this.waitFor(this.refilled(key, now));
+  }
+
+  private refilled(key: string, now: number): Bucket {
+    const b = this.buckets.get(key) ?? { tokens: this.limit.burst, at: now };
+    b.tokens = Math.min(this.limit.burst, b.tokens + ((now - b.at) / 1000) * this.limit.rate);
+    b.at = now;
+    return b;
+  }
+
+  private waitFor(b: Bucket): number {
+    return b.tokens < 1 ? Math.ceil((1 - b.tokens) / this.limit.rate) : 0;
   }
 
   /** Keeps the map bounded: a bucket that has filled up again is the same as no bucket. */
@@ -35,16 +49,26 @@ export class Buckets {
   }
 }
 
+const refusal = (wait: number) => new TooManyRequests('Too many requests: slow down and try again shortly.', wait);
+
 /**
  * One request's share: the caller's bucket first (so one caller only ever exhausts its own), then the
- * organisation's (so one organisation cannot starve the others). Throws 429 with Retry-After when either is empty.
+ * organisation's (so one organisation cannot starve the others). `take` spends one of each or throws 429 with
+ * Retry-After; `check` throws the same without spending, so a flood past its share is refused before its token is
+ * verified (a forged token naming someone else spends nothing of theirs: only verified requests `take`).
  */
 export function fairUse(limits: { caller: Limit; organisation: Limit }) {
   const callers = new Buckets(limits.caller);
   const organisations = new Buckets(limits.organisation);
-  return (org: string, caller: string) => {
-    const wait = callers.take(`${org}|${caller}`) || organisations.take(org);
-    if (wait) throw new TooManyRequests('Too many requests: slow down and try again shortly.', wait);
+  return {
+    check(org: string, caller: string): void {
+      const wait = callers.wait(`${org}|${caller}`) || organisations.wait(org);
+      if (wait) throw refusal(wait);
+    },
+    take(org: string, caller: string): void {
+      const wait = callers.take(`${org}|${caller}`) || organisations.take(org);
+      if (wait) throw refusal(wait);
+    },
   };
 }
 
@@ -53,4 +77,8 @@ let shares: ReturnType<typeof fairUse> | undefined;
 export function setApiRates(rates: { caller: number; organisation: number }): void {
   shares ??= fairUse({ caller: limitOf(rates.caller), organisation: limitOf(rates.organisation) });
 }
-export const takeShare = (org: string, caller: string) => shares?.(org, caller);
+export const checkShare = (org: string, caller: string) => shares?.check(org, caller);
+export const takeShare = (org: string, caller: string) => shares?.take(org, caller);
+
+/** Who a token's claims say is calling: a machine client, or one customer whatever app they use. */
+export const callerOf = (claims: { sub?: unknown; client_id?: unknown }) => (claims.sub !== claims.client_id ? `customer ${String(claims.sub)}` : `client ${String(claims.client_id)}`);

@@ -35,6 +35,18 @@ describe('Fair use of the APIs: one caller or organisation cannot starve the oth
     expect((await call('GET', `${apiUrl(bravo)}/company`, elsewhere)).status, 'another organisation').to.equal(200);
   });
 
+  it("cannot be spent by tokens that only claim to be someone: forged ones are refused 401 and take nothing of theirs", async () => {
+    const s = await stack();
+    const t = await makeOrg(s);
+    const victim = await machineToken(s, t);
+    const [header, payload] = victim.split('.');
+    const forged = `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}`;
+    const CALLER = limitOf(loadConfig({}).apiRate.caller);
+    const flood = await Promise.all(Array.from({ length: 3 * CALLER.burst }, () => call('GET', `${apiUrl(t)}/company`, forged)));
+    expect(flood.every((r) => r.status === 401)).to.equal(true);
+    expect((await call('GET', `${apiUrl(t)}/company`, victim)).status).to.equal(200);
+  });
+
   it('refills at the sustained rate and keeps each key apart (clock given)', () => {
     const b = new Buckets({ rate: 10, burst: 3 });
     expect([0, 0, 0].map(() => b.take('a', 0))).to.deep.equal([0, 0, 0]);
@@ -46,8 +58,9 @@ describe('Fair use of the APIs: one caller or organisation cannot starve the oth
 
   it("an organisation's callers together cannot take more than the organisation's share", () => {
     const share = fairUse({ caller: limitOf(100), organisation: { rate: 1, burst: 5 } });
-    for (let i = 0; i < 5; i++) share('org_a', `client ${i}`);
-    expect(() => share('org_a', 'client 5')).to.throw('Too many requests');
-    share('org_b', 'client 0'); // another organisation has its own
+    for (let i = 0; i < 5; i++) share.take('org_a', `client ${i}`);
+    expect(() => share.check('org_a', 'client 5'), 'checking tells').to.throw('Too many requests');
+    expect(() => share.take('org_a', 'client 5')).to.throw('Too many requests');
+    share.take('org_b', 'client 0'); // another organisation has its own
   });
 });
