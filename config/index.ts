@@ -20,6 +20,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   VAR_DIR: z.string().min(1).default('var'),
   SEED_DEMO: bool.optional(),
+  STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   API_RATE_PER_CALLER: z.coerce.number().int().min(1).default(50),
   API_RATE_PER_ORG: z.coerce.number().int().min(1).default(200),
 });
@@ -40,6 +41,8 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   varDir: string;
   seedDemo: boolean;
+  /** Where the Stripe SDK sends requests when not to Stripe itself: stripe-mock in tests and locally. */
+  stripeApiUrl?: URL;
   /** API requests per second, per caller and per organisation, in each instance (bursts of twice as many). */
   apiRate: { caller: number; organisation: number };
 };
@@ -88,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     varDir,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV === 'development',
+    stripeApiUrl: e.STRIPE_API_URL ? new URL(e.STRIPE_API_URL) : undefined,
     apiRate: { caller: e.API_RATE_PER_CALLER, organisation: e.API_RATE_PER_ORG },
   };
 }

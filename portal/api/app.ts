@@ -19,9 +19,10 @@ import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
 import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
+import { paymentAdminRoutes, type PaymentDeps } from './payments/routes.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed };
+export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps };
 type Ctx = Context & { state: BearerState };
 
 /** Where the two APIs live: `/<org>/api/v1` and `/<org>/admin/v1`. */
@@ -52,7 +53,7 @@ function accountRoutes(router: Router) {
   });
 }
 
-export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events, changes }: ApiDeps): Middleware {
+export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events, changes, payments }: ApiDeps): Middleware {
   useAvailabilityCaches(changes);
   const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
     portalClientRoutes,
@@ -68,6 +69,7 @@ export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events,
     catalogueAdminRoutes,
     bookingAdminRoutes,
     eventAdminRoutes(events),
+    paymentAdminRoutes(payments),
   ]);
   const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);
   return (ctx, next) => (API_PATH.test(ctx.path) ? routes(ctx, next) : next()); // other paths skip the routers' matching

@@ -4,6 +4,7 @@ import * as availability from './availability/service.ts';
 import * as bookings from './bookings/service.ts';
 import * as catalogue from './catalogue/service.ts';
 import * as company from './company/service.ts';
+import * as payments from './payments/settings.ts';
 import * as portals from './portals/service.ts';
 
 const slug = pathParam('slug');
@@ -52,6 +53,11 @@ const clientPaths: Paths = {
 
 const adminPaths: Paths = {
   '/me': { get: op('Who is calling, with their current staff role') },
+  '/payments/settings': {
+    get: op('The Stripe connection (keys only as hints), currency and tax settings; admin'),
+    put: op('Connect Stripe and set currency and taxes; keys not sent are kept; owner only', { requestBody: body(payments.settingsInput) }),
+  },
+  '/payments/settings/test': { post: op('Call Stripe with the stored key; 422 `stripe_refused` says what is wrong in plain words; admin') },
   '/audit': {
     get: op('The audit log, newest first', {
       parameters: [

@@ -20,7 +20,7 @@ export type LocalDatabase = Database & { pid: number; port: number; kill(): Prom
 
 export class EmbeddedDatabaseUnavailable extends Error {}
 
-function cacheDir(): string {
+export function cacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'portico');
 }
@@ -91,17 +91,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function waitUntilListening(child: ChildProcess, port: number, output: () => string): Promise<void> {
+export async function waitUntilListening(child: ChildProcess, port: number, output: () => string, name = 'SecantusDB'): Promise<void> {
   for (let i = 0; i < 1200; i++) {
-    if (child.exitCode !== null) throw new Error(`SecantusDB exited with code ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}:\n${output()}`);
     if (await accepts(port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
-  throw new Error(`SecantusDB did not listen on port ${port} within 60 s:\n${output()}`);
+  throw new Error(`${name} did not listen on port ${port} within 60 s:\n${output()}`);
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+export const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 /**
  * Starts SecantusDB with its WiredTiger files in dataDir. Every commit is synced to its log (`--sync-on-commit`):

@@ -1,4 +1,5 @@
-// The real parts, started once per test run: the embedded SecantusDB (or MONGODB_URI), an SMTP server, and the Portico app.
+// The real parts, started once per test run: the embedded SecantusDB (or MONGODB_URI), an SMTP server, stripe-mock,
+// and the Portico app.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { ensureCollections } from '../../lib/db.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createMailer } from '../../lib/mailer.ts';
 import { freePort, startLocalDatabase } from '../../scripts/db/launch.ts';
+import { startStripeMock } from '../../scripts/stripe/launch.ts';
 import { Mailbox } from './mailbox.ts';
 
 export type Stack = {
@@ -49,6 +51,8 @@ async function start(): Promise<Stack> {
   const mailbox = new Mailbox();
   await mailbox.start();
   stops.push(() => mailbox.stop());
+  const stripe = await startStripeMock((m) => console.log(`    ${m}`));
+  stops.push(() => stripe.stop());
 
   const port = await freePort();
   const env = {
@@ -63,6 +67,7 @@ async function start(): Promise<Stack> {
     TRUST_PROXY: 'true',
     LOG_LEVEL: 'info',
     VAR_DIR: join(dir, 'var'),
+    STRIPE_API_URL: stripe.url,
   };
   const config = loadConfig(env);
   const logs: string[] = [];

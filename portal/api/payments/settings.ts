@@ -1,0 +1,114 @@
+// An organisation's Stripe connection and money settings. The secret key and the webhook signing secret are sealed
+// with a key derived from the master secret and never shown again in full (a hint of the last four characters),
+// never logged, never in the audit log. Only owners change them; admins read the rest and test the connection.
+import mongoose from 'mongoose';
+import { z } from 'zod';
+import { seal, unseal } from '../../../lib/crypto.ts';
+import { BadRequest, Conflict, HttpError } from '../../../lib/errors.ts';
+import { orgScopedSchema } from '../../../lib/tenancy.ts';
+import { stripeClient, stripeProblem, type StripeEndpoint } from './stripe.ts';
+
+type TaxRate = { id: string; name: string; percent: number };
+type PaymentSettings = {
+  _id: string;
+  org: string;
+  secretKey?: string; // sealed
+  secretKeyHint?: string;
+  publishableKey?: string;
+  webhookSecret?: string; // sealed
+  currency: string;
+  taxInclusive: boolean;
+  taxRates: TaxRate[];
+  updatedAt: Date;
+};
+const schema = orgScopedSchema<PaymentSettings>(
+  {
+    _id: { type: String, required: true },
+    secretKey: String,
+    secretKeyHint: String,
+    publishableKey: String,
+    webhookSecret: String,
+    currency: { type: String, required: true },
+    taxInclusive: { type: Boolean, required: true },
+    taxRates: [{ _id: false, id: String, name: String, percent: Number }],
+    updatedAt: Date,
+  },
+  { versionKey: false },
+);
+const PaymentSettingsModel = mongoose.model<PaymentSettings>('PaymentSettings', schema, 'payment_settings');
+
+const DEFAULTS = { currency: 'GBP', taxInclusive: true, taxRates: [] as TaxRate[] };
+const modeOf = (key: string) => (key.includes('_live_') ? 'live' : 'test');
+
+export const settingsInput = z
+  .strictObject({
+    secretKey: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a secret key (sk_…) or a restricted key (rk_…) from Stripe').optional(),
+    publishableKey: z.string().trim().regex(/^pk_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a publishable key (pk_…) from Stripe').optional(),
+    webhookSecret: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{8,250}$/, "use the webhook's signing secret (whsec_…)").optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'use an ISO 4217 code, e.g. GBP').refine((c) => Intl.supportedValuesOf('currency').includes(c), 'is not a currency').optional(),
+    taxInclusive: z.boolean().optional(),
+    taxRates: z
+      .array(z.strictObject({ name: z.string().trim().min(1, 'is required').max(60), percent: z.number().min(0).max(100).multipleOf(0.001, 'at most three decimals') }))
+      .max(20, 'at most 20 tax rates')
+      .optional(),
+  })
+  .refine((s) => !s.secretKey || !s.publishableKey || modeOf(s.secretKey) === modeOf(s.publishableKey), { message: 'the secret and publishable keys must both be test keys or both live keys', path: ['publishableKey'] });
+
+function view(s: PaymentSettings | null) {
+  return {
+    connected: Boolean(s?.secretKey),
+    mode: s?.secretKeyHint ? modeOf(s.secretKeyHint) : undefined,
+    secretKey: s?.secretKeyHint, // e.g. "sk_test_…abcd": the key itself is never shown again
+    publishableKey: s?.publishableKey,
+    webhookSecretSet: Boolean(s?.webhookSecret),
+    currency: s?.currency ?? DEFAULTS.currency,
+    taxInclusive: s?.taxInclusive ?? DEFAULTS.taxInclusive,
+    taxRates: s?.taxRates ?? DEFAULTS.taxRates,
+    updatedAt: s?.updatedAt?.toISOString(),
+  };
+}
+
+const find = (org: string) => PaymentSettingsModel.findOne({ _id: org, org }).lean<PaymentSettings>();
+
+export const getSettings = async (org: string) => view(await find(org));
+
+/** Sets what `input` names; keys not sent are kept (they cannot be read back to send again). */
+export async function updateSettings(sealKey: Buffer, org: string, input: z.infer<typeof settingsInput>) {
+  const $set: Partial<PaymentSettings> = { updatedAt: new Date() };
+  if (input.secretKey) Object.assign($set, { secretKey: seal(sealKey, input.secretKey), secretKeyHint: `${input.secretKey.slice(0, 8)}…${input.secretKey.slice(-4)}` });
+  if (input.webhookSecret) $set.webhookSecret = seal(sealKey, input.webhookSecret);
+  if (input.publishableKey) $set.publishableKey = input.publishableKey;
+  if (input.currency) $set.currency = input.currency;
+  if (input.taxInclusive !== undefined) $set.taxInclusive = input.taxInclusive;
+  if (input.taxRates) $set.taxRates = input.taxRates.map((r, i) => ({ id: `tax_${i + 1}`, ...r }));
+  const before = await find(org);
+  const stored = { ...(before ?? {}), ...$set };
+  if (stored.secretKeyHint && stored.publishableKey && modeOf(stored.secretKeyHint) !== modeOf(stored.publishableKey)) {
+    throw new BadRequest('publishableKey: the secret and publishable keys must both be test keys or both live keys', [{ field: 'publishableKey', message: 'must be the same mode (test or live) as the secret key' }]);
+  }
+  const $setOnInsert = Object.fromEntries(Object.entries(DEFAULTS).filter(([field]) => !(field in $set)));
+  await PaymentSettingsModel.updateOne({ _id: org, org }, { $set, $setOnInsert }, { upsert: true });
+  return { before: view(before), after: view(await find(org)) };
+}
+
+/** Calls Stripe with the stored key (reading the balance, which every key may) and says in plain words what is wrong. */
+export async function testConnection(sealKey: Buffer, org: string, endpoint: StripeEndpoint): Promise<{ ok: true; mode: string }> {
+  const s = await find(org);
+  if (!s?.secretKey) throw new Conflict('Connect Stripe first: enter the secret key.');
+  const secretKey = unseal(sealKey, s.secretKey);
+  try {
+    const balance = await stripeClient({ secretKey }, endpoint).balance.retrieve();
+    return { ok: true, mode: balance.livemode ? 'live' : 'test' };
+  } catch (err) {
+    const problem = stripeProblem(err);
+    if (!problem) throw err;
+    throw new StripeRefused(problem);
+  }
+}
+
+/** Stripe refused or could not be reached: what to do about it, in the business's words. */
+export class StripeRefused extends HttpError {
+  constructor(message: string) {
+    super(422, 'stripe_refused', message);
+  }
+}

@@ -1,0 +1,64 @@
+// stripe-mock, Stripe's own mock of its API (built from Stripe's OpenAPI description): the Stripe that the tests and
+// the local default talk to. Built with `go install` at a pinned version into the user cache (first run only, about
+// a minute), started on a free port, stopped with its parent. It is stateless: what Portico shows comes from its own
+// database, never from stripe-mock.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir, exited, freePort, waitUntilListening } from '../db/launch.ts';
+
+export const STRIPE_MOCK_VERSION = 'v0.203.0';
+
+/** The pinned stripe-mock binary; built when missing (in a temporary folder, then renamed: concurrent starters are safe). */
+export function stripeMockBinary(onInstall: (msg: string) => void = () => {}): string {
+  const home = join(cacheDir(), `stripe-mock-${STRIPE_MOCK_VERSION}`);
+  const binary = join(home, 'stripe-mock');
+  if (existsSync(binary)) return binary;
+  onInstall(`building stripe-mock ${STRIPE_MOCK_VERSION} into ${home} (first run only)`);
+  const tmp = `${home}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const built = spawnSync('go', ['install', `github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}`], {
+    encoding: 'utf8',
+    env: { ...process.env, GOBIN: tmp, GOPATH: process.env.GOPATH ?? join(cacheDir(), 'go'), CGO_ENABLED: '0' },
+  });
+  if (built.error || built.status !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`building stripe-mock failed (it needs Go, https://go.dev/doc/install):\n${built.stderr || built.error}`);
+  }
+  try {
+    renameSync(tmp, home);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(binary)) throw err; // else a concurrent starter won the rename
+  }
+  return binary;
+}
+
+export type StripeMock = { url: string; stop(): Promise<void> };
+
+/** Starts stripe-mock on a free loopback port; `url` is where the Stripe SDK should send its requests. */
+export async function startStripeMock(onInstall?: (msg: string) => void): Promise<StripeMock> {
+  const binary = stripeMockBinary(onInstall);
+  const port = await freePort();
+  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  // It has no lifeline of its own: it goes when this process does, however that ends short of SIGKILL.
+  const orphaned = () => child.kill('SIGKILL');
+  process.once('exit', orphaned);
+  await waitUntilListening(child, port, () => output, 'stripe-mock');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      process.off('exit', orphaned);
+      const done = exited(child);
+      child.kill('SIGTERM');
+      await done;
+    },
+  };
+}
