@@ -12,7 +12,7 @@ import { createClient } from '../idp/clients/service.ts';
 import { CustomerModel } from '../idp/customers/model.ts';
 import { ensureCustomer } from '../idp/customers/service.ts';
 import { createOrganisation } from '../idp/organisations/service.ts';
-import { createApp } from '../lib/app.ts';
+import { createApp } from '../server/app.ts';
 import { ensureCollections } from '../lib/db.ts';
 import { createLogger } from '../lib/log.ts';
 import { createMailer } from '../lib/mailer.ts';

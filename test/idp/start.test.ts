@@ -7,14 +7,14 @@ import { freePort } from '../../scripts/db/launch.ts';
 import { json } from '../support/http.ts';
 import { stack } from '../support/stack.ts';
 
-describe('npm start (lib/main.ts)', () => {
+describe('npm start (server/main.ts)', () => {
   it('seeds the demo organisation on an empty database, prints where to go, and stops cleanly', async () => {
     const s = await stack();
     const port = await freePort();
     const varDir = mkdtempSync(join(tmpdir(), 'portico-start-'));
     const db = new URL(s.mongoUri);
     db.pathname = `${db.pathname}_start`; // an empty database of its own
-    const child = spawn(process.execPath, ['lib/main.ts'], {
+    const child = spawn(process.execPath, ['server/main.ts'], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), MONGODB_URI: db.toString(), VAR_DIR: varDir, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -40,7 +40,7 @@ describe('npm start (lib/main.ts)', () => {
   });
 
   it('refuses to start with invalid configuration, saying what is wrong', async () => {
-    const child = spawn(process.execPath, ['lib/main.ts'], { env: { PATH: process.env.PATH, PORT: 'eighty', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['server/main.ts'], { env: { PATH: process.env.PATH, PORT: 'eighty', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     const code = await new Promise((r) => child.once('exit', r));

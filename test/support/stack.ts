@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { loadConfig, type Config } from '../../config/index.ts';
-import { createApp } from '../../lib/app.ts';
+import { createApp } from '../../server/app.ts';
 import { ensureCollections } from '../../lib/db.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createMailer } from '../../lib/mailer.ts';
@@ -103,7 +103,7 @@ export async function secondInstance(
   env: Record<string, string> = {},
 ): Promise<{ baseUrl: string; adminUrl(t: { org: { slug: string } }): string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['lib/main.ts'], {
+  const child = spawn(process.execPath, ['server/main.ts'], {
     env: { ...s.env, PATH: process.env.PATH, PORT: String(port), INTERNAL_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', SEED_DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,9 +3,9 @@ import { loadConfigOrExit } from '../config/index.ts';
 import { DEMO_OWNER, DEMO_SLUG, seedDemo } from '../idp/seed.ts';
 import { seedDemoCatalogue, seedDemoPortal } from '../portal/seed.ts';
 import { createApp } from './app.ts';
-import { connectDatabase } from './db.ts';
-import { createLogger } from './log.ts';
-import { createMailer } from './mailer.ts';
+import { connectDatabase } from '../lib/db.ts';
+import { createLogger } from '../lib/log.ts';
+import { createMailer } from '../lib/mailer.ts';
 
 const config = loadConfigOrExit(1);
 
