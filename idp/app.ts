@@ -4,7 +4,8 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
-import type { RoleLookup } from '../lib/access.ts';
+import type { CustomerLookup, RoleLookup } from '../lib/access.ts';
+import { findCustomer } from './customers/service.ts';
 import type { ChangeFeed } from '../lib/changes.ts';
 import { NotFound } from '../lib/errors.ts';
 import { tenantOf } from '../lib/tenants.ts';
@@ -25,7 +26,7 @@ import { createProviderRegistry, type ProviderRegistry } from './provider/regist
 const ORG_PREFIX = /^\/([a-z0-9][a-z0-9-]{0,39})(\/.*)?$/;
 const ROUTED = /^\/[^/]+\/(interaction|api|admin)\//;
 
-export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed }): { middleware: Middleware; registry: ProviderRegistry; organisations: Organisations; roles: RoleLookup } {
+export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed }): { middleware: Middleware; registry: ProviderRegistry; organisations: Organisations; roles: RoleLookup; customers: CustomerLookup } {
   const organisations = organisationDirectory(deps.changes);
   const clients = clientDirectory(deps.changes, deps.secrets);
   const registry = createProviderRegistry(deps, organisations, clients);
@@ -71,5 +72,6 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
   // are known by their second segment; every other path is the provider's and skips the router's matching.
   const routes = router.routes() as Middleware;
   const routed: Middleware = (ctx, next) => (ROUTED.test(ctx.path) ? routes(ctx, next) : next());
-  return { middleware: compose([pageHeaders, routed, mountProvider]), registry, organisations, roles };
+  const customers: CustomerLookup = { emailOf: async (org, id) => (await findCustomer(org, id))?.email };
+  return { middleware: compose([pageHeaders, routed, mountProvider]), registry, organisations, roles, customers };
 }

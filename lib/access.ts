@@ -18,6 +18,12 @@ export type RoleLookup = {
   client(org: string, clientId: string): Promise<StaffRole | undefined>;
 };
 
+/** What the portal may ask idp/ (which owns customers) about one: the email a booking shows staff. */
+export type CustomerLookup = {
+  /** The customer's email address, or undefined when the organisation has no such customer. */
+  emailOf(org: string, customerId: string): Promise<string | undefined>;
+};
+
 export const adminAuth = (internalUrl: string, roles: RoleLookup): Middleware[] => [
   bearerAuth(internalUrl, (t) => adminResource(t.issuer)),
   requireScope('admin'),

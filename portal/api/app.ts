@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
 import { z } from 'zod';
-import { adminAuth, clientAuth, type RoleLookup } from '../../lib/access.ts';
+import { adminAuth, clientAuth, type CustomerLookup, type RoleLookup } from '../../lib/access.ts';
 import { listAudit } from '../../lib/audit.ts';
 import type { BearerState } from '../../lib/bearer.ts';
 import type { ChangeFeed } from '../../lib/changes.ts';
@@ -22,7 +22,7 @@ import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { paymentAdminRoutes, type PaymentDeps } from './payments/routes.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps };
+export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; customers: CustomerLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps };
 type Ctx = Context & { state: BearerState };
 
 /** Where the two APIs live: `/<org>/api/v1` and `/<org>/admin/v1`. */
@@ -53,13 +53,13 @@ function accountRoutes(router: Router) {
   });
 }
 
-export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events, changes, payments }: ApiDeps): Middleware {
+export function createPortalApi({ internalUrl, tenants, roles, customers, idpPaths, events, changes, payments }: ApiDeps): Middleware {
   useAvailabilityCaches(changes);
   const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
     portalClientRoutes,
     companyClientRoutes,
     catalogueClientRoutes,
-    bookingClientRoutes,
+    bookingClientRoutes(customers),
     eventClientRoutes(events),
   ]);
   const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl, roles), [
@@ -67,7 +67,7 @@ export function createPortalApi({ internalUrl, tenants, roles, idpPaths, events,
     portalAdminRoutes,
     companyAdminRoutes,
     catalogueAdminRoutes,
-    bookingAdminRoutes,
+    bookingAdminRoutes(customers),
     eventAdminRoutes(events),
     paymentAdminRoutes(payments),
   ]);

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { requireRole } from '../../../lib/access.ts';
+import { requireRole, type CustomerLookup } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
 import { readBody, validate } from '../../../lib/http.ts';
@@ -31,7 +31,7 @@ function calendarRoute(router: Router, actorOf: (ctx: Ctx) => bookings.Actor, ..
 }
 
 /** Customers' apps: the signed-in customer's own bookings (scopes `bookings` to read, `bookings:write` to change). */
-export function bookingClientRoutes(router: Router) {
+export const bookingClientRoutes = (customers: CustomerLookup) => (router: Router) => {
   const read = requireScope('bookings', { customer: true });
   const write = requireScope('bookings:write', { customer: true });
   availabilityRoute(router, false);
@@ -40,7 +40,9 @@ export function bookingClientRoutes(router: Router) {
   });
   router.post('/bookings', write, async (ctx: Ctx) => {
     const input = validate(bookings.createInput, await readBody(ctx));
-    const created = await bookings.createBooking(ctx.state.tenant.id, input, { kind: 'customer', customerId: ctx.state.principal.sub });
+    const { id: org } = ctx.state.tenant;
+    const customerId = ctx.state.principal.sub;
+    const created = await bookings.createBooking(org, input, { kind: 'customer', customerId, email: await customers.emailOf(org, customerId) });
     ctx.status = 201;
     ctx.body = bookings.customerView(created);
   });
@@ -60,7 +62,7 @@ export function bookingClientRoutes(router: Router) {
 }
 
 /** Staff: every booking of the organisation; they may book for a customer and are not bound by the cancellation window. */
-export function bookingAdminRoutes(router: Router) {
+export const bookingAdminRoutes = (customers: CustomerLookup) => (router: Router) => {
   const write = requireRole('admin');
   availabilityRoute(router, true);
   router.get('/bookings', async (ctx: Ctx) => {
@@ -68,7 +70,8 @@ export function bookingAdminRoutes(router: Router) {
   });
   router.post('/bookings', write, async (ctx: Ctx) => {
     const { customerId, ...input } = validate(bookings.staffCreateInput, await readBody(ctx));
-    const created = bookings.staffView(await bookings.createBooking(ctx.state.tenant.id, input, { kind: 'staff', customerId }));
+    const { id: org } = ctx.state.tenant;
+    const created = bookings.staffView(await bookings.createBooking(org, input, { kind: 'staff', customerId, email: await customers.emailOf(org, customerId) }));
     await audit(ctx, 'booking.create', created.id, { after: created });
     ctx.status = 201;
     ctx.body = created;

@@ -1,7 +1,6 @@
 // Booking rules: create on an offered slot, cancel and reschedule within the business's policy, list a customer's or
 // the organisation's bookings. Each change is one transaction: the booking, its hold on the time (holds.ts) and its
 // domain event are committed together or not at all.
-import mongoose from 'mongoose';
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
 import { BadRequest, Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
@@ -92,12 +91,6 @@ export const staffView = (b: Booking, now = Date.now()) => ({
 
 export type CustomerBooking = ReturnType<typeof customerView>;
 
-// idp/ owns customers; staff views show the email the customer had when booking, read once here.
-async function customerEmail(org: string, customerId: string): Promise<string | undefined> {
-  const doc = await mongoose.connection.collection<{ _id: string; org: string; email: string }>('customers').findOne({ _id: customerId, org }, { projection: { email: 1 } });
-  return doc?.email;
-}
-
 /** The booking's event: staff streams see all of it, a customer's stream only their own (lib/sse.ts). */
 function emitEvent(tx: Tx, type: string, b: Booking, previous?: { start: Date; resourceId: string }) {
   tx.emit({
@@ -143,8 +136,9 @@ async function withSlot<T>(org: string, candidates: Candidate[], write: (tx: Tx,
   throw new SlotTaken();
 }
 
-export async function createBooking(org: string, input: z.infer<typeof createInput>, actor: Actor & { customerId: string }, now = Date.now()) {
-  const email = await customerEmail(org, actor.customerId);
+/** `actor.email`: the customer's address as idp/ knows it now (staff views show the one they had when booking). */
+export async function createBooking(org: string, input: z.infer<typeof createInput>, actor: Actor & { customerId: string; email: string | undefined }, now = Date.now()) {
+  const { email } = actor;
   if (actor.kind === 'staff' && !email) throw new HttpError(422, 'invalid_reference', 'customerId: no such customer', [{ field: 'customerId', message: 'no such customer' }]);
   const { service, location, candidates } = await offered(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
   return withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
