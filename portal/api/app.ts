@@ -20,6 +20,7 @@ import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
 import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { paymentAdminRoutes, type PaymentDeps } from './payments/routes.ts';
+import { stripeWebhook, WEBHOOK_PATH } from './payments/webhook.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 
 export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; customers: CustomerLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps };
@@ -72,5 +73,7 @@ export function createPortalApi({ internalUrl, tenants, roles, customers, idpPat
     paymentAdminRoutes(payments),
   ]);
   const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);
-  return (ctx, next) => (API_PATH.test(ctx.path) ? routes(ctx, next) : next()); // other paths skip the routers' matching
+  const webhook = stripeWebhook(tenants, payments.sealKey);
+  // Other paths skip the routers' matching.
+  return (ctx, next) => (API_PATH.test(ctx.path) ? routes(ctx, next) : WEBHOOK_PATH.test(ctx.path) ? webhook(ctx, next) : next());
 }

@@ -91,6 +91,12 @@ export async function updateSettings(sealKey: Buffer, org: string, input: z.infe
   return { before: view(before), after: view(await find(org)) };
 }
 
+/** The organisation's webhook signing secret, if it set one. */
+export async function webhookSecret(sealKey: Buffer, org: string): Promise<string | undefined> {
+  const s = await find(org);
+  return s?.webhookSecret ? unseal(sealKey, s.webhookSecret) : undefined;
+}
+
 /** Calls Stripe with the stored key (reading the balance, which every key may) and says in plain words what is wrong. */
 export async function testConnection(sealKey: Buffer, org: string, endpoint: StripeEndpoint): Promise<{ ok: true; mode: string }> {
   const s = await find(org);

@@ -1,0 +1,54 @@
+// Stripe's webhook: POST /<org>/stripe/webhook. The raw body's signature is verified with the organisation's signing
+// secret and Stripe's scheme (at most 300 s old, so a captured delivery cannot be replayed later), and each event is
+// taken once: its id is inserted under a unique _id, and a second delivery of it only says so. What each event type
+// does comes with the money it is about (tabs, cards, invoices); until then they are recorded and acknowledged.
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import mongoose from 'mongoose';
+import Stripe from 'stripe';
+import { isDuplicateKey } from '../../../lib/db.ts';
+import { BadRequest } from '../../../lib/errors.ts';
+import { readRawBody } from '../../../lib/http.ts';
+import { orgScopedSchema } from '../../../lib/tenancy.ts';
+import { tenantParam, type Tenant, type Tenants } from '../../../lib/tenants.ts';
+import { webhookSecret } from './settings.ts';
+
+export const TOLERANCE_S = 300;
+const KEPT_MS = 30 * 24 * 3_600_000; // longer than Stripe retries a delivery (3 days)
+
+type ReceivedEvent = { _id: string; org: string; type: string; livemode: boolean; receivedAt: Date; expiresAt: Date };
+const schema = orgScopedSchema<ReceivedEvent>(
+  { _id: { type: String, required: true }, type: String, livemode: Boolean, receivedAt: Date, expiresAt: Date },
+  { versionKey: false },
+);
+schema.index({ expiresAt: 1 }); // a TTL index (lib/db.ts)
+const ReceivedEventModel = mongoose.model<ReceivedEvent>('StripeEvent', schema, 'stripe_events');
+
+export const WEBHOOK_PATH = /^\/[^/]+\/stripe\/webhook$/;
+
+export function stripeWebhook(tenants: Tenants, sealKey: Buffer): Middleware {
+  const router = new Router();
+  router.param('org', tenantParam(tenants));
+  router.post('/:org/stripe/webhook', async (ctx: Context) => {
+    const { tenant } = ctx.state as { tenant: Tenant };
+    const payload = await readRawBody(ctx);
+    const secret = await webhookSecret(sealKey, tenant.id);
+    if (!secret) throw new BadRequest('This organisation has no Stripe webhook signing secret configured.');
+    let event: Stripe.Event;
+    try {
+      event = Stripe.webhooks.constructEvent(payload, ctx.get('stripe-signature'), secret, TOLERANCE_S);
+    } catch {
+      throw new BadRequest('The Stripe-Signature header does not verify for this body, or the delivery is too old.');
+    }
+    const now = Date.now();
+    try {
+      await ReceivedEventModel.create({ _id: `${tenant.id}|${event.id}`, org: tenant.id, type: event.type, livemode: event.livemode, receivedAt: new Date(now), expiresAt: new Date(now + KEPT_MS) });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      ctx.body = { received: true, duplicate: true }; // already taken: Stripe retried, or it was replayed in time
+      return;
+    }
+    ctx.body = { received: true };
+  });
+  return router.routes() as Middleware;
+}
