@@ -1,6 +1,7 @@
 // The demo organisation's portal content, so the quick start shows a complete portal at once.
 import { createLocation, createResource, createService } from './api/catalogue/service.ts';
 import { updateCompany, putPolicy } from './api/company/service.ts';
+import { updateSettings } from './api/payments/settings.ts';
 import { createPortal } from './api/portals/service.ts';
 
 export async function seedDemoPortal(org: string, orgName: string): Promise<void> {
@@ -59,3 +60,19 @@ export async function seedDemoCatalogue(org: string): Promise<void> {
     cancellationWindowMinutes: 2 * 60,
   });
 }
+
+/**
+ * Test-mode Stripe keys for the demo: with no STRIPE_API_URL in development, Stripe is stripe-mock, which takes any
+ * test key, so the demo's payments work with no account.
+ */
+export async function seedDemoPayments(org: string, sealKey: Buffer): Promise<void> {
+  await updateSettings(sealKey, org, {
+    secretKey: 'sk_test_PorticoDemoKeyForStripeMock000000',
+    publishableKey: 'pk_test_PorticoDemoKeyForStripeMock000000',
+    webhookSecret: 'whsec_PorticoDemoWebhookSecret00000000',
+    currency: 'GBP',
+    taxInclusive: true,
+    taxRates: [{ name: 'VAT 20%', percent: 20 }],
+  });
+}
+

@@ -5,6 +5,7 @@ import type { Config } from '../config/index.ts';
 import { createIdp } from '../idp/app.ts';
 import { idpAdminPaths, idpClientPaths } from '../idp/openapi.ts';
 import { createPortalApi } from '../portal/api/app.ts';
+import { paymentsSealKey } from '../portal/api/payments/settings.ts';
 import { createPortalWeb } from '../portal/web/server.ts';
 import { createAdminWeb } from '../portal/admin/server.ts';
 import { createTenants } from '../lib/tenants.ts';
@@ -13,7 +14,6 @@ import { clientAddressKey, trustedClientAddress } from '../lib/client-address.ts
 import { NotFound } from '../lib/errors.ts';
 import { ChangeFeed } from '../lib/changes.ts';
 import { EventHub } from '../lib/events.ts';
-import { deriveKey } from '../lib/crypto.ts';
 import { setApiRates } from '../lib/fair-use.ts';
 import { appErrorListener, errorMiddleware, servedMethodsOnly } from '../lib/http.ts';
 import type { Logger } from '../lib/log.ts';
@@ -60,7 +60,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
   const tenants = createTenants(config.publicUrl, idp.organisations.bySlug);
   const events = new EventHub(changes, log);
-  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, roles: idp.roles, customers: idp.customers, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events, changes, payments: { sealKey: deriveKey(config.masterSecret, 'stripe-secrets'), endpoint: config.stripeApiUrl } }));
+  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, roles: idp.roles, customers: idp.customers, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events, changes, payments: { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl } }));
   app.use(createPortalWeb({ config, tenants, render, log }));
   app.use(createAdminWeb({ config, tenants, render, log }));
   app.use(idp.middleware);

@@ -1,7 +1,9 @@
 // `npm start`: validate configuration, connect the database (embedded by default), seed the demo, serve.
 import { loadConfigOrExit } from '../config/index.ts';
 import { DEMO_OWNER, DEMO_SLUG, seedDemo } from '../idp/seed.ts';
-import { seedDemoCatalogue, seedDemoPortal } from '../portal/seed.ts';
+import { seedDemoCatalogue, seedDemoPayments, seedDemoPortal } from '../portal/seed.ts';
+import { paymentsSealKey } from '../portal/api/payments/settings.ts';
+import { startStripeMock, type StripeMock } from '../scripts/stripe/launch.ts';
 import { createApp } from './app.ts';
 import { connectDatabase } from '../lib/db.ts';
 import { createLogger } from '../lib/log.ts';
@@ -11,6 +13,17 @@ const config = loadConfigOrExit(1);
 
 const log = createLogger(config.logLevel, { service: 'portico' });
 const db = await connectDatabase(config, log);
+// In development without STRIPE_API_URL, Stripe is stripe-mock (built on the first run; it needs Go), so the demo
+// takes "payments" with no Stripe account. Set STRIPE_API_URL=https://api.stripe.com for Stripe's own test mode.
+let stripeMock: StripeMock | undefined;
+if (!config.stripeApiUrl && config.env === 'development') {
+  try {
+    stripeMock = await startStripeMock((msg) => log.info(msg));
+    config.stripeApiUrl = new URL(stripeMock.url);
+  } catch (err) {
+    log.warn('stripe-mock did not start: payments will go to Stripe itself', { err: String(err).slice(0, 500) });
+  }
+}
 const mailer = createMailer(config, log);
 const { app, secrets, changes } = createApp(config, log, mailer);
 if (config.seedDemo) {
@@ -18,6 +31,7 @@ if (config.seedDemo) {
   if (seeded.created) {
     await seedDemoPortal(seeded.orgId, seeded.orgName);
     await seedDemoCatalogue(seeded.orgId);
+    await seedDemoPayments(seeded.orgId, paymentsSealKey(config.masterSecret));
     log.info('demo organisation created', { org: DEMO_SLUG, owner: DEMO_OWNER, clientId: seeded.clientId });
   }
 }
@@ -36,6 +50,7 @@ const server = app.listen(config.port, config.host, () => {
       `  Client API:      ${issuer}/api/v1/openapi.json   Admin API: ${issuer}/admin/v1/openapi.json`,
       `  Clients:         npx portico client list --org ${DEMO_SLUG}   (register your own: npx portico client create --help)`,
       `  Health:          ${config.publicUrl}/healthz`,
+      `  Payments:        ${stripeMock ? `stripe-mock at ${stripeMock.url} (no Stripe account needed)` : (config.stripeApiUrl?.origin ?? 'Stripe')}`,
       config.smtpUrl ? '' : `  Mail:            no SMTP_URL set, sign-in codes are printed in this log and kept in ${config.varDir}/outbox`,
       '',
     ].join('\n') + '\n',
@@ -51,6 +66,7 @@ async function shutdown(signal: string) {
   await changes.close();
   mailer.close();
   await db.close();
+  await stripeMock?.stop();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

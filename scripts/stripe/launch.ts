@@ -41,7 +41,9 @@ export type StripeMock = { url: string; stop(): Promise<void> };
 export async function startStripeMock(onInstall?: (msg: string) => void): Promise<StripeMock> {
   const binary = stripeMockBinary(onInstall);
   const port = await freePort();
-  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Not PORT: stripe-mock would listen on it too, and that is the app's.
+  const { PORT: _appPort, ...env } = process.env;
+  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);

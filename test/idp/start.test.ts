@@ -22,12 +22,13 @@ describe('npm start (server/main.ts)', () => {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     try {
-      for (let i = 0; i < 200 && !out.includes('Portico is running'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && !out.includes('Payments:'); i++) await new Promise((r) => setTimeout(r, 50));
       expect(out).to.contain(`Portico is running at http://localhost:${port}`);
       expect(out).to.contain(`Discovery:       http://localhost:${port}/demo/.well-known/openid-configuration`);
       const meta = await json(fetch(`http://127.0.0.1:${port}/demo/.well-known/openid-configuration`));
       expect(meta.issuer).to.equal(`http://localhost:${port}/demo`);
       expect(out).to.contain(`Customer portal: http://localhost:${port}/demo/portal`);
+      expect(out).to.match(/Payments: +stripe-mock at http:\/\/127\.0\.0\.1:\d+/);
       const portal = await fetch(`http://127.0.0.1:${port}/demo/portal`, { redirect: 'manual' });
       expect(portal.status).to.equal(302); // the seeded portal, asking a signed-out visitor to sign in
       expect(portal.headers.get('location')).to.equal('/demo/portal/login?return=%2Fdemo%2Fportal');

@@ -3,7 +3,7 @@
 // never logged, never in the audit log. Only owners change them; admins read the rest and test the connection.
 import mongoose from 'mongoose';
 import { z } from 'zod';
-import { seal, unseal } from '../../../lib/crypto.ts';
+import { deriveKey, seal, unseal } from '../../../lib/crypto.ts';
 import { BadRequest, Conflict, HttpError } from '../../../lib/errors.ts';
 import { orgScopedSchema } from '../../../lib/tenancy.ts';
 import { stripeClient, stripeProblem, type StripeEndpoint } from './stripe.ts';
@@ -36,6 +36,9 @@ const schema = orgScopedSchema<PaymentSettings>(
   { versionKey: false },
 );
 const PaymentSettingsModel = mongoose.model<PaymentSettings>('PaymentSettings', schema, 'payment_settings');
+
+/** The key the Stripe secrets are sealed with, derived from the master secret. */
+export const paymentsSealKey = (masterSecret: string): Buffer => deriveKey(masterSecret, 'stripe-secrets');
 
 const DEFAULTS = { currency: 'GBP', taxInclusive: true, taxRates: [] as TaxRate[] };
 const modeOf = (key: string) => (key.includes('_live_') ? 'live' : 'test');
