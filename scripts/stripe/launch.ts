@@ -40,10 +40,11 @@ export type StripeMock = { url: string; stop(): Promise<void> };
 /** Starts stripe-mock on a free loopback port; `url` is where the Stripe SDK should send its requests. */
 export async function startStripeMock(onInstall?: (msg: string) => void): Promise<StripeMock> {
   const binary = stripeMockBinary(onInstall);
-  const port = await freePort();
-  // Not PORT: stripe-mock would listen on it too, and that is the app's.
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  // It always serves HTTPS too (on 12112 unless told, taken by any other stripe-mock), and would listen on PORT,
+  // which is the app's: both get addresses of their own.
   const { PORT: _appPort, ...env } = process.env;
-  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`, '-https-addr', `127.0.0.1:${tlsPort}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
