@@ -51,6 +51,14 @@ export class ChangeFeed {
     }));
   }
 
+  /** Whether changes are being delivered (starting the feed if need be): what a cache may keep depends on it. */
+  running(): Promise<boolean> {
+    return this.start().then(
+      () => true,
+      () => false,
+    );
+  }
+
   private async open(): Promise<void> {
     const pipeline = [{ $match: { 'ns.coll': { $in: [...this.listeners.keys()] } } }];
     const stream = this.db().watch(pipeline, { fullDocument: 'updateLookup', ...(this.token ? { resumeAfter: this.token } : {}) });

@@ -74,7 +74,7 @@ export class FeedCache<T extends { _id: unknown }> {
 
   private async fill(key: string, load: () => Promise<T | null>): Promise<T | null> {
     // Only what the feed will report changes to may be kept: without it, every request reads.
-    if (!(await this.feed.start().then(() => true, () => false))) return load();
+    if (!(await this.feed.running())) return load();
     const generation = this.generation;
     const value = await load();
     if (generation !== this.generation) return value;

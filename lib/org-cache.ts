@@ -9,10 +9,8 @@ import { onLocalWrites } from './feed-cache.ts';
 /** What a changed document (or a write's filter or inserted document) drops: the organisation's values whose key `which` accepts, all of them without it; everything when it names no organisation. */
 export type Scope = (doc: Record<string, unknown>) => { org?: string; which?: (key: string) => boolean };
 
-const orgOf = (doc: unknown): string | undefined => {
-  const org = (doc as { org?: unknown } | null | undefined)?.org;
-  return typeof org === 'string' ? org : undefined;
-};
+/** The default scope: the document's organisation, all of its values. */
+export const wholeOrganisation: Scope = (doc) => ({ org: typeof doc.org === 'string' ? doc.org : undefined });
 
 export class OrgCache<T> {
   private readonly orgs = new Map<string, Map<string, Promise<T>>>();
@@ -33,7 +31,7 @@ export class OrgCache<T> {
     this.feed = feed;
     this.maxValues = options.maxValues ?? 10_000;
     for (const collection of collections) {
-      const scope: Scope = options.scopes?.[collection] ?? ((doc) => ({ org: orgOf(doc) }));
+      const scope: Scope = options.scopes?.[collection] ?? wholeOrganisation;
       const changed = (docs: unknown[]) => {
         for (const doc of docs) {
           const { org, which }: ReturnType<Scope> = doc && typeof doc === 'object' ? scope(doc as Record<string, unknown>) : {};
@@ -51,7 +49,7 @@ export class OrgCache<T> {
     const hit = this.orgs.get(org)?.get(key);
     if (hit) return hit;
     // Only what the feed will report changes to may be kept: without it, every request reads.
-    if (!(await this.feed.start().then(() => true, () => false))) return load();
+    if (!(await this.feed.running())) return load();
     return this.orgs.get(org)?.get(key) ?? this.keep(org, key, load());
   }
 
@@ -67,7 +65,7 @@ export class OrgCache<T> {
 
   /** Keeps `value` under (org, key) unless the organisation changed since `mark` (or the feed is not running). */
   async set(org: string, key: string, value: T, mark: number): Promise<void> {
-    if (!(await this.feed.start().then(() => true, () => false))) return;
+    if (!(await this.feed.running())) return;
     if (Math.max(this.everyoneDropped, this.dropped.get(org) ?? 0) > mark) return;
     this.keep(org, key, Promise.resolve(value));
   }

@@ -165,7 +165,7 @@ describe('the in-process cache behind them (lib/feed-cache.ts)', () => {
   /** A cache over a feed the test drives, counting loads per key. */
   function cache() {
     const listeners: ((c: Change) => void)[] = [];
-    const feed = { on: (_c: string, l: (c: Change) => void) => listeners.push(l), onReset: () => {}, start: async () => {} } as unknown as ChangeFeed;
+    const feed = { on: (_c: string, l: (c: Change) => void) => listeners.push(l), onReset: () => {}, running: async () => true } as unknown as ChangeFeed;
     const c = new FeedCache<Doc>(feed, 'test_cache_docs', (d) => (typeof d.slug === 'string' ? [d.slug] : []));
     const loads = new Map<string, number>();
     const get = (key: string, value: Doc | null = null) =>
@@ -217,7 +217,7 @@ describe('the organisation-scoped cache (lib/org-cache.ts)', () => {
   /** A cache over a feed the test drives: "whole" changes drop an organisation, "days" changes only keys ending in their day. */
   function cache() {
     const listeners = new Map<string, (c: Change) => void>();
-    const feed = { on: (coll: string, l: (c: Change) => void) => listeners.set(coll, l), onReset: () => {}, start: async () => {} } as unknown as ChangeFeed;
+    const feed = { on: (coll: string, l: (c: Change) => void) => listeners.set(coll, l), onReset: () => {}, running: async () => true } as unknown as ChangeFeed;
     const c = new OrgCache<string>(feed, ['test_org_whole', 'test_org_days'], { scopes: { test_org_days: (d) => ({ org: String(d.org), which: (key) => key.endsWith(String(d.day)) }) } });
     const change = (coll: string, doc: Record<string, unknown>) => listeners.get(coll)!({ operationType: 'update', documentKey: { _id: 'x' }, fullDocument: doc } as unknown as Change);
     const kept = async (org: string, key: string) => (await c.peek(org, key)) !== undefined;

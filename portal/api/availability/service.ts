@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BadRequest, NotFound } from '../../../lib/errors.ts';
 import { BookingModel, type Booking } from '../bookings/model.ts';
 import type { ChangeFeed } from '../../../lib/changes.ts';
-import { OrgCache } from '../../../lib/org-cache.ts';
+import { OrgCache, wholeOrganisation, type Scope } from '../../../lib/org-cache.ts';
 import { LocationModel, ResourceModel, ServiceModel } from '../catalogue/model.ts';
 import { SITTINGS, sittingOf } from '../bookings/holds.ts';
 import { catalogueId, getLocation, getService, resourcesByIds, type ResourceView } from '../catalogue/service.ts';
@@ -44,9 +44,9 @@ export function useAvailabilityCaches(feed: ChangeFeed): void {
   // days whose starts it may clash with, in any zone (a sitting and a start's busy time each last at most a day and
   // eight hours of buffers; zones are within 14 hours of UTC): two days either side of its start.
   // A day of the worst catalogue is ~60 KB: 2,000 of them bound the memory.
-  const touched = (doc: Record<string, unknown>) => {
+  const touched: Scope = (doc) => {
     const sitting = sittingOf(doc._id);
-    if (!sitting) return { org: typeof doc.org === 'string' ? doc.org : undefined };
+    if (!sitting) return wholeOrganisation(doc);
     const days = new Set([-2, -1, 0, 1, 2].map((d) => new Date(sitting.start + d * DAY_MS).toISOString().slice(0, 10)));
     return { org: sitting.org, which: (key: string) => days.has(key.slice(key.lastIndexOf('|') + 1)) };
   };
