@@ -43,19 +43,17 @@ export const paymentsSealKey = (masterSecret: string): Buffer => deriveKey(maste
 const DEFAULTS = { currency: 'GBP', taxInclusive: true, taxRates: [] as TaxRate[] };
 const modeOf = (key: string) => (key.includes('_live_') ? 'live' : 'test');
 
-export const settingsInput = z
-  .strictObject({
-    secretKey: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a secret key (sk_…) or a restricted key (rk_…) from Stripe').optional(),
-    publishableKey: z.string().trim().regex(/^pk_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a publishable key (pk_…) from Stripe').optional(),
-    webhookSecret: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{8,250}$/, "use the webhook's signing secret (whsec_…)").optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'use an ISO 4217 code, e.g. GBP').refine((c) => Intl.supportedValuesOf('currency').includes(c), 'is not a currency').optional(),
-    taxInclusive: z.boolean().optional(),
-    taxRates: z
-      .array(z.strictObject({ name: z.string().trim().min(1, 'is required').max(60), percent: z.number().min(0).max(100).multipleOf(0.001, 'at most three decimals') }))
-      .max(20, 'at most 20 tax rates')
-      .optional(),
-  })
-  .refine((s) => !s.secretKey || !s.publishableKey || modeOf(s.secretKey) === modeOf(s.publishableKey), { message: 'the secret and publishable keys must both be test keys or both live keys', path: ['publishableKey'] });
+export const settingsInput = z.strictObject({
+  secretKey: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a secret key (sk_…) or a restricted key (rk_…) from Stripe').optional(),
+  publishableKey: z.string().trim().regex(/^pk_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a publishable key (pk_…) from Stripe').optional(),
+  webhookSecret: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{8,250}$/, "use the webhook's signing secret (whsec_…)").optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'use an ISO 4217 code, e.g. GBP').refine((c) => Intl.supportedValuesOf('currency').includes(c), 'is not a currency').optional(),
+  taxInclusive: z.boolean().optional(),
+  taxRates: z
+    .array(z.strictObject({ name: z.string().trim().min(1, 'is required').max(60), percent: z.number().min(0).max(100).multipleOf(0.001, 'at most three decimals') }))
+    .max(20, 'at most 20 tax rates')
+    .optional(),
+});
 
 function view(s: PaymentSettings | null) {
   return {
@@ -85,6 +83,7 @@ export async function updateSettings(sealKey: Buffer, org: string, input: z.infe
   if (input.taxInclusive !== undefined) $set.taxInclusive = input.taxInclusive;
   if (input.taxRates) $set.taxRates = input.taxRates.map((r, i) => ({ id: `tax_${i + 1}`, ...r }));
   const before = await find(org);
+  // The keys sent and those kept together: both test keys or both live keys.
   const stored = { ...(before ?? {}), ...$set };
   if (stored.secretKeyHint && stored.publishableKey && modeOf(stored.secretKeyHint) !== modeOf(stored.publishableKey)) {
     throw new BadRequest('publishableKey: the secret and publishable keys must both be test keys or both live keys', [{ field: 'publishableKey', message: 'must be the same mode (test or live) as the secret key' }]);
