@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import type { Target } from './run.ts';
-import { accessToken } from './token.ts';
+import { accessToken, adminPost } from './token.ts';
 
 const STAFF = 20;
 const DAYS = 30;
@@ -45,12 +45,7 @@ export async function benchBookings(target: Target, child: ChildProcess, stats: 
   const token = await accessToken(target.issuer, admin, `${target.issuer}/admin`, 'admin');
   const api = `${target.issuer}/admin/v1`;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const post = async (path: string, body: object) => {
-    const res = await fetch(`${api}/${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-    const json = (await res.json()) as { id: string };
-    if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const post = adminPost(target.issuer, token);
 
   const location = await post('locations', { name: 'Bench Spa', timeZone: 'Europe/London' });
   const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '08:00', end: '20:00' }));

@@ -4,19 +4,14 @@
 // organisation's latency idle beside the same while that query runs in a loop.
 import autocannon from 'autocannon';
 import type { Target } from './run.ts';
-import { accessToken } from './token.ts';
+import { accessToken, adminPost } from './token.ts';
 
 const RESOURCES = 100;
 const DURATION_S = 8;
 
 export async function benchWorstAvailability(target: Target): Promise<void> {
   const adminToken = await accessToken(target.issuer, target.admin!, `${target.issuer}/admin`, 'admin');
-  const post = async (path: string, body: object) => {
-    const res = await fetch(`${target.issuer}/admin/v1/${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const json = (await res.json()) as { id: string };
-    if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const post = adminPost(target.issuer, adminToken);
   const location = await post('locations', { name: 'Worst case', timeZone: 'Europe/London' });
   const weeklyHours = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].flatMap((day) => Array.from({ length: 10 }, () => ({ day, start: '00:00', end: '24:00' })));
   const resourceIds: string[] = [];
