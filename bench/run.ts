@@ -13,15 +13,18 @@ import { SECANTUS_VERSION, startLocalDatabase } from '../scripts/db/launch.ts';
 import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
 import { Browser } from '../test/support/browser.ts';
+import { startStripeMock } from '../scripts/stripe/launch.ts';
 import { benchBookings } from './bookings.ts';
+import { benchMoney } from './money.ts';
 import { benchWorstAvailability } from './worst-availability.ts';
+import { percentile } from './measure.ts';
 import { accessToken } from './token.ts';
 
 const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
-/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`) runs only that part. */
+/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`, `money`) runs only that part. */
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
@@ -57,10 +60,6 @@ async function tokenLoad(t: Target) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, total: result.requests.total };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
 const db = process.env.MONGODB_URI ? { uri: process.env.MONGODB_URI, stop: async () => {} } : await startLocalDatabase({ dataDir: join(dir, 'db') });
 const mailbox = new Mailbox();
@@ -71,6 +70,8 @@ const dbName = dbUrl.toString();
 
 console.log(`Portico benchmark: ${process.env.MONGODB_URI ? 'MongoDB' : `SecantusDB ${SECANTUS_VERSION} (embedded)`}, Node ${process.version}, ${CONNECTIONS} connections x ${DURATION_S} s per token run\n`);
 
+const stripeMock = await startStripeMock((m) => console.log(m));
+process.env.STRIPE_API_URL = stripeMock.url; // the Portico servers below take payments through it
 const bare = await start('bare');
 const portico = await start('portico', dbName, `smtp://127.0.0.1:${mailbox.port}`);
 try {
@@ -81,11 +82,13 @@ try {
   if (ONLY === 'bookings') await benchBookings(portico.target, portico.child, stats);
   else if (ONLY === 'sign-in') await benchSignIn();
   else if (ONLY === 'worst-availability') await withFairUse(benchWorstAvailability);
+  else if (ONLY === 'money') await benchMoney(portico.target, portico.child, stats, stripeMock.url);
   else await benchAll();
 } finally {
   bare.child.kill();
   portico.child.kill();
   await mailbox.stop();
+  await stripeMock.stop();
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -140,6 +143,7 @@ async function benchAll() {
   await benchSignIn();
   await benchBookings(portico.target, portico.child, stats);
   await withFairUse(benchWorstAvailability);
+  await benchMoney(portico.target, portico.child, stats, stripeMock.url);
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
   console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));
