@@ -298,7 +298,7 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     y += 8;
   }
 
-  const totalsX = M + CONTENT_WIDTH / 2 + 30;
+  const totalsX = M + CONTENT_WIDTH / 2 + 50;
   let ty = y;
   for (const row of totals) {
     if (row.strong) {
@@ -318,9 +318,9 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
 
   let by = y;
   if (doc.taxBreakdown.length) {
-    const rateRight = M + 110;
-    const netRight = M + 180;
-    const taxRightB = M + 250;
+    const rateRight = M + 130;
+    const netRight = M + 200;
+    const taxRightB = M + 265;
     style('bold', 7.5, colors.accentText);
     text('TAX RATE', M, by);
     rightText('NET', netRight, by);
