@@ -2,7 +2,8 @@
 // Amounts are integers in minor units; how many digits a currency has comes from Intl, never from a table of ours.
 
 const formatters = new Map<string, Intl.NumberFormat>();
-/** Formatter cache bound: locales come from requests, so the set is open; a handful is ever in use. */
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Formatter caches' bound (Intl formatters are slow to build): locales come from requests, so the set is open; a handful is ever in use. */
 const MAX_FORMATTERS = 200;
 
 function currencyFormatter(currency: string, locale: string): Intl.NumberFormat {
@@ -16,9 +17,15 @@ function currencyFormatter(currency: string, locale: string): Intl.NumberFormat 
   return formatter;
 }
 
+const digits = new Map<string, number>();
 /** Digits after the decimal point of `currency`'s minor unit: JPY 0, GBP 2, BHD 3. */
 export function currencyDigits(currency: string): number {
-  return currencyFormatter(currency, 'en').resolvedOptions().maximumFractionDigits ?? 2;
+  let n = digits.get(currency);
+  if (n === undefined) {
+    n = currencyFormatter(currency, 'en').resolvedOptions().maximumFractionDigits ?? 2;
+    digits.set(currency, n);
+  }
+  return n;
 }
 
 /**
@@ -37,5 +44,12 @@ export function formatMoney(amount: number, currency: string, locale = 'en'): st
 
 /** A calendar date with the month in words (unambiguous in any locale: "March 3, 2026"), on the clock of `timeZone`. */
 export function formatDate(iso: string, timeZone: string, locale = 'en'): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(new Date(iso));
+  const key = `${locale}|${timeZone}`;
+  let formatter = dateFormatters.get(key);
+  if (!formatter) {
+    if (dateFormatters.size >= MAX_FORMATTERS) dateFormatters.clear();
+    formatter = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone });
+    dateFormatters.set(key, formatter);
+  }
+  return formatter.format(new Date(iso));
 }

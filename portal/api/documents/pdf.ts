@@ -125,12 +125,15 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
   const locale = options.locale ?? 'en';
   const money = (amount: number) => formatMoney(amount, doc.currency, locale);
   const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 });
-  const percent = (p: number) => `${new Intl.NumberFormat(locale, { maximumFractionDigits: 3 }).format(p)}%`;
+  const percent = (p: number) => `${quantity.format(p)}%`;
   const colors = palette(seller);
   const title = TITLES[doc.kind];
   const issued = new Date(doc.issuedAt);
 
+  const fonts = documentFonts();
   const pdf = new PDFDocument({
+    // No default font (pdfkit would load Helvetica's metrics for every document): ours are registered below.
+    font: null as unknown as string,
     size: 'A4',
     margins: { top: M, bottom: 0, left: M, right: M },
     bufferPages: true,
@@ -143,9 +146,10 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     pdf.on('end', () => resolve(Buffer.concat(chunks)));
     pdf.on('error', reject);
   });
-  const fonts = documentFonts();
-  pdf.registerFont('regular', fonts.regular);
-  pdf.registerFont('bold', fonts.bold);
+  // pdfkit 0.20 takes parsed fontkit fonts where its types (0.17) say a path or bytes.
+  pdf.registerFont('regular', fonts.regular as unknown as string);
+  pdf.registerFont('bold', fonts.bold as unknown as string);
+  pdf.font('regular');
 
   const text = (s: string, x: number, y: number, o: PDFKit.Mixins.TextOptions = {}) => pdf.text(s, x, y, { lineBreak: false, ...o });
   /** Draws `s` ending at `right` on one line. */
