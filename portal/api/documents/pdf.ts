@@ -262,17 +262,36 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     y = M;
   };
 
+  // The summary below the table (tax breakdown beside the totals, then the payment), measured first: it is kept
+  // whole, and the table's last line moves to its page rather than leave it alone there.
+  const totals: { label: string; value: string; strong?: boolean }[] = [{ label: 'Subtotal', value: money(doc.subtotal) }];
+  if (doc.discount) totals.push({ label: 'Discount', value: `−${money(doc.discount)}` });
+  if (!doc.taxInclusive) totals.push({ label: 'Tax', value: money(doc.tax) });
+  if (doc.tip) totals.push({ label: 'Tip', value: money(doc.tip) });
+  totals.push({ label: TOTAL_LABELS[doc.kind], value: money(doc.total), strong: true });
+  if (doc.taxInclusive && doc.tax) totals.push({ label: 'Includes tax', value: money(doc.tax) });
+  const ROW = 17;
+  const SUMMARY_GAP = 18;
+  const payment = doc.kind === 'credit_note' ? undefined : doc.payment;
+  const breakdownRows = doc.taxBreakdown.length ? doc.taxBreakdown.length + 1 : 0;
+  const summaryHeight = Math.max(totals.length * ROW + 12, breakdownRows * ROW + 16) + (payment ? 58 : 0) + 16;
+
   tableHeader();
   style('regular', 9.5);
   const lineHeight = pdf.currentLineHeight(true);
+  let rowsOnPage = 0;
   doc.lines.forEach((line, i) => {
     style('regular', 9.5);
     const descHeight = Math.min(pdf.heightOfString(line.description, { width: descWidth }), lineHeight * MAX_DESCRIPTION_LINES);
     const rowH = descHeight + 2 * CELL_PAD;
-    if (y + rowH > CONTENT_BOTTOM) {
+    const withSummary = rowH + SUMMARY_GAP + summaryHeight;
+    const carryLast = i === doc.lines.length - 1 && rowsOnPage > 0 && y + withSummary > CONTENT_BOTTOM && M + HEADER_H + withSummary <= CONTENT_BOTTOM;
+    if (y + rowH > CONTENT_BOTTOM || carryLast) {
       newPage();
       tableHeader();
+      rowsOnPage = 0;
     }
+    rowsOnPage++;
     if (i % 2 === 1) pdf.rect(M, y, CONTENT_WIDTH, rowH).fill('#f9fafb');
     style('regular', 9.5);
     pdf.text(line.description, M + PAD, y + CELL_PAD, { width: descWidth, height: descHeight, ellipsis: true });
@@ -286,17 +305,7 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     pdf.moveTo(M, y).lineTo(right, y).lineWidth(0.5).strokeColor(RULE).stroke();
   });
 
-  // ---- Tax breakdown (left) beside the totals (right), then the payment ----
-  const totals: { label: string; value: string; strong?: boolean }[] = [{ label: 'Subtotal', value: money(doc.subtotal) }];
-  if (doc.discount) totals.push({ label: 'Discount', value: `−${money(doc.discount)}` });
-  if (!doc.taxInclusive) totals.push({ label: 'Tax', value: money(doc.tax) });
-  if (doc.tip) totals.push({ label: 'Tip', value: money(doc.tip) });
-  totals.push({ label: TOTAL_LABELS[doc.kind], value: money(doc.total), strong: true });
-  if (doc.taxInclusive && doc.tax) totals.push({ label: 'Includes tax', value: money(doc.tax) });
-  const ROW = 17;
-  const breakdownRows = doc.taxBreakdown.length ? doc.taxBreakdown.length + 1 : 0;
-  const summaryHeight = Math.max(totals.length * ROW + 12, breakdownRows * ROW + 16) + (doc.payment ? 58 : 0) + 16;
-  y += 18;
+  y += SUMMARY_GAP;
   if (y + summaryHeight > CONTENT_BOTTOM) {
     newPage();
     y += 8;
@@ -340,13 +349,13 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     }
   }
 
-  if (doc.payment && doc.kind !== 'credit_note') {
+  if (payment) {
     const py = Math.max(ty, by) + 14;
     pdf.roundedRect(M, py, CONTENT_WIDTH, 40, 4).fill(colors.accentTint);
     style('bold', 7.5, colors.accentText);
     text('PAYMENT', M + 14, py + 8);
     style('regular', 10);
-    text(paymentText(doc.payment, doc.timeZone, locale), M + 14, py + 21);
+    text(paymentText(payment, doc.timeZone, locale), M + 14, py + 21);
   }
 
   // ---- Footer on every page: who and what, page n of m ----
