@@ -230,6 +230,7 @@ describe('Documents: the PDF of an invoice, credit note or receipt', function ()
       expect(pageText).to.contain('Harbour Day Spa Ltd · Credit note CN-2026-000004');
     }
     expect(text).to.contain('Page 2 of');
+    expect(textOf(pdf, pages)).to.match(/Item 60\b[\s\S]*Total credited/); // the last line goes with the totals
   });
 
   it('leaves out a logo that does not decode and keeps unreadable brand colours off the page', async () => {
