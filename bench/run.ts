@@ -1,6 +1,7 @@
 // `npm run bench`: token endpoint throughput and latency for Portico beside bare oidc-provider (the baseline,
 // measured in the same run, same key type and token format), API reads beside /healthz, full email sign-ins at 20
-// concurrent customers, bookings (bench/bookings.ts), and the browser apps' gzipped size against their 35 KB budget.
+// concurrent customers, bookings (bench/bookings.ts), invoice PDF rendering (bench/pdf.ts), and the browser apps'
+// gzipped size against their 35 KB budget.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
 import { Browser } from '../test/support/browser.ts';
 import { benchBookings } from './bookings.ts';
+import { benchPdf } from './pdf.ts';
 import { benchWorstAvailability } from './worst-availability.ts';
 import { accessToken } from './token.ts';
 
@@ -21,7 +23,7 @@ const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
-/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`) runs only that part. */
+/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`, `pdf`) runs only that part. */
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
@@ -59,6 +61,12 @@ async function tokenLoad(t: Target) {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+if (ONLY === 'pdf') {
+  // In process, no server or database: nothing below needs starting.
+  await benchPdf();
+  process.exit(0);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
@@ -140,6 +148,7 @@ async function benchAll() {
   await benchSignIn();
   await benchBookings(portico.target, portico.child, stats);
   await withFairUse(benchWorstAvailability);
+  await benchPdf();
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
   console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));
