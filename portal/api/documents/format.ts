@@ -1,31 +1,28 @@
 // Money and date formatting for invoices, credit notes and receipts (the PDF now, the accountant's CSV later).
 // Amounts are integers in minor units; how many digits a currency has comes from Intl, never from a table of ours.
 
-const formatters = new Map<string, Intl.NumberFormat>();
+/** Intl formatters are slow to build, so each is built once per locale; locales come from requests, an open set. */
+const MAX_CACHED = 200;
+const currencyFormatters = new Map<string, Intl.NumberFormat>();
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
-/** Formatter caches' bound (Intl formatters are slow to build): locales come from requests, so the set is open; a handful is ever in use. */
-const MAX_FORMATTERS = 200;
+const minorDigits = new Map<string, number>();
 
-function currencyFormatter(currency: string, locale: string): Intl.NumberFormat {
-  const key = `${locale}|${currency}`;
-  let formatter = formatters.get(key);
-  if (!formatter) {
-    if (formatters.size >= MAX_FORMATTERS) formatters.clear();
-    formatter = new Intl.NumberFormat(locale, { style: 'currency', currency });
-    formatters.set(key, formatter);
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MAX_CACHED) cache.clear();
+    value = make();
+    cache.set(key, value);
   }
-  return formatter;
+  return value;
 }
 
-const digits = new Map<string, number>();
+const currencyFormatter = (currency: string, locale: string) =>
+  cached(currencyFormatters, `${locale}|${currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency }));
+
 /** Digits after the decimal point of `currency`'s minor unit: JPY 0, GBP 2, BHD 3. */
 export function currencyDigits(currency: string): number {
-  let n = digits.get(currency);
-  if (n === undefined) {
-    n = currencyFormatter(currency, 'en').resolvedOptions().maximumFractionDigits ?? 2;
-    digits.set(currency, n);
-  }
-  return n;
+  return cached(minorDigits, currency, () => currencyFormatter(currency, 'en').resolvedOptions().maximumFractionDigits ?? 2);
 }
 
 /**
@@ -44,12 +41,5 @@ export function formatMoney(amount: number, currency: string, locale = 'en'): st
 
 /** A calendar date with the month in words (unambiguous in any locale: "March 3, 2026"), on the clock of `timeZone`. */
 export function formatDate(iso: string, timeZone: string, locale = 'en'): string {
-  const key = `${locale}|${timeZone}`;
-  let formatter = dateFormatters.get(key);
-  if (!formatter) {
-    if (dateFormatters.size >= MAX_FORMATTERS) dateFormatters.clear();
-    formatter = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone });
-    dateFormatters.set(key, formatter);
-  }
-  return formatter.format(new Date(iso));
+  return cached(dateFormatters, `${locale}|${timeZone}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone })).format(new Date(iso));
 }
