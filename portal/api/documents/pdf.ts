@@ -73,8 +73,8 @@ const FOOTER_Y = PAGE.height - 40;
 const INK = '#1f2937';
 const MUTED = '#6b7280';
 const RULE = '#e5e7eb';
-/** A description longer than this many lines is cut with an ellipsis, so one line can never outgrow a page. */
-const MAX_DESCRIPTION_LINES = 8;
+/** Free text longer than this many lines is cut with an ellipsis, so no field can push the page out of shape. */
+const MAX_LINES = { description: 8, address: 6, field: 2, reason: 6 };
 const LOGO_BOX = { width: 160, height: 56 };
 
 type Rgb = [number, number, number];
@@ -175,7 +175,7 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     }
   }
   style('bold', 15, colors.primaryText);
-  pdf.text(seller.name, M, leftY, { width: CONTENT_WIDTH / 2 });
+  pdf.text(seller.name, M, leftY, { width: CONTENT_WIDTH / 2, height: pdf.currentLineHeight(true) * MAX_LINES.field, ellipsis: true });
   leftY = pdf.y + 2;
 
   const right = PAGE.width - M;
@@ -200,20 +200,20 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
   let y = Math.max(leftY, rightY) + 18;
   const columnWidth = CONTENT_WIDTH / 2 - 12;
   const customerX = M + CONTENT_WIDTH / 2 + 12;
-  const block = (label: string, x: number, rows: { text: string; bold?: boolean }[]) => {
+  const block = (label: string, x: number, rows: { text: string; bold?: boolean; lines?: number }[]) => {
     style('bold', 7.5, colors.accentText);
     text(label.toUpperCase(), x, y);
     let at = y + 14;
     for (const row of rows) {
       style(row.bold ? 'bold' : 'regular', 9.5, row.bold ? INK : '#374151');
-      pdf.text(row.text, x, at, { width: columnWidth });
+      pdf.text(row.text, x, at, { width: columnWidth, height: pdf.currentLineHeight(true) * (row.lines ?? MAX_LINES.field), ellipsis: true });
       at = pdf.y + 1.5;
     }
     return at;
   };
   const sellerRows = [
     { text: seller.legalName ?? seller.name, bold: true },
-    ...(seller.address ? [{ text: seller.address }] : []),
+    ...(seller.address ? [{ text: seller.address, lines: MAX_LINES.address }] : []),
     ...(seller.taxNumber ? [{ text: `VAT/Tax no. ${seller.taxNumber}` }] : []),
     ...[seller.email, seller.phone, seller.website].filter((v): v is string => !!v).map((v) => ({ text: v })),
   ];
@@ -227,11 +227,12 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
   if (doc.kind === 'credit_note' && doc.reason) {
     const reason = `Reason: ${doc.reason}`;
     style('regular', 9.5);
-    const h = pdf.heightOfString(reason, { width: CONTENT_WIDTH - 24 }) + 16;
+    const textHeight = Math.min(pdf.heightOfString(reason, { width: CONTENT_WIDTH - 24 }), pdf.currentLineHeight(true) * MAX_LINES.reason);
+    const h = textHeight + 16;
     pdf.rect(M, y, CONTENT_WIDTH, h).fill(colors.accentTint);
     pdf.rect(M, y, 3, h).fill(colors.accent);
     style('regular', 9.5);
-    pdf.text(reason, M + 12, y + 8, { width: CONTENT_WIDTH - 24 });
+    pdf.text(reason, M + 12, y + 8, { width: CONTENT_WIDTH - 24, height: textHeight, ellipsis: true });
     y += h + 14;
   }
 
@@ -282,7 +283,7 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
   let rowsOnPage = 0;
   doc.lines.forEach((line, i) => {
     style('regular', 9.5);
-    const descHeight = Math.min(pdf.heightOfString(line.description, { width: descWidth }), lineHeight * MAX_DESCRIPTION_LINES);
+    const descHeight = Math.min(pdf.heightOfString(line.description, { width: descWidth }), lineHeight * MAX_LINES.description);
     const rowH = descHeight + 2 * CELL_PAD;
     const withSummary = rowH + SUMMARY_GAP + summaryHeight;
     const carryLast = i === doc.lines.length - 1 && rowsOnPage > 0 && y + withSummary > CONTENT_BOTTOM && M + HEADER_H + withSummary <= CONTENT_BOTTOM;
