@@ -102,6 +102,10 @@ export async function benchPdf(): Promise<void> {
   for (let i = 0; i < WARM_UP; i++) for (const c of cases) await c.render();
 
   const results = cases.map(() => ({ ms: [] as number[], pages: 0, bytes: 0 }));
+  // What the renders keep, as opposed to what V8 has not yet bothered to collect: the heap after full collections.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
   const { rss: rssBefore, heapUsed: heapBefore } = process.memoryUsage();
   let peakHeap = 0;
   for (let i = 0; i < RENDERS; i++) {
@@ -125,9 +129,7 @@ export async function benchPdf(): Promise<void> {
   console.table(rows);
   const ratio = Number(rows[1]!['p50 ms']) / Number(rows[0]!['p50 ms']);
   const rss = process.memoryUsage().rss;
-  // What the renders leave behind, as opposed to what V8 has not yet bothered to collect.
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
+  gc();
   console.log(
     `A 20-line invoice takes ${ratio.toFixed(1)}x the 1-line baseline at p50. Memory after ${RENDERS * cases.length} renders: rss ${mib(rss)} (${mib(rss - rssBefore)} more than before them), heap peak ${mib(peakHeap)} (sampled), heap after a full collection ${mib(process.memoryUsage().heapUsed)} (${mib(heapBefore)} before the renders).\n`,
   );
