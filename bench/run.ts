@@ -1,6 +1,7 @@
 // `npm run bench`: token endpoint throughput and latency for Portico beside bare oidc-provider (the baseline,
 // measured in the same run, same key type and token format), API reads beside /healthz, full email sign-ins at 20
-// concurrent customers, bookings (bench/bookings.ts), and the browser apps' gzipped size against their 35 KB budget.
+// concurrent customers, bookings (bench/bookings.ts), invoice PDF rendering (bench/pdf.ts), and the browser apps'
+// gzipped size against their 35 KB budget.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { Browser } from '../test/support/browser.ts';
 import { startStripeMock } from '../scripts/stripe/launch.ts';
 import { benchBookings } from './bookings.ts';
 import { benchMoney } from './money.ts';
+import { benchPdf } from './pdf.ts';
 import { benchWorstAvailability } from './worst-availability.ts';
 import { percentile } from './measure.ts';
 import { accessToken } from './token.ts';
@@ -24,7 +26,7 @@ const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
-/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`, `money`) runs only that part. */
+/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`, `money`, `pdf`) runs only that part. */
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
@@ -58,6 +60,12 @@ async function tokenLoad(t: Target) {
     body,
   });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, total: result.requests.total };
+}
+
+if (ONLY === 'pdf') {
+  // In process, no server or database: nothing below needs starting.
+  await benchPdf();
+  process.exit(0);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
@@ -144,6 +152,7 @@ async function benchAll() {
   await benchBookings(portico.target, portico.child, stats);
   await withFairUse(benchWorstAvailability);
   await benchMoney(portico.target, portico.child, stats, stripeMock.url);
+  await benchPdf();
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
   console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));
