@@ -1,6 +1,7 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError, FieldError } from '../../shared/api.ts';
+import { useLiveState } from '../../shared/live.ts';
 import { ROLES, type Role } from './types.ts';
 import { t } from './strings/index.ts';
 
@@ -307,6 +308,18 @@ export function Copyable({ value, label, testId }: { value: string; label: strin
         {state}
       </span>
     </span>
+  );
+}
+
+/** The live updates' connection state (pages that change as things happen elsewhere: bookings, tabs). */
+export function LiveIndicator() {
+  const state = useLiveState();
+  return (
+    <p class="live" data-state={state} role="status" data-testid="live">
+      <span class="dot" aria-hidden="true" />
+      <span class="sr-only">{t.live.title}: </span>
+      {t.live.states[state]}
+    </p>
   );
 }
 
