@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Boot } from './boot.ts';
-import type { Me } from './types.ts';
+import { atLeast, type Me, type Role } from './types.ts';
 import { useResource } from '../../shared/store.ts';
 import { href, useRoute, type Route } from './router.ts';
 import { ErrorBox, Heading, Loading, RoleBadge, RoleContext, useTitle } from './ui.tsx';
@@ -12,19 +12,24 @@ import { StaffPage } from './pages/staff.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { CataloguePage } from './pages/catalogue.tsx';
 import { BookingsPage } from './pages/bookings.tsx';
+import { PaymentsPage } from './pages/payments.tsx';
 import { t } from './strings/index.ts';
 
 export type PageProps = { boot: Boot; me: Me; param?: string };
 
-const NAV = [
+/** The pages, with the least role that may see each (the Admin API refuses the others theirs). */
+const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
   ['apps', t.nav.apps],
   ['portals', t.nav.portals],
   ['company', t.nav.company],
   ['catalogue', t.nav.catalogue],
   ['bookings', t.nav.bookings],
+  ['tabs', t.nav.tabs],
+  ['invoices', t.nav.invoices],
+  ['payments', t.nav.payments, 'admin'],
   ['staff', t.nav.staff],
   ['audit', t.nav.audit],
-] as const;
+];
 
 function page(route: Route) {
   switch (route.name) {
@@ -38,6 +43,8 @@ function page(route: Route) {
       return CataloguePage;
     case 'bookings':
       return BookingsPage;
+    case 'payments':
+      return PaymentsPage;
     case 'staff':
       return StaffPage;
     case 'audit':
@@ -118,7 +125,7 @@ export function App({ boot }: { boot: Boot }) {
       <div class="layout">
         <nav aria-label={t.navLabel} class="nav">
           <ul>
-            {NAV.map(([k, label]) => (
+            {NAV.filter(([k, , need]) => k === active || (!need || (!!me.data && atLeast(me.data.role, need)))).map(([k, label]) => (
               <li key={k}>
                 <a href={href(k)} aria-current={k === active ? 'page' : undefined}>
                   {label}

@@ -2,6 +2,8 @@ import type { Booking as CustomerBooking, BookingStatus, Location, Money, MoneyD
 
 export type Role = 'owner' | 'admin' | 'staff';
 export const ROLES: Role[] = ['owner', 'admin', 'staff'];
+/** True when `role` is at least `need` (owner > admin > staff). */
+export const atLeast = (role: Role, need: Role): boolean => ROLES.indexOf(role) <= ROLES.indexOf(need);
 
 export type Me = { sub: string; email: string; role: Role };
 
