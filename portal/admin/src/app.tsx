@@ -13,6 +13,10 @@ import { AuditPage } from './pages/audit.tsx';
 import { CataloguePage } from './pages/catalogue.tsx';
 import { BookingsPage } from './pages/bookings.tsx';
 import { PaymentsPage } from './pages/payments.tsx';
+import { TabsPage } from './pages/tabs.tsx';
+import { TabPage } from './pages/tab.tsx';
+import { InvoicesPage } from './pages/invoices.tsx';
+import { InvoicePage } from './pages/invoice.tsx';
 import { t } from './strings/index.ts';
 
 export type PageProps = { boot: Boot; me: Me; param?: string };
@@ -43,6 +47,10 @@ function page(route: Route) {
       return CataloguePage;
     case 'bookings':
       return BookingsPage;
+    case 'tabs':
+      return route.param ? TabPage : TabsPage;
+    case 'invoices':
+      return route.param ? InvoicePage : InvoicesPage;
     case 'payments':
       return PaymentsPage;
     case 'staff':

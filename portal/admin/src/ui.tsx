@@ -178,6 +178,8 @@ export function TextField(
     max?: number;
     step?: number | 'any';
     inputMode?: 'numeric' | 'decimal' | 'email' | 'text';
+    /** The id of a <datalist> of suggestions. */
+    list?: string;
   },
 ) {
   const { id, error, hint, value, onInput, rows } = props;
@@ -207,6 +209,7 @@ export function TextField(
           max={props.max}
           step={props.step}
           inputMode={props.inputMode}
+          list={props.list}
         />
       )}
     </FieldShell>
@@ -273,6 +276,46 @@ export function changes(before: Record<string, unknown>, after: Record<string, u
     if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) out[k] = k in after ? after[k] : null;
   }
   return out;
+}
+
+/** Radio buttons under a legend; the fieldset takes `id` (where an error summary's link sends focus). */
+export function RadioGroup(props: {
+  id: string;
+  legend: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: [value: string, label: ComponentChildren, disabled?: boolean][];
+  error?: string;
+  hint?: string;
+  class?: string;
+}) {
+  const { id, error, hint } = props;
+  return (
+    <fieldset
+      id={id}
+      tabIndex={-1}
+      class={'radios' + (error ? ' invalid' : '') + (props.class ? ' ' + props.class : '')}
+      aria-describedby={described(id, error, hint)}
+    >
+      <legend>{props.legend}</legend>
+      {hint && (
+        <span id={`${id}-hint`} class="hint">
+          {hint}
+        </span>
+      )}
+      {props.options.map(([v, label, disabled]) => (
+        <div class="check" key={v}>
+          <input type="radio" id={`${id}-${v}`} name={id} value={v} checked={props.value === v} disabled={disabled} onChange={() => props.onChange(v)} />
+          <label for={`${id}-${v}`}>{label}</label>
+        </div>
+      ))}
+      {error && (
+        <span id={`${id}-err`} class="field-error">
+          {error}
+        </span>
+      )}
+    </fieldset>
+  );
 }
 
 /** A status line (role="status") for "Saving…" / "Saved" style messages. */

@@ -99,7 +99,7 @@ function pageZone(locations: Location[] | undefined): { zone: string; shared: bo
 
 // The list
 
-type Range = { from: number; to: number };
+export type Range = { from: number; to: number };
 const inRange = (b: Booking, r: Range) => {
   const s = Date.parse(b.start);
   return s >= r.from && s < r.to;
@@ -114,7 +114,8 @@ function merge(list: Booking[], b: Booking, r: Range): Booking[] {
   return inRange(b, r) ? [...rest, next].sort(byStart) : rest;
 }
 
-async function fetchRange(r: Range): Promise<Booking[]> {
+/** The bookings that start in a range, every page of them, by start. */
+export async function fetchRange(r: Range): Promise<Booking[]> {
   const base = `bookings?from=${enc(new Date(r.from).toISOString())}&to=${enc(new Date(r.to).toISOString())}&limit=100`;
   const out: Booking[] = [];
   let cursor: string | undefined;
