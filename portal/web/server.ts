@@ -12,7 +12,7 @@ export function createPortalWeb(deps: BffDeps): Middleware {
     dir: 'portal/web',
     client: portalClient,
     base: portalBase,
-    scope: 'openid email profile profile:write bookings bookings:write connected_apps',
+    scope: 'openid email profile profile:write bookings bookings:write payments payments:write connected_apps',
     resource: apiResource,
     apiRoot: (slug) => `/${slug}/api/v1/`,
   });
