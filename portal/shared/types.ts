@@ -77,6 +77,7 @@ export type Tab = {
   openedAt: string;
   paidAt?: string;
   voidedAt?: string;
+  voidReason?: string;
   note?: string;
   /** Staff's view only. */
   customer?: { id: string; email?: string };

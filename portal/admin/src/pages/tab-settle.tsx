@@ -19,7 +19,7 @@ type Method = 'card_on_file' | 'cash';
 /** The tab's latest payment: what happened, and what happens next. */
 function PaymentState({ tab }: { tab: Tab }) {
   const p = tab.payment;
-  if (tab.status === 'void') return <p>{T.voidedAt(formatDateTime(tab.voidedAt ?? tab.openedAt))}</p>;
+  if (tab.status === 'void') return <p>{T.voidedAt(formatDateTime(tab.voidedAt ?? tab.openedAt), tab.voidReason)}</p>;
   if (!p) return null;
   if (p.state === 'failed') return <Alert text={T.failedNote(p.failure ?? t.errors.generic)} />;
   if (p.state === 'pending') return <p class="warn">{T.pendingNote}</p>;

@@ -318,7 +318,8 @@ export function TabPage({ boot, param }: PageProps) {
         <LiveIndicator />
       </div>
       <p class="tab-meta">
-        <span class={'badge status-' + tab.status}>{T.statuses[tab.status]}</span> <PaymentBadge tab={tab} /> <span class="muted">{T.openedAt(formatDateTime(tab.openedAt))}</span>
+        <span class={'badge status-' + tab.status}>{T.statuses[tab.status]}</span> {tab.payment && <PaymentBadge tab={tab} />}{' '}
+        <span class="muted">{T.openedAt(formatDateTime(tab.openedAt))}</span>
         {tab.note && <span class="muted"> · {tab.note}</span>}
       </p>
       <Status text={notice} />

@@ -417,7 +417,7 @@ const en = {
     voidYes: 'Void tab',
     voidNo: 'Keep tab',
     voided: 'Tab voided.',
-    voidedAt: (when: string) => `Voided ${when}.`,
+    voidedAt: (when: string, why?: string) => `Voided ${when}${why ? `: ${why}` : ''}.`,
     announce: {
       'tab.line_added': 'A line was added.',
       'tab.line_removed': 'A line was removed.',
