@@ -1,4 +1,5 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../../shared/api.ts';
 import type { Boot } from './boot.ts';
 import { atLeast, type Me, type Role } from './types.ts';
 import { useResource } from '../../shared/store.ts';
@@ -12,11 +13,6 @@ import { StaffPage } from './pages/staff.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { CataloguePage } from './pages/catalogue.tsx';
 import { BookingsPage } from './pages/bookings.tsx';
-import { PaymentsPage } from './pages/payments.tsx';
-import { TabsPage } from './pages/tabs.tsx';
-import { TabPage } from './pages/tab.tsx';
-import { InvoicesPage } from './pages/invoices.tsx';
-import { InvoicePage } from './pages/invoice.tsx';
 import { t } from './strings/index.ts';
 
 export type PageProps = { boot: Boot; me: Me; param?: string };
@@ -34,6 +30,38 @@ const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
   ['staff', t.nav.staff],
   ['audit', t.nav.audit],
 ];
+
+type MoneyPages = typeof import('./pages/money.ts');
+let moneyPages: MoneyPages | undefined;
+
+/** A money page, once its chunk has arrived (fetched on the first visit to any of them). */
+const money = (name: keyof MoneyPages) =>
+  function MoneyPage(props: PageProps) {
+    const [pages, setPages] = useState(moneyPages);
+    const [error, setError] = useState<ApiError | null>(null);
+    const load = () => {
+      setError(null);
+      import('./pages/money.ts').then(
+        (m) => {
+          setPages((moneyPages = m));
+          requestAnimationFrame(() => document.getElementById('page-title')?.focus()); // as after any route change
+        },
+        () => setError(new ApiError(0, t.errors.network)),
+      );
+    };
+    useEffect(() => {
+      if (!pages) load();
+    }, []);
+    if (error) return <ErrorBox error={error} retry={load} />;
+    if (!pages) return <Loading />;
+    const Page = pages[name];
+    return <Page {...props} />;
+  };
+const PaymentsPage = money('PaymentsPage');
+const TabsPage = money('TabsPage');
+const TabPage = money('TabPage');
+const InvoicesPage = money('InvoicesPage');
+const InvoicePage = money('InvoicePage');
 
 function page(route: Route) {
   switch (route.name) {

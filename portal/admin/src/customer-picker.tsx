@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../../shared/api.ts';
 import { fetchRange } from './pages/bookings.tsx';
 import { TextField } from './ui.tsx';
-import { t } from './strings/index.ts';
+import { tm } from './strings/money.ts';
 
 export type CustomerRef = { id: string; email?: string };
 
@@ -54,7 +54,7 @@ export function CustomerField(props: { id: string; label: string; value: string;
       <TextField
         id={props.id}
         label={props.label}
-        hint={props.hint ?? t.customerPicker.hint}
+        hint={props.hint ?? tm.customerPicker.hint}
         type="email"
         autoComplete="off"
         value={props.value}

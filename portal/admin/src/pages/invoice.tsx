@@ -9,9 +9,10 @@ import { href } from '../router.ts';
 import type { DocumentEvent, DocumentsPage, MoneyDocument } from '../types.ts';
 import { ErrorBox, FormError, Heading, Loading, RadioGroup, Status, TextField, fieldErrors, formatDateTime, localError, useCan, useSubmit, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
+import { tm } from '../strings/money.ts';
 import { DocumentTable, customerOf, issuedOn } from './invoices.tsx';
 
-const I = t.invoices;
+const I = tm.invoices;
 const enc = encodeURIComponent;
 const moneyOf = (d: MoneyDocument) => (amount: number) => formatMoney({ amount, currency: d.currency });
 

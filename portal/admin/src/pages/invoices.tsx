@@ -10,8 +10,9 @@ import type { DocumentEvent, DocumentKind, DocumentsPage, MoneyDocument } from '
 import { CustomerField, findCustomer, useRecentCustomers, type CustomerRef } from '../customer-picker.tsx';
 import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, fieldErrors, localError, useSubmit, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
+import { tm } from '../strings/money.ts';
 
-const I = t.invoices;
+const I = tm.invoices;
 const KINDS: DocumentKind[] = ['invoice', 'credit_note', 'receipt'];
 const YEARS = 7;
 
@@ -97,7 +98,7 @@ function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filte
     e.preventDefault();
     void f.submit(async () => {
       const customer = email.trim() ? await findCustomer(email, customers) : undefined;
-      if (email.trim() && !customer) throw localError([{ field: 'customer', message: t.customerPicker.notFound }]);
+      if (email.trim() && !customer) throw localError([{ field: 'customer', message: tm.customerPicker.notFound }]);
       onApply({ year, kind, customer });
     });
   };

@@ -25,8 +25,9 @@ import {
   useTitle,
 } from '../ui.tsx';
 import { t } from '../strings/index.ts';
+import { tm } from '../strings/money.ts';
 
-const P = t.payments;
+const P = tm.payments;
 const PATH = 'payments/settings';
 
 /** What Portico's webhook handles; each must be selected on the endpoint in Stripe's dashboard. */

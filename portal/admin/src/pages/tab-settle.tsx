@@ -10,9 +10,10 @@ import { href } from '../router.ts';
 import type { List, PaymentMethod, SettleAnswer, Tab } from '../types.ts';
 import { Alert, FormError, Loading, RadioGroup, Status, TextField, fieldErrors, formatDateTime, localError, useSubmit } from '../ui.tsx';
 import { t } from '../strings/index.ts';
+import { tm } from '../strings/money.ts';
 import { moneyOf, type TabProps } from './tabs.tsx';
 
-const T = t.tabs;
+const T = tm.tabs;
 const enc = encodeURIComponent;
 type Method = 'card_on_file' | 'cash';
 

@@ -29,10 +29,11 @@ import {
   useTitle,
 } from '../ui.tsx';
 import { t } from '../strings/index.ts';
+import { tm } from '../strings/money.ts';
 import { PaymentBadge, customerName, moneyOf, withCustomer, type TabProps } from './tabs.tsx';
 import { Settle, VoidTab } from './tab-settle.tsx';
 
-const T = t.tabs;
+const T = tm.tabs;
 const enc = encodeURIComponent;
 /** An example amount in the tab's currency ("12.50", "1250" for JPY), for hints and messages. */
 const example = (currency: string) => toMajor({ amount: 1250, currency });

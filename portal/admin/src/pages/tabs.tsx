@@ -10,8 +10,9 @@ import type { List, Tab, TabEvent, TabStatus } from '../types.ts';
 import { CustomerField, findCustomer, useRecentCustomers } from '../customer-picker.tsx';
 import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, Status, TextField, fieldErrors, formatDateTime, localError, setNotice, useNotice, useSubmit, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
+import { tm } from '../strings/money.ts';
 
-const T = t.tabs;
+const T = tm.tabs;
 const STATUSES: TabStatus[] = ['open', 'paid', 'void'];
 export type TabProps = { tab: Tab; onChange: (tab: Tab) => void };
 /** Formats amounts of a tab's currency. */
@@ -39,7 +40,7 @@ function OpenTab({ known }: { known: Tab[] }) {
     e.preventDefault();
     void f.submit(async () => {
       const customer = await findCustomer(email, customers);
-      if (!customer) throw localError([{ field: 'customerId', message: email.trim() ? t.customerPicker.notFound : T.required }]);
+      if (!customer) throw localError([{ field: 'customerId', message: email.trim() ? tm.customerPicker.notFound : T.required }]);
       const tab = await api<Tab>('tabs', 'POST', { customerId: customer.id, ...(note.trim() ? { note: note.trim() } : {}) });
       setNotice(T.opened(customer.email ?? customer.id));
       go('tabs', tab.id);
