@@ -12,10 +12,11 @@ import { chromiumAvailable, launch, screenshots, seriousViolations, until } from
 import { codeFrom } from '../support/mailbox.ts';
 import { makeClient, makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { stack, type Stack } from '../support/stack.ts';
+import { WEBHOOK_SECRET, cardSaved, intentEvent } from '../support/stripe.ts';
 
 const SECRET = 'sk_test_51PorticoConsoleSecretKey0123456789';
 const PUBLISHABLE = 'pk_test_51PorticoConsolePublishable0123456789';
-const WEBHOOK = 'whsec_PorticoConsoleSigningSecret0123456789';
+const WEBHOOK = WEBHOOK_SECRET; // what the test's Stripe signs its webhooks with
 
 describe('Admin console money pages in headless Chromium', function () {
   this.timeout(120_000);
@@ -254,7 +255,8 @@ describe('Admin console money pages in headless Chromium', function () {
     expect((await kinds()).sort()).to.deep.equal(['credit_note', 'invoice', 'receipt']);
     await page.getByLabel('Type').selectOption({ label: 'Credit notes' });
     await page.getByRole('button', { name: 'Show' }).click();
-    await until(page, `[...document.querySelectorAll('table.documents tbody tr')].every((r) => r.dataset.kind === 'credit_note')`);
+    const rows = `[...document.querySelectorAll('table.documents tbody tr')]`;
+    await until(page, `${rows}.length > 0 && ${rows}.every((r) => r.dataset.kind === 'credit_note')`);
     expect(await kinds()).to.deep.equal(['credit_note']);
     await page.getByLabel('Type').selectOption({ label: 'All types' });
     await page.getByLabel('Customer (optional)').fill(customer.email);
@@ -282,5 +284,31 @@ describe('Admin console money pages in headless Chromium', function () {
     await p.getByText('Only owners and admins can refund.').waitFor();
     expect(await p.getByRole('button', { name: /^Refund/ }).count()).to.equal(0);
     await context.close();
+  });
+  it('charges a saved card: processing, a decline with the bank’s words, then paid, each shown live', async () => {
+    const c = await customerToken(s, await makeClient(s, t), { scope: 'payments payments:write' });
+    const id = c.tokens.claims()!.sub;
+    expect((await call('POST', `${apiUrl(t)}/payment-methods/setup`, c.token)).status).to.equal(201);
+    expect((await cardSaved(t, id)).status).to.equal(200);
+    const opened = await call('POST', `${adminUrl(t)}/tabs`, api, { customerId: id });
+    const tab = opened.body.id as string;
+    await call('POST', `${adminUrl(t)}/tabs/${tab}/lines`, api, { description: 'Pool day', quantity: 1, unitAmount: 900, taxRateId: 'tax_1' });
+    await page.goto(`${consoleUrl()}#/tabs/${tab}`);
+    await page.getByLabel(/^visa •••• 4242/).waitFor();
+    expect(await page.getByLabel(/^visa •••• 4242/).isChecked()).to.equal(true); // the default card
+    const intent = async () => (await call('GET', `${adminUrl(t)}/tabs/${tab}`, api)).body.payment.stripePaymentIntent as string;
+
+    await page.getByRole('button', { name: 'Charge £9.00' }).click();
+    await page.getByText('Stripe is processing the payment').first().waitFor(); // stripe-mock never says succeeded
+    expect(await page.getByRole('button', { name: 'Charge £9.00' }).isDisabled()).to.equal(true);
+    expect((await intentEvent(t, { id: await intent() }, 'payment_failed', 'Your card has insufficient funds.')).status).to.equal(200);
+    await page.getByRole('alert').filter({ hasText: 'The payment failed: Your card has insufficient funds.' }).waitFor();
+
+    await page.getByRole('button', { name: 'Charge £9.00' }).click();
+    await page.getByText('Stripe is processing the payment').first().waitFor();
+    expect((await intentEvent(t, { id: await intent() }, 'succeeded')).status).to.equal(200);
+    await page.getByTestId('paid').waitFor();
+    expect(await page.getByTestId('paid').innerText()).to.contain('by visa •••• 4242');
+    await page.getByRole('link', { name: 'View invoice' }).waitFor();
   });
 });
