@@ -39,13 +39,22 @@ export function toMajor(money: Money): string {
   return digits ? `${sign}${abs.slice(0, -digits)}.${abs.slice(-digits)}` : `${sign}${abs}`;
 }
 
+/** The page's language (`<html lang>`); undefined, the runtime's own, outside a page (this module's unit tests). */
+const pageLang = (): string | undefined => (globalThis as { document?: { documentElement: { lang: string } } }).document?.documentElement.lang || undefined;
+
 /** 1250 GBP → "£12.50" in the page's language, by the currency's digits. */
 export function formatMoney(money: Money): string {
   try {
-    return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'currency', currency: money.currency }).format(
+    return new Intl.NumberFormat(pageLang(), { style: 'currency', currency: money.currency }).format(
       money.amount / 10 ** minorDigits(money.currency),
     );
   } catch {
     return `${toMajor(money)} ${money.currency}`;
   }
 }
+
+/** Formats amounts of one currency: `const money = moneyIn('GBP'); money(1250)` → "£12.50". */
+export const moneyIn =
+  (currency: string) =>
+  (amount: number): string =>
+    formatMoney({ amount, currency });

@@ -8,8 +8,7 @@ import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { addDays, today } from '../../portal/api/availability/zoned.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations, until } from '../support/chromium.ts';
-import { codeFrom } from '../support/mailbox.ts';
+import { chromiumAvailable, launch, screenshots, seriousViolations, signInWithCode, until } from '../support/chromium.ts';
 import { makeClient, makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { stack, type Stack } from '../support/stack.ts';
 import { WEBHOOK_SECRET, cardSaved, intentEvent } from '../support/stripe.ts';
@@ -53,11 +52,7 @@ describe('Admin console money pages in headless Chromium', function () {
 
   async function signIn(p: Page, email: string) {
     await p.goto(consoleUrl());
-    await p.getByLabel('Email address').fill(email);
-    const sentAfter = Date.now();
-    await p.getByRole('button', { name: 'Send me a code' }).click();
-    await p.getByLabel('Sign-in code').fill(codeFrom(await s.mailbox.next(email, sentAfter)));
-    await p.getByRole('button', { name: 'Sign in' }).click();
+    await signInWithCode(p, s.mailbox, email);
     await p.getByRole('link', { name: 'Apps' }).first().waitFor();
   }
 
@@ -251,7 +246,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByRole('navigation').getByRole('link', { name: 'Invoices', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Invoices' }).waitFor();
     await page.getByRole('link', { name: invoiceNumber }).waitFor();
-    const kinds = async () => page.locator('table.documents tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.kind));
+    const kinds = () => page.evaluate<string[]>(`[...document.querySelectorAll('table.documents tbody tr')].map((r) => r.dataset.kind)`);
     expect((await kinds()).sort()).to.deep.equal(['credit_note', 'invoice', 'receipt']);
     await page.getByLabel('Type').selectOption({ label: 'Credit notes' });
     await page.getByRole('button', { name: 'Show' }).click();

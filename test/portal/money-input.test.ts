@@ -1,6 +1,6 @@
 // The browser apps' one conversion between typed amounts and the APIs' minor units: exact, by currency digits.
 import { expect } from 'chai';
-import { minorDigits, toMajor, toMinor } from '../../portal/shared/money.ts';
+import { formatMoney, minorDigits, moneyIn, toMajor, toMinor } from '../../portal/shared/money.ts';
 
 describe('Money input (portal/shared/money.ts)', () => {
   it('knows each currency’s digits', () => {
@@ -29,5 +29,11 @@ describe('Money input (portal/shared/money.ts)', () => {
     expect(toMajor({ amount: -5, currency: 'GBP' })).to.equal('-0.05');
     expect(toMajor({ amount: 1500, currency: 'JPY' })).to.equal('1500');
     expect(toMajor({ amount: 1005, currency: 'BHD' })).to.equal('1.005');
+  });
+
+  it('formats by the currency’s digits', () => {
+    expect(formatMoney({ amount: 1250, currency: 'GBP' })).to.match(/12\.50/);
+    expect(formatMoney({ amount: 1500, currency: 'JPY' })).to.match(/1,500$/).and.not.match(/\./);
+    expect(moneyIn('BHD')(1005)).to.match(/1\.005/);
   });
 });

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, apiHref, asApiError, type ApiError, type FieldError } from '../../../shared/api.ts';
-import { formatMoney, toMajor, toMinor } from '../../../shared/money.ts';
+import { moneyIn, toMajor, toMinor } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href } from '../router.ts';
 import type { DocumentEvent, DocumentsPage, MoneyDocument } from '../types.ts';
@@ -11,10 +11,10 @@ import { ErrorBox, FormError, Heading, Loading, RadioGroup, Status, TextField, f
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 import { DocumentTable, customerOf, issuedOn } from './invoices.tsx';
+import { LinesTable, Sums } from './money-parts.tsx';
 
 const I = tm.invoices;
 const enc = encodeURIComponent;
-const moneyOf = (d: MoneyDocument) => (amount: number) => formatMoney({ amount, currency: d.currency });
 
 function Facts({ doc }: { doc: MoneyDocument }) {
   const p = doc.payment;
@@ -56,41 +56,11 @@ function Facts({ doc }: { doc: MoneyDocument }) {
 }
 
 function Body({ doc }: { doc: MoneyDocument }) {
-  const money = moneyOf(doc);
-  const L = I.lineColumns;
+  const money = moneyIn(doc.currency);
   return (
     <>
       <h2 id="doc-lines-h">{I.lines}</h2>
-      <div class="table-wrap">
-        <table class="list lines" aria-labelledby="doc-lines-h">
-          <thead>
-            <tr>
-              <th scope="col">{L.description}</th>
-              <th scope="col" class="num">
-                {L.quantity}
-              </th>
-              <th scope="col" class="num">
-                {L.unit}
-              </th>
-              <th scope="col">{L.tax}</th>
-              <th scope="col" class="num">
-                {L.amount}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {doc.lines.map((l, i) => (
-              <tr key={i}>
-                <td class="wrap">{l.description}</td>
-                <td class="num">× {l.quantity}</td>
-                <td class="num">{money(l.unitAmount)}</td>
-                <td>{l.taxRate?.name ?? '–'}</td>
-                <td class="num">{money(l.gross)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <LinesTable lines={doc.lines} currency={doc.currency} labelledBy="doc-lines-h" />
       <div class="doc-sums">
         {doc.taxBreakdown.length > 0 && (
           <div class="table-wrap">
@@ -119,26 +89,7 @@ function Body({ doc }: { doc: MoneyDocument }) {
             </table>
           </div>
         )}
-        <dl class="totals" data-testid="doc-totals">
-          <dt>{I.subtotal}</dt>
-          <dd>{money(doc.subtotal)}</dd>
-          {doc.discount > 0 && (
-            <>
-              <dt>{I.discount}</dt>
-              <dd>−{money(doc.discount)}</dd>
-            </>
-          )}
-          <dt>{I.tax(doc.taxInclusive)}</dt>
-          <dd>{money(doc.tax)}</dd>
-          {doc.tip > 0 && (
-            <>
-              <dt>{I.tip}</dt>
-              <dd>{money(doc.tip)}</dd>
-            </>
-          )}
-          <dt class="total">{doc.kind === 'credit_note' ? I.credited : I.total}</dt>
-          <dd class="total">{money(doc.total)}</dd>
-        </dl>
+        <Sums amounts={doc} currency={doc.currency} taxInclusive={doc.taxInclusive} totalLabel={doc.kind === 'credit_note' ? tm.sums.credited : undefined} testId="doc-totals" />
       </div>
     </>
   );
@@ -150,7 +101,7 @@ const refundKeyOf = (p: string[]) => (p[0] === 'amount' || p[0] === 'reason' ? p
 function Refund({ invoice, onRefunded }: { invoice: MoneyDocument; onRefunded: (note: MoneyDocument) => void }) {
   const can = useCan('admin');
   const left = invoice.refundable ?? 0;
-  const money = moneyOf(invoice);
+  const money = moneyIn(invoice.currency);
   const [how, setHow] = useState<'full' | 'part'>('full');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');

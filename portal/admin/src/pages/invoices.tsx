@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, apiHref, asApiError, type ApiError } from '../../../shared/api.ts';
-import { formatMoney } from '../../../shared/money.ts';
+import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href } from '../router.ts';
 import type { DocumentEvent, DocumentKind, DocumentsPage, MoneyDocument } from '../types.ts';
@@ -44,7 +44,7 @@ export function issuedOn(d: MoneyDocument): string {
   }
 }
 
-export const docTotal = (d: MoneyDocument) => formatMoney({ amount: d.total, currency: d.currency });
+export const docTotal = (d: MoneyDocument) => moneyIn(d.currency)(d.total);
 export const customerOf = (d: MoneyDocument) => d.customer.name ?? d.customer.email ?? d.customer.id;
 const matches = (d: MoneyDocument, f: Filters) => (!f.year || issuedYear(d) === f.year) && (!f.kind || d.kind === f.kind) && (!f.customer || d.customer.id === f.customer.id);
 

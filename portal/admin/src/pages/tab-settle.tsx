@@ -4,14 +4,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type FieldError } from '../../../shared/api.ts';
 import { useLive } from '../../../shared/live.ts';
-import { toMajor, toMinor } from '../../../shared/money.ts';
+import { moneyIn, toMajor, toMinor } from '../../../shared/money.ts';
 import { useResource } from '../../../shared/store.ts';
 import { href } from '../router.ts';
 import type { List, PaymentMethod, SettleAnswer, Tab } from '../types.ts';
 import { Alert, FormError, Loading, RadioGroup, Status, TextField, fieldErrors, formatDateTime, localError, useSubmit } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
-import { moneyOf, type TabProps } from './tabs.tsx';
+import type { TabProps } from './tabs.tsx';
 
 const T = tm.tabs;
 const enc = encodeURIComponent;
@@ -51,7 +51,7 @@ const cardLabel = (c: PaymentMethod) => (
 const keyOf = (path: string[]) => (['method', 'paymentMethod', 'tip'].includes(path[0]!) ? path[0] : undefined);
 
 function SettleForm({ tab, onChange, bff }: TabProps & { bff: string }) {
-  const money = moneyOf(tab);
+  const money = moneyIn(tab.currency);
   const cardsPath = tab.customer ? `customers/${enc(tab.customer.id)}/payment-methods` : null;
   const cards = useResource<List<PaymentMethod>>(cardsPath);
   useLive(bff, ['payment-method'], cards.reload); // a card added or removed in the portal meanwhile

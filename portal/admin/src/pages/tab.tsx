@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, asApiError, type ApiError, type FieldError } from '../../../shared/api.ts';
-import { formatMoney, toMajor, toMinor } from '../../../shared/money.ts';
+import { formatMoney, moneyIn, toMajor, toMinor } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { useResource } from '../../../shared/store.ts';
 import { href } from '../router.ts';
@@ -30,8 +30,9 @@ import {
 } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
-import { PaymentBadge, customerName, moneyOf, withCustomer, type TabProps } from './tabs.tsx';
+import { PaymentBadge, customerName, withCustomer, type TabProps } from './tabs.tsx';
 import { Settle, VoidTab } from './tab-settle.tsx';
+import { LinesTable, Sums } from './money-parts.tsx';
 
 const T = tm.tabs;
 const enc = encodeURIComponent;
@@ -40,7 +41,6 @@ const example = (currency: string) => toMajor({ amount: 1250, currency });
 
 function Lines({ tab, onChange }: TabProps) {
   const act = useAction();
-  const money = moneyOf(tab);
   const open = tab.status === 'open';
   const remove = (id: string, description: string) =>
     act.run(async () => {
@@ -54,44 +54,20 @@ function Lines({ tab, onChange }: TabProps) {
         {T.lines}
       </h2>
       {tab.lines.length ? (
-        <div class="table-wrap">
-          <table class="list lines" aria-labelledby="lines-h">
-            <thead>
-              <tr>
-                <th scope="col">{T.lineColumns.description}</th>
-                <th scope="col" class="num">
-                  {T.lineColumns.quantity}
-                </th>
-                <th scope="col" class="num">
-                  {T.lineColumns.unit}
-                </th>
-                <th scope="col">{T.lineColumns.tax}</th>
-                <th scope="col" class="num">
-                  {T.lineColumns.amount}
-                </th>
-                {open && <td />}
-              </tr>
-            </thead>
-            <tbody>
-              {tab.lines.map((l) => (
-                <tr key={l.id}>
-                  <td class="wrap">{l.description}</td>
-                  <td class="num">× {l.quantity}</td>
-                  <td class="num">{money(l.unitAmount)}</td>
-                  <td>{l.taxRate ? l.taxRate.name : <span class="muted">{T.noTax}</span>}</td>
-                  <td class="num">{money(l.gross)}</td>
-                  {open && (
-                    <td class="row-actions">
-                      <button type="button" class="btn small" aria-label={T.removeLabel(l.description)} disabled={act.busy} onClick={() => void remove(l.id, l.description)}>
-                        {T.remove}
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <LinesTable
+          lines={tab.lines}
+          currency={tab.currency}
+          labelledBy="lines-h"
+          action={
+            open
+              ? (l) => (
+                  <button type="button" class="btn small" aria-label={T.removeLabel(l.description)} disabled={act.busy} onClick={() => void remove(l.id, l.description)}>
+                    {T.remove}
+                  </button>
+                )
+              : undefined
+          }
+        />
       ) : (
         <p class="empty">{T.noLines}</p>
       )}
@@ -168,7 +144,7 @@ function AddLine({ tab, onChange }: TabProps) {
             hint={settings.error ? T.taxRatesUnavailable : undefined}
             value={form.taxRateId}
             onChange={(v) => set({ taxRateId: v })}
-            options={[['', T.noTax], ...rates.map((r): [string, string] => [r.id, r.name])]}
+            options={[['', tm.sums.noTax], ...rates.map((r): [string, string] => [r.id, r.name])]}
             error={errors.taxRateId}
           />
         </div>
@@ -184,37 +160,11 @@ function AddLine({ tab, onChange }: TabProps) {
 }
 
 function Totals({ tab }: { tab: Tab }) {
-  const money = moneyOf(tab);
-  const p = tab.payment;
+  const p = tab.payment?.state === 'succeeded' ? tab.payment : undefined;
   return (
     <section class="card" aria-labelledby="totals-h">
       <h2 id="totals-h">{T.totals}</h2>
-      <dl class="totals" data-testid="totals">
-        <dt>{T.subtotal}</dt>
-        <dd>{money(tab.totals.subtotal)}</dd>
-        {tab.totals.discount > 0 && (
-          <>
-            <dt>{T.discount}</dt>
-            <dd>−{money(tab.totals.discount)}</dd>
-          </>
-        )}
-        <dt>{T.tax(tab.taxInclusive)}</dt>
-        <dd>{money(tab.totals.tax)}</dd>
-        <dt class="total">{T.total}</dt>
-        <dd class="total">{money(tab.totals.total)}</dd>
-        {p?.state === 'succeeded' && p.tip > 0 && (
-          <>
-            <dt>{T.tip}</dt>
-            <dd>{money(p.tip)}</dd>
-          </>
-        )}
-        {p?.state === 'succeeded' && (
-          <>
-            <dt>{T.paid}</dt>
-            <dd>{money(p.amount)}</dd>
-          </>
-        )}
-      </dl>
+      <Sums amounts={{ ...tab.totals, tip: p?.tip, paid: p?.amount }} currency={tab.currency} taxInclusive={tab.taxInclusive} testId="totals" />
     </section>
   );
 }
@@ -228,7 +178,7 @@ function DiscountForm({ tab, onChange }: TabProps) {
   );
   const f = useSubmit();
   const errors = fieldErrors(f.error, discountKeyOf);
-  const described = (d: Discount) => (d.kind === 'percent' ? `${d.value}%` : formatMoney({ amount: d.value, currency: tab.currency }));
+  const described = (d: Discount) => (d.kind === 'percent' ? `${d.value}%` : moneyIn(tab.currency)(d.value));
   const onSubmit = (e: Event) => {
     e.preventDefault();
     void f.submit(async () => {

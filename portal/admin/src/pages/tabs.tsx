@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, asApiError, type ApiError } from '../../../shared/api.ts';
-import { formatMoney } from '../../../shared/money.ts';
+import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { go, href } from '../router.ts';
 import type { List, Tab, TabEvent, TabStatus } from '../types.ts';
@@ -15,8 +15,6 @@ import { tm } from '../strings/money.ts';
 const T = tm.tabs;
 const STATUSES: TabStatus[] = ['open', 'paid', 'void'];
 export type TabProps = { tab: Tab; onChange: (tab: Tab) => void };
-/** Formats amounts of a tab's currency. */
-export const moneyOf = (tab: Tab) => (amount: number) => formatMoney({ amount, currency: tab.currency });
 export const customerName = (tab: Tab): string => tab.customer?.email ?? T.unknownCustomer;
 
 /** A tab from an event keeps the customer we had when the event's view has none. */
@@ -93,7 +91,7 @@ function TabsTable({ tabs }: { tabs: Tab[] }) {
                 <time dateTime={tab.openedAt}>{formatDateTime(tab.openedAt)}</time>
               </td>
               <td>{T.lineCount(tab.lines.length)}</td>
-              <td class="num">{formatMoney({ amount: tab.totals.total, currency: tab.currency })}</td>
+              <td class="num">{moneyIn(tab.currency)(tab.totals.total)}</td>
               <td>
                 <PaymentBadge tab={tab} />
               </td>
