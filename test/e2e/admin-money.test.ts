@@ -145,6 +145,9 @@ describe('Admin console money pages in headless Chromium', function () {
     expect(other.status, JSON.stringify(other.body)).to.equal(201);
     await until(page, `!!document.getElementById('tab-${other.body.id}')`);
     expect(await page.locator(`[id="tab-${other.body.id}"]`).innerText()).to.contain(customer.email).and.contain('Table 4');
+    await expectAccessible('point of sale');
+    await fitsPhone('point of sale');
+    await screenshots(page, 'admin-pos');
 
     await until(page, `[...document.querySelectorAll('#ot-customer-suggestions option')].some((o) => o.value === ${JSON.stringify(customer.email)})`);
     await page.getByLabel('Customer', { exact: true }).fill('nobody@example.com');

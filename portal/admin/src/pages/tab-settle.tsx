@@ -8,7 +8,7 @@ import { moneyIn, toMajor, toMinor } from '../../../shared/money.ts';
 import { useResource } from '../../../shared/store.ts';
 import { href } from '../router.ts';
 import type { List, PaymentMethod, SettleAnswer, Tab } from '../types.ts';
-import { Alert, FormError, Loading, RadioGroup, Status, TextField, fieldErrors, formatDateTime, localError, useSubmit } from '../ui.tsx';
+import { Alert, FormError, Loading, RadioGroup, TextField, fieldErrors, formatDateTime, localError, useSubmit } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 import type { TabProps } from './tabs.tsx';
@@ -23,8 +23,13 @@ function PaymentState({ tab }: { tab: Tab }) {
   if (tab.status === 'void') return <p>{T.voidedAt(formatDateTime(tab.voidedAt ?? tab.openedAt), tab.voidReason)}</p>;
   if (!p) return null;
   if (p.state === 'failed') return <Alert text={T.failedNote(p.failure ?? t.errors.generic)} />;
-  if (p.state === 'pending') return <p class="warn">{T.pendingNote}</p>;
-  if (p.state === 'requires_action') return <p class="warn">{T.actionNote}</p>;
+  if (p.state === 'pending' || p.state === 'requires_action') {
+    return (
+      <p class="warn" role="status">
+        {p.state === 'pending' ? T.pendingNote : T.actionNote}
+      </p>
+    );
+  }
   const how = p.method === 'cash' ? T.cash : T.byCard(p.card?.brand ?? '', p.card?.last4 ?? '');
   return (
     <div data-testid="paid">
@@ -76,10 +81,8 @@ function SettleForm({ tab, onChange, bff }: TabProps & { bff: string }) {
       if (problems.length) throw localError(problems);
       const tipped = tipAmount ? { tip: tipAmount } : {};
       const body = method === 'cash' ? { method, ...tipped } : { method, paymentMethod: card, ...tipped };
-      const answer = await api<SettleAnswer>(`tabs/${enc(tab.id)}/settle`, 'POST', body);
-      onChange(answer.tab);
-      const state = answer.payment.state;
-      return state === 'failed' ? '' : state === 'succeeded' ? T.states.succeeded : state === 'pending' ? T.pendingNote : T.actionNote;
+      // The answer's tab carries the payment's state, which PaymentState shows (and keeps current from the events).
+      onChange((await api<SettleAnswer>(`tabs/${enc(tab.id)}/settle`, 'POST', body)).tab);
     });
   };
   const busyPaying = tab.payment?.state === 'pending' || tab.payment?.state === 'requires_action';
@@ -106,7 +109,6 @@ function SettleForm({ tab, onChange, bff }: TabProps & { bff: string }) {
         </button>
       </div>
       {!tab.lines.length && <p class="hint">{T.nothingToSettle}</p>}
-      <Status text={f.status} />
     </form>
   );
 }
