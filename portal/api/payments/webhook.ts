@@ -31,7 +31,18 @@ const ReceivedEventModel = mongoose.model<ReceivedEvent>('StripeEvent', schema, 
 
 export const WEBHOOK_PATH = /^\/[^/]+\/stripe\/webhook$/;
 
-/** What each event type does; types not listed are acknowledged and recorded only. */
+/** The event types to send to the endpoint (Stripe's dashboard asks which); others are acknowledged and recorded only. */
+export const webhookEvents = [
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.processing',
+  'payment_intent.requires_action',
+  'payment_intent.canceled',
+  'setup_intent.succeeded',
+  'payment_method.detached',
+] as const;
+
+/** What each event type does. */
 async function handle(deps: PaymentDeps, tenant: Tenant, event: Stripe.Event, log: Logger): Promise<void> {
   const org = tenant.id;
   switch (event.type) {
