@@ -30,14 +30,18 @@ import { tm } from '../strings/money.ts';
 const P = tm.payments;
 const PATH = 'payments/settings';
 
-/** What Portico's webhook handles; each must be selected on the endpoint in Stripe's dashboard. */
-export const WEBHOOK_EVENTS = [
+/**
+ * The event types Portico's webhook acts on, each to be selected on the endpoint in Stripe's dashboard: the same
+ * list as `webhookEvents` in portal/api/payments/webhook.ts (which the CLI prints), until the API serves it.
+ */
+const WEBHOOK_EVENTS = [
   'payment_intent.succeeded',
   'payment_intent.payment_failed',
+  'payment_intent.processing',
   'payment_intent.requires_action',
+  'payment_intent.canceled',
   'setup_intent.succeeded',
   'payment_method.detached',
-  'charge.refunded',
 ];
 
 function Connection({ settings }: { settings: PaymentSettings }) {
