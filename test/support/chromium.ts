@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { codeFrom, type Mailbox } from './mailbox.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join('test-output', 'screenshots');
@@ -55,4 +56,13 @@ export async function until(page: Page, expression: string, timeoutMs = 10_000) 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
     await page.waitForTimeout(50);
   }
+}
+
+/** On the identity provider's sign-in page: types the email address, then the code mailed to it, and signs in. */
+export async function signInWithCode(page: Page, mailbox: Mailbox, email: string) {
+  await page.getByLabel('Email address').fill(email);
+  const sentAfter = Date.now();
+  await page.getByRole('button', { name: 'Send me a code' }).click();
+  await page.getByLabel('Sign-in code').fill(codeFrom(await mailbox.next(email, sentAfter)));
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
