@@ -2,8 +2,10 @@
 // Stripe's PaymentIntent, the answer) beside a bare Stripe SDK call creating the same PaymentIntent from this process
 // (the baseline: what Stripe costs without us), in the same run at the same concurrency; then Stripe's
 // `payment_intent.succeeded` webhook turning each tab paid (signature, dedupe, the transaction that numbers and writes
-// the invoice, receipt and payment), and settling in cash (the same transaction, no Stripe).
+// the invoice, receipt and payment), and settling in cash (the same transaction, no Stripe); then the reads staff and
+// the accountant make, all over a year of a busy café's history.
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import Stripe from 'stripe';
 import { figures, pool } from './measure.ts';
 import type { Target } from './run.ts';
@@ -12,6 +14,8 @@ import { accessToken, adminPost } from './token.ts';
 export const BENCH_KEYS = { secretKey: 'sk_test_PorticoBenchKey000000000', publishableKey: 'pk_test_PorticoBenchKey000000000', webhookSecret: 'whsec_PorticoBenchWebhookSecret000000' };
 
 const TABS = Number(process.env.BENCH_TABS ?? 300);
+/** A year of a busy café: 100 paid tabs a day (each with an invoice, a receipt and a payment). */
+const HISTORY = Number(process.env.BENCH_MONEY_HISTORY ?? 36_500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
 type Stats = (child: ChildProcess) => Promise<{ rss: string; dbOps: number }>;
@@ -42,6 +46,8 @@ export async function benchMoney(target: Target, child: ChildProcess, stats: Sta
     return { path: name, ...figures(r), 'db ops each': ((after.dbOps - before.dbOps) / r.latencies.length).toFixed(1), rss: after.rss };
   };
 
+  child.send({ moneyHistory: HISTORY, org: target.org, customerId: target.customerId });
+  await once(child, 'message');
   const stripe = new Stripe(BENCH_KEYS.secretKey, { host: new URL(stripeUrl).hostname, port: Number(new URL(stripeUrl).port), protocol: 'http', telemetry: false });
   const cardTabs = await openTabs(TABS);
   const cashTabs = await openTabs(TABS);
@@ -70,9 +76,17 @@ export async function benchMoney(target: Target, child: ChildProcess, stats: Sta
     })),
   );
   rows.push(await measure('POST /tabs/:id/settle (cash: invoice, receipt, payment)', cashTabs.map((id) => async () => void (await call('POST', `tabs/${id}/settle`, { method: 'cash' })))));
+  const year = new Date().getUTCFullYear();
+  rows.push(await measure('GET /documents (staff, newest 100 of the year)', Array.from({ length: 50 }, () => async () => void (await call('GET', `documents?year=${year}`)))));
+  rows.push(await measure(`GET /documents?customerId= (one customer's ${(HISTORY / 50) * 2} in a year)`, Array.from({ length: 50 }, () => async () => void (await call('GET', `documents?customerId=${target.customerId}&limit=100`)))));
+  let csvRows = 0;
+  rows.push(await measure('GET /documents.csv?kind=invoice (the whole history)', Array.from({ length: 3 }, () => async () => {
+    const res = await fetch(`${target.issuer}/admin/v1/documents.csv?kind=invoice`, { headers: { authorization: `Bearer ${token}` } });
+    csvRows = (await res.text()).split('\r\n').length - 2;
+  })));
   const paid = await call('GET', 'tabs?status=paid&limit=200');
   if (paid.items.length < Math.min(200, 2 * TABS)) throw new Error(`only ${paid.items.length} tabs were paid`);
-  console.log(`Money: ${TABS} tabs of 3 lines per row, ${CONCURRENCY} in flight, Stripe = stripe-mock on this machine:`);
+  console.log(`Money: ${TABS} tabs of 3 lines per row, ${CONCURRENCY} in flight, over a year of history (${HISTORY.toLocaleString('en')} paid tabs, ${(HISTORY * 2).toLocaleString('en')} documents; the CSV had ${csvRows.toLocaleString('en')} rows); Stripe = stripe-mock on this machine:`);
   console.table(rows);
   const [bare, card] = [rows[0]!, rows[1]!];
   console.log(`Settling with the card on file costs ${(card['p50 ms'] / bare['p50 ms']).toFixed(1)}× the bare Stripe call at p50 and runs at ${((Number(card['per s']) / Number(bare['per s'])) * 100).toFixed(0)}% of its throughput.\n`);

@@ -34,6 +34,7 @@ mongoose.set('debug', () => {
 // IPC: 'stats' answers {rss, dbOps}; {history: n} adds n past bookings (bench/bookings.ts) and answers when done.
 process.on('message', (msg: unknown) => {
   if (msg && typeof msg === 'object' && 'history' in msg) void addHistory(msg as { history: number; org: string; resourceIds: string[]; serviceId: string });
+  else if (msg && typeof msg === 'object' && 'moneyHistory' in msg) void addMoneyHistory(msg as { moneyHistory: number; org: string; customerId: string });
   else process.send!({ rss: process.memoryUsage().rss, dbOps });
 });
 
@@ -58,6 +59,38 @@ async function connectStripe(config: ReturnType<typeof loadConfig>, org: string,
   const stripe = stripeClient({ secretKey: BENCH_KEYS.secretKey }, config.stripeApiUrl);
   const customer = await stripeCustomerOf(stripe, org, customerId, email);
   await setupSucceeded(stripe, org, { customer, payment_method: 'pm_card_visa' } as Stripe.SetupIntent);
+}
+
+/**
+ * A year of a café's money straight into the collections: paid tabs, each with its invoice, receipt and payment,
+ * spread over the past 365 days; one in 50 is the bench customer's (their history in the portal).
+ */
+async function addMoneyHistory({ moneyHistory, org, customerId }: { moneyHistory: number; org: string; customerId: string }) {
+  const { TabModel } = await import('../portal/api/tabs/model.ts');
+  const { DocumentModel, PaymentModel } = await import('../portal/api/documents/model.ts');
+  const now = Date.now();
+  const line = { description: 'Flat white', quantity: 2, unitAmount: 340, taxRate: { name: 'VAT', percent: 20 }, net: 567, tax: 113, gross: 680 };
+  for (let start = 0; start < moneyHistory; start += 1000) {
+    const n = Math.min(1000, moneyHistory - start);
+    const rows = Array.from({ length: n }, (_, j) => {
+      const i = start + j;
+      const at = new Date(now - ((i + 1) * 365 * 86_400_000) / moneyHistory);
+      const who = i % 50 === 0 ? customerId : `c_history${i % 5000}`;
+      const year = at.getUTCFullYear();
+      const seq = String(i + 1).padStart(6, '0');
+      const doc = { org, customerId: who, customerEmail: `${who}@example.com`, currency: 'GBP', taxInclusive: true, timeZone: 'Europe/London', year, lines: [line], taxBreakdown: [{ name: 'VAT', percent: 20, net: 567, tax: 113 }], subtotal: 680, discount: 0, tax: 113, tip: 0, total: 680, payment: { method: 'cash', paidAt: at }, paymentId: `pay_h${i}`, issuedAt: at, source: { kind: 'tab', id: `tab_history${i}` } };
+      return {
+        tab: { _id: `tab_history${String(i).padStart(8, '0')}`, org, customerId: who, customerEmail: doc.customerEmail, status: 'paid', currency: 'GBP', taxInclusive: true, lines: [{ id: `ln_h${i}`, description: line.description, quantity: 2, unitAmount: 340, taxRate: line.taxRate, addedAt: at }], discount: null, version: 3, openedAt: at, paidAt: at, invoiceId: `inv_history${i}`, payment: { attempt: 1, key: `h${i}`, state: 'succeeded', method: 'cash', amount: 680, tip: 0, at } },
+        invoice: { ...doc, _id: `inv_history${i}`, kind: 'invoice', number: `H-${year}-${seq}` },
+        receipt: { ...doc, _id: `rcpt_history${i}`, kind: 'receipt', number: `H-R-${year}-${seq}`, relatesTo: { id: `inv_history${i}`, number: `H-${year}-${seq}` } },
+        payment: { _id: `pay_h${i}`, org, customerId: who, currency: 'GBP', amount: 680, refundable: 680, refunds: 0, method: 'cash', invoiceId: `inv_history${i}`, paidAt: at },
+      };
+    });
+    await TabModel.insertMany(rows.map((r) => r.tab));
+    await DocumentModel.insertMany(rows.flatMap((r) => [r.invoice, r.receipt]));
+    await PaymentModel.insertMany(rows.map((r) => r.payment));
+  }
+  process.send!({ moneyHistory });
 }
 
 if (mode === 'bare') {

@@ -46,6 +46,19 @@ describe('Bookings that take money', function () {
     s = await stack();
   });
 
+  it('keeps tax rate ids stable and checks the one a service names', async () => {
+    const { t, owner, service } = await business({ mode: 'prepay', taxRateId: 'tax_1' });
+    const settings = `${adminUrl(t)}/payments/settings`;
+    // The first rate removed, one added: tax_1 is gone for good, the new one is tax_2, never tax_1 again.
+    const changed = await call('PUT', settings, owner, { taxRates: [{ name: 'Reduced', percent: 5 }] });
+    expect(changed.body.taxRates).to.deep.equal([{ id: 'tax_2', name: 'Reduced', percent: 5 }]);
+    const kept = await call('PUT', settings, owner, { taxRates: [{ id: 'tax_2', name: 'Reduced rate', percent: 5 }, { name: 'Zero', percent: 0 }] });
+    expect(kept.body.taxRates.map((r: { id: string }) => r.id)).to.deep.equal(['tax_2', 'tax_3']);
+    const refused = await call('PATCH', `${adminUrl(t)}/services/${service.id}`, owner, { payment: { mode: 'prepay', taxRateId: 'tax_1' } });
+    expect(refused.status).to.equal(422);
+    expect(refused.body.error_description).to.match(/payment\.taxRateId/);
+  });
+
   it('asks for a card on file before booking a service that needs one', async () => {
     const { t, app, service } = await business({ mode: 'card_on_file' });
     const c = await customerOf(app);
@@ -84,6 +97,9 @@ describe('Bookings that take money', function () {
     expect(cancelled.status).to.equal(200);
     expect(cancelled.body.money).to.include({ refunded: 2000 });
     expect(cancelled.body.payment).to.include({ status: 'refunded', refunded: 2000 });
+    // The refund is a change of the booking too: live views hear of it, not only of the cancellation.
+    const refundedEvent = await mongoose.connection.db!.collection('events').findOne({ org: t.org._id, type: 'booking.refunded', subject: booked.body.id });
+    expect(JSON.parse(refundedEvent!.data).booking.payment).to.include({ status: 'refunded', refunded: 2000 });
     const notes = await call('GET', `${apiUrl(t)}/documents?kind=credit_note`, c.token);
     expect(notes.body.items.map((n: { total: number; relatesTo: { id: string } }) => [n.total, n.relatesTo.id])).to.deep.equal([[2000, paid.body.payment.invoiceId]]);
   });

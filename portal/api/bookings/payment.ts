@@ -59,8 +59,15 @@ export async function attachPayment(tx: Tx, settings: MoneySettings | undefined,
   return { ...base, amount, status: 'due', tabId: tab._id, dueBy: new Date(Date.now() + PAY_WITHIN_MS) };
 }
 
-/** Called with the tab's payment transaction: the booking it paid for is paid (once; a lapsed one stays lapsed). */
-export function onBookingPaid(emit: (tx: Tx, type: string, b: Booking) => void): void {
+type Emit = (tx: Tx, type: string, b: Booking) => void;
+let emit: Emit = () => {};
+
+/**
+ * Wires this module to the bookings: `emitter` writes a booking's event (every change of its money is one), and a
+ * paid booking tab marks its booking paid in the tab's payment transaction (once; a lapsed booking stays lapsed).
+ */
+export function connectBookingMoney(emitter: Emit): void {
+  emit = emitter;
   whenTabPaid('booking', async (tx, tab) => {
     const b = await BookingModel.findOneAndUpdate(
       { _id: tab.purpose!.id, org: tab.org, 'payment.status': 'due' },
@@ -71,13 +78,21 @@ export function onBookingPaid(emit: (tx: Tx, type: string, b: Booking) => void):
   });
 }
 
+/** Changes the booking's payment (when `filter` still holds), with its event in the same transaction. */
+async function changePayment(b: Booking, filter: object, set: Record<string, unknown>, type: string): Promise<void> {
+  await inTransaction(b.org, async (tx) => {
+    const after = await BookingModel.findOneAndUpdate({ _id: b._id, org: b.org, ...filter }, { $set: { ...set, updatedAt: new Date() }, $inc: { version: 1 } }, { new: true, session: tx.session }).lean<Booking>();
+    if (after) emit(tx, type, after);
+  });
+}
+
 /** What to do about the money when a booking is cancelled: void its unpaid tab, or refund what was paid. */
 export async function settleCancelled(deps: PaymentDeps, b: Booking, late: boolean, timeZone: string): Promise<{ refunded?: number; creditNote?: string; refundFailed?: string } | undefined> {
   const p = b.payment;
   if (!p || p.mode !== 'prepay') return undefined;
   if (p.status === 'due' && p.tabId) {
     await voidTab(b.org, p.tabId, 'The booking was cancelled').catch(() => undefined); // a payment running on it finishes, and staff refund it
-    await BookingModel.updateOne({ _id: b._id, org: b.org, 'payment.status': 'due' }, { $set: { 'payment.status': 'lapsed' }, $unset: { 'payment.dueBy': 1 } });
+    await changePayment(b, { 'payment.status': 'due' }, { 'payment.status': 'lapsed', 'payment.dueBy': null }, 'booking.payment_lapsed');
     return undefined;
   }
   if (p.status !== 'paid' || !p.invoiceId) return undefined;
@@ -86,7 +101,7 @@ export async function settleCancelled(deps: PaymentDeps, b: Booking, late: boole
   try {
     const settings = await moneySettings(deps.sealKey, b.org);
     const note = await refund(deps, { org: b.org, prefix: settings.invoicePrefix, timeZone }, p.invoiceId, { amount, reason: `Booking ${late ? 'cancelled late' : 'cancelled'}` });
-    await BookingModel.updateOne({ _id: b._id, org: b.org }, { $set: { 'payment.status': 'refunded', 'payment.refunded': amount } });
+    await changePayment(b, { 'payment.status': 'paid' }, { 'payment.status': 'refunded', 'payment.refunded': amount }, 'booking.refunded');
     return { refunded: amount, creditNote: note.number };
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;

@@ -11,7 +11,7 @@ import { localAt, MINUTE } from '../availability/zoned.ts';
 import { catalogueId } from '../catalogue/service.ts';
 import type { PaymentDeps } from '../payments/stripe.ts';
 import { releaseHold, takeHold, type Hold } from './holds.ts';
-import { attachPayment, lapseUnpaid, onBookingPaid, paymentTerms, settleCancelled } from './payment.ts';
+import { attachPayment, connectBookingMoney, lapseUnpaid, paymentTerms, settleCancelled } from './payment.ts';
 import { BOOKING_STATUSES, BookingModel, type Booking } from './model.ts';
 
 export class SlotTaken extends HttpError {
@@ -238,7 +238,7 @@ export async function cancelBooking(deps: PaymentDeps, org: string, bookingId: s
 /** Gives back the time of the organisation's prepaid bookings not paid in time (payment.ts). */
 export const lapseOverdue = (org: string) => lapseUnpaid(org, (tx, b) => cancelIn(tx, b, { payment: { ...b.payment!, status: 'lapsed', dueBy: undefined } }));
 
-onBookingPaid((tx, type, b) => emitEvent(tx, type, b));
+connectBookingMoney((tx, type, b) => emitEvent(tx, type, b));
 
 /** Moves the booking to a new time (and perhaps resource), keeping its id; its old time is free to overlap the new. */
 export async function rescheduleBooking(org: string, bookingId: string, input: z.infer<typeof slotInput>, actor: Actor, now = Date.now()) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
 import { Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
 import { WEEKDAYS, isTimeZone, toMinutes } from '../availability/zoned.ts';
+import { getSettings } from '../payments/settings.ts';
 import { LocationModel, PAYMENT_MODES, RESOURCE_KINDS, ResourceModel, ServiceModel, type Location, type Resource, type Service } from './model.ts';
 
 const name = z.string().trim().min(1, 'is required').max(120);
@@ -178,8 +179,16 @@ export async function deleteResource(org: string, resourceId: string) {
   return before;
 }
 
+/** A service's payment terms name a tax rate of the payment settings, if any. */
+async function checkTaxRate(org: string, payment: z.infer<typeof servicePayment> | undefined) {
+  if (payment?.taxRateId && !(await getSettings(org)).taxRates.some((r) => r.id === payment.taxRateId)) {
+    throw new InvalidReference('payment.taxRateId', 'is not one of the tax rates in the payment settings');
+  }
+}
+
 export async function createService(org: string, input: z.infer<typeof serviceInput>) {
   await checkLocation(org, input.locationId);
+  await checkTaxRate(org, input.payment);
   await checkResources(org, input.locationId, input.resourceIds);
   const doc = await ServiceModel.create({ _id: `svc_${randomId(9)}`, org, ...cleared(input), createdAt: new Date() });
   return view(doc.toObject() as Service);
@@ -188,6 +197,7 @@ export async function createService(org: string, input: z.infer<typeof serviceIn
 export async function updateService(org: string, serviceId: string, patch: z.infer<typeof servicePatch>) {
   const before = await getService(org, serviceId);
   await checkLocation(org, patch.locationId);
+  await checkTaxRate(org, patch.payment ?? undefined);
   if (patch.locationId || patch.resourceIds) await checkResources(org, patch.locationId ?? before.locationId, patch.resourceIds ?? before.resourceIds);
   await ServiceModel.updateOne({ _id: serviceId, org }, toUpdate(patch));
   return { before, after: await getService(org, serviceId) };

@@ -21,6 +21,8 @@ type PaymentSettings = {
   currency: string;
   taxInclusive: boolean;
   taxRates: TaxRate[];
+  /** How many tax rate ids were ever given: a new rate never takes a removed one's id. */
+  taxRatesIssued?: number;
   invoicePrefix: string;
   updatedAt: Date;
 };
@@ -34,6 +36,7 @@ const schema = orgScopedSchema<PaymentSettings>(
     currency: { type: String, required: true },
     taxInclusive: { type: Boolean, required: true },
     taxRates: [{ _id: false, id: String, name: String, percent: Number }],
+    taxRatesIssued: Number,
     invoicePrefix: String,
     updatedAt: Date,
   },
@@ -54,7 +57,7 @@ export const settingsInput = z.strictObject({
   currency: currencyCode.optional(),
   taxInclusive: z.boolean().optional(),
   taxRates: z
-    .array(z.strictObject({ name: z.string().trim().min(1, 'is required').max(60), percent: z.number().min(0).max(100).multipleOf(0.001, 'at most three decimals') }))
+    .array(z.strictObject({ id: z.string().regex(/^tax_\d{1,4}$/, 'is not a tax rate id').optional(), name: z.string().trim().min(1, 'is required').max(60), percent: z.number().min(0).max(100).multipleOf(0.001, 'at most three decimals') }))
     .max(20, 'at most 20 tax rates')
     .optional(),
   invoicePrefix: z.string().trim().regex(/^[A-Z0-9]{1,8}$/, 'use 1 to 8 capital letters or digits, e.g. HDS').optional(),
@@ -79,6 +82,16 @@ const find = (org: string) => PaymentSettingsModel.findOne({ _id: org, org }).le
 
 export const getSettings = async (org: string) => view(await find(org));
 
+/**
+ * Tax rates keep their ids: a rate sent with the id it was given stays that id (services and price lists name it),
+ * and a new one gets the next unused number, never a removed rate's.
+ */
+function withIds(rates: { id?: string; name: string; percent: number }[], current: TaxRate[], issued: number): { taxRates: TaxRate[]; taxRatesIssued: number } {
+  let n = Math.max(issued, ...current.map((r) => Number(r.id.slice(4)))); // settings saved before the count was kept
+  const taxRates = rates.map((r) => ({ id: r.id && current.some((c) => c.id === r.id) ? r.id : `tax_${++n}`, name: r.name, percent: r.percent }));
+  return { taxRates, taxRatesIssued: n };
+}
+
 /** Sets what `input` names; keys not sent are kept (they cannot be read back to send again). */
 export async function updateSettings(sealKey: Buffer, org: string, input: z.infer<typeof settingsInput>) {
   const $set: Partial<PaymentSettings> = { updatedAt: new Date() };
@@ -88,8 +101,8 @@ export async function updateSettings(sealKey: Buffer, org: string, input: z.infe
   if (input.currency) $set.currency = input.currency;
   if (input.taxInclusive !== undefined) $set.taxInclusive = input.taxInclusive;
   if (input.invoicePrefix) $set.invoicePrefix = input.invoicePrefix;
-  if (input.taxRates) $set.taxRates = input.taxRates.map((r, i) => ({ id: `tax_${i + 1}`, ...r }));
   const before = await find(org);
+  if (input.taxRates) Object.assign($set, withIds(input.taxRates, before?.taxRates ?? [], before?.taxRatesIssued ?? 0));
   // The keys sent and those kept together: both test keys or both live keys.
   const stored = { ...(before ?? {}), ...$set };
   if (stored.secretKeyHint && stored.publishableKey && modeOf(stored.secretKeyHint) !== modeOf(stored.publishableKey)) {
