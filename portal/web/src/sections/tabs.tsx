@@ -1,0 +1,403 @@
+// Open tabs (`#/tabs`): what the customer has had at the bar or the counter, live (a line staff add appears without
+// a reload), settled here with a saved card or a new one (Stripe's Payment Element) and an optional tip. A payment
+// Stripe has not finished shows "Payment processing…" until the live event turns the tab paid; 3-D Secure runs in
+// the page (Stripe.js `handleNextAction`); a failed payment leaves the tab open with the reason. Paid tabs link to
+// their invoice.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { PageProps, SectionDef } from './types.ts';
+import type { SettleAnswer, Tab } from '../../../shared/money.ts';
+import { api, asApiError } from '../../../shared/api.ts';
+import { invalidate, setResource, useResource } from '../../../shared/store.ts';
+import { useLive } from '../../../shared/live.ts';
+import { loadStripe } from '../../../shared/stripe.ts';
+import { CardForm, returnUrl, type CardIntent } from '../card-form.tsx';
+import { currencyDigits, formatDateIn, money, parseAmount } from '../format.ts';
+import { LinesTable, Totals, type TotalRow } from '../money-view.tsx';
+import { ErrorBox, Heading, Loading, SrOnly, useTitle } from '../ui.tsx';
+import { href } from '../router.ts';
+import { METHODS, cardName, type Methods } from './payment-methods.tsx';
+import { pdfHref } from './invoices.tsx';
+import { offered } from './bookings.tsx';
+import { t } from '../strings/index.ts';
+
+const T = t.tabs;
+const OPEN = 'tabs';
+const PAID = 'tabs?status=paid';
+type Tabs = { items: Tab[] };
+
+/** After a payment or a live event: the open and paid lists fetch again (and the nav, which asks whether any is open). */
+export function refreshTabs(): void {
+  invalidate(OPEN);
+  invalidate(PAID);
+}
+
+
+export const tabName = (tab: Tab): string => (tab.note ? T.titleNoted(tab.note, formatDateIn(tab.openedAt)) : T.title(formatDateIn(tab.openedAt)));
+
+function tabTotals(tab: Tab): TotalRow[] {
+  const { subtotal, discount, tax, total } = tab.totals;
+  const taxed = tax > 0 || tab.lines.some((l) => l.taxRate);
+  const rows: TotalRow[] = [{ label: t.money.subtotal, amount: subtotal }];
+  if (tab.discount && discount) rows.push({ label: tab.discount.kind === 'percent' ? t.money.discountPercent(tab.discount.value) : t.money.discount, amount: discount, negative: true });
+  if (taxed && !tab.taxInclusive) rows.push({ label: t.money.tax, amount: tax });
+  rows.push({ label: t.money.total, amount: total, strong: true });
+  if (taxed && tab.taxInclusive) rows.push({ label: t.money.includesTax, amount: tax });
+  return rows;
+}
+
+const TIPS = ['0', '10', '15', '20', 'custom'] as const;
+type TipChoice = (typeof TIPS)[number];
+
+type Outcome = (tab: Tab, state: 'paid' | 'pending', amount: number) => void;
+/** What the page does with a tab from a settle answer: paid or processing (`done`), else just shown as it now is. */
+type Handlers = { done: Outcome; update: (tab: Tab) => void };
+
+/** Pay one tab: the card, the tip, then whatever Stripe needs (3-D Secure, a new card's details). */
+function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () => void }) {
+  const methods = useResource<Methods>(METHODS);
+  const cards = methods.data?.items ?? [];
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [tip, setTip] = useState<TipChoice>('0');
+  const [custom, setCustom] = useState('');
+  const [tipError, setTipError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [intent, setIntent] = useState<CardIntent | null>(null);
+  const legend = useRef<HTMLHeadingElement>(null);
+  const { id, currency } = tab;
+  const total = tab.totals.total;
+  const method = chosen ?? (cards.find((c) => c.isDefault) ?? cards[0])?.id ?? 'new';
+  const tipAmount = tip === 'custom' ? parseAmount(custom, currency) : Math.round((total * Number(tip)) / 100);
+  const toPay = total + (tipAmount ?? 0);
+  const path = `tabs/${encodeURIComponent(id)}/settle`;
+  const f = `settle-${id}`;
+
+  useEffect(() => legend.current?.focus(), []);
+
+  /** Acts on the server's answer; resolves to a message to show when the tab is still to pay. */
+  async function handle(a: SettleAnswer, afterAction = false): Promise<string | void> {
+    const p = a.payment;
+    if (p.state === 'succeeded' || p.state === 'pending') return done(a.tab, p.state === 'succeeded' ? 'paid' : 'pending', toPay);
+    update(a.tab);
+    if (p.state === 'failed') return p.failure || T.failed;
+    if (afterAction || !p.clientSecret || !p.publishableKey) return T.notConfirmed;
+    if (method === 'new') return void setIntent({ clientSecret: p.clientSecret, publishableKey: p.publishableKey });
+    // 3-D Secure for a saved card: Stripe.js shows the bank's check, then the server asks Stripe how it went.
+    let stripe;
+    try {
+      stripe = await loadStripe(p.publishableKey);
+    } catch {
+      return t.cardForm.loadFailed;
+    }
+    const r = await stripe.handleNextAction({ clientSecret: p.clientSecret });
+    const message = await handle(await api<SettleAnswer>(`${path}/refresh`, 'POST'), true);
+    return message && (r.error?.message || message);
+  }
+
+  /** Runs a step, showing its message or the API's error (a tab no longer open is fetched again). */
+  async function step(run: () => Promise<string | void>): Promise<string | void> {
+    try {
+      return await run();
+    } catch (err) {
+      const e = asApiError(err);
+      if (e.status === 409) refreshTabs(); // paid, changed or being paid meanwhile: show it as it now is
+      return e.description;
+    }
+  }
+
+  const pay = async (e: Event) => {
+    e.preventDefault();
+    if (tipAmount === null) {
+      setTipError(T.tipInvalid((250 / 10 ** currencyDigits(currency)).toFixed(currencyDigits(currency))));
+      document.getElementById(`${f}-custom`)?.focus();
+      return;
+    }
+    setTipError('');
+    setBusy(true);
+    setError('');
+    const message = await step(async () => handle(await api<SettleAnswer>(path, 'POST', { paymentMethod: method, tip: tipAmount })));
+    setBusy(false);
+    if (message) setError(message);
+  };
+
+  if (intent) {
+    return (
+      <CardForm
+        intent={intent}
+        id={`${f}-card`}
+        title={T.newCardTitle(money(toPay, currency))}
+        submitLabel={T.pay(money(toPay, currency))}
+        cancel={() => setIntent(null)}
+        confirm={(stripe, elements) =>
+          step(async () => {
+            const r = await stripe.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: returnUrl({ portico: 'tab', tab: id }) } });
+            if (r.error) return r.error.message || T.failed;
+            return handle(await api<SettleAnswer>(`${path}/refresh`, 'POST'), true);
+          })
+        }
+      />
+    );
+  }
+
+  return (
+    <form class="settle stack" onSubmit={pay} aria-labelledby={`${f}-title`} noValidate>
+      <h3 id={`${f}-title`} tabIndex={-1} ref={legend}>
+        {T.settleTitle}
+      </h3>
+      <fieldset>
+        <legend>{T.payWith}</legend>
+        {methods.loading && !methods.data && <Loading />}
+        {cards.map((c) => (
+          <div class="check" key={c.id}>
+            <input type="radio" id={`${f}-${c.id}`} name={`${f}-method`} checked={method === c.id} onChange={() => setChosen(c.id)} />
+            <label for={`${f}-${c.id}`}>
+              {cardName(c)}
+              {c.isDefault && <span class="muted"> {T.defaultCard}</span>}
+            </label>
+          </div>
+        ))}
+        <div class="check">
+          <input type="radio" id={`${f}-new`} name={`${f}-method`} checked={method === 'new'} onChange={() => setChosen('new')} />
+          <label for={`${f}-new`}>{T.newCard}</label>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>{T.tip}</legend>
+        <div class="tips">
+          {TIPS.map((choice) => (
+            <div class="check" key={choice}>
+              <input type="radio" id={`${f}-tip-${choice}`} name={`${f}-tip`} checked={tip === choice} onChange={() => setTip(choice)} />
+              <label for={`${f}-tip-${choice}`}>{choice === 'custom' ? T.tipCustom : choice === '0' ? T.noTip : T.tipPercent(Number(choice), money(Math.round((total * Number(choice)) / 100), currency))}</label>
+            </div>
+          ))}
+        </div>
+        {tip === 'custom' && (
+          <div class={`field${tipError ? ' invalid' : ''}`}>
+            <label for={`${f}-custom`}>{T.tipAmount(currency)}</label>
+            <input
+              id={`${f}-custom`}
+              inputMode="decimal"
+              autocomplete="off"
+              value={custom}
+              aria-invalid={tipError ? 'true' : undefined}
+              aria-describedby={tipError ? `${f}-custom-error` : undefined}
+              onInput={(e) => setCustom((e.target as HTMLInputElement).value)}
+            />
+            {tipError && (
+              <p class="field-error" id={`${f}-custom-error`}>
+                {tipError}
+              </p>
+            )}
+          </div>
+        )}
+      </fieldset>
+      <p class="lead">{T.toPay(money(toPay, currency))}</p>
+      {error && (
+        <p role="alert" class="alert">
+          {error}
+        </p>
+      )}
+      <div class="actions">
+        <button type="submit" class="btn primary" disabled={busy} aria-busy={busy ? 'true' : undefined}>
+          {busy ? t.cardForm.working : T.pay(money(toPay, currency))}
+        </button>
+        <button type="button" class="btn" disabled={busy} onClick={close}>
+          {t.cardForm.cancel}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function OpenTab({ tab, ...handlers }: Handlers & { tab: Tab }) {
+  const [settling, setSettling] = useState(false);
+  const payBtn = useRef<HTMLButtonElement>(null);
+  const name = tabName(tab);
+  const headId = `tab-${tab.id}`;
+  const processing = tab.payment?.state === 'pending';
+  const close = () => {
+    setSettling(false);
+    setTimeout(() => payBtn.current?.focus());
+  };
+  return (
+    <li class="card tab" aria-labelledby={headId}>
+      <div class="booking-head">
+        <h2 id={headId} tabIndex={-1}>
+          {name}
+        </h2>
+        {processing && <span class="badge">{T.processingBadge}</span>}
+      </div>
+      {tab.lines.length ? <LinesTable lines={tab.lines} currency={tab.currency} caption={T.linesCaption(name)} /> : <p class="muted">{T.noLines}</p>}
+      <Totals rows={tabTotals(tab)} currency={tab.currency} />
+      {processing ? (
+        <p class="notice">{T.processing}</p>
+      ) : settling ? (
+        <Settle tab={tab} {...handlers} close={close} />
+      ) : (
+        <>
+          {tab.payment?.state === 'failed' && <p class="alert">{T.lastFailed(tab.payment.failure || T.failed)}</p>}
+          {tab.lines.length > 0 && tab.totals.total > 0 && (
+            <button type="button" class="btn primary" ref={payBtn} onClick={() => setSettling(true)}>
+              {T.payTab}
+              <SrOnly> {name}</SrOnly>
+            </button>
+          )}
+        </>
+      )}
+    </li>
+  );
+}
+
+/** Recently paid tabs; each links to its invoice page, or its PDF when the portal does not show invoices. */
+function PaidTabs({ items, bff, invoicesShown }: { items: Tab[]; bff: string; invoicesShown: boolean }) {
+  if (!items.length) return null;
+  return (
+    <section aria-labelledby="paid-tabs">
+      <h2 id="paid-tabs">{T.paidHeading}</h2>
+      <ul class="plain paid-tabs">
+        {items.map((tab) => {
+          const p = tab.payment;
+          const amount = money((p?.amount ?? tab.totals.total) + (p?.tip ?? 0), tab.currency);
+          return (
+            <li key={tab.id} class="card">
+              <h3>{tabName(tab)}</h3>
+              <p>
+                <span class="badge ok">{T.paid}</span> {T.paidOn(amount, formatDateIn(tab.paidAt ?? p?.at ?? tab.openedAt))}
+                {p?.card && <> {T.paidWith(cardName(p.card))}</>}
+                {p?.method === 'cash' && <> {T.paidInCash}</>}
+              </p>
+              {tab.invoiceId ? (
+                <a href={invoicesShown ? href('document', tab.invoiceId) : pdfHref(bff, tab.invoiceId)}>
+                  {invoicesShown ? T.viewInvoice : t.documents.download}
+                  <SrOnly> {tabName(tab)}</SrOnly>
+                </a>
+              ) : (
+                <p class="muted">{T.invoiceSoon}</p>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+const latestPaid = (d: Tabs | undefined): Tab[] =>
+  (d?.items ?? [])
+    .filter((x) => x.status === 'paid')
+    .sort((a, b) => (b.paidAt ?? '').localeCompare(a.paidAt ?? ''))
+    .slice(0, 5);
+
+function TabsPage(props: PageProps) {
+  const { section, boot } = props;
+  useTitle(section.label);
+  const open = useResource<Tabs>(OPEN);
+  const paid = useResource<Tabs>(PAID);
+  const [status, setStatus] = useState('');
+  const [failure, setFailure] = useState('');
+  // Tabs whose payment is processing here: when the live event turns one paid, the page says so.
+  const waiting = useRef(new Map<string, number>());
+  useLive(boot.bff, ['tab', 'document'], refreshTabs);
+
+  useEffect(() => {
+    for (const [id, amount] of waiting.current) {
+      const tab = paid.data?.items.find((x) => x.id === id);
+      if (tab) {
+        waiting.current.delete(id);
+        setStatus(T.paidStatus(money(amount, tab.currency), tabName(tab)));
+      }
+      const failed = open.data?.items.find((x) => x.id === id && x.payment?.state === 'failed');
+      if (failed) {
+        waiting.current.delete(id);
+        setStatus('');
+        setFailure(T.failedStatus(tabName(failed), failed.payment?.failure || T.failed));
+      }
+    }
+  }, [open.data, paid.data]);
+
+  // Back from a bank's page (Stripe's redirect, for methods that need one): ask the server how the payment went.
+  useEffect(() => {
+    const q = new URLSearchParams(location.search);
+    const id = q.get('tab');
+    if (q.get('portico') !== 'tab' || !id || !q.get('payment_intent')) return;
+    history.replaceState(null, '', location.pathname + location.hash);
+    api<SettleAnswer>(`tabs/${encodeURIComponent(id)}/settle/refresh`, 'POST').then(
+      (a) => (a.payment.state === 'succeeded' || a.payment.state === 'pending' ? done(a.tab, a.payment.state === 'succeeded' ? 'paid' : 'pending', a.tab.payment?.amount ?? a.tab.totals.total) : setFailure(a.payment.failure || T.failed)),
+      (err: unknown) => setFailure(asApiError(err).description),
+    );
+  }, []);
+
+  /** Shown at once as the answer has it, before the lists are fetched again. */
+  const update = (tab: Tab) => {
+    setResource<Tabs>(OPEN, { items: (open.data?.items ?? []).map((x) => (x.id === tab.id ? tab : x)).filter((x) => x.status === 'open') });
+    refreshTabs();
+  };
+
+  const done: Outcome = (tab, state, amount) => {
+    setFailure('');
+    update(tab);
+    if (state === 'paid') setStatus(T.paidStatus(money(amount, tab.currency), tabName(tab)));
+    else {
+      waiting.current.set(tab.id, amount);
+      setStatus(T.processingStatus(tabName(tab)));
+    }
+    document.getElementById('page-title')?.focus();
+  };
+
+  const items = open.data?.items.filter((x) => x.status === 'open') ?? [];
+  return (
+    <>
+      <Heading>{section.label}</Heading>
+      <p role="status" class="status">
+        {status}
+      </p>
+      {failure && (
+        <p role="alert" class="alert">
+          {failure}
+        </p>
+      )}
+      {open.data ? (
+        items.length ? (
+          <ul class="plain">
+            {items.map((tab) => (
+              <OpenTab key={tab.id} tab={tab} done={done} update={update} />
+            ))}
+          </ul>
+        ) : (
+          <p>{T.empty}</p>
+        )
+      ) : open.loading ? (
+        <Loading />
+      ) : (
+        open.error && <ErrorBox error={open.error} retry={open.reload} />
+      )}
+      {paid.error && !paid.data && <ErrorBox error={paid.error} retry={paid.reload} />}
+      <PaidTabs items={latestPaid(paid.data)} bff={boot.bff} invoicesShown={offered(props, 'invoices')} />
+    </>
+  );
+}
+
+/** Home: what is open, and how much. */
+function TabsCard() {
+  const { data, error, loading } = useResource<Tabs>(OPEN);
+  if (!data) return loading ? <Loading /> : error ? <p role="alert">{error.description}</p> : null;
+  const items = data.items.filter((x) => x.status === 'open');
+  if (!items.length) return <p>{T.empty}</p>;
+  return (
+    <ul class="plain">
+      {items.map((tab) => (
+        <li key={tab.id}>
+          {tabName(tab)}: <strong>{money(tab.totals.total, tab.currency)}</strong>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export const tabs: SectionDef = {
+  Page: TabsPage,
+  Card: TabsCard,
+  resource: OPEN,
+  isEmpty: (d: Tabs | undefined) => !d || !d.items.some((x) => x.status === 'open'),
+  live: { events: ['tab'], refresh: refreshTabs },
+};
