@@ -129,7 +129,7 @@ describe('Admin console in headless Chromium', function () {
     await portal.getByRole('navigation').first().waitFor();
     await until(portal, "document.querySelectorAll('nav a').length >= 5");
     const nav = (await portal.getByRole('navigation').first().getByRole('link').allTextContents()).map((x) => x.trim());
-    expect(nav).to.deep.equal(['Profile', 'Company and policies', 'Home', 'Book', 'Upcoming bookings']);
+    expect(nav).to.deep.equal(['Profile', 'Company and policies', 'Home', 'Book', 'Upcoming bookings', 'Payment methods']);
     await portal.close();
   });
 

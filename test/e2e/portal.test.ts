@@ -90,7 +90,7 @@ describe('Customer Portal in headless Chromium', function () {
 
   it('shows sections hidden, disabled and reordered by the Admin API after a reload', async () => {
     const navLabels = async () => (await page.getByRole('navigation').first().getByRole('link').allTextContents()).map((x) => x.trim());
-    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings', 'Profile', 'Company and policies']);
+    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings', 'Payment methods', 'Profile', 'Company and policies']);
     const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin);
     const order = ['company', 'profile', 'home', ...body.sections.map((x: { key: string }) => x.key).filter((k: string) => !['company', 'profile', 'home'].includes(k))];
     const states = new Map(body.sections.map((x: { key: string; state: string }) => [x.key, x.state]));
@@ -99,14 +99,14 @@ describe('Customer Portal in headless Chromium', function () {
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
     await until(page, "document.querySelectorAll('nav a').length >= 5");
-    expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home', 'Book', 'Upcoming bookings']);
+    expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home', 'Book', 'Upcoming bookings', 'Payment methods']);
     await call('PATCH', `${adminUrl(t)}/portals/main/sections/profile`, admin, { state: 'disabled' });
     await call('PUT', `${adminUrl(t)}/company`, admin, { address: null, email: null, openingHours: null });
     await call('PUT', `${adminUrl(t)}/policies/refund`, admin, { markdown: '' }); // company is now empty: hidden
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
     await page.waitForTimeout(300); // let the hidden-when-empty section's data arrive
-    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings']);
+    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings', 'Payment methods']);
     const profile = await call('GET', `${apiUrl(t)}/company`, admin);
     expect(profile.status).to.equal(401); // an Admin API token is no Client API token
   });
