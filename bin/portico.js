@@ -6,4 +6,4 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`portico needs Node.js 22.18 or newer (this is ${process.version}); run it as \`npx portico\` after \`npm ci\`.\n`);
   process.exit(1);
 }
-await import('../idp/cli.ts');
+await import('../server/cli.ts');

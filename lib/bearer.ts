@@ -92,13 +92,14 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
   };
 }
 
-/** Route guard: the token must carry `scope` (and, with `customer`, act for a signed-in customer). */
-export function requireScope(scope: string, options: { customer?: boolean } = {}): Middleware {
+/** Route guard: the token must carry `scope`, or one of several (and, with `customer`, act for a signed-in customer). */
+export function requireScope(scope: string | string[], options: { customer?: boolean } = {}): Middleware {
+  const anyOf = [scope].flat();
   return async (ctx: Context, next) => {
     const { principal } = ctx.state as BearerState;
-    if (!principal.scopes.has(scope)) {
-      ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${scope}"`);
-      throw new InsufficientScope(`This needs the "${scope}" scope.`);
+    if (!anyOf.some((s) => principal.scopes.has(s))) {
+      ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${anyOf.join(' ')}"`);
+      throw new InsufficientScope(`This needs the ${anyOf.map((s) => `"${s}"`).join(' or ')} scope.`);
     }
     if (options.customer && !principal.customer) throw new InsufficientScope('This needs a token issued to a signed-in customer.');
     await next();

@@ -10,6 +10,7 @@ import { listAudit } from '../../lib/audit.ts';
 import type { BearerState } from '../../lib/bearer.ts';
 import type { ChangeFeed } from '../../lib/changes.ts';
 import type { EventHub } from '../../lib/events.ts';
+import type { Logger } from '../../lib/log.ts';
 import { validate } from '../../lib/http.ts';
 import type { Paths } from '../../lib/openapi.ts';
 import { tenantParam, type Tenants } from '../../lib/tenants.ts';
@@ -19,11 +20,14 @@ import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
 import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
-import { paymentAdminRoutes, type PaymentDeps } from './payments/routes.ts';
+import { documentAdminRoutes, documentClientRoutes } from './documents/routes.ts';
+import { paymentAdminRoutes, paymentMethodClientRoutes } from './payments/routes.ts';
+import type { PaymentDeps } from './payments/stripe.ts';
 import { stripeWebhook, WEBHOOK_PATH } from './payments/webhook.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
+import { tabAdminRoutes, tabClientRoutes } from './tabs/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; customers: CustomerLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps };
+export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; customers: CustomerLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps; log: Logger };
 type Ctx = Context & { state: BearerState };
 
 /** Where the two APIs live: `/<org>/api/v1` and `/<org>/admin/v1`. */
@@ -54,13 +58,16 @@ function accountRoutes(router: Router) {
   });
 }
 
-export function createPortalApi({ internalUrl, tenants, roles, customers, idpPaths, events, changes, payments }: ApiDeps): Middleware {
+export function createPortalApi({ internalUrl, tenants, roles, customers, idpPaths, events, changes, payments, log }: ApiDeps): Middleware {
   useAvailabilityCaches(changes);
   const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
     portalClientRoutes,
     companyClientRoutes,
     catalogueClientRoutes,
     bookingClientRoutes(customers),
+    paymentMethodClientRoutes(payments, customers),
+    tabClientRoutes(payments),
+    documentClientRoutes,
     eventClientRoutes(events),
   ]);
   const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl, roles), [
@@ -71,9 +78,11 @@ export function createPortalApi({ internalUrl, tenants, roles, customers, idpPat
     bookingAdminRoutes(customers),
     eventAdminRoutes(events),
     paymentAdminRoutes(payments),
+    tabAdminRoutes(payments, customers),
+    documentAdminRoutes(payments),
   ]);
   const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);
-  const webhook = stripeWebhook(tenants, payments.sealKey);
+  const webhook = stripeWebhook(tenants, payments, log);
   // Other paths skip the routers' matching.
   return (ctx, next) => (API_PATH.test(ctx.path) ? routes(ctx, next) : WEBHOOK_PATH.test(ctx.path) ? webhook(ctx, next) : next());
 }

@@ -4,6 +4,7 @@ import * as availability from './availability/service.ts';
 import * as bookings from './bookings/service.ts';
 import * as catalogue from './catalogue/service.ts';
 import * as company from './company/service.ts';
+import { moneyAdminPaths, moneyClientPaths } from './money/openapi.ts';
 import * as payments from './payments/settings.ts';
 import * as portals from './portals/service.ts';
 
@@ -48,14 +49,19 @@ const clientPaths: Paths = {
   '/bookings/{id}/calendar.ics': { get: op('The booking as an iCalendar file', { parameters: [id] }) },
   '/bookings/{id}/cancel': { post: op('Cancel, within the cancellation window (409 cancellation_closed after it)', { parameters: [id] }) },
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
-  '/events': { get: eventsOp("the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`); scope `bookings`") },
+  '/events': {
+    get: eventsOp(
+      "the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`), with scope `bookings`; their tabs (`tab`), invoices, credit notes and receipts (`document`) and changes to their cards (`payment-method`), with scope `payments`",
+    ),
+  },
+  ...moneyClientPaths,
 };
 
 const adminPaths: Paths = {
   '/me': { get: op('Who is calling, with their current staff role') },
   '/payments/settings': {
     get: op('The Stripe connection (keys only as hints), currency and tax settings; admin'),
-    put: op('Connect Stripe and set currency and taxes; keys not sent are kept; owner only', { requestBody: body(payments.settingsInput) }),
+    put: op('Connect Stripe and set currency, taxes and the invoice number prefix; keys not sent are kept; owner only', { requestBody: body(payments.settingsInput) }),
   },
   '/payments/settings/test': { post: op('Call Stripe with the stored key; 422 `stripe_refused` says what is wrong in plain words; admin') },
   '/audit': {
@@ -89,7 +95,8 @@ const adminPaths: Paths = {
   '/bookings/{id}/calendar.ics': { get: op('The booking as an iCalendar file', { parameters: [id] }) },
   '/bookings/{id}/cancel': { post: op('Cancel (staff are not bound by the cancellation window)', { parameters: [id] }) },
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
-  '/events': { get: eventsOp('every booking change of the organisation (`booking`)') },
+  '/events': { get: eventsOp('every booking (`booking`), tab (`tab`), document (`document`) and saved-card (`payment-method`) change of the organisation') },
+  ...moneyAdminPaths,
 };
 
 export const clientOpenApi = (server: string, served: Paths) =>

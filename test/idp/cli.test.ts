@@ -3,7 +3,8 @@ import { json } from '../support/http.ts';
 import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { relyingParty, uniqueSlug } from '../support/oidc.ts';
-import { portico as runPortico } from '../support/cli.ts';
+import { portico as runPortico, porticoWith } from '../support/cli.ts';
+import { TEST_KEYS } from '../support/stripe.ts';
 import { stack, type Stack } from '../support/stack.ts';
 
 describe('portico CLI', () => {
@@ -71,6 +72,21 @@ describe('portico CLI', () => {
     }
     expect(after).to.equal(promoted);
     expect(await jwks()).to.include(before);
+  });
+
+  it('connects Stripe from the environment: keys sealed, tested against Stripe, the webhook set-up printed', async () => {
+    const org = await cli('org create', '--slug', uniqueSlug('cli-stripe'), '--name', 'Stripe CLI Spa');
+    const keys = { STRIPE_SECRET_KEY: TEST_KEYS.secretKey, STRIPE_PUBLISHABLE_KEY: TEST_KEYS.publishableKey, STRIPE_WEBHOOK_SECRET: TEST_KEYS.webhookSecret };
+    const res = await porticoWith(s, keys, 'stripe connect', '--org', org.slug, '--currency', 'EUR', '--invoice-prefix', 'SPA', '--json');
+    expect(res.code, res.stderr).to.equal(0);
+    const out = JSON.parse(res.stdout);
+    expect(out).to.include({ connected: true, mode: 'test', currency: 'EUR', invoicePrefix: 'SPA', webhookSecret: 'set', webhookUrl: `${org.issuer}/stripe/webhook` });
+    expect(out.secretKey).to.match(/…6789$/);
+    expect(res.stdout).to.not.contain(TEST_KEYS.secretKey);
+    expect(out.webhookEvents).to.include('payment_intent.succeeded');
+    const bad = await porticoWith(s, { STRIPE_SECRET_KEY: 'pk_test_notASecretKey0' }, 'stripe connect', '--org', org.slug);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.match(/secretKey: use a secret key/);
   });
 
   it('prints usage for unknown commands', async () => {

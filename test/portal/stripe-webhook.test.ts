@@ -6,8 +6,7 @@ import Stripe from 'stripe';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { makeOrg, type TestOrg } from '../support/oidc.ts';
 import { stack, type Stack } from '../support/stack.ts';
-
-const SECRET = 'whsec_PorticoWebhookSigningSecret0123456789';
+import { WEBHOOK_SECRET as SECRET } from '../support/stripe.ts';
 
 describe('Payments: the Stripe webhook', function () {
   this.timeout(60_000);

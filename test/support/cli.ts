@@ -7,8 +7,11 @@ const run = promisify(execFile);
 
 export type Ran = { code: number; stdout: string; stderr: string };
 
-export function portico(s: Stack, ...args: string[]): Promise<Ran> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, LOG_LEVEL: 'warn' };
+export const portico = (s: Stack, ...args: string[]): Promise<Ran> => porticoWith(s, {}, ...args);
+
+/** `portico` with more environment (keys an operator exports rather than types as options). */
+export function porticoWith(s: Stack, extra: Record<string, string>, ...args: string[]): Promise<Ran> {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...s.env, LOG_LEVEL: 'warn', ...extra };
   return run(process.execPath, ['bin/portico.js', ...args], { env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err) => ({ code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string }),

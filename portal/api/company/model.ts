@@ -10,6 +10,9 @@ export type Company = {
   _id: string;
   org: string;
   name?: string;
+  /** For invoices: the registered name and the VAT or tax number. */
+  legalName?: string;
+  taxNumber?: string;
   address?: string;
   email?: string;
   phone?: string;
@@ -24,6 +27,8 @@ const schema = orgScopedSchema<Company>(
   {
     _id: { type: String, required: true },
     name: String,
+    legalName: String,
+    taxNumber: String,
     address: String,
     email: String,
     phone: String,

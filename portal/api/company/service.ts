@@ -10,6 +10,8 @@ const text = (max: number) => z.string().trim().max(max).nullable().optional();
 
 export const companyInput = z.strictObject({
   name: text(120),
+  legalName: text(200),
+  taxNumber: z.string().trim().regex(/^[A-Za-z0-9 .-]{2,30}$/, 'use letters, digits, spaces, dots and dashes, e.g. GB123456789').nullable().optional(),
   address: text(500),
   email: z.email().nullable().optional(),
   phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'use digits, spaces, dashes and an optional leading +').nullable().optional(),
@@ -26,6 +28,8 @@ async function find(org: string): Promise<Company | null> {
 export function companyView(c: Company | null, fallbackName: string) {
   return {
     name: c?.name || fallbackName,
+    legalName: c?.legalName || undefined,
+    taxNumber: c?.taxNumber || undefined,
     address: c?.address || undefined,
     email: c?.email || undefined,
     phone: c?.phone || undefined,

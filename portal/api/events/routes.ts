@@ -1,5 +1,6 @@
 // Live updates as server-sent events, read from the organisation's domain events (lib/events.ts). Staff see every
-// event; a customer sees their own bookings in full and, of everyone else's, only that some time was taken or freed.
+// event; a customer sees their own bookings in full and, of everyone else's, only that some time was taken or freed,
+// and, with the `payments` scope, their own tabs, invoices, receipts and cards.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
@@ -12,11 +13,24 @@ type BookingEventData = { booking: ReturnType<typeof staffView>; previous?: { st
 
 const isBookingEvent = (e: DomainEvent) => e.type.startsWith('booking.');
 
-const staffEvents: EventView = (e) => (isBookingEvent(e) ? { name: 'booking', data: { type: e.type, ...(e.data as BookingEventData) } } : undefined);
+/** Money events by what they carry: a tab, a document (invoice, receipt, credit note), a change to saved cards. */
+function moneyEvent(e: DomainEvent, customer: boolean): { name: string; data: unknown } | undefined {
+  const data = e.data as { tab?: { customer?: unknown } & Record<string, unknown>; document?: unknown };
+  if (data.tab) {
+    const { customer: _c, ...own } = data.tab;
+    return { name: 'tab', data: { type: e.type, tab: customer ? own : data.tab } };
+  }
+  if (data.document) return { name: 'document', data: { type: e.type, document: data.document } };
+  if (e.type.startsWith('payment_method.')) return { name: 'payment-method', data: { type: e.type } };
+  return undefined;
+}
 
-function customerEvents(customerId: string): EventView {
+const staffEvents: EventView = (e) => (isBookingEvent(e) ? { name: 'booking', data: { type: e.type, ...(e.data as BookingEventData) } } : moneyEvent(e, false));
+
+function customerEvents(customerId: string, payments: boolean, bookings: boolean): EventView {
   return (e) => {
-    if (!isBookingEvent(e)) return undefined;
+    if (!isBookingEvent(e)) return payments && e.customer === customerId ? moneyEvent(e, true) : undefined;
+    if (!bookings) return undefined;
     const { booking } = e.data as BookingEventData;
     if (e.customer === customerId) {
       const { customer: _c, createdBy: _b, seat: _s, ...own } = booking;
@@ -28,9 +42,9 @@ function customerEvents(customerId: string): EventView {
 
 export function eventClientRoutes(hub: EventHub) {
   return (router: Router) => {
-    router.get('/events', requireScope('bookings', { customer: true }), async (ctx: Ctx) => {
+    router.get('/events', requireScope(['bookings', 'payments'], { customer: true }), async (ctx: Ctx) => {
       const { tenant, principal } = ctx.state;
-      await streamEvents(ctx, hub, tenant.id, customerEvents(principal.sub), principal.expiresAt);
+      await streamEvents(ctx, hub, tenant.id, customerEvents(principal.sub, principal.scopes.has('payments'), principal.scopes.has('bookings')), principal.expiresAt);
     });
   };
 }

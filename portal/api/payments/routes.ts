@@ -1,21 +1,53 @@
-// Admin API: the organisation's Stripe connection. Admins read it and test it; only owners change it (it decides
-// where the business's money goes).
+// The organisation's Stripe connection (Admin API: admins read and test it; only owners change it, as it decides
+// where the business's money goes) and customers' saved payment methods (Client API, scopes `payments` and
+// `payments:write`; staff read them to charge a card on file).
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { requireRole } from '../../../lib/access.ts';
+import { requireRole, type CustomerLookup } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
-import type { BearerState } from '../../../lib/bearer.ts';
+import { requireScope, type BearerState } from '../../../lib/bearer.ts';
+import { z } from 'zod';
 import { readBody, validate } from '../../../lib/http.ts';
+import * as methods from './methods.ts';
 import * as settings from './settings.ts';
-import type { StripeEndpoint } from './stripe.ts';
+import type { PaymentDeps } from './stripe.ts';
 
-type Ctx = Context & { state: BearerState };
+const customerId = z.string().min(1).max(100);
+type Ctx = Context & { state: BearerState; params: Record<string, string> };
 
-/** `sealKey` seals the secrets; `endpoint` is where Stripe is (stripe-mock in tests). */
-export type PaymentDeps = { sealKey: Buffer; endpoint: StripeEndpoint };
+export const paymentMethodClientRoutes = (deps: PaymentDeps, customers: CustomerLookup) => (router: Router) => {
+  const read = requireScope('payments', { customer: true });
+  const write = requireScope('payments:write', { customer: true });
+  const pmOf = (ctx: Ctx) => validate(methods.paymentMethodId, ctx.params.id);
+  router.get('/payment-methods', read, async (ctx: Ctx) => {
+    ctx.body = await methods.listMethods(ctx.state.tenant.id, ctx.state.principal.sub);
+  });
+  router.post('/payment-methods/setup', write, async (ctx: Ctx) => {
+    const { id: org } = ctx.state.tenant;
+    const { sub } = ctx.state.principal;
+    ctx.status = 201;
+    ctx.body = await methods.startSetup(deps, org, sub, await customers.emailOf(org, sub));
+  });
+  router.post('/payment-methods', write, async (ctx: Ctx) => {
+    const { setupIntentId } = validate(methods.confirmInput, await readBody(ctx));
+    const saved = await methods.confirmSetup(deps, ctx.state.tenant.id, ctx.state.principal.sub, setupIntentId);
+    ctx.status = saved ? 201 : 202;
+    ctx.body = saved ?? { pending: true };
+  });
+  router.post('/payment-methods/:id/default', write, async (ctx: Ctx) => {
+    ctx.body = await methods.setDefault(ctx.state.tenant.id, ctx.state.principal.sub, pmOf(ctx));
+  });
+  router.delete('/payment-methods/:id', write, async (ctx: Ctx) => {
+    await methods.removeMethod(deps, ctx.state.tenant.id, ctx.state.principal.sub, pmOf(ctx));
+    ctx.status = 204;
+  });
+};
 
 export function paymentAdminRoutes({ sealKey, endpoint }: PaymentDeps) {
   return (router: Router) => {
+    router.get('/customers/:customer/payment-methods', async (ctx: Ctx) => {
+      ctx.body = await methods.listMethods(ctx.state.tenant.id, validate(customerId, ctx.params.customer));
+    });
     router.get('/payments/settings', requireRole('admin'), async (ctx: Ctx) => {
       ctx.body = await settings.getSettings(ctx.state.tenant.id);
     });

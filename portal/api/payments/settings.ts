@@ -6,9 +6,11 @@ import { z } from 'zod';
 import { deriveKey, seal, unseal } from '../../../lib/crypto.ts';
 import { BadRequest, Conflict, HttpError } from '../../../lib/errors.ts';
 import { orgScopedSchema } from '../../../lib/tenancy.ts';
-import { stripeClient, stripeProblem, type StripeEndpoint } from './stripe.ts';
+import { currencyCode } from '../money/amounts.ts';
+import type Stripe from 'stripe';
+import { stripeClient, stripeProblem, type PaymentDeps, type StripeAccount, type StripeEndpoint } from './stripe.ts';
 
-type TaxRate = { id: string; name: string; percent: number };
+export type TaxRate = { id: string; name: string; percent: number };
 type PaymentSettings = {
   _id: string;
   org: string;
@@ -19,6 +21,7 @@ type PaymentSettings = {
   currency: string;
   taxInclusive: boolean;
   taxRates: TaxRate[];
+  invoicePrefix: string;
   updatedAt: Date;
 };
 const schema = orgScopedSchema<PaymentSettings>(
@@ -31,6 +34,7 @@ const schema = orgScopedSchema<PaymentSettings>(
     currency: { type: String, required: true },
     taxInclusive: { type: Boolean, required: true },
     taxRates: [{ _id: false, id: String, name: String, percent: Number }],
+    invoicePrefix: String,
     updatedAt: Date,
   },
   { versionKey: false },
@@ -40,19 +44,20 @@ const PaymentSettingsModel = mongoose.model<PaymentSettings>('PaymentSettings', 
 /** The key the Stripe secrets are sealed with, derived from the master secret. */
 export const paymentsSealKey = (masterSecret: string): Buffer => deriveKey(masterSecret, 'stripe-secrets');
 
-const DEFAULTS = { currency: 'GBP', taxInclusive: true, taxRates: [] as TaxRate[] };
+const DEFAULTS = { currency: 'GBP', taxInclusive: true, taxRates: [] as TaxRate[], invoicePrefix: 'INV' };
 const modeOf = (key: string) => (key.includes('_live_') ? 'live' : 'test');
 
 export const settingsInput = z.strictObject({
   secretKey: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a secret key (sk_…) or a restricted key (rk_…) from Stripe').optional(),
   publishableKey: z.string().trim().regex(/^pk_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a publishable key (pk_…) from Stripe').optional(),
   webhookSecret: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{8,250}$/, "use the webhook's signing secret (whsec_…)").optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'use an ISO 4217 code, e.g. GBP').refine((c) => Intl.supportedValuesOf('currency').includes(c), 'is not a currency').optional(),
+  currency: currencyCode.optional(),
   taxInclusive: z.boolean().optional(),
   taxRates: z
     .array(z.strictObject({ name: z.string().trim().min(1, 'is required').max(60), percent: z.number().min(0).max(100).multipleOf(0.001, 'at most three decimals') }))
     .max(20, 'at most 20 tax rates')
     .optional(),
+  invoicePrefix: z.string().trim().regex(/^[A-Z0-9]{1,8}$/, 'use 1 to 8 capital letters or digits, e.g. HDS').optional(),
 });
 
 function view(s: PaymentSettings | null) {
@@ -65,6 +70,7 @@ function view(s: PaymentSettings | null) {
     currency: s?.currency ?? DEFAULTS.currency,
     taxInclusive: s?.taxInclusive ?? DEFAULTS.taxInclusive,
     taxRates: s?.taxRates ?? DEFAULTS.taxRates,
+    invoicePrefix: s?.invoicePrefix ?? DEFAULTS.invoicePrefix,
     updatedAt: s?.updatedAt?.toISOString(),
   };
 }
@@ -81,6 +87,7 @@ export async function updateSettings(sealKey: Buffer, org: string, input: z.infe
   if (input.publishableKey) $set.publishableKey = input.publishableKey;
   if (input.currency) $set.currency = input.currency;
   if (input.taxInclusive !== undefined) $set.taxInclusive = input.taxInclusive;
+  if (input.invoicePrefix) $set.invoicePrefix = input.invoicePrefix;
   if (input.taxRates) $set.taxRates = input.taxRates.map((r, i) => ({ id: `tax_${i + 1}`, ...r }));
   const before = await find(org);
   // The keys sent and those kept together: both test keys or both live keys.
@@ -91,6 +98,28 @@ export async function updateSettings(sealKey: Buffer, org: string, input: z.infe
   const $setOnInsert = Object.fromEntries(Object.entries(DEFAULTS).filter(([field]) => !(field in $set)));
   await PaymentSettingsModel.updateOne({ _id: org, org }, { $set, $setOnInsert }, { upsert: true });
   return { before: view(before), after: view(await find(org)) };
+}
+
+/** What the money code needs of an organisation's settings; `account` is absent until it connects Stripe. */
+export type MoneySettings = Omit<ReturnType<typeof view>, 'secretKey' | 'connected' | 'mode' | 'webhookSecretSet' | 'updatedAt'> & { account?: StripeAccount };
+
+export async function moneySettings(sealKey: Buffer, org: string): Promise<MoneySettings> {
+  const s = await find(org);
+  const { secretKey: _hint, connected: _c, mode: _m, webhookSecretSet: _w, updatedAt: _u, ...rest } = view(s);
+  return { ...rest, ...(s?.secretKey ? { account: { secretKey: unseal(sealKey, s.secretKey) } } : {}) };
+}
+
+/** The organisation's settings and its Stripe client; 409 when it has not connected Stripe. */
+export async function connectedStripe(deps: PaymentDeps, org: string): Promise<{ settings: MoneySettings; stripe: Stripe }> {
+  const settings = await moneySettings(deps.sealKey, org);
+  if (!settings.account) throw new NotConnected();
+  return { settings, stripe: stripeClient(settings.account, deps.endpoint) };
+}
+
+export class NotConnected extends HttpError {
+  constructor() {
+    super(409, 'payments_not_connected', 'This business does not take card payments online yet.');
+  }
 }
 
 /** The organisation's webhook signing secret, if it set one. */

@@ -8,7 +8,24 @@ export type StripeAccount = { secretKey: string };
 /** Where the Stripe SDK sends its requests: Stripe itself, or stripe-mock (STRIPE_API_URL) in tests and locally. */
 export type StripeEndpoint = URL | undefined;
 
+/** What the money code needs to reach an organisation's Stripe: the key its secrets are sealed with, and where Stripe is. */
+export type PaymentDeps = { sealKey: Buffer; endpoint: StripeEndpoint };
+
+const clients = new Map<string, Stripe>();
+const MAX_CLIENTS = 500;
+
+/** One client per key and endpoint, kept (each holds its own connection pool). */
 export function stripeClient(account: StripeAccount, endpoint: StripeEndpoint): Stripe {
+  const id = `${endpoint ?? ''}|${account.secretKey}`;
+  let client = clients.get(id);
+  if (!client) {
+    if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value!);
+    clients.set(id, (client = newClient(account, endpoint)));
+  }
+  return client;
+}
+
+function newClient(account: StripeAccount, endpoint: StripeEndpoint): Stripe {
   return new Stripe(account.secretKey, {
     maxNetworkRetries: 1,
     timeout: 15_000,

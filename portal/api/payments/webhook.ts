@@ -1,17 +1,22 @@
 // Stripe's webhook: POST /<org>/stripe/webhook. The raw body's signature is verified with the organisation's signing
 // secret and Stripe's scheme (at most 300 s old, so a captured delivery cannot be replayed later), and each event is
-// taken once: its id is inserted under a unique _id, and a second delivery of it only says so. What each event type
-// does comes with the money it is about (tabs, cards, invoices); until then they are recorded and acknowledged.
+// taken once: its id is inserted under a unique _id, and a second delivery of it only says so. Should handling it
+// fail, the record is removed and Stripe gets a 500, so its retry handles it again. Handlers are written for any
+// order of arrival (a failure after a success changes nothing; a success after a failure pays the tab).
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import mongoose from 'mongoose';
 import Stripe from 'stripe';
 import { isDuplicateKey } from '../../../lib/db.ts';
-import { BadRequest } from '../../../lib/errors.ts';
+import { BadRequest, HttpError } from '../../../lib/errors.ts';
 import { readRawBody } from '../../../lib/http.ts';
 import { orgScopedSchema } from '../../../lib/tenancy.ts';
 import { tenantParam, type Tenant, type Tenants } from '../../../lib/tenants.ts';
-import { webhookSecret } from './settings.ts';
+import type { Logger } from '../../../lib/log.ts';
+import { applyIntent } from '../tabs/settle.ts';
+import { forget, setupSucceeded } from './methods.ts';
+import { connectedStripe, webhookSecret } from './settings.ts';
+import type { PaymentDeps } from './stripe.ts';
 
 export const TOLERANCE_S = 300;
 const KEPT_MS = 30 * 24 * 3_600_000; // longer than Stripe retries a delivery (3 days)
@@ -26,7 +31,42 @@ const ReceivedEventModel = mongoose.model<ReceivedEvent>('StripeEvent', schema, 
 
 export const WEBHOOK_PATH = /^\/[^/]+\/stripe\/webhook$/;
 
-export function stripeWebhook(tenants: Tenants, sealKey: Buffer): Middleware {
+/** The event types to send to the endpoint (Stripe's dashboard asks which); others are acknowledged and recorded only. */
+export const webhookEvents = [
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.processing',
+  'payment_intent.requires_action',
+  'payment_intent.canceled',
+  'setup_intent.succeeded',
+  'payment_method.detached',
+] as const;
+
+/** What each event type does. */
+async function handle(deps: PaymentDeps, tenant: Tenant, event: Stripe.Event, log: Logger): Promise<void> {
+  const org = tenant.id;
+  switch (event.type) {
+    case 'payment_intent.succeeded':
+    case 'payment_intent.payment_failed':
+    case 'payment_intent.processing':
+    case 'payment_intent.requires_action':
+    case 'payment_intent.canceled':
+      await applyIntent(deps, org, tenant.timeZone, event.data.object).catch((err) => {
+        if (err instanceof HttpError && err.status === 409) return log.warn('stripe payment for no tab of this organisation', { org, intent: event.data.object.id });
+        throw err;
+      });
+      return;
+    case 'setup_intent.succeeded':
+      await setupSucceeded((await connectedStripe(deps, org)).stripe, org, event.data.object);
+      return;
+    case 'payment_method.detached':
+      await forget(org, event.data.object.id);
+      return;
+  }
+}
+
+export function stripeWebhook(tenants: Tenants, deps: PaymentDeps, log: Logger): Middleware {
+  const { sealKey } = deps;
   const router = new Router();
   router.param('org', tenantParam(tenants));
   router.post('/:org/stripe/webhook', async (ctx: Context) => {
@@ -41,12 +81,19 @@ export function stripeWebhook(tenants: Tenants, sealKey: Buffer): Middleware {
       throw new BadRequest('The Stripe-Signature header does not verify for this body, or the delivery is too old.');
     }
     const now = Date.now();
+    const _id = `${tenant.id}|${event.id}`;
     try {
-      await ReceivedEventModel.create({ _id: `${tenant.id}|${event.id}`, org: tenant.id, type: event.type, livemode: event.livemode, receivedAt: new Date(now), expiresAt: new Date(now + KEPT_MS) });
+      await ReceivedEventModel.create({ _id, org: tenant.id, type: event.type, livemode: event.livemode, receivedAt: new Date(now), expiresAt: new Date(now + KEPT_MS) });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       ctx.body = { received: true, duplicate: true }; // already taken: Stripe retried, or it was replayed in time
       return;
+    }
+    try {
+      await handle(deps, tenant, event, log);
+    } catch (err) {
+      await ReceivedEventModel.deleteOne({ _id, org: tenant.id }); // not taken after all: Stripe's retry takes it
+      throw err;
     }
     ctx.body = { received: true };
   });

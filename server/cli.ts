@@ -6,17 +6,20 @@ import { connectDatabase } from '../lib/db.ts';
 import { HttpError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { reset } from '../lib/rate-limit.ts';
-import { createClient, listClients } from './clients/service.ts';
-import { normaliseEmail } from './customers/service.ts';
-import { budgetOf, checkGate } from './otp/budgets.ts';
-import { createDeviceLink } from './otp/devices.ts';
-import { emailAddress } from './otp/service.ts';
-import { createOrganisation, listOrganisations, requireOrganisation, rotateKeys } from './organisations/service.ts';
-import { setStaffRole, staffView } from './organisations/staff.ts';
+import { createClient, listClients } from '../idp/clients/service.ts';
+import { normaliseEmail } from '../idp/customers/service.ts';
+import { budgetOf, checkGate } from '../idp/otp/budgets.ts';
+import { createDeviceLink } from '../idp/otp/devices.ts';
+import { emailAddress } from '../idp/otp/service.ts';
+import { createOrganisation, listOrganisations, requireOrganisation, rotateKeys } from '../idp/organisations/service.ts';
+import { setStaffRole, staffView } from '../idp/organisations/staff.ts';
 import { STAFF_ROLES, type StaffRole } from '../lib/resources.ts';
-import type { Organisation } from './organisations/model.ts';
-import { issuerFor } from './provider/configuration.ts';
-import { createSecrets } from './secrets.ts';
+import type { Organisation } from '../idp/organisations/model.ts';
+import { issuerFor } from '../idp/provider/configuration.ts';
+import { createSecrets } from '../idp/secrets.ts';
+import { paymentsSealKey, settingsInput, testConnection, updateSettings } from '../portal/api/payments/settings.ts';
+import { validate } from '../lib/http.ts';
+import { webhookEvents } from '../portal/api/payments/webhook.ts';
 
 const USAGE = `Usage: portico <command> [options] [--json]
 
@@ -30,6 +33,9 @@ const USAGE = `Usage: portico <command> [options] [--json]
   keys rotate --org <slug>
   sign-in unlock --org <slug> --email <email>
   sign-in trust-browser --org <slug> --email <email>
+  stripe connect --org <slug> [--currency GBP] [--invoice-prefix HDS]
+                 keys from STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET
+                 (the environment, not options: they would stay in the shell's history)
 
 Uses the same configuration (.env, environment) and database as \`npm start\`.`;
 
@@ -49,6 +55,8 @@ const { values: opts, positionals } = parseArgs({
     email: { type: 'string' },
     role: { type: 'string' },
     'no-self-signup': { type: 'boolean' },
+    currency: { type: 'string' },
+    'invoice-prefix': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -150,6 +158,24 @@ try {
       const { token, expiresAt } = await createDeviceLink(secrets.devices, org._id, email);
       const made = { org: org.slug, email, link: `${issuerFor(config, org)}/interaction/trust-browser?token=${token}`, expiresAt: expiresAt.toISOString() };
       print({ ...made, note: 'works once; give it only to the person, once you know it is them' }, made);
+      break;
+    }
+    case 'stripe connect': {
+      // Same rules as the console's Payments page: the keys are validated, sealed, tested against Stripe.
+      const org = await requireOrganisation(need('org'));
+      const env = process.env;
+      const input = validate(settingsInput, {
+        secretKey: env.STRIPE_SECRET_KEY || undefined,
+        publishableKey: env.STRIPE_PUBLISHABLE_KEY || undefined,
+        webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
+        currency: opts.currency,
+        invoicePrefix: opts['invoice-prefix'],
+      });
+      const sealKey = paymentsSealKey(config.masterSecret);
+      const { after } = await updateSettings(sealKey, org._id, input);
+      const { mode } = await testConnection(sealKey, org._id, config.stripeApiUrl);
+      const webhook = `${issuerFor(config, org)}/stripe/webhook`;
+      print({ connected: after.connected, mode, secretKey: after.secretKey, publishableKey: after.publishableKey, webhookSecret: after.webhookSecretSet ? 'set' : 'not set: add the endpoint below in Stripe and set STRIPE_WEBHOOK_SECRET', currency: after.currency, invoicePrefix: after.invoicePrefix, webhookUrl: webhook, webhookEvents });
       break;
     }
     default:
