@@ -23,6 +23,7 @@ export type PaymentState = 'pending' | 'requires_action' | 'succeeded' | 'failed
 export type TabPayment = {
   state: PaymentState;
   method: 'card' | 'cash';
+  /** What is charged: the total plus the tip. */
   amount: number;
   tip: number;
   card?: { brand: string; last4: string };

@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import type { DocumentKind, MoneyDocument } from '../../../shared/money.ts';
+import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { invalidateMatching, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
 import { formatDateIn, money } from '../format.ts';
@@ -15,7 +16,9 @@ import { t } from '../strings/index.ts';
 
 const D = t.documents;
 const ALL = 'documents';
-type Documents = { items: MoneyDocument[] };
+/** One is enough to know whether there are any (hidden_when_empty, the home card). */
+const FIRST = 'documents?limit=1';
+type Documents = { items: MoneyDocument[]; next?: string };
 const KINDS: DocumentKind[] = ['invoice', 'credit_note', 'receipt'];
 
 /** Every documents list and document fetches again (a new invoice, a refund's credit note). */
@@ -71,25 +74,89 @@ function Filters({ years, year, kind, set }: { years: string[]; year: string; ki
   );
 }
 
+/** Years to filter by: this one back to the oldest document seen (six more when there are more to page through). */
+function yearsOf(all: Documents | undefined, chosen: string): string[] {
+  const now = new Date().getFullYear();
+  const seen = (all?.items ?? []).map((d) => Number(d.issuedAt.slice(0, 4)));
+  const oldest = Math.max(2000, Math.min(now, ...seen, Number(chosen) || now) - (all?.next ? 6 : 0));
+  return Array.from({ length: now - oldest + 1 }, (_, i) => String(now - i));
+}
+
+/** One filtered list: its first page from the shared store (live), further pages on demand. */
+function DocumentList({ path, filtered, bff }: { path: string; filtered: boolean; bff: string }) {
+  const list = useResource<Documents>(path);
+  const [more, setMore] = useState<Documents>({ items: [] });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const next = more.items.length ? more.next : list.data?.next;
+  const seen = new Set<string>();
+  const items = [...(list.data?.items ?? []), ...more.items].filter((d) => !seen.has(d.id) && !!seen.add(d.id));
+
+  const loadMore = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const page = await api<Documents>(`${path}${path.includes('?') ? '&' : '?'}before=${encodeURIComponent(next!)}`);
+      setMore((m) => ({ items: [...m.items, ...page.items], next: page.next }));
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!list.data) return list.loading ? <Loading /> : list.error ? <ErrorBox error={list.error} retry={list.reload} /> : null;
+  return (
+    <>
+      <p role="status" class="muted">
+        {D.count(items.length)}
+      </p>
+      {items.length ? (
+        <ul class="plain docs">
+          {items.map((d) => (
+            <li key={d.id} class="card doc">
+              <div class="doc-main">
+                <h2>
+                  <a href={href('document', d.id)}>{documentName(d)}</a>
+                </h2>
+                <p class="muted">
+                  <time dateTime={d.issuedAt}>{issued(d)}</time>
+                  {d.relatesTo && <> · {D.forInvoice(d.relatesTo.number)}</>}
+                </p>
+              </div>
+              <p class="doc-amount">{money(d.total, d.currency)}</p>
+              <Download d={d} bff={bff} />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>{filtered ? D.noneMatching : D.empty}</p>
+      )}
+      {error && <ErrorBox error={error} retry={loadMore} />}
+      {next && (
+        <p>
+          <button type="button" class="btn" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={loadMore}>
+            {t.bookings.loadMore}
+          </button>
+        </p>
+      )}
+    </>
+  );
+}
+
 function InvoicesPage({ section, boot }: PageProps) {
   useTitle(section.label);
   const [year, setYear] = useState('');
   const [kind, setKind] = useState('');
-  const all = useResource<Documents>(ALL); // also what the years to choose from come from
-  const list = useResource<Documents>(listPath(year, kind));
+  const all = useResource<Documents>(ALL); // what the years to choose from come from
   useLive(boot.bff, ['document', 'tab'], refreshDocuments);
-  const years = [...new Set([String(new Date().getFullYear()), year, ...(all.data?.items ?? []).map((d) => d.issuedAt.slice(0, 4))])]
-    .filter(Boolean)
-    .sort()
-    .reverse();
-  const items = list.data?.items ?? [];
-  const filtered = !!(year || kind);
+  const path = listPath(year, kind);
 
   return (
     <>
       <Heading>{section.label}</Heading>
       <Filters
-        years={years}
+        years={yearsOf(all.data, year)}
         year={year}
         kind={kind}
         set={(y, k) => {
@@ -97,36 +164,7 @@ function InvoicesPage({ section, boot }: PageProps) {
           setKind(k);
         }}
       />
-      <p role="status" class="muted" aria-busy={list.loading ? 'true' : undefined}>
-        {list.data && !list.loading ? D.count(items.length) : ''}
-      </p>
-      {list.data ? (
-        items.length ? (
-          <ul class="plain docs">
-            {items.map((d) => (
-              <li key={d.id} class="card doc">
-                <div class="doc-main">
-                  <h2>
-                    <a href={href('document', d.id)}>{documentName(d)}</a>
-                  </h2>
-                  <p class="muted">
-                    <time dateTime={d.issuedAt}>{issued(d)}</time>
-                    {d.relatesTo && <> · {D.forInvoice(d.relatesTo.number)}</>}
-                  </p>
-                </div>
-                <p class="doc-amount">{money(d.total, d.currency)}</p>
-                <Download d={d} bff={boot.bff} />
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p>{filtered ? D.noneMatching : D.empty}</p>
-        )
-      ) : list.loading ? (
-        <Loading />
-      ) : (
-        list.error && <ErrorBox error={list.error} retry={list.reload} />
-      )}
+      <DocumentList key={path} path={path} filtered={!!(year || kind)} bff={boot.bff} />
     </>
   );
 }
@@ -228,7 +266,7 @@ function DocumentPage({ section, boot, param }: PageProps) {
 
 /** Home: the latest document. */
 function InvoicesCard({ boot }: PageProps) {
-  const { data, error, loading } = useResource<Documents>(ALL);
+  const { data, error, loading } = useResource<Documents>(FIRST);
   if (!data) return loading ? <Loading /> : error ? <p role="alert">{error.description}</p> : null;
   const d = data.items[0];
   if (!d) return <p>{D.empty}</p>;
@@ -250,7 +288,7 @@ function InvoicesCard({ boot }: PageProps) {
 export const invoices: SectionDef = {
   Page: InvoicesPage,
   Card: InvoicesCard,
-  resource: ALL,
+  resource: FIRST,
   isEmpty: (d: Documents | undefined) => !d || d.items.length === 0,
   routes: { document: DocumentPage },
   live: { events: ['document'], refresh: refreshDocuments },

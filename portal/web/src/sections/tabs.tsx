@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import type { SettleAnswer, Tab } from '../../../shared/money.ts';
-import { api, asApiError } from '../../../shared/api.ts';
+import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
 import { loadStripe } from '../../../shared/stripe.ts';
@@ -62,7 +62,7 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
   const [tipError, setTipError] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
-  const [intent, setIntent] = useState<CardIntent | null>(null);
+  const [intent, setIntent] = useState<(CardIntent & { amount: number }) | null>(null);
   const legend = useRef<HTMLHeadingElement>(null);
   const { id, currency } = tab;
   const total = tab.totals.total;
@@ -74,14 +74,18 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
 
   useEffect(() => legend.current?.focus(), []);
 
-  /** Acts on the server's answer; resolves to a message to show when the tab is still to pay. */
-  async function handle(a: SettleAnswer, afterAction = false): Promise<string | void> {
+  /**
+   * Acts on the server's answer; resolves to a message to show when the tab is still to pay. `via`: how the attempt
+   * is being paid, so what Stripe.js must do when the bank or the card details are awaited.
+   */
+  async function handle(a: SettleAnswer, afterAction = false, via: 'new' | 'saved' = method === 'new' ? 'new' : 'saved'): Promise<string | void> {
     const p = a.payment;
-    if (p.state === 'succeeded' || p.state === 'pending') return done(a.tab, p.state === 'succeeded' ? 'paid' : 'pending', toPay);
+    const amount = a.tab.payment?.amount ?? toPay;
+    if (p.state === 'succeeded' || p.state === 'pending') return done(a.tab, p.state === 'succeeded' ? 'paid' : 'pending', amount);
     update(a.tab);
     if (p.state === 'failed') return p.failure || T.failed;
     if (afterAction || !p.clientSecret || !p.publishableKey) return T.notConfirmed;
-    if (method === 'new') return void setIntent({ clientSecret: p.clientSecret, publishableKey: p.publishableKey });
+    if (via === 'new') return void setIntent({ clientSecret: p.clientSecret, publishableKey: p.publishableKey, amount });
     // 3-D Secure for a saved card: Stripe.js shows the bank's check, then the server asks Stripe how it went.
     let stripe;
     try {
@@ -92,6 +96,18 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
     const r = await stripe.handleNextAction({ clientSecret: p.clientSecret });
     const message = await handle(await api<SettleAnswer>(`${path}/refresh`, 'POST'), true);
     return message && (r.error?.message || message);
+  }
+
+  /** Starts an attempt; one already waiting on this customer (a bank's check, a new card left half-way) is carried on. */
+  async function start(): Promise<string | void> {
+    try {
+      return await handle(await api<SettleAnswer>(path, 'POST', { paymentMethod: method, tip: tipAmount }));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'payment_in_progress')) throw err;
+      const a = await api<SettleAnswer>(`${path}/refresh`, 'POST');
+      if (a.payment.state === 'requires_action' && !a.payment.clientSecret) throw err;
+      return handle(a, false, a.tab.payment?.card ? 'saved' : 'new');
+    }
   }
 
   /** Runs a step, showing its message or the API's error (a tab no longer open is fetched again). */
@@ -115,7 +131,7 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
     setTipError('');
     setBusy(true);
     setError('');
-    const message = await step(async () => handle(await api<SettleAnswer>(path, 'POST', { paymentMethod: method, tip: tipAmount })));
+    const message = await step(start);
     setBusy(false);
     if (message) setError(message);
   };
@@ -125,8 +141,8 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
       <CardForm
         intent={intent}
         id={`${f}-card`}
-        title={T.newCardTitle(money(toPay, currency))}
-        submitLabel={T.pay(money(toPay, currency))}
+        title={T.newCardTitle(money(intent.amount, currency))}
+        submitLabel={T.pay(money(intent.amount, currency))}
         cancel={() => setIntent(null)}
         confirm={(stripe, elements) =>
           step(async () => {
@@ -257,7 +273,7 @@ function PaidTabs({ items, bff, invoicesShown }: { items: Tab[]; bff: string; in
       <ul class="plain paid-tabs">
         {items.map((tab) => {
           const p = tab.payment;
-          const amount = money((p?.amount ?? tab.totals.total) + (p?.tip ?? 0), tab.currency);
+          const amount = money(p?.amount ?? tab.totals.total, tab.currency); // the payment's amount includes the tip
           return (
             <li key={tab.id} class="card">
               <h3>{tabName(tab)}</h3>
