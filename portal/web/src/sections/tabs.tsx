@@ -46,6 +46,8 @@ function tabTotals(tab: Tab): TotalRow[] {
 }
 
 const TIPS = ['0', '10', '15', '20', 'custom'] as const;
+/** PaymentIntent statuses after which the money is on its way (a capture later is still the business's). */
+const WENT_THROUGH = ['succeeded', 'processing', 'requires_capture'];
 type TipChoice = (typeof TIPS)[number];
 
 type Outcome = (tab: Tab, state: 'paid' | 'pending', amount: number) => void;
@@ -64,6 +66,7 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
   const [error, setError] = useState('');
   const [intent, setIntent] = useState<(CardIntent & { amount: number }) | null>(null);
   const legend = useRef<HTMLHeadingElement>(null);
+  const stripeSaid = useRef(''); // the PaymentIntent's status in Stripe.js's last answer
   const { id, currency } = tab;
   const total = tab.totals.total;
   const method = chosen ?? (cards.find((c) => c.isDefault) ?? cards[0])?.id ?? 'new';
@@ -82,6 +85,8 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
     const p = a.payment;
     const amount = a.tab.payment?.amount ?? toPay;
     if (p.state === 'succeeded' || p.state === 'pending') return done(a.tab, p.state === 'succeeded' ? 'paid' : 'pending', amount);
+    // Stripe.js said the payment went through, and our server has not heard yet: its webhook will tell (live).
+    if (afterAction && p.state === 'requires_action' && WENT_THROUGH.includes(stripeSaid.current)) return done(a.tab, 'pending', amount);
     update(a.tab);
     if (p.state === 'failed') return p.failure || T.failed;
     if (afterAction || !p.clientSecret || !p.publishableKey) return T.notConfirmed;
@@ -94,6 +99,7 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
       return t.cardForm.loadFailed;
     }
     const r = await stripe.handleNextAction({ clientSecret: p.clientSecret });
+    stripeSaid.current = r.paymentIntent?.status ?? '';
     const message = await handle(await api<SettleAnswer>(`${path}/refresh`, 'POST'), true);
     return message && (r.error?.message || message);
   }
@@ -148,6 +154,7 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
           step(async () => {
             const r = await stripe.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: returnUrl({ portico: 'tab', tab: id }) } });
             if (r.error) return r.error.message || T.failed;
+            stripeSaid.current = r.paymentIntent?.status ?? '';
             return handle(await api<SettleAnswer>(`${path}/refresh`, 'POST'), true);
           })
         }
@@ -225,16 +232,17 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
   );
 }
 
-function OpenTab({ tab, ...handlers }: Handlers & { tab: Tab }) {
+function OpenTab({ tab, waiting, ...handlers }: Handlers & { tab: Tab; waiting: boolean }) {
   const [settling, setSettling] = useState(false);
   const payBtn = useRef<HTMLButtonElement>(null);
   const name = tabName(tab);
   const headId = `tab-${tab.id}`;
-  const processing = tab.payment?.state === 'pending';
+  const processing = waiting || tab.payment?.state === 'pending';
   const close = () => {
     setSettling(false);
     setTimeout(() => payBtn.current?.focus());
   };
+  useEffect(() => void (processing && setSettling(false)), [processing]); // if it fails, "Pay this tab" comes back
   return (
     <li class="card tab" aria-labelledby={headId}>
       <div class="booking-head">
@@ -311,24 +319,24 @@ function TabsPage(props: PageProps) {
   const paid = useResource<Tabs>(PAID);
   const [status, setStatus] = useState('');
   const [failure, setFailure] = useState('');
-  // Tabs whose payment is processing here: when the live event turns one paid, the page says so.
-  const waiting = useRef(new Map<string, number>());
+  const [declined, setDeclined] = useState(''); // said to screen readers; the tab shows the reason itself
+  // Tabs whose payment is processing here (id → amount): when the live event settles one, the page says how.
+  const [waiting, setWaiting] = useState<Record<string, number>>({});
   useLive(boot.bff, ['tab', 'document'], refreshTabs);
 
   useEffect(() => {
-    for (const [id, amount] of waiting.current) {
+    const still = { ...waiting };
+    for (const [id, amount] of Object.entries(waiting)) {
       const tab = paid.data?.items.find((x) => x.id === id);
-      if (tab) {
-        waiting.current.delete(id);
-        setStatus(T.paidStatus(money(amount, tab.currency), tabName(tab)));
-      }
       const failed = open.data?.items.find((x) => x.id === id && x.payment?.state === 'failed');
+      if (tab) setStatus(T.paidStatus(money(amount, tab.currency), tabName(tab)));
       if (failed) {
-        waiting.current.delete(id);
         setStatus('');
-        setFailure(T.failedStatus(tabName(failed), failed.payment?.failure || T.failed));
+        setDeclined(T.failedStatus(tabName(failed), failed.payment?.failure || T.failed));
       }
+      if (tab || failed) delete still[id];
     }
+    if (Object.keys(still).length !== Object.keys(waiting).length) setWaiting(still);
   }, [open.data, paid.data]);
 
   // Back from a bank's page (Stripe's redirect, for methods that need one): ask the server how the payment went.
@@ -351,10 +359,11 @@ function TabsPage(props: PageProps) {
 
   const done: Outcome = (tab, state, amount) => {
     setFailure('');
+    setDeclined('');
     update(tab);
     if (state === 'paid') setStatus(T.paidStatus(money(amount, tab.currency), tabName(tab)));
     else {
-      waiting.current.set(tab.id, amount);
+      setWaiting((w) => ({ ...w, [tab.id]: amount }));
       setStatus(T.processingStatus(tabName(tab)));
     }
     document.getElementById('page-title')?.focus();
@@ -372,11 +381,14 @@ function TabsPage(props: PageProps) {
           {failure}
         </p>
       )}
+      <p role="alert" class="sr-only">
+        {declined}
+      </p>
       {open.data ? (
         items.length ? (
           <ul class="plain">
             {items.map((tab) => (
-              <OpenTab key={tab.id} tab={tab} done={done} update={update} />
+              <OpenTab key={tab.id} tab={tab} waiting={tab.id in waiting} done={done} update={update} />
             ))}
           </ul>
         ) : (
