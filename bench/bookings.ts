@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import type { Target } from './run.ts';
+import { percentile, pool } from './measure.ts';
 import { accessToken, adminPost } from './token.ts';
 
 const STAFF = 20;
@@ -17,28 +18,6 @@ const CONCURRENCY = 8;
 const DURATION_S = 8;
 
 type Stats = (child: ChildProcess) => Promise<{ rss: string; dbOps: number }>;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** Runs `jobs` with `concurrency` in flight; returns each one's latency (ms) and the wall time (s). */
-async function pool(jobs: (() => Promise<void>)[], concurrency: number) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++]!;
-        const t0 = performance.now();
-        await job();
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { latencies: latencies.sort((a, b) => a - b), wall: (performance.now() - started) / 1000 };
-}
 
 export async function benchBookings(target: Target, child: ChildProcess, stats: Stats): Promise<void> {
   const admin = target.admin!;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MongoClient, type Collection } from 'mongodb';
 import { SECANTUS_VERSION, startLocalDatabase } from '../scripts/db/launch.ts';
+import { percentile } from './measure.ts';
 
 const CONCURRENCY = 8;
 const DURATION_MS = 5_000;
@@ -13,7 +14,6 @@ const DURATION_MS = 5_000;
 type Row = { operation: string; sync: boolean; perSecond: number; p50: number; p99: number };
 type Coll = Collection<{ _id: string }>;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 /** Runs op in CONCURRENCY loops for DURATION_MS; op gets its loop's number and a fresh id each call. */
 async function measure(op: (worker: number, id: string) => Promise<unknown>): Promise<Omit<Row, 'operation' | 'sync'>> {

@@ -1,6 +1,7 @@
 // `npm run bench`: token endpoint throughput and latency for Portico beside bare oidc-provider (the baseline,
 // measured in the same run, same key type and token format), API reads beside /healthz, full email sign-ins at 20
-// concurrent customers, bookings (bench/bookings.ts), and the browser apps' gzipped size against their 35 KB budget.
+// concurrent customers, bookings (bench/bookings.ts), invoice PDF rendering (bench/pdf.ts), and the browser apps'
+// gzipped size against their 35 KB budget.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,15 +14,19 @@ import { SECANTUS_VERSION, startLocalDatabase } from '../scripts/db/launch.ts';
 import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
 import { Browser } from '../test/support/browser.ts';
+import { startStripeMock } from '../scripts/stripe/launch.ts';
 import { benchBookings } from './bookings.ts';
+import { benchMoney } from './money.ts';
+import { benchPdf } from './pdf.ts';
 import { benchWorstAvailability } from './worst-availability.ts';
+import { percentile } from './measure.ts';
 import { accessToken } from './token.ts';
 
 const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
-/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`) runs only that part. */
+/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`, `money`, `pdf`) runs only that part. */
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
@@ -57,8 +62,10 @@ async function tokenLoad(t: Target) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, total: result.requests.total };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+if (ONLY === 'pdf') {
+  // In process, no server or database: nothing below needs starting.
+  await benchPdf();
+  process.exit(0);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
@@ -71,6 +78,8 @@ const dbName = dbUrl.toString();
 
 console.log(`Portico benchmark: ${process.env.MONGODB_URI ? 'MongoDB' : `SecantusDB ${SECANTUS_VERSION} (embedded)`}, Node ${process.version}, ${CONNECTIONS} connections x ${DURATION_S} s per token run\n`);
 
+const stripeMock = await startStripeMock((m) => console.log(m));
+process.env.STRIPE_API_URL = stripeMock.url; // the Portico servers below take payments through it
 const bare = await start('bare');
 const portico = await start('portico', dbName, `smtp://127.0.0.1:${mailbox.port}`);
 try {
@@ -81,11 +90,13 @@ try {
   if (ONLY === 'bookings') await benchBookings(portico.target, portico.child, stats);
   else if (ONLY === 'sign-in') await benchSignIn();
   else if (ONLY === 'worst-availability') await withFairUse(benchWorstAvailability);
+  else if (ONLY === 'money') await benchMoney(portico.target, portico.child, stats, stripeMock.url);
   else await benchAll();
 } finally {
   bare.child.kill();
   portico.child.kill();
   await mailbox.stop();
+  await stripeMock.stop();
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -140,6 +151,8 @@ async function benchAll() {
   await benchSignIn();
   await benchBookings(portico.target, portico.child, stats);
   await withFairUse(benchWorstAvailability);
+  await benchMoney(portico.target, portico.child, stats, stripeMock.url);
+  await benchPdf();
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
   console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));

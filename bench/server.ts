@@ -17,6 +17,11 @@ import { ensureCollections } from '../lib/db.ts';
 import { createLogger } from '../lib/log.ts';
 import { createMailer } from '../lib/mailer.ts';
 import { freePort } from '../scripts/db/launch.ts';
+import type Stripe from 'stripe';
+import { setupSucceeded, stripeCustomerOf } from '../portal/api/payments/methods.ts';
+import { paymentsSealKey, updateSettings } from '../portal/api/payments/settings.ts';
+import { stripeClient } from '../portal/api/payments/stripe.ts';
+import { BENCH_KEYS } from './money.ts';
 
 const [mode, mongoUri, smtpUrl, limits] = process.argv.slice(2);
 const port = await freePort();
@@ -44,6 +49,15 @@ async function addHistory({ history, org, resourceIds, serviceId }: { history: n
   });
   for (let i = 0; i < docs.length; i += 1000) await BookingModel.insertMany(docs.slice(i, i + 1000));
   process.send!({ history: docs.length });
+}
+
+/** Test keys against stripe-mock, and a saved card for the bench customer (as Stripe's webhook would save it). */
+async function connectStripe(config: ReturnType<typeof loadConfig>, org: string, customerId: string, email: string) {
+  const sealKey = paymentsSealKey(config.masterSecret);
+  await updateSettings(sealKey, org, { ...BENCH_KEYS, taxRates: [{ name: 'VAT', percent: 20 }] });
+  const stripe = stripeClient({ secretKey: BENCH_KEYS.secretKey }, config.stripeApiUrl);
+  const customer = await stripeCustomerOf(stripe, org, customerId, email);
+  await setupSucceeded(stripe, org, { customer, payment_method: 'pm_card_visa' } as Stripe.SetupIntent);
 }
 
 if (mode === 'bare') {
@@ -87,6 +101,7 @@ if (mode === 'bare') {
     // defaults, for what one organisation's load does to another's (bench/worst-availability.ts).
     ...(limits === 'fair-use' ? {} : { API_RATE_PER_CALLER: '100000', API_RATE_PER_ORG: '100000' }),
     VAR_DIR: mkdtempSync(join(tmpdir(), 'portico-bench-')),
+    ...(process.env.STRIPE_API_URL ? { STRIPE_API_URL: process.env.STRIPE_API_URL } : {}),
   });
   const log = createLogger('error');
   await mongoose.connect(config.mongodbUri!);
@@ -97,6 +112,7 @@ if (mode === 'bare') {
   const admin = await createClient(secrets, org._id, { name: 'bench back office', kind: 'machine', adminRole: 'admin' });
   await ensureCustomer(org._id, 'bench.customer@example.com');
   const customer = await CustomerModel.findOne({ org: org._id, email: 'bench.customer@example.com' }).lean();
+  if (config.stripeApiUrl) await connectStripe(config, org._id, customer!._id, customer!.email);
   const web = await createClient(secrets, org._id, { name: 'bench web', kind: 'web', firstParty: true, redirectUris: ['http://localhost:8080/callback'] });
   // A second organisation, for what one organisation's load does to another's requests.
   const neighbour = await createOrganisation(secrets, { slug: 'neighbour', name: 'Neighbour Studio' });

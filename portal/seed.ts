@@ -2,6 +2,10 @@
 import { createLocation, createResource, createService } from './api/catalogue/service.ts';
 import { updateCompany, putPolicy } from './api/company/service.ts';
 import { updateSettings } from './api/payments/settings.ts';
+import type { PaymentDeps } from './api/payments/stripe.ts';
+import { addLine, openTab, setDiscount } from './api/tabs/service.ts';
+import { settle } from './api/tabs/settle.ts';
+import { moneySettings } from './api/payments/settings.ts';
 import { createPortal } from './api/portals/service.ts';
 
 export async function seedDemoPortal(org: string, orgName: string): Promise<void> {
@@ -17,6 +21,8 @@ export async function seedDemoPortal(org: string, orgName: string): Promise<void
     phone: '+44 1326 000000',
     website: 'https://harbour-spa.example',
     openingHours: 'Monday to Friday 9:00–20:00\nSaturday 9:00–18:00\nSunday closed',
+    legalName: 'Harbour Day Spa Ltd',
+    taxNumber: 'GB 123 4567 89',
   });
   await putPolicy(org, 'terms', '# Terms and conditions\n\nBookings are confirmed by email. Please arrive **10 minutes** early.\n\n- Treatments are for adults over 16.\n- Gift vouchers are valid for 12 months.');
   await putPolicy(org, 'privacy', '# Privacy policy\n\nWe keep your name, contact details and booking history to run your appointments. Ask us at hello@harbour-spa.example to see or delete them.');
@@ -76,3 +82,27 @@ export async function seedDemoPayments(org: string, sealKey: Buffer): Promise<vo
   });
 }
 
+
+/**
+ * A customer's money, so the demo shows it at once: a visit paid in cash (its invoice and receipt) and a tab still
+ * open at the café. `customerId`: the demo owner, who can also sign in to the portal as a customer.
+ */
+export async function seedDemoMoney(deps: PaymentDeps, org: string, timeZone: string, customerId: string, email: string): Promise<void> {
+  const settings = await moneySettings(deps.sealKey, org);
+  const vat = settings.taxRates[0]?.id ?? null;
+  const tab = async (lines: { description: string; quantity: number; unitAmount: number }[]) => {
+    const opened = await openTab(org, settings, { customerId }, email);
+    for (const line of lines) await addLine(org, settings, opened._id, { ...line, taxRateId: vat });
+    return opened;
+  };
+  const visit = await tab([
+    { description: 'Deep tissue massage, 60 min', quantity: 1, unitAmount: 6500 },
+    { description: 'Aromatherapy oil', quantity: 1, unitAmount: 1800 },
+  ]);
+  await setDiscount(org, visit._id, { kind: 'percent', value: 10 });
+  await settle(deps, org, visit._id, { method: 'cash' }, 500, { timeZone });
+  await tab([
+    { description: 'Flat white', quantity: 2, unitAmount: 340 },
+    { description: 'Lemon cake', quantity: 1, unitAmount: 420 },
+  ]);
+}

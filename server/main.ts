@@ -1,7 +1,8 @@
 // `npm start`: validate configuration, connect the database (embedded by default), seed the demo, serve.
 import { loadConfigOrExit } from '../config/index.ts';
 import { DEMO_OWNER, DEMO_SLUG, seedDemo } from '../idp/seed.ts';
-import { seedDemoCatalogue, seedDemoPayments, seedDemoPortal } from '../portal/seed.ts';
+import { ensureCustomer, findCustomerByEmail } from '../idp/customers/service.ts';
+import { seedDemoCatalogue, seedDemoMoney, seedDemoPayments, seedDemoPortal } from '../portal/seed.ts';
 import { paymentsSealKey } from '../portal/api/payments/settings.ts';
 import { startStripeMock, type StripeMock } from '../scripts/stripe/launch.ts';
 import { createApp } from './app.ts';
@@ -31,7 +32,10 @@ if (config.seedDemo) {
   if (seeded.created) {
     await seedDemoPortal(seeded.orgId, seeded.orgName);
     await seedDemoCatalogue(seeded.orgId);
-    await seedDemoPayments(seeded.orgId, paymentsSealKey(config.masterSecret));
+    const payments = { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl };
+    await seedDemoPayments(seeded.orgId, payments.sealKey);
+    await ensureCustomer(seeded.orgId, DEMO_OWNER); // the owner may sign in to the portal too, and sees their money
+    await seedDemoMoney(payments, seeded.orgId, 'Europe/London', (await findCustomerByEmail(seeded.orgId, DEMO_OWNER))!._id, DEMO_OWNER);
     log.info('demo organisation created', { org: DEMO_SLUG, owner: DEMO_OWNER, clientId: seeded.clientId });
   }
 }

@@ -22,7 +22,7 @@ describe('npm start (server/main.ts)', () => {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     try {
-      for (let i = 0; i < 200 && !out.includes('Payments:'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 600 && !out.includes('Payments:'); i++) await new Promise((r) => setTimeout(r, 50));
       expect(out).to.contain(`Portico is running at http://localhost:${port}`);
       expect(out).to.contain(`Discovery:       http://localhost:${port}/demo/.well-known/openid-configuration`);
       const meta = await json(fetch(`http://127.0.0.1:${port}/demo/.well-known/openid-configuration`));

@@ -6,6 +6,22 @@ import type { Money } from '../catalogue/model.ts';
 
 export const BOOKING_STATUSES = ['confirmed', 'cancelled'] as const;
 
+/**
+ * What a booking takes (payment.ts): a card on file, or payment when booking through a tab of its own, due within
+ * minutes (else the booking lapses), paid, and refunded in full or in part when cancelled.
+ */
+export type BookingPayment = {
+  mode: 'card_on_file' | 'prepay';
+  amount: number;
+  currency: string;
+  status: 'due' | 'paid' | 'lapsed' | 'refunded' | 'none';
+  tabId?: string;
+  dueBy?: Date;
+  invoiceId?: string;
+  refunded?: number;
+  lateRefundPercent: number;
+};
+
 export type Booking = {
   _id: string;
   org: string;
@@ -33,6 +49,7 @@ export type Booking = {
   seat: number;
   cancellationWindowMinutes: number;
   lateCancellationNote?: string;
+  payment?: BookingPayment;
   /** Bumped by every change; a change is written only over the version it read (service.ts update). */
   version: number;
   createdAt: Date;
@@ -66,6 +83,10 @@ const schema = orgScopedSchema<Booking>(
     seat: Number,
     cancellationWindowMinutes: Number,
     lateCancellationNote: String,
+    payment: {
+      type: { _id: false, mode: String, amount: Number, currency: String, status: String, tabId: String, dueBy: Date, invoiceId: String, refunded: Number, lateRefundPercent: Number },
+      default: undefined,
+    },
     version: Number,
     createdAt: Date,
     updatedAt: Date,
@@ -80,4 +101,5 @@ schema.index({ org: 1, customerId: 1, start: 1 });
 schema.index({ org: 1, customerId: 1, status: 1, end: 1 }); // a customer's upcoming: equalities, then the range
 schema.index({ org: 1, status: 1, busyStart: 1 });
 schema.index({ org: 1, start: 1 });
+schema.index({ org: 1, 'payment.status': 1, 'payment.dueBy': 1 }); // prepaid bookings whose payment lapsed
 export const BookingModel = mongoose.model<Booking>('Booking', schema, 'bookings');

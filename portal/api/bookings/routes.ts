@@ -6,6 +6,7 @@ import { requireScope, type BearerState } from '../../../lib/bearer.ts';
 import { readBody, validate } from '../../../lib/http.ts';
 import { availabilityQuery, getAvailability } from '../availability/service.ts';
 import { bookingCalendar } from './ics.ts';
+import type { PaymentDeps } from '../payments/stripe.ts';
 import * as bookings from './service.ts';
 
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
@@ -17,6 +18,7 @@ const STAFF: bookings.Actor = { kind: 'staff' };
 /** Staff see inactive services' availability too (to book on the customer's behalf); customers only active ones. */
 function availabilityRoute(router: Router, staff: boolean) {
   router.get('/availability', async (ctx: Ctx) => {
+    await bookings.lapseOverdue(ctx.state.tenant.id); // unpaid prepaid bookings give their time back first
     ctx.body = await getAvailability(ctx.state.tenant.id, validate(availabilityQuery, ctx.query), { inactive: staff });
   });
 }
@@ -31,7 +33,7 @@ function calendarRoute(router: Router, actorOf: (ctx: Ctx) => bookings.Actor, ..
 }
 
 /** Customers' apps: the signed-in customer's own bookings (scopes `bookings` to read, `bookings:write` to change). */
-export const bookingClientRoutes = (customers: CustomerLookup) => (router: Router) => {
+export const bookingClientRoutes = (customers: CustomerLookup, deps: PaymentDeps) => (router: Router) => {
   const read = requireScope('bookings', { customer: true });
   const write = requireScope('bookings:write', { customer: true });
   availabilityRoute(router, false);
@@ -42,7 +44,7 @@ export const bookingClientRoutes = (customers: CustomerLookup) => (router: Route
     const input = validate(bookings.createInput, await readBody(ctx));
     const { id: org } = ctx.state.tenant;
     const customerId = ctx.state.principal.sub;
-    const created = await bookings.createBooking(org, input, { kind: 'customer', customerId, email: await customers.emailOf(org, customerId) });
+    const created = await bookings.createBooking(deps, org, input, { kind: 'customer', customerId, email: await customers.emailOf(org, customerId) });
     ctx.status = 201;
     ctx.body = bookings.customerView(created);
   });
@@ -51,8 +53,8 @@ export const bookingClientRoutes = (customers: CustomerLookup) => (router: Route
   });
   calendarRoute(router, customer, read);
   router.post('/bookings/:id/cancel', write, async (ctx: Ctx) => {
-    const { after } = await bookings.cancelBooking(ctx.state.tenant.id, idOf(ctx), customer(ctx));
-    ctx.body = bookings.customerView(after);
+    const { after, money } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), { ...customer(ctx), timeZone: ctx.state.tenant.timeZone });
+    ctx.body = { ...bookings.customerView(after), ...(money ? { money } : {}) };
   });
   router.post('/bookings/:id/reschedule', write, async (ctx: Ctx) => {
     const input = validate(bookings.slotInput, await readBody(ctx));
@@ -62,7 +64,7 @@ export const bookingClientRoutes = (customers: CustomerLookup) => (router: Route
 }
 
 /** Staff: every booking of the organisation; they may book for a customer and are not bound by the cancellation window. */
-export const bookingAdminRoutes = (customers: CustomerLookup) => (router: Router) => {
+export const bookingAdminRoutes = (customers: CustomerLookup, deps: PaymentDeps) => (router: Router) => {
   const write = requireRole('admin');
   availabilityRoute(router, true);
   router.get('/bookings', async (ctx: Ctx) => {
@@ -71,7 +73,7 @@ export const bookingAdminRoutes = (customers: CustomerLookup) => (router: Router
   router.post('/bookings', write, async (ctx: Ctx) => {
     const { customerId, ...input } = validate(bookings.staffCreateInput, await readBody(ctx));
     const { id: org } = ctx.state.tenant;
-    const created = bookings.staffView(await bookings.createBooking(org, input, { kind: 'staff', customerId, email: await customers.emailOf(org, customerId) }));
+    const created = bookings.staffView(await bookings.createBooking(deps, org, input, { kind: 'staff', customerId, email: await customers.emailOf(org, customerId) }));
     await audit(ctx, 'booking.create', created.id, { after: created });
     ctx.status = 201;
     ctx.body = created;
@@ -81,8 +83,8 @@ export const bookingAdminRoutes = (customers: CustomerLookup) => (router: Router
   });
   calendarRoute(router, () => STAFF);
   router.post('/bookings/:id/cancel', write, async (ctx: Ctx) => {
-    const { before, after } = await bookings.cancelBooking(ctx.state.tenant.id, idOf(ctx), STAFF);
-    ctx.body = bookings.staffView(after);
+    const { before, after, money } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), { ...STAFF, timeZone: ctx.state.tenant.timeZone });
+    ctx.body = { ...bookings.staffView(after), ...(money ? { money } : {}) };
     await audit(ctx, 'booking.cancel', after._id, { before: bookings.staffView(before), after: ctx.body });
   });
   router.post('/bookings/:id/reschedule', write, async (ctx: Ctx) => {

@@ -9,7 +9,9 @@ import { bookable } from '../availability/service.ts';
 import { occupied, offeringAt, sessionKey } from '../availability/engine.ts';
 import { localAt, MINUTE } from '../availability/zoned.ts';
 import { catalogueId } from '../catalogue/service.ts';
+import type { PaymentDeps } from '../payments/stripe.ts';
 import { releaseHold, takeHold, type Hold } from './holds.ts';
+import { attachPayment, lapseUnpaid, onBookingPaid, paymentTerms, settleCancelled } from './payment.ts';
 import { BOOKING_STATUSES, BookingModel, type Booking } from './model.ts';
 
 export class SlotTaken extends HttpError {
@@ -79,8 +81,20 @@ export function customerView(b: Booking, now = Date.now()) {
     lateCancellationNote: b.lateCancellationNote,
     createdAt: iso(b.createdAt),
     ...(b.cancelledAt ? { cancelledAt: iso(b.cancelledAt) } : {}),
+    ...(b.payment ? { payment: paymentView(b.payment) } : {}),
   };
 }
+
+const paymentView = (p: NonNullable<Booking['payment']>) => ({
+  mode: p.mode,
+  status: p.status,
+  amount: p.amount,
+  currency: p.currency,
+  ...(p.tabId ? { tabId: p.tabId } : {}),
+  ...(p.dueBy ? { dueBy: iso(p.dueBy) } : {}),
+  ...(p.invoiceId ? { invoiceId: p.invoiceId } : {}),
+  ...(p.refunded !== undefined ? { refunded: p.refunded } : {}),
+});
 
 export const staffView = (b: Booking, now = Date.now()) => ({
   ...customerView(b, now),
@@ -137,10 +151,11 @@ async function withSlot<T>(org: string, candidates: Candidate[], write: (tx: Tx,
 }
 
 /** `actor.email`: the customer's address as idp/ knows it now (staff views show the one they had when booking). */
-export async function createBooking(org: string, input: z.infer<typeof createInput>, actor: Actor & { customerId: string; email: string | undefined }, now = Date.now()) {
+export async function createBooking(deps: PaymentDeps, org: string, input: z.infer<typeof createInput>, actor: Actor & { customerId: string; email: string | undefined }, now = Date.now()) {
   const { email } = actor;
   if (actor.kind === 'staff' && !email) throw new HttpError(422, 'invalid_reference', 'customerId: no such customer', [{ field: 'customerId', message: 'no such customer' }]);
   const { service, location, candidates } = await offered(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
+  const money = await paymentTerms(deps, org, service, actor.customerId);
   return withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
     const at = new Date();
     const booking: Booking = {
@@ -173,6 +188,8 @@ export async function createBooking(org: string, input: z.infer<typeof createInp
       createdAt: at,
       updatedAt: at,
     };
+    const payment = await attachPayment(tx, money, service, booking);
+    if (payment) booking.payment = payment;
     await BookingModel.create([booking], { session: tx.session });
     emitEvent(tx, 'booking.created', booking);
     return booking;
@@ -198,18 +215,30 @@ async function update(tx: Tx, b: Booking, set: Partial<Booking>) {
   if (!modifiedCount) throw new Conflict('This booking was changed a moment ago: reload it and try again.');
 }
 
-export async function cancelBooking(org: string, bookingId: string, actor: Actor, now = Date.now()) {
+/** Cancels the booking as read, in the transaction: its time given back, with its event. */
+async function cancelIn(tx: Tx, b: Booking, set: Partial<Booking> = {}): Promise<Booking> {
+  const at = new Date();
+  const change = { status: 'cancelled' as const, cancelledAt: at, updatedAt: at, ...set };
+  await update(tx, b, change);
+  await releaseHold(tx.session, holdOf(b));
+  const after: Booking = { ...b, ...change, version: b.version + 1 };
+  emitEvent(tx, 'booking.cancelled', after);
+  return after;
+}
+
+/** Cancels, then settles the money: an unpaid booking's tab is voided; a paid one refunded, in part when late. */
+export async function cancelBooking(deps: PaymentDeps, org: string, bookingId: string, actor: Actor & { timeZone: string }, now = Date.now()) {
   const b = await findBooking(org, bookingId, actor);
   mayChange(b, actor, now);
-  const at = new Date();
-  const after: Booking = { ...b, status: 'cancelled', cancelledAt: at, updatedAt: at, version: b.version + 1 };
-  await inTransaction(org, async (tx) => {
-    await update(tx, b, { status: after.status, cancelledAt: at, updatedAt: at });
-    await releaseHold(tx.session, holdOf(b));
-    emitEvent(tx, 'booking.cancelled', after);
-  });
-  return { before: b, after };
+  const after = await inTransaction(org, (tx) => cancelIn(tx, b));
+  const money = await settleCancelled(deps, after, now >= deadline(b), actor.timeZone);
+  return { before: b, after: await findBooking(org, bookingId, actor), ...(money ? { money } : {}) };
 }
+
+/** Gives back the time of the organisation's prepaid bookings not paid in time (payment.ts). */
+export const lapseOverdue = (org: string) => lapseUnpaid(org, (tx, b) => cancelIn(tx, b, { payment: { ...b.payment!, status: 'lapsed', dueBy: undefined } }));
+
+onBookingPaid((tx, type, b) => emitEvent(tx, type, b));
 
 /** Moves the booking to a new time (and perhaps resource), keeping its id; its old time is free to overlap the new. */
 export async function rescheduleBooking(org: string, bookingId: string, input: z.infer<typeof slotInput>, actor: Actor, now = Date.now()) {

@@ -7,6 +7,19 @@ import type { Schedule } from '../availability/engine.ts';
 export const RESOURCE_KINDS = ['staff', 'room', 'equipment'] as const;
 export type Money = { amount: number; currency: string };
 
+export const PAYMENT_MODES = ['none', 'card_on_file', 'prepay'] as const;
+/**
+ * What a booking of the service takes: nothing, a saved card, or payment when booking (the whole price, or a deposit
+ * of a percent or an amount). A cancellation after the cancellation deadline refunds `lateRefundPercent` of what was
+ * paid; before it, everything.
+ */
+export type ServicePayment = {
+  mode: (typeof PAYMENT_MODES)[number];
+  deposit?: { kind: 'percent' | 'amount'; value: number } | null;
+  taxRateId?: string | null;
+  lateRefundPercent: number;
+};
+
 export type Location = { _id: string; org: string; name: string; timeZone: string; address?: string; createdAt: Date };
 export type Resource = Schedule & { _id: string; org: string; name: string; kind: (typeof RESOURCE_KINDS)[number]; locationId: string; email?: string; createdAt: Date };
 export type Service = {
@@ -26,6 +39,7 @@ export type Service = {
   maxDaysAhead: number;
   cancellationWindowMinutes: number;
   lateCancellationNote?: string;
+  payment?: ServicePayment;
   active: boolean;
   createdAt: Date;
 };
@@ -71,6 +85,7 @@ const serviceSchema = orgScopedSchema<Service>(
     maxDaysAhead: Number,
     cancellationWindowMinutes: Number,
     lateCancellationNote: String,
+    payment: { type: { _id: false, mode: String, deposit: { type: { _id: false, kind: String, value: Number }, default: null }, taxRateId: { type: String, default: null }, lateRefundPercent: Number }, default: undefined },
     active: Boolean,
     createdAt: Date,
   },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
 import { Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
 import { WEEKDAYS, isTimeZone, toMinutes } from '../availability/zoned.ts';
-import { LocationModel, RESOURCE_KINDS, ResourceModel, ServiceModel, type Location, type Resource, type Service } from './model.ts';
+import { LocationModel, PAYMENT_MODES, RESOURCE_KINDS, ResourceModel, ServiceModel, type Location, type Resource, type Service } from './model.ts';
 
 const name = z.string().trim().min(1, 'is required').max(120);
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
@@ -43,6 +43,21 @@ export const resourceInput = z.strictObject({
     .default([]),
 });
 
+const servicePayment = z
+  .strictObject({
+    mode: z.enum(PAYMENT_MODES),
+    deposit: z
+      .discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('percent'), value: z.number().int().min(1).max(100) }),
+        z.strictObject({ kind: z.literal('amount'), value: z.number().int().min(1).max(100_000_000) }),
+      ])
+      .nullable()
+      .optional(),
+    taxRateId: z.string().max(40).nullable().optional(),
+    lateRefundPercent: z.number().int().min(0).max(100).default(0),
+  })
+  .refine((p) => p.mode === 'prepay' || !p.deposit, { message: 'only a prepaid service takes a deposit', path: ['deposit'] });
+
 export const serviceInput = z.strictObject({
   name,
   description: optionalText(2000),
@@ -58,6 +73,7 @@ export const serviceInput = z.strictObject({
   maxDaysAhead: z.number().int().min(1).max(730).default(60),
   cancellationWindowMinutes: minutes(60 * 24 * 30).default(24 * 60),
   lateCancellationNote: optionalText(500),
+  payment: servicePayment.optional(),
   active: z.boolean().default(true),
 });
 

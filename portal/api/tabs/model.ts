@@ -40,6 +40,8 @@ export type Tab = {
   lines: TabLine[];
   discount: Discount | null;
   note?: string;
+  /** What the tab pays for, when it is not a visit's tab: a prepaid booking. */
+  purpose?: { kind: 'booking'; id: string };
   payment?: TabPayment;
   invoiceId?: string;
   version: number;
@@ -60,6 +62,7 @@ const schema = orgScopedSchema<Tab>(
     lines: [{ _id: false, id: String, description: String, quantity: Number, unitAmount: Number, taxRate: { type: { _id: false, name: String, percent: Number }, default: null }, addedAt: Date }],
     discount: { type: { _id: false, kind: String, value: Number }, default: null },
     note: String,
+    purpose: { type: { _id: false, kind: String, id: String }, default: undefined },
     payment: {
       type: {
         _id: false,

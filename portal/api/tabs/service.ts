@@ -4,10 +4,10 @@
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
 import { HttpError, NotFound } from '../../../lib/errors.ts';
-import { inTransaction } from '../../../lib/transaction.ts';
+import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { minorUnits, priceLines } from '../money/amounts.ts';
 import type { MoneySettings } from '../payments/settings.ts';
-import { RUNNING, TAB_STATUSES, TabModel, type Tab } from './model.ts';
+import { RUNNING, TAB_STATUSES, TabModel, type Tab, type TabLine } from './model.ts';
 
 export const MAX_LINES = 200;
 
@@ -63,6 +63,7 @@ export function customerView(t: Tab) {
     payment: p ? { state: p.state, method: p.method, amount: p.amount, tip: p.tip, ...(p.card ? { card: p.card } : {}), ...(p.failure ? { failure: p.failure } : {}), at: iso(p.at)! } : null,
     ...(t.invoiceId ? { invoiceId: t.invoiceId } : {}),
     ...(t.note ? { note: t.note } : {}),
+    ...(t.purpose ? { purpose: t.purpose } : {}),
     openedAt: iso(t.openedAt)!,
     ...(t.paidAt ? { paidAt: iso(t.paidAt) } : {}),
     ...(t.voidedAt ? { voidedAt: iso(t.voidedAt), voidReason: t.voidReason } : {}),
@@ -92,25 +93,37 @@ export async function listTabs(org: string, q: z.infer<typeof staffListQuery>) {
 /** `email`: the customer as idp/ knows them; undefined when the organisation has no such customer. */
 export async function openTab(org: string, settings: MoneySettings, input: z.infer<typeof openInput>, email: string | undefined): Promise<Tab> {
   if (email === undefined) throw new NotFound('No such customer.');
+  return inTransaction(org, (tx) => openTabIn(tx, org, settings, { customerId: input.customerId, email, note: input.note }));
+}
+
+/** Opens a tab in the caller's transaction, with lines already on it (a prepaid booking's). */
+export async function openTabIn(tx: Tx, org: string, settings: MoneySettings, fields: { customerId: string; email: string; note?: string; purpose?: Tab['purpose']; lines?: Omit<TabLine, 'id' | 'addedAt'>[] }): Promise<Tab> {
+  const now = new Date();
   const tab: Tab = {
     _id: `tab_${randomId(12)}`,
     org,
-    customerId: input.customerId,
-    customerEmail: email,
+    customerId: fields.customerId,
+    customerEmail: fields.email,
     status: 'open',
     currency: settings.currency,
     taxInclusive: settings.taxInclusive,
-    lines: [],
+    lines: (fields.lines ?? []).map((l) => ({ ...l, id: `ln_${randomId(8)}`, addedAt: now })),
     discount: null,
-    ...(input.note ? { note: input.note } : {}),
+    ...(fields.note ? { note: fields.note } : {}),
+    ...(fields.purpose ? { purpose: fields.purpose } : {}),
     version: 1,
-    openedAt: new Date(),
+    openedAt: now,
   };
-  return inTransaction(org, async (tx) => {
-    await TabModel.create([tab], { session: tx.session });
-    tx.emit(tabEvent('tab.opened', tab));
-    return tab;
-  });
+  await TabModel.create([tab], { session: tx.session });
+  tx.emit(tabEvent('tab.opened', tab));
+  return tab;
+}
+
+/** The snapshot of a tax rate of the settings, for a line. */
+export function taxRateOf(settings: MoneySettings, id: string | null | undefined) {
+  const rate = id ? settings.taxRates.find((r) => r.id === id) : undefined;
+  if (id && !rate) throw new Unprocessable(`taxRateId: no tax rate "${id}"; the rates are in the payment settings.`);
+  return rate ? { name: rate.name, percent: rate.percent } : null;
 }
 
 /** Changes an open tab with no payment running, or says why not. */
@@ -128,9 +141,7 @@ async function change(org: string, id: string, update: object, type: string, ext
 }
 
 export async function addLine(org: string, settings: MoneySettings, id: string, input: z.infer<typeof lineInput>): Promise<Tab> {
-  const rate = input.taxRateId ? settings.taxRates.find((r) => r.id === input.taxRateId) : undefined;
-  if (input.taxRateId && !rate) throw new Unprocessable(`taxRateId: no tax rate "${input.taxRateId}"; the rates are in the payment settings.`);
-  const line = { id: `ln_${randomId(8)}`, description: input.description, quantity: input.quantity, unitAmount: input.unitAmount, taxRate: rate ? { name: rate.name, percent: rate.percent } : null, addedAt: new Date() };
+  const line = { id: `ln_${randomId(8)}`, description: input.description, quantity: input.quantity, unitAmount: input.unitAmount, taxRate: taxRateOf(settings, input.taxRateId), addedAt: new Date() };
   return change(org, id, { $push: { lines: line } }, 'tab.line_added', { [`lines.${MAX_LINES - 1}`]: { $exists: false } });
 }
 

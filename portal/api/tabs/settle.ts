@@ -7,7 +7,7 @@
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { Conflict, HttpError } from '../../../lib/errors.ts';
-import { inTransaction } from '../../../lib/transaction.ts';
+import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import type { CardSummary, PaidWith } from '../documents/model.ts';
 import { recordPaidSale } from '../documents/service.ts';
 import { minorUnits } from '../money/amounts.ts';
@@ -185,6 +185,14 @@ async function finish(org: string, id: string, attempt: number, state: 'failed' 
   });
 }
 
+type PaidHook = (tx: Tx, tab: Tab) => Promise<void>;
+const paidHooks = new Map<string, PaidHook>();
+
+/** Runs `hook` in the transaction that marks a tab of this purpose paid (a prepaid booking becomes paid with it). */
+export function whenTabPaid(purpose: NonNullable<Tab['purpose']>['kind'], hook: PaidHook): void {
+  paidHooks.set(purpose, hook);
+}
+
 /** The one transition to paid: the tab, its invoice, receipt, payment and events, together or not at all. */
 async function markPaid(org: string, numbering: { prefix: string; timeZone: string }, id: string, attempt: number, paid: PaidWith & { intentId?: string }): Promise<Tab | null> {
   return inTransaction(org, async (tx) => {
@@ -212,6 +220,7 @@ async function markPaid(org: string, numbering: { prefix: string; timeZone: stri
     );
     await TabModel.updateOne({ _id: id, org }, { $set: { invoiceId: invoice._id } }, { session: tx.session });
     const settled = { ...t, invoiceId: invoice._id };
+    if (t.purpose) await paidHooks.get(t.purpose.kind)?.(tx, settled);
     tx.emit(tabEvent('tab.settled', settled));
     return settled;
   });
