@@ -46,6 +46,8 @@ export type Tab = {
   paidAt?: string;
   voidedAt?: string;
   note?: string;
+  /** A tab opened for something else, e.g. the price or deposit of a booking that takes payment. */
+  purpose?: { kind: 'booking'; id: string };
   /** Staff view only. */
   customer?: { id: string; email?: string };
 };

@@ -32,7 +32,10 @@ export function refreshTabs(): void {
 }
 
 
-export const tabName = (tab: Tab): string => (tab.note ? T.titleNoted(tab.note, formatDateIn(tab.openedAt)) : T.title(formatDateIn(tab.openedAt)));
+export function tabName(tab: Tab): string {
+  const date = formatDateIn(tab.openedAt);
+  return tab.note ? T.titleNoted(tab.note, date) : tab.purpose?.kind === 'booking' ? T.titleBooking(date) : T.title(date);
+}
 
 function tabTotals(tab: Tab): TotalRow[] {
   const { subtotal, discount, tax, total } = tab.totals;

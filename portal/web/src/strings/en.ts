@@ -191,6 +191,7 @@ const en = {
     empty: 'You have no open tabs.',
     title: (date: string) => `Tab opened ${date}`,
     titleNoted: (note: string, date: string) => `${note}, opened ${date}`,
+    titleBooking: (date: string) => `Payment for your booking, ${date}`,
     linesCaption: (name: string) => `Items on ${name}`,
     noLines: 'Nothing on this tab yet.',
     payTab: 'Pay this tab',
