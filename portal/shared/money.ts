@@ -1,5 +1,18 @@
 // Shapes of the money API both browser apps read (tabs, payments, saved cards, invoices, credit notes, receipts), as
-// the contract of issue 13 declares them. Amounts are integers in minor units of the object's `currency`.
+// the contract of issue 13 declares them, and the two sums every money form needs. Amounts are integers in minor
+// units of the object's `currency`.
+
+/** Decimals of a currency's minor unit, from Intl: GBP 2, JPY 0, BHD 3. */
+export const currencyDigits = (currency: string): number =>
+  new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+
+/** An amount typed in major units ("2.50", "2,50", "300") → minor units; null when it is not one (or has too many decimals). */
+export function parseAmount(text: string, currency: string): number | null {
+  const digits = currencyDigits(currency);
+  const m = /^\s*(\d{1,9})(?:[.,](\d*))?\s*$/.exec(text);
+  if (!m || (m[2] ?? '').length > digits) return null;
+  return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || 0);
+}
 
 export type TaxRateRef = { name: string; percent: number };
 

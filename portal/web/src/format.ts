@@ -1,6 +1,7 @@
 // Dates, times and money for bookings, with Intl only. Calendar dates (`YYYY-MM-DD`) are the location's own, so they
 // are formatted at noon UTC in UTC (never shifted by the browser's zone); instants are formatted in the location's zone.
 import type { Money } from './types.ts';
+import { currencyDigits } from '../../shared/money.ts';
 
 const lang = () => document.documentElement.lang || 'en';
 
@@ -49,10 +50,6 @@ export function formatWhen(iso: string, timeZone: string): string {
   return `${day}, ${time}${zone ? ' ' + zone : ''}`;
 }
 
-/** Decimals of a currency's minor unit: GBP 2, JPY 0, BHD 3. */
-export const currencyDigits = (currency: string): number =>
-  new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-
 /** Minor units → "£45.00" (the currency's own number of decimals). */
 export function formatMoney(m: Money): string {
   return new Intl.NumberFormat(lang(), { style: 'currency', currency: m.currency }).format(m.amount / 10 ** currencyDigits(m.currency));
@@ -60,14 +57,6 @@ export function formatMoney(m: Money): string {
 
 /** `formatMoney` for the money API's shapes, which carry the currency once beside bare amounts. */
 export const money = (amount: number, currency: string): string => formatMoney({ amount, currency });
-
-/** An amount typed in major units ("2.50", "2,50", "300") → minor units; null when it is not one (or has too many decimals). */
-export function parseAmount(text: string, currency: string): number | null {
-  const digits = currencyDigits(currency);
-  const m = /^\s*(\d{1,9})(?:[.,](\d*))?\s*$/.exec(text);
-  if (!m || (m[2] ?? '').length > digits) return null;
-  return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || 0);
-}
 
 /** "3 December 2025": an instant's date in a zone (the business's for its documents), the browser's without one. */
 export const formatDateIn = (iso: string, timeZone?: string): string =>

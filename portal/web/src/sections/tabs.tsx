@@ -5,13 +5,13 @@
 // their invoice.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
-import type { SettleAnswer, Tab } from '../../../shared/money.ts';
+import { currencyDigits, parseAmount, type SettleAnswer, type Tab } from '../../../shared/money.ts';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
 import { loadStripe } from '../../../shared/stripe.ts';
 import { CardForm, returnUrl, type CardIntent } from '../card-form.tsx';
-import { currencyDigits, formatDateIn, money, parseAmount } from '../format.ts';
+import { formatDateIn, money } from '../format.ts';
 import { LinesTable, Totals, type TotalRow } from '../money-view.tsx';
 import { ErrorBox, Heading, Loading, SrOnly, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
