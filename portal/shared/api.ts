@@ -30,6 +30,9 @@ export function configureApi(bff: string, login: string, messages: ApiMessages):
   t = { errors: messages };
 }
 
+/** The address of an API resource for the browser itself to open, e.g. a download link (a PDF, a CSV). */
+export const apiHref = (path: string): string => base + path;
+
 export function toLogin(): void {
   location.assign(loginUrl + '?return=' + encodeURIComponent(location.pathname + location.hash));
 }

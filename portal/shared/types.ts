@@ -26,3 +26,108 @@ export type Booking = {
   createdAt: string;
   cancelledAt?: string;
 };
+
+// Money (issue 13): the shapes of tabs, payment methods and documents both browser apps read. Amounts are integers
+// in minor units of `currency` (portal/shared/money.ts converts and formats them).
+
+export type TaxRate = { id: string; name: string; percent: number };
+export type LineTax = { name: string; percent: number };
+
+export type TabLine = {
+  id: string;
+  description: string;
+  quantity: number;
+  unitAmount: number;
+  taxRate: LineTax | null;
+  /** After the line's share of the discount. */
+  net: number;
+  tax: number;
+  gross: number;
+  addedAt: string;
+};
+
+/** Percent 0–100, or an amount in minor units. */
+export type Discount = { kind: 'percent'; value: number } | { kind: 'amount'; value: number };
+
+export type PaymentState = 'pending' | 'requires_action' | 'succeeded' | 'failed';
+
+export type TabPayment = {
+  state: PaymentState;
+  method: 'card' | 'cash';
+  amount: number;
+  tip: number;
+  card?: { brand: string; last4: string };
+  failure?: string;
+  at: string;
+};
+
+export type TabStatus = 'open' | 'paid' | 'void';
+
+export type Tab = {
+  id: string;
+  status: TabStatus;
+  currency: string;
+  taxInclusive: boolean;
+  lines: TabLine[];
+  discount: Discount | null;
+  /** `subtotal`: the sum of quantity × unit amount, before the discount. */
+  totals: { subtotal: number; discount: number; tax: number; total: number };
+  payment: TabPayment | null;
+  invoiceId?: string;
+  openedAt: string;
+  paidAt?: string;
+  voidedAt?: string;
+  voidReason?: string;
+  note?: string;
+  /** Staff's view only. */
+  customer?: { id: string; email?: string };
+};
+
+export type SettleAnswer = {
+  tab: Tab;
+  payment: { state: PaymentState; clientSecret?: string; publishableKey?: string; failure?: string };
+};
+
+export type PaymentMethod = {
+  id: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  wallet: string | null;
+  isDefault: boolean;
+  /** Expires within 60 days. */
+  expiresSoon: boolean;
+};
+
+export type DocumentKind = 'invoice' | 'credit_note' | 'receipt';
+
+export type DocLine = { description: string; quantity: number; unitAmount: number; taxRate: LineTax | null; net: number; tax: number; gross: number };
+
+export type MoneyDocument = {
+  id: string;
+  kind: DocumentKind;
+  /** e.g. HDS-2026-000123, CN-2026-000004, R-2026-000123 */
+  number: string;
+  issuedAt: string;
+  timeZone: string;
+  currency: string;
+  taxInclusive: boolean;
+  customer: { id: string; email?: string; name?: string };
+  lines: DocLine[];
+  taxBreakdown: { name: string; percent: number; net: number; tax: number }[];
+  /** A credit note's amounts are positive: what is being credited. */
+  subtotal: number;
+  discount: number;
+  tax: number;
+  tip: number;
+  total: number;
+  payment?: { method: 'card' | 'cash'; brand?: string; last4?: string; paidAt: string };
+  /** A credit note's or receipt's invoice. */
+  relatesTo?: { id: string; number: string };
+  /** A credit note's. */
+  reason?: string;
+  source?: { kind: 'tab'; id: string };
+  /** Invoices in staff's view: what can still be refunded. */
+  refundable?: number;
+};

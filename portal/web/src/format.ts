@@ -1,7 +1,6 @@
 // Dates, times and money for bookings, with Intl only. Calendar dates (`YYYY-MM-DD`) are the location's own, so they
 // are formatted at noon UTC in UTC (never shifted by the browser's zone); instants are formatted in the location's zone.
-import type { Money } from './types.ts';
-import { currencyDigits } from '../../shared/money.ts';
+import { formatMoney } from '../../shared/money.ts';
 
 const lang = () => document.documentElement.lang || 'en';
 
@@ -50,10 +49,8 @@ export function formatWhen(iso: string, timeZone: string): string {
   return `${day}, ${time}${zone ? ' ' + zone : ''}`;
 }
 
-/** Minor units → "£45.00" (the currency's own number of decimals). */
-export function formatMoney(m: Money): string {
-  return new Intl.NumberFormat(lang(), { style: 'currency', currency: m.currency }).format(m.amount / 10 ** currencyDigits(m.currency));
-}
+/** Minor units → "£45.00" (the currency's own number of decimals): one formatter for both browser apps. */
+export { formatMoney };
 
 /** `formatMoney` for the money API's shapes, which carry the currency once beside bare amounts. */
 export const money = (amount: number, currency: string): string => formatMoney({ amount, currency });

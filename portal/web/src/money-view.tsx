@@ -1,14 +1,14 @@
 // What a tab and a money document show alike: their lines ("2 × £4.50 · VAT 20%", amount) and their totals.
 import type { ComponentChildren } from 'preact';
-import type { TaxRateRef } from '../../shared/money.ts';
+import type { LineTax } from '../../shared/types.ts';
 import { money } from './format.ts';
 import { t } from './strings/index.ts';
 
 const M = t.money;
 
-type Line = { description: string; quantity: number; unitAmount: number; taxRate: TaxRateRef | null };
+type Line = { description: string; quantity: number; unitAmount: number; taxRate: LineTax | null };
 
-export const taxName = (r: TaxRateRef): string => M.taxRate(r.name, r.percent);
+export const taxName = (r: LineTax): string => M.taxRate(r.name, r.percent);
 
 /** A two-column table (item with its quantity, unit price and tax rate; amount before any discount). */
 export function LinesTable({ lines, currency, caption }: { lines: Line[]; currency: string; caption: string }) {

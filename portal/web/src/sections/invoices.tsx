@@ -3,13 +3,13 @@
 // business's branded PDF (through the portal's API proxy, as an attachment). Live: a new invoice appears when issued.
 import { useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
-import type { DocumentKind, MoneyDocument } from '../../../shared/money.ts';
-import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import type { DocumentKind, MoneyDocument } from '../../../shared/types.ts';
+import { api, apiHref, asApiError, type ApiError } from '../../../shared/api.ts';
 import { invalidateMatching, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
 import { formatDateIn, money } from '../format.ts';
 import { LinesTable, Totals, taxName, type TotalRow } from '../money-view.tsx';
-import { ErrorBox, Heading, Loading, SrOnly, useTitle } from '../ui.tsx';
+import { ErrorBox, Heading, Loaded, Loading, SrOnly, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
 import { cardName } from './payment-methods.tsx';
 import { t } from '../strings/index.ts';
@@ -32,13 +32,14 @@ const listPath = (year: string, kind: string): string => {
   return query ? `${ALL}?${query}` : ALL;
 };
 
-export const pdfHref = (bff: string, id: string): string => `${bff.replace(/\/+$/, '')}/api/documents/${encodeURIComponent(id)}/pdf`;
+/** The document's PDF through the portal's API proxy, for the browser to download. */
+export const pdfHref = (id: string): string => apiHref(`${ALL}/${encodeURIComponent(id)}/pdf`);
 const documentName = (d: MoneyDocument): string => D.name(D.kinds[d.kind], d.number);
 const issued = (d: MoneyDocument): string => formatDateIn(d.issuedAt, d.timeZone);
 
-function Download({ d, bff }: { d: MoneyDocument; bff: string }) {
+function Download({ d }: { d: MoneyDocument }) {
   return (
-    <a class="btn" href={pdfHref(bff, d.id)} download={`${d.number}.pdf`}>
+    <a class="btn" href={pdfHref(d.id)} download={`${d.number}.pdf`}>
       {D.download}
       <SrOnly> {documentName(d)}</SrOnly>
     </a>
@@ -83,7 +84,7 @@ function yearsOf(all: Documents | undefined, chosen: string): string[] {
 }
 
 /** One filtered list: its first page from the shared store (live), further pages on demand. */
-function DocumentList({ path, filtered, bff }: { path: string; filtered: boolean; bff: string }) {
+function DocumentList({ path, filtered }: { path: string; filtered: boolean }) {
   const list = useResource<Documents>(path);
   const [more, setMore] = useState<Documents>({ items: [] });
   const [busy, setBusy] = useState(false);
@@ -105,42 +106,45 @@ function DocumentList({ path, filtered, bff }: { path: string; filtered: boolean
     }
   };
 
-  if (!list.data) return list.loading ? <Loading /> : list.error ? <ErrorBox error={list.error} retry={list.reload} /> : null;
   return (
-    <>
-      <p role="status" class="muted">
-        {D.count(items.length)}
-      </p>
-      {items.length ? (
-        <ul class="plain docs">
-          {items.map((d) => (
-            <li key={d.id} class="card doc">
-              <div class="doc-main">
-                <h2>
-                  <a href={href('document', d.id)}>{documentName(d)}</a>
-                </h2>
-                <p class="muted">
-                  <time dateTime={d.issuedAt}>{issued(d)}</time>
-                  {d.relatesTo && <> · {D.forInvoice(d.relatesTo.number)}</>}
-                </p>
-              </div>
-              <p class="doc-amount">{money(d.total, d.currency)}</p>
-              <Download d={d} bff={bff} />
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p>{filtered ? D.noneMatching : D.empty}</p>
+    <Loaded r={list}>
+      {() => (
+        <>
+          <p role="status" class="muted">
+            {D.count(items.length)}
+          </p>
+          {items.length ? (
+            <ul class="plain docs">
+              {items.map((d) => (
+                <li key={d.id} class="card doc">
+                  <div class="doc-main">
+                    <h2>
+                      <a href={href('document', d.id)}>{documentName(d)}</a>
+                    </h2>
+                    <p class="muted">
+                      <time dateTime={d.issuedAt}>{issued(d)}</time>
+                      {d.relatesTo && <> · {D.forInvoice(d.relatesTo.number)}</>}
+                    </p>
+                  </div>
+                  <p class="doc-amount">{money(d.total, d.currency)}</p>
+                  <Download d={d} />
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p>{filtered ? D.noneMatching : D.empty}</p>
+          )}
+          {error && <ErrorBox error={error} retry={loadMore} />}
+          {next && (
+            <p>
+              <button type="button" class="btn" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={loadMore}>
+                {t.bookings.loadMore}
+              </button>
+            </p>
+          )}
+        </>
       )}
-      {error && <ErrorBox error={error} retry={loadMore} />}
-      {next && (
-        <p>
-          <button type="button" class="btn" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={loadMore}>
-            {t.bookings.loadMore}
-          </button>
-        </p>
-      )}
-    </>
+    </Loaded>
   );
 }
 
@@ -164,7 +168,7 @@ function InvoicesPage({ section, boot }: PageProps) {
           setKind(k);
         }}
       />
-      <DocumentList key={path} path={path} filtered={!!(year || kind)} bff={boot.bff} />
+      <DocumentList key={path} path={path} filtered={!!(year || kind)} />
     </>
   );
 }
@@ -180,7 +184,7 @@ function docTotals(d: MoneyDocument): TotalRow[] {
 }
 
 /** `#/document/<id>`: one invoice, credit note or receipt. */
-function DocumentPage({ section, boot, param }: PageProps) {
+function DocumentPage({ section, param }: PageProps) {
   const id = param ?? '';
   const { data: d, error, loading, reload } = useResource<MoneyDocument>(id ? `${ALL}/${encodeURIComponent(id)}` : null);
   useTitle(d ? documentName(d) : section.label);
@@ -258,30 +262,34 @@ function DocumentPage({ section, boot, param }: PageProps) {
         )}
       </div>
       <div class="actions">
-        <Download d={d} bff={boot.bff} />
+        <Download d={d} />
       </div>
     </>
   );
 }
 
 /** Home: the latest document. */
-function InvoicesCard({ boot }: PageProps) {
-  const { data, error, loading } = useResource<Documents>(FIRST);
-  if (!data) return loading ? <Loading /> : error ? <p role="alert">{error.description}</p> : null;
-  const d = data.items[0];
-  if (!d) return <p>{D.empty}</p>;
+function InvoicesCard() {
   return (
-    <>
-      <h3>{D.latest}</h3>
-      <p>
-        <a href={href('document', d.id)}>{documentName(d)}</a>
-        <br />
-        {issued(d)} · {money(d.total, d.currency)}
-      </p>
-      <p>
-        <Download d={d} bff={boot.bff} />
-      </p>
-    </>
+    <Loaded r={useResource<Documents>(FIRST)} compact>
+      {(data) => {
+        const d = data.items[0];
+        if (!d) return <p>{D.empty}</p>;
+        return (
+          <>
+            <h3>{D.latest}</h3>
+            <p>
+              <a href={href('document', d.id)}>{documentName(d)}</a>
+              <br />
+              {issued(d)} · {money(d.total, d.currency)}
+            </p>
+            <p>
+              <Download d={d} />
+            </p>
+          </>
+        );
+      }}
+    </Loaded>
   );
 }
 

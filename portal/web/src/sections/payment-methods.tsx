@@ -4,12 +4,12 @@
 // `payment-method` event. Live: the list follows cards added or removed elsewhere (staff, another tab).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
-import type { PaymentMethod } from '../../../shared/money.ts';
+import type { PaymentMethod } from '../../../shared/types.ts';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { setResource, useResource } from '../../../shared/store.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { CardForm, returnUrl, type CardIntent } from '../card-form.tsx';
-import { ErrorBox, Heading, Loading, SrOnly, useTitle } from '../ui.tsx';
+import { ErrorBox, Heading, Loaded, Outcome, SrOnly, useQuestionFocus, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 
 const P = t.paymentMethods;
@@ -38,20 +38,9 @@ const expiry = (c: PaymentMethod) => `${String(c.expMonth).padStart(2, '0')}/${c
 
 function Card({ c, busy, act }: { c: PaymentMethod; busy: boolean; act: (c: PaymentMethod, what: 'default' | 'remove') => Promise<boolean> }) {
   const [asking, setAsking] = useState(false);
-  const removeBtn = useRef<HTMLButtonElement>(null);
-  const keepBtn = useRef<HTMLButtonElement>(null);
-  const started = useRef(false);
+  const { ask: removeBtn, safe: keepBtn } = useQuestionFocus(asking); // to "Keep card", then back to "Remove"
   const name = cardName(c);
   const headId = `pm-${c.id}`;
-
-  // Focus follows the question: to "Keep card" when it opens, back to "Remove" when it closes.
-  useEffect(() => {
-    if (!started.current) {
-      started.current = true;
-      return;
-    }
-    (asking ? keepBtn : removeBtn).current?.focus();
-  }, [asking]);
 
   return (
     <li class="card pm">
@@ -236,29 +225,20 @@ function PaymentMethodsPage({ section, boot }: PageProps) {
   return (
     <>
       <Heading>{section.label}</Heading>
-      <p role="status" class="status">
-        {status}
-      </p>
-      {failure && (
-        <p role="alert" class="alert">
-          {failure}
-        </p>
-      )}
-      {list.data ? (
-        items.length ? (
-          <ul class="plain">
-            {items.map((c) => (
-              <Card key={c.id} c={c} busy={busy} act={act} />
-            ))}
-          </ul>
-        ) : (
-          <p>{P.empty}</p>
-        )
-      ) : list.loading ? (
-        <Loading />
-      ) : (
-        list.error && <ErrorBox error={list.error} retry={list.reload} />
-      )}
+      <Outcome status={status} failure={failure} />
+      <Loaded r={list}>
+        {(d) =>
+          d.items.length ? (
+            <ul class="plain">
+              {d.items.map((c) => (
+                <Card key={c.id} c={c} busy={busy} act={act} />
+              ))}
+            </ul>
+          ) : (
+            <p>{P.empty}</p>
+          )
+        }
+      </Loaded>
       {!saving && <AddCard saved={saved} pending={pending} />}
     </>
   );
@@ -266,21 +246,25 @@ function PaymentMethodsPage({ section, boot }: PageProps) {
 
 /** Home: the default card. */
 function PaymentMethodsCard() {
-  const { data, error, loading } = useResource<Methods>(METHODS);
-  if (!data) return loading ? <Loading /> : error ? <p role="alert">{error.description}</p> : null;
-  const c = data.items.find((x) => x.isDefault) ?? data.items[0];
-  if (!c) return <p>{P.empty}</p>;
   return (
-    <p>
-      {cardName(c)}
-      {c.isDefault && <span class="muted"> {P.isDefault}</span>}
-      {c.expiresSoon && (
-        <>
-          {' '}
-          <span class="badge warn">{P.expiresSoon}</span>
-        </>
-      )}
-    </p>
+    <Loaded r={useResource<Methods>(METHODS)} compact>
+      {(data) => {
+        const c = data.items.find((x) => x.isDefault) ?? data.items[0];
+        if (!c) return <p>{P.empty}</p>;
+        return (
+          <p>
+            {cardName(c)}
+            {c.isDefault && <span class="muted"> {P.isDefault}</span>}
+            {c.expiresSoon && (
+              <>
+                {' '}
+                <span class="badge warn">{P.expiresSoon}</span>
+              </>
+            )}
+          </p>
+        );
+      }}
+    </Loaded>
   );
 }
 

@@ -5,7 +5,8 @@
 // their invoice.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
-import { currencyDigits, parseAmount, type SettleAnswer, type Tab } from '../../../shared/money.ts';
+import { minorDigits, toMajor, toMinor } from '../../../shared/money.ts';
+import type { SettleAnswer, Tab as TabView } from '../../../shared/types.ts';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
@@ -13,7 +14,7 @@ import { loadStripe } from '../../../shared/stripe.ts';
 import { CardForm, returnUrl, type CardIntent } from '../card-form.tsx';
 import { formatDateIn, money } from '../format.ts';
 import { LinesTable, Totals, type TotalRow } from '../money-view.tsx';
-import { ErrorBox, Heading, Loading, SrOnly, useTitle } from '../ui.tsx';
+import { ErrorBox, Heading, Loaded, Loading, Outcome, SrOnly, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
 import { METHODS, cardName, type Methods } from './payment-methods.tsx';
 import { pdfHref } from './invoices.tsx';
@@ -23,6 +24,8 @@ import { t } from '../strings/index.ts';
 const T = t.tabs;
 const OPEN = 'tabs';
 const PAID = 'tabs?status=paid';
+/** A tab opened for something else carries it, e.g. the price or deposit of a booking that takes payment. */
+type Tab = TabView & { purpose?: { kind: 'booking'; id: string } };
 type Tabs = { items: Tab[] };
 
 /** After a payment or a live event: the open and paid lists fetch again (and the nav, which asks whether any is open). */
@@ -73,7 +76,7 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
   const { id, currency } = tab;
   const total = tab.totals.total;
   const method = chosen ?? (cards.find((c) => c.isDefault) ?? cards[0])?.id ?? 'new';
-  const tipAmount = tip === 'custom' ? parseAmount(custom, currency) : Math.round((total * Number(tip)) / 100);
+  const tipAmount = tip === 'custom' ? toMinor(custom, currency) : Math.round((total * Number(tip)) / 100);
   const toPay = total + (tipAmount ?? 0);
   const path = `tabs/${encodeURIComponent(id)}/settle`;
   const f = `settle-${id}`;
@@ -132,8 +135,8 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
 
   const pay = async (e: Event) => {
     e.preventDefault();
-    if (tipAmount === null) {
-      setTipError(T.tipInvalid((250 / 10 ** currencyDigits(currency)).toFixed(currencyDigits(currency))));
+    if (tipAmount === undefined) {
+      setTipError(T.tipInvalid(toMajor({ amount: minorDigits(currency) ? 25 * 10 ** (minorDigits(currency) - 1) : 250, currency })));
       document.getElementById(`${f}-custom`)?.focus();
       return;
     }
@@ -276,7 +279,7 @@ function OpenTab({ tab, waiting, ...handlers }: Handlers & { tab: Tab; waiting: 
 }
 
 /** Recently paid tabs; each links to its invoice page, or its PDF when the portal does not show invoices. */
-function PaidTabs({ items, bff, invoicesShown }: { items: Tab[]; bff: string; invoicesShown: boolean }) {
+function PaidTabs({ items, invoicesShown }: { items: Tab[]; invoicesShown: boolean }) {
   if (!items.length) return null;
   return (
     <section aria-labelledby="paid-tabs">
@@ -294,7 +297,7 @@ function PaidTabs({ items, bff, invoicesShown }: { items: Tab[]; bff: string; in
                 {p?.method === 'cash' && <> {T.paidInCash}</>}
               </p>
               {tab.invoiceId ? (
-                <a href={invoicesShown ? href('document', tab.invoiceId) : pdfHref(bff, tab.invoiceId)}>
+                <a href={invoicesShown ? href('document', tab.invoiceId) : pdfHref(tab.invoiceId)}>
                   {invoicesShown ? T.viewInvoice : t.documents.download}
                   <SrOnly> {tabName(tab)}</SrOnly>
                 </a>
@@ -372,56 +375,51 @@ function TabsPage(props: PageProps) {
     document.getElementById('page-title')?.focus();
   };
 
-  const items = open.data?.items.filter((x) => x.status === 'open') ?? [];
   return (
     <>
       <Heading>{section.label}</Heading>
-      <p role="status" class="status">
-        {status}
-      </p>
-      {failure && (
-        <p role="alert" class="alert">
-          {failure}
-        </p>
-      )}
+      <Outcome status={status} failure={failure} />
       <p role="alert" class="sr-only">
         {declined}
       </p>
-      {open.data ? (
-        items.length ? (
-          <ul class="plain">
-            {items.map((tab) => (
-              <OpenTab key={tab.id} tab={tab} waiting={tab.id in waiting} done={done} update={update} />
-            ))}
-          </ul>
-        ) : (
-          <p>{T.empty}</p>
-        )
-      ) : open.loading ? (
-        <Loading />
-      ) : (
-        open.error && <ErrorBox error={open.error} retry={open.reload} />
-      )}
+      <Loaded r={open}>
+        {(d) => {
+          const items = d.items.filter((x) => x.status === 'open');
+          return items.length ? (
+            <ul class="plain">
+              {items.map((tab) => (
+                <OpenTab key={tab.id} tab={tab} waiting={tab.id in waiting} done={done} update={update} />
+              ))}
+            </ul>
+          ) : (
+            <p>{T.empty}</p>
+          );
+        }}
+      </Loaded>
       {paid.error && !paid.data && <ErrorBox error={paid.error} retry={paid.reload} />}
-      <PaidTabs items={latestPaid(paid.data)} bff={boot.bff} invoicesShown={offered(props, 'invoices')} />
+      <PaidTabs items={latestPaid(paid.data)} invoicesShown={offered(props, 'invoices')} />
     </>
   );
 }
 
 /** Home: what is open, and how much. */
 function TabsCard() {
-  const { data, error, loading } = useResource<Tabs>(OPEN);
-  if (!data) return loading ? <Loading /> : error ? <p role="alert">{error.description}</p> : null;
-  const items = data.items.filter((x) => x.status === 'open');
-  if (!items.length) return <p>{T.empty}</p>;
   return (
-    <ul class="plain">
-      {items.map((tab) => (
-        <li key={tab.id}>
-          {tabName(tab)}: <strong>{money(tab.totals.total, tab.currency)}</strong>
-        </li>
-      ))}
-    </ul>
+    <Loaded r={useResource<Tabs>(OPEN)} compact>
+      {(data) => {
+        const items = data.items.filter((x) => x.status === 'open');
+        if (!items.length) return <p>{T.empty}</p>;
+        return (
+          <ul class="plain">
+            {items.map((tab) => (
+              <li key={tab.id}>
+                {tabName(tab)}: <strong>{money(tab.totals.total, tab.currency)}</strong>
+              </li>
+            ))}
+          </ul>
+        );
+      }}
+    </Loaded>
   );
 }
 
