@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, call } from '../support/api.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations, until } from '../support/chromium.ts';
-import { codeFrom } from '../support/mailbox.ts';
+import { chromiumAvailable, expectAccessible, expectFits, launch, screenshots, until } from '../support/chromium.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
-import { portalUrl } from '../support/portal.ts';
+import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
 import { cardSaved, connectStripe, intentEvent } from '../support/stripe.ts';
 import { installStripeJs } from '../support/stripe-js.ts';
@@ -60,27 +59,10 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await browser?.close();
   });
 
-  async function expectAccessible(name: string) {
-    const violations = await seriousViolations(page);
-    expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
-  }
-
-  /** Nothing wider than a 390 px phone. */
-  async function fitsPhone(name: string) {
-    await page.setViewportSize({ width: 390, height: 800 });
-    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-    await page.setViewportSize({ width: 1280, height: 900 });
-    expect(width, `${name} at 390 px`).to.be.at.most(390);
-  }
+  const fitsPhone = (name: string) => expectFits(page, 390, name);
 
   it('signs in: Payment methods is offered, Open tabs and Invoices stay out of the nav while empty, no Stripe.js', async () => {
-    await page.goto(portalUrl(t.issuer));
-    await page.getByLabel('Email address').fill(email);
-    const sentAfter = Date.now();
-    await page.getByRole('button', { name: 'Send me a code' }).click();
-    await page.getByLabel('Sign-in code').fill(codeFrom(await s.mailbox.next(email, sentAfter)));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: `Welcome, ${email}` }).waitFor();
+    await signInInPage(page, s, t.issuer, email);
     await page.getByText('You have no saved cards.').waitFor(); // the home card
     const labels = await navLabels();
     expect(labels).to.include('Payment methods');
@@ -104,7 +86,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     expect(elements.appearance.variables.colorPrimary).to.equal('#7a1f5c'); // the portal's branding
     await page.getByLabel('Expiry date').fill('12 / 34');
     await page.getByLabel('Security code').fill('123');
-    await expectAccessible('add a card');
+    await expectAccessible(page, 'add a card');
     await screenshots(page, 'money-add-card');
 
     await page.getByRole('button', { name: 'Save card' }).click();
@@ -116,7 +98,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('heading', { level: 2, name: 'Visa ending 4242' }).waitFor();
     await page.locator('li.pm .badge', { hasText: 'Default' }).waitFor();
     expect(await page.locator('li.pm').innerText()).to.match(/Expires \d\d\/\d{4}/);
-    await expectAccessible('payment methods');
+    await expectAccessible(page, 'payment methods');
     await fitsPhone('payment methods');
     await screenshots(page, 'money-payment-methods');
   });
@@ -140,7 +122,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     const tab = await page.locator('li.tab').innerText();
     expect(tab).to.contain('3 × £2.50').and.to.contain('VAT 20%').and.to.contain('£24.00').and.to.contain('Includes tax').and.to.contain('£5.25');
     expect(await page.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
-    await expectAccessible('open tab');
+    await expectAccessible(page, 'open tab');
     await fitsPhone('open tab');
     await screenshots(page, 'money-tab');
   });
@@ -150,13 +132,13 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     expect(await page.getByLabel(/^Visa ending 4242/).isChecked()).to.equal(true);
     await page.getByLabel('10% (£3.15)').check();
     await page.getByText('To pay: £34.65').waitFor();
-    await expectAccessible('settle');
+    await expectAccessible(page, 'settle');
     await screenshots(page, 'money-settle');
 
     await page.getByRole('button', { name: 'Pay £34.65' }).click();
     await page.getByRole('status').filter({ hasText: 'Payment processing for Table 4' }).waitFor();
     await page.locator('li.tab .notice', { hasText: 'Payment processing…' }).waitFor();
-    await expectAccessible('processing');
+    await expectAccessible(page, 'processing');
     await screenshots(page, 'money-processing');
 
     // stripe-mock leaves the PaymentIntent unfinished; Stripe's signed webhook says it succeeded.
@@ -172,7 +154,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await nav().getByRole('link', { name: 'Invoices and receipts' }).waitFor(); // live: the first invoice
     expect(await page.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
     expect(stripeJs.requests()).to.equal(1); // a saved card needs no Stripe.js unless the bank asks for 3-D Secure
-    await expectAccessible('paid');
+    await expectAccessible(page, 'paid');
     await screenshots(page, 'money-paid');
   });
 
@@ -184,7 +166,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     const main = await page.locator('main').innerText();
     expect(main).to.contain('Espresso').and.to.contain('Massage oil').and.to.contain('Tip').and.to.contain('£3.15').and.to.contain('£34.65');
     expect(main).to.contain('Paid with Visa ending 4242').and.to.contain('Tax breakdown').and.to.contain('VAT 20%');
-    await expectAccessible('invoice');
+    await expectAccessible(page, 'invoice');
     await fitsPhone('invoice');
     await screenshots(page, 'money-invoice');
 
@@ -213,7 +195,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByLabel('Type').selectOption({ label: 'All types' });
     await page.getByLabel('Year').selectOption({ label: 'All years' });
     await page.getByRole('status').filter({ hasText: '2 documents' }).waitFor();
-    await expectAccessible('documents');
+    await expectAccessible(page, 'documents');
     await fitsPhone('documents');
     await screenshots(page, 'money-documents');
   });
@@ -237,7 +219,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('alert').filter({ hasText: 'The payment for Table 7' }).filter({ hasText: 'did not go through: Your card has insufficient funds.' }).waitFor();
     await page.locator('li.tab', { hasText: 'Table 7' }).getByText('The last payment did not go through: Your card has insufficient funds.').waitFor();
     await page.getByRole('button', { name: /^Pay this tab/ }).waitFor(); // still open, to pay again
-    await expectAccessible('declined');
+    await expectAccessible(page, 'declined');
     await screenshots(page, 'money-declined');
 
     // stripe-mock cannot be told to ask for 3-D Secure: the settle answer says so on its way to the page.
@@ -268,7 +250,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     expect(started.payment).to.include({ state: 'requires_action', publishableKey: 'pk_test_PorticoTestKey0123456789' });
     await page.getByRole('heading', { level: 3, name: 'Pay £3.00 with a new card' }).waitFor();
     await page.getByLabel('Card number').fill('4242 4242 4242 4242');
-    await expectAccessible('new card');
+    await expectAccessible(page, 'new card');
     await screenshots(page, 'money-new-card');
     await page.getByRole('button', { name: 'Pay £3.00' }).click();
     await page.getByRole('status').filter({ hasText: 'Payment processing for Table 9' }).waitFor();
@@ -285,7 +267,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('button', { name: 'Remove Visa ending 4242' }).click();
     await page.getByText('Remove Visa ending 4242? You can add it again later.').waitFor();
     expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).to.equal('Keep card');
-    await expectAccessible('remove a card');
+    await expectAccessible(page, 'remove a card');
     await screenshots(page, 'money-remove-card');
     await page.getByRole('button', { name: 'Remove card' }).click();
     await page.getByRole('status').filter({ hasText: 'Visa ending 4242 removed.' }).waitFor();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations, until } from '../support/chromium.ts';
+import { chromiumAvailable, expectAccessible, launch, screenshots, until } from '../support/chromium.ts';
 import { codeFrom } from '../support/mailbox.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl } from '../support/portal.ts';
@@ -36,11 +36,6 @@ describe('Customer Portal in headless Chromium', function () {
     await browser?.close();
   });
 
-  async function expectAccessible(name: string) {
-    const violations = await seriousViolations(page);
-    expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
-  }
-
   it('signs in with the emailed code and shows the branded home page', async () => {
     await page.goto(portalUrl(t.issuer));
     await page.getByLabel('Email address').fill(email);
@@ -53,7 +48,7 @@ describe('Customer Portal in headless Chromium', function () {
     expect(page.url()).to.equal(`${portalUrl(t.issuer)}`);
     const brand = await page.evaluate<string>("getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()");
     expect(brand).to.equal('#7a1f5c');
-    await expectAccessible('home');
+    await expectAccessible(page, 'home');
     await screenshots(page, 'home');
   });
 
@@ -64,7 +59,7 @@ describe('Customer Portal in headless Chromium', function () {
     await page.getByLabel('Phone number').fill('+44 7700 900123');
     await page.getByRole('button', { name: 'Save profile' }).click();
     await page.getByRole('status').filter({ hasText: 'Profile saved' }).waitFor();
-    await expectAccessible('profile');
+    await expectAccessible(page, 'profile');
     await screenshots(page, 'profile');
     const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin); // the admin side still answers
     expect(body.slug).to.equal('main');
@@ -82,7 +77,7 @@ describe('Customer Portal in headless Chromium', function () {
     await page.getByRole('link', { name: 'Refund policy' }).click();
     await page.getByRole('heading', { level: 1, name: 'Refund policy' }).waitFor();
     expect(await page.locator('article strong').textContent()).to.equal('24 hours');
-    await expectAccessible('policy');
+    await expectAccessible(page, 'policy');
     await page.getByRole('link', { name: 'Company and policies' }).first().click();
     await page.getByText('Mon–Fri 9:00–20:00').waitFor();
     await screenshots(page, 'company');
@@ -115,7 +110,7 @@ describe('Customer Portal in headless Chromium', function () {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
-    await expectAccessible('signed out');
+    await expectAccessible(page, 'signed out');
     await page.goto(portalUrl(t.issuer));
     await page.getByLabel('Email address').waitFor(); // no session left: the sign-in page
   });

@@ -1,8 +1,10 @@
 // Real headless Chromium (Debian's package) driven by playwright-core, plus an axe-core accessibility check.
+import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { codeFrom, type Mailbox } from './mailbox.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join('test-output', 'screenshots');
@@ -34,6 +36,20 @@ export async function seriousViolations(page: Page): Promise<Violation[]> {
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
 }
 
+/** Fails, listing them, when axe finds serious or critical violations on the page as it is now (`name` says where). */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  const violations = await seriousViolations(page);
+  expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
+}
+
+/** Fails when the page scrolls sideways on a phone `width` px wide (the viewport is put back to desktop after). */
+export async function expectFits(page: Page, width: number, name: string): Promise<void> {
+  await page.setViewportSize({ width, height: 800 });
+  const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
+  await page.setViewportSize({ width: WIDTHS.desktop, height: 900 });
+  expect(scrollWidth, `${name} at ${width} px`).to.be.at.most(width);
+}
+
 /** Saves full-page screenshots at phone, tablet and desktop widths under test-output/screenshots. */
 export async function screenshots(page: Page, name: string): Promise<string[]> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -55,4 +71,13 @@ export async function until(page: Page, expression: string, timeoutMs = 10_000) 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
     await page.waitForTimeout(50);
   }
+}
+
+/** On the identity provider's sign-in page: types the email address, then the code mailed to it, and signs in. */
+export async function signInWithCode(page: Page, mailbox: Mailbox, email: string) {
+  await page.getByLabel('Email address').fill(email);
+  const sentAfter = Date.now();
+  await page.getByRole('button', { name: 'Send me a code' }).click();
+  await page.getByLabel('Sign-in code').fill(codeFrom(await mailbox.next(email, sentAfter)));
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
