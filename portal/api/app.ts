@@ -20,7 +20,7 @@ import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
 import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
-import { documentAdminRoutes, documentClientRoutes } from './documents/routes.ts';
+import { documentAdminRoutes, documentClientRoutes, pdfLogos } from './documents/routes.ts';
 import { paymentAdminRoutes, paymentMethodClientRoutes } from './payments/routes.ts';
 import type { PaymentDeps } from './payments/stripe.ts';
 import { stripeWebhook, WEBHOOK_PATH } from './payments/webhook.ts';
@@ -60,6 +60,7 @@ function accountRoutes(router: Router) {
 
 export function createPortalApi({ internalUrl, tenants, roles, customers, idpPaths, events, changes, payments, log }: ApiDeps): Middleware {
   useAvailabilityCaches(changes);
+  const logos = pdfLogos(log);
   const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
     portalClientRoutes,
     companyClientRoutes,
@@ -67,7 +68,7 @@ export function createPortalApi({ internalUrl, tenants, roles, customers, idpPat
     bookingClientRoutes(customers, payments),
     paymentMethodClientRoutes(payments, customers),
     tabClientRoutes(payments),
-    documentClientRoutes,
+    documentClientRoutes(logos),
     eventClientRoutes(events),
   ]);
   const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl, roles), [
@@ -79,7 +80,7 @@ export function createPortalApi({ internalUrl, tenants, roles, customers, idpPat
     eventAdminRoutes(events),
     paymentAdminRoutes(payments),
     tabAdminRoutes(payments, customers),
-    documentAdminRoutes(payments),
+    documentAdminRoutes(payments, logos),
   ]);
   const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);
   const webhook = stripeWebhook(tenants, payments, log);

@@ -1,6 +1,7 @@
 // The invoice / credit note / receipt PDF, read back as a person's PDF reader would (poppler's pdftotext), and the
 // logo fetcher's limits and cache. Page 1 of the invoice is saved under test-output/screenshots to look at.
 import { execFileSync } from 'node:child_process';
+import { pdfText } from '../support/pdf.ts';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -94,12 +95,7 @@ describe('Documents: the PDF of an invoice, credit note or receipt', function ()
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** The PDF's text as pdftotext lays it out, all pages or one. */
-  const textOf = (pdf: Buffer, page?: number) => {
-    const file = join(dir, `${Math.random().toString(36).slice(2)}.pdf`);
-    writeFileSync(file, pdf);
-    return execFileSync('pdftotext', ['-layout', ...(page ? ['-f', String(page), '-l', String(page)] : []), file, '-'], { encoding: 'utf8' });
-  };
+  const textOf = pdfText;
   /** Pictures embedded (pdfimages lists an alpha channel apart, as an smask: not counted). */
   const imagesIn = (pdf: Buffer) => execFileSync('pdfimages', ['-list', '-'], { input: pdf, encoding: 'utf8' }).split('\n').filter((l) => /^\s*\d+\s+\d+\s+image\b/.test(l)).length;
   const pagesOf = (pdf: Buffer) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', ['-'], { input: pdf, encoding: 'utf8' }))![1]);

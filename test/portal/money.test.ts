@@ -10,6 +10,7 @@ import { customerToken } from '../support/api.ts';
 import { makeClient, makeOrg, type TestClient, type TestOrg } from '../support/oidc.ts';
 import { openStream } from '../support/sse.ts';
 import { stack, type Stack } from '../support/stack.ts';
+import { pdfText } from '../support/pdf.ts';
 import { cardSaved, connectStripe, deliver, intentEvent, signStripe, stripeEvent } from '../support/stripe.ts';
 
 const SCOPES = 'payments payments:write';
@@ -50,6 +51,7 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     app = await makeClient(s, t);
     [owner, admin, staff] = [await adminToken(s, t, 'owner'), await adminToken(s, t, 'admin'), await adminToken(s, t, 'staff')];
     const settings = await connectStripe(t, owner, { currency: 'GBP', taxInclusive: true, taxRates: [VAT], invoicePrefix: 'HDS' });
+    expect((await call('PUT', `${adminUrl(t)}/company`, owner, { name: 'Harbour Spa', legalName: 'Harbour Spa Ltd', taxNumber: 'GB123456789', address: '12 Quay Street' })).status).to.equal(200);
     expect(settings.taxRates).to.deep.equal([{ id: 'tax_1', ...VAT }]);
     year = Number(new Intl.DateTimeFormat('en', { year: 'numeric', timeZone: 'UTC' }).format(new Date()));
   });
@@ -171,6 +173,15 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
         expect(invoice.body.taxBreakdown).to.deep.equal([{ name: 'VAT', percent: 20, net: 2000, tax: 400 }]);
         const receipts = await docs(c.token, '?kind=receipt');
         expect(receipts.body.items.find((r: { relatesTo: { id: string } }) => r.relatesTo.id === invoice.body.id)?.number).to.match(new RegExp(`^HDS-R-${year}-\\d{6}$`));
+        // The PDF: the customer's own, branded with the business's legal name and tax number; nobody else's.
+        const pdf = await fetch(`${apiUrl(t)}/documents/${invoice.body.id}/pdf`, { headers: { authorization: `Bearer ${c.token}` } });
+        expect(pdf.status).to.equal(200);
+        expect(pdf.headers.get('content-type')).to.equal('application/pdf');
+        expect(pdf.headers.get('content-disposition')).to.contain(`${invoice.body.number}.pdf`);
+        const text = pdfText(Buffer.from(await pdf.arrayBuffer()));
+        for (const expected of [invoice.body.number, 'Harbour Spa Ltd', 'GB123456789', '£26.40', 'Visa •••• 4242']) expect(text).to.contain(expected);
+        const stranger = await customer();
+        expect((await fetch(`${apiUrl(t)}/documents/${invoice.body.id}/pdf`, { headers: { authorization: `Bearer ${stranger.token}` } })).status).to.equal(404);
         await stream.next((e) => e.event === 'tab' && e.data.type === 'tab.settled' && e.data.tab.id === tab.id);
         await stream.next((e) => e.event === 'document' && e.data.document.id === invoice.body.id);
       } finally {

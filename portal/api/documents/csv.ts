@@ -2,7 +2,7 @@
 // a spreadsheet would run as a formula (=, +, -, @ first) are prefixed with a quote, so a customer's email address
 // or a refund reason can never execute on the accountant's machine.
 import type { z } from 'zod';
-import { currencyDigits } from '../money/amounts.ts';
+import { toDecimal } from '../money/amounts.ts';
 import { localAt } from '../availability/zoned.ts';
 import { DocumentModel, type MoneyDoc } from './model.ts';
 import type { staffListQuery } from './service.ts';
@@ -15,14 +15,9 @@ function cell(value: string | number | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-const major = (amount: number, currency: string) => {
-  const digits = currencyDigits(currency);
-  return (amount / 10 ** digits).toFixed(digits);
-};
-
 function row(d: MoneyDoc): string {
   const sign = d.kind === 'credit_note' ? -1 : 1; // a credit note takes its amounts off the books
-  const m = (n: number) => major(sign * n, d.currency);
+  const m = (n: number) => toDecimal(sign * n, d.currency);
   const paidWith = d.payment ? (d.payment.card ? `${d.payment.card.brand} ${d.payment.card.last4}` : d.payment.method) : undefined;
   return [d.number, d.kind, localAt(d.issuedAt.getTime(), d.timeZone).date, d.customerEmail, d.currency, m(d.total - d.tip - d.tax), m(d.tax), m(d.tip), m(d.total), paidWith, d.relatesTo?.number, d.reason].map(cell).join(',');
 }

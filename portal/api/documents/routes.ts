@@ -1,21 +1,38 @@
 // Invoices, credit notes and receipts over HTTP: customers read their own (scope `payments`); staff read all, export
 // them for the accountant, and admins refund.
 import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { requireRole } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
 import { readBody, validate } from '../../../lib/http.ts';
 import { moneySettings } from '../payments/settings.ts';
 import type { PaymentDeps } from '../payments/stripe.ts';
+import type { Logger } from '../../../lib/log.ts';
 import { documentsCsv } from './csv.ts';
+import { createLogoFetcher } from './logo.ts';
+import { printed } from './printed.ts';
 import * as documents from './service.ts';
 
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
 const idOf = (ctx: Ctx) => validate(documents.documentId, ctx.params.id);
 
-export const documentClientRoutes = (router: Router) => {
+/** GET /documents/:id/pdf: the customer's own (`customerOf`), or any of the organisation's for staff. */
+function pdfRoute(router: Router, logos: ReturnType<typeof createLogoFetcher>, customerOf: (ctx: Ctx) => string | undefined, guard: Middleware = (_, next) => next()) {
+  router.get('/documents/:id/pdf', guard, async (ctx: Ctx) => {
+    const { pdf, filename } = await printed(ctx.state.tenant, await documents.findDocument(ctx.state.tenant.id, idOf(ctx), customerOf(ctx)), logos);
+    ctx.type = 'application/pdf';
+    ctx.attachment(filename);
+    ctx.body = pdf;
+  });
+}
+
+/** Logos for PDFs, fetched with limits; one left out is logged, never fatal. */
+export const pdfLogos = (log: Logger) => createLogoFetcher({ onFailure: (url, reason) => log.warn('logo left out of a PDF', { url, reason }) });
+
+export const documentClientRoutes = (logos: ReturnType<typeof createLogoFetcher>) => (router: Router) => {
   const read = requireScope('payments', { customer: true });
+  pdfRoute(router, logos, (ctx) => ctx.state.principal.sub, read);
   router.get('/documents', read, async (ctx: Ctx) => {
     ctx.body = await documents.listDocuments(ctx.state.tenant.id, { ...validate(documents.listQuery, ctx.query), customerId: ctx.state.principal.sub });
   });
@@ -24,7 +41,8 @@ export const documentClientRoutes = (router: Router) => {
   });
 };
 
-export const documentAdminRoutes = (deps: PaymentDeps) => (router: Router) => {
+export const documentAdminRoutes = (deps: PaymentDeps, logos: ReturnType<typeof createLogoFetcher>) => (router: Router) => {
+  pdfRoute(router, logos, () => undefined);
   router.get('/documents', async (ctx: Ctx) => {
     ctx.body = await documents.listDocuments(ctx.state.tenant.id, validate(documents.staffListQuery, ctx.query));
   });

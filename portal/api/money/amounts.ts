@@ -3,9 +3,24 @@
 // (largest remainder), so the lines always add up to the totals printed on an invoice.
 import { z } from 'zod';
 
-/** Minor-unit digits of an ISO 4217 currency: GBP 2, JPY 0, BHD 3 (from the runtime's ICU data). */
+const digitsOf = new Map<string, number>();
+
+/** Minor-unit digits of an ISO 4217 currency: GBP 2, JPY 0, BHD 3 (from the runtime's ICU data, read once each). */
 export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsOf.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    if (digitsOf.size < 400) digitsOf.set(currency, digits); // ISO 4217 has fewer than 200 codes
+  }
+  return digits;
+}
+
+/** Minor units as an exact decimal in major units, no float involved: (1234, 'GBP') → "12.34", (-5, 'BHD') → "-0.005". */
+export function toDecimal(amount: number, currency: string): string {
+  if (!Number.isSafeInteger(amount)) throw new TypeError(`amount must be an integer number of minor units, got ${amount}`);
+  const digits = currencyDigits(currency);
+  const units = String(Math.abs(amount)).padStart(digits + 1, '0');
+  return `${amount < 0 ? '-' : ''}${digits ? `${units.slice(0, -digits)}.${units.slice(-digits)}` : units}`;
 }
 
 const KNOWN = new Set(Intl.supportedValuesOf('currency'));

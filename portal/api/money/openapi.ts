@@ -25,6 +25,7 @@ export const moneyClientPaths: Paths = {
   '/tabs/{id}/settle/refresh': { post: op(`After Stripe.js handled 3-D Secure or confirmed a new card: ask Stripe again. ${settleAnswer}`, { parameters: [id] }) },
   '/documents': { get: op("The customer's invoices, credit notes and receipts, newest first; scope `payments`", { parameters: query(documents.listQuery) }) },
   '/documents/{id}': { get: op('One invoice, credit note or receipt', { parameters: [id] }) },
+  '/documents/{id}/pdf': { get: op("The document as a PDF branded like the primary portal, with the business's legal name, address and tax number (application/pdf)", { parameters: [id] }) },
 };
 
 export const moneyAdminPaths: Paths = {
@@ -45,5 +46,6 @@ export const moneyAdminPaths: Paths = {
   '/documents': { get: op('Invoices, credit notes and receipts, newest first; `next` continues', { parameters: query(documents.staffListQuery) }) },
   '/documents.csv': { get: op('The same as CSV for the accountant (amounts in major units; credit notes negative)', { parameters: query(documents.staffListQuery.omit({ limit: true, before: true })) }) },
   '/documents/{id}': { get: op('One document; invoices say what can still be `refundable`', { parameters: [id] }) },
+  '/documents/{id}/pdf': { get: op('The document as a PDF (application/pdf)', { parameters: [id] }) },
   '/documents/{id}/refunds': { post: op('Refund all (no amount) or part of a paid invoice: a credit note with its own number; card payments are refunded at Stripe; admin', { parameters: [id], requestBody: body(documents.refundInput) }, ok('Credit note issued', 201)) },
 };
