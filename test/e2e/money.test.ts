@@ -85,6 +85,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     if (await page.getByText('Saving your card…').count()) {
       // The API waits for Stripe to say so (stripe-mock never confirms a SetupIntent): Stripe's webhook, then live.
       expect((await cardSaved(t, customerId)).status).to.equal(200);
+      await page.getByRole('status').filter({ hasText: 'Your card is saved.' }).waitFor();
     }
     await page.getByRole('heading', { level: 2, name: 'Visa ending 4242' }).waitFor();
     await page.locator('li.pm .badge', { hasText: 'Default' }).waitFor();

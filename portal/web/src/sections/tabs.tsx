@@ -359,6 +359,7 @@ function TabsPage(props: PageProps) {
 
   /** Shown at once as the answer has it, before the lists are fetched again. */
   const update = (tab: Tab) => {
+    setStatus(''); // what the page said before is about an earlier payment
     setResource<Tabs>(OPEN, { items: (open.data?.items ?? []).map((x) => (x.id === tab.id ? tab : x)).filter((x) => x.status === 'open') });
     refreshTabs();
   };
