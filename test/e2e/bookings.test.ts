@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { chromiumAvailable, expectAccessible, expectFits, launch, screenshots, until } from '../support/chromium.ts';
+import { expectAccessible, expectFits, launch, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -24,11 +24,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
   const email = uniqueEmail('booker');
 
   before(async function () {
-    if (!chromiumAvailable()) {
-      if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs Debian's chromium package");
-      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
-      return this.skip();
-    }
+    skipWithoutChromium(this);
     s = await stack();
     t = await makeOrg(s, { name: 'Harbour Day Spa' });
     const admin = await adminToken(s, t);

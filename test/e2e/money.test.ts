@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, call } from '../support/api.ts';
-import { chromiumAvailable, expectAccessible, expectFits, launch, screenshots, until } from '../support/chromium.ts';
+import { expectAccessible, expectFits, launch, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -30,11 +30,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
   const navLabels = async () => (await nav().getByRole('link').allTextContents()).map((x) => x.trim());
 
   before(async function () {
-    if (!chromiumAvailable()) {
-      if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs Debian's chromium package");
-      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
-      return this.skip();
-    }
+    skipWithoutChromium(this);
     s = await stack();
     t = await makeOrg(s, { name: 'Harbour Day Spa' });
     const owner = await adminToken(s, t, 'owner');

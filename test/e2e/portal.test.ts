@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
-import { chromiumAvailable, expectAccessible, launch, screenshots, until } from '../support/chromium.ts';
+import { expectAccessible, launch, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
 import { codeFrom } from '../support/mailbox.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl } from '../support/portal.ts';
@@ -17,11 +17,7 @@ describe('Customer Portal in headless Chromium', function () {
   const email = uniqueEmail('e2e');
 
   before(async function () {
-    if (!chromiumAvailable()) {
-      if (process.env.CI) throw new Error('Chromium is missing: .ci/run installs Debian\'s chromium package');
-      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
-      return this.skip();
-    }
+    skipWithoutChromium(this);
     s = await stack();
     t = await makeOrg(s, { name: 'Harbour Day Spa' });
     admin = await adminToken(s, t);

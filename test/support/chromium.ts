@@ -14,6 +14,14 @@ export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
 }
 
+/** First thing in a browser suite's `before`: skips the suite where Chromium is missing, except in CI, where that fails. */
+export function skipWithoutChromium(suite: Mocha.Context): void {
+  if (chromiumAvailable()) return;
+  if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs Debian's chromium package");
+  console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
+  suite.skip();
+}
+
 export async function launch(): Promise<Browser> {
   // Flags keep a closed-network machine quiet (no background fetches) and let it run as root in a container.
   return chromium.launch({
