@@ -1,10 +1,11 @@
 // The parts of the Admin API (`/<org>/admin/v1`) that idp/ serves, because it owns their data: apps (OIDC clients),
-// consents and staff. Same token rules as the rest of the Admin API (lib/access.ts).
+// consents, staff and finding customers. Same token rules as the rest of the Admin API (lib/access.ts).
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { adminAuth, type RoleLookup } from '../lib/access.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { clientRoutes } from './clients/routes.ts';
+import { customerAdminRoutes } from './customers/admin-routes.ts';
 import type { IdpState } from './interactions/routes.ts';
 import { staffRoutes } from './organisations/staff-routes.ts';
 import type { IdpDeps } from './provider/configuration.ts';
@@ -25,4 +26,5 @@ export function adminApiRoutes(router: Router<IdpState>, deps: IdpDeps & { maile
   const api: AdminRoutes = { get: at('get'), post: at('post'), put: at('put'), patch: at('patch'), delete: at('delete') };
   clientRoutes(api, deps);
   staffRoutes(api, deps);
+  customerAdminRoutes(api);
 }

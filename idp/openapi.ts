@@ -35,6 +35,7 @@ export const idpAdminPaths: Paths = {
   '/clients/{id}/secret': { post: op('Rotate the secret: the new one is in the answer, once; the old one stops working', { parameters: [clientId] }) },
   '/clients/{id}/grants': { get: op('Customers who connected this app', { parameters: [clientId] }) },
   '/clients/{id}/grants/{accountId}': { delete: op("Revoke a customer's consent to this app (admin; owner for a first-party app)", { parameters: [clientId, pathParam('accountId')] }, ok('Revoked', 204)) },
+  '/customers': { get: op('The customer with this exact email address, if any (`items` holds 0 or 1): staff find whom to open a tab or book for', { parameters: [{ name: 'email', in: 'query', required: true, schema: { type: 'string', format: 'email' } }] }) },
   '/staff': { get: op('Staff and their roles'), post: op('Invite someone by email (admin; owner to invite an owner)', { requestBody: body(inviteInput) }, ok('Invited', 201)) },
   '/staff/{email}': {
     patch: op("Change someone's role (the last owner cannot be demoted)", { parameters: [email], requestBody: body(roleInput) }),

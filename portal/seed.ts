@@ -91,7 +91,7 @@ export async function seedDemoMoney(deps: PaymentDeps, org: string, timeZone: st
   const settings = await moneySettings(deps.sealKey, org);
   const vat = settings.taxRates[0]?.id ?? null;
   const tab = async (lines: { description: string; quantity: number; unitAmount: number }[]) => {
-    const opened = await openTab(org, settings, { customerId }, email);
+    const opened = await openTab(org, settings, { customerId }, { email, name: 'Demo Owner' });
     for (const line of lines) await addLine(org, settings, opened._id, { ...line, taxRateId: vat });
     return opened;
   };

@@ -7,8 +7,7 @@ import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { addDays, today } from '../../portal/api/availability/zoned.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations, until } from '../support/chromium.ts';
-import { codeFrom } from '../support/mailbox.ts';
+import { chromiumAvailable, launch, screenshots, seriousViolations, signInWithCode, until } from '../support/chromium.ts';
 import { makeClient, makeOrg, relyingParty, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -58,11 +57,7 @@ describe('Admin console in headless Chromium', function () {
 
   it('signs staff in with the emailed code', async () => {
     await page.goto(consoleUrl());
-    await page.getByLabel('Email address').fill(owner);
-    const sentAfter = Date.now();
-    await page.getByRole('button', { name: 'Send me a code' }).click();
-    await page.getByLabel('Sign-in code').fill(codeFrom(await s.mailbox.next(owner, sentAfter)));
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInWithCode(page, s.mailbox, owner);
     await page.getByRole('link', { name: 'Apps' }).first().waitFor();
     expect(await page.getByText(owner).first().isVisible()).to.equal(true);
     await expectAccessible('apps');

@@ -95,6 +95,11 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       expect(res.body.error_description, what).to.be.a('string').and.not.match(/went wrong/);
     }
     expect((await call('POST', `${adminUrl(t)}/tabs`, staff, { customerId: 'no-such-customer' })).status).to.equal(404);
+    // Staff find whom to open a tab for by their exact address; the customer base cannot be listed or searched.
+    const { email } = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, staff)).body.customer;
+    expect((await call('GET', `${adminUrl(t)}/customers?email=${encodeURIComponent(email.toUpperCase())}`, staff)).body.items).to.deep.equal([{ id: c.id, email }]);
+    expect((await call('GET', `${adminUrl(t)}/customers?email=nobody%40example.com`, staff)).body.items).to.deep.equal([]);
+    for (const q of ['', '?email=', '?email=%2A', '?email[$ne]=x', `?email=${email}&limit=5`]) expect((await call('GET', `${adminUrl(t)}/customers${q}`, staff)).status, q).to.equal(400);
     expect((await call('GET', `${adminUrl(t)}/tabs/not-a-tab`, staff)).status).to.equal(400);
     expect((await call('PUT', `${adminUrl(t)}/payments/settings`, owner, { currency: 'XYZ' })).status).to.equal(400);
     expect((await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'new', tip: -5 })).status).to.equal(400);

@@ -58,10 +58,16 @@ describe('Payments: connecting Stripe (Admin API, against stripe-mock)', functio
     expect((await call('POST', `${settings(none)}/test`, noneOwner)).status, 'nothing connected yet').to.equal(409);
   });
 
-  it('lets only owners change it, and shows each organisation only its own', async () => {
+  it('lets only owners change it, staff read it (hints only, for the till), and shows each organisation only its own', async () => {
     expect((await call('PUT', settings(), admin, { currency: 'USD' })).status).to.equal(403);
     const staff = await adminToken(s, t, 'staff');
-    expect((await call('GET', settings(), staff)).status).to.equal(403);
+    const read = await call('GET', settings(), staff);
+    expect(read.status).to.equal(200);
+    expect(read.body.webhook).to.deep.include({ url: `${t.issuer}/stripe/webhook` });
+    expect(read.body.webhook.events).to.include('setup_intent.succeeded');
+    expect(JSON.stringify(read.body)).to.not.contain(SECRET);
+    expect((await call('POST', `${settings()}/test`, staff)).status).to.equal(403);
+    expect((await call('PUT', settings(), staff, { currency: 'USD' })).status).to.equal(403);
     const other = await makeOrg(s);
     const otherOwner = await adminToken(s, other, 'owner');
     const theirs = await call('GET', settings(other), otherOwner);

@@ -1,6 +1,7 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../../shared/api.ts';
 import type { Boot } from './boot.ts';
-import type { Me } from './types.ts';
+import { atLeast, type Me, type Role } from './types.ts';
 import { useResource } from '../../shared/store.ts';
 import { href, useRoute, type Route } from './router.ts';
 import { ErrorBox, Heading, Loading, RoleBadge, RoleContext, useTitle } from './ui.tsx';
@@ -16,15 +17,51 @@ import { t } from './strings/index.ts';
 
 export type PageProps = { boot: Boot; me: Me; param?: string };
 
-const NAV = [
+/** The pages, with the least role that may see each (the Admin API refuses the others theirs). */
+const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
   ['apps', t.nav.apps],
   ['portals', t.nav.portals],
   ['company', t.nav.company],
   ['catalogue', t.nav.catalogue],
   ['bookings', t.nav.bookings],
+  ['tabs', t.nav.tabs],
+  ['invoices', t.nav.invoices],
+  ['payments', t.nav.payments, 'admin'],
   ['staff', t.nav.staff],
   ['audit', t.nav.audit],
-] as const;
+];
+
+type MoneyPages = typeof import('./pages/money.ts');
+let moneyPages: MoneyPages | undefined;
+
+/** A money page, once its chunk has arrived (fetched on the first visit to any of them). */
+const money = (name: keyof MoneyPages) =>
+  function MoneyPage(props: PageProps) {
+    const [pages, setPages] = useState(moneyPages);
+    const [error, setError] = useState<ApiError | null>(null);
+    const load = () => {
+      setError(null);
+      import('./pages/money.ts').then(
+        (m) => {
+          setPages((moneyPages = m));
+          requestAnimationFrame(() => document.getElementById('page-title')?.focus()); // as after any route change
+        },
+        () => setError(new ApiError(0, t.errors.network)),
+      );
+    };
+    useEffect(() => {
+      if (!pages) load();
+    }, []);
+    if (error) return <ErrorBox error={error} retry={load} />;
+    if (!pages) return <Loading />;
+    const Page = pages[name];
+    return <Page {...props} />;
+  };
+const PaymentsPage = money('PaymentsPage');
+const TabsPage = money('TabsPage');
+const TabPage = money('TabPage');
+const InvoicesPage = money('InvoicesPage');
+const InvoicePage = money('InvoicePage');
 
 function page(route: Route) {
   switch (route.name) {
@@ -38,6 +75,12 @@ function page(route: Route) {
       return CataloguePage;
     case 'bookings':
       return BookingsPage;
+    case 'tabs':
+      return route.param ? TabPage : TabsPage;
+    case 'invoices':
+      return route.param ? InvoicePage : InvoicesPage;
+    case 'payments':
+      return PaymentsPage;
     case 'staff':
       return StaffPage;
     case 'audit':
@@ -118,7 +161,7 @@ export function App({ boot }: { boot: Boot }) {
       <div class="layout">
         <nav aria-label={t.navLabel} class="nav">
           <ul>
-            {NAV.map(([k, label]) => (
+            {NAV.filter(([k, , need]) => k === active || (!need || (!!me.data && atLeast(me.data.role, need)))).map(([k, label]) => (
               <li key={k}>
                 <a href={href(k)} aria-current={k === active ? 'page' : undefined}>
                   {label}

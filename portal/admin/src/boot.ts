@@ -5,6 +5,8 @@ export type Boot = {
   logoutUrl: string;
   loginUrl: string;
   portalUrl: string;
+  /** The organisation's public address (`PUBLIC_URL/<org>`): where outside services, such as Stripe's webhooks, reach it. */
+  issuer: string;
 };
 
 export function readBoot(doc: Document = document): Boot {

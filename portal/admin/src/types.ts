@@ -1,7 +1,9 @@
-import type { Booking as CustomerBooking, BookingStatus, Location, Money, ResourceKind } from '../../shared/types.ts';
+import type { Booking as CustomerBooking, BookingStatus, Location, Money, MoneyDocument, ResourceKind, Tab, TaxRate } from '../../shared/types.ts';
 
 export type Role = 'owner' | 'admin' | 'staff';
 export const ROLES: Role[] = ['owner', 'admin', 'staff'];
+/** True when `role` is at least `need` (owner > admin > staff). */
+export const atLeast = (role: Role, need: Role): boolean => ROLES.indexOf(role) <= ROLES.indexOf(need);
 
 export type Me = { sub: string; email: string; role: Role };
 
@@ -118,3 +120,22 @@ export type Service = {
 export type Booking = CustomerBooking & { customer?: { id: string; email?: string }; createdBy?: 'customer' | 'staff' };
 export type BookingsPage = { items: Booking[]; next?: string };
 export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled'; booking: Booking };
+
+/** The organisation's Stripe connection and money settings; the keys come back only as hints. */
+export type { Discount, DocumentKind, LineTax, MoneyDocument, PaymentMethod, PaymentState, SettleAnswer, Tab, TabLine, TabStatus, TaxRate } from '../../shared/types.ts';
+export type PaymentSettings = {
+  connected: boolean;
+  mode?: 'test' | 'live';
+  /** e.g. "sk_test_…abcd" */
+  secretKey?: string;
+  publishableKey?: string;
+  webhookSecretSet: boolean;
+  currency: string;
+  taxInclusive: boolean;
+  taxRates: TaxRate[];
+  invoicePrefix?: string;
+  updatedAt?: string;
+};
+export type DocumentsPage = { items: MoneyDocument[]; next?: string };
+export type TabEvent = { type: string; tab: Tab };
+export type DocumentEvent = { type: string; document: MoneyDocument };

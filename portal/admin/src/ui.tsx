@@ -1,7 +1,8 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import type { ApiError, FieldError } from '../../shared/api.ts';
-import { ROLES, type Role } from './types.ts';
+import { ApiError, asApiError, type FieldError } from '../../shared/api.ts';
+import { useLiveState } from '../../shared/live.ts';
+import { atLeast, type Role } from './types.ts';
 import { t } from './strings/index.ts';
 
 let orgName = '';
@@ -20,7 +21,7 @@ export function useTitle(label: string): void {
 export const RoleContext = createContext<Role>('staff');
 /** True when the current role is at least `need` (owner > admin > staff). */
 export function useCan(need: Role): boolean {
-  return ROLES.indexOf(useContext(RoleContext)) <= ROLES.indexOf(need);
+  return atLeast(useContext(RoleContext), need);
 }
 
 /** The page's main heading; receives focus on route change. */
@@ -177,6 +178,8 @@ export function TextField(
     max?: number;
     step?: number | 'any';
     inputMode?: 'numeric' | 'decimal' | 'email' | 'text';
+    /** The id of a <datalist> of suggestions. */
+    list?: string;
   },
 ) {
   const { id, error, hint, value, onInput, rows } = props;
@@ -206,6 +209,7 @@ export function TextField(
           max={props.max}
           step={props.step}
           inputMode={props.inputMode}
+          list={props.list}
         />
       )}
     </FieldShell>
@@ -262,6 +266,58 @@ export function CheckField(props: Common & { checked: boolean; onChange: (v: boo
   );
 }
 
+/** Problems found before sending, shown exactly like the server's `details`. */
+export const localError = (details: FieldError[]): ApiError => new ApiError(400, t.errors.summary, details, 'invalid_request');
+
+/** PATCH body: the fields whose value changed; a field no longer sent (an emptied optional one) is null, clearing it. */
+export function changes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) out[k] = k in after ? after[k] : null;
+  }
+  return out;
+}
+
+/** Radio buttons under a legend; the fieldset takes `id` (where an error summary's link sends focus). */
+export function RadioGroup(props: {
+  id: string;
+  legend: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: [value: string, label: ComponentChildren, disabled?: boolean][];
+  error?: string;
+  hint?: string;
+  class?: string;
+}) {
+  const { id, error, hint } = props;
+  return (
+    <fieldset
+      id={id}
+      tabIndex={-1}
+      class={'radios' + (error ? ' invalid' : '') + (props.class ? ' ' + props.class : '')}
+      aria-describedby={described(id, error, hint)}
+    >
+      <legend>{props.legend}</legend>
+      {hint && (
+        <span id={`${id}-hint`} class="hint">
+          {hint}
+        </span>
+      )}
+      {props.options.map(([v, label, disabled]) => (
+        <div class="check" key={v}>
+          <input type="radio" id={`${id}-${v}`} name={id} value={v} checked={props.value === v} disabled={disabled} onChange={() => props.onChange(v)} />
+          <label for={`${id}-${v}`}>{label}</label>
+        </div>
+      ))}
+      {error && (
+        <span id={`${id}-err`} class="field-error">
+          {error}
+        </span>
+      )}
+    </fieldset>
+  );
+}
+
 /** A status line (role="status") for "Saving…" / "Saved" style messages. */
 export function Status({ text, class: cls }: { text: string; class?: string }) {
   return (
@@ -310,6 +366,18 @@ export function Copyable({ value, label, testId }: { value: string; label: strin
   );
 }
 
+/** The live updates' connection state (pages that change as things happen elsewhere: bookings, tabs). */
+export function LiveIndicator() {
+  const state = useLiveState();
+  return (
+    <p class="live" data-state={state} role="status" data-testid="live">
+      <span class="dot" aria-hidden="true" />
+      <span class="sr-only">{t.live.title}: </span>
+      {t.live.states[state]}
+    </p>
+  );
+}
+
 export function RoleBadge({ role }: { role: string }) {
   return <span class={'badge role-' + role}>{t.roles[role] ?? role}</span>;
 }
@@ -345,6 +413,30 @@ export function useAction() {
     }
   };
   return { busy, error, status, run, setStatus, setError };
+}
+
+/**
+ * A form's submit with busy / error / status state. `fn` returns the status to show ("Saved"); what it throws is
+ * shown as the form's error, with the API's field `details` (or a local check's, see `localError`).
+ */
+export function useSubmit() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [status, setStatus] = useState('');
+  const submit = async (fn: () => Promise<string | void>) => {
+    setBusy(true);
+    setError(null);
+    setStatus('');
+    try {
+      const s = await fn();
+      if (s) setStatus(s);
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, status, setStatus, setError, submit };
 }
 
 // A one-shot message for the next page (e.g. "X was deleted." shown on the list after navigating back).

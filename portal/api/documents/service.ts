@@ -40,7 +40,7 @@ export function documentView(d: MoneyDoc) {
     timeZone: d.timeZone,
     currency: d.currency,
     taxInclusive: d.taxInclusive,
-    customer: { id: d.customerId, email: d.customerEmail },
+    customer: { id: d.customerId, email: d.customerEmail, ...(d.customerName ? { name: d.customerName } : {}) } as { id: string; email?: string; name?: string },
     lines: d.lines.map(({ description, quantity, unitAmount, taxRate, net, tax, gross }) => ({ description, quantity, unitAmount, taxRate: taxRate ?? null, net, tax, gross })),
     taxBreakdown: d.taxBreakdown.map(({ name, percent, net, tax }) => ({ name, percent, net, tax })),
     subtotal: d.subtotal,
@@ -58,13 +58,16 @@ export type DocumentView = ReturnType<typeof documentView>;
 
 type Numbering = { org: string; prefix: string; timeZone: string };
 
+/** A new document's id, known before it is written (a paid tab records its invoice in the same update). */
+export const newDocumentId = (kind: DocumentKind) => `${ID_PREFIX[kind]}_${randomId(12)}`;
+
 /** Numbers and writes one document in the transaction, with its `invoice.issued` / `refund.created` / `receipt.issued` event. */
-async function issue(tx: Tx, n: Numbering, kind: DocumentKind, fields: Omit<MoneyDoc, '_id' | 'org' | 'kind' | 'number' | 'year' | 'issuedAt' | 'timeZone'>, event: string): Promise<MoneyDoc> {
+async function issue(tx: Tx, n: Numbering, kind: DocumentKind, fields: Omit<MoneyDoc, '_id' | 'org' | 'kind' | 'number' | 'year' | 'issuedAt' | 'timeZone'>, event: string, _id = newDocumentId(kind)): Promise<MoneyDoc> {
   const issuedAt = new Date();
   const year = Number(localAt(issuedAt.getTime(), n.timeZone).date.slice(0, 4));
   const seq = await takeNumbers(tx.session, n.org, `${kind}:${year}`);
   const doc: MoneyDoc = {
-    _id: `${ID_PREFIX[kind]}_${randomId(12)}`,
+    _id,
     org: n.org,
     kind,
     number: `${n.prefix}${NUMBER_PART[kind]}-${year}-${String(seq).padStart(6, '0')}`,
@@ -81,6 +84,7 @@ async function issue(tx: Tx, n: Numbering, kind: DocumentKind, fields: Omit<Mone
 export type Sale = {
   customerId: string;
   customerEmail?: string;
+  customerName?: string;
   currency: string;
   taxInclusive: boolean;
   lines: DocLine[];
@@ -93,13 +97,13 @@ export type Sale = {
  * A sale paid: its invoice, the payment (refundable up to what was paid) and the receipt naming how it was paid,
  * in the caller's transaction. Returns the invoice.
  */
-export async function recordPaidSale(tx: Tx, n: Numbering, sale: Sale, paid: PaidWith & { intentId?: string }): Promise<MoneyDoc> {
+export async function recordPaidSale(tx: Tx, n: Numbering, sale: Sale, paid: PaidWith & { intentId?: string }, invoiceId?: string): Promise<MoneyDoc> {
   const { totals, tip, ...rest } = sale;
   const { intentId, ...payment } = paid;
   const paymentId = `pay_${randomId(12)}`;
   const amounts = { subtotal: totals.subtotal, discount: totals.discount, tax: totals.tax, tip, total: totals.total + tip };
   const fields = { ...rest, ...amounts, taxBreakdown: taxBreakdown(sale.lines), payment, paymentId };
-  const invoice = await issue(tx, n, 'invoice', fields, 'invoice.issued');
+  const invoice = await issue(tx, n, 'invoice', fields, 'invoice.issued', invoiceId);
   await issue(tx, n, 'receipt', { ...fields, relatesTo: { id: invoice._id, number: invoice.number } }, 'receipt.issued');
   await PaymentModel.create(
     [{ _id: paymentId, org: n.org, customerId: sale.customerId, currency: sale.currency, amount: amounts.total, refundable: amounts.total, refunds: 0, method: paid.method, intentId, card: paid.card, invoiceId: invoice._id, paidAt: paid.paidAt }],
@@ -177,6 +181,7 @@ export async function refund(deps: PaymentDeps, n: Numbering, invoiceId: string,
     return issue(tx, n, 'credit_note', {
       customerId: invoice.customerId,
       customerEmail: invoice.customerEmail,
+      customerName: invoice.customerName,
       currency: invoice.currency,
       taxInclusive: amount === invoice.total ? invoice.taxInclusive : true, // a part is taken out of what was paid, tax included
       lines,

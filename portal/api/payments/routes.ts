@@ -10,9 +10,12 @@ import { z } from 'zod';
 import { readBody, validate } from '../../../lib/http.ts';
 import * as methods from './methods.ts';
 import * as settings from './settings.ts';
+import { webhookEvents } from './webhook.ts';
 import type { PaymentDeps } from './stripe.ts';
 
 const customerId = z.string().min(1).max(100);
+/** Where Stripe's dashboard should send events, and which. */
+const withWebhook = <V extends object>(ctx: Ctx, view: V) => ({ ...view, webhook: { url: `${ctx.state.tenant.issuer}/stripe/webhook`, events: webhookEvents } });
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
 
 export const paymentMethodClientRoutes = (deps: PaymentDeps, customers: CustomerLookup) => (router: Router) => {
@@ -26,7 +29,7 @@ export const paymentMethodClientRoutes = (deps: PaymentDeps, customers: Customer
     const { id: org } = ctx.state.tenant;
     const { sub } = ctx.state.principal;
     ctx.status = 201;
-    ctx.body = await methods.startSetup(deps, org, sub, await customers.emailOf(org, sub));
+    ctx.body = await methods.startSetup(deps, org, sub, (await customers.find(org, sub))?.email);
   });
   router.post('/payment-methods', write, async (ctx: Ctx) => {
     const { setupIntentId } = validate(methods.confirmInput, await readBody(ctx));
@@ -48,13 +51,14 @@ export function paymentAdminRoutes({ sealKey, endpoint }: PaymentDeps) {
     router.get('/customers/:customer/payment-methods', async (ctx: Ctx) => {
       ctx.body = await methods.listMethods(ctx.state.tenant.id, validate(customerId, ctx.params.customer));
     });
-    router.get('/payments/settings', requireRole('admin'), async (ctx: Ctx) => {
-      ctx.body = await settings.getSettings(ctx.state.tenant.id);
+    // Staff read it too (the till needs the tax rates): keys are only ever hints.
+    router.get('/payments/settings', async (ctx: Ctx) => {
+      ctx.body = withWebhook(ctx, await settings.getSettings(ctx.state.tenant.id));
     });
     router.put('/payments/settings', requireRole('owner'), async (ctx: Ctx) => {
       const input = validate(settings.settingsInput, await readBody(ctx));
       const { before, after } = await settings.updateSettings(sealKey, ctx.state.tenant.id, input);
-      ctx.body = after;
+      ctx.body = withWebhook(ctx, after);
       await audit(ctx, 'payments.settings.update', 'payments', { before, after }); // views: hints, never keys
     });
     router.post('/payments/settings/test', requireRole('admin'), async (ctx: Ctx) => {

@@ -9,9 +9,10 @@ import { readBody, validate } from '../../../lib/http.ts';
 import { moneySettings } from '../payments/settings.ts';
 import type { PaymentDeps } from '../payments/stripe.ts';
 import * as tabs from './service.ts';
-import { cardOnFile, refresh, settle, settleInput, staffSettleInput } from './settle.ts';
+import { refresh, settle, settleInput, staffSettleInput, type SettleAnswer } from './settle.ts';
 
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
+const shown = <V>(a: SettleAnswer, view: (t: SettleAnswer['tab']) => V) => ({ ...a, tab: view(a.tab) });
 const idOf = (ctx: Ctx) => validate(tabs.tabId, ctx.params.id);
 
 export const tabClientRoutes = (deps: PaymentDeps) => (router: Router) => {
@@ -27,10 +28,10 @@ export const tabClientRoutes = (deps: PaymentDeps) => (router: Router) => {
   });
   router.post('/tabs/:id/settle', write, async (ctx: Ctx) => {
     const input = validate(settleInput, await readBody(ctx));
-    ctx.body = await settle(deps, ctx.state.tenant.id, idOf(ctx), { method: 'card', paymentMethod: input.paymentMethod, offSession: false }, input.tip, who(ctx));
+    ctx.body = shown(await settle(deps, ctx.state.tenant.id, idOf(ctx), { method: 'card', paymentMethod: input.paymentMethod, offSession: false }, input.tip, who(ctx)), tabs.customerView);
   });
   router.post('/tabs/:id/settle/refresh', write, async (ctx: Ctx) => {
-    ctx.body = await refresh(deps, ctx.state.tenant.id, idOf(ctx), who(ctx));
+    ctx.body = shown(await refresh(deps, ctx.state.tenant.id, idOf(ctx), who(ctx)), tabs.customerView);
   });
 };
 
@@ -48,7 +49,7 @@ export const tabAdminRoutes = (deps: PaymentDeps, customers: CustomerLookup) => 
   router.post('/tabs', staff, async (ctx: Ctx) => {
     const input = validate(tabs.openInput, await readBody(ctx));
     const { id: org } = ctx.state.tenant;
-    await changed(ctx, 'tab.open', await tabs.openTab(org, await settings(ctx), input, await customers.emailOf(org, input.customerId)), 201);
+    await changed(ctx, 'tab.open', await tabs.openTab(org, await settings(ctx), input, await customers.find(org, input.customerId)), 201);
   });
   router.get('/tabs/:id', async (ctx: Ctx) => {
     ctx.body = tabs.staffView(await tabs.findTab(ctx.state.tenant.id, idOf(ctx)));
@@ -75,9 +76,9 @@ export const tabAdminRoutes = (deps: PaymentDeps, customers: CustomerLookup) => 
     const input = validate(staffSettleInput, await readBody(ctx));
     const { id: org, timeZone } = ctx.state.tenant;
     const id = idOf(ctx);
-    const means = input.method === 'cash' ? ({ method: 'cash' } as const) : { method: 'card' as const, offSession: true, paymentMethod: await cardOnFile(org, (await tabs.findTab(org, id)).customerId, input.paymentMethod) };
-    const answer = await settle(deps, org, id, means, input.tip, { timeZone });
-    ctx.body = { ...answer, tab: tabs.staffView(await tabs.findTab(org, id)) };
+    const means = input.method === 'cash' ? ({ method: 'cash' } as const) : { method: 'card' as const, offSession: true, paymentMethod: input.paymentMethod };
+    const answer = shown(await settle(deps, org, id, means, input.tip, { timeZone }), tabs.staffView);
+    ctx.body = answer;
     await audit(ctx, `tab.settle.${input.method}`, id, { after: { payment: answer.payment, total: answer.tab.totals.total, tip: input.tip } });
   });
 };

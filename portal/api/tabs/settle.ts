@@ -9,13 +9,13 @@ import { z } from 'zod';
 import { Conflict, HttpError } from '../../../lib/errors.ts';
 import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import type { CardSummary, PaidWith } from '../documents/model.ts';
-import { recordPaidSale } from '../documents/service.ts';
+import { newDocumentId, recordPaidSale } from '../documents/service.ts';
 import { minorUnits } from '../money/amounts.ts';
 import { defaultMethod, findMethod, paymentMethodId, stripeCustomerOf } from '../payments/methods.ts';
 import { connectedStripe, moneySettings, type MoneySettings } from '../payments/settings.ts';
 import { stripeProblem, type PaymentDeps } from '../payments/stripe.ts';
 import { RUNNING, TabModel, type PaymentState, type Tab, type TabPayment } from './model.ts';
-import { customerView, findTab, priced, tabEvent, TabNotOpen, PaymentInProgress } from './service.ts';
+import { findTab, priced, tabEvent, TabNotOpen, PaymentInProgress } from './service.ts';
 
 const tip = minorUnits.max(100_000_000).default(0);
 export const settleInput = z.strictObject({ paymentMethod: z.union([paymentMethodId, z.literal('new')]), tip });
@@ -24,8 +24,8 @@ export const staffSettleInput = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('cash'), tip }),
 ]);
 
-/** How a tab is paid: a saved card (on or off session), a new card in the browser, or cash taken by staff. */
-export type Means = { method: 'card'; paymentMethod: string | 'new'; offSession: boolean } | { method: 'cash' };
+/** How a tab is paid: a saved card (the one named, or the default; on or off session), a new card in the browser, or cash taken by staff. */
+export type Means = { method: 'card'; paymentMethod?: string | 'new'; offSession: boolean } | { method: 'cash' };
 /** Who is settling: the tab's customer (their tabs only), or staff. */
 export type Settler = { customerId?: string; timeZone: string };
 
@@ -48,10 +48,11 @@ class StripeUnavailable extends HttpError {
   }
 }
 
-export type SettleAnswer = { tab: ReturnType<typeof customerView>; payment: { state: PaymentState; clientSecret?: string; publishableKey?: string; failure?: string } };
+/** The tab as it now stands (each route shows it its own way) and where its payment stands. */
+export type SettleAnswer = { tab: Tab; payment: { state: PaymentState; clientSecret?: string; publishableKey?: string; failure?: string } };
 
 const answer = (t: Tab, extra: { clientSecret?: string; publishableKey?: string } = {}): SettleAnswer => ({
-  tab: customerView(t),
+  tab: t,
   payment: { state: t.payment!.state, ...(t.payment!.failure ? { failure: t.payment!.failure } : {}), ...extra },
 });
 const keyOf = (org: string, tabId: string, attempt: number) => `tab:${org}:${tabId}:${attempt}`;
@@ -63,7 +64,7 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
   if (means.method === 'cash') return settleInCash(deps, tab, tipAmount, amount, who);
   if (amount <= 0) throw new NothingToPay('There is nothing to pay on this tab.');
   const { settings, stripe } = await connectedStripe(deps, org);
-  const saved = means.paymentMethod === 'new' ? undefined : await findMethod(org, tab.customerId, means.paymentMethod);
+  const saved = means.paymentMethod === 'new' ? undefined : await cardOnFile(org, tab.customerId, means.paymentMethod);
   const claimed = await claim(tab, { method: 'card', amount, tip: tipAmount, ...(saved ? { paymentMethodId: saved.paymentMethodId, card: { brand: saved.brand, last4: saved.last4 } } : {}) });
   const p = claimed.payment!;
   let intent: Stripe.PaymentIntent;
@@ -86,7 +87,7 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
     throw err;
   }
   await TabModel.updateOne({ _id: tab._id, org, 'payment.attempt': p.attempt }, { $set: { 'payment.intentId': intent.id } });
-  return applyIntent(deps, org, who.timeZone, intent, { settings, browser: !saved });
+  return applyIntent(deps, org, who.timeZone, intent, { settings, browser: !saved, tab: { ...claimed, payment: { ...p, intentId: intent.id } } });
 }
 
 /** Claims the next attempt over the version read, or re-sends a stale one; else says why not. */
@@ -119,9 +120,10 @@ async function settleInCash(deps: PaymentDeps, tab: Tab, tipAmount: number, amou
  * Where a PaymentIntent stands, applied to the tab attempt it belongs to (found by its id, or by the tab and attempt
  * in its metadata when the webhook comes before the id was stored). `browser`: the page must act next (a new card).
  */
-export async function applyIntent(deps: PaymentDeps, org: string, timeZone: string, intent: Stripe.PaymentIntent, options: { settings?: MoneySettings; browser?: boolean; stripe?: Stripe } = {}): Promise<SettleAnswer> {
-  const tab = (await TabModel.findOne({ org, 'payment.intentId': intent.id }).lean<Tab>()) ?? (await byMetadata(org, intent));
+export async function applyIntent(deps: PaymentDeps, org: string, timeZone: string, intent: Stripe.PaymentIntent, options: { settings?: MoneySettings; browser?: boolean; stripe?: Stripe; tab?: Tab } = {}): Promise<SettleAnswer> {
+  const tab = options.tab ?? (await TabModel.findOne({ org, 'payment.intentId': intent.id }).lean<Tab>()) ?? (await byMetadata(org, intent));
   if (!tab?.payment) throw new Conflict('This payment belongs to no tab of this organisation.');
+  const unchanged = () => (options.tab ? tab : findTab(org, tab._id)); // the tab as read, when nothing was written
   const attempt = tab.payment.intentId === intent.id || !tab.payment.intentId ? tab.payment.attempt : Number(intent.metadata?.attempt);
   const settings = options.settings ?? (await moneySettings(deps.sealKey, org));
   const secret = { clientSecret: intent.client_secret ?? undefined, publishableKey: settings.publishableKey };
@@ -133,7 +135,7 @@ export async function applyIntent(deps: PaymentDeps, org: string, timeZone: stri
     case 'requires_action':
     case 'requires_confirmation':
       after = await finish(org, tab._id, attempt, 'requires_action', { intentId: intent.id });
-      return answer(after ?? (await findTab(org, tab._id)), secret);
+      return answer(after ?? (await unchanged()), secret);
     case 'canceled':
       after = await finish(org, tab._id, attempt, 'failed', { failure: 'The payment was cancelled.', intentId: intent.id });
       break;
@@ -145,14 +147,14 @@ export async function applyIntent(deps: PaymentDeps, org: string, timeZone: stri
       }
       if (options.browser) {
         after = await finish(org, tab._id, attempt, 'requires_action', { intentId: intent.id }); // the page collects the card
-        return answer(after ?? (await findTab(org, tab._id)), secret);
+        return answer(after ?? (await unchanged()), secret);
       }
       after = null; // confirmed by the page, not yet settled by Stripe: its webhook will say
       break;
     default:
       after = null; // processing: the webhook will say
   }
-  return answer(after ?? (await findTab(org, tab._id)));
+  return answer(after ?? (await unchanged()));
 }
 
 async function byMetadata(org: string, intent: Stripe.PaymentIntent): Promise<Tab | null> {
@@ -196,19 +198,21 @@ export function whenTabPaid(purpose: NonNullable<Tab['purpose']>['kind'], hook: 
 /** The one transition to paid: the tab, its invoice, receipt, payment and events, together or not at all. */
 async function markPaid(org: string, numbering: { prefix: string; timeZone: string }, id: string, attempt: number, paid: PaidWith & { intentId?: string }): Promise<Tab | null> {
   return inTransaction(org, async (tx) => {
+    const invoiceId = newDocumentId('invoice');
     const t = await TabModel.findOneAndUpdate(
       { _id: id, org, status: 'open', 'payment.attempt': attempt },
-      { $set: { status: 'paid', paidAt: paid.paidAt, 'payment.state': 'succeeded', ...(paid.card ? { 'payment.card': paid.card } : {}) }, $unset: { 'payment.failure': 1 }, $inc: { version: 1 } },
+      { $set: { status: 'paid', paidAt: paid.paidAt, invoiceId, 'payment.state': 'succeeded', ...(paid.card ? { 'payment.card': paid.card } : {}) }, $unset: { 'payment.failure': 1 }, $inc: { version: 1 } },
       { new: true, session: tx.session },
     ).lean<Tab>();
     if (!t) return null; // paid already (or another attempt's): once only
     const { lines, totals } = priced(t);
-    const invoice = await recordPaidSale(
+    await recordPaidSale(
       tx,
       { org, ...numbering },
       {
         customerId: t.customerId,
         customerEmail: t.customerEmail,
+        customerName: t.customerName,
         currency: t.currency,
         taxInclusive: t.taxInclusive,
         lines: lines.map(({ description, quantity, unitAmount, taxRate, net, tax, gross }) => ({ description, quantity, unitAmount, taxRate, net, tax, gross })),
@@ -217,12 +221,11 @@ async function markPaid(org: string, numbering: { prefix: string; timeZone: stri
         source: { kind: 'tab', id: t._id },
       },
       paid,
+      invoiceId,
     );
-    await TabModel.updateOne({ _id: id, org }, { $set: { invoiceId: invoice._id } }, { session: tx.session });
-    const settled = { ...t, invoiceId: invoice._id };
-    if (t.purpose) await paidHooks.get(t.purpose.kind)?.(tx, settled);
-    tx.emit(tabEvent('tab.settled', settled));
-    return settled;
+    if (t.purpose) await paidHooks.get(t.purpose.kind)?.(tx, t);
+    tx.emit(tabEvent('tab.settled', t));
+    return t;
   });
 }
 
@@ -238,10 +241,10 @@ export async function refresh(deps: PaymentDeps, org: string, id: string, who: S
   return applyIntent(deps, org, who.timeZone, intent, { settings, stripe });
 }
 
-/** The staff's card on file: the one named, or the customer's default. */
-export async function cardOnFile(org: string, customerId: string, paymentMethod?: string): Promise<string> {
-  if (paymentMethod) return paymentMethod;
+/** The customer's saved card named, or their default one. */
+async function cardOnFile(org: string, customerId: string, paymentMethod?: string) {
+  if (paymentMethod) return findMethod(org, customerId, paymentMethod);
   const d = await defaultMethod(org, customerId);
   if (!d) throw new NothingToPay('This customer has no card on file.');
-  return d.paymentMethodId;
+  return d;
 }

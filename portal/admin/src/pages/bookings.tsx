@@ -3,10 +3,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { useResource } from '../../../shared/store.ts';
-import { useLiveEvents, useLiveState } from '../../../shared/live.ts';
+import { useLiveEvents } from '../../../shared/live.ts';
 import { href, useRoute } from '../router.ts';
 import type { Booking, BookingEvent, BookingsPage as Page, List, Location } from '../types.ts';
-import { Alert, ErrorBox, Heading, Loading, ReadOnlyNote, Status, useAction, useCan, useTitle } from '../ui.tsx';
+import { Alert, ErrorBox, Heading, LiveIndicator, Loading, ReadOnlyNote, Status, useAction, useCan, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { browserZone, enc } from './catalogue-common.tsx';
 
@@ -99,7 +99,7 @@ function pageZone(locations: Location[] | undefined): { zone: string; shared: bo
 
 // The list
 
-type Range = { from: number; to: number };
+export type Range = { from: number; to: number };
 const inRange = (b: Booking, r: Range) => {
   const s = Date.parse(b.start);
   return s >= r.from && s < r.to;
@@ -114,7 +114,8 @@ function merge(list: Booking[], b: Booking, r: Range): Booking[] {
   return inRange(b, r) ? [...rest, next].sort(byStart) : rest;
 }
 
-async function fetchRange(r: Range): Promise<Booking[]> {
+/** The bookings that start in a range, every page of them, by start. */
+export async function fetchRange(r: Range): Promise<Booking[]> {
   const base = `bookings?from=${enc(new Date(r.from).toISOString())}&to=${enc(new Date(r.to).toISOString())}&limit=100`;
   const out: Booking[] = [];
   let cursor: string | undefined;
@@ -125,18 +126,6 @@ async function fetchRange(r: Range): Promise<Booking[]> {
     cursor = page.next;
   }
   return out.filter((b) => inRange(b, r)).sort(byStart);
-}
-
-/** The live updates' connection state. */
-function LiveIndicator() {
-  const state = useLiveState();
-  return (
-    <p class="live" data-state={state} role="status" data-testid="live">
-      <span class="dot" aria-hidden="true" />
-      <span class="sr-only">{B.liveTitle}: </span>
-      {B.live[state]}
-    </p>
-  );
 }
 
 function ConfirmCancel(props: { summary: string; act: { busy: boolean; error: string }; onYes: () => void; onNo: () => void }) {

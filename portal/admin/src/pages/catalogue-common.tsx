@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, asApiError, type FieldError } from '../../../shared/api.ts';
 import { setResource, type Resource } from '../../../shared/store.ts';
 import type { BookableResource, List, Location, Service } from '../types.ts';
-import { ErrorBox, Loading, useAction } from '../ui.tsx';
+import { ErrorBox, Loading, changes, localError, useAction } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 
 export const C = t.catalogue;
@@ -90,18 +90,6 @@ export const replaceIn = <T extends Item>(path: string, list: T[], item: T): voi
 
 export const removeFrom = <T extends Item>(path: string, list: T[], id: string): void =>
   setResource<List<T>>(path, { items: list.filter((x) => x.id !== id) });
-
-/** Problems found before sending, shown exactly like the server's `details`. */
-export const localError = (details: FieldError[]): ApiError => new ApiError(400, t.errors.summary, details, 'invalid_request');
-
-/** PATCH body: the fields whose value changed; a field no longer sent (an emptied optional one) is null, clearing it. */
-export function changes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) out[k] = k in after ? after[k] : null;
-  }
-  return out;
-}
 
 /** A whole number from an input, or undefined (with a problem noted unless it may be left empty). */
 export function whole(v: string, field: string, problems: FieldError[], optional = false): number | undefined {

@@ -1,43 +1,11 @@
 import type { FieldError } from '../../../shared/api.ts';
-import type { BookableResource, Location, Money, Service } from '../types.ts';
+import { formatMoney, toMajor, toMinor } from '../../../shared/money.ts';
+import type { BookableResource, Location, Service } from '../types.ts';
 import { Alert, CheckField, FormError, SelectField, Status, TextField, fieldErrors, useCan } from '../ui.tsx';
 import { C, EditorHead, Loaded, OpenButton, removeFrom, replaceIn, useDelete, useItemForm, usePanel, whole, type Built, type Lists } from './catalogue-common.tsx';
 
 const S = C.services;
 const DEFAULT_CURRENCY = 'GBP';
-
-/** Digits after the decimal point of a currency's minor unit (2 for GBP, 0 for JPY). */
-function minorDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
-
-/** "45.5" → 4550 (GBP), without floating-point rounding; undefined when it is not an amount. */
-export function toMinor(major: string, currency: string): number | undefined {
-  const digits = minorDigits(currency);
-  const m = /^(\d+)(?:\.(\d*))?$/.exec(major.trim());
-  if (!m || (m[2] ?? '').length > digits) return undefined;
-  return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || '0');
-}
-
-export const toMajor = (money: Money): string => {
-  const digits = minorDigits(money.currency);
-  return digits ? (money.amount / 10 ** digits).toFixed(digits) : String(money.amount);
-};
-
-export function formatMoney(money: Money): string {
-  const digits = minorDigits(money.currency);
-  try {
-    return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: 'currency', currency: money.currency }).format(
-      money.amount / 10 ** digits,
-    );
-  } catch {
-    return `${toMajor(money)} ${money.currency}`;
-  }
-}
 
 /** Minutes shown as hours: 90 → "1.5", 1440 → "24". */
 const toHours = (minutes: number): string => String(Math.round((minutes / 60) * 100) / 100);

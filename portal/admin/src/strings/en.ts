@@ -15,6 +15,10 @@ const en = {
   copyFailed: 'Could not copy: select the text and copy it by hand.',
   none: 'None',
   signedInAs: 'Signed in as',
+  live: {
+    title: 'Live updates',
+    states: { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' } as Record<string, string>,
+  },
   roles: { owner: 'Owner', admin: 'Admin', staff: 'Staff' } as Record<string, string>,
   readOnly: 'Your role can view this page but not change it.',
   noAccess: {
@@ -35,6 +39,9 @@ const en = {
     company: 'Company',
     catalogue: 'Catalogue',
     bookings: 'Bookings',
+    tabs: 'Point of sale',
+    invoices: 'Invoices',
+    payments: 'Payments',
     staff: 'Staff',
     audit: 'Audit log',
   },
@@ -317,12 +324,6 @@ const en = {
       'booking.cancelled': (s: string) => `Booking cancelled: ${s}.`,
       'booking.rescheduled': (s: string) => `Booking moved: ${s}.`,
     } as Record<string, (s: string) => string>,
-    live: {
-      connecting: 'Connecting…',
-      live: 'Live',
-      reconnecting: 'Reconnecting…',
-    } as Record<string, string>,
-    liveTitle: 'Live updates',
   },
   audit: {
     intro: 'Every change made in this console or through the Admin API, newest first.',

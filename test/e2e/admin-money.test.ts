@@ -1,0 +1,317 @@
+// The admin console's money pages in headless Chromium, against the real stack and stripe-mock: an owner connects
+// Stripe and tests the connection, runs a tab at the point of sale (lines, a discount, cash with a tip), finds the
+// invoice, refunds part of it (a credit note), and downloads the accountant's CSV.
+import { readFile } from 'node:fs/promises';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { setStaffRole } from '../../idp/organisations/staff.ts';
+import { addDays, today } from '../../portal/api/availability/zoned.ts';
+import { webhookEvents } from '../../portal/api/payments/webhook.ts';
+import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
+import { seedCatalogue } from '../support/catalogue.ts';
+import { chromiumAvailable, launch, screenshots, seriousViolations, signInWithCode, until } from '../support/chromium.ts';
+import { makeClient, makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { pdfText } from '../support/pdf.ts';
+import { stack, type Stack } from '../support/stack.ts';
+import { WEBHOOK_SECRET, cardSaved, intentEvent } from '../support/stripe.ts';
+
+const SECRET = 'sk_test_51PorticoConsoleSecretKey0123456789';
+const PUBLISHABLE = 'pk_test_51PorticoConsolePublishable0123456789';
+const WEBHOOK = WEBHOOK_SECRET; // what the test's Stripe signs its webhooks with
+
+describe('Admin console money pages in headless Chromium', function () {
+  this.timeout(120_000);
+  let s: Stack;
+  let t: TestOrg;
+  let api: string;
+  let browser: Browser;
+  let page: Page;
+  const owner = uniqueEmail('owner');
+  const consoleUrl = () => `${t.issuer}/admin`;
+
+  before(async function () {
+    if (!chromiumAvailable()) {
+      if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs Debian's chromium package");
+      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
+      return this.skip();
+    }
+    s = await stack();
+    t = await makeOrg(s, { name: 'Harbour Day Spa' });
+    await setStaffRole(t.org.slug, owner, 'owner', undefined);
+    api = await adminToken(s, t, 'owner');
+    browser = await launch();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })).newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function expectAccessible(name: string) {
+    const violations = await seriousViolations(page);
+    expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
+  }
+
+  async function signIn(p: Page, email: string) {
+    await p.goto(consoleUrl());
+    await signInWithCode(p, s.mailbox, email);
+    await p.getByRole('link', { name: 'Apps' }).first().waitFor();
+  }
+
+  /** Nothing wider than a 390 px phone. */
+  async function fitsPhone(name: string) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(width, `${name} at 390 px`).to.be.at.most(390);
+  }
+
+  const status = (text: string | RegExp) => page.getByRole('status').filter({ hasText: text }).first().waitFor();
+  const settings = async () => (await call('GET', `${adminUrl(t)}/payments/settings`, api)).body;
+
+  it('signs the owner in', async () => {
+    await signIn(page, owner);
+  });
+
+  it('connects Stripe: keys saved and cleared, shown only as hints, the connection tested in plain words', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Payments', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Payments' }).waitFor();
+    expect(await page.getByTestId('stripe-state').innerText()).to.contain('Not connected');
+    expect(await page.getByTestId('webhook-url').innerText()).to.equal(`${t.issuer}/stripe/webhook`);
+    const shown = await page.locator('main').innerText();
+    for (const event of webhookEvents) expect(shown, 'the events to select in Stripe').to.contain(event);
+
+    // A publishable key in the secret key's place is refused beside the field.
+    await page.getByLabel('Secret key', { exact: true }).fill(PUBLISHABLE);
+    await page.getByRole('button', { name: 'Save keys' }).click();
+    await page.locator('#pay-secretKey-err').waitFor();
+    expect(await page.getByLabel('Secret key', { exact: true }).getAttribute('aria-invalid')).to.equal('true');
+
+    await page.getByLabel('Secret key', { exact: true }).fill(SECRET);
+    await page.getByLabel('Publishable key', { exact: true }).fill(PUBLISHABLE);
+    await page.getByLabel('Webhook signing secret', { exact: true }).fill(WEBHOOK);
+    expect(await page.getByLabel('Secret key', { exact: true }).getAttribute('type')).to.equal('password');
+    await page.getByRole('button', { name: 'Save keys' }).click();
+    await page.getByRole('status').filter({ hasText: 'Keys saved' }).waitFor();
+    for (const label of ['Secret key', 'Publishable key', 'Webhook signing secret']) expect(await page.getByLabel(label, { exact: true }).inputValue(), label).to.equal('');
+    expect(await page.getByTestId('stripe-state').innerText()).to.contain('Connected, test mode');
+    expect(await page.locator('main').innerText()).to.contain('sk_test_…6789').and.not.contain(SECRET);
+
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByRole('status').filter({ hasText: 'Stripe accepted the secret key (test mode).' }).waitFor();
+    expect((await settings()).connected).to.equal(true);
+  });
+
+  it('sets the currency, tax rates and invoice prefix', async () => {
+    await page.getByLabel('Currency', { exact: true }).fill('gbp');
+    await page.getByLabel('Prices include tax').check();
+    await page.getByRole('button', { name: 'Add tax rate' }).click();
+    await page.getByLabel('Tax rate 1, name').fill('VAT 20%');
+    await page.getByLabel('Tax rate 1, percent').fill('120');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('[id="pay-taxRates.0.percent-err"]').waitFor(); // beside the field
+    await page.getByLabel('Tax rate 1, percent').fill('20');
+    await page.getByRole('button', { name: 'Add tax rate' }).click();
+    await page.getByLabel('Tax rate 2, name').fill('Reduced 5%');
+    await page.getByLabel('Tax rate 2, percent').fill('5');
+    await page.getByLabel('Invoice number prefix').fill('hds');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('region', { name: 'Currency, tax and invoices' }).getByRole('status').filter({ hasText: /^Saved$/ }).waitFor();
+    const saved = await settings();
+    expect(saved).to.deep.include({ currency: 'GBP', taxInclusive: true, invoicePrefix: 'HDS' });
+    expect(saved.taxRates.map((r: { name: string; percent: number }) => [r.name, r.percent])).to.deep.equal([
+      ['VAT 20%', 20],
+      ['Reduced 5%', 5],
+    ]);
+    await expectAccessible('payments');
+    await screenshots(page, 'admin-payments');
+  });
+  let customer: { email: string; id: string };
+  let tabId = '';
+  let invoiceNumber = '';
+
+  it('opens a tab for a customer the picker suggests; tabs opened elsewhere appear live', async () => {
+    // The customer booked a massage: recent customers are the picker's suggestions.
+    const { massage } = await seedCatalogue(t, api);
+    const c = await customerToken(s, await makeClient(s, t), { scope: 'bookings bookings:write' });
+    customer = { email: c.email, id: c.tokens.claims()!.sub };
+    const from = today(Date.now(), 'Europe/London');
+    const week = await call('GET', `${apiUrl(t)}/availability?service=${massage.id}&from=${from}&to=${addDays(from, 6)}`, c.token);
+    const slot = week.body.days.flatMap((d: { slots: { start: string }[] }) => d.slots)[0];
+    expect((await call('POST', `${apiUrl(t)}/bookings`, c.token, { serviceId: massage.id, start: slot.start })).status).to.equal(201);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Point of sale', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Point of sale' }).waitFor();
+    await page.getByText('No open tabs.').waitFor();
+    await until(page, `document.querySelector('[data-testid=live]')?.dataset.state === 'live'`);
+    const other = await call('POST', `${adminUrl(t)}/tabs`, api, { customerId: customer.id, note: 'Table 4' });
+    expect(other.status, JSON.stringify(other.body)).to.equal(201);
+    await until(page, `!!document.getElementById('tab-${other.body.id}')`);
+    expect(await page.locator(`[id="tab-${other.body.id}"]`).innerText()).to.contain(customer.email).and.contain('Table 4');
+    await expectAccessible('point of sale');
+    await fitsPhone('point of sale');
+    await screenshots(page, 'admin-pos');
+
+    await until(page, `[...document.querySelectorAll('#ot-customer-suggestions option')].some((o) => o.value === ${JSON.stringify(customer.email)})`);
+    await page.getByLabel('Customer', { exact: true }).fill('nobody@example.com');
+    await page.getByRole('button', { name: 'Open tab' }).click();
+    await page.locator('#ot-customer-err').filter({ hasText: 'No customer has this email address.' }).waitFor();
+    await page.getByLabel('Customer', { exact: true }).fill(customer.email);
+    await page.getByLabel('Note (optional)').fill('Counter');
+    await page.getByRole('button', { name: 'Open tab' }).click();
+    await page.getByRole('heading', { level: 1, name: `Tab for ${customer.email}` }).waitFor();
+    await status(`Tab opened for ${customer.email}.`);
+    tabId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
+    expect(tabId).to.match(/^tab_/);
+  });
+
+  it('adds lines from the price list and as free text, removes one, and shows a line added elsewhere live', async () => {
+    await page.getByLabel('From the price list').selectOption({ label: 'Deep tissue massage · £65.00' });
+    expect(await page.getByLabel('Description', { exact: true }).inputValue()).to.equal('Deep tissue massage');
+    expect(await page.getByLabel('Unit price (GBP)').inputValue()).to.equal('65.00');
+    await page.getByRole('button', { name: 'Add line' }).click();
+    await status('Added Deep tissue massage.');
+
+    await page.getByLabel('Description', { exact: true }).fill('Sparkling water');
+    await page.getByLabel('Quantity').fill('2');
+    await page.getByLabel('Unit price (GBP)').fill('2.5');
+    await page.getByLabel('Tax rate', { exact: true }).selectOption({ label: 'Reduced 5%' });
+    await page.getByRole('button', { name: 'Add line' }).click();
+    await status('Added Sparkling water.');
+
+    await page.getByLabel('Description', { exact: true }).fill('Mistake');
+    await page.getByLabel('Unit price (GBP)').fill('1.005'); // a tenth of a penny is no amount of GBP
+    await page.getByRole('button', { name: 'Add line' }).click();
+    await page.locator('#line-unitAmount-err').waitFor();
+    await page.getByLabel('Unit price (GBP)').fill('1');
+    await page.getByRole('button', { name: 'Add line' }).click();
+    await status('Added Mistake.');
+    await page.getByRole('button', { name: 'Remove Mistake' }).click();
+    await status('Removed Mistake.');
+
+    const tea = await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, api, { description: 'Herbal tea', quantity: 1, unitAmount: 300, taxRateId: 'tax_1' });
+    expect(tea.status, JSON.stringify(tea.body)).to.equal(201);
+    await page.getByRole('cell', { name: 'Herbal tea', exact: true }).waitFor();
+
+    const tab = (await call('GET', `${adminUrl(t)}/tabs/${tabId}`, api)).body;
+    expect(tab.lines.map((l: { description: string; quantity: number; unitAmount: number; taxRate: { name: string } | null }) => [l.description, l.quantity, l.unitAmount, l.taxRate?.name])).to.deep.equal([
+      ['Deep tissue massage', 1, 6500, 'VAT 20%'],
+      ['Sparkling water', 2, 250, 'Reduced 5%'],
+      ['Herbal tea', 1, 300, 'VAT 20%'],
+    ]);
+    expect(await page.getByTestId('totals').innerText()).to.contain('£73.00');
+  });
+
+  it('takes a discount and settles in cash with a tip; the paid tab links to its invoice and its PDF', async () => {
+    await page.getByLabel('Percent off').check();
+    await page.getByLabel('Percent', { exact: true }).fill('10');
+    await page.getByRole('button', { name: 'Apply discount' }).click();
+    await status('Discount applied.');
+    const totals = await page.getByTestId('totals').innerText();
+    expect(totals).to.contain('£73.00').and.contain('−£7.30').and.contain('£65.70');
+
+    // No saved card: the page says so, and cash is the way.
+    await page.getByText('This customer has no saved card.').waitFor();
+    await expectAccessible('tab');
+    await fitsPhone('tab');
+    await screenshots(page, 'admin-pos-tab');
+    await page.getByLabel('Paid in cash').check();
+    await page.getByLabel('Tip (GBP, optional)').fill('5');
+    await page.getByRole('button', { name: 'Record £70.70 paid in cash' }).click();
+    await page.getByTestId('paid').waitFor();
+    expect(await page.getByTestId('paid').innerText()).to.contain('Paid in cash');
+    const tab = (await call('GET', `${adminUrl(t)}/tabs/${tabId}`, api)).body;
+    expect(tab).to.deep.include({ status: 'paid' });
+    expect(tab.payment).to.deep.include({ state: 'succeeded', method: 'cash', amount: 7070, tip: 500 });
+    expect(tab.invoiceId).to.be.a('string');
+    await page.getByRole('link', { name: 'View invoice' }).click();
+    const heading = page.getByRole('heading', { level: 1, name: /^Invoice HDS-\d{4}-\d{6}$/ });
+    await heading.waitFor();
+    invoiceNumber = (await heading.innerText()).replace('Invoice ', '');
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF' }).click()]);
+    expect(pdf.suggestedFilename()).to.equal(`${invoiceNumber}.pdf`);
+    expect(pdfText(await readFile((await pdf.path())!))).to.contain(invoiceNumber).and.contain('Sparkling water');
+  });
+
+  it('refunds part of the invoice: a credit note is issued and listed', async () => {
+    expect(await page.locator('main').innerText()).to.contain('Up to £70.70 can still be refunded');
+    await page.getByLabel('Part of it').check();
+    await page.getByLabel('Amount (GBP)').fill('80');
+    await page.getByLabel('Reason', { exact: true }).fill('Goodwill: the massage started late');
+    await page.getByRole('button', { name: /^Refund/ }).click();
+    await page.locator('#refund-amount-err').filter({ hasText: 'up to £70.70' }).waitFor(); // more than was paid
+    await page.getByLabel('Amount (GBP)').fill('10.00');
+    await page.getByRole('button', { name: 'Refund £10.00' }).click();
+    await status(/^Credit note ([A-Z0-9]+-)?CN-\d{4}-\d{6} issued for £10\.00\.$/);
+    await page.getByRole('region', { name: 'Credit notes and receipts' }).getByRole('link', { name: /CN-\d{4}-\d{6}$/ }).waitFor();
+    await until(page, `document.querySelector('main').innerText.includes('Up to £60.70 can still be refunded')`);
+    await expectAccessible('invoice');
+    await fitsPhone('invoice');
+    await screenshots(page, 'admin-invoice');
+  });
+
+  it('lists the documents with filters, and the accountant’s CSV names the invoice', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Invoices', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Invoices' }).waitFor();
+    await page.getByRole('link', { name: invoiceNumber }).waitFor();
+    const kinds = () => page.evaluate<string[]>(`[...document.querySelectorAll('table.documents tbody tr')].map((r) => r.dataset.kind)`);
+    expect((await kinds()).sort()).to.deep.equal(['credit_note', 'invoice', 'receipt']);
+    await page.getByLabel('Type').selectOption({ label: 'Credit notes' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    const rows = `[...document.querySelectorAll('table.documents tbody tr')]`;
+    await until(page, `${rows}.length > 0 && ${rows}.every((r) => r.dataset.kind === 'credit_note')`);
+    expect(await kinds()).to.deep.equal(['credit_note']);
+    await page.getByLabel('Type').selectOption({ label: 'All types' });
+    await page.getByLabel('Customer (optional)').fill(customer.email);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await until(page, `document.querySelectorAll('table.documents tbody tr').length === 3`);
+    await expectAccessible('invoices');
+    await screenshots(page, 'admin-invoices');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv').click()]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    expect(csv).to.contain(invoiceNumber);
+    expect(download.suggestedFilename()).to.match(/\.csv$/);
+  });
+
+  it('shows staff the point of sale and invoices, but neither Payments nor the refund', async () => {
+    const clerk = uniqueEmail('clerk');
+    await setStaffRole(t.org.slug, clerk, 'staff', undefined);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await context.newPage();
+    await signIn(p, clerk);
+    const nav = (await p.getByRole('navigation').getByRole('link').allTextContents()).map((x) => x.trim());
+    expect(nav).to.include.members(['Point of sale', 'Invoices']).and.not.include('Payments');
+    const invoice = (await call('GET', `${adminUrl(t)}/tabs/${tabId}`, api)).body.invoiceId;
+    await p.goto(`${consoleUrl()}#/invoices/${invoice}`);
+    await p.getByText('Only owners and admins can refund.').waitFor();
+    expect(await p.getByRole('button', { name: /^Refund/ }).count()).to.equal(0);
+    await context.close();
+  });
+  it('charges a saved card: processing, a decline with the bank’s words, then paid, each shown live', async () => {
+    const c = await customerToken(s, await makeClient(s, t), { scope: 'payments payments:write' });
+    const id = c.tokens.claims()!.sub;
+    expect((await call('POST', `${apiUrl(t)}/payment-methods/setup`, c.token)).status).to.equal(201);
+    expect((await cardSaved(t, id)).status).to.equal(200);
+    const opened = await call('POST', `${adminUrl(t)}/tabs`, api, { customerId: id });
+    const tab = opened.body.id as string;
+    await call('POST', `${adminUrl(t)}/tabs/${tab}/lines`, api, { description: 'Pool day', quantity: 1, unitAmount: 900, taxRateId: 'tax_1' });
+    await page.goto(`${consoleUrl()}#/tabs/${tab}`);
+    await page.getByLabel(/^visa •••• 4242/).waitFor();
+    await until(page, `document.querySelector('#settle-paymentMethod input:checked')?.labels[0]?.textContent.startsWith('visa •••• 4242') === true`); // the default card
+    const intent = async () => (await call('GET', `${adminUrl(t)}/tabs/${tab}`, api)).body.payment.stripePaymentIntent as string;
+
+    await page.getByRole('button', { name: 'Charge £9.00' }).click();
+    await page.getByText('Stripe is processing the payment').first().waitFor(); // stripe-mock never says succeeded
+    expect(await page.getByRole('button', { name: 'Charge £9.00' }).isDisabled(), 'no second charge while one runs').to.equal(true);
+    expect((await intentEvent(t, { id: await intent() }, 'payment_failed', 'Your card has insufficient funds.')).status).to.equal(200);
+    await page.getByRole('alert').filter({ hasText: 'The payment failed: Your card has insufficient funds.' }).waitFor();
+
+    await page.getByRole('button', { name: 'Charge £9.00' }).click();
+    await page.getByText('Stripe is processing the payment').first().waitFor();
+    expect((await intentEvent(t, { id: await intent() }, 'succeeded')).status).to.equal(200);
+    await page.getByTestId('paid').waitFor();
+    expect(await page.getByTestId('paid').innerText()).to.contain('by visa •••• 4242');
+    await page.getByRole('link', { name: 'View invoice' }).waitFor();
+  });
+});
