@@ -89,7 +89,7 @@ describe('Customer Portal in headless Chromium', function () {
     expect(put.status).to.equal(200);
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
-    await until(page, "document.querySelectorAll('nav a').length >= 5");
+    await until(page, "document.querySelectorAll('nav a').length >= 6");
     expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home', 'Book', 'Upcoming bookings', 'Payment methods']);
     await call('PATCH', `${adminUrl(t)}/portals/main/sections/profile`, admin, { state: 'disabled' });
     await call('PUT', `${adminUrl(t)}/company`, admin, { address: null, email: null, openingHours: null });
