@@ -37,6 +37,8 @@ export type BffApp = {
   /** The API the app calls: its resource indicator, and its root on this server. */
   resource: (issuer: string) => string;
   apiRoot: (orgSlug: string) => string;
+  /** Origins the app's page may load scripts, frames and connections from besides its own (e.g. Stripe.js). */
+  csp?: { script?: string[]; frame?: string[]; connect?: string[] };
 };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -250,6 +252,12 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     ctx.body = res.status === 204 ? null : Buffer.from(await res.arrayBuffer());
   });
 
+  const sources = {
+    script: ["'self'", ...(app.csp?.script ?? [])].join(' '),
+    frame: ["'self'", ...(app.csp?.frame ?? [])].join(' '),
+    connect: ["'self'", ...(app.csp?.connect ?? [])].join(' '),
+  };
+
   /**
    * Serves the app's HTML shell to a signed-in person (others are sent to sign in): the build's assets, a nonce for
    * the one inline style, and the boot data. Framing is refused, except by our own pages when `frameable` (previews).
@@ -264,8 +272,8 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     ctx.set('Cache-Control', 'no-store');
     ctx.set(
       'Content-Security-Policy',
-      `default-src 'self'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' https: data:; connect-src 'self'; ` +
-        `frame-ancestors ${frameable ? "'self'" : "'none'"}; base-uri 'none'; form-action 'self' ${new URL(t.issuer).origin}`,
+      `default-src 'self'; script-src ${sources.script}; style-src 'self' 'nonce-${nonce}'; img-src 'self' https: data:; connect-src ${sources.connect}; ` +
+        `frame-src ${sources.frame}; frame-ancestors ${frameable ? "'self'" : "'none'"}; base-uri 'none'; form-action 'self' ${new URL(t.issuer).origin}`,
     );
     if (!frameable) ctx.set('X-Frame-Options', 'DENY');
     const json = JSON.stringify({ ...common, ...boot(s) }).replace(/</g, '\\u003c');

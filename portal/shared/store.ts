@@ -109,3 +109,8 @@ export function invalidate(path: string): void {
   if (e.listeners.size) load(path, true);
   else entries.delete(path);
 }
+
+/** `invalidate` every resource whose path passes `test` (e.g. a list under each of its filters). */
+export function invalidateMatching(test: (path: string) => boolean): void {
+  for (const path of [...entries.keys()]) if (test(path)) invalidate(path);
+}

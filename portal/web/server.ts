@@ -15,6 +15,9 @@ export function createPortalWeb(deps: BffDeps): Middleware {
     scope: 'openid email profile profile:write bookings bookings:write payments payments:write connected_apps',
     resource: apiResource,
     apiRoot: (slug) => `/${slug}/api/v1/`,
+    // Stripe.js, loaded only where a card is collected (portal/shared/stripe.ts): its script, the frames of the
+    // Payment Element and 3-D Secure, and its API.
+    csp: { script: ['https://js.stripe.com'], frame: ['https://js.stripe.com'], connect: ['https://api.stripe.com'] },
   });
 
   router.get(['/', '/:portal'], async (ctx: BffCtx) => {

@@ -122,9 +122,9 @@ describe('Admin console in headless Chromium', function () {
     const portal = await page.context().newPage();
     await portal.goto(portalUrl(t.issuer));
     await portal.getByRole('navigation').first().waitFor();
-    await until(portal, "document.querySelectorAll('nav a').length >= 5");
+    await until(portal, "document.querySelectorAll('nav a').length >= 6");
     const nav = (await portal.getByRole('navigation').first().getByRole('link').allTextContents()).map((x) => x.trim());
-    expect(nav).to.deep.equal(['Profile', 'Company and policies', 'Home', 'Book', 'Upcoming bookings']);
+    expect(nav).to.deep.equal(['Profile', 'Company and policies', 'Home', 'Book', 'Upcoming bookings', 'Payment methods']);
     await portal.close();
   });
 

@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations, until } from '../support/chromium.ts';
-import { codeFrom } from '../support/mailbox.ts';
+import { expectAccessible, expectFits, launch, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
-import { portalUrl } from '../support/portal.ts';
+import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
 
 const slotAt = (start: string) => `button.slot time[datetime="${start}"]`;
@@ -25,11 +24,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
   const email = uniqueEmail('booker');
 
   before(async function () {
-    if (!chromiumAvailable()) {
-      if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs Debian's chromium package");
-      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
-      return this.skip();
-    }
+    skipWithoutChromium(this);
     s = await stack();
     t = await makeOrg(s, { name: 'Harbour Day Spa' });
     const admin = await adminToken(s, t);
@@ -45,28 +40,8 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     await browser?.close();
   });
 
-  async function expectAccessible(name: string, p: Page = page) {
-    const violations = await seriousViolations(p);
-    expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
-  }
-
-  /** Nothing wider than a 375 px phone. */
-  async function fitsPhone(name: string) {
-    await page.setViewportSize({ width: 375, height: 800 });
-    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-    await page.setViewportSize({ width: 1280, height: 900 });
-    expect(width, `${name} at 375 px`).to.be.at.most(375);
-  }
-
-  async function signIn(p: Page, address: string) {
-    await p.goto(portalUrl(t.issuer));
-    await p.getByLabel('Email address').fill(address);
-    const sentAfter = Date.now();
-    await p.getByRole('button', { name: 'Send me a code' }).click();
-    await p.getByLabel('Sign-in code').fill(codeFrom(await s.mailbox.next(address, sentAfter)));
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { level: 1, name: `Welcome, ${address}` }).waitFor();
-  }
+  const signIn = (p: Page, address: string) => signInInPage(p, s, t.issuer, address);
+  const fitsPhone = (name: string) => expectFits(page, 375, name);
 
   /** Book → the massage → next week (every time there is outside the 24-hour cancellation window) → one therapist. */
   async function openMassageWeek(p: Page) {
@@ -98,13 +73,13 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     const card = await page.locator('li.card', { hasText: 'Deep tissue massage' }).innerText();
     expect(card).to.contain('1 hour').and.to.contain('£65.00').and.to.contain('A firm full-body massage.');
     await page.getByRole('heading', { level: 2, name: 'Sunrise yoga' }).waitFor();
-    await expectAccessible('services');
+    await expectAccessible(page, 'services');
     await screenshots(page, 'book-services');
 
     await Promise.all([openMassageWeek(page), openMassageWeek(other)]);
     expect(await page.getByRole('button', { name: 'Previous week' }).isDisabled()).to.equal(false);
     expect(await page.locator('.days > li').count()).to.equal(7);
-    await expectAccessible('week');
+    await expectAccessible(page, 'week');
     await fitsPhone('week');
     await screenshots(page, 'book-week');
   });
@@ -124,12 +99,12 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     expect(summary).to.contain('Deep tissue massage').and.to.contain(therapist).and.to.contain('£65.00');
     expect(summary).to.contain('up to 24 hours before the start').and.to.contain('Within 24 hours, please call us on 01326 000000.');
     expect(await page.evaluate<string>('document.activeElement.id')).to.equal('page-title');
-    await expectAccessible('confirm');
+    await expectAccessible(page, 'confirm');
     await screenshots(page, 'book-confirm');
 
     await page.getByRole('button', { name: 'Confirm booking' }).click();
     await page.getByRole('heading', { level: 1, name: 'Booking confirmed' }).waitFor();
-    await expectAccessible('booked');
+    await expectAccessible(page, 'booked');
     await screenshots(page, 'book-done');
     const ics = await page.getByRole('link', { name: 'Add to calendar' }).getAttribute('href');
     expect(ics).to.match(/\/bff\/api\/bookings\/[^/]+\/calendar\.ics$/);
@@ -143,7 +118,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     await other.getByRole('heading', { level: 1, name: 'Choose a time' }).waitFor();
     await until(other, `!${hasSlot(booked)}`);
     expect(await other.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
-    await expectAccessible('time taken', other);
+    await expectAccessible(other, 'time taken');
     await screenshots(other, 'book-time-taken');
   });
 
@@ -154,7 +129,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     const item = await page.locator('li.booking').innerText();
     expect(item).to.contain(therapist).and.to.contain('Harbour Day Spa');
     expect(await page.locator('li.booking time').getAttribute('datetime')).to.equal(booked);
-    await expectAccessible('upcoming');
+    await expectAccessible(page, 'upcoming');
     await fitsPhone('upcoming');
     await screenshots(page, 'upcoming');
   });
@@ -169,14 +144,14 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     const moved = (await page.locator('button.slot time').first().getAttribute('datetime'))!;
     expect(moved).to.not.equal(booked);
     await until(other, hasSlot(moved));
-    await expectAccessible('reschedule');
+    await expectAccessible(page, 'reschedule');
     await screenshots(page, 'reschedule-week');
 
     await page.locator(slotAt(moved)).click();
     await page.getByRole('heading', { level: 1, name: 'Confirm the new time' }).waitFor();
     await page.getByRole('button', { name: 'Move booking' }).click();
     await page.getByRole('heading', { level: 1, name: 'Booking moved' }).waitFor();
-    await expectAccessible('moved');
+    await expectAccessible(page, 'moved');
     await until(other, `${hasSlot(booked)} && !${hasSlot(moved)}`); // the old time is free again, the new one taken
 
     await page.getByRole('link', { name: 'Back to upcoming bookings' }).click();
@@ -189,7 +164,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
   it('cancels it after confirming in the page; it moves to the history, marked Cancelled', async () => {
     await page.getByRole('button', { name: /^Cancel Deep tissue massage/ }).click();
     await page.getByRole('button', { name: 'Yes, cancel booking' }).waitFor();
-    await expectAccessible('cancel question');
+    await expectAccessible(page, 'cancel question');
     await screenshots(page, 'upcoming-cancel');
     await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
     await page.getByRole('status').filter({ hasText: 'Cancelled: Deep tissue massage' }).waitFor();
@@ -202,7 +177,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     const item = page.locator('li.booking', { hasText: 'Deep tissue massage' });
     await item.locator('.badge', { hasText: 'Cancelled' }).waitFor();
     expect(await item.locator('time').getAttribute('datetime')).to.equal(booked);
-    await expectAccessible('history');
+    await expectAccessible(page, 'history');
     await screenshots(page, 'history');
   });
 
@@ -227,7 +202,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('alert').filter({ hasText: 'This time has just been taken. Choose another.' }).waitFor();
     await page.getByRole('heading', { level: 1, name: 'Choose a time' }).waitFor();
     await until(page, `${weekShown} && !${hasSlot(wanted)}`);
-    await expectAccessible('time taken meanwhile');
+    await expectAccessible(page, 'time taken meanwhile');
 
     // A time inside the cancellation window: it cannot be cancelled or moved online, and the page says why.
     await page.locator('button.slot').first().click();
@@ -240,7 +215,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     expect(await page.getByRole('button', { name: /^Reschedule Deep tissue massage/ }).isDisabled()).to.equal(true);
     const item = await page.locator('li.booking').innerText();
     expect(item).to.contain('can no longer be cancelled or rescheduled online').and.to.contain('Within 24 hours, please call us on 01326 000000.');
-    await expectAccessible('upcoming, inside the window');
+    await expectAccessible(page, 'upcoming, inside the window');
     await screenshots(page, 'upcoming-closed');
     await page.getByRole('navigation').getByRole('link', { name: 'Home' }).click();
     await page.getByRole('heading', { level: 2, name: 'Upcoming bookings' }).waitFor();
@@ -253,7 +228,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     await until(page, weekShown);
     expect(await page.locator('button.slot').first().innerText()).to.contain('8 seats left');
     expect(await page.getByLabel('Staff member').count()).to.equal(0); // one teacher: nothing to choose
-    await expectAccessible('class week');
+    await expectAccessible(page, 'class week');
     await screenshots(page, 'book-class');
   });
 });

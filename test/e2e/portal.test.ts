@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations, until } from '../support/chromium.ts';
+import { expectAccessible, launch, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
 import { codeFrom } from '../support/mailbox.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl } from '../support/portal.ts';
@@ -17,11 +17,7 @@ describe('Customer Portal in headless Chromium', function () {
   const email = uniqueEmail('e2e');
 
   before(async function () {
-    if (!chromiumAvailable()) {
-      if (process.env.CI) throw new Error('Chromium is missing: .ci/run installs Debian\'s chromium package');
-      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
-      return this.skip();
-    }
+    skipWithoutChromium(this);
     s = await stack();
     t = await makeOrg(s, { name: 'Harbour Day Spa' });
     admin = await adminToken(s, t);
@@ -36,11 +32,6 @@ describe('Customer Portal in headless Chromium', function () {
     await browser?.close();
   });
 
-  async function expectAccessible(name: string) {
-    const violations = await seriousViolations(page);
-    expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
-  }
-
   it('signs in with the emailed code and shows the branded home page', async () => {
     await page.goto(portalUrl(t.issuer));
     await page.getByLabel('Email address').fill(email);
@@ -53,7 +44,7 @@ describe('Customer Portal in headless Chromium', function () {
     expect(page.url()).to.equal(`${portalUrl(t.issuer)}`);
     const brand = await page.evaluate<string>("getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()");
     expect(brand).to.equal('#7a1f5c');
-    await expectAccessible('home');
+    await expectAccessible(page, 'home');
     await screenshots(page, 'home');
   });
 
@@ -64,7 +55,7 @@ describe('Customer Portal in headless Chromium', function () {
     await page.getByLabel('Phone number').fill('+44 7700 900123');
     await page.getByRole('button', { name: 'Save profile' }).click();
     await page.getByRole('status').filter({ hasText: 'Profile saved' }).waitFor();
-    await expectAccessible('profile');
+    await expectAccessible(page, 'profile');
     await screenshots(page, 'profile');
     const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin); // the admin side still answers
     expect(body.slug).to.equal('main');
@@ -82,7 +73,7 @@ describe('Customer Portal in headless Chromium', function () {
     await page.getByRole('link', { name: 'Refund policy' }).click();
     await page.getByRole('heading', { level: 1, name: 'Refund policy' }).waitFor();
     expect(await page.locator('article strong').textContent()).to.equal('24 hours');
-    await expectAccessible('policy');
+    await expectAccessible(page, 'policy');
     await page.getByRole('link', { name: 'Company and policies' }).first().click();
     await page.getByText('Mon–Fri 9:00–20:00').waitFor();
     await screenshots(page, 'company');
@@ -90,7 +81,7 @@ describe('Customer Portal in headless Chromium', function () {
 
   it('shows sections hidden, disabled and reordered by the Admin API after a reload', async () => {
     const navLabels = async () => (await page.getByRole('navigation').first().getByRole('link').allTextContents()).map((x) => x.trim());
-    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings', 'Profile', 'Company and policies']);
+    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings', 'Payment methods', 'Profile', 'Company and policies']);
     const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin);
     const order = ['company', 'profile', 'home', ...body.sections.map((x: { key: string }) => x.key).filter((k: string) => !['company', 'profile', 'home'].includes(k))];
     const states = new Map(body.sections.map((x: { key: string; state: string }) => [x.key, x.state]));
@@ -98,15 +89,15 @@ describe('Customer Portal in headless Chromium', function () {
     expect(put.status).to.equal(200);
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
-    await until(page, "document.querySelectorAll('nav a').length >= 5");
-    expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home', 'Book', 'Upcoming bookings']);
+    await until(page, "document.querySelectorAll('nav a').length >= 6");
+    expect(await navLabels()).to.deep.equal(['Company and policies', 'Profile', 'Home', 'Book', 'Upcoming bookings', 'Payment methods']);
     await call('PATCH', `${adminUrl(t)}/portals/main/sections/profile`, admin, { state: 'disabled' });
     await call('PUT', `${adminUrl(t)}/company`, admin, { address: null, email: null, openingHours: null });
     await call('PUT', `${adminUrl(t)}/policies/refund`, admin, { markdown: '' }); // company is now empty: hidden
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
     await page.waitForTimeout(300); // let the hidden-when-empty section's data arrive
-    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings']);
+    expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings', 'Payment methods']);
     const profile = await call('GET', `${apiUrl(t)}/company`, admin);
     expect(profile.status).to.equal(401); // an Admin API token is no Client API token
   });
@@ -115,7 +106,7 @@ describe('Customer Portal in headless Chromium', function () {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
-    await expectAccessible('signed out');
+    await expectAccessible(page, 'signed out');
     await page.goto(portalUrl(t.issuer));
     await page.getByLabel('Email address').waitFor(); // no session left: the sign-in page
   });

@@ -31,6 +31,24 @@ describe('Customer Portal server: single sign-on, session, proxy, sign-out', () 
     expect(session).to.include({ httpOnly: true, sameSite: 'lax', path: `/${t.org.slug}/portal` });
   });
 
+  it("lets the portal's page load Stripe.js from Stripe and nothing else from elsewhere", async () => {
+    const { browser } = await portalSignIn(s, t.issuer);
+    const res = await browser.get(portalUrl(t.issuer));
+    expect(res.status).to.equal(200);
+    const csp = Object.fromEntries(
+      res.headers
+        .get('content-security-policy')!
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values.join(' ')]),
+    );
+    expect(csp['script-src']).to.equal("'self' https://js.stripe.com");
+    expect(csp['frame-src']).to.equal("'self' https://js.stripe.com");
+    expect(csp['connect-src']).to.equal("'self' https://api.stripe.com");
+    expect(csp['default-src']).to.equal("'self'");
+    expect(csp['frame-ancestors']).to.equal("'none'");
+  });
+
   it('lands a customer already signed in elsewhere in the organisation without a code', async () => {
     const app = await makeClient(s, t);
     const { browser, email } = await signIn(s, app);

@@ -1,4 +1,5 @@
 // Real headless Chromium (Debian's package) driven by playwright-core, plus an axe-core accessibility check.
+import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -11,6 +12,14 @@ export const WIDTHS = { phone: 390, tablet: 820, desktop: 1280 } as const;
 
 export function chromiumAvailable(): boolean {
   return existsSync(CHROMIUM);
+}
+
+/** First thing in a browser suite's `before`: skips the suite where Chromium is missing, except in CI, where that fails. */
+export function skipWithoutChromium(suite: Mocha.Context): void {
+  if (chromiumAvailable()) return;
+  if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs Debian's chromium package");
+  console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
+  suite.skip();
 }
 
 export async function launch(): Promise<Browser> {
@@ -33,6 +42,20 @@ export async function seriousViolations(page: Page): Promise<Violation[]> {
     "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })",
   );
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+}
+
+/** Fails, listing them, when axe finds serious or critical violations on the page as it is now (`name` says where). */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  const violations = await seriousViolations(page);
+  expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
+}
+
+/** Fails when the page scrolls sideways on a phone `width` px wide (the viewport is put back to desktop after). */
+export async function expectFits(page: Page, width: number, name: string): Promise<void> {
+  await page.setViewportSize({ width, height: 800 });
+  const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
+  await page.setViewportSize({ width: WIDTHS.desktop, height: 900 });
+  expect(scrollWidth, `${name} at ${width} px`).to.be.at.most(width);
 }
 
 /** Saves full-page screenshots at phone, tablet and desktop widths under test-output/screenshots. */

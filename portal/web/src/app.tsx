@@ -3,6 +3,7 @@ import type { Boot, SectionInfo } from './boot.ts';
 import { registry } from './sections/index.ts';
 import type { PageProps } from './sections/types.ts';
 import { useResources } from '../../shared/store.ts';
+import { subscribe } from '../../shared/live.ts';
 import { href, useRoute } from './router.ts';
 import { t } from './strings/index.ts';
 
@@ -10,10 +11,12 @@ type Candidate = { section: SectionInfo; path: string | null };
 
 /**
  * Sections the customer can see, in boot order. `pending` ones are hidden_when_empty sections whose data is
- * still loading: hidden from the nav, but still routable so a deep link does not bounce to home.
+ * still loading: hidden from the nav, but still routable so a deep link does not bounce to home. One that empties
+ * while the page is open (the last open tab paid) leaves the nav but stays routable, so its page stays put.
  * The section list can change while the page is open (live preview), so resources are subscribed as one list.
  */
 function useSections(boot: Boot): { visible: SectionInfo[]; routable: SectionInfo[] } {
+  const shown = useRef(new Set<string>());
   const candidates: Candidate[] = boot.portal.sections
     .filter((s) => s.available && s.state !== 'disabled' && registry[s.key])
     .map((s) => {
@@ -23,6 +26,7 @@ function useSections(boot: Boot): { visible: SectionInfo[]; routable: SectionInf
   const visible: SectionInfo[] = [];
   const routable: SectionInfo[] = [];
   const resources = useResources(candidates.map((c) => c.path));
+  useSectionsLive(boot.bff, candidates);
   candidates.forEach((c, i) => {
     const r = resources[i]!;
     if (!c.path) {
@@ -31,11 +35,37 @@ function useSections(boot: Boot): { visible: SectionInfo[]; routable: SectionInf
     } else if (r.data !== undefined && !registry[c.section.key]!.isEmpty!(r.data)) {
       visible.push(c.section);
       routable.push(c.section);
-    } else if (r.loading) {
+      shown.current.add(c.section.key);
+    } else if (r.loading || shown.current.has(c.section.key)) {
       routable.push(c.section);
     }
   });
   return { visible, routable };
+}
+
+/** Sections whose data live events change are fetched again on those events, whichever page is open. */
+function useSectionsLive(bff: string, candidates: Candidate[]): void {
+  const defs = candidates.map((c) => registry[c.section.key]!.live).filter((l) => !!l);
+  const events = [...new Set(defs.flatMap((l) => l.events))].sort().join();
+  const latest = useRef(defs);
+  latest.current = defs;
+  useEffect(() => {
+    if (!events) return;
+    let wait: ReturnType<typeof setTimeout> | undefined;
+    const arrived = new Set<string>();
+    const off = subscribe(bff, events.split(','), (event) => {
+      arrived.add(event);
+      clearTimeout(wait);
+      wait = setTimeout(() => {
+        latest.current.forEach((l) => l.events.some((e) => arrived.has(e)) && l.refresh());
+        arrived.clear();
+      }, 200);
+    });
+    return () => {
+      clearTimeout(wait);
+      off();
+    };
+  }, [bff, events]);
 }
 
 function resolve(route: { name: string; param?: string }, routable: SectionInfo[], boot: Boot) {

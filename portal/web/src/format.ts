@@ -1,6 +1,6 @@
 // Dates, times and money for bookings, with Intl only. Calendar dates (`YYYY-MM-DD`) are the location's own, so they
 // are formatted at noon UTC in UTC (never shifted by the browser's zone); instants are formatted in the location's zone.
-import type { Money } from './types.ts';
+import { formatMoney } from '../../shared/money.ts';
 
 const lang = () => document.documentElement.lang || 'en';
 
@@ -49,11 +49,15 @@ export function formatWhen(iso: string, timeZone: string): string {
   return `${day}, ${time}${zone ? ' ' + zone : ''}`;
 }
 
-/** Minor units → "£45.00" (the currency's own number of decimals). */
-export function formatMoney(m: Money): string {
-  const f = new Intl.NumberFormat(lang(), { style: 'currency', currency: m.currency });
-  return f.format(m.amount / 10 ** (f.resolvedOptions().maximumFractionDigits ?? 2));
-}
+/** Minor units → "£45.00" (the currency's own number of decimals): one formatter for both browser apps. */
+export { formatMoney };
+
+/** `formatMoney` for the money API's shapes, which carry the currency once beside bare amounts. */
+export const money = (amount: number, currency: string): string => formatMoney({ amount, currency });
+
+/** "3 December 2025": an instant's date in a zone (the business's for its documents), the browser's without one. */
+export const formatDateIn = (iso: string, timeZone?: string): string =>
+  new Intl.DateTimeFormat(lang(), { timeZone, day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(iso));
 
 /** A location's own date and time ("Tuesday 3 December 2025, 10:00"), plus the zone's name if not the browser's. */
 export function formatLocal(date: string, time: string, iso: string, timeZone: string): string {

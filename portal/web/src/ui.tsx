@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import type { ApiError } from '../../shared/api.ts';
+import type { Resource } from '../../shared/store.ts';
 import { t } from './strings/index.ts';
 
 let orgName = '';
@@ -35,6 +36,48 @@ export function useStepFocus(step: unknown): void {
     document.getElementById('page-title')?.focus();
     scrollTo(0, 0);
   }, [step]);
+}
+
+/**
+ * An inline "are you sure?" that `asking` opens: focus goes to its safe answer (`safe`) when it opens, and back to
+ * the button that asked (`ask`) when it closes.
+ */
+export function useQuestionFocus(asking: boolean) {
+  const ask = useRef<HTMLButtonElement>(null);
+  const safe = useRef<HTMLButtonElement>(null);
+  const started = useRef(false);
+  useEffect(() => {
+    if (!started.current) {
+      started.current = true;
+      return;
+    }
+    (asking ? safe : ask).current?.focus();
+  }, [asking]);
+  return { ask, safe };
+}
+
+/** What a page says after an action: a polite status line and, when something failed, an alert. */
+export function Outcome({ status, failure }: { status: string; failure?: string }) {
+  return (
+    <>
+      <p role="status" class="status">
+        {status}
+      </p>
+      {failure && (
+        <p role="alert" class="alert">
+          {failure}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** A resource's data once it is there; until then "Loading…", or its error (with a retry, unless `compact`: a home card). */
+export function Loaded<T>({ r, compact, children }: { r: Resource<T> & { reload(): void }; compact?: boolean; children: (data: T) => ComponentChildren }) {
+  if (r.data !== undefined) return <>{children(r.data)}</>;
+  if (r.loading) return <Loading />;
+  if (!r.error) return null;
+  return compact ? <p role="alert">{r.error.description}</p> : <ErrorBox error={r.error} retry={r.reload} />;
 }
 
 /** Text for screen readers only, e.g. which item a repeated "Cancel" button belongs to. */

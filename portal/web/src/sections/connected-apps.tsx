@@ -1,10 +1,10 @@
 // "Connected apps" card of the Profile page: third-party apps the customer allowed, each removable after an
 // inline confirmation.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { ConnectedApp } from '../types.ts';
 import { api, ApiError } from '../../../shared/api.ts';
 import { setResource, useResource } from '../../../shared/store.ts';
-import { ErrorBox, Loading, formatDate } from '../ui.tsx';
+import { ErrorBox, Loading, formatDate, useQuestionFocus } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 
 const A = t.connectedApps;
@@ -14,18 +14,7 @@ type Apps = { items: ConnectedApp[] };
 function AppItem({ app, n, remove }: { app: ConnectedApp; n: number; remove: (a: ConnectedApp) => Promise<boolean> }) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
-  const removeBtn = useRef<HTMLButtonElement>(null);
-  const cancelBtn = useRef<HTMLButtonElement>(null);
-  const started = useRef(false);
-
-  // Focus follows the question: to Cancel when it opens, back to "Remove access" when it closes.
-  useEffect(() => {
-    if (!started.current) {
-      started.current = true;
-      return;
-    }
-    (asking ? cancelBtn : removeBtn).current?.focus();
-  }, [asking]);
+  const { ask: removeBtn, safe: cancelBtn } = useQuestionFocus(asking); // to Cancel, then back to "Remove access"
 
   const yes = async () => {
     setBusy(true);

@@ -6,12 +6,18 @@ import { company } from './company.tsx';
 import { book } from './book.tsx';
 import { upcoming } from './upcoming.tsx';
 import { history } from './history.tsx';
+import { tabs } from './tabs.tsx';
+import { invoices } from './invoices.tsx';
+import { paymentMethods } from './payment-methods.tsx';
 
 export const registry: Registry = {
   home,
   book,
   upcoming,
   history,
+  tabs,
+  invoices,
+  'payment-methods': paymentMethods,
   profile,
   company,
 };

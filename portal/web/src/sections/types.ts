@@ -19,6 +19,11 @@ export type SectionDef = {
   isEmpty?: (data: any) => boolean;
   /** Extra top-level routes owned by this section: `#/<name>/<param>`. */
   routes?: Record<string, ComponentType<PageProps>>;
+  /**
+   * Live events that change the section's data, and what to fetch again: the app listens on every page, so a
+   * hidden_when_empty section appears in the nav when its first item arrives (a tab opened at the counter).
+   */
+  live?: { events: readonly string[]; refresh: () => void };
 };
 
 export type Registry = Partial<Record<SectionKey, SectionDef>>;

@@ -1,14 +1,14 @@
 // Upcoming bookings (`#/upcoming`): each can be added to a calendar, cancelled after an inline confirmation, or
 // rescheduled (`#/reschedule/<booking>`, the Book week picker for the same service). Live: the list follows
 // booking events (from this app, another app or the staff).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import type { Booking, BookingList } from '../types.ts';
 import { api, asApiError } from '../../../shared/api.ts';
 import { invalidate, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
 import { formatWhen } from '../format.ts';
-import { ErrorBox, Heading, Loading, SrOnly, useTitle } from '../ui.tsx';
+import { ErrorBox, Heading, Loading, SrOnly, useQuestionFocus, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
 import { BookingFlow, type Chosen } from './booking-flow.tsx';
 import type { Services } from './book.tsx';
@@ -31,20 +31,9 @@ function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelle
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
-  const cancelBtn = useRef<HTMLButtonElement>(null);
-  const keepBtn = useRef<HTMLButtonElement>(null);
-  const started = useRef(false);
+  const { ask: cancelBtn, safe: keepBtn } = useQuestionFocus(asking); // to "Keep booking", then back to "Cancel"
   const name = bookingName(b);
   const closedId = `bk-${b.id}-closed`;
-
-  // Focus follows the question: to "Keep booking" when it opens, back to "Cancel" when it closes.
-  useEffect(() => {
-    if (!started.current) {
-      started.current = true;
-      return;
-    }
-    (asking ? keepBtn : cancelBtn).current?.focus();
-  }, [asking]);
 
   const yes = async () => {
     setBusy(true);

@@ -1,0 +1,271 @@
+// Money in the Customer Portal, in headless Chromium: a customer saves a card, watches staff add to their tab live,
+// settles it with the saved card and a tip, sees it turn paid when Stripe's webhook arrives, and downloads the invoice.
+// The server talks to stripe-mock; the page gets the test stand-in for Stripe.js (test/support/stripe-js.ts), and the
+// test plays Stripe's signed webhooks (test/support/stripe.ts), as stripe-mock never calls back.
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { adminToken, adminUrl, call } from '../support/api.ts';
+import { expectAccessible, expectFits, launch, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
+import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { signInInPage } from '../support/portal.ts';
+import { stack, type Stack } from '../support/stack.ts';
+import { pdfText } from '../support/pdf.ts';
+import { cardSaved, connectStripe, intentEvent } from '../support/stripe.ts';
+import { installStripeJs } from '../support/stripe-js.ts';
+
+describe('Money in the Customer Portal, in headless Chromium', function () {
+  this.timeout(180_000);
+  let s: Stack;
+  let t: TestOrg;
+  let staff: string;
+  let browser: Browser;
+  let page: Page;
+  let stripeJs: { requests(): number };
+  let customerId = '';
+  let tabId = '';
+  let invoiceNumber = '';
+  const email = uniqueEmail('payer');
+  const nav = () => page.getByRole('navigation').first();
+  const navLabels = async () => (await nav().getByRole('link').allTextContents()).map((x) => x.trim());
+
+  before(async function () {
+    skipWithoutChromium(this);
+    s = await stack();
+    t = await makeOrg(s, { name: 'Harbour Day Spa' });
+    const owner = await adminToken(s, t, 'owner');
+    staff = await adminToken(s, t, 'staff');
+    await connectStripe(t, owner, { currency: 'GBP', taxInclusive: true, taxRates: [{ name: 'VAT', percent: 20 }], invoicePrefix: 'HDS' });
+    await call('POST', `${adminUrl(t)}/portals`, owner, { slug: 'main', name: 'Harbour portal', branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' } });
+    browser = await launch();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })).newPage();
+    stripeJs = await installStripeJs(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  const fitsPhone = (name: string) => expectFits(page, 390, name);
+
+  it('signs in: Payment methods is offered, Open tabs and Invoices stay out of the nav while empty, no Stripe.js', async () => {
+    await signInInPage(page, s, t.issuer, email);
+    await page.getByText('You have no saved cards.').waitFor(); // the home card
+    const labels = await navLabels();
+    expect(labels).to.include('Payment methods');
+    expect(labels).to.not.include.members(['Open tabs']);
+    expect(labels).to.not.include('Invoices and receipts');
+    customerId = await page.evaluate<string>("JSON.parse(document.getElementById('portal-boot').textContent).customer.sub");
+    expect(stripeJs.requests()).to.equal(0);
+  });
+
+  it('adds a card: Stripe.js is loaded only now, its Payment Element confirms, and the card is saved', async () => {
+    await nav().getByRole('link', { name: 'Payment methods' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Payment methods' }).waitFor();
+    await page.getByText('You have no saved cards.').waitFor();
+    expect(stripeJs.requests()).to.equal(0);
+
+    await page.getByRole('button', { name: 'Add a card' }).click();
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    expect(stripeJs.requests()).to.equal(1);
+    const elements = await page.evaluate<{ clientSecret: string; appearance: { variables: { colorPrimary: string } } }>("window.fakeStripe.calls.find((c) => c.call === 'elements')");
+    expect(elements.clientSecret).to.match(/^seti_/);
+    expect(elements.appearance.variables.colorPrimary).to.equal('#7a1f5c'); // the portal's branding
+    await page.getByLabel('Expiry date').fill('12 / 34');
+    await page.getByLabel('Security code').fill('123');
+    await expectAccessible(page, 'add a card');
+    await screenshots(page, 'money-add-card');
+
+    await page.getByRole('button', { name: 'Save card' }).click();
+    await until(page, "document.body.innerText.includes('Saving your card…') || !!document.querySelector('li.pm')");
+    if (await page.getByText('Saving your card…').count()) {
+      // The API waits for Stripe to say so (stripe-mock never confirms a SetupIntent): Stripe's webhook, then live.
+      expect((await cardSaved(t, customerId)).status).to.equal(200);
+      await page.getByRole('status').filter({ hasText: 'Your card is saved.' }).waitFor();
+    }
+    await page.getByRole('heading', { level: 2, name: 'Visa ending 4242' }).waitFor();
+    await page.locator('li.pm .badge', { hasText: 'Default' }).waitFor();
+    expect(await page.locator('li.pm').innerText()).to.match(/Expires \d\d\/\d{4}/);
+    await expectAccessible(page, 'payment methods');
+    await fitsPhone('payment methods');
+    await screenshots(page, 'money-payment-methods');
+  });
+
+  it('shows the tab staff open, and each line they add, live without a reload', async () => {
+    await page.evaluate('window.stillTheSamePage = true');
+    const opened = await call('POST', `${adminUrl(t)}/tabs`, staff, { customerId, note: 'Table 4' });
+    expect(opened.status, JSON.stringify(opened.body)).to.equal(201);
+    tabId = opened.body.id;
+    await nav().getByRole('link', { name: 'Open tabs' }).waitFor(); // the section appears once there is a tab
+    await nav().getByRole('link', { name: 'Open tabs' }).click();
+    await page.getByRole('heading', { level: 2, name: /^Table 4, opened / }).waitFor();
+    await page.getByText('Nothing on this tab yet.').waitFor();
+
+    const espresso = await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, staff, { description: 'Espresso', quantity: 3, unitAmount: 250, taxRateId: 'tax_1' });
+    expect(espresso.status, JSON.stringify(espresso.body)).to.equal(201);
+    await page.getByRole('cell', { name: /Espresso/ }).waitFor();
+    await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, staff, { description: 'Massage oil', quantity: 2, unitAmount: 1200, taxRateId: 'tax_1' });
+    await page.getByRole('cell', { name: /Massage oil/ }).waitFor();
+    await until(page, "document.querySelector('.totals .total')?.textContent.includes('£31.50')");
+    const tab = await page.locator('li.tab').innerText();
+    expect(tab).to.contain('3 × £2.50').and.to.contain('VAT 20%').and.to.contain('£24.00').and.to.contain('Includes tax').and.to.contain('£5.25');
+    expect(await page.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
+    await expectAccessible(page, 'open tab');
+    await fitsPhone('open tab');
+    await screenshots(page, 'money-tab');
+  });
+
+  it('settles it with the saved card and a tip: processing until Stripe says so, then paid live', async () => {
+    await page.getByRole('button', { name: /^Pay this tab/ }).click();
+    expect(await page.getByLabel(/^Visa ending 4242/).isChecked()).to.equal(true);
+    await page.getByLabel('10% (£3.15)').check();
+    await page.getByText('To pay: £34.65').waitFor();
+    await expectAccessible(page, 'settle');
+    await screenshots(page, 'money-settle');
+
+    await page.getByRole('button', { name: 'Pay £34.65' }).click();
+    await page.getByRole('status').filter({ hasText: 'Payment processing for Table 4' }).waitFor();
+    await page.locator('li.tab .notice', { hasText: 'Payment processing…' }).waitFor();
+    await expectAccessible(page, 'processing');
+    await screenshots(page, 'money-processing');
+
+    // stripe-mock leaves the PaymentIntent unfinished; Stripe's signed webhook says it succeeded.
+    const staffView = await call('GET', `${adminUrl(t)}/tabs/${tabId}`, staff);
+    expect(staffView.body.payment).to.include({ amount: 3465, tip: 315, method: 'card', state: 'pending' });
+    expect((await intentEvent(t, { id: staffView.body.payment.stripePaymentIntent }, 'succeeded')).status).to.equal(200);
+
+    await page.getByRole('status').filter({ hasText: 'Thank you: £34.65 paid for Table 4' }).waitFor();
+    await page.getByText('You have no open tabs.').waitFor();
+    const paid = page.locator('.paid-tabs li', { hasText: 'Table 4' });
+    await paid.getByRole('link', { name: /^View invoice/ }).waitFor();
+    expect(await paid.innerText()).to.contain('£34.65').and.to.contain('with Visa ending 4242');
+    await nav().getByRole('link', { name: 'Invoices and receipts' }).waitFor(); // live: the first invoice
+    expect(await page.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
+    expect(stripeJs.requests()).to.equal(1); // a saved card needs no Stripe.js unless the bank asks for 3-D Secure
+    await expectAccessible(page, 'paid');
+    await screenshots(page, 'money-paid');
+  });
+
+  it('shows the invoice and downloads its PDF', async () => {
+    await page.locator('.paid-tabs li', { hasText: 'Table 4' }).getByRole('link', { name: /^View invoice/ }).click();
+    const heading = page.getByRole('heading', { level: 1, name: /^Invoice HDS-\d{4}-\d{6}$/ });
+    await heading.waitFor();
+    invoiceNumber = (await heading.innerText()).replace(/^Invoice /, '');
+    const main = await page.locator('main').innerText();
+    expect(main).to.contain('Espresso').and.to.contain('Massage oil').and.to.contain('Tip').and.to.contain('£3.15').and.to.contain('£34.65');
+    expect(main).to.contain('Paid with Visa ending 4242').and.to.contain('Tax breakdown').and.to.contain('VAT 20%');
+    await expectAccessible(page, 'invoice');
+    await fitsPhone('invoice');
+    await screenshots(page, 'money-invoice');
+
+    const link = page.getByRole('link', { name: /^Download PDF/ });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).to.equal(`${invoiceNumber}.pdf`);
+    const pdf = readFileSync(await download.path());
+    expect(pdf.subarray(0, 5).toString('latin1')).to.equal('%PDF-');
+    expect(pdfText(pdf)).to.contain(invoiceNumber).and.to.contain('Espresso').and.to.contain('Harbour Day Spa');
+    // The portal's API proxy passes the bytes and the headers of the download through as they are.
+    const res = await page.request.get(new URL((await link.getAttribute('href'))!, page.url()).href);
+    expect(res.headers()['content-type']).to.equal('application/pdf');
+    expect(res.headers()['content-disposition']).to.contain(`${invoiceNumber}.pdf`).and.to.match(/^attachment/);
+    expect(res.headers()['cache-control']).to.equal('no-store');
+    expect((await res.body()).subarray(0, 5).toString('latin1')).to.equal('%PDF-'); // binary, not re-encoded
+  });
+
+  it('lists invoices and receipts, filtered by type and year', async () => {
+    await nav().getByRole('link', { name: 'Invoices and receipts' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Invoices and receipts' }).waitFor();
+    await page.getByRole('status').filter({ hasText: '2 documents' }).waitFor();
+    await page.getByRole('link', { name: `Invoice ${invoiceNumber}`, exact: true }).waitFor();
+    await page.getByLabel('Type').selectOption({ label: 'Receipts' });
+    await page.getByRole('status').filter({ hasText: '1 document' }).waitFor();
+    await page.getByRole('link', { name: /^Receipt HDS-R-\d{4}-\d{6}$/ }).waitFor();
+    expect(await page.locator('li.doc').innerText()).to.contain(`for invoice ${invoiceNumber}`);
+    await page.getByLabel('Type').selectOption({ label: 'All types' });
+    await page.getByLabel('Year').selectOption(invoiceNumber.split('-')[1]!);
+    await page.getByRole('status').filter({ hasText: '2 documents' }).waitFor();
+    await page.getByLabel('Type').selectOption({ label: 'Credit notes' });
+    await page.getByText('No documents match these filters.').waitFor();
+    await page.getByLabel('Type').selectOption({ label: 'All types' });
+    await page.getByLabel('Year').selectOption({ label: 'All years' });
+    await page.getByRole('status').filter({ hasText: '2 documents' }).waitFor();
+    await expectAccessible(page, 'documents');
+    await fitsPhone('documents');
+    await screenshots(page, 'money-documents');
+  });
+
+  /** Staff open a tab with one line; the customer opens it in the portal. */
+  async function tabWith(note: string, line: { description: string; quantity: number; unitAmount: number }) {
+    const opened = await call('POST', `${adminUrl(t)}/tabs`, staff, { customerId, note });
+    await call('POST', `${adminUrl(t)}/tabs/${opened.body.id}/lines`, staff, line);
+    await nav().getByRole('link', { name: 'Open tabs' }).click();
+    await page.getByRole('cell', { name: new RegExp(line.description) }).waitFor();
+    return opened.body.id as string;
+  }
+  const intentOf = async (id: string) => (await call('GET', `${adminUrl(t)}/tabs/${id}`, staff)).body.payment.stripePaymentIntent as string;
+
+  it('keeps a declined tab open with the reason; paying again goes through 3-D Secure in the page', async () => {
+    const id = await tabWith('Table 7', { description: 'Sauna', quantity: 1, unitAmount: 1500 });
+    await page.getByRole('button', { name: /^Pay this tab/ }).click();
+    await page.getByRole('button', { name: 'Pay £15.00' }).click();
+    await page.getByRole('status').filter({ hasText: 'Payment processing for Table 7' }).waitFor();
+    expect((await intentEvent(t, { id: await intentOf(id) }, 'payment_failed', 'Your card has insufficient funds.')).status).to.equal(200);
+    await page.getByRole('alert').filter({ hasText: 'The payment for Table 7' }).filter({ hasText: 'did not go through: Your card has insufficient funds.' }).waitFor();
+    await page.locator('li.tab', { hasText: 'Table 7' }).getByText('The last payment did not go through: Your card has insufficient funds.').waitFor();
+    await page.getByRole('button', { name: /^Pay this tab/ }).waitFor(); // still open, to pay again
+    await expectAccessible(page, 'declined');
+    await screenshots(page, 'money-declined');
+
+    // stripe-mock cannot be told to ask for 3-D Secure: the settle answer says so on its way to the page.
+    const secret = { clientSecret: '', publishableKey: '' };
+    await page.route('**/bff/api/tabs/*/settle', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      secret.clientSecret = `${await intentOf(id)}_secret_3ds`;
+      secret.publishableKey = 'pk_test_PorticoTestKey0123456789';
+      await route.fulfill({ response: res, json: { ...body, payment: { state: 'requires_action', ...secret } } });
+    });
+    await page.getByRole('button', { name: /^Pay this tab/ }).click();
+    await page.getByRole('button', { name: 'Pay £15.00' }).click();
+    await page.getByRole('status').filter({ hasText: 'Payment processing for Table 7' }).waitFor();
+    await page.unroute('**/bff/api/tabs/*/settle');
+    const calls = await page.evaluate<{ call: string; clientSecret?: string }[]>('window.fakeStripe.calls');
+    expect(calls.filter((c) => c.call === 'handleNextAction')).to.deep.equal([{ call: 'handleNextAction', clientSecret: secret.clientSecret }]);
+    expect((await intentEvent(t, { id: await intentOf(id) }, 'succeeded')).status).to.equal(200);
+    await page.getByRole('status').filter({ hasText: 'Thank you: £15.00 paid for Table 7' }).waitFor();
+  });
+
+  it('pays a tab with a new card in Stripe’s Payment Element', async () => {
+    const id = await tabWith('Table 9', { description: 'Towel', quantity: 1, unitAmount: 300 });
+    await page.getByRole('button', { name: /^Pay this tab/ }).click();
+    await page.locator('li.tab', { hasText: 'Table 9' }).getByLabel('A new card').check();
+    const [answer] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/tabs/${id}/settle`)), page.getByRole('button', { name: 'Pay £3.00' }).click()]);
+    const started = await answer.json();
+    expect(started.payment).to.include({ state: 'requires_action', publishableKey: 'pk_test_PorticoTestKey0123456789' });
+    await page.getByRole('heading', { level: 3, name: 'Pay £3.00 with a new card' }).waitFor();
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await expectAccessible(page, 'new card');
+    await screenshots(page, 'money-new-card');
+    await page.getByRole('button', { name: 'Pay £3.00' }).click();
+    await page.getByRole('status').filter({ hasText: 'Payment processing for Table 9' }).waitFor();
+    const confirmed = await page.evaluate<{ clientSecret: string }>("window.fakeStripe.calls.find((c) => c.call === 'confirmPayment')");
+    expect(confirmed.clientSecret).to.equal(started.payment.clientSecret); // the PaymentIntent the server made
+    const intent = await intentOf(id);
+    expect((await intentEvent(t, { id: intent }, 'succeeded')).status).to.equal(200);
+    await page.getByRole('status').filter({ hasText: 'Thank you: £3.00 paid for Table 9' }).waitFor();
+    await page.locator('.paid-tabs li', { hasText: 'Table 9' }).getByRole('link', { name: /^View invoice/ }).waitFor();
+  });
+
+  it('removes the card after asking', async () => {
+    await nav().getByRole('link', { name: 'Payment methods' }).click();
+    await page.getByRole('button', { name: 'Remove Visa ending 4242' }).click();
+    await page.getByText('Remove Visa ending 4242? You can add it again later.').waitFor();
+    expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).to.equal('Keep card');
+    await expectAccessible(page, 'remove a card');
+    await screenshots(page, 'money-remove-card');
+    await page.getByRole('button', { name: 'Remove card' }).click();
+    await page.getByRole('status').filter({ hasText: 'Visa ending 4242 removed.' }).waitFor();
+    await page.getByText('You have no saved cards.').waitFor();
+    expect((await call('GET', `${adminUrl(t)}/customers/${customerId}/payment-methods`, staff)).body.items).to.deep.equal([]);
+  });
+});
