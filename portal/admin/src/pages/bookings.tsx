@@ -115,7 +115,7 @@ function merge(list: Booking[], b: Booking, r: Range): Booking[] {
 }
 
 /** The bookings that start in a range, every page of them, by start. */
-export async function fetchRange(r: Range): Promise<Booking[]> {
+async function fetchRange(r: Range): Promise<Booking[]> {
   const base = `bookings?from=${enc(new Date(r.from).toISOString())}&to=${enc(new Date(r.to).toISOString())}&limit=100`;
   const out: Booking[] = [];
   let cursor: string | undefined;

@@ -15,7 +15,9 @@ const enMoney = {
     paid: 'Paid',
   },
   customerPicker: {
-    hint: 'Their email address. Customers who booked recently are suggested as you type.',
+    hint: 'The email address they sign in with.',
+    required: 'Enter the customer’s email address.',
+    notAnAddress: 'Enter an email address, such as name@example.com.',
     notFound: 'No customer has this email address.',
   },
   tabs: {
