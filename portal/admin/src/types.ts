@@ -121,8 +121,8 @@ export type Booking = CustomerBooking & { customer?: { id: string; email?: strin
 export type BookingsPage = { items: Booking[]; next?: string };
 export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled'; booking: Booking };
 
-/** The organisation's Stripe connection and money settings; the keys come back only as hints. */
 export type { Discount, DocumentKind, LineTax, MoneyDocument, PaymentMethod, PaymentState, SettleAnswer, Tab, TabLine, TabStatus, TaxRate } from '../../shared/types.ts';
+/** The organisation's Stripe connection and money settings, readable by all staff: the keys come back only as hints. */
 export type PaymentSettings = {
   connected: boolean;
   mode?: 'test' | 'live';
@@ -135,6 +135,8 @@ export type PaymentSettings = {
   taxRates: TaxRate[];
   invoicePrefix?: string;
   updatedAt?: string;
+  /** Where Stripe's dashboard should send events, and which to select. */
+  webhook: { url: string; events: string[] };
 };
 export type DocumentsPage = { items: MoneyDocument[]; next?: string };
 export type TabEvent = { type: string; tab: Tab };

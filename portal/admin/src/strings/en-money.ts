@@ -161,7 +161,7 @@ const enMoney = {
   },
   payments: {
     intro: 'Connect your Stripe account to take payments, and set the currency, taxes and invoice numbers.',
-    adminsOnly: 'Only owners and admins can see the payment settings.',
+    adminsOnly: 'The payment settings are managed by owners and admins.',
     ownersOnly: 'Only owners can change the payment settings.',
     connection: 'Stripe connection',
     state: 'State',
