@@ -127,6 +127,31 @@ describe('Admin console money pages in headless Chromium', function () {
     await expectAccessible('payments');
     await screenshots(page, 'admin-payments');
   });
+  it('names the business on invoices: the legal name and tax number saved on the Company page', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Company', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Company' }).waitFor();
+    const legal = page.getByLabel('Legal name', { exact: true });
+    const taxNumber = page.getByLabel('VAT or tax number', { exact: true });
+    expect(await page.locator(`[id="${await legal.getAttribute('aria-describedby')}"]`).innerText()).to.contain('Printed on invoices');
+    await legal.fill('Harbour Day Spa Ltd');
+    await taxNumber.fill('GB 123/456');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('#co-taxNumber-err').waitFor(); // a slash is no part of a tax number
+    expect(await taxNumber.getAttribute('aria-invalid')).to.equal('true');
+    await taxNumber.fill('GB 123 4567 89');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('region', { name: 'Company information' }).getByRole('status').filter({ hasText: /^Saved$/ }).waitFor();
+    const company = (await call('GET', `${adminUrl(t)}/company`, api)).body;
+    expect(company).to.deep.include({ legalName: 'Harbour Day Spa Ltd', taxNumber: 'GB 123 4567 89' });
+    await page.reload();
+    await legal.waitFor();
+    await until(page, `document.getElementById('co-legalName')?.value === 'Harbour Day Spa Ltd'`);
+    expect(await taxNumber.inputValue()).to.equal('GB 123 4567 89');
+    await expectAccessible('company');
+    await fitsPhone('company');
+    await screenshots(page, 'admin-company');
+  });
+
   let customer: { email: string; id: string };
   let tabId = '';
   let invoiceNumber = '';
@@ -228,7 +253,11 @@ describe('Admin console money pages in headless Chromium', function () {
     invoiceNumber = (await heading.innerText()).replace('Invoice ', '');
     const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF' }).click()]);
     expect(pdf.suggestedFilename()).to.equal(`${invoiceNumber}.pdf`);
-    expect(pdfText(await readFile((await pdf.path())!))).to.contain(invoiceNumber).and.contain('Sparkling water');
+    expect(pdfText(await readFile((await pdf.path())!)))
+      .to.contain(invoiceNumber)
+      .and.contain('Sparkling water')
+      .and.contain('Harbour Day Spa Ltd') // as the Company page says
+      .and.contain('GB 123 4567 89');
   });
 
   it('refunds part of the invoice: a credit note is issued and listed', async () => {

@@ -55,6 +55,9 @@ export type PolicyKind = 'terms' | 'privacy' | 'refund';
 export const POLICY_KINDS: PolicyKind[] = ['terms', 'privacy', 'refund'];
 export type Company = {
   name: string;
+  /** Printed on invoices, with the tax number. */
+  legalName?: string;
+  taxNumber?: string;
   address?: string;
   email?: string;
   phone?: string;

@@ -153,15 +153,21 @@ const en = {
     primaryNoDelete: 'The primary portal cannot be deleted: make another portal primary first.',
   },
   company: {
-    intro: 'What customers see about your business in the portal.',
+    intro: 'What customers see about your business in the portal and on invoices.',
     info: 'Company information',
     fields: {
       name: 'Company name',
+      legalName: 'Legal name',
+      taxNumber: 'VAT or tax number',
       address: 'Address',
       email: 'Email',
       phone: 'Phone',
       website: 'Website',
       openingHours: 'Opening hours',
+    } as Record<string, string>,
+    hints: {
+      legalName: 'The registered name, if different. Printed on invoices.',
+      taxNumber: 'For example GB123456789. Printed on invoices.',
     } as Record<string, string>,
     save: 'Save',
     policies: 'Policies',
