@@ -153,11 +153,12 @@ describe('Admin console money pages in headless Chromium', function () {
   });
 
   let customer: { email: string; id: string };
+  let massage: { id: string };
   let tabId = '';
   let invoiceNumber = '';
 
   it('opens a tab for a customer found by their exact email, one who never booked; tabs opened elsewhere appear live', async () => {
-    await seedCatalogue(t, api); // the price list
+    ({ massage } = await seedCatalogue(t, api)); // the price list
     const c = await customerToken(s, await makeClient(s, t)); // signed up, nothing booked
     customer = { email: c.email, id: c.tokens.claims()!.sub };
 
@@ -325,6 +326,36 @@ describe('Admin console money pages in headless Chromium', function () {
     await call('POST', `${adminUrl(t)}/tabs/${open.body.id}/void`, api, { reason: 'Test over' });
     await context.close();
   });
+  it('configures a prepaid service in the editor: a deposit, the tax rate of what is paid, the late refund', async () => {
+    await page.goto(`${consoleUrl()}#/catalogue/services`);
+    await page.getByRole('button', { name: 'Edit Deep tissue massage' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Deep tissue massage' }).waitFor();
+    const terms = page.getByRole('group', { name: 'Payment when booking' });
+    expect(await terms.getByRole('radio', { name: /^Nothing/ }).isChecked(), 'no terms yet').to.equal(true);
+    await terms.getByRole('radio', { name: /^Pay when booking/ }).check();
+    expect(await terms.getByRole('radio', { name: /^The full price \(£65\.00\)/ }).isChecked()).to.equal(true);
+    await terms.getByRole('radio', { name: 'A deposit: a fixed amount' }).check();
+    await page.getByLabel('Deposit (GBP)').fill('70'); // more than the price
+    await page.getByLabel('Tax rate', { exact: true }).selectOption({ label: 'VAT 20%' });
+    await page.getByLabel('Refund after the deadline (%)').fill('50');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('[id="svc-payment.deposit-err"]').filter({ hasText: 'no more than the price' }).waitFor();
+    await page.getByLabel('Deposit (GBP)').fill('20.005'); // a tenth of a penny is no amount of GBP
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('[id="svc-payment.deposit-err"]').waitFor();
+    await page.getByLabel('Deposit (GBP)').fill('20');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await status('Changes saved');
+    const saved = (await call('GET', `${adminUrl(t)}/services/${massage.id}`, api)).body;
+    expect(saved.payment).to.deep.include({ mode: 'prepay', deposit: { kind: 'amount', value: 2000 }, taxRateId: 'tax_1', lateRefundPercent: 50 });
+    expect(await page.getByLabel('Deposit (GBP)').inputValue(), 'read back in major units').to.equal('20.00');
+    await expectAccessible('service payment terms');
+    await fitsPhone('service payment terms');
+    await screenshots(page, 'admin-service-payment');
+    await page.getByRole('button', { name: '← Services' }).click();
+    await page.getByRole('row', { name: /Deep tissue massage/ }).filter({ hasText: '£65.00 · paid when booking' }).waitFor();
+  });
+
   it('charges a saved card: processing, a decline with the bank’s words, then paid, each shown live', async () => {
     const c = await customerToken(s, await makeClient(s, t), { scope: 'payments payments:write' });
     const id = c.tokens.claims()!.sub;

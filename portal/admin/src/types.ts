@@ -117,6 +117,18 @@ export type Service = {
   locationId?: string;
   resources?: { id: string; name: string; kind: ResourceKind }[];
   resourceIds?: string[];
+  payment?: ServicePayment;
+};
+
+/**
+ * What a booking of a service takes: nothing, a saved card, or payment when booking (the price, or a deposit of a
+ * percent or an amount in minor units), with the tax rate of what is paid and the share refunded after the deadline.
+ */
+export type ServicePayment = {
+  mode: 'none' | 'card_on_file' | 'prepay';
+  deposit?: { kind: 'percent' | 'amount'; value: number } | null;
+  taxRateId?: string | null;
+  lateRefundPercent?: number;
 };
 
 /** A booking as staff see it: the customer's view plus who booked it. */
