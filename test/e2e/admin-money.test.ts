@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
+import { addDays, localAt, today } from '../../portal/api/availability/zoned.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
 import { chromiumAvailable, launch, screenshots, seriousViolations, signInWithCode, until } from '../support/chromium.ts';
@@ -356,6 +357,48 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByRole('row', { name: /Deep tissue massage/ }).filter({ hasText: '£65.00 · paid when booking' }).waitFor();
   });
 
+  it('shows a prepaid booking awaiting payment, paid at the till live, and refunded when staff cancel it', async () => {
+    const c = await customerToken(s, await makeClient(s, t), { scope: 'bookings bookings:write' });
+    const from = today(Date.now(), 'Europe/London');
+    const week = await call('GET', `${apiUrl(t)}/availability?service=${massage.id}&from=${from}&to=${addDays(from, 6)}`, c.token);
+    const slot: string = week.body.days.flatMap((d: { slots: { start: string }[] }) => d.slots)[0].start;
+    const made = await call('POST', `${apiUrl(t)}/bookings`, c.token, { serviceId: massage.id, start: slot });
+    expect(made.status, JSON.stringify(made.body)).to.equal(201);
+    expect(made.body.payment).to.deep.include({ mode: 'prepay', status: 'due', amount: 2000, currency: 'GBP' });
+    const { id, payment } = made.body as { id: string; payment: { tabId: string; dueBy: string } };
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Bookings', exact: true }).click();
+    const row = page.locator(`[id="booking-${id}"]`);
+    await row.waitFor();
+    const until_ = localAt(Date.parse(payment.dueBy), 'Europe/London').time;
+    expect(await row.innerText()).to.contain(`Deposit £20.00: awaiting payment until ${until_}`);
+    expect(await row.getByRole('link', { name: /^Take payment for the booking/ }).getAttribute('href')).to.equal(`#/tabs/${payment.tabId}`);
+    await until(page, `document.querySelector('[data-testid=live]')?.dataset.state === 'live'`);
+    await expectAccessible('bookings with payments');
+    await screenshots(page, 'admin-bookings-payment');
+
+    // Paid in cash at the till (elsewhere): the row turns paid as it happens, with the invoice.
+    const paid = await call('POST', `${adminUrl(t)}/tabs/${payment.tabId}/settle`, api, { method: 'cash' });
+    expect(paid.status, JSON.stringify(paid.body)).to.equal(200);
+    await until(page, `document.querySelector('[id="booking-${id}"] .pay')?.dataset.pay === 'paid'`);
+    expect(await row.innerText()).to.contain('Deposit £20.00 paid');
+    const invoiceId = paid.body.tab.invoiceId as string;
+    expect(await row.getByRole('link', { name: /^Invoice of the booking/ }).getAttribute('href')).to.equal(`#/invoices/${invoiceId}`);
+
+    // Cancelled by staff: before the deadline all of it comes back, after it the service's 50%.
+    const late = Date.parse(slot) - 24 * 3_600_000 <= Date.now();
+    const refund = late ? '£10.00' : '£20.00';
+    await page.locator(`[id="cancel-${id}"]`).click();
+    await page.getByText('What was paid is refunded as the service says').waitFor();
+    await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
+    await status(new RegExp(`^Booking cancelled: .* ${refund.replace('.', '\\.')} refunded: credit note \\S*CN-\\d{4}-\\d{6}\\.$`));
+    await until(page, `document.querySelector('[id="booking-${id}"] .pay')?.dataset.pay === 'refunded'`);
+    expect(await row.innerText()).to.contain(late ? '£10.00 of £20.00 refunded' : '£20.00 refunded');
+    const after = (await call('GET', `${adminUrl(t)}/bookings/${id}`, api)).body;
+    expect(after).to.deep.include({ status: 'cancelled' });
+    expect(after.payment).to.deep.include({ status: 'refunded', refunded: late ? 1000 : 2000, invoiceId });
+    await expectAccessible('bookings after a refund');
+  });
   it('charges a saved card: processing, a decline with the bank’s words, then paid, each shown live', async () => {
     const c = await customerToken(s, await makeClient(s, t), { scope: 'payments payments:write' });
     const id = c.tokens.claims()!.sub;

@@ -1,4 +1,4 @@
-import type { Booking as CustomerBooking, BookingStatus, Location, Money, MoneyDocument, ResourceKind, Tab, TaxRate } from '../../shared/types.ts';
+import type { Booking as CustomerBooking, BookingPayment, BookingStatus, CancelMoney, Location, Money, MoneyDocument, ResourceKind, Tab, TaxRate } from '../../shared/types.ts';
 
 export type Role = 'owner' | 'admin' | 'staff';
 export const ROLES: Role[] = ['owner', 'admin', 'staff'];
@@ -82,7 +82,7 @@ export type AuditPage = { items: AuditEntry[]; next?: string };
 
 export type List<T> = { items: T[] };
 
-export type { BookingStatus, Location, Money, ResourceKind };
+export type { BookingPayment, BookingStatus, Location, Money, ResourceKind };
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -134,7 +134,9 @@ export type ServicePayment = {
 /** A booking as staff see it: the customer's view plus who booked it. */
 export type Booking = CustomerBooking & { customer?: { id: string; email?: string }; createdBy?: 'customer' | 'staff' };
 export type BookingsPage = { items: Booking[]; next?: string };
-export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled'; booking: Booking };
+/** Staff's cancel answers the booking and, for a paid one, what was refunded. */
+export type CancelAnswer = Booking & { money?: CancelMoney };
+export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled' | 'booking.paid'; booking: Booking };
 
 export type { Discount, DocumentKind, LineTax, MoneyDocument, PaymentMethod, PaymentState, SettleAnswer, Tab, TabLine, TabStatus, TaxRate } from '../../shared/types.ts';
 /** The organisation's Stripe connection and money settings, readable by all staff: the keys come back only as hints. */
