@@ -72,6 +72,11 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
   // are known by their second segment; every other path is the provider's and skips the router's matching.
   const routes = router.routes() as Middleware;
   const routed: Middleware = (ctx, next) => (ROUTED.test(ctx.path) ? routes(ctx, next) : next());
-  const customers: CustomerLookup = { emailOf: async (org, id) => (await findCustomer(org, id))?.email };
+  const customers: CustomerLookup = {
+    async find(org, id) {
+      const c = await findCustomer(org, id);
+      return c ? { email: c.email, ...(c.name ? { name: c.name } : {}) } : undefined;
+    },
+  };
   return { middleware: compose([pageHeaders, routed, mountProvider]), registry, organisations, roles, customers };
 }

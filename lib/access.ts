@@ -18,10 +18,10 @@ export type RoleLookup = {
   client(org: string, clientId: string): Promise<StaffRole | undefined>;
 };
 
-/** What the portal may ask idp/ (which owns customers) about one: the email a booking shows staff. */
+/** What the portal may ask idp/ (which owns customers) about one: the email a booking shows staff, the name an invoice prints. */
 export type CustomerLookup = {
-  /** The customer's email address, or undefined when the organisation has no such customer. */
-  emailOf(org: string, customerId: string): Promise<string | undefined>;
+  /** The customer's email address and name, or undefined when the organisation has no such customer. */
+  find(org: string, customerId: string): Promise<{ email: string; name?: string } | undefined>;
 };
 
 export const adminAuth = (internalUrl: string, roles: RoleLookup): Middleware[] => [

@@ -2,7 +2,9 @@
 import { createLocation, createResource, createService } from './api/catalogue/service.ts';
 import { updateCompany, putPolicy } from './api/company/service.ts';
 import { updateSettings } from './api/payments/settings.ts';
-import type { PaymentDeps } from './api/payments/stripe.ts';
+import type Stripe from 'stripe';
+import { setupSucceeded, stripeCustomerOf } from './api/payments/methods.ts';
+import { stripeClient, type PaymentDeps } from './api/payments/stripe.ts';
 import { addLine, openTab, setDiscount } from './api/tabs/service.ts';
 import { settle } from './api/tabs/settle.ts';
 import { moneySettings } from './api/payments/settings.ts';
@@ -67,6 +69,9 @@ export async function seedDemoCatalogue(org: string): Promise<void> {
   });
 }
 
+/** The demo's webhook signing secret: the local demo plays Stripe's webhooks with it (scripts/stripe/demo-webhooks.ts). */
+export const DEMO_WEBHOOK_SECRET = 'whsec_PorticoDemoWebhookSecret00000000';
+
 /**
  * Test-mode Stripe keys for the demo: with no STRIPE_API_URL in development, Stripe is stripe-mock, which takes any
  * test key, so the demo's payments work with no account.
@@ -75,7 +80,7 @@ export async function seedDemoPayments(org: string, sealKey: Buffer): Promise<vo
   await updateSettings(sealKey, org, {
     secretKey: 'sk_test_PorticoDemoKeyForStripeMock000000',
     publishableKey: 'pk_test_PorticoDemoKeyForStripeMock000000',
-    webhookSecret: 'whsec_PorticoDemoWebhookSecret00000000',
+    webhookSecret: DEMO_WEBHOOK_SECRET,
     currency: 'GBP',
     taxInclusive: true,
     taxRates: [{ name: 'VAT 20%', percent: 20 }],
@@ -85,13 +90,19 @@ export async function seedDemoPayments(org: string, sealKey: Buffer): Promise<vo
 
 /**
  * A customer's money, so the demo shows it at once: a visit paid in cash (its invoice and receipt) and a tab still
- * open at the café. `customerId`: the demo owner, who can also sign in to the portal as a customer.
+ * open at the café, and (with stripe-mock) a saved card to pay it with. `customerId`: the demo owner, who can also
+ * sign in to the portal as a customer.
  */
-export async function seedDemoMoney(deps: PaymentDeps, org: string, timeZone: string, customerId: string, email: string): Promise<void> {
+export async function seedDemoMoney(deps: PaymentDeps, org: string, timeZone: string, customerId: string, email: string, options: { savedCard: boolean }): Promise<void> {
   const settings = await moneySettings(deps.sealKey, org);
+  if (options.savedCard && settings.account) {
+    // A card saved as Stripe's setup_intent.succeeded would save it (stripe-mock's test card: Visa 4242).
+    const stripe = stripeClient(settings.account, deps.endpoint);
+    await setupSucceeded(stripe, org, { customer: await stripeCustomerOf(stripe, org, customerId, email), payment_method: 'pm_card_visa' } as Stripe.SetupIntent);
+  }
   const vat = settings.taxRates[0]?.id ?? null;
   const tab = async (lines: { description: string; quantity: number; unitAmount: number }[]) => {
-    const opened = await openTab(org, settings, { customerId }, email);
+    const opened = await openTab(org, settings, { customerId }, { email, name: 'Demo Owner' });
     for (const line of lines) await addLine(org, settings, opened._id, { ...line, taxRateId: vat });
     return opened;
   };

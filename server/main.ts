@@ -2,8 +2,10 @@
 import { loadConfigOrExit } from '../config/index.ts';
 import { DEMO_OWNER, DEMO_SLUG, seedDemo } from '../idp/seed.ts';
 import { ensureCustomer, findCustomerByEmail } from '../idp/customers/service.ts';
-import { seedDemoCatalogue, seedDemoMoney, seedDemoPayments, seedDemoPortal } from '../portal/seed.ts';
+import { DEMO_WEBHOOK_SECRET, seedDemoCatalogue, seedDemoMoney, seedDemoPayments, seedDemoPortal } from '../portal/seed.ts';
 import { paymentsSealKey } from '../portal/api/payments/settings.ts';
+import Stripe from 'stripe';
+import { startDemoWebhooks } from '../scripts/stripe/demo-webhooks.ts';
 import { startStripeMock, type StripeMock } from '../scripts/stripe/launch.ts';
 import { createApp } from './app.ts';
 import { connectDatabase } from '../lib/db.ts';
@@ -17,10 +19,16 @@ const db = await connectDatabase(config, log);
 // In development without STRIPE_API_URL, Stripe is stripe-mock (built on the first run; it needs Go), so the demo
 // takes "payments" with no Stripe account. Set STRIPE_API_URL=https://api.stripe.com for Stripe's own test mode.
 let stripeMock: StripeMock | undefined;
+let demoWebhooks: Awaited<ReturnType<typeof startDemoWebhooks>> | undefined;
 if (!config.stripeApiUrl && config.env === 'development') {
   try {
     stripeMock = await startStripeMock((msg) => log.info(msg));
-    config.stripeApiUrl = new URL(stripeMock.url);
+    // stripe-mock never calls back: card payments get the success webhook Stripe would send (demo only).
+    demoWebhooks = await startDemoWebhooks(stripeMock.url, async (payload) => {
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: DEMO_WEBHOOK_SECRET });
+      await fetch(`${config.internalUrl}/${DEMO_SLUG}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+    });
+    config.stripeApiUrl = new URL(demoWebhooks.url);
   } catch (err) {
     log.warn('stripe-mock did not start: payments will go to Stripe itself', { err: String(err).slice(0, 500) });
   }
@@ -35,7 +43,7 @@ if (config.seedDemo) {
     const payments = { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl };
     await seedDemoPayments(seeded.orgId, payments.sealKey);
     await ensureCustomer(seeded.orgId, DEMO_OWNER); // the owner may sign in to the portal too, and sees their money
-    await seedDemoMoney(payments, seeded.orgId, 'Europe/London', (await findCustomerByEmail(seeded.orgId, DEMO_OWNER))!._id, DEMO_OWNER);
+    await seedDemoMoney(payments, seeded.orgId, 'Europe/London', (await findCustomerByEmail(seeded.orgId, DEMO_OWNER))!._id, DEMO_OWNER, { savedCard: Boolean(stripeMock) });
     log.info('demo organisation created', { org: DEMO_SLUG, owner: DEMO_OWNER, clientId: seeded.clientId });
   }
 }
@@ -70,6 +78,7 @@ async function shutdown(signal: string) {
   await changes.close();
   mailer.close();
   await db.close();
+  await demoWebhooks?.stop();
   await stripeMock?.stop();
   process.exit(0);
 }

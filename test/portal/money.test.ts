@@ -194,8 +194,9 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       }
     });
 
-    it('100 parallel settle requests for one tab: one attempt, the others a clear 409', async () => {
+    it('100 parallel settle requests for one tab: one PaymentIntent asked of Stripe, the others a clear 409', async () => {
       const tab = await openTab(c.id, [{ description: 'Sauna', quantity: 1, unitAmount: 1500 }]);
+      const key = `tab:${t.org._id}:${tab.id}:1`;
       const answers = await Promise.all(Array.from({ length: 100 }, () => call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa' })));
       const statuses = answers.map((a) => a.status);
       expect(statuses.filter((x) => x === 200), JSON.stringify(answers.find((a) => a.status !== 200 && a.status !== 409)?.body)).to.have.length(1);
@@ -204,6 +205,8 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       const stored = await mongoose.connection.db!.collection('tabs').findOne({ _id: tab.id as never });
       expect(stored!.payment.attempt).to.equal(1);
       expect(stored!.payment.intentId).to.match(/^pi_/);
+      const created = s.stripeCalls.filter((x) => x.method === 'POST' && x.path === '/v1/payment_intents' && x.idempotencyKey?.startsWith(`tab:${t.org._id}:${tab.id}:`));
+      expect(created).to.deep.equal([{ method: 'POST', path: '/v1/payment_intents', idempotencyKey: key }]);
       // The webhook, delivered twice and concurrently, pays it once: one invoice.
       const delivered = await Promise.all([intentEvent(t, { id: stored!.payment.intentId }, 'succeeded'), intentEvent(t, { id: stored!.payment.intentId }, 'succeeded')]);
       expect(delivered.map((d) => d.status)).to.deep.equal([200, 200]);
@@ -308,6 +311,29 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     expect(rows.length).to.be.greaterThan(50);
     expect(rows.every((r) => r.startsWith('HDS-'))).to.equal(true);
     expect(text).to.match(/,GBP,25\.00,5\.00,0\.00,30\.00,cash,/);
+  });
+
+  it('gets zero- and three-decimal currencies right: yen have no minor unit, dinars three', async () => {
+    for (const [currency, unitAmount, expected] of [
+      ['JPY', 1234, { tax: 123, total: 1357, csv: ',JPY,1234,123,0,1357,cash,' }],
+      ['BHD', 1005, { tax: 50, total: 1055, csv: ',BHD,1.005,0.050,0.000,1.055,cash,' }],
+    ] as const) {
+      const org = await makeOrg(s);
+      const orgOwner = await adminToken(s, org, 'owner');
+      await connectStripe(org, orgOwner, { currency, taxInclusive: false, taxRates: [{ name: 'VAT', percent: currency === 'JPY' ? 10 : 5 }] });
+      const email = `${currency.toLowerCase()}.${Date.now()}@example.com`;
+      await ensureCustomer(org.org._id, email);
+      const customerId = (await CustomerModel.findOne({ org: org.org._id, email }).lean())!._id as string;
+      const tab = (await call('POST', `${adminUrl(org)}/tabs`, orgOwner, { customerId })).body;
+      const added = await call('POST', `${adminUrl(org)}/tabs/${tab.id}/lines`, orgOwner, { description: 'Tea ceremony', quantity: 1, unitAmount, taxRateId: 'tax_1' });
+      expect(added.body.currency).to.equal(currency);
+      expect(added.body.totals, currency).to.include({ tax: expected.tax, total: expected.total });
+      const paid = await call('POST', `${adminUrl(org)}/tabs/${tab.id}/settle`, orgOwner, { method: 'cash' });
+      const pdf = await fetch(`${adminUrl(org)}/documents/${paid.body.tab.invoiceId}/pdf`, { headers: { authorization: `Bearer ${orgOwner}` } });
+      expect(pdfText(Buffer.from(await pdf.arrayBuffer())), currency).to.contain(currency === 'JPY' ? '¥1,357' : 'BHD 1.055');
+      const csv = await (await fetch(`${adminUrl(org)}/documents.csv?kind=invoice`, { headers: { authorization: `Bearer ${orgOwner}` } })).text();
+      expect(csv, currency).to.contain(expected.csv);
+    }
   });
 
   it("keeps each organisation's money to itself", async () => {

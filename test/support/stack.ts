@@ -14,6 +14,7 @@ import { createLogger } from '../../lib/log.ts';
 import { createMailer } from '../../lib/mailer.ts';
 import { freePort, startLocalDatabase } from '../../scripts/db/launch.ts';
 import { startStripeMock } from '../../scripts/stripe/launch.ts';
+import { startStripeRecorder, type StripeCall } from './stripe-recorder.ts';
 import { Mailbox } from './mailbox.ts';
 
 export type Stack = {
@@ -24,6 +25,8 @@ export type Stack = {
   logs: string[];
   app: ReturnType<typeof createApp>;
   mongoUri: string;
+  /** Every request that reached (mock) Stripe, in order. */
+  stripeCalls: StripeCall[];
 };
 
 let starting: Promise<Stack> | undefined;
@@ -51,7 +54,9 @@ async function start(): Promise<Stack> {
   const mailbox = new Mailbox();
   await mailbox.start();
   stops.push(() => mailbox.stop());
-  const stripe = await startStripeMock((m) => console.log(`    ${m}`));
+  const stripeMock = await startStripeMock((m) => console.log(`    ${m}`));
+  stops.push(() => stripeMock.stop());
+  const stripe = await startStripeRecorder(stripeMock.url);
   stops.push(() => stripe.stop());
 
   const port = await freePort();
@@ -87,7 +92,7 @@ async function start(): Promise<Stack> {
   });
   stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   stops.push(() => mailer.close());
-  return { config, env, baseUrl: config.publicUrl, mailbox, logs, app, mongoUri };
+  return { config, env, baseUrl: config.publicUrl, mailbox, logs, app, mongoUri, stripeCalls: stripe.calls };
 }
 
 export async function stopStack(): Promise<void> {

@@ -44,7 +44,7 @@ export const bookingClientRoutes = (customers: CustomerLookup, deps: PaymentDeps
     const input = validate(bookings.createInput, await readBody(ctx));
     const { id: org } = ctx.state.tenant;
     const customerId = ctx.state.principal.sub;
-    const created = await bookings.createBooking(deps, org, input, { kind: 'customer', customerId, email: await customers.emailOf(org, customerId) });
+    const created = await bookings.createBooking(deps, org, input, { kind: 'customer', customerId, email: (await customers.find(org, customerId))?.email });
     ctx.status = 201;
     ctx.body = bookings.customerView(created);
   });
@@ -73,7 +73,7 @@ export const bookingAdminRoutes = (customers: CustomerLookup, deps: PaymentDeps)
   router.post('/bookings', write, async (ctx: Ctx) => {
     const { customerId, ...input } = validate(bookings.staffCreateInput, await readBody(ctx));
     const { id: org } = ctx.state.tenant;
-    const created = bookings.staffView(await bookings.createBooking(deps, org, input, { kind: 'staff', customerId, email: await customers.emailOf(org, customerId) }));
+    const created = bookings.staffView(await bookings.createBooking(deps, org, input, { kind: 'staff', customerId, email: (await customers.find(org, customerId))?.email }));
     await audit(ctx, 'booking.create', created.id, { after: created });
     ctx.status = 201;
     ctx.body = created;

@@ -20,6 +20,7 @@ export type MoneyDoc = {
   year: number;
   customerId: string;
   customerEmail?: string;
+  customerName?: string;
   currency: string;
   taxInclusive: boolean;
   timeZone: string;
@@ -47,6 +48,7 @@ const docSchema = orgScopedSchema<MoneyDoc>(
     year: Number,
     customerId: String,
     customerEmail: String,
+    customerName: String,
     currency: String,
     taxInclusive: Boolean,
     timeZone: String,

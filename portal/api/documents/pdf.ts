@@ -4,39 +4,12 @@
 import PDFDocument from 'pdfkit';
 import { documentFonts } from './fonts.ts';
 import { formatDate, formatMoney } from './format.ts';
+import type { DocLine, DocumentKind } from './model.ts';
+import type { DocumentView } from './service.ts';
 
-export type DocumentKind = 'invoice' | 'credit_note' | 'receipt';
-export type DocLine = {
-  description: string;
-  quantity: number;
-  unitAmount: number;
-  taxRate: { name: string; percent: number } | null;
-  net: number;
-  tax: number;
-  gross: number;
-};
-/** A MoneyDocument (shared money contract) as the customer may see it: without the staff view's `refundable`. */
-export type PdfDocument = {
-  id: string;
-  kind: DocumentKind;
-  number: string;
-  issuedAt: string;
-  timeZone: string;
-  currency: string;
-  taxInclusive: boolean;
-  customer: { id: string; email?: string; name?: string };
-  lines: DocLine[];
-  taxBreakdown: { name: string; percent: number; net: number; tax: number }[];
-  subtotal: number;
-  discount: number;
-  tax: number;
-  tip: number;
-  total: number;
-  payment?: { method: 'card' | 'cash'; brand?: string; last4?: string; paidAt: string };
-  relatesTo?: { id: string; number: string };
-  reason?: string;
-  source?: { kind: 'tab'; id: string };
-};
+export type { DocLine, DocumentKind };
+/** The document as its routes show it (service.ts documentView). */
+export type PdfDocument = DocumentView;
 export type Seller = {
   name: string;
   legalName?: string;

@@ -40,7 +40,7 @@ export function documentView(d: MoneyDoc) {
     timeZone: d.timeZone,
     currency: d.currency,
     taxInclusive: d.taxInclusive,
-    customer: { id: d.customerId, email: d.customerEmail },
+    customer: { id: d.customerId, email: d.customerEmail, ...(d.customerName ? { name: d.customerName } : {}) } as { id: string; email?: string; name?: string },
     lines: d.lines.map(({ description, quantity, unitAmount, taxRate, net, tax, gross }) => ({ description, quantity, unitAmount, taxRate: taxRate ?? null, net, tax, gross })),
     taxBreakdown: d.taxBreakdown.map(({ name, percent, net, tax }) => ({ name, percent, net, tax })),
     subtotal: d.subtotal,
@@ -84,6 +84,7 @@ async function issue(tx: Tx, n: Numbering, kind: DocumentKind, fields: Omit<Mone
 export type Sale = {
   customerId: string;
   customerEmail?: string;
+  customerName?: string;
   currency: string;
   taxInclusive: boolean;
   lines: DocLine[];
@@ -180,6 +181,7 @@ export async function refund(deps: PaymentDeps, n: Numbering, invoiceId: string,
     return issue(tx, n, 'credit_note', {
       customerId: invoice.customerId,
       customerEmail: invoice.customerEmail,
+      customerName: invoice.customerName,
       currency: invoice.currency,
       taxInclusive: amount === invoice.total ? invoice.taxInclusive : true, // a part is taken out of what was paid, tax included
       lines,

@@ -29,7 +29,7 @@ export const paymentMethodClientRoutes = (deps: PaymentDeps, customers: Customer
     const { id: org } = ctx.state.tenant;
     const { sub } = ctx.state.principal;
     ctx.status = 201;
-    ctx.body = await methods.startSetup(deps, org, sub, await customers.emailOf(org, sub));
+    ctx.body = await methods.startSetup(deps, org, sub, (await customers.find(org, sub))?.email);
   });
   router.post('/payment-methods', write, async (ctx: Ctx) => {
     const { setupIntentId } = validate(methods.confirmInput, await readBody(ctx));

@@ -34,6 +34,7 @@ export type Tab = {
   org: string;
   customerId: string;
   customerEmail?: string;
+  customerName?: string;
   status: TabStatus;
   currency: string;
   taxInclusive: boolean;
@@ -56,6 +57,7 @@ const schema = orgScopedSchema<Tab>(
     _id: { type: String, required: true },
     customerId: String,
     customerEmail: String,
+    customerName: String,
     status: String,
     currency: String,
     taxInclusive: Boolean,

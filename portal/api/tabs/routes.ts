@@ -49,7 +49,7 @@ export const tabAdminRoutes = (deps: PaymentDeps, customers: CustomerLookup) => 
   router.post('/tabs', staff, async (ctx: Ctx) => {
     const input = validate(tabs.openInput, await readBody(ctx));
     const { id: org } = ctx.state.tenant;
-    await changed(ctx, 'tab.open', await tabs.openTab(org, await settings(ctx), input, await customers.emailOf(org, input.customerId)), 201);
+    await changed(ctx, 'tab.open', await tabs.openTab(org, await settings(ctx), input, await customers.find(org, input.customerId)), 201);
   });
   router.get('/tabs/:id', async (ctx: Ctx) => {
     ctx.body = tabs.staffView(await tabs.findTab(ctx.state.tenant.id, idOf(ctx)));

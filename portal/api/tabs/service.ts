@@ -72,7 +72,7 @@ export function customerView(t: Tab) {
 /** Staff also see who the tab is for and, to look a payment up in Stripe's dashboard, its PaymentIntent. */
 export function staffView(t: Tab) {
   const view = customerView(t);
-  return { ...view, payment: view.payment && { ...view.payment, ...(t.payment?.intentId ? { stripePaymentIntent: t.payment.intentId } : {}) }, customer: { id: t.customerId, email: t.customerEmail } };
+  return { ...view, payment: view.payment && { ...view.payment, ...(t.payment?.intentId ? { stripePaymentIntent: t.payment.intentId } : {}) }, customer: { id: t.customerId, email: t.customerEmail, ...(t.customerName ? { name: t.customerName } : {}) } };
 }
 export type TabView = ReturnType<typeof customerView>;
 
@@ -90,20 +90,21 @@ export async function listTabs(org: string, q: z.infer<typeof staffListQuery>) {
   return tabs;
 }
 
-/** `email`: the customer as idp/ knows them; undefined when the organisation has no such customer. */
-export async function openTab(org: string, settings: MoneySettings, input: z.infer<typeof openInput>, email: string | undefined): Promise<Tab> {
-  if (email === undefined) throw new NotFound('No such customer.');
-  return inTransaction(org, (tx) => openTabIn(tx, org, settings, { customerId: input.customerId, email, note: input.note }));
+/** `customer`: as idp/ knows them; undefined when the organisation has no such customer. */
+export async function openTab(org: string, settings: MoneySettings, input: z.infer<typeof openInput>, customer: { email: string; name?: string } | undefined): Promise<Tab> {
+  if (!customer) throw new NotFound('No such customer.');
+  return inTransaction(org, (tx) => openTabIn(tx, org, settings, { customerId: input.customerId, ...customer, note: input.note }));
 }
 
 /** Opens a tab in the caller's transaction, with lines already on it (a prepaid booking's). */
-export async function openTabIn(tx: Tx, org: string, settings: MoneySettings, fields: { customerId: string; email: string; note?: string; purpose?: Tab['purpose']; lines?: Omit<TabLine, 'id' | 'addedAt'>[] }): Promise<Tab> {
+export async function openTabIn(tx: Tx, org: string, settings: MoneySettings, fields: { customerId: string; email: string; name?: string; note?: string; purpose?: Tab['purpose']; lines?: Omit<TabLine, 'id' | 'addedAt'>[] }): Promise<Tab> {
   const now = new Date();
   const tab: Tab = {
     _id: `tab_${randomId(12)}`,
     org,
     customerId: fields.customerId,
     customerEmail: fields.email,
+    ...(fields.name ? { customerName: fields.name } : {}),
     status: 'open',
     currency: settings.currency,
     taxInclusive: settings.taxInclusive,

@@ -212,6 +212,7 @@ async function markPaid(org: string, numbering: { prefix: string; timeZone: stri
       {
         customerId: t.customerId,
         customerEmail: t.customerEmail,
+        customerName: t.customerName,
         currency: t.currency,
         taxInclusive: t.taxInclusive,
         lines: lines.map(({ description, quantity, unitAmount, taxRate, net, tax, gross }) => ({ description, quantity, unitAmount, taxRate, net, tax, gross })),
