@@ -341,9 +341,6 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByLabel('Refund after the deadline (%)').fill('50');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('[id="svc-payment.deposit-err"]').filter({ hasText: 'no more than the price' }).waitFor();
-    await page.getByLabel('Deposit (GBP)').fill('20.005'); // a tenth of a penny is no amount of GBP
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.locator('[id="svc-payment.deposit-err"]').waitFor();
     await page.getByLabel('Deposit (GBP)').fill('20');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await status('Changes saved');
