@@ -25,7 +25,28 @@ export type Booking = {
   lateCancellationNote?: string;
   createdAt: string;
   cancelledAt?: string;
+  /** What the booking takes, when its service asks for a card on file or payment when booking. */
+  payment?: BookingPayment;
 };
+
+/**
+ * A booking's payment: a card on file (`status: 'none'`), or payment when booking through a tab of its own, `due`
+ * until `dueBy` (then `lapsed`), `paid` on an invoice, or `refunded` (in part: `refunded` says how much).
+ */
+export type BookingPayment = {
+  mode: 'card_on_file' | 'prepay';
+  status: 'due' | 'paid' | 'lapsed' | 'refunded' | 'none';
+  /** The price or the deposit, in minor units of `currency`. */
+  amount: number;
+  currency: string;
+  tabId?: string;
+  dueBy?: string;
+  invoiceId?: string;
+  refunded?: number;
+};
+
+/** What cancelling a paid booking did about the money (staff's and the customer's cancel answer). */
+export type CancelMoney = { refunded?: number; creditNote?: string; refundFailed?: string };
 
 // Money (issue 13): the shapes of tabs, payment methods and documents both browser apps read. Amounts are integers
 // in minor units of `currency` (portal/shared/money.ts converts and formats them).

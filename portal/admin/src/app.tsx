@@ -1,3 +1,4 @@
+import type { FunctionComponent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../shared/api.ts';
 import type { Boot } from './boot.ts';
@@ -11,7 +12,6 @@ import { PortalEditorPage } from './pages/portal-editor.tsx';
 import { CompanyPage } from './pages/company.tsx';
 import { StaffPage } from './pages/staff.tsx';
 import { AuditPage } from './pages/audit.tsx';
-import { CataloguePage } from './pages/catalogue.tsx';
 import { BookingsPage } from './pages/bookings.tsx';
 import { t } from './strings/index.ts';
 
@@ -31,37 +31,43 @@ const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
   ['audit', t.nav.audit],
 ];
 
-type MoneyPages = typeof import('./pages/money.ts');
-let moneyPages: MoneyPages | undefined;
-
-/** A money page, once its chunk has arrived (fetched on the first visit to any of them). */
-const money = (name: keyof MoneyPages) =>
-  function MoneyPage(props: PageProps) {
-    const [pages, setPages] = useState(moneyPages);
-    const [error, setError] = useState<ApiError | null>(null);
-    const load = () => {
-      setError(null);
-      import('./pages/money.ts').then(
-        (m) => {
-          setPages((moneyPages = m));
-          requestAnimationFrame(() => document.getElementById('page-title')?.focus()); // as after any route change
-        },
-        () => setError(new ApiError(0, t.errors.network)),
-      );
+/**
+ * Pages a first visit seldom needs come in chunks of their own, fetched when one of them is first opened, so the
+ * console's first download stays within its budget: the money pages (a business that takes no payments through
+ * Portico never downloads them) and the catalogue (set up once, then seldom changed).
+ */
+function lazy<M>(load: () => Promise<M>) {
+  let loaded: M | undefined;
+  return (name: keyof M) =>
+    function LazyPage(props: PageProps) {
+      const [pages, setPages] = useState(loaded);
+      const [error, setError] = useState<ApiError | null>(null);
+      const fetch = () => {
+        setError(null);
+        load().then(
+          (m) => {
+            setPages((loaded = m));
+            requestAnimationFrame(() => document.getElementById('page-title')?.focus()); // as after any route change
+          },
+          () => setError(new ApiError(0, t.errors.network)),
+        );
+      };
+      useEffect(() => {
+        if (!pages) fetch();
+      }, []);
+      if (error) return <ErrorBox error={error} retry={fetch} />;
+      if (!pages) return <Loading />;
+      const Page = pages[name] as FunctionComponent<PageProps>;
+      return <Page {...props} />;
     };
-    useEffect(() => {
-      if (!pages) load();
-    }, []);
-    if (error) return <ErrorBox error={error} retry={load} />;
-    if (!pages) return <Loading />;
-    const Page = pages[name];
-    return <Page {...props} />;
-  };
+}
+const money = lazy(() => import('./pages/money.ts'));
 const PaymentsPage = money('PaymentsPage');
 const TabsPage = money('TabsPage');
 const TabPage = money('TabPage');
 const InvoicesPage = money('InvoicesPage');
 const InvoicePage = money('InvoicePage');
+const CataloguePage = lazy(() => import('./pages/catalogue.tsx'))('CataloguePage');
 
 function page(route: Route) {
   switch (route.name) {

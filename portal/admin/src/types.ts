@@ -1,4 +1,4 @@
-import type { Booking as CustomerBooking, BookingStatus, Location, Money, MoneyDocument, ResourceKind, Tab, TaxRate } from '../../shared/types.ts';
+import type { Booking as CustomerBooking, BookingPayment, BookingStatus, CancelMoney, Location, Money, MoneyDocument, ResourceKind, Tab, TaxRate } from '../../shared/types.ts';
 
 export type Role = 'owner' | 'admin' | 'staff';
 export const ROLES: Role[] = ['owner', 'admin', 'staff'];
@@ -55,6 +55,9 @@ export type PolicyKind = 'terms' | 'privacy' | 'refund';
 export const POLICY_KINDS: PolicyKind[] = ['terms', 'privacy', 'refund'];
 export type Company = {
   name: string;
+  /** Printed on invoices, with the tax number. */
+  legalName?: string;
+  taxNumber?: string;
   address?: string;
   email?: string;
   phone?: string;
@@ -79,7 +82,7 @@ export type AuditPage = { items: AuditEntry[]; next?: string };
 
 export type List<T> = { items: T[] };
 
-export type { BookingStatus, Location, Money, ResourceKind };
+export type { BookingPayment, BookingStatus, Location, Money, ResourceKind };
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -114,15 +117,29 @@ export type Service = {
   locationId?: string;
   resources?: { id: string; name: string; kind: ResourceKind }[];
   resourceIds?: string[];
+  payment?: ServicePayment;
+};
+
+/**
+ * What a booking of a service takes: nothing, a saved card, or payment when booking (the price, or a deposit of a
+ * percent or an amount in minor units), with the tax rate of what is paid and the share refunded after the deadline.
+ */
+export type ServicePayment = {
+  mode: 'none' | 'card_on_file' | 'prepay';
+  deposit?: { kind: 'percent' | 'amount'; value: number } | null;
+  taxRateId?: string | null;
+  lateRefundPercent?: number;
 };
 
 /** A booking as staff see it: the customer's view plus who booked it. */
 export type Booking = CustomerBooking & { customer?: { id: string; email?: string }; createdBy?: 'customer' | 'staff' };
 export type BookingsPage = { items: Booking[]; next?: string };
-export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled'; booking: Booking };
+/** Staff's cancel answers the booking and, for a paid one, what was refunded. */
+export type CancelAnswer = Booking & { money?: CancelMoney };
+export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled' | 'booking.paid'; booking: Booking };
 
-/** The organisation's Stripe connection and money settings; the keys come back only as hints. */
 export type { Discount, DocumentKind, LineTax, MoneyDocument, PaymentMethod, PaymentState, SettleAnswer, Tab, TabLine, TabStatus, TaxRate } from '../../shared/types.ts';
+/** The organisation's Stripe connection and money settings, readable by all staff: the keys come back only as hints. */
 export type PaymentSettings = {
   connected: boolean;
   mode?: 'test' | 'live';
@@ -135,6 +152,8 @@ export type PaymentSettings = {
   taxRates: TaxRate[];
   invoicePrefix?: string;
   updatedAt?: string;
+  /** Where Stripe's dashboard should send events, and which to select. */
+  webhook: { url: string; events: string[] };
 };
 export type DocumentsPage = { items: MoneyDocument[]; next?: string };
 export type TabEvent = { type: string; tab: Tab };

@@ -5,7 +5,8 @@ import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { useResource } from '../../../shared/store.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href, useRoute } from '../router.ts';
-import type { Booking, BookingEvent, BookingsPage as Page, List, Location } from '../types.ts';
+import { formatMoney } from '../../../shared/money.ts';
+import type { Booking, BookingEvent, BookingPayment, BookingsPage as Page, CancelAnswer, List, Location } from '../types.ts';
 import { Alert, ErrorBox, Heading, LiveIndicator, Loading, ReadOnlyNote, Status, useAction, useCan, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { browserZone, enc } from './catalogue-common.tsx';
@@ -106,16 +107,25 @@ const inRange = (b: Booking, r: Range) => {
 };
 const byStart = (a: Booking, b: Booking) => Date.parse(a.start) - Date.parse(b.start) || a.id.localeCompare(b.id);
 
-/** The list with `b` added, replaced, or (when it moved out of the range) removed; a booking without its customer keeps the one we had. */
+/** How far a payment has come: it never goes back, so a late event cannot undo a refund we were told of. */
+const PAY_STEP: Record<BookingPayment['status'], number> = { none: 0, due: 0, paid: 1, lapsed: 2, refunded: 2 };
+const payStep = (b: Booking) => (b.payment ? PAY_STEP[b.payment.status] : -1);
+
+/**
+ * The list with `b` added, replaced, or (when it moved out of the range) removed. A booking without its customer
+ * keeps the one we had, and one whose payment is behind ours keeps ours (cancelling refunds after the cancellation's
+ * event is sent, so the event may arrive after the answer that says refunded).
+ */
 function merge(list: Booking[], b: Booking, r: Range): Booking[] {
   const old = list.find((x) => x.id === b.id);
-  const next = old && !b.customer ? { ...b, customer: old.customer, createdBy: b.createdBy ?? old.createdBy } : b;
+  let next = old && !b.customer ? { ...b, customer: old.customer, createdBy: b.createdBy ?? old.createdBy } : b;
+  if (old && payStep(next) < payStep(old)) next = { ...next, payment: old.payment };
   const rest = list.filter((x) => x.id !== b.id);
   return inRange(b, r) ? [...rest, next].sort(byStart) : rest;
 }
 
 /** The bookings that start in a range, every page of them, by start. */
-export async function fetchRange(r: Range): Promise<Booking[]> {
+async function fetchRange(r: Range): Promise<Booking[]> {
   const base = `bookings?from=${enc(new Date(r.from).toISOString())}&to=${enc(new Date(r.to).toISOString())}&limit=100`;
   const out: Booking[] = [];
   let cursor: string | undefined;
@@ -128,7 +138,50 @@ export async function fetchRange(r: Range): Promise<Booking[]> {
   return out.filter((b) => inRange(b, r)).sort(byStart);
 }
 
-function ConfirmCancel(props: { summary: string; act: { busy: boolean; error: string }; onYes: () => void; onNo: () => void }) {
+/** The booking's amount: "Deposit £20.00" when it is less than the price. */
+const owed = (b: Booking, p: BookingPayment) => {
+  const m = formatMoney(p);
+  return p.amount < b.service.price.amount ? B.pay.deposit(m) : m;
+};
+
+/** What the booking's payment stands at, with the tab that takes it or the invoice it was paid on. */
+function Payment({ b, summary }: { b: Booking; summary: string }) {
+  const p = b.payment;
+  if (!p) return null;
+  const text =
+    p.mode === 'card_on_file' ? B.pay.cardOnFile
+    : p.status === 'due' ? B.pay.due(owed(b, p), p.dueBy ? timeIn(p.dueBy, b.timeZone) : '')
+    : p.status === 'paid' ? B.pay.paid(owed(b, p))
+    : p.status === 'refunded' ? B.pay.refunded(formatMoney({ amount: p.refunded ?? p.amount, currency: p.currency }), p.refunded === p.amount ? '' : formatMoney(p))
+    : B.pay.lapsed(owed(b, p));
+  const link: [string, string, string] | null =
+    p.status === 'due' && p.tabId ? [href('tabs', p.tabId), B.pay.takePayment, B.pay.takePaymentLabel(summary)]
+    : p.invoiceId ? [href('invoices', p.invoiceId), B.pay.invoice, B.pay.invoiceLabel(summary)]
+    : null;
+  return (
+    <span class="pay" data-pay={p.status}>
+      {text}
+      {link && (
+        <>
+          {' · '}
+          <a href={link[0]} aria-label={link[2]}>
+            {link[1]}
+          </a>
+        </>
+      )}
+    </span>
+  );
+}
+
+/** What cancelling did about the money: refunded, nothing refunded, or a refund that failed (staff refund from the invoice). */
+function refundNote(b: Booking, money: CancelAnswer['money']): { status?: string; failed?: string } {
+  if (!money || !b.payment) return {};
+  if (money.refundFailed) return { failed: B.pay.refundFailed(money.refundFailed) };
+  const m = formatMoney({ amount: money.refunded ?? 0, currency: b.payment.currency });
+  return { status: money.refunded ? B.pay.refundedNote(m, money.creditNote ?? '') : B.pay.nothingRefunded };
+}
+
+function ConfirmCancel(props: { summary: string; payment?: BookingPayment; act: { busy: boolean; error: string }; onYes: () => void; onNo: () => void }) {
   const { busy, error } = props.act;
   const yes = useRef<HTMLButtonElement>(null);
   useEffect(() => yes.current?.focus(), []);
@@ -146,7 +199,7 @@ function ConfirmCancel(props: { summary: string; act: { busy: boolean; error: st
         <strong>{B.confirmTitle(props.summary)}</strong>
       </p>
       <p id="confirm-cancel-d" class="muted">
-        {B.confirmBody}
+        {B.confirmBody} {props.payment?.status === 'paid' ? B.pay.confirmRefund : props.payment?.status === 'due' ? B.pay.confirmVoid : ''}
       </p>
       <div class="actions">
         <button ref={yes} type="button" class="btn danger" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={props.onYes}>
@@ -178,8 +231,9 @@ export function BookingsPage({ boot, param }: PageProps) {
   const [flash, setFlash] = useState<Record<string, string>>({});
   const [announce, setAnnounce] = useState('');
   const [confirming, setConfirming] = useState<string | null>(null);
-  // The cancel action's busy state, error and status message.
+  // The cancel action's busy state, error and status message; a refund that failed, with the invoice to refund from.
   const act = useAction();
+  const [refundFailed, setRefundFailed] = useState<{ text: string; invoiceId?: string } | null>(null);
   const rangeRef = useRef(range);
   rangeRef.current = range;
   const shown = useRef(false);
@@ -239,6 +293,7 @@ export function BookingsPage({ boot, param }: PageProps) {
     const next = d === today ? null : d;
     setPicked(next);
     act.setStatus('');
+    setRefundFailed(null);
     history.replaceState(history.state, '', href('bookings', next ?? undefined));
   };
 
@@ -284,12 +339,16 @@ export function BookingsPage({ boot, param }: PageProps) {
 
   const cancel = (b: Booking) =>
     act.run(async () => {
-      const updated = await api<Booking>(`bookings/${enc(b.id)}/cancel`, 'POST');
-      setItems((list) => (list ? merge(list, updated?.id ? updated : { ...b, status: 'cancelled' }, rangeRef.current) : list));
+      setRefundFailed(null);
+      const updated = await api<CancelAnswer>(`bookings/${enc(b.id)}/cancel`, 'POST');
+      const { money, ...booking } = updated ?? {};
+      setItems((list) => (list ? merge(list, booking.id ? booking : { ...b, status: 'cancelled' }, rangeRef.current) : list));
       highlight(b.id, 'changed');
       document.getElementById(`day-${b.local.date}`)?.focus();
       setConfirming(null);
-      return B.cancelled(summary(b));
+      const note = refundNote(b, money);
+      if (note.failed) setRefundFailed({ text: note.failed, invoiceId: b.payment?.invoiceId });
+      return [B.cancelled(summary(b)), note.status].filter(Boolean).join(' ');
     });
   const keep = (b: Booking) => {
     setConfirming(null);
@@ -333,6 +392,16 @@ export function BookingsPage({ boot, param }: PageProps) {
         </button>
       </div>
       <Status text={act.status} />
+      {refundFailed && (
+        <div role="alert" class="alert">
+          <p>{refundFailed.text}</p>
+          {refundFailed.invoiceId && (
+            <p>
+              <a href={href('invoices', refundFailed.invoiceId)}>{B.pay.openInvoice}</a>
+            </p>
+          )}
+        </div>
+      )}
       <p role="status" class="sr-only">
         {announce}
       </p>
@@ -387,6 +456,7 @@ export function BookingsPage({ boot, param }: PageProps) {
                               <td>
                                 <span class={'badge status-' + b.status}>{B.statuses[b.status] ?? b.status}</span>
                                 {flash[b.id] && <span class="badge flash-badge"> {B.flash[flash[b.id]!]}</span>}
+                                <Payment b={b} summary={summary(b)} />
                               </td>
                               {can && (
                                 <td class="row-actions">
@@ -415,6 +485,7 @@ export function BookingsPage({ boot, param }: PageProps) {
                                 <td colSpan={cols}>
                                   <ConfirmCancel
                                     summary={summary(b)}
+                                    payment={b.payment}
                                     act={act}
                                     onYes={() => void cancel(b)}
                                     onNo={() => keep(b)}

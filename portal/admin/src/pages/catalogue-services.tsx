@@ -1,10 +1,14 @@
+import { useEffect } from 'preact/hooks';
 import type { FieldError } from '../../../shared/api.ts';
 import { formatMoney, toMajor, toMinor } from '../../../shared/money.ts';
-import type { BookableResource, Location, Service } from '../types.ts';
-import { Alert, CheckField, FormError, SelectField, Status, TextField, fieldErrors, useCan } from '../ui.tsx';
+import { useResource } from '../../../shared/store.ts';
+import type { BookableResource, Location, PaymentSettings, Service, ServicePayment } from '../types.ts';
+import { Alert, CheckField, FormError, RadioGroup, SelectField, Status, TextField, fieldErrors, useCan, type Errors } from '../ui.tsx';
 import { C, EditorHead, Loaded, OpenButton, removeFrom, replaceIn, useDelete, useItemForm, usePanel, whole, type Built, type Lists } from './catalogue-common.tsx';
 
 const S = C.services;
+const P = S.payment;
+/** A new service's currency until the payment settings say the business's own. */
 const DEFAULT_CURRENCY = 'GBP';
 
 /** Minutes shown as hours: 90 → "1.5", 1440 → "24". */
@@ -26,19 +30,37 @@ type SForm = {
   cancellationHours: string;
   lateCancellationNote: string;
   active: boolean;
+  /** What a booking takes (portal/api/catalogue/service.ts `servicePayment`); `payWhat` and on only when prepaid. */
+  payMode: ServicePayment['mode'];
+  payWhat: 'full' | 'percent' | 'amount';
+  deposit: string;
+  taxRateId: string;
+  lateRefundPercent: string;
 };
 
 const NUMBER_KEYS = ['durationMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes', 'capacity', 'minNoticeMinutes', 'maxDaysAhead'] as const;
 const KEYS = new Set<string>([
   'name', 'description', 'price', 'resourceIds', 'locationId', 'cancellationWindowMinutes', 'lateCancellationNote', 'active', ...NUMBER_KEYS,
 ]);
-const keyOf = (path: string[]): string | undefined => (KEYS.has(path[0]!) ? path[0] : undefined);
+const PAY_KEYS = ['mode', 'deposit', 'taxRateId', 'lateRefundPercent'];
+const LABELS: Record<string, string> = {
+  ...S.fields,
+  'payment.mode': P.title,
+  'payment.deposit': P.deposit,
+  'payment.taxRateId': P.taxRate,
+  'payment.lateRefundPercent': P.lateRefund,
+};
+/** A field's form key; the payment's own fields as `payment.<field>`. */
+const keyOf = (path: string[]): string | undefined =>
+  path[0] === 'payment' ? `payment.${PAY_KEYS.includes(path[1]!) ? path[1] : 'mode'}` : KEYS.has(path[0]!) ? path[0] : undefined;
 
 const serviceLocation = (s: Service): string => s.locationId ?? s.location?.id ?? '';
 const serviceResources = (s: Service): string[] => s.resourceIds ?? s.resources?.map((r) => r.id) ?? [];
 
 function toSForm(s: Service | undefined, locationId: string): SForm {
   const n = (v: number | undefined) => (v === undefined || v === null ? '' : String(v));
+  const pay = s?.payment;
+  const deposit = pay?.deposit;
   return {
     name: s?.name ?? '',
     description: s?.description ?? '',
@@ -55,7 +77,35 @@ function toSForm(s: Service | undefined, locationId: string): SForm {
     cancellationHours: s?.cancellationWindowMinutes === undefined ? '' : toHours(s.cancellationWindowMinutes),
     lateCancellationNote: s?.lateCancellationNote ?? '',
     active: s?.active ?? true,
+    payMode: pay?.mode ?? 'none',
+    payWhat: deposit?.kind ?? 'full',
+    deposit: !deposit ? '' : deposit.kind === 'percent' ? String(deposit.value) : toMajor({ amount: deposit.value, currency: s!.price.currency }),
+    taxRateId: pay?.taxRateId ?? '',
+    lateRefundPercent: String(pay?.lateRefundPercent ?? 0),
   };
+}
+
+/** A whole percentage from `min` to 100, or undefined with the problem noted. */
+function percent(v: string, field: string, min: number, problems: FieldError[]): number | undefined {
+  const n = whole(v, field, problems);
+  if (n !== undefined && (n < min || n > 100)) problems.push({ field, message: P.percentInvalid(min) });
+  return n !== undefined && n >= min && n <= 100 ? n : undefined;
+}
+
+/** The service's payment terms: only a prepaid service has a deposit, a tax rate and a late refund. */
+function paymentBody(f: SForm, price: number | undefined, problems: FieldError[]): ServicePayment {
+  if (f.payMode !== 'prepay') return { mode: f.payMode };
+  let deposit: ServicePayment['deposit'] = null;
+  if (f.payWhat === 'percent') {
+    const value = percent(f.deposit, 'payment.deposit', 1, problems);
+    if (value !== undefined) deposit = { kind: 'percent', value };
+  } else if (f.payWhat === 'amount') {
+    const value = toMinor(f.deposit, f.currency);
+    if (!value || (price !== undefined && value > price)) problems.push({ field: 'payment.deposit', message: P.amountInvalid });
+    else deposit = { kind: 'amount', value };
+  }
+  const late = percent(f.lateRefundPercent, 'payment.lateRefundPercent', 0, problems);
+  return { mode: 'prepay', deposit, taxRateId: f.taxRateId || null, lateRefundPercent: late ?? 0 };
 }
 
 /**
@@ -75,6 +125,7 @@ function sBodyFor(existing: boolean) {
     const amount = toMinor(f.price, f.currency);
     if (amount === undefined) problems.push({ field: 'price', message: S.priceInvalid });
     else body.price = { amount, currency: f.currency };
+    body.payment = paymentBody(f, amount, problems);
     body.resourceIds = f.resourceIds;
     body.locationId = f.locationId;
     const h = f.cancellationHours.trim();
@@ -89,6 +140,90 @@ function sBodyFor(existing: boolean) {
   };
 }
 
+/** "Payment when booking": nothing, a card on file, or payment (the price or a deposit) with its tax and late refund. */
+function PaymentTerms(props: { form: SForm; set: <K extends keyof SForm>(k: K, v: SForm[K]) => void; errors: Errors; settings?: PaymentSettings; failed: boolean }) {
+  const { form, set, errors, settings } = props;
+  const id = (k: string) => `svc-payment.${k}`;
+  const rates = settings?.taxRates ?? [];
+  const price = toMinor(form.price, form.currency);
+  const rateOptions: [string, string][] = [['', P.noTax], ...rates.map((r): [string, string] => [r.id, r.name])];
+  if (form.taxRateId && settings && !rates.some((r) => r.id === form.taxRateId)) rateOptions.push([form.taxRateId, P.rateGone]);
+  const choice = (k: string) => (
+    <>
+      {P.modes[k]} <span class="hint">{P.explain[k]}</span>
+    </>
+  );
+  return (
+    <fieldset id="svc-payment" class="group">
+      <legend>{P.title}</legend>
+      <RadioGroup
+        id={id('mode')}
+        legend={P.mode}
+        value={form.payMode}
+        onChange={(v) => set('payMode', v as SForm['payMode'])}
+        options={(['none', 'card_on_file', 'prepay'] as const).map((k) => [k, choice(k)])}
+        error={errors['payment.mode']}
+      />
+      {form.payMode !== 'none' && settings && !settings.connected && <p class="note">{P.notConnected}</p>}
+      {form.payMode === 'prepay' && (
+        <>
+          {settings && settings.currency !== form.currency && <p class="note">{P.otherCurrency(settings.currency, form.currency)}</p>}
+          <RadioGroup
+            id={id('payWhat')}
+            legend={P.howMuch}
+            value={form.payWhat}
+            onChange={(v) => {
+              set('payWhat', v as SForm['payWhat']);
+              set('deposit', ''); // a percent is no amount, nor the other way round
+            }}
+            options={[
+              ['full', price === undefined ? P.full : P.fullOf(formatMoney({ amount: price, currency: form.currency }))],
+              ['percent', P.depositPercent],
+              ['amount', P.depositAmount],
+            ]}
+          />
+          <div class="grid2">
+            {form.payWhat !== 'full' && (
+              <TextField
+                id={id('deposit')}
+                label={form.payWhat === 'percent' ? P.depositPercentField : P.depositAmountField(form.currency)}
+                hint={P.depositHint}
+                inputMode={form.payWhat === 'percent' ? 'numeric' : 'decimal'}
+                value={form.deposit}
+                onInput={(v) => set('deposit', v)}
+                error={errors['payment.deposit']}
+              />
+            )}
+            <SelectField
+              id={id('taxRateId')}
+              label={P.taxRate}
+              hint={props.failed ? P.ratesUnavailable : P.taxHint}
+              value={form.taxRateId}
+              onChange={(v) => set('taxRateId', v)}
+              options={rateOptions}
+              error={errors['payment.taxRateId']}
+            />
+          </div>
+          <div class="grid2">
+            <TextField
+              id={id('lateRefundPercent')}
+              label={P.lateRefund}
+              hint={P.lateRefundHint}
+              type="number"
+              inputMode="numeric"
+              min={0}
+              max={100}
+              value={form.lateRefundPercent}
+              onInput={(v) => set('lateRefundPercent', v)}
+              error={errors['payment.lateRefundPercent']}
+            />
+          </div>
+        </>
+      )}
+    </fieldset>
+  );
+}
+
 function ServiceEditor(props: {
   item?: Service;
   list: Service[];
@@ -99,6 +234,7 @@ function ServiceEditor(props: {
 }) {
   const { item, list, locations, resources } = props;
   const can = useCan('admin');
+  const settings = useResource<PaymentSettings>('payments/settings');
   const f = useItemForm<Service, SForm>({
     item,
     list: 'services',
@@ -115,6 +251,11 @@ function ServiceEditor(props: {
   });
   const errors = fieldErrors(f.error, keyOf, true);
   const form = f.form;
+  // A new service is priced in the currency the business takes payments in.
+  const currency = settings.data?.currency;
+  useEffect(() => {
+    if (!item && currency) f.setForm((old) => ({ ...old, currency }));
+  }, [currency]);
   const id = (k: string) => `svc-${k}`;
   const num = (k: (typeof NUMBER_KEYS)[number], hint?: string, min = 0) => (
     <TextField
@@ -148,7 +289,7 @@ function ServiceEditor(props: {
     <>
       <EditorHead title={item?.name ?? S.newTitle} list={C.tabs.services!} onBack={() => props.onBack()} />
       <form onSubmit={f.onSubmit} noValidate class="card">
-        <FormError error={f.error} keyOf={keyOf} labels={S.fields} prefix="svc" plain />
+        <FormError error={f.error} keyOf={keyOf} labels={LABELS} prefix="svc" plain />
         <fieldset disabled={!can} class="plain">
           <TextField id={id('name')} label={S.fields.name!} value={form.name} onInput={(v) => f.set('name', v)} error={errors.name} required />
           <TextField
@@ -237,6 +378,7 @@ function ServiceEditor(props: {
             onInput={(v) => f.set('lateCancellationNote', v)}
             error={errors.lateCancellationNote}
           />
+          <PaymentTerms form={form} set={f.set} errors={errors} settings={settings.data} failed={!!settings.error} />
         </fieldset>
         {can && (
           <div class="actions">
@@ -313,7 +455,10 @@ export function ServicesPanel({ lists }: { lists: Lists }) {
                         {s.name} {s.active === false && <span class="badge muted-badge">{S.inactive}</span>}
                       </td>
                       <td>{S.minutes(s.durationMinutes)}</td>
-                      <td>{formatMoney(s.price)}</td>
+                      <td>
+                        {formatMoney(s.price)}
+                        {s.payment && s.payment.mode !== 'none' && <span class="muted"> · {P.listed[s.payment.mode]}</span>}
+                      </td>
                       <td>{s.capacity}</td>
                       <td class="break">{locationName(s)}</td>
                       <td class="break">{who(s)}</td>

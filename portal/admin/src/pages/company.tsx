@@ -18,8 +18,8 @@ import {
 import { t } from '../strings/index.ts';
 
 const C = t.company;
-type Key = 'name' | 'address' | 'email' | 'phone' | 'website' | 'openingHours';
-const KEYS: Key[] = ['name', 'address', 'email', 'phone', 'website', 'openingHours'];
+type Key = 'name' | 'legalName' | 'taxNumber' | 'address' | 'email' | 'phone' | 'website' | 'openingHours';
+const KEYS: Key[] = ['name', 'legalName', 'taxNumber', 'address', 'email', 'phone', 'website', 'openingHours'];
 type Form = Record<Key, string>;
 const toForm = (c: Company): Form => Object.fromEntries(KEYS.map((k) => [k, c[k] ?? ''])) as Form;
 const keyOf = (path: string[]) => ((KEYS as string[]).includes(path[0]!) ? path[0] : undefined);
@@ -57,6 +57,7 @@ function CompanyForm({ company }: { company: Company }) {
     <TextField
       id={`co-${k}`}
       label={C.fields[k]!}
+      hint={C.hints[k]}
       type={type}
       rows={rows}
       value={form[k]}
@@ -69,6 +70,10 @@ function CompanyForm({ company }: { company: Company }) {
       <FormError error={error} keyOf={keyOf} labels={C.fields} prefix="co" />
       <fieldset disabled={!can} class="plain">
         {field('name')}
+        <div class="grid2">
+          {field('legalName')}
+          {field('taxNumber')}
+        </div>
         {field('address', 'text', 3)}
         <div class="grid2">
           {field('email', 'email')}

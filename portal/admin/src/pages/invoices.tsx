@@ -7,8 +7,8 @@ import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href } from '../router.ts';
 import type { DocumentEvent, DocumentKind, DocumentsPage, MoneyDocument } from '../types.ts';
-import { CustomerField, findCustomer, useRecentCustomers, type CustomerRef } from '../customer-picker.tsx';
-import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, fieldErrors, localError, useSubmit, useTitle } from '../ui.tsx';
+import { CustomerField, findCustomer, type CustomerRef } from '../customer-picker.tsx';
+import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, fieldErrors, useSubmit, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 
@@ -87,7 +87,6 @@ export function DocumentTable({ docs, labelledBy }: { docs: MoneyDocument[]; lab
 }
 
 function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filters) => void }) {
-  const customers = useRecentCustomers();
   const [year, setYear] = useState(filters.year);
   const [kind, setKind] = useState(filters.kind);
   const [email, setEmail] = useState(filters.customer?.email ?? '');
@@ -97,8 +96,7 @@ function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filte
   const onSubmit = (e: Event) => {
     e.preventDefault();
     void f.submit(async () => {
-      const customer = email.trim() ? await findCustomer(email, customers) : undefined;
-      if (email.trim() && !customer) throw localError([{ field: 'customer', message: tm.customerPicker.notFound }]);
+      const customer = email.trim() ? await findCustomer(email, 'customer') : undefined;
       onApply({ year, kind, customer });
     });
   };
@@ -114,7 +112,7 @@ function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filte
           options={[['', I.allYears], ...Array.from({ length: YEARS }, (_, i): [string, string] => [String(now - i), String(now - i)])]}
         />
         <SelectField id="flt-kind" label={I.kind} value={kind} onChange={(v) => setKind(v as Filters['kind'])} options={[['', I.allKinds], ...KINDS.map((k): [string, string] => [k, I.kindsPlural[k]!])]} />
-        <CustomerField id="flt-customer" label={I.customer} hint={I.customerHint} value={email} onInput={setEmail} customers={customers} error={errors.customer} />
+        <CustomerField id="flt-customer" label={I.customer} hint={I.customerHint} value={email} onInput={setEmail} error={errors.customer} />
         <button type="submit" class="btn primary" disabled={f.busy}>
           {I.apply}
         </button>

@@ -1,8 +1,8 @@
 // Payments: the organisation's Stripe connection (keys pasted once, shown again only as hints, tested in plain
-// words), the webhook to set up in Stripe, and the money settings (currency, tax, invoice prefix). Owners change
-// them; admins see them and may test the connection; staff do not see them (the Admin API refuses them).
+// words), the webhook to set up in Stripe (its URL and events as the API gives them), and the money settings (currency,
+// tax, invoice prefix). Owners change them; admins see them and may test the connection. Staff may read the settings
+// (the till reads the tax rates) but have nothing to do here, so the page is not offered to them.
 import { useState } from 'preact/hooks';
-import type { PageProps } from '../app.tsx';
 import { api, type FieldError } from '../../../shared/api.ts';
 import { setResource, useResource } from '../../../shared/store.ts';
 import type { PaymentSettings, TaxRate } from '../types.ts';
@@ -29,20 +29,6 @@ import { tm } from '../strings/money.ts';
 
 const P = tm.payments;
 const PATH = 'payments/settings';
-
-/**
- * The event types Portico's webhook acts on, each to be selected on the endpoint in Stripe's dashboard: the same
- * list as `webhookEvents` in portal/api/payments/webhook.ts (which the CLI prints), until the API serves it.
- */
-const WEBHOOK_EVENTS = [
-  'payment_intent.succeeded',
-  'payment_intent.payment_failed',
-  'payment_intent.processing',
-  'payment_intent.requires_action',
-  'payment_intent.canceled',
-  'setup_intent.succeeded',
-  'payment_method.detached',
-];
 
 function Connection({ settings }: { settings: PaymentSettings }) {
   const act = useAction();
@@ -137,7 +123,7 @@ function KeysForm() {
   );
 }
 
-function Webhook({ issuer }: { issuer: string }) {
+function Webhook({ webhook }: { webhook: PaymentSettings['webhook'] }) {
   return (
     <section class="card" aria-labelledby="pay-hook-h">
       <h2 id="pay-hook-h">{P.webhook}</h2>
@@ -145,12 +131,12 @@ function Webhook({ issuer }: { issuer: string }) {
       <dl class="facts">
         <dt>{P.webhookUrl}</dt>
         <dd>
-          <Copyable value={`${issuer}/stripe/webhook`} label={P.webhookUrl} testId="webhook-url" />
+          <Copyable value={webhook.url} label={P.webhookUrl} testId="webhook-url" />
         </dd>
         <dt>{P.webhookEvents}</dt>
         <dd>
-          <ul class="plain-list">
-            {WEBHOOK_EVENTS.map((e) => (
+          <ul class="plain-list" data-testid="webhook-events">
+            {webhook.events.map((e) => (
               <li key={e}>
                 <code>{e}</code>
               </li>
@@ -290,7 +276,7 @@ function MoneySettings({ settings }: { settings: PaymentSettings }) {
   );
 }
 
-export function PaymentsPage({ boot }: PageProps) {
+export function PaymentsPage() {
   useTitle(t.nav.payments);
   const admin = useCan('admin');
   const owner = useCan('owner');
@@ -306,7 +292,7 @@ export function PaymentsPage({ boot }: PageProps) {
           {!owner && <p class="note">{P.ownersOnly}</p>}
           <Connection settings={data} />
           {owner && <KeysForm />}
-          <Webhook issuer={boot.issuer} />
+          <Webhook webhook={data.webhook} />
           <MoneySettings settings={data} />
         </>
       ) : loading ? (

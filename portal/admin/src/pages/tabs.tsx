@@ -7,8 +7,8 @@ import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { go, href } from '../router.ts';
 import type { List, Tab, TabEvent, TabStatus } from '../types.ts';
-import { CustomerField, findCustomer, useRecentCustomers } from '../customer-picker.tsx';
-import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, Status, TextField, fieldErrors, formatDateTime, localError, setNotice, useNotice, useSubmit, useTitle } from '../ui.tsx';
+import { CustomerField, findCustomer } from '../customer-picker.tsx';
+import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, Status, TextField, fieldErrors, formatDateTime, setNotice, useNotice, useSubmit, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 
@@ -28,8 +28,7 @@ export function PaymentBadge({ tab }: { tab: Tab }) {
 
 const keyOf = (path: string[]) => (path[0] === 'customerId' ? 'customer' : path[0] === 'note' ? 'note' : undefined);
 
-function OpenTab({ known }: { known: Tab[] }) {
-  const customers = useRecentCustomers(known.flatMap((x) => (x.customer ? [x.customer] : [])));
+function OpenTab() {
   const [email, setEmail] = useState('');
   const [note, setNote] = useState('');
   const f = useSubmit();
@@ -37,8 +36,7 @@ function OpenTab({ known }: { known: Tab[] }) {
   const onSubmit = (e: Event) => {
     e.preventDefault();
     void f.submit(async () => {
-      const customer = await findCustomer(email, customers);
-      if (!customer) throw localError([{ field: 'customerId', message: email.trim() ? tm.customerPicker.notFound : T.required }]);
+      const customer = await findCustomer(email, 'customerId');
       const tab = await api<Tab>('tabs', 'POST', { customerId: customer.id, ...(note.trim() ? { note: note.trim() } : {}) });
       setNotice(T.opened(customer.email ?? customer.id));
       go('tabs', tab.id);
@@ -50,7 +48,7 @@ function OpenTab({ known }: { known: Tab[] }) {
       <form onSubmit={onSubmit} noValidate>
         <FormError error={f.error} keyOf={keyOf} labels={{ customer: T.customer, note: T.note }} prefix="ot" />
         <div class="grid2">
-          <CustomerField id="ot-customer" label={T.customer} value={email} onInput={setEmail} customers={customers} error={errors.customer} />
+          <CustomerField id="ot-customer" label={T.customer} value={email} onInput={setEmail} error={errors.customer} />
           <TextField id="ot-note" label={T.note} hint={T.noteHint} value={note} onInput={setNote} error={errors.note} />
         </div>
         <div class="actions">
@@ -143,7 +141,7 @@ export function TabsPage({ boot }: PageProps) {
       </div>
       <p class="muted">{T.intro}</p>
       <Status text={notice} />
-      <OpenTab known={tabs ?? []} />
+      <OpenTab />
       <section aria-labelledby="tabs-h">
         <div class="card-head">
           <h2 id="tabs-h">{T.listTitle}</h2>

@@ -15,7 +15,9 @@ const enMoney = {
     paid: 'Paid',
   },
   customerPicker: {
-    hint: 'Their email address. Customers who booked recently are suggested as you type.',
+    hint: 'The email address they sign in with.',
+    required: 'Enter the customer’s email address.',
+    notAnAddress: 'Enter an email address, such as name@example.com.',
     notFound: 'No customer has this email address.',
   },
   tabs: {
@@ -159,7 +161,7 @@ const enMoney = {
   },
   payments: {
     intro: 'Connect your Stripe account to take payments, and set the currency, taxes and invoice numbers.',
-    adminsOnly: 'Only owners and admins can see the payment settings.',
+    adminsOnly: 'The payment settings are managed by owners and admins.',
     ownersOnly: 'Only owners can change the payment settings.',
     connection: 'Stripe connection',
     state: 'State',
