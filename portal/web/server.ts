@@ -17,7 +17,8 @@ export function createPortalWeb(deps: BffDeps): Middleware {
     apiRoot: (slug) => `/${slug}/api/v1/`,
     // Stripe.js, loaded only where a card is collected (portal/shared/stripe.ts): its script, the frames of the
     // Payment Element and 3-D Secure, and its API.
-    csp: { script: ['https://js.stripe.com'], frame: ['https://js.stripe.com'], connect: ['https://api.stripe.com'] },
+    // Stripe's own list for Stripe.js with 3-D Secure: its script, its frames (hooks.stripe.com shows the bank's challenge), its API.
+    csp: { script: ['https://js.stripe.com'], frame: ['https://js.stripe.com', 'https://hooks.stripe.com'], connect: ['https://api.stripe.com'] },
   });
 
   router.get(['/', '/:portal'], async (ctx: BffCtx) => {

@@ -240,10 +240,23 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       const refreshed = await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle/refresh`, c.token);
       expect(refreshed.status).to.equal(200);
       expect(refreshed.body.tab.status).to.equal('open');
+      expect(refreshed.body.payment.state, 'the page handed it to Stripe: processing until Stripe says').to.equal('pending');
       // The success is found by the tab and attempt in its metadata even under another id.
       await mongoose.connection.db!.collection('tabs').updateOne({ _id: tab.id as never }, { $unset: { 'payment.intentId': 1 } });
       expect((await intentEvent(t, { id: 'pi_arrived_first', tab: tab.id, attempt: 1 }, 'succeeded')).status).to.equal(200);
       expect((await call('GET', `${apiUrl(t)}/tabs/${tab.id}`, c.token)).body.status).to.equal('paid');
+    });
+
+    it('lets a new payment replace one left waiting on the customer, cancelling it at Stripe first', async () => {
+      const tab = await openTab(c.id, [{ description: 'Manicure', quantity: 1, unitAmount: 3000 }]);
+      const abandoned = await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'new' });
+      expect(abandoned.body.payment.state).to.equal('requires_action');
+      const first = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, staff)).body.payment.stripePaymentIntent;
+      const again = await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa' });
+      expect(again.status, JSON.stringify(again.body)).to.equal(200);
+      expect(s.stripeCalls.some((x) => x.method === 'POST' && x.path === `/v1/payment_intents/${first}/cancel`)).to.equal(true);
+      const stored = await mongoose.connection.db!.collection('tabs').findOne({ _id: tab.id as never });
+      expect(stored!.payment).to.include({ attempt: 2, state: 'pending' });
     });
 
     it('refuses a forged or replayed webhook, changing nothing', async () => {

@@ -43,7 +43,7 @@ describe('Customer Portal server: single sign-on, session, proxy, sign-out', () 
         .map(([name, ...values]) => [name, values.join(' ')]),
     );
     expect(csp['script-src']).to.equal("'self' https://js.stripe.com");
-    expect(csp['frame-src']).to.equal("'self' https://js.stripe.com");
+    expect(csp['frame-src']).to.equal("'self' https://js.stripe.com https://hooks.stripe.com");
     expect(csp['connect-src']).to.equal("'self' https://api.stripe.com");
     expect(csp['default-src']).to.equal("'self'");
     expect(csp['frame-ancestors']).to.equal("'none'");

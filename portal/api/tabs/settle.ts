@@ -65,7 +65,8 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
   if (amount <= 0) throw new NothingToPay('There is nothing to pay on this tab.');
   const { settings, stripe } = await connectedStripe(deps, org);
   const saved = means.paymentMethod === 'new' ? undefined : await cardOnFile(org, tab.customerId, means.paymentMethod);
-  const claimed = await claim(tab, { method: 'card', amount, tip: tipAmount, ...(saved ? { paymentMethodId: saved.paymentMethodId, card: { brand: saved.brand, last4: saved.last4 } } : {}) });
+  const current = tab.payment?.state === 'requires_action' ? await abandon(stripe, tab) : tab;
+  const claimed = await claim(current, { method: 'card', amount, tip: tipAmount, ...(saved ? { paymentMethodId: saved.paymentMethodId, card: { brand: saved.brand, last4: saved.last4 } } : {}) });
   const p = claimed.payment!;
   let intent: Stripe.PaymentIntent;
   try {
@@ -88,6 +89,24 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
   }
   await TabModel.updateOne({ _id: tab._id, org, 'payment.attempt': p.attempt }, { $set: { 'payment.intentId': intent.id } });
   return applyIntent(deps, org, who.timeZone, intent, { settings, browser: !saved, tab: { ...claimed, payment: { ...p, intentId: intent.id } } });
+}
+
+/**
+ * An attempt left waiting on the customer (a new card never confirmed, 3-D Secure closed) gives way to a new one:
+ * its PaymentIntent is cancelled at Stripe first, which Stripe refuses once it went through, so it can never be
+ * charged alongside the new one.
+ */
+async function abandon(stripe: Stripe, tab: Tab): Promise<Tab> {
+  const p = tab.payment!;
+  if (p.intentId) {
+    try {
+      await stripe.paymentIntents.cancel(p.intentId, undefined, { idempotencyKey: `${p.key}:cancel` });
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeError) throw new PaymentInProgress(); // it went through or is going through
+      throw err;
+    }
+  }
+  return (await finish(tab.org, tab._id, p.attempt, 'failed', { failure: 'The earlier payment was not completed.' })) ?? findTab(tab.org, tab._id);
 }
 
 /** Claims the next attempt over the version read, or re-sends a stale one; else says why not. */
@@ -124,6 +143,8 @@ export async function applyIntent(deps: PaymentDeps, org: string, timeZone: stri
   const tab = options.tab ?? (await TabModel.findOne({ org, 'payment.intentId': intent.id }).lean<Tab>()) ?? (await byMetadata(org, intent));
   if (!tab?.payment) throw new Conflict('This payment belongs to no tab of this organisation.');
   const unchanged = () => (options.tab ? tab : findTab(org, tab._id)); // the tab as read, when nothing was written
+  // Where the attempt already stands (as read) needs no write: a settle left pending stays pending, without a transaction.
+  const moveTo = (state: 'requires_action' | 'pending') => (tab.payment!.state === state && tab.payment!.intentId === intent.id && tab.payment!.attempt === attempt ? null : finish(org, tab._id, attempt, state, { intentId: intent.id }));
   const attempt = tab.payment.intentId === intent.id || !tab.payment.intentId ? tab.payment.attempt : Number(intent.metadata?.attempt);
   const settings = options.settings ?? (await moneySettings(deps.sealKey, org));
   const secret = { clientSecret: intent.client_secret ?? undefined, publishableKey: settings.publishableKey };
@@ -134,7 +155,7 @@ export async function applyIntent(deps: PaymentDeps, org: string, timeZone: stri
       break;
     case 'requires_action':
     case 'requires_confirmation':
-      after = await finish(org, tab._id, attempt, 'requires_action', { intentId: intent.id });
+      after = await moveTo('requires_action');
       return answer(after ?? (await unchanged()), secret);
     case 'canceled':
       after = await finish(org, tab._id, attempt, 'failed', { failure: 'The payment was cancelled.', intentId: intent.id });
@@ -146,13 +167,13 @@ export async function applyIntent(deps: PaymentDeps, org: string, timeZone: stri
         break;
       }
       if (options.browser) {
-        after = await finish(org, tab._id, attempt, 'requires_action', { intentId: intent.id }); // the page collects the card
+        after = await moveTo('requires_action'); // the page collects the card
         return answer(after ?? (await unchanged()), secret);
       }
-      after = null; // confirmed by the page, not yet settled by Stripe: its webhook will say
+      after = await moveTo('pending'); // confirmed by the page; Stripe's webhook will say
       break;
     default:
-      after = null; // processing: the webhook will say
+      after = await moveTo('pending'); // processing: the webhook will say
   }
   return answer(after ?? (await unchanged()));
 }
@@ -175,8 +196,8 @@ async function cardOf(deps: PaymentDeps, org: string, intent: Stripe.PaymentInte
   }
 }
 
-/** Moves a running attempt on (never a settled or superseded one), with `payment.failed` when it failed. */
-async function finish(org: string, id: string, attempt: number, state: 'failed' | 'requires_action', fields: { failure?: string; intentId?: string }): Promise<Tab | null> {
+/** Moves a running attempt on (never a settled or superseded one), with `payment.failed` when it failed. Unchanged: null. */
+async function finish(org: string, id: string, attempt: number, state: 'failed' | 'requires_action' | 'pending', fields: { failure?: string; intentId?: string }): Promise<Tab | null> {
   return inTransaction(org, async (tx) => {
     const $set: Record<string, unknown> = { 'payment.state': state };
     if (fields.failure) $set['payment.failure'] = fields.failure;
