@@ -3,7 +3,7 @@
 // (the baseline: what Stripe costs without us), in the same run at the same concurrency; then Stripe's
 // `payment_intent.succeeded` webhook turning each tab paid (signature, dedupe, the transaction that numbers and writes
 // the invoice, receipt and payment), and settling in cash (the same transaction, no Stripe); then the reads staff and
-// the accountant make, all over a year of a busy café's history.
+// the accountant make, all over a year of a small spa's history.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import Stripe from 'stripe';
@@ -14,8 +14,8 @@ import { accessToken, adminPost } from './token.ts';
 export const BENCH_KEYS = { secretKey: 'sk_test_PorticoBenchKey000000000', publishableKey: 'pk_test_PorticoBenchKey000000000', webhookSecret: 'whsec_PorticoBenchWebhookSecret000000' };
 
 const TABS = Number(process.env.BENCH_TABS ?? 300);
-/** A year of a busy café: 100 paid tabs a day (each with an invoice, a receipt and a payment). */
-const HISTORY = Number(process.env.BENCH_MONEY_HISTORY ?? 36_500);
+/** A year of a small spa: 10 paid tabs a day, each with an invoice, a receipt and a payment (BENCH_MONEY_HISTORY for more). */
+const HISTORY = Number(process.env.BENCH_MONEY_HISTORY ?? 3_650);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
 type Stats = (child: ChildProcess) => Promise<{ rss: string; dbOps: number }>;
