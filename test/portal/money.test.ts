@@ -259,6 +259,22 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       expect(stored!.payment).to.include({ attempt: 2, state: 'pending' });
     });
 
+    it('sends a card attempt whose request to Stripe failed again with its own key and amount, and takes no cash over it', async () => {
+      const tab = await openTab(c.id, [{ description: 'Pedicure', quantity: 1, unitAmount: 2500 }]);
+      const key = `tab:${t.org._id}:${tab.id}:1`;
+      // As if the process had died after storing the attempt and before Stripe answered, 40 s ago.
+      await mongoose.connection.db!.collection('tabs').updateOne(
+        { _id: tab.id as never },
+        { $set: { payment: { attempt: 1, key, state: 'pending', method: 'card', amount: 2750, tip: 250, paymentMethodId: 'pm_card_visa', card: { brand: 'visa', last4: '4242' }, at: new Date(Date.now() - 40_000) } }, $inc: { version: 1 } },
+      );
+      expect((await call('POST', `${adminUrl(t)}/tabs/${tab.id}/settle`, staff, { method: 'cash' })).body.error).to.equal('payment_in_progress');
+      const before = s.stripeCalls.length;
+      const again = await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa', tip: 0 });
+      expect(again.status, JSON.stringify(again.body)).to.equal(200);
+      expect(again.body.tab.payment).to.include({ amount: 2750, tip: 250 });
+      expect(s.stripeCalls.slice(before).filter((x) => x.path === '/v1/payment_intents').map((x) => x.idempotencyKey)).to.deep.equal([key]);
+    });
+
     it('refuses a forged or replayed webhook, changing nothing', async () => {
       const tab = await openTab(c.id, [{ description: 'Robe', quantity: 1, unitAmount: 2000 }]);
       await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa' });

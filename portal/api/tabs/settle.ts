@@ -67,14 +67,15 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
   const saved = means.paymentMethod === 'new' ? undefined : await cardOnFile(org, tab.customerId, means.paymentMethod);
   const current = tab.payment?.state === 'requires_action' ? await abandon(stripe, tab) : tab;
   const claimed = await claim(current, { method: 'card', amount, tip: tipAmount, ...(saved ? { paymentMethodId: saved.paymentMethodId, card: { brand: saved.brand, last4: saved.last4 } } : {}) });
+  // The attempt claimed, or a stale one sent again: its own amount and card, as its key was first sent with.
   const p = claimed.payment!;
   let intent: Stripe.PaymentIntent;
   try {
     const customer = await stripeCustomerOf(stripe, org, tab.customerId, tab.customerEmail);
-    const common = { amount, currency: tab.currency.toLowerCase(), customer, metadata: { org, tab: tab._id, attempt: String(p.attempt) } };
-    intent = saved
+    const common = { amount: p.amount, currency: tab.currency.toLowerCase(), customer, metadata: { org, tab: tab._id, attempt: String(p.attempt) } };
+    intent = p.paymentMethodId
       ? await stripe.paymentIntents.create(
-          { ...common, payment_method: saved.paymentMethodId, confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, ...(means.offSession ? { off_session: true } : {}) },
+          { ...common, payment_method: p.paymentMethodId, confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, ...(means.offSession ? { off_session: true } : {}) },
           { idempotencyKey: p.key },
         )
       : await stripe.paymentIntents.create({ ...common, automatic_payment_methods: { enabled: true } }, { idempotencyKey: p.key });
@@ -88,7 +89,7 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
     throw err;
   }
   await TabModel.updateOne({ _id: tab._id, org, 'payment.attempt': p.attempt }, { $set: { 'payment.intentId': intent.id } });
-  return applyIntent(deps, org, who.timeZone, intent, { settings, browser: !saved, tab: { ...claimed, payment: { ...p, intentId: intent.id } } });
+  return applyIntent(deps, org, who.timeZone, intent, { settings, browser: !p.paymentMethodId, tab: { ...claimed, payment: { ...p, intentId: intent.id } } });
 }
 
 /**
@@ -109,10 +110,14 @@ async function abandon(stripe: Stripe, tab: Tab): Promise<Tab> {
   return (await finish(tab.org, tab._id, p.attempt, 'failed', { failure: 'The earlier payment was not completed.' })) ?? findTab(tab.org, tab._id);
 }
 
-/** Claims the next attempt over the version read, or re-sends a stale one; else says why not. */
+/**
+ * Claims the next attempt over the version read, else says why not. A stale card attempt whose request to Stripe
+ * failed (no PaymentIntent id after RESEND_AFTER_MS) is handed back to be sent again with its own key, and blocks
+ * cash: Stripe may have taken it.
+ */
 async function claim(tab: Tab, attempt: Omit<TabPayment, 'attempt' | 'key' | 'state' | 'at'>): Promise<Tab> {
   const current = tab.payment;
-  if (current?.state === 'pending' && !current.intentId && Date.now() - current.at.getTime() > RESEND_AFTER_MS) return tab;
+  if (attempt.method === 'card' && current?.method === 'card' && current.state === 'pending' && !current.intentId && Date.now() - current.at.getTime() > RESEND_AFTER_MS) return tab;
   const n = (current?.attempt ?? 0) + 1;
   const payment: TabPayment = { ...attempt, attempt: n, key: keyOf(tab.org, tab._id, n), state: 'pending', at: new Date() };
   const claimed = await TabModel.findOneAndUpdate(
