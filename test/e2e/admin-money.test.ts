@@ -8,7 +8,7 @@ import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { addDays, localAt, today } from '../../portal/api/availability/zoned.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { chromiumAvailable, launch, screenshots, seriousViolations, signInWithCode, until } from '../support/chromium.ts';
+import { skipWithoutChromium, launch, screenshots, seriousViolations, signInWithCode, until } from '../support/chromium.ts';
 import { makeClient, makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { pdfText } from '../support/pdf.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -29,11 +29,7 @@ describe('Admin console money pages in headless Chromium', function () {
   const consoleUrl = () => `${t.issuer}/admin`;
 
   before(async function () {
-    if (!chromiumAvailable()) {
-      if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs Debian's chromium package");
-      console.log('    (skipped: no Chromium at /usr/bin/chromium; apt-get install chromium, or set CHROMIUM_PATH)');
-      return this.skip();
-    }
+    skipWithoutChromium(this);
     s = await stack();
     t = await makeOrg(s, { name: 'Harbour Day Spa' });
     await setStaffRole(t.org.slug, owner, 'owner', undefined);
