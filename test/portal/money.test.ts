@@ -275,6 +275,24 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       expect(s.stripeCalls.slice(before).filter((x) => x.path === '/v1/payment_intents').map((x) => x.idempotencyKey)).to.deep.equal([key]);
     });
 
+    it("credits refunds made in Stripe's dashboard once, and not those Portico made itself", async () => {
+      const tab = await openTab(c.id, [{ description: 'Hot tub hour', quantity: 1, unitAmount: 4000 }]);
+      await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa' });
+      const intent = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, staff)).body.payment.stripePaymentIntent;
+      await intentEvent(t, { id: intent }, 'succeeded');
+      const invoiceId = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, staff)).body.invoiceId;
+      const refunded = (amount: number) => deliver(t, stripeEvent('charge.refunded', { id: `ch_${intent}`, object: 'charge', payment_intent: intent, amount: 4000, amount_refunded: amount, refunded: amount === 4000 }));
+      const notes = async () => (await call('GET', `${adminUrl(t)}/documents?kind=credit_note&customerId=${c.id}`, staff)).body.items.filter((n: { relatesTo: { id: string } }) => n.relatesTo.id === invoiceId);
+      expect((await refunded(1000)).status).to.equal(200);
+      expect((await refunded(1000)).status, 'the same total again (another event)').to.equal(200);
+      expect((await notes()).map((n: { total: number; reason: string }) => [n.total, n.reason])).to.deep.equal([[1000, "Refunded in Stripe's dashboard"]]);
+      // Portico's own refund is counted before Stripe says so: Stripe's event about it adds nothing.
+      expect((await call('POST', `${adminUrl(t)}/documents/${invoiceId}/refunds`, admin, { amount: 500, reason: 'Cold water' })).status).to.equal(201);
+      expect((await refunded(1500)).status).to.equal(200);
+      expect((await notes()).map((n: { total: number }) => n.total).sort()).to.deep.equal([1000, 500]);
+      expect((await call('GET', `${adminUrl(t)}/documents/${invoiceId}`, staff)).body.refundable).to.equal(2500);
+    });
+
     it('refuses a forged or replayed webhook, changing nothing', async () => {
       const tab = await openTab(c.id, [{ description: 'Robe', quantity: 1, unitAmount: 2000 }]);
       await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa' });

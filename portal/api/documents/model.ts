@@ -108,4 +108,5 @@ const paymentSchema = orgScopedSchema<Payment>(
   { versionKey: false },
 );
 paymentSchema.index({ org: 1, invoiceId: 1 });
+paymentSchema.index({ org: 1, intentId: 1 }); // Stripe's charge events name the PaymentIntent
 export const PaymentModel = mongoose.model<Payment>('Payment', paymentSchema, 'payments');

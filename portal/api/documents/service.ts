@@ -175,6 +175,11 @@ export async function refund(deps: PaymentDeps, n: Numbering, invoiceId: string,
       throw err;
     }
   }
+  return creditNote(n, invoice, payment._id, amount, refundId ? `${input.reason} (Stripe refund ${refundId})` : input.reason);
+}
+
+/** The credit note for `amount` of a paid invoice, in a transaction of its own. */
+function creditNote(n: Numbering, invoice: MoneyDoc, paymentId: string, amount: number, reason: string): Promise<MoneyDoc> {
   return inTransaction(n.org, async (tx) => {
     const lines = creditedLines(invoice, amount);
     const tax = lines.reduce((a, l) => a + l.tax, 0);
@@ -192,11 +197,26 @@ export async function refund(deps: PaymentDeps, n: Numbering, invoiceId: string,
       tip: 0,
       total: amount,
       payment: invoice.payment,
-      paymentId: payment._id,
+      paymentId,
       relatesTo: { id: invoice._id, number: invoice.number },
-      reason: refundId ? `${input.reason} (Stripe refund ${refundId})` : input.reason,
+      reason,
     }, 'refund.created');
   });
+}
+
+/**
+ * Stripe's `charge.refunded`: a refund made outside Portico (in Stripe's dashboard) gets its credit note too. Ours
+ * are reserved before Stripe is asked, so they are already counted; what Stripe refunded beyond that is credited,
+ * over the refundable amount read (a refund of ours landing meanwhile leaves it to the next event).
+ */
+export async function refundedAtStripe(n: Numbering, intentId: string, refundedInAll: number): Promise<MoneyDoc | undefined> {
+  const payment = await PaymentModel.findOne({ org: n.org, intentId }).lean<Payment>();
+  if (!payment) return undefined;
+  const missing = refundedInAll - (payment.amount - payment.refundable);
+  if (missing <= 0) return undefined;
+  const reserved = await PaymentModel.findOneAndUpdate({ _id: payment._id, org: n.org, refundable: payment.refundable }, { $inc: { refundable: -missing, refunds: 1 } }).lean<Payment>();
+  if (!reserved) return undefined;
+  return creditNote(n, await findDocument(n.org, payment.invoiceId), payment._id, missing, "Refunded in Stripe's dashboard");
 }
 
 /** What can still be refunded of an invoice (staff views). */

@@ -15,7 +15,8 @@ import { tenantParam, type Tenant, type Tenants } from '../../../lib/tenants.ts'
 import type { Logger } from '../../../lib/log.ts';
 import { applyIntent } from '../tabs/settle.ts';
 import { forget, setupSucceeded } from './methods.ts';
-import { connectedStripe, webhookSecret } from './settings.ts';
+import { refundedAtStripe } from '../documents/service.ts';
+import { connectedStripe, moneySettings, webhookSecret } from './settings.ts';
 import type { PaymentDeps } from './stripe.ts';
 
 export const TOLERANCE_S = 300;
@@ -40,6 +41,7 @@ export const webhookEvents = [
   'payment_intent.canceled',
   'setup_intent.succeeded',
   'payment_method.detached',
+  'charge.refunded',
 ] as const;
 
 /** What each event type does. */
@@ -62,6 +64,12 @@ async function handle(deps: PaymentDeps, tenant: Tenant, event: Stripe.Event, lo
     case 'payment_method.detached':
       await forget(org, event.data.object.id);
       return;
+    case 'charge.refunded': {
+      const charge = event.data.object;
+      const intent = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
+      if (intent) await refundedAtStripe({ org, prefix: (await moneySettings(deps.sealKey, org)).invoicePrefix, timeZone: tenant.timeZone }, intent, charge.amount_refunded);
+      return;
+    }
   }
 }
 
