@@ -6,7 +6,7 @@ import type { PageProps } from './types.ts';
 import type { Booking, CancelMoney, Tab } from '../../../shared/types.ts';
 import type { Service } from '../types.ts';
 import { api } from '../../../shared/api.ts';
-import { useResource } from '../../../shared/store.ts';
+import { invalidate, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
 import { formatTime, money } from '../format.ts';
 import { Loaded, Outcome, SrOnly } from '../ui.tsx';
@@ -62,6 +62,7 @@ function Prepay({ service }: { service: Service }) {
 
 /** A card on file: said before confirming; without a saved card (or when the API refused), the way to add one. */
 function CardOnFile({ service, boot, refused }: { service: Service; boot: PageProps['boot']; refused: boolean }) {
+  useState(() => invalidate(METHODS)); // a card removed or added elsewhere since the list was last seen
   const methods = useResource<Methods>(METHODS);
   const none = refused || methods.data?.items.length === 0;
   return (

@@ -172,7 +172,7 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
   return (
     <form class="settle stack" onSubmit={pay} aria-labelledby={`${f}-title`} noValidate>
       <h3 id={`${f}-title`} tabIndex={-1} ref={legend}>
-        {T.settleTitle}
+        {tab.purpose ? T.settleBooking : T.settleTitle}
       </h3>
       <fieldset>
         <legend>{T.payWith}</legend>

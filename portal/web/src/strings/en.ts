@@ -226,6 +226,7 @@ const en = {
     noLines: 'Nothing on this tab yet.',
     payTab: 'Pay this tab',
     settleTitle: 'Pay this tab',
+    settleBooking: 'How would you like to pay?',
     payWith: 'Pay with',
     defaultCard: '(default)',
     newCard: 'A new card',
