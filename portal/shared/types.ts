@@ -48,6 +48,20 @@ export type BookingPayment = {
 /** What cancelling a paid booking did about the money (staff's and the customer's cancel answer). */
 export type CancelMoney = { refunded?: number; creditNote?: string; refundFailed?: string };
 
+/** The cancel answer: the booking and, for a paid one, what was refunded. */
+export type CancelAnswer = Booking & { money?: CancelMoney };
+
+/**
+ * What a booking of a service takes: nothing, a saved card, or payment when booking (the price, or a deposit of a
+ * percent or an amount in minor units), with the tax rate of what is paid and the share refunded after the deadline.
+ */
+export type ServicePayment = {
+  mode: 'none' | 'card_on_file' | 'prepay';
+  deposit?: { kind: 'percent' | 'amount'; value: number } | null;
+  taxRateId?: string | null;
+  lateRefundPercent?: number;
+};
+
 // Money (issue 13): the shapes of tabs, payment methods and documents both browser apps read. Amounts are integers
 // in minor units of `currency` (portal/shared/money.ts converts and formats them).
 
@@ -100,6 +114,8 @@ export type Tab = {
   voidedAt?: string;
   voidReason?: string;
   note?: string;
+  /** What the tab was opened for, e.g. the price or deposit of a booking that takes payment. */
+  purpose?: { kind: 'booking'; id: string };
   /** Staff's view only. */
   customer?: { id: string; email?: string };
 };

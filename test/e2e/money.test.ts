@@ -1,7 +1,9 @@
 // Money in the Customer Portal, in headless Chromium: a customer saves a card, watches staff add to their tab live,
 // settles it with the saved card and a tip, sees it turn paid when Stripe's webhook arrives, and downloads the invoice.
 // The server talks to stripe-mock; the page gets the test stand-in for Stripe.js (test/support/stripe-js.ts), and the
-// test plays Stripe's signed webhooks (test/support/stripe.ts), as stripe-mock never calls back.
+// test plays Stripe's signed webhooks (test/support/stripe.ts), as stripe-mock never calls back. Then bookings that
+// take money: a deposit paid with the saved card and refunded on cancelling, one left unpaid, and a card-on-file
+// service refused without a card, leading to Payment methods and back.
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
@@ -12,6 +14,7 @@ import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
 import { pdfText } from '../support/pdf.ts';
 import { cardSaved, connectStripe, intentEvent } from '../support/stripe.ts';
+import { create, seedCatalogue } from '../support/catalogue.ts';
 import { installStripeJs } from '../support/stripe-js.ts';
 
 describe('Money in the Customer Portal, in headless Chromium', function () {
@@ -37,6 +40,10 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     staff = await adminToken(s, t, 'staff');
     await connectStripe(t, owner, { currency: 'GBP', taxInclusive: true, taxRates: [{ name: 'VAT', percent: 20 }], invoicePrefix: 'HDS' });
     await call('POST', `${adminUrl(t)}/portals`, owner, { slug: 'main', name: 'Harbour portal', branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' } });
+    const { location, therapists } = await seedCatalogue(t, owner);
+    const bookable = { durationMinutes: 60, intervalMinutes: 60, resourceIds: [therapists[0].id], locationId: location.id, cancellationWindowMinutes: 24 * 60 };
+    await create(t, owner, 'services', { ...bookable, name: 'Hot stone massage', price: { amount: 8000, currency: 'GBP' }, payment: { mode: 'prepay', deposit: { kind: 'percent', value: 25 }, lateRefundPercent: 50 } });
+    await create(t, owner, 'services', { ...bookable, name: 'Facial', price: { amount: 5500, currency: 'GBP' }, payment: { mode: 'card_on_file' } });
     browser = await launch();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })).newPage();
     stripeJs = await installStripeJs(page);
@@ -256,6 +263,99 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.locator('.paid-tabs li', { hasText: 'Table 9' }).getByRole('link', { name: /^View invoice/ }).waitFor();
   });
 
+  /** Book → the service → next week (outside the 24-hour cancellation window) → the first time → the confirmation. */
+  async function chooseTime(service: string) {
+    await nav().getByRole('link', { name: 'Book', exact: true }).click();
+    await page.getByRole('link', { name: `Choose ${service}` }).click();
+    await page.getByRole('heading', { level: 1, name: 'Choose a time' }).waitFor();
+    await until(page, "document.querySelectorAll('button.slot').length > 0");
+    await page.getByRole('button', { name: 'Next week' }).click();
+    await until(page, "document.querySelectorAll('button.slot').length > 0 && !document.querySelector('.days[aria-busy]')");
+    await page.locator('button.slot').first().click();
+    await page.getByRole('heading', { level: 1, name: 'Confirm your booking' }).waitFor();
+  }
+
+  /** Confirms the booking on screen; returns the booking the API answered. */
+  async function confirmBooking() {
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/bff/api/bookings') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Confirm booking' }).click(),
+    ]);
+    return answer.json();
+  }
+
+  it('books a prepaid service: the deposit and refund terms first, then straight into paying it with the saved card', async () => {
+    await chooseTime('Hot stone massage');
+    const terms = await page.locator('section', { has: page.getByRole('heading', { name: 'Payment' }) }).innerText();
+    expect(terms).to.contain('Pay £20.00 deposit now (of £80.00).').and.to.contain('The rest, £60.00, is paid at your appointment.');
+    expect(terms).to.contain('you have 15 minutes to pay');
+    expect(terms).to.contain('Cancel online up to 24 hours before the start and your £20.00 is refunded in full.').and.to.contain('If it is cancelled later, 50% (£10.00) is refunded.');
+    await expectAccessible(page, 'prepaid confirm');
+    await fitsPhone('prepaid confirm');
+    await screenshots(page, 'booking-money-terms');
+
+    const booking = await confirmBooking();
+    expect(booking.payment).to.include({ mode: 'prepay', status: 'due', amount: 2000, currency: 'GBP' });
+    await page.getByRole('heading', { level: 1, name: 'Pay to keep your booking' }).waitFor();
+    await page.getByText(/^Pay by \d\d:\d\d( [A-Z+0-9]+)? to keep this time\.$/).waitFor();
+    expect(await page.getByLabel(/^Visa ending 4242/).isChecked()).to.equal(true);
+    expect(await page.getByText('Add a tip').count()).to.equal(0); // a booking's tab asks for no tip
+    await page.getByText('To pay: £20.00').waitFor();
+    await expectAccessible(page, 'pay for booking');
+    await fitsPhone('pay for booking');
+    await screenshots(page, 'booking-money-pay');
+
+    await page.getByRole('button', { name: 'Pay £20.00' }).click();
+    await page.getByText('Payment processing… This page will update when it is done.').waitFor();
+    expect((await intentEvent(t, { id: await intentOf(booking.payment.tabId) }, 'succeeded')).status).to.equal(200);
+    await page.getByRole('status').filter({ hasText: 'Thank you: £20.00 paid. Your booking is confirmed.' }).waitFor(); // live
+    await page.getByRole('heading', { level: 1, name: 'Booking confirmed' }).waitFor();
+    await page.locator('main .badge.ok', { hasText: 'Deposit paid' }).waitFor();
+    await page.getByRole('link', { name: 'View invoice' }).waitFor();
+    await expectAccessible(page, 'booking paid');
+    await screenshots(page, 'booking-money-paid');
+  });
+
+  it('shows the deposit paid in Upcoming; cancelling says what comes back, then that it is refunded', async () => {
+    await nav().getByRole('link', { name: 'Upcoming bookings' }).click();
+    const item = page.locator('li.booking', { hasText: 'Hot stone massage' });
+    await item.locator('.badge.ok', { hasText: 'Deposit paid' }).waitFor();
+    await item.getByRole('button', { name: /^Cancel/ }).click();
+    await item.getByText('Your £20.00 will be refunded to your card.').waitFor();
+    await expectAccessible(page, 'cancel paid booking');
+    await screenshots(page, 'booking-money-cancel');
+    await item.getByRole('button', { name: 'Yes, cancel booking' }).click();
+    await page.getByRole('status').filter({ hasText: '£20.00 will be refunded to your card.' }).waitFor();
+
+    await nav().getByRole('link', { name: 'Booking history' }).click();
+    await page.locator('li.booking', { hasText: 'Hot stone massage' }).locator('.badge', { hasText: '£20.00 refunded' }).waitFor();
+  });
+
+  it('a booking left unpaid shows "Payment due by" with a Pay button; cancelled unpaid, History says not paid in time', async () => {
+    await chooseTime('Hot stone massage');
+    await confirmBooking();
+    await page.getByRole('heading', { level: 1, name: 'Pay to keep your booking' }).waitFor();
+    await nav().getByRole('link', { name: 'Upcoming bookings' }).click();
+    const item = page.locator('li.booking', { hasText: 'Hot stone massage' });
+    await item.getByText(/^Payment due by \d\d:\d\d( [A-Z+0-9]+)?$/).waitFor();
+    await expectAccessible(page, 'payment due');
+    await fitsPhone('payment due');
+    await screenshots(page, 'booking-money-due');
+    await item.getByRole('link', { name: /^Pay £20\.00/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Pay to keep your booking' }).waitFor();
+    await page.getByRole('button', { name: 'Pay £20.00' }).waitFor();
+    await expectAccessible(page, 'pay page');
+
+    await nav().getByRole('link', { name: 'Upcoming bookings' }).click();
+    await item.getByRole('button', { name: /^Cancel/ }).click();
+    await item.getByRole('button', { name: 'Yes, cancel booking' }).click();
+    await page.getByRole('status').filter({ hasText: 'Cancelled: Hot stone massage' }).waitFor();
+    await nav().getByRole('link', { name: 'Booking history' }).click();
+    await page.locator('li.booking .badge', { hasText: 'Not paid in time' }).waitFor();
+    await expectAccessible(page, 'history');
+    await screenshots(page, 'booking-money-history');
+  });
+
   it('removes the card after asking', async () => {
     await nav().getByRole('link', { name: 'Payment methods' }).click();
     await page.getByRole('button', { name: 'Remove Visa ending 4242' }).click();
@@ -267,5 +367,35 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('status').filter({ hasText: 'Visa ending 4242 removed.' }).waitFor();
     await page.getByText('You have no saved cards.').waitFor();
     expect((await call('GET', `${adminUrl(t)}/customers/${customerId}/payment-methods`, staff)).body.items).to.deep.equal([]);
+  });
+
+  it('refuses a card-on-file service without a card, and leads to Payment methods and back', async () => {
+    await chooseTime('Facial');
+    await page.getByText('A card on file is needed to book this service. Nothing is charged now.').waitFor();
+    await page.getByText('You have no saved card yet.').waitFor();
+    await page.getByRole('button', { name: 'Confirm booking' }).click();
+    await page.getByRole('alert').filter({ hasText: 'This service needs a card on file: add one under Payment methods, then book.' }).waitFor();
+    await expectAccessible(page, 'card on file refused');
+    await fitsPhone('card on file refused');
+    await screenshots(page, 'booking-money-card-needed');
+
+    await page.getByRole('link', { name: 'Add a card under Payment methods' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Payment methods' }).waitFor();
+    await page.getByRole('button', { name: 'Add a card' }).click();
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await page.getByLabel('Expiry date').fill('12 / 34');
+    await page.getByLabel('Security code').fill('123');
+    await page.getByRole('button', { name: 'Save card' }).click();
+    await until(page, "document.body.innerText.includes('Saving your card…') || !!document.querySelector('li.pm')");
+    if (await page.getByText('Saving your card…').count()) expect((await cardSaved(t, customerId)).status).to.equal(200);
+    await page.getByRole('link', { name: 'Continue your booking' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Choose a time' }).waitFor();
+    await page.getByText('Facial', { exact: true }).waitFor();
+    await until(page, "document.querySelectorAll('button.slot').length > 0");
+    await page.getByRole('button', { name: 'Next week' }).click();
+    await until(page, "document.querySelectorAll('button.slot').length > 0 && !document.querySelector('.days[aria-busy]')");
+    await page.locator('button.slot').first().click();
+    expect((await confirmBooking()).payment).to.include({ mode: 'card_on_file', status: 'none' });
+    await page.getByRole('heading', { level: 1, name: 'Booking confirmed' }).waitFor();
   });
 });

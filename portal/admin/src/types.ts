@@ -1,4 +1,4 @@
-import type { Booking as CustomerBooking, BookingPayment, BookingStatus, CancelMoney, Location, Money, MoneyDocument, ResourceKind, Tab, TaxRate } from '../../shared/types.ts';
+import type { Booking as CustomerBooking, BookingPayment, BookingStatus, CancelMoney, Location, Money, MoneyDocument, ResourceKind, ServicePayment, Tab, TaxRate } from '../../shared/types.ts';
 
 export type Role = 'owner' | 'admin' | 'staff';
 export const ROLES: Role[] = ['owner', 'admin', 'staff'];
@@ -82,7 +82,7 @@ export type AuditPage = { items: AuditEntry[]; next?: string };
 
 export type List<T> = { items: T[] };
 
-export type { BookingPayment, BookingStatus, Location, Money, ResourceKind };
+export type { BookingPayment, BookingStatus, Location, Money, ResourceKind, ServicePayment };
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -120,16 +120,6 @@ export type Service = {
   payment?: ServicePayment;
 };
 
-/**
- * What a booking of a service takes: nothing, a saved card, or payment when booking (the price, or a deposit of a
- * percent or an amount in minor units), with the tax rate of what is paid and the share refunded after the deadline.
- */
-export type ServicePayment = {
-  mode: 'none' | 'card_on_file' | 'prepay';
-  deposit?: { kind: 'percent' | 'amount'; value: number } | null;
-  taxRateId?: string | null;
-  lateRefundPercent?: number;
-};
 
 /** A booking as staff see it: the customer's view plus who booked it. */
 export type Booking = CustomerBooking & { customer?: { id: string; email?: string }; createdBy?: 'customer' | 'staff' };

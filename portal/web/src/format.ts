@@ -44,9 +44,14 @@ export function zoneLabel(iso: string, timeZone: string): string {
 /** "Tuesday 3 December 2025, 10:00 GMT": an instant in a location's zone (zone name only if not the browser's). */
 export function formatWhen(iso: string, timeZone: string): string {
   const day = new Intl.DateTimeFormat(lang(), { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(iso));
+  return `${day}, ${formatTime(iso, timeZone)}`;
+}
+
+/** "10:15" (plus the zone's name when not the browser's): an instant's time of day in a location's zone. */
+export function formatTime(iso: string, timeZone: string): string {
   const time = new Intl.DateTimeFormat(lang(), { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
   const zone = zoneLabel(iso, timeZone);
-  return `${day}, ${time}${zone ? ' ' + zone : ''}`;
+  return `${time}${zone ? ' ' + zone : ''}`;
 }
 
 /** Minor units → "£45.00" (the currency's own number of decimals): one formatter for both browser apps. */

@@ -1,4 +1,4 @@
-import type { Booking, Location, Money, ResourceKind } from '../../shared/types.ts';
+import type { Booking, Location, Money, ResourceKind, ServicePayment } from '../../shared/types.ts';
 
 export type Address = {
   line1: string;
@@ -64,6 +64,7 @@ export type Service = {
   lateCancellationNote?: string;
   location: Location;
   resources: { id: string; name: string; kind: ResourceKind }[];
+  payment?: ServicePayment;
 };
 
 /** One start time: `resourceCount` staff members or resources can take it, with `seatsLeft` seats between them. */

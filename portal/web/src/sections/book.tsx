@@ -7,6 +7,7 @@ import { ErrorBox, Heading, Lines, Loading, SrOnly, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
 import { BookingFlow, ServiceFacts, type Chosen } from './booking-flow.tsx';
 import { BookingFacts, Missing, icsHref, offered } from './bookings.tsx';
+import { PayBooking, isFirm, paidTitle } from './booking-money.tsx';
 import { t } from '../strings/index.ts';
 
 const K = t.book;
@@ -65,9 +66,10 @@ function BookService(props: PageProps) {
     return <Missing title={section.label} back={back} loading={!data && loading} error={data ? undefined : error} retry={reload} message={K.unknownService} />;
   }
 
-  const done = (booking: Booking) => (
+  const done = (booking: Booking, changed: (b: Booking) => void) => (
     <>
-      <p>{K.doneIntro}</p>
+      {isFirm(booking) && <p>{K.doneIntro}</p>}
+      <PayBooking b={booking} boot={boot} changed={changed} />
       <section class="card" aria-labelledby="done-service">
         <h2 id="done-service">{booking.service.name}</h2>
         <BookingFacts b={booking} />
@@ -95,7 +97,7 @@ function BookService(props: PageProps) {
     <BookingFlow
       service={service}
       boot={boot}
-      titles={{ time: K.chooseTime, confirm: K.confirmTitle, done: K.doneTitle }}
+      titles={{ time: K.chooseTime, confirm: K.confirmTitle, done: (b) => paidTitle(b, K.doneTitle) }}
       confirmLabel={K.confirm}
       back={back}
       submit={submit}

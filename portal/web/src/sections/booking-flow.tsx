@@ -10,6 +10,7 @@ import { useLive } from '../../../shared/live.ts';
 import { addDays, formatDay, formatDays, formatLocal, formatMoney, todayIn } from '../format.ts';
 import { ErrorBox, Heading, Lines, Loading, SrOnly, useStepFocus, useTitle } from '../ui.tsx';
 import { bookingWhen, refreshBookings } from './bookings.tsx';
+import { PaymentTerms } from './booking-money.tsx';
 import { t } from '../strings/index.ts';
 
 const B = t.bookings;
@@ -181,14 +182,16 @@ function WeekPicker(props: {
 export type FlowProps = {
   service: Service;
   boot: Boot;
-  titles: Record<Step, string>;
+  /** The result's title may depend on the booking (a prepaid one is paid for first). */
+  titles: { time: string; confirm: string; done: string | ((b: Booking) => string) };
   confirmLabel: string;
   /** Link(s) above the heading while choosing (e.g. back to the services). */
   back: ComponentChildren;
   /** The booking being moved, when rescheduling. */
   before?: Booking;
   submit: (c: Chosen) => Promise<Booking>;
-  done: (booking: Booking) => ComponentChildren;
+  /** The result; `changed` takes the booking as it now is (paid meanwhile, say). */
+  done: (booking: Booking, changed: (b: Booking) => void) => ComponentChildren;
 };
 
 export function BookingFlow(p: FlowProps) {
@@ -212,7 +215,9 @@ export function BookingFlow(p: FlowProps) {
   const canNext = !last || addDays(from, 7) <= last;
   const avail = useAvailability(p.boot.bff, service.id, from, to, resourceId, step !== 'done');
 
-  useTitle(p.titles[step]);
+  const done = p.titles.done;
+  const title = step === 'done' ? (typeof done === 'function' ? (booked ? done(booked) : '') : done) : p.titles[step];
+  useTitle(title);
   useStepFocus(step);
 
   // Someone else took the chosen time while the customer was reading the confirmation: let it go, politely.
@@ -266,7 +271,7 @@ export function BookingFlow(p: FlowProps) {
   return (
     <>
       {step !== 'done' && <div class="back">{p.back}</div>}
-      <Heading>{p.titles[step]}</Heading>
+      <Heading>{title}</Heading>
       <p role="status" class="notice">
         {notice}
       </p>
@@ -345,6 +350,7 @@ export function BookingFlow(p: FlowProps) {
               </p>
             )}
           </section>
+          <PaymentTerms service={service} boot={p.boot} refused={error?.code === 'payment_required'} />
           {error && <ErrorBox error={error} />}
           <div class="actions">
             <button type="button" class="btn primary" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={confirm}>
@@ -356,7 +362,7 @@ export function BookingFlow(p: FlowProps) {
           </div>
         </>
       )}
-      {step === 'done' && booked && p.done(booked)}
+      {step === 'done' && booked && p.done(booked, setBooked)}
     </>
   );
 }

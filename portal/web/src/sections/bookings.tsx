@@ -29,7 +29,7 @@ export function refreshBookings(): void {
 }
 
 /** Is a section one the customer may be sent to (available, not switched off)? */
-export const offered = (props: PageProps, key: string): boolean =>
+export const offered = (props: Pick<PageProps, 'boot'>, key: string): boolean =>
   props.boot.portal.sections.some((s) => s.key === key && s.available && s.state !== 'disabled');
 
 /** A page that cannot show what its link asked for (unknown service or booking), or not yet. */

@@ -5,6 +5,7 @@ import { useLive } from '../../../shared/live.ts';
 import { ErrorBox, Heading, Loading, SrOnly, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
 import { BookingFacts, LoadMore, bookingName, firstPath, isEmpty, offered, refreshBookings, useBookingPages } from './bookings.tsx';
+import { PaymentBadge } from './booking-money.tsx';
 import { t } from '../strings/index.ts';
 
 const H = t.history;
@@ -17,6 +18,7 @@ function HistoryItem({ b, canBook }: { b: Booking; canBook: boolean }) {
           {b.service.name}
         </h2>
         {b.status === 'cancelled' && <span class="badge cancelled">{t.bookings.cancelled}</span>}
+        <PaymentBadge b={b} />
       </div>
       <BookingFacts b={b} />
       {canBook && (

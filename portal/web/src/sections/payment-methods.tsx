@@ -2,6 +2,7 @@
 // default), made default or removed after an inline confirmation, and a card added with Stripe's Payment Element
 // (a SetupIntent). Stripe may only tell us about the new card by webhook: then "Saving your card…" until the live
 // `payment-method` event. Live: the list follows cards added or removed elsewhere (staff, another tab).
+// `#/payment-methods/<service>`: sent here to add a card before booking that service, with the way back once one is saved.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import type { PaymentMethod } from '../../../shared/types.ts';
@@ -10,6 +11,7 @@ import { setResource, useResource } from '../../../shared/store.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { CardForm, returnUrl, type CardIntent } from '../card-form.tsx';
 import { ErrorBox, Heading, Loaded, Outcome, SrOnly, useQuestionFocus, useTitle } from '../ui.tsx';
+import { href } from '../router.ts';
 import { t } from '../strings/index.ts';
 
 const P = t.paymentMethods;
@@ -152,7 +154,7 @@ async function keepCard(setupIntentId: string): Promise<PaymentMethod | null | s
   }
 }
 
-function PaymentMethodsPage({ section, boot }: PageProps) {
+function PaymentMethodsPage({ section, boot, param }: PageProps) {
   useTitle(section.label);
   const list = useResource<Methods>(METHODS);
   const [busy, setBusy] = useState(false);
@@ -240,6 +242,13 @@ function PaymentMethodsPage({ section, boot }: PageProps) {
         }
       </Loaded>
       {!saving && <AddCard saved={saved} pending={pending} />}
+      {param && items.length > 0 && (
+        <p>
+          <a class="btn primary" href={href('book', param)}>
+            {t.bookingMoney.continueBooking}
+          </a>
+        </p>
+      )}
     </>
   );
 }
@@ -273,4 +282,5 @@ export const paymentMethods: SectionDef = {
   Card: PaymentMethodsCard,
   resource: METHODS,
   isEmpty: (d: Methods | undefined) => !d || d.items.length === 0,
+  routes: { 'payment-methods': PaymentMethodsPage },
 };

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import { minorDigits, toMajor, toMinor } from '../../../shared/money.ts';
-import type { SettleAnswer, Tab as TabView } from '../../../shared/types.ts';
+import type { SettleAnswer, Tab } from '../../../shared/types.ts';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
@@ -24,8 +24,6 @@ import { t } from '../strings/index.ts';
 const T = t.tabs;
 const OPEN = 'tabs';
 const PAID = 'tabs?status=paid';
-/** A tab opened for something else carries it, e.g. the price or deposit of a booking that takes payment. */
-type Tab = TabView & { purpose?: { kind: 'booking'; id: string } };
 type Tabs = { items: Tab[] };
 
 /** After a payment or a live event: the open and paid lists fetch again (and the nav, which asks whether any is open). */
@@ -58,10 +56,13 @@ type TipChoice = (typeof TIPS)[number];
 
 type Outcome = (tab: Tab, state: 'paid' | 'pending', amount: number) => void;
 /** What the page does with a tab from a settle answer: paid or processing (`done`), else just shown as it now is. */
-type Handlers = { done: Outcome; update: (tab: Tab) => void };
+export type Handlers = { done: Outcome; update: (tab: Tab) => void };
 
-/** Pay one tab: the card, the tip, then whatever Stripe needs (3-D Secure, a new card's details). */
-function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () => void }) {
+/**
+ * Pay one tab: the card, the tip, then whatever Stripe needs (3-D Secure, a new card's details). A booking's tab
+ * (its price or deposit) asks for no tip.
+ */
+export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () => void }) {
   const methods = useResource<Methods>(METHODS);
   const cards = methods.data?.items ?? [];
   const [chosen, setChosen] = useState<string | null>(null);
@@ -171,7 +172,7 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
   return (
     <form class="settle stack" onSubmit={pay} aria-labelledby={`${f}-title`} noValidate>
       <h3 id={`${f}-title`} tabIndex={-1} ref={legend}>
-        {T.settleTitle}
+        {tab.purpose ? T.settleBooking : T.settleTitle}
       </h3>
       <fieldset>
         <legend>{T.payWith}</legend>
@@ -190,36 +191,38 @@ function Settle({ tab, done, update, close }: Handlers & { tab: Tab; close: () =
           <label for={`${f}-new`}>{T.newCard}</label>
         </div>
       </fieldset>
-      <fieldset>
-        <legend>{T.tip}</legend>
-        <div class="tips">
-          {TIPS.map((choice) => (
-            <div class="check" key={choice}>
-              <input type="radio" id={`${f}-tip-${choice}`} name={`${f}-tip`} checked={tip === choice} onChange={() => setTip(choice)} />
-              <label for={`${f}-tip-${choice}`}>{choice === 'custom' ? T.tipCustom : choice === '0' ? T.noTip : T.tipPercent(Number(choice), money(Math.round((total * Number(choice)) / 100), currency))}</label>
-            </div>
-          ))}
-        </div>
-        {tip === 'custom' && (
-          <div class={`field${tipError ? ' invalid' : ''}`}>
-            <label for={`${f}-custom`}>{T.tipAmount(currency)}</label>
-            <input
-              id={`${f}-custom`}
-              inputMode="decimal"
-              autocomplete="off"
-              value={custom}
-              aria-invalid={tipError ? 'true' : undefined}
-              aria-describedby={tipError ? `${f}-custom-error` : undefined}
-              onInput={(e) => setCustom((e.target as HTMLInputElement).value)}
-            />
-            {tipError && (
-              <p class="field-error" id={`${f}-custom-error`}>
-                {tipError}
-              </p>
-            )}
+      {!tab.purpose && (
+        <fieldset>
+          <legend>{T.tip}</legend>
+          <div class="tips">
+            {TIPS.map((choice) => (
+              <div class="check" key={choice}>
+                <input type="radio" id={`${f}-tip-${choice}`} name={`${f}-tip`} checked={tip === choice} onChange={() => setTip(choice)} />
+                <label for={`${f}-tip-${choice}`}>{choice === 'custom' ? T.tipCustom : choice === '0' ? T.noTip : T.tipPercent(Number(choice), money(Math.round((total * Number(choice)) / 100), currency))}</label>
+              </div>
+            ))}
           </div>
-        )}
-      </fieldset>
+          {tip === 'custom' && (
+            <div class={`field${tipError ? ' invalid' : ''}`}>
+              <label for={`${f}-custom`}>{T.tipAmount(currency)}</label>
+              <input
+                id={`${f}-custom`}
+                inputMode="decimal"
+                autocomplete="off"
+                value={custom}
+                aria-invalid={tipError ? 'true' : undefined}
+                aria-describedby={tipError ? `${f}-custom-error` : undefined}
+                onInput={(e) => setCustom((e.target as HTMLInputElement).value)}
+              />
+              {tipError && (
+                <p class="field-error" id={`${f}-custom-error`}>
+                  {tipError}
+                </p>
+              )}
+            </div>
+          )}
+        </fieldset>
+      )}
       <p class="lead">{T.toPay(money(toPay, currency))}</p>
       {error && (
         <p role="alert" class="alert">

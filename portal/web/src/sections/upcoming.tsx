@@ -4,8 +4,9 @@
 import { useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import type { Booking, BookingList } from '../types.ts';
+import type { CancelAnswer, CancelMoney } from '../../../shared/types.ts';
 import { api, asApiError } from '../../../shared/api.ts';
-import { invalidate, useResource } from '../../../shared/store.ts';
+import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
 import { formatWhen } from '../format.ts';
 import { ErrorBox, Heading, Loading, SrOnly, useQuestionFocus, useTitle } from '../ui.tsx';
@@ -13,6 +14,7 @@ import { href } from '../router.ts';
 import { BookingFlow, type Chosen } from './booking-flow.tsx';
 import type { Services } from './book.tsx';
 import { BookingFacts, LoadMore, Missing, bookingName, firstPath, icsHref, isEmpty, offered, refreshBookings, useBookingPages } from './bookings.tsx';
+import { PayBooking, PaymentBadge, PaymentDue, paidTitle, refundAhead, refundSaid } from './booking-money.tsx';
 import { t } from '../strings/index.ts';
 
 const B = t.bookings;
@@ -27,7 +29,7 @@ function Closed({ b, id }: { b: Booking; id: string }) {
   );
 }
 
-function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelled: (b: Booking) => void }) {
+function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelled: (b: Booking, money?: CancelMoney) => void }) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -39,8 +41,8 @@ function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelle
     setBusy(true);
     setError('');
     try {
-      await api<Booking>(`bookings/${encodeURIComponent(b.id)}/cancel`, 'POST');
-      cancelled(b);
+      const answer = await api<CancelAnswer>(`bookings/${encodeURIComponent(b.id)}/cancel`, 'POST');
+      cancelled(b, answer.money);
     } catch (err) {
       const e = asApiError(err);
       setError(e.description);
@@ -52,10 +54,14 @@ function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelle
 
   return (
     <li class="card booking">
-      <h2 id={`bk-${b.id}`} tabIndex={-1}>
-        {b.service.name}
-      </h2>
+      <div class="booking-head">
+        <h2 id={`bk-${b.id}`} tabIndex={-1}>
+          {b.service.name}
+        </h2>
+        <PaymentBadge b={b} />
+      </div>
       <BookingFacts b={b} />
+      <PaymentDue b={b} name={name} />
       {!b.canCancel && <Closed b={b} id={closedId} />}
       {error && (
         <p role="alert" class="alert">
@@ -64,7 +70,9 @@ function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelle
       )}
       {asking ? (
         <div class="confirm" role="group" aria-labelledby={`bk-${b.id}-q`}>
-          <p id={`bk-${b.id}-q`}>{U.confirmCancel(name)}</p>
+          <p id={`bk-${b.id}-q`}>
+            {U.confirmCancel(name)} {refundAhead(b)}
+          </p>
           <button type="button" class="btn danger" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={yes}>
             {U.yesCancel}
           </button>
@@ -130,10 +138,10 @@ function UpcomingPage(props: PageProps) {
   useLive(boot.bff, ['booking'], refreshBookings);
   const items = pages.items.filter((b) => !gone.includes(b.id));
 
-  const cancelled = (b: Booking) => {
+  const cancelled = (b: Booking, money?: CancelMoney) => {
     setGone((g) => [...g, b.id]);
     invalidate(`bookings/${encodeURIComponent(b.id)}`);
-    setStatus(U.cancelledStatus(bookingName(b)));
+    setStatus(`${U.cancelledStatus(bookingName(b))} ${refundSaid(b, money)}`.trim());
     document.getElementById('page-title')?.focus();
     refreshBookings();
   };
@@ -232,6 +240,37 @@ function ReschedulePage(props: PageProps) {
   );
 }
 
+/** `#/pay/<booking>`: paying a prepaid booking's tab before its due time (from the booking's Pay button). */
+function PayPage(props: PageProps) {
+  const { section, boot, param } = props;
+  const path = param ? `bookings/${encodeURIComponent(param)}` : null;
+  useState(() => path && invalidate(path));
+  const booking = useResource<Booking>(path);
+  const b = booking.data;
+  const back = (
+    <p>
+      <a href={href(section.key)}>{U.back}</a>
+    </p>
+  );
+  const title = b ? paidTitle(b, t.book.doneTitle) : U.payTitle;
+  useTitle(title);
+  if (!b || !path) {
+    const missing = booking.error?.status === 404 || booking.error?.status === 400;
+    return <Missing title={U.payTitle} back={back} loading={!!path && booking.loading} error={missing ? undefined : booking.error} retry={booking.reload} message={U.notFound} />;
+  }
+  return (
+    <>
+      <div class="back">{back}</div>
+      <Heading>{title}</Heading>
+      <section class="card" aria-labelledby="pay-service">
+        <h2 id="pay-service">{b.service.name}</h2>
+        <BookingFacts b={b} />
+      </section>
+      <PayBooking b={b} boot={boot} changed={(next) => setResource(path, next)} />
+    </>
+  );
+}
+
 /** Home: the next booking. */
 function UpcomingCard(props: PageProps) {
   const { data, error, loading } = useResource<BookingList>(firstPath('upcoming'));
@@ -255,5 +294,5 @@ export const upcoming: SectionDef = {
   Card: UpcomingCard,
   resource: firstPath('upcoming'),
   isEmpty,
-  routes: { reschedule: ReschedulePage },
+  routes: { reschedule: ReschedulePage, pay: PayPage },
 };

@@ -1,6 +1,9 @@
 // All user-visible text of the portal SPA. To add a locale, copy this file (e.g. fr.ts) with the same shape
 // (`Strings` below) and pick it in strings/index.ts.
 
+/** "90 minutes", "1 hour", "1.5 hours": how long before the start something is still possible. */
+const span = (minutes: number) => (minutes < 60 ? `${minutes} minutes` : minutes === 60 ? '1 hour' : `${Math.round(minutes / 6) / 10} hours`);
+
 const en = {
   skipToContent: 'Skip to content',
   signOut: 'Sign out',
@@ -108,11 +111,7 @@ const en = {
     showing: (n: number) => (n === 1 ? 'Showing 1 booking' : `Showing ${n} bookings`),
     policy: 'Cancellation policy',
     window: (minutes: number) =>
-      minutes <= 0
-        ? 'You can cancel or reschedule online until the start time.'
-        : `You can cancel or reschedule online up to ${
-            minutes < 60 ? `${minutes} minutes` : minutes === 60 ? '1 hour' : `${Math.round(minutes / 6) / 10} hours`
-          } before the start.`,
+      minutes <= 0 ? 'You can cancel or reschedule online until the start time.' : `You can cancel or reschedule online up to ${span(minutes)} before the start.`,
     closed: 'This booking can no longer be cancelled or rescheduled online.',
     closedSince: (when: string) => `This booking can no longer be cancelled or rescheduled online (that was possible until ${when}).`,
     summary: (service: string, when: string) => `${service}, ${when}`,
@@ -162,10 +161,41 @@ const en = {
     back: 'Back to upcoming bookings',
     notFound: 'This booking could not be found.',
     notUpcoming: 'This booking can no longer be rescheduled.',
+    payTitle: 'Pay for your booking',
   },
   history: {
     empty: 'No past bookings yet.',
     bookAgain: 'Book again',
+  },
+  bookingMoney: {
+    heading: 'Payment',
+    payNow: (amount: string) => `Pay ${amount} now to book.`,
+    payDeposit: (deposit: string, price: string) => `Pay ${deposit} deposit now (of ${price}).`,
+    rest: (amount: string) => `The rest, ${amount}, is paid at your appointment.`,
+    payWithin: (minutes: number) => `After you confirm, you have ${minutes} minutes to pay; after that the time is given back.`,
+    refundBefore: (amount: string, minutes: number) =>
+      `Cancel online ${minutes <= 0 ? 'before the start' : `up to ${span(minutes)} before the start`} and your ${amount} is refunded in full.`,
+    refundLate: (percent: number, amount: string) => (percent ? `If it is cancelled later, ${percent}% (${amount}) is refunded.` : 'If it is cancelled later, nothing is refunded.'),
+    cardNeeded: 'A card on file is needed to book this service. Nothing is charged now.',
+    noCard: 'You have no saved card yet.',
+    addCard: 'Add a card under Payment methods',
+    thenBack: 'then come back here to book.',
+    continueBooking: 'Continue your booking',
+    payTitle: 'Pay to keep your booking',
+    payBy: (time: string) => `Pay by ${time} to keep this time.`,
+    paidStatus: (amount: string) => `Thank you: ${amount} paid. Your booking is confirmed.`,
+    depositPaid: 'Deposit paid',
+    paid: 'Paid',
+    due: (time: string) => `Payment due by ${time}`,
+    pay: (amount: string) => `Pay ${amount}`,
+    lapsed: 'Not paid in time',
+    lapsedNote: 'The payment was not made in time, so this time was given back. You are welcome to book again.',
+    refunded: (amount: string) => `${amount} refunded`,
+    viewInvoice: 'View invoice',
+    willRefund: (amount: string) => `Your ${amount} will be refunded to your card.`,
+    refundedStatus: (amount: string) => `${amount} will be refunded to your card.`,
+    noRefund: 'Nothing is refunded.',
+    refundFailed: 'The refund could not be made just now; the business will be in touch about it.',
   },
   money: {
     item: 'Item',
@@ -196,6 +226,7 @@ const en = {
     noLines: 'Nothing on this tab yet.',
     payTab: 'Pay this tab',
     settleTitle: 'Pay this tab',
+    settleBooking: 'How would you like to pay?',
     payWith: 'Pay with',
     defaultCard: '(default)',
     newCard: 'A new card',
