@@ -49,6 +49,23 @@ export async function ensureCollections(log: Logger): Promise<void> {
 export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number } | undefined)?.code === 11000;
 
 /**
+ * A conditional update of one document by `_id` and, when it matched, the document after it (null when the filter
+ * did not match). Not one `findOneAndUpdate`, which SecantusDB 0.7.0b3 answers by reading the whole collection once
+ * the filter holds more than `_id` (measured: 70–150 ms at 4,000 documents, against 6–9 ms for the update). In a
+ * transaction the read sees exactly this write; outside one it may also see a later one.
+ */
+export async function updateAndRead<T>(
+  model: mongoose.Model<any>,
+  filter: mongoose.FilterQuery<T> & { _id: string; org: string },
+  update: mongoose.UpdateQuery<T>,
+  session?: mongoose.mongo.ClientSession,
+): Promise<T | null> {
+  const { matchedCount } = await model.updateOne(filter, update, { session });
+  if (!matchedCount) return null;
+  return model.findOne({ _id: filter._id, org: filter.org }, undefined, { session }).lean<T>();
+}
+
+/**
  * Upserts in a transaction and reads the document back in it, which sees exactly this write. Not one
  * `findOneAndUpdate`: SecantusDB 0.7.0b3 scans the collection for that, and sometimes answers null to a racing
  * upsert that it applied (test/db/engine.test.ts).

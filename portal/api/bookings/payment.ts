@@ -3,6 +3,7 @@
 // settles like any tab (saved card, new card, 3-D Secure), within PAY_WITHIN; a booking still unpaid after that lapses
 // and frees its time. Cancelling a paid booking refunds it (a credit note): everything before the cancellation
 // deadline, the service's late refund percent after it.
+import { updateAndRead } from '../../../lib/db.ts';
 import { HttpError } from '../../../lib/errors.ts';
 import type { Tx } from '../../../lib/transaction.ts';
 import { inTransaction } from '../../../lib/transaction.ts';
@@ -69,11 +70,12 @@ let emit: Emit = () => {};
 export function connectBookingMoney(emitter: Emit): void {
   emit = emitter;
   whenTabPaid('booking', async (tx, tab) => {
-    const b = await BookingModel.findOneAndUpdate(
+    const b = await updateAndRead<Booking>(
+      BookingModel,
       { _id: tab.purpose!.id, org: tab.org, 'payment.status': 'due' },
       { $set: { 'payment.status': 'paid', 'payment.invoiceId': tab.invoiceId, updatedAt: new Date() }, $unset: { 'payment.dueBy': 1 }, $inc: { version: 1 } },
-      { new: true, session: tx.session },
-    ).lean<Booking>();
+      tx.session,
+    );
     if (b) emit(tx, 'booking.paid', b);
   });
 }
@@ -81,7 +83,7 @@ export function connectBookingMoney(emitter: Emit): void {
 /** Changes the booking's payment (when `filter` still holds), with its event in the same transaction. */
 async function changePayment(b: Booking, filter: object, set: Record<string, unknown>, type: string): Promise<void> {
   await inTransaction(b.org, async (tx) => {
-    const after = await BookingModel.findOneAndUpdate({ _id: b._id, org: b.org, ...filter }, { $set: { ...set, updatedAt: new Date() }, $inc: { version: 1 } }, { new: true, session: tx.session }).lean<Booking>();
+    const after = await updateAndRead<Booking>(BookingModel, { _id: b._id, org: b.org, ...filter }, { $set: { ...set, updatedAt: new Date() }, $inc: { version: 1 } }, tx.session);
     if (after) emit(tx, type, after);
   });
 }

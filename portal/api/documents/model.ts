@@ -68,6 +68,7 @@ const docSchema = orgScopedSchema<MoneyDoc>(
   },
   { versionKey: false },
 );
+docSchema.index({ org: 1, _id: 1 }); // by id within the organisation (see tabs/model.ts)
 docSchema.index({ org: 1, number: 1 }, { unique: true }); // a number is never given twice, whatever the code above does
 docSchema.index({ org: 1, issuedAt: -1 });
 docSchema.index({ org: 1, customerId: 1, issuedAt: -1 });
@@ -107,6 +108,7 @@ const paymentSchema = orgScopedSchema<Payment>(
   },
   { versionKey: false },
 );
+paymentSchema.index({ org: 1, _id: 1 });
 paymentSchema.index({ org: 1, invoiceId: 1 });
 paymentSchema.index({ org: 1, intentId: 1 }); // Stripe's charge events name the PaymentIntent
 export const PaymentModel = mongoose.model<Payment>('Payment', paymentSchema, 'payments');

@@ -4,6 +4,7 @@
 // never share one. Refunds are credit notes with their own sequence.
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
+import { updateAndRead } from '../../../lib/db.ts';
 import { HttpError, NotFound } from '../../../lib/errors.ts';
 import { takeNumbers } from '../../../lib/sequence.ts';
 import type { Tx } from '../../../lib/transaction.ts';
@@ -115,8 +116,8 @@ export async function recordPaidSale(tx: Tx, n: Numbering, sale: Sale, paid: Pai
 
 /** A customer's document, or 404 (someone else's is as unknown as a made-up id). */
 export async function findDocument(org: string, id: string, customerId?: string): Promise<MoneyDoc> {
-  const d = await DocumentModel.findOne({ _id: id, org, ...(customerId ? { customerId } : {}) }).lean<MoneyDoc>();
-  if (!d) throw new NotFound('No such invoice, credit note or receipt.');
+  const d = await DocumentModel.findOne({ _id: id, org }).lean<MoneyDoc>(); // by {org, _id}; the owner is checked below
+  if (!d || (customerId && d.customerId !== customerId)) throw new NotFound('No such invoice, credit note or receipt.');
   return d;
 }
 
@@ -160,7 +161,7 @@ export async function refund(deps: PaymentDeps, n: Numbering, invoiceId: string,
   const payment = await PaymentModel.findOne({ _id: invoice.paymentId, org: n.org }).lean<Payment>();
   const amount = input.amount ?? payment?.refundable ?? 0;
   if (!payment || amount <= 0) throw new RefundRefused('This invoice has been refunded in full already.');
-  const reserved = await PaymentModel.findOneAndUpdate({ _id: payment._id, org: n.org, refundable: { $gte: amount } }, { $inc: { refundable: -amount, refunds: 1 } }, { new: true }).lean<Payment>();
+  const reserved = await updateAndRead<Payment>(PaymentModel, { _id: payment._id, org: n.org, refundable: { $gte: amount } }, { $inc: { refundable: -amount, refunds: 1 } });
   if (!reserved) throw new RefundRefused(`At most ${payment.refundable} (minor units) of this invoice can still be refunded.`);
   const giveBack = () => PaymentModel.updateOne({ _id: payment._id, org: n.org }, { $inc: { refundable: amount } });
   let refundId: string | undefined;
@@ -214,8 +215,8 @@ export async function refundedAtStripe(n: Numbering, intentId: string, refundedI
   if (!payment) return undefined;
   const missing = refundedInAll - (payment.amount - payment.refundable);
   if (missing <= 0) return undefined;
-  const reserved = await PaymentModel.findOneAndUpdate({ _id: payment._id, org: n.org, refundable: payment.refundable }, { $inc: { refundable: -missing, refunds: 1 } }).lean<Payment>();
-  if (!reserved) return undefined;
+  const { matchedCount } = await PaymentModel.updateOne({ _id: payment._id, org: n.org, refundable: payment.refundable }, { $inc: { refundable: -missing, refunds: 1 } });
+  if (!matchedCount) return undefined;
   return creditNote(n, await findDocument(n.org, payment.invoiceId), payment._id, missing, "Refunded in Stripe's dashboard");
 }
 

@@ -91,6 +91,9 @@ const schema = orgScopedSchema<Tab>(
   },
   { versionKey: false },
 );
+// One organisation's tab by id: the shard-friendly key, and what SecantusDB 0.7.0b3 needs to find {_id, org} without
+// reading the collection (it does not use the _id index once the filter names org too).
+schema.index({ org: 1, _id: 1 });
 schema.index({ org: 1, customerId: 1, status: 1, openedAt: -1 });
 schema.index({ org: 1, status: 1, openedAt: -1 });
 schema.index({ org: 1, 'payment.intentId': 1 }); // Stripe's webhooks name the PaymentIntent

@@ -3,6 +3,7 @@
 // precondition in the filter, written with its domain event in one transaction.
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
+import { updateAndRead } from '../../../lib/db.ts';
 import { HttpError, NotFound } from '../../../lib/errors.ts';
 import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { minorUnits, priceLines } from '../money/amounts.ts';
@@ -79,9 +80,10 @@ export type TabView = ReturnType<typeof customerView>;
 /** The tab's event: staff see it whole, the customer their own (portal/api/events). */
 export const tabEvent = (type: string, t: Tab) => ({ type, subject: t._id, customer: t.customerId, data: { tab: staffView(t) } });
 
+/** The organisation's tab; for a customer, only their own (another's is as unknown as a made-up id). */
 export async function findTab(org: string, id: string, customerId?: string): Promise<Tab> {
-  const t = await TabModel.findOne({ _id: id, org, ...(customerId ? { customerId } : {}) }).lean<Tab>();
-  if (!t) throw new NotFound('No such tab.');
+  const t = await TabModel.findOne({ _id: id, org }).lean<Tab>(); // by {org, _id}; the owner is checked below
+  if (!t || (customerId && t.customerId !== customerId)) throw new NotFound('No such tab.');
   return t;
 }
 
@@ -130,7 +132,7 @@ export function taxRateOf(settings: MoneySettings, id: string | null | undefined
 /** Changes an open tab with no payment running, or says why not. */
 async function change(org: string, id: string, update: object, type: string, extra: object = {}): Promise<Tab> {
   const changed = await inTransaction(org, async (tx) => {
-    const t = await TabModel.findOneAndUpdate({ _id: id, org, status: 'open', 'payment.state': { $nin: RUNNING }, ...extra }, { ...update, $inc: { version: 1 } }, { new: true, session: tx.session }).lean<Tab>();
+    const t = await updateAndRead<Tab>(TabModel, { _id: id, org, status: 'open', 'payment.state': { $nin: RUNNING }, ...extra }, { ...update, $inc: { version: 1 } }, tx.session);
     if (t) tx.emit(tabEvent(type, t));
     return t;
   });

@@ -7,6 +7,7 @@
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { Conflict, HttpError } from '../../../lib/errors.ts';
+import { updateAndRead } from '../../../lib/db.ts';
 import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import type { CardSummary, PaidWith } from '../documents/model.ts';
 import { newDocumentId, recordPaidSale } from '../documents/service.ts';
@@ -120,11 +121,7 @@ async function claim(tab: Tab, attempt: Omit<TabPayment, 'attempt' | 'key' | 'st
   if (attempt.method === 'card' && current?.method === 'card' && current.state === 'pending' && !current.intentId && Date.now() - current.at.getTime() > RESEND_AFTER_MS) return tab;
   const n = (current?.attempt ?? 0) + 1;
   const payment: TabPayment = { ...attempt, attempt: n, key: keyOf(tab.org, tab._id, n), state: 'pending', at: new Date() };
-  const claimed = await TabModel.findOneAndUpdate(
-    { _id: tab._id, org: tab.org, status: 'open', version: tab.version, 'payment.state': { $nin: RUNNING } },
-    { $set: { payment }, $inc: { version: 1 } },
-    { new: true },
-  ).lean<Tab>();
+  const claimed = await updateAndRead<Tab>(TabModel, { _id: tab._id, org: tab.org, status: 'open', version: tab.version, 'payment.state': { $nin: RUNNING } }, { $set: { payment }, $inc: { version: 1 } });
   if (claimed) return claimed;
   const now = await findTab(tab.org, tab._id);
   if (now.status !== 'open') throw new TabNotOpen(now);
@@ -186,7 +183,7 @@ export async function applyIntent(deps: PaymentDeps, org: string, timeZone: stri
 async function byMetadata(org: string, intent: Stripe.PaymentIntent): Promise<Tab | null> {
   const { tab, attempt } = intent.metadata ?? {};
   if (!tab || !attempt || intent.metadata.org !== org) return null;
-  return TabModel.findOneAndUpdate({ _id: tab, org, 'payment.attempt': Number(attempt) }, { $set: { 'payment.intentId': intent.id } }, { new: true }).lean<Tab>();
+  return updateAndRead<Tab>(TabModel, { _id: tab, org, 'payment.attempt': Number(attempt) }, { $set: { 'payment.intentId': intent.id } });
 }
 
 /** The card a PaymentIntent was paid with, for the receipt (none if Stripe cannot say). */
@@ -207,7 +204,7 @@ async function finish(org: string, id: string, attempt: number, state: 'failed' 
     const $set: Record<string, unknown> = { 'payment.state': state };
     if (fields.failure) $set['payment.failure'] = fields.failure;
     if (fields.intentId) $set['payment.intentId'] = fields.intentId;
-    const t = await TabModel.findOneAndUpdate({ _id: id, org, status: 'open', 'payment.attempt': attempt, 'payment.state': { $in: RUNNING } }, { $set, $inc: { version: 1 } }, { new: true, session: tx.session }).lean<Tab>();
+    const t = await updateAndRead<Tab>(TabModel, { _id: id, org, status: 'open', 'payment.attempt': attempt, 'payment.state': { $in: RUNNING } }, { $set, $inc: { version: 1 } }, tx.session);
     if (t && state === 'failed') tx.emit(tabEvent('payment.failed', t));
     return t;
   });
@@ -225,11 +222,12 @@ export function whenTabPaid(purpose: NonNullable<Tab['purpose']>['kind'], hook: 
 async function markPaid(org: string, numbering: { prefix: string; timeZone: string }, id: string, attempt: number, paid: PaidWith & { intentId?: string }): Promise<Tab | null> {
   return inTransaction(org, async (tx) => {
     const invoiceId = newDocumentId('invoice');
-    const t = await TabModel.findOneAndUpdate(
+    const t = await updateAndRead<Tab>(
+      TabModel,
       { _id: id, org, status: 'open', 'payment.attempt': attempt },
       { $set: { status: 'paid', paidAt: paid.paidAt, invoiceId, 'payment.state': 'succeeded', ...(paid.card ? { 'payment.card': paid.card } : {}) }, $unset: { 'payment.failure': 1 }, $inc: { version: 1 } },
-      { new: true, session: tx.session },
-    ).lean<Tab>();
+      tx.session,
+    );
     if (!t) return null; // paid already (or another attempt's): once only
     const { lines, totals } = priced(t);
     await recordPaidSale(
