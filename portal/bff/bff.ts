@@ -19,7 +19,7 @@ import type { Logger } from '../../lib/log.ts';
 import { tenantParam, type Tenant, type Tenants } from '../../lib/tenants.ts';
 import type { Render } from '../../lib/views.ts';
 import { apiPath } from './api-path.ts';
-import { createSessions, SESSION_TTL_MS, type Session, type Tokens } from './session.ts';
+import { createSessions, SESSION_TTL_MS, SessionGone, type Session, type Tokens } from './session.ts';
 
 export type BffDeps = { config: Config; tenants: Tenants; render: Render; log: Logger };
 export type BffState = { tenant: Tenant };
@@ -102,21 +102,25 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     expiresAt: Date.now() + (r.expires_in ?? 300) * 1000,
   });
 
-  // One refresh per session at a time in this process: refresh tokens rotate, and a second use of the old one
-  // would make the identity provider revoke the whole grant.
+  // One refresh per session at a time: in this process by sharing the promise, across instances by the session's
+  // lease (session.ts refreshOnce). Refresh tokens rotate, and a second use of the old one revokes the whole grant.
   const refreshing = new Map<string, Promise<Tokens>>();
   function refresh(t: Tenant, s: Session): Promise<Tokens> {
     let pending = refreshing.get(s.id);
     if (!pending) {
-      pending = (async () => {
-        if (!s.tokens.refreshToken) throw new Unauthenticated();
-        const r = await oidc.refreshTokenGrant(relyingParty(t), s.tokens.refreshToken, { resource: app.resource(t.issuer) }).catch(() => {
-          throw new Unauthenticated();
-        });
-        const tokens = tokensOf(r, s.tokens);
-        await sessions.saveTokens(t.id, s.id, tokens);
-        return tokens;
-      })().finally(() => refreshing.delete(s.id));
+      pending = sessions
+        .refreshOnce(t.id, s.id, s.tokens, async (tokens) => {
+          if (!tokens.refreshToken) throw new Unauthenticated();
+          const r = await oidc.refreshTokenGrant(relyingParty(t), tokens.refreshToken, { resource: app.resource(t.issuer) }).catch(() => {
+            throw new Unauthenticated();
+          });
+          return tokensOf(r, tokens);
+        })
+        .catch((err) => {
+          if (err instanceof SessionGone) throw new Unauthenticated();
+          throw err;
+        })
+        .finally(() => refreshing.delete(s.id));
       refreshing.set(s.id, pending);
     }
     return pending;

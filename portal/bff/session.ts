@@ -8,7 +8,8 @@ import { orgScopedSchema } from '../../lib/tenancy.ts';
 export type Tokens = { accessToken: string; refreshToken?: string; idToken?: string; expiresAt: number };
 export type Customer = { sub: string; email: string; name?: string };
 
-type StoredSession = { _id: string; org: string; app: string; customer: Customer; sealedTokens: string; expiresAt: Date; createdAt: Date };
+/** `refreshUntil`: an instance is refreshing the tokens until then (a lease; see `refreshOnce`). */
+type StoredSession = { _id: string; org: string; app: string; customer: Customer; sealedTokens: string; refreshUntil?: Date; expiresAt: Date; createdAt: Date };
 
 const schema = orgScopedSchema<StoredSession>(
   {
@@ -16,6 +17,7 @@ const schema = orgScopedSchema<StoredSession>(
     app: { type: String, required: true },
     customer: { type: { _id: false, sub: String, email: String, name: String }, required: true },
     sealedTokens: { type: String, required: true },
+    refreshUntil: Date,
     expiresAt: { type: Date, required: true },
     createdAt: { type: Date, default: () => new Date() },
   },
@@ -25,6 +27,9 @@ schema.index({ expiresAt: 1 });
 const SessionModel = mongoose.model<StoredSession>('PortalSession', schema, 'portal_sessions');
 
 export const SESSION_TTL_MS = 14 * 24 * 3_600_000;
+/** How long one instance may hold a session's refresh before another may take it over (it crashed). */
+const REFRESH_LEASE_MS = 10_000;
+const WAIT_STEP_MS = 50;
 const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
 
 export type Session = { id: string; customer: Customer; tokens: Tokens };
@@ -43,8 +48,38 @@ export function createSessions(key: Buffer, app: string) {
       if (!doc || doc.expiresAt.getTime() <= Date.now()) return undefined;
       return { id, customer: doc.customer, tokens: JSON.parse(unseal(key, doc.sealedTokens)) as Tokens };
     },
-    async saveTokens(org: string, id: string, tokens: Tokens): Promise<void> {
-      await SessionModel.updateOne({ org, _id: hashId(id), app }, { $set: { sealedTokens: seal(key, JSON.stringify(tokens)) } });
+    /**
+     * Refreshes the session's tokens once across every instance. Refresh tokens rotate, and a second use of the old
+     * one makes the identity provider revoke the whole grant, so the instance that takes the session's lease (a
+     * conditional update) refreshes and stores the new tokens; the others wait for them. `stale`: the tokens the
+     * caller read; when the stored ones already differ, another instance refreshed meanwhile and they are used.
+     */
+    async refreshOnce(org: string, id: string, stale: Tokens, refresh: (tokens: Tokens) => Promise<Tokens>): Promise<Tokens> {
+      const _id = hashId(id);
+      const current = async () => {
+        const doc = await SessionModel.findOne({ _id, org, app }).lean<StoredSession>();
+        if (!doc) throw new SessionGone();
+        return { tokens: JSON.parse(unseal(key, doc.sealedTokens)) as Tokens, leased: (doc.refreshUntil?.getTime() ?? 0) > Date.now() };
+      };
+      for (const deadline = Date.now() + 2 * REFRESH_LEASE_MS; Date.now() < deadline; ) {
+        const { tokens, leased } = await current();
+        if (tokens.refreshToken !== stale.refreshToken) return tokens; // refreshed meanwhile
+        if (!leased) {
+          const taken = await SessionModel.updateOne({ _id, org, app, refreshUntil: { $not: { $gt: new Date() } } }, { $set: { refreshUntil: new Date(Date.now() + REFRESH_LEASE_MS) } });
+          if (taken.modifiedCount) {
+            try {
+              const fresh = await refresh(tokens);
+              await SessionModel.updateOne({ _id, org, app }, { $set: { sealedTokens: seal(key, JSON.stringify(fresh)) }, $unset: { refreshUntil: 1 } });
+              return fresh;
+            } catch (err) {
+              await SessionModel.updateOne({ _id, org, app }, { $unset: { refreshUntil: 1 } });
+              throw err;
+            }
+          }
+        }
+        await new Promise((r) => setTimeout(r, WAIT_STEP_MS)); // another instance holds the lease: its tokens come soon
+      }
+      throw new SessionGone();
     },
     async destroy(org: string, id: string): Promise<void> {
       await SessionModel.deleteOne({ org, _id: hashId(id), app });
@@ -52,3 +87,6 @@ export function createSessions(key: Buffer, app: string) {
   };
 }
 export type Sessions = ReturnType<typeof createSessions>;
+
+/** The session ended, or its tokens could not be renewed: sign in again. */
+export class SessionGone extends Error {}

@@ -96,7 +96,7 @@ describe('Customer Portal in headless Chromium', function () {
     await call('PUT', `${adminUrl(t)}/policies/refund`, admin, { markdown: '' }); // company is now empty: hidden
     await page.reload();
     await page.getByRole('navigation').first().waitFor();
-    await page.waitForTimeout(300); // let the hidden-when-empty section's data arrive
+    await until(page, "document.querySelectorAll('nav a').length === 4"); // the hidden-when-empty section's data has arrived
     expect(await navLabels()).to.deep.equal(['Home', 'Book', 'Upcoming bookings', 'Payment methods']);
     const profile = await call('GET', `${apiUrl(t)}/company`, admin);
     expect(profile.status).to.equal(401); // an Admin API token is no Client API token
