@@ -1,4 +1,7 @@
-// Structured JSON logs, one line per event. Values under secret-looking keys never reach the output.
+// Structured JSON logs, one line per event. Values under secret-looking keys never reach the output. Fields of the
+// work in hand (the request id) are added to every line logged while doing it, however deep the call.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;
 export type Logger = Record<Level, (msg: string, fields?: Fields) => void> & { child(fields: Fields): Logger };
@@ -15,6 +18,11 @@ export function redact(value: unknown, depth = 0): unknown {
   );
 }
 
+const context = new AsyncLocalStorage<Fields>();
+
+/** Runs `work` with `fields` on every log line written during it (by any logger). */
+export const withLogFields = <T>(fields: Fields, work: () => T): T => context.run({ ...context.getStore(), ...fields }, work);
+
 export function createLogger(
   level: Level | 'silent' = 'info',
   base: Fields = {},
@@ -22,7 +30,7 @@ export function createLogger(
 ): Logger {
   const emit = (lvl: Level) => (msg: string, fields: Fields = {}) => {
     if (rank[lvl] < rank[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...(redact({ ...base, ...fields }) as Fields) }));
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...(redact({ ...context.getStore(), ...base, ...fields }) as Fields) }));
   };
   return {
     debug: emit('debug'),

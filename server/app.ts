@@ -1,4 +1,5 @@
 // The one Koa process: health endpoints, the portal (APIs and app) and the identity provider.
+import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import mongoose from 'mongoose';
 import type { Config } from '../config/index.ts';
@@ -16,13 +17,24 @@ import { ChangeFeed } from '../lib/changes.ts';
 import { EventHub } from '../lib/events.ts';
 import { setApiRates } from '../lib/fair-use.ts';
 import { appErrorListener, errorMiddleware, servedMethodsOnly } from '../lib/http.ts';
-import type { Logger } from '../lib/log.ts';
+import { withLogFields, type Logger } from '../lib/log.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { createViews } from '../lib/views.ts';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+
+/** A request's id, kept from the caller (a proxy, or the portal calling its API) when it is plausible; else made. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+/** Every answer says its request id (X-Request-Id), and every log line written while answering carries it. */
+const requestIds: Koa.Middleware = (ctx, next) => {
+  const given = ctx.get('x-request-id');
+  const id = REQUEST_ID.test(given) ? given : randomUUID();
+  ctx.set('X-Request-Id', id);
+  return withLogFields({ requestId: id }, next);
+};
 
 export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const render = createViews(VIEWS_DIR, join(config.varDir, 'views'));
@@ -36,6 +48,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   // whatever the client sent, and per-IP limits must not trust them.
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.on('error', appErrorListener(log));
+  app.use(requestIds);
   app.use(async (ctx, next) => {
     const started = performance.now();
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -231,6 +231,7 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
           // The API sees this server's address: it is told the customer's (lib/client-address.ts).
           ...clientAddressHeaders(addressKey, ctx.ip, `Bearer ${tokens.accessToken}`),
           'user-agent': ctx.get('user-agent'),
+          'x-request-id': ctx.response.get('X-Request-Id'), // the API's log lines carry the page's request id
           ...(body !== undefined ? { 'content-type': ctx.get('content-type') || 'application/json' } : {}),
         },
         body,
