@@ -8,6 +8,21 @@ import { eventsAfter, type DomainEvent, type EventHub } from './events.ts';
 export type EventView = (event: DomainEvent) => { name: string; data: unknown } | undefined;
 
 const MAX_REPLAY = 500;
+/** The event streams this process is serving, so a shutdown can end them with a reconnect hint. */
+const open = new Set<PassThrough>();
+
+/**
+ * Ends every event stream with a short reconnect hint (the browser comes back, to another instance, and resumes from
+ * its Last-Event-ID: it misses nothing). Returns how many were open.
+ */
+export function endEventStreams(): number {
+  const n = open.size;
+  for (const out of open) {
+    out.write('retry: 500\n\n');
+    out.end();
+  }
+  return n;
+}
 const KEEPALIVE_MS = 20_000;
 
 /**
@@ -53,6 +68,9 @@ export async function streamEvents(ctx: Context, hub: EventHub, org: string, vie
     unsubscribe();
   };
   out.on('close', stop); // Koa destroys the body when the client goes away
+  open.add(out);
+  out.on('close', () => open.delete(out));
+  out.on('finish', () => open.delete(out));
 
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);

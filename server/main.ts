@@ -10,6 +10,7 @@ import { startStripeMock, type StripeMock } from '../scripts/stripe/launch.ts';
 import { createApp } from './app.ts';
 import { connectDatabase } from '../lib/db.ts';
 import { createLogger } from '../lib/log.ts';
+import { endEventStreams } from '../lib/sse.ts';
 import { createMailer } from '../lib/mailer.ts';
 
 const config = loadConfigOrExit(1);
@@ -70,11 +71,22 @@ const server = app.listen(config.port, config.host, () => {
 });
 
 let stopping = false;
+/** How long requests in flight may take to finish once a shutdown starts. */
+const DRAIN_MS = 10_000;
+
+/** Stops accepting, ends event streams with a reconnect hint, lets requests in flight finish, then closes the rest. */
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  log.info('shutting down', { signal });
-  server.close();
+  const closed = new Promise((resolve) => server.close(resolve));
+  const streams = endEventStreams();
+  server.closeIdleConnections();
+  log.info('shutting down', { signal, eventStreams: streams });
+  const drained = await Promise.race([closed.then(() => true), new Promise((r) => setTimeout(r, DRAIN_MS).unref()).then(() => false)]);
+  if (!drained) {
+    log.warn('requests still running after the drain time: closing them', { drainMs: DRAIN_MS });
+    server.closeAllConnections();
+  }
   await changes.close();
   mailer.close();
   await db.close();

@@ -106,7 +106,7 @@ export async function stopStack(): Promise<void> {
 export async function secondInstance(
   s: Stack,
   env: Record<string, string> = {},
-): Promise<{ baseUrl: string; adminUrl(t: { org: { slug: string } }): string; stop(): Promise<void> }> {
+): Promise<{ baseUrl: string; adminUrl(t: { org: { slug: string } }): string; stop(): Promise<number | null>; output(): string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['server/main.ts'], {
     env: { ...s.env, PATH: process.env.PATH, PORT: String(port), INTERNAL_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', SEED_DEMO: 'false', ...env },
@@ -124,9 +124,12 @@ export async function secondInstance(
   return {
     baseUrl,
     adminUrl: (t) => `${baseUrl}/${t.org.slug}/admin/v1`,
+    /** SIGTERM, as an orchestrator stops an instance; answers its exit code. */
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      return child.exitCode;
     },
+    output: () => out,
   };
 }
