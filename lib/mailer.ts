@@ -6,7 +6,8 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from './log.ts';
 
 export type Mail = { to: string; subject: string; text: string; html: string };
-export type Mailer = { send(mail: Mail): Promise<void>; close(): void };
+/** `verify`: whether mail can be sent, in plain words (throws when it cannot). */
+export type Mailer = { send(mail: Mail): Promise<void>; verify(): Promise<string>; close(): void };
 
 export function createMailer(config: Config, log: Logger): Mailer {
   if (config.smtpUrl) {
@@ -17,6 +18,10 @@ export function createMailer(config: Config, log: Logger): Mailer {
     return {
       async send(mail) {
         await transport.sendMail(mail);
+      },
+      async verify() {
+        await transport.verify();
+        return `${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)} accepts mail`;
       },
       close: () => transport.close(),
     };
@@ -33,6 +38,7 @@ export function createMailer(config: Config, log: Logger): Mailer {
       // Development only: the message body is in the log so a developer can sign in without a mail server.
       log.info('mail written to outbox (no SMTP_URL configured)', { to: mail.to, subject: mail.subject, file, text: mail.text });
     },
+    verify: async () => `no SMTP_URL: mail is written to ${outbox} (development only)`,
     close: () => transport.close(),
   };
 }

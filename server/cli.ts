@@ -19,6 +19,8 @@ import { issuerFor } from '../idp/provider/configuration.ts';
 import { createSecrets } from '../idp/secrets.ts';
 import { paymentsSealKey, settingsInput, testConnection, updateSettings } from '../portal/api/payments/settings.ts';
 import { validate } from '../lib/http.ts';
+import { createMailer } from '../lib/mailer.ts';
+import { doctor } from './doctor.ts';
 import { webhookEvents } from '../portal/api/payments/webhook.ts';
 
 const USAGE = `Usage: portico <command> [options] [--json]
@@ -33,6 +35,7 @@ const USAGE = `Usage: portico <command> [options] [--json]
   keys rotate --org <slug>
   sign-in unlock --org <slug> --email <email>
   sign-in trust-browser --org <slug> --email <email>
+  doctor          checks configuration, database, clock, SMTP, signing keys and Stripe; says what to fix
   stripe connect --org <slug> [--currency GBP] [--invoice-prefix HDS]
                  keys from STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET
                  (the environment, not options: they would stay in the shell's history)
@@ -158,6 +161,18 @@ try {
       const { token, expiresAt } = await createDeviceLink(secrets.devices, org._id, email);
       const made = { org: org.slug, email, link: `${issuerFor(config, org)}/interaction/trust-browser?token=${token}`, expiresAt: expiresAt.toISOString() };
       print({ ...made, note: 'works once; give it only to the person, once you know it is them' }, made);
+      break;
+    }
+    case 'doctor': {
+      const mailer = createMailer(config, log);
+      try {
+        const findings = await doctor(config, secrets, mailer);
+        if (opts.json) process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
+        else for (const f of findings) process.stdout.write(`${f.ok ? '✔' : '✘'} ${f.check.padEnd(20)} ${f.says}${f.fix ? `\n  ${''.padEnd(20)} fix: ${f.fix}` : ''}\n`);
+        if (findings.some((f) => !f.ok)) process.exitCode = 1;
+      } finally {
+        mailer.close();
+      }
       break;
     }
     case 'stripe connect': {

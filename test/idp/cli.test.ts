@@ -89,6 +89,21 @@ describe('portico CLI', () => {
     expect(bad.stderr).to.match(/secretKey: use a secret key/);
   });
 
+  it('doctor checks what an operator must, and says what to fix', async () => {
+    await cli('org create', '--slug', uniqueSlug('doctor'), '--name', 'Doctor Spa');
+    const ok = await portico('doctor', '--json');
+    expect(ok.code, ok.stderr + ok.stdout).to.equal(0);
+    const findings = JSON.parse(ok.stdout) as { check: string; ok: boolean; says: string }[];
+    expect(findings.map((f) => f.check)).to.include.members(['configuration', 'database', 'clock', 'smtp']);
+    expect(findings.filter((f) => f.check.startsWith('keys ')).length).to.be.greaterThan(0);
+    expect(findings.find((f) => f.check === 'smtp')!.says).to.match(/accepts mail/);
+    // Another master secret cannot open the signing keys, and no SMTP server answers at port 9: both named, exit 1.
+    const wrong = await porticoWith(s, { MASTER_SECRET: 'another-master-secret-another-master-secret', SMTP_URL: 'smtp://127.0.0.1:9' }, 'doctor');
+    expect(wrong.code).to.equal(1);
+    expect(wrong.stdout).to.match(/✘ keys \S+ +the signing keys do not open with this MASTER_SECRET/);
+    expect(wrong.stdout).to.match(/✘ smtp .*\n +fix: check SMTP_URL/);
+  });
+
   it('prints usage for unknown commands', async () => {
     const res = await portico('frobnicate');
     expect(res.code).to.equal(2);
