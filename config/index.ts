@@ -23,6 +23,7 @@ const schema = z.object({
   STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   API_RATE_PER_CALLER: z.coerce.number().int().min(1).default(50),
   API_RATE_PER_ORG: z.coerce.number().int().min(1).default(200),
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
 });
 
 export type Config = {
@@ -45,6 +46,8 @@ export type Config = {
   stripeApiUrl?: URL;
   /** API requests per second, per caller and per organisation, in each instance (bursts of twice as many). */
   apiRate: { caller: number; organisation: number };
+  /** Bearer token for GET /metrics (Prometheus); without it /metrics is not served. */
+  metricsToken?: string;
 };
 
 export class ConfigError extends Error {}
@@ -93,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV === 'development',
     stripeApiUrl: e.STRIPE_API_URL ? new URL(e.STRIPE_API_URL) : undefined,
     apiRate: { caller: e.API_RATE_PER_CALLER, organisation: e.API_RATE_PER_ORG },
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

@@ -13,7 +13,7 @@ mongoose.set('autoIndex', false);
 export async function connectDatabase(config: Config, log: Logger): Promise<DatabaseHandle> {
   const embedded = config.mongodbUri ? undefined : await embeddedDatabase(config.varDir, (msg) => log.info(msg));
   const uri = config.mongodbUri ?? embedded!.uri;
-  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, monitorCommands: true }); // timed for /metrics
   await ensureCollections(log);
   log.info('database connected', { embedded: Boolean(embedded), database: mongoose.connection.name });
   return {

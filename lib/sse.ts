@@ -11,6 +11,9 @@ const MAX_REPLAY = 500;
 /** The event streams this process is serving, so a shutdown can end them with a reconnect hint. */
 const open = new Set<PassThrough>();
 
+/** How many event streams are open on this instance. */
+export const openEventStreams = () => open.size;
+
 /**
  * Ends every event stream with a short reconnect hint (the browser comes back, to another instance, and resumes from
  * its Last-Event-ID: it misses nothing). Returns how many were open.

@@ -12,7 +12,10 @@ import { createAdminWeb } from '../portal/admin/server.ts';
 import { createTenants } from '../lib/tenants.ts';
 import { createSecrets } from '../idp/secrets.ts';
 import { clientAddressKey, trustedClientAddress } from '../lib/client-address.ts';
-import { NotFound } from '../lib/errors.ts';
+import { HttpError, NotFound } from '../lib/errors.ts';
+import { safeEqual } from '../lib/crypto.ts';
+import { countEventStreams, observeRequest, registry, watchDatabase } from '../lib/metrics.ts';
+import { openEventStreams } from '../lib/sse.ts';
 import { ChangeFeed } from '../lib/changes.ts';
 import { EventHub } from '../lib/events.ts';
 import { setApiRates } from '../lib/fair-use.ts';
@@ -42,6 +45,8 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   setApiRates(config.apiRate);
   // One change stream per process: live event views and the caches of organisations and client registrations.
   const changes = new ChangeFeed(() => mongoose.connection.db!, log);
+  watchDatabase(mongoose.connection.getClient());
+  countEventStreams(openEventStreams);
   const idp = createIdp({ config, secrets, log, render, mailer, changes });
 
   // Behind a proxy, the client IP is the last X-Forwarded-For entry (the one our proxy added); earlier entries are
@@ -51,16 +56,23 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   app.use(requestIds);
   app.use(async (ctx, next) => {
     const started = performance.now();
+    const path = ctx.path;
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
     await next();
-    log.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
+    const ms = performance.now() - started;
+    observeRequest(ctx, path, ms / 1000);
+    log.debug('request', { method: ctx.method, path, status: ctx.status, ms: Math.round(ms) });
   });
   app.use(trustedClientAddress(clientAddressKey(config.masterSecret))); // before anything reads ctx.ip
   app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: status === 404 ? 'Not found' : 'Something went wrong', message })));
   app.use(servedMethodsOnly);
   app.use(async (ctx, next) => {
-    if (ctx.path === '/healthz') {
+    if (ctx.path === '/metrics' && config.metricsToken) {
+      if (!safeEqual(ctx.get('authorization'), `Bearer ${config.metricsToken}`)) throw new HttpError(401, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
+      ctx.type = registry.contentType;
+      ctx.body = await registry.metrics();
+    } else if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
     } else if (ctx.path === '/readyz') {
       const up = mongoose.connection.readyState === 1 && (await mongoose.connection.db!.admin().ping().then(() => true, () => false));

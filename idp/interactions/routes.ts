@@ -17,6 +17,7 @@ import { brandingOf, type IdpDeps, type SignInResult } from '../provider/configu
 import { codeMail } from './code-mail.ts';
 import { sendPage } from './page.ts';
 import { describeScope } from '../provider/scopes.ts';
+import { codeMails, signIns } from '../../lib/metrics.ts';
 
 export type IdpState = { org: Organisation; provider: Provider; tenant: Tenant };
 type Ctx = Context & { state: IdpState; params: Record<string, string> };
@@ -79,7 +80,13 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),
     ]);
     if (customer === null) return;
-    mailer.send(codeMail(render, org, 'sign-in', email, code, ctx.get('user-agent'))).catch((err) => log.error('sign-in mail failed', { org: org.slug, err }));
+    mailer.send(codeMail(render, org, 'sign-in', email, code, ctx.get('user-agent'))).then(
+      () => codeMails.inc({ outcome: 'sent' }),
+      (err) => {
+        codeMails.inc({ outcome: 'failed' });
+        log.error('sign-in mail failed', { org: org.slug, err });
+      },
+    );
   }
 
   router.get('/:org/interaction/:uid', async (ctx: Ctx) => {
@@ -145,6 +152,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
         const result = await verifyCode(secrets.otp, holder, state, email, code, async () => {
           const account = await recordSignIn(org._id, email, org.settings.selfSignUp);
           if (!account) throw new BadRequest('That code is not right.');
+          signIns.inc();
           const signedIn: SignInResult = { login: { accountId: account.id, amr: ['otp'] }, ...(account.created ? { newAccount: true as const } : {}) };
           interaction.result = signedIn;
           await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));

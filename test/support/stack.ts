@@ -30,6 +30,8 @@ export type Stack = {
 };
 
 let starting: Promise<Stack> | undefined;
+/** The test stack's bearer token for GET /metrics. */
+export const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 const stops: (() => Promise<void> | void)[] = [];
 
 export function stack(): Promise<Stack> {
@@ -73,6 +75,7 @@ async function start(): Promise<Stack> {
     LOG_LEVEL: 'info',
     VAR_DIR: join(dir, 'var'),
     STRIPE_API_URL: stripe.url,
+    METRICS_TOKEN: METRICS_TOKEN,
   };
   const config = loadConfig(env);
   const logs: string[] = [];
@@ -81,7 +84,7 @@ async function start(): Promise<Stack> {
     if (/"level":"error"/.test(line)) console.error(line);
   });
 
-  await mongoose.connect(mongoUri);
+  await mongoose.connect(mongoUri, { monitorCommands: true });
   stops.push(() => mongoose.disconnect());
   const mailer = createMailer(config, log);
   const app = createApp(config, log, mailer);

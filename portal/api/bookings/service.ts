@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
 import { BadRequest, Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
+import { bookings as bookingsMade } from '../../../lib/metrics.ts';
 import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { bookable } from '../availability/service.ts';
 import { occupied, offeringAt, sessionKey } from '../availability/engine.ts';
@@ -156,7 +157,7 @@ export async function createBooking(deps: PaymentDeps, org: string, input: z.inf
   if (actor.kind === 'staff' && !email) throw new HttpError(422, 'invalid_reference', 'customerId: no such customer', [{ field: 'customerId', message: 'no such customer' }]);
   const { service, location, candidates } = await offered(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
   const money = await paymentTerms(deps, org, service, actor.customerId);
-  return withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
+  const booked = await withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
     const at = new Date();
     const booking: Booking = {
       _id: `bk_${randomId(12)}`,
@@ -194,6 +195,8 @@ export async function createBooking(deps: PaymentDeps, org: string, input: z.inf
     emitEvent(tx, 'booking.created', booking);
     return booking;
   });
+  bookingsMade.inc({ by: actor.kind });
+  return booked;
 }
 
 /** One booking, only the customer's own for a customer (another's is "not found", never "forbidden"). */
