@@ -324,6 +324,22 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     expect(numbers).to.deep.equal(Array.from({ length: before + 50 }, (_, i) => i + 1));
   });
 
+  it('pages through every document newest first, each once, also where an invoice and its receipt share a time', async () => {
+    const seen: { id: string; issuedAt: string }[] = [];
+    let next: string | undefined;
+    do {
+      const page = await call('GET', `${adminUrl(t)}/documents?limit=7${next ? `&before=${encodeURIComponent(next)}` : ''}`, staff);
+      expect(page.status, JSON.stringify(page.body)).to.equal(200);
+      seen.push(...page.body.items);
+      next = page.body.next;
+    } while (next);
+    const stored = await mongoose.connection.db!.collection('documents').countDocuments({ org: t.org._id });
+    expect(seen.length).to.equal(stored);
+    expect(new Set(seen.map((d) => d.id)).size).to.equal(stored);
+    expect(seen.every((d, i) => i === 0 || d.issuedAt <= seen[i - 1]!.issuedAt)).to.equal(true);
+    expect((await call('GET', `${adminUrl(t)}/documents?before=2026-01-01T00:00:00Z`, staff)).status).to.equal(400);
+  });
+
   it('refunds part and then the rest as credit notes, never more than was paid, also when asked in parallel', async () => {
     const c = await customer();
     const tab = await openTab(c.id, [{ description: 'Membership shirt', quantity: 1, unitAmount: 3000, taxRateId: 'tax_1' }]);

@@ -34,7 +34,7 @@ export const documentClientRoutes = (logos: ReturnType<typeof createLogoFetcher>
   const read = requireScope('payments', { customer: true });
   pdfRoute(router, logos, (ctx) => ctx.state.principal.sub, read);
   router.get('/documents', read, async (ctx: Ctx) => {
-    ctx.body = await documents.listDocuments(ctx.state.tenant.id, { ...validate(documents.listQuery, ctx.query), customerId: ctx.state.principal.sub });
+    ctx.body = await documents.listDocuments(ctx.state.tenant.id, ctx.state.tenant.timeZone, { ...validate(documents.listQuery, ctx.query), customerId: ctx.state.principal.sub });
   });
   router.get('/documents/:id', read, async (ctx: Ctx) => {
     ctx.body = documents.documentView(await documents.findDocument(ctx.state.tenant.id, idOf(ctx), ctx.state.principal.sub));
@@ -44,7 +44,7 @@ export const documentClientRoutes = (logos: ReturnType<typeof createLogoFetcher>
 export const documentAdminRoutes = (deps: PaymentDeps, logos: ReturnType<typeof createLogoFetcher>) => (router: Router) => {
   pdfRoute(router, logos, () => undefined);
   router.get('/documents', async (ctx: Ctx) => {
-    ctx.body = await documents.listDocuments(ctx.state.tenant.id, validate(documents.staffListQuery, ctx.query));
+    ctx.body = await documents.listDocuments(ctx.state.tenant.id, ctx.state.tenant.timeZone, validate(documents.staffListQuery, ctx.query));
   });
   router.get('/documents.csv', async (ctx: Ctx) => {
     const q = validate(documents.staffListQuery.omit({ limit: true, before: true }), ctx.query);

@@ -10,7 +10,7 @@ import { takeNumbers } from '../../../lib/sequence.ts';
 import type { Tx } from '../../../lib/transaction.ts';
 import { inTransaction } from '../../../lib/transaction.ts';
 import { allocate, minorUnits, taxBreakdown, taxOf, type Totals } from '../money/amounts.ts';
-import { localAt } from '../availability/zoned.ts';
+import { instantOf, localAt } from '../availability/zoned.ts';
 import { connectedStripe } from '../payments/settings.ts';
 import { stripeProblem, type PaymentDeps } from '../payments/stripe.ts';
 import { DOCUMENT_KINDS, DocumentModel, PaymentModel, type DocLine, type DocumentKind, type MoneyDoc, type PaidWith, type Payment } from './model.ts';
@@ -20,7 +20,7 @@ export const listQuery = z.strictObject({
   year: z.coerce.number().int().min(2000).max(2100).optional(),
   kind: z.enum(DOCUMENT_KINDS).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
-  before: z.iso.datetime({ message: 'use the `next` of the previous page' }).optional(),
+  before: z.string().regex(/^\d{1,15}_[a-z]{2,4}_[A-Za-z0-9_-]{10,40}$/, 'use the `next` of the previous page').optional(),
 });
 export const staffListQuery = listQuery.extend({ customerId: z.string().min(1).max(100).optional() });
 export const refundInput = z.strictObject({
@@ -121,16 +121,37 @@ export async function findDocument(org: string, id: string, customerId?: string)
   return d;
 }
 
-/** Newest first; `next` continues after the last one. */
-export async function listDocuments(org: string, q: z.infer<typeof staffListQuery>) {
+const DAY_MS = 86_400_000;
+/** A page's position: the last document's issue time and id (documents issued in one transaction share a time). */
+const cursorOf = (d: MoneyDoc) => `${d.issuedAt.getTime()}_${d._id}`;
+const TIES = 8; // documents sharing one issue time: an invoice and its receipt, at most a few
+
+/**
+ * Newest first; `next` continues after the last one. Read a window of time at a time, newest first, growing
+ * fourfold until the page is full: each read is a range of {org, issuedAt}, so it reads about what it returns
+ * (an engine that sorts in memory, as SecantusDB does, would otherwise read the whole history for every page).
+ */
+export async function listDocuments(org: string, timeZone: string, q: z.infer<typeof staffListQuery>, now = Date.now()) {
   const filter: Record<string, unknown> = { org };
   if (q.customerId) filter.customerId = q.customerId;
   if (q.kind) filter.kind = q.kind;
-  if (q.year) filter.year = q.year;
-  if (q.before) filter.issuedAt = { $lt: new Date(q.before) };
-  const docs = await DocumentModel.find(filter).sort({ issuedAt: -1 }).limit(q.limit + 1).lean<MoneyDoc[]>();
+  // A year is its range of issue times in the organisation's time zone: the range alone decides what is read.
+  const soon = now + DAY_MS; // nothing is issued later than now: windows start here, not at the end of this year
+  const [oldest, newest] = q.year ? [instantOf(`${q.year}-01-01`, 0, timeZone), Math.min(soon, instantOf(`${q.year + 1}-01-01`, 0, timeZone) - 1)] : [0, soon];
+  const [at, afterId] = q.before ? [Math.min(newest, Number(q.before.split('_')[0])), q.before.slice(q.before.indexOf('_') + 1)] : [newest, ''];
+  const wanted = (d: MoneyDoc) => (d.issuedAt.getTime() < at || d._id < afterId) && (!q.year || d.year === q.year); // after the cursor
+  let docs: MoneyDoc[] = [];
+  for (let span = 31 * DAY_MS; ; span *= 4) {
+    const from = Math.max(oldest, at - span);
+    const found = await DocumentModel.find({ ...filter, issuedAt: { $gte: new Date(from), $lte: new Date(at) } })
+      .sort({ issuedAt: -1, _id: -1 })
+      .limit(q.limit + 1 + TIES)
+      .lean<MoneyDoc[]>();
+    docs = found.filter(wanted);
+    if (docs.length > q.limit || from <= oldest) break;
+  }
   const page = docs.slice(0, q.limit);
-  return { items: page.map(documentView), ...(docs.length > q.limit ? { next: iso(page.at(-1)!.issuedAt) } : {}) };
+  return { items: page.map(documentView), ...(docs.length > q.limit ? { next: cursorOf(page.at(-1)!) } : {}) };
 }
 
 export class RefundRefused extends HttpError {
