@@ -105,7 +105,7 @@ describe('Admin console in headless Chromium', function () {
       await until(page, '!document.body.innerText.includes("Saving…")');
     }
     expect((await sectionOrder()).slice(0, 3)).to.deep.equal(['profile', 'company', 'home']);
-    expect(await page.evaluate<string>('document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.textContent ?? ""')).to.contain('Move');
+    await until(page, `(document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '').includes('Move')`); // focus follows the moved row
 
     await page.getByLabel('State of Company and policies', { exact: true }).selectOption('hidden_when_empty');
     await page.getByRole('status').filter({ hasText: 'Saved' }).first().waitFor();

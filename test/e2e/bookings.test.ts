@@ -98,7 +98,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     const summary = await page.locator('main').innerText();
     expect(summary).to.contain('Deep tissue massage').and.to.contain(therapist).and.to.contain('£65.00');
     expect(summary).to.contain('up to 24 hours before the start').and.to.contain('Within 24 hours, please call us on 01326 000000.');
-    expect(await page.evaluate<string>('document.activeElement.id')).to.equal('page-title');
+    await until(page, "document.activeElement?.id === 'page-title'"); // focus moves to the title after the render
     await expectAccessible(page, 'confirm');
     await screenshots(page, 'book-confirm');
 

@@ -360,7 +360,8 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await nav().getByRole('link', { name: 'Payment methods' }).click();
     await page.getByRole('button', { name: 'Remove Visa ending 4242' }).click();
     await page.getByText('Remove Visa ending 4242? You can add it again later.').waitFor();
-    expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).to.equal('Keep card');
+    // Focus moves to the safe answer once the question is on screen (an effect after the render): wait for it.
+    await until(page, "document.activeElement?.textContent === 'Keep card'");
     await expectAccessible(page, 'remove a card');
     await screenshots(page, 'money-remove-card');
     await page.getByRole('button', { name: 'Remove card' }).click();
