@@ -10,6 +10,9 @@ const error = { description: 'Error', content: { 'application/json': { schema: {
 const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
 export const ok = (description: string, status = 200) => ({ [status]: { description }, ...errors });
 export const op = (summary: string, extra: object = {}, responses: object = ok(summary)) => ({ summary, responses, ...extra });
+/** A zod object's fields as query parameters (strings on the wire; the route's schema coerces them). */
+export const query = (schema: { shape: Record<string, unknown> }, descriptions: Record<string, string> = {}) =>
+  Object.keys(schema.shape).map((name) => ({ name, in: 'query', schema: { type: 'string' }, ...(descriptions[name] ? { description: descriptions[name] } : {}) }));
 export const pathParam = (name: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, schema });
 
 export function document(title: string, server: string, description: string, paths: Paths) {

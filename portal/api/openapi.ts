@@ -1,5 +1,5 @@
 // The Client API and Admin API paths portal/ serves, and the two OpenAPI documents (joined with those of idp/).
-import { body, document, ok, op, pathParam, type Paths } from '../../lib/openapi.ts';
+import { body, document, ok, op, pathParam, query, type Paths } from '../../lib/openapi.ts';
 import * as availability from './availability/service.ts';
 import * as bookings from './bookings/service.ts';
 import * as catalogue from './catalogue/service.ts';
@@ -10,8 +10,6 @@ import * as portals from './portals/service.ts';
 
 const slug = pathParam('slug');
 const id = pathParam('id');
-const query = (schema: { shape: Record<string, unknown> }, descriptions: Record<string, string> = {}) =>
-  Object.keys(schema.shape).map((name) => ({ name, in: 'query', schema: { type: 'string' }, ...(descriptions[name] ? { description: descriptions[name] } : {}) }));
 const availabilityOp = op(
   "Free start times of a service per local date, in its location's time zone (at most 31 days). Each start says how many resources can take it (`resourceCount`) and their seats left; ask with `resource` for one staff member's or resource's own times. An answer holds at most 3,000 starts: when it stops early, `to` is its last date and `next` the `from` to ask next.",
   {

@@ -1,12 +1,11 @@
 // The money paths of the Client API and the Admin API: saved cards, tabs, invoices, credit notes and receipts.
-import { body, ok, op, pathParam, type Paths } from '../../../lib/openapi.ts';
+import { body, ok, op, pathParam, query, type Paths } from '../../../lib/openapi.ts';
 import * as documents from '../documents/service.ts';
 import { confirmInput } from '../payments/methods.ts';
 import * as tabs from '../tabs/service.ts';
 import { settleInput, staffSettleInput } from '../tabs/settle.ts';
 
 const id = pathParam('id');
-const query = (schema: { shape: Record<string, unknown> }) => Object.keys(schema.shape).map((name) => ({ name, in: 'query', schema: { type: 'string' } }));
 const settleAnswer = 'Where the payment stands: `succeeded`, `pending` (Stripe will say, by webhook; a live `tab` event follows), `requires_action` (confirm with Stripe.js using `clientSecret` and `publishableKey`, then call `settle/refresh`) or `failed` (with `failure`, the tab stays open)';
 
 export const moneyClientPaths: Paths = {
