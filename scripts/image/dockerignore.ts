@@ -1,0 +1,27 @@
+// `.dockerignore` as Docker reads it, for the patterns we use: one per line, relative to the context's root, `*`
+// and `?` within a path segment, `**` across segments; a matched folder leaves out everything in it. Exceptions
+// (`!pattern`) are refused rather than half-supported.
+
+export function dockerIgnore(text: string): (relativePath: string) => boolean {
+  const patterns = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((p) => {
+      if (p.startsWith('!') || /[[\]\\]/.test(p)) throw new Error(`.dockerignore: the rehearsal does not read ${JSON.stringify(p)}`);
+      const clean = p.replace(/^\/+|\/+$/g, '');
+      const source = clean
+        .split('/')
+        .map((seg) => (seg === '**' ? '\u0000' : seg.replace(/[.+^${}()|]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+        .join('/')
+        .replace(/\u0000\//g, '(?:.*/)?')
+        .replace(/\/\u0000/g, '(?:/.*)?')
+        .replace(/\u0000/g, '.*');
+      return new RegExp(`^${source}$`);
+    });
+  return (relativePath) => {
+    const parts = relativePath.split('/');
+    // The path itself or any folder above it.
+    return parts.some((_, i) => patterns.some((re) => re.test(parts.slice(0, i + 1).join('/'))));
+  };
+}
