@@ -97,6 +97,7 @@ describe('deploy: docker-compose.yml', () => {
     const upstreams = /reverse_proxy\s+([^{\n]+)/.exec(caddyfile)![1]!.trim().split(/\s+/);
     expect(upstreams).to.have.members(porticos.map(([name, s]) => `${name}:${s.environment!.PORT}`));
     expect(caddyfile, 'the proxy routes only to ready instances').to.match(/health_uri\s+\/readyz/);
+    expect(caddyfile, 'metrics are scraped per instance, not through the proxy').to.match(/respond\s+\/metrics\s+404/);
     for (const [name] of porticos) expect(caddy.depends_on?.[name]?.condition, name).to.equal('service_healthy');
   });
 
