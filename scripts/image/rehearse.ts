@@ -130,10 +130,13 @@ export type Rehearsal = Built & {
   exitCode: number | null;
 };
 
-/** Builds the image in a temporary folder, starts it on the embedded database and checks that it serves. */
-export async function rehearse(options: { keep?: boolean; log?: (msg: string) => void } = {}): Promise<Rehearsal> {
+/**
+ * Builds the image in a temporary folder, starts it on the embedded database and checks that it serves. The folder
+ * is removed afterwards unless `keep`, or unless it is the caller's (`into`).
+ */
+export async function rehearse(options: { into?: string; keep?: boolean; log?: (msg: string) => void } = {}): Promise<Rehearsal> {
   const log = options.log ?? (() => {});
-  const into = mkdtempSync(join(tmpdir(), 'portico-image-'));
+  const into = options.into ?? mkdtempSync(join(tmpdir(), 'portico-image-'));
   const database = await startLocalDatabase({ dataDir: join(into, 'db') });
   let server: ChildProcess | undefined;
   try {
@@ -191,8 +194,8 @@ export async function rehearse(options: { keep?: boolean; log?: (msg: string) =>
       await done;
     }
     await database.stop();
-    if (!options.keep) rmSync(into, { recursive: true, force: true });
-    else log(`kept ${into}`);
+    if (options.keep) log(`kept ${into}`);
+    else if (!options.into) rmSync(into, { recursive: true, force: true });
   }
 }
 

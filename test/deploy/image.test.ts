@@ -8,15 +8,17 @@ import { join } from 'node:path';
 import { buildImage, rehearse, type Rehearsal } from '../../scripts/image/rehearse.ts';
 
 describe('deploy: the image, rehearsed without Docker', () => {
+  let into: string;
   let r: Rehearsal;
   const inImage = (p: string) => join(r.workdir, p);
 
   before(async function () {
     this.timeout(300_000); // npm ci from npm's cache, and the apps' build: about half a minute
-    r = await rehearse({ keep: true });
+    into = mkdtempSync(join(tmpdir(), 'portico-image-'));
+    r = await rehearse({ into });
   });
 
-  after(() => rmSync(join(r.root, '../..'), { recursive: true, force: true }));
+  after(() => into && rmSync(into, { recursive: true, force: true }));
 
   it('builds with the Dockerfile’s own commands, in two stages', () => {
     const run = r.steps.filter((s) => s.step.startsWith('RUN ')).map((s) => s.step);
