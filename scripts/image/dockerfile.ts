@@ -46,7 +46,7 @@ export function parseDockerfile(text: string): Stage[] {
     let logical = lines[i]!.trim();
     if (!logical || logical.startsWith('#')) continue;
     while (logical.endsWith('\\') && i + 1 < lines.length) {
-      logical = logical.slice(0, -1).trimEnd() + ' ';
+      logical = `${logical.slice(0, -1).trimEnd()} `;
       const next = lines[++i]!.trim();
       if (!next.startsWith('#')) logical += next; // comment lines inside a continuation are dropped, as Docker does
     }

@@ -9,14 +9,19 @@ export function dockerIgnore(text: string): (relativePath: string) => boolean {
     .filter((l) => l && !l.startsWith('#'))
     .map((p) => {
       if (p.startsWith('!') || /[[\]\\]/.test(p)) throw new Error(`.dockerignore: the rehearsal does not read ${JSON.stringify(p)}`);
-      const clean = p.replace(/^\/+|\/+$/g, '');
-      const source = clean
-        .split('/')
-        .map((seg) => (seg === '**' ? '\u0000' : seg.replace(/[.+^${}()|]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
-        .join('/')
-        .replace(/\u0000\//g, '(?:.*/)?')
-        .replace(/\/\u0000/g, '(?:/.*)?')
-        .replace(/\u0000/g, '.*');
+      const segments = p.replace(/^\/+|\/+$/g, '').split('/');
+      const glob = (seg: string) =>
+        seg
+          .replace(/[.+^${}()|]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]');
+      const source = segments
+        .map((seg, i) => {
+          const last = i === segments.length - 1;
+          if (seg === '**') return last ? '.*' : '(?:.*/)?';
+          return glob(seg) + (last ? '' : '/');
+        })
+        .join('');
       return new RegExp(`^${source}$`);
     });
   return (relativePath) => {

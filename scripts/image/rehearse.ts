@@ -61,7 +61,9 @@ export function buildImage(options: { dockerfile?: string; context?: string; int
     states.push(state);
     const inImage = (p: string) => join(state.root, resolve(state.workdir, p));
     for (const ins of stage.instructions) {
-      const step = `${ins.op} ${Object.entries(ins.flags).map(([k, v]) => `--${k}=${v} `).join('')}${ins.rest}`;
+      const step = `${ins.op} ${Object.entries(ins.flags)
+        .map(([k, v]) => `--${k}=${v} `)
+        .join('')}${ins.rest}`;
       log(`[${index}] ${step}`);
       const started = performance.now();
       switch (ins.op) {
@@ -94,8 +96,16 @@ export function buildImage(options: { dockerfile?: string; context?: string; int
         }
         case 'RUN': {
           const [command, args] = ins.exec ? [ins.exec[0]!, ins.exec.slice(1)] : ['sh', ['-c', ins.rest]];
-          const run = spawnSync(command, args, { cwd: inImage('.'), env: { ...baseEnv(), ...state.env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-          if (run.error || run.status !== 0) throw new Error(`Dockerfile line ${ins.line}: ${step} failed (${run.error ?? `exit ${run.status}`}):\n${(run.stdout + run.stderr).slice(-4000)}`);
+          const run = spawnSync(command, args, {
+            cwd: inImage('.'),
+            env: { ...baseEnv(), ...state.env },
+            encoding: 'utf8',
+            maxBuffer: 64 * 1024 * 1024,
+          });
+          if (run.error || run.status !== 0)
+            throw new Error(
+              `Dockerfile line ${ins.line}: ${step} failed (${run.error ?? `exit ${run.status}`}):\n${(run.stdout + run.stderr).slice(-4000)}`,
+            );
           break;
         }
         case 'USER':
@@ -112,7 +122,9 @@ export function buildImage(options: { dockerfile?: string; context?: string; int
         case 'EXPOSE':
           break;
         default:
-          throw new Error(`Dockerfile line ${ins.line}: the rehearsal does not carry out ${ins.op}; teach scripts/image/rehearse.ts or use WORKDIR, COPY, RUN, ENV`);
+          throw new Error(
+            `Dockerfile line ${ins.line}: the rehearsal does not carry out ${ins.op}; teach scripts/image/rehearse.ts or use WORKDIR, COPY, RUN, ENV`,
+          );
       }
       steps.push({ stage: index, step, ms: Math.round(performance.now() - started) });
     }
@@ -175,7 +187,11 @@ export async function rehearse(options: { into?: string; keep?: boolean; log?: (
     }
 
     // The administration path the README documents (`docker compose exec portico-1 node bin/portico.js …`).
-    const org = spawnSync('node', ['bin/portico.js', 'org', 'create', '--slug', 'rehearsal', '--name', 'Rehearsal', '--json'], { cwd: built.workdir, env, encoding: 'utf8' });
+    const org = spawnSync('node', ['bin/portico.js', 'org', 'create', '--slug', 'rehearsal', '--name', 'Rehearsal', '--json'], {
+      cwd: built.workdir,
+      env,
+      encoding: 'utf8',
+    });
     if (org.status !== 0) throw new Error(`portico org create failed:\n${org.stderr}${org.stdout}`);
     const base = `http://127.0.0.1:${port}`;
     const discovery = await fetch(`${base}/rehearsal/.well-known/openid-configuration`);
@@ -186,7 +202,12 @@ export async function rehearse(options: { into?: string; keep?: boolean; log?: (
     const done = exited(server);
     server.kill('SIGTERM');
     await done;
-    return { ...built, healthChecks, served: { discovery: discovery.status, asset: asset.status, assetType: asset.headers.get('content-type') }, exitCode: server.exitCode };
+    return {
+      ...built,
+      healthChecks,
+      served: { discovery: discovery.status, asset: asset.status, assetType: asset.headers.get('content-type') },
+      exitCode: server.exitCode,
+    };
   } finally {
     if (server && server.exitCode === null && server.signalCode === null) {
       const done = exited(server);
@@ -204,7 +225,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   rehearse({ keep: process.argv.includes('--keep'), log: (msg) => console.log(msg) }).then(
     (r) => {
       for (const s of r.steps) console.log(`${String(s.ms).padStart(7)} ms  [${s.stage}] ${s.step.slice(0, 100)}`);
-      console.log(`health check passed after ${r.healthChecks} run(s); discovery ${r.served.discovery}, portal asset ${r.served.asset}; exit ${r.exitCode} after SIGTERM`);
+      console.log(
+        `health check passed after ${r.healthChecks} run(s); discovery ${r.served.discovery}, portal asset ${r.served.asset}; exit ${r.exitCode} after SIGTERM`,
+      );
       console.log(`rehearsed in ${Math.round(performance.now() - started)} ms`);
     },
     (err: unknown) => {

@@ -39,14 +39,23 @@ describe('deploy: docker-compose.yml', () => {
   it('is refused by the checker when it breaks the Compose specification (the check can fail)', () => {
     const broken = join(dir, 'broken.yml');
     writeFileSync(broken, readFileSync(COMPOSE, 'utf8').replace('read_only: true', 'readonly: true'));
-    expect(loadCompose(broken, [EXAMPLE, secrets])).to.have.property('error').that.matches(/readonly/);
+    expect(loadCompose(broken, [EXAMPLE, secrets]))
+      .to.have.property('error')
+      .that.matches(/readonly/);
     const dangling = join(dir, 'dangling.yml');
-    writeFileSync(dangling, readFileSync(COMPOSE, 'utf8').replace('mongo:\n      condition: service_healthy', 'mongodb:\n      condition: service_healthy'));
-    expect(loadCompose(dangling, [EXAMPLE, secrets])).to.have.property('error').that.matches(/mongodb/);
+    writeFileSync(
+      dangling,
+      readFileSync(COMPOSE, 'utf8').replace('mongo:\n      condition: service_healthy', 'mongodb:\n      condition: service_healthy'),
+    );
+    expect(loadCompose(dangling, [EXAMPLE, secrets]))
+      .to.have.property('error')
+      .that.matches(/mongodb/);
   });
 
   it('refuses to start without a master secret of the operator’s own', () => {
-    expect(loadCompose(COMPOSE, [EXAMPLE])).to.have.property('error').that.matches(/MASTER_SECRET/);
+    expect(loadCompose(COMPOSE, [EXAMPLE]))
+      .to.have.property('error')
+      .that.matches(/MASTER_SECRET/);
   });
 
   it('runs two Portico instances built from the Dockerfile, configured as production', () => {
@@ -73,7 +82,9 @@ describe('deploy: docker-compose.yml', () => {
     const command = mongo.command ?? [];
     const replSet = command[command.indexOf('--replSet') + 1];
     expect(command).to.include('--replSet');
-    expect(mongo.healthcheck?.test, 'the health check initiates the replica set').to.be.an('array').that.satisfies((t: string[]) => t.join(' ').includes('rs.initiate'));
+    expect(mongo.healthcheck?.test, 'the health check initiates the replica set')
+      .to.be.an('array')
+      .that.satisfies((t: string[]) => t.join(' ').includes('rs.initiate'));
     for (const [portico, s] of porticos) {
       expect(new URL(s.environment!.MONGODB_URI!).searchParams.get('replicaSet'), portico).to.equal(replSet);
       expect(new URL(s.environment!.MONGODB_URI!).hostname, portico).to.equal(name);
@@ -114,7 +125,10 @@ describe('deploy: docker-compose.yml', () => {
   it('catches mail in Mailpit unless SMTP_URL says otherwise', () => {
     const [name, mailpit] = Object.entries(project.services).find(([, s]) => /mailpit/.test(s.image ?? ''))!;
     for (const [, s] of porticos) expect(new URL(s.environment!.SMTP_URL!).hostname).to.equal(name);
-    expect(mailpit.ports?.every((p) => p.host_ip === '127.0.0.1'), 'its page is for this machine only').to.equal(true);
+    expect(
+      mailpit.ports?.every((p) => p.host_ip === '127.0.0.1'),
+      'its page is for this machine only',
+    ).to.equal(true);
   });
 
   it('writes nothing into the source tree: named volumes and tmpfs only', () => {
