@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Portico's image: Node 24, production dependencies only, the browser apps built in, run as the unprivileged `node`
 # user on a read-only tree. Its WORKDIR/COPY/RUN steps are rehearsed without Docker by scripts/image/rehearse.ts
-# (run by test/deploy/image.test.ts), which reads this file: keep to those instructions, one command per RUN line.
+# (run by test/deploy/image.test.ts), which reads this file and knows FROM, WORKDIR, COPY, RUN, ENV, USER, EXPOSE,
+# HEALTHCHECK and CMD (exec form).
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { parseEnv } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/index.ts';
 import { composeCheckBinary, loadCompose, type ComposeProject, type ComposeService } from '../../scripts/compose/check.ts';
@@ -56,6 +57,12 @@ describe('deploy: docker-compose.yml', () => {
     expect(loadCompose(COMPOSE, [EXAMPLE]))
       .to.have.property('error')
       .that.matches(/MASTER_SECRET/);
+  });
+
+  it('keeps .env.example harmless for `npm start`, which reads the same .env', () => {
+    const example = parseEnv(readFileSync(EXAMPLE, 'utf8'));
+    expect(example, 'every line starts commented out').to.deep.equal({});
+    expect(() => loadConfig({ ...example, VAR_DIR: join(dir, 'var') })).to.not.throw();
   });
 
   it('runs two Portico instances built from the Dockerfile, configured as production', () => {
