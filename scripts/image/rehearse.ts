@@ -137,7 +137,7 @@ export type Rehearsal = Built & {
   /** How many times the HEALTHCHECK command ran before it passed. */
   healthChecks: number;
   /** The answers the started image gave. */
-  served: { discovery: number; asset: number; assetType: string | null };
+  served: { discovery: number; asset: number; assetType: string | null; admin: number; adminLocation: string | null };
   /** The server's exit code after SIGTERM (0: a graceful shutdown). */
   exitCode: number | null;
 };
@@ -197,7 +197,9 @@ export async function rehearse(options: { into?: string; keep?: boolean; log?: (
     const discovery = await fetch(`${base}/rehearsal/.well-known/openid-configuration`);
     const manifest = JSON.parse(readFileSync(join(built.workdir, 'portal/web/dist/manifest.json'), 'utf8')) as { js: string };
     const asset = await fetch(`${base}/assets/portal/${manifest.js}`);
-    await Promise.all([discovery.arrayBuffer(), asset.arrayBuffer()]);
+    // The admin console of an organisation made by the command line: it sends a visitor to sign in.
+    const admin = await fetch(`${base}/rehearsal/admin`, { redirect: 'manual' });
+    await Promise.all([discovery.arrayBuffer(), asset.arrayBuffer(), admin.arrayBuffer()]);
 
     const done = exited(server);
     server.kill('SIGTERM');
@@ -205,7 +207,13 @@ export async function rehearse(options: { into?: string; keep?: boolean; log?: (
     return {
       ...built,
       healthChecks,
-      served: { discovery: discovery.status, asset: asset.status, assetType: asset.headers.get('content-type') },
+      served: {
+        discovery: discovery.status,
+        asset: asset.status,
+        assetType: asset.headers.get('content-type'),
+        admin: admin.status,
+        adminLocation: admin.headers.get('location'),
+      },
       exitCode: server.exitCode,
     };
   } finally {
@@ -226,7 +234,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     (r) => {
       for (const s of r.steps) console.log(`${String(s.ms).padStart(7)} ms  [${s.stage}] ${s.step.slice(0, 100)}`);
       console.log(
-        `health check passed after ${r.healthChecks} run(s); discovery ${r.served.discovery}, portal asset ${r.served.asset}; exit ${r.exitCode} after SIGTERM`,
+        `health check passed after ${r.healthChecks} run(s); discovery ${r.served.discovery}, portal asset ${r.served.asset}, admin ${r.served.admin} → ${r.served.adminLocation}; exit ${r.exitCode} after SIGTERM`,
       );
       console.log(`rehearsed in ${Math.round(performance.now() - started)} ms`);
     },

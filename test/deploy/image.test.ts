@@ -51,6 +51,8 @@ describe('deploy: the image, rehearsed without Docker', () => {
     expect(r.env.NODE_ENV).to.equal('production');
     expect(r.healthChecks).to.be.greaterThan(0);
     expect(r.served.discovery).to.equal(200);
+    expect(r.served.admin, 'the admin console sends a visitor to sign in').to.be.within(300, 399);
+    expect(r.served.adminLocation).to.match(/^\/rehearsal\/admin\/login/);
     expect(r.exitCode).to.equal(0);
   });
 
