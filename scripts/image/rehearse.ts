@@ -149,7 +149,12 @@ export type Rehearsal = Built & {
 export async function rehearse(options: { into?: string; keep?: boolean; log?: (msg: string) => void } = {}): Promise<Rehearsal> {
   const log = options.log ?? (() => {});
   const into = options.into ?? mkdtempSync(join(tmpdir(), 'portico-image-'));
-  const database = await startLocalDatabase({ dataDir: join(into, 'db') });
+  // MONGODB_URI when set (as the tests take it), in a fresh database; else the embedded one.
+  const database = process.env.MONGODB_URI
+    ? { uri: process.env.MONGODB_URI, stop: async () => {} }
+    : await startLocalDatabase({ dataDir: join(into, 'db') });
+  const databaseUri = new URL(database.uri);
+  databaseUri.pathname = `/portico_image_${randomBytes(4).toString('hex')}`;
   let server: ChildProcess | undefined;
   try {
     const built = buildImage({ into: join(into, 'image'), log });
@@ -161,7 +166,7 @@ export async function rehearse(options: { into?: string; keep?: boolean; log?: (
       HOST: '127.0.0.1',
       PORT: String(port),
       PUBLIC_URL: `http://localhost:${port}`,
-      MONGODB_URI: database.uri,
+      MONGODB_URI: databaseUri.toString(),
       SMTP_URL: 'smtp://127.0.0.1:25',
       MASTER_SECRET: randomBytes(32).toString('base64url'),
       LOG_LEVEL: 'warn',
