@@ -59,7 +59,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
 
   function page(ctx: Ctx, view: string, data: Record<string, unknown>, status = 200) {
     // A page with a challenge runs the one script that solves it (views/layout.hbs).
-    const nonce = data.challenge ? randomBytes(16).toString('base64') : undefined;
+    const nonce = data.challenge ? randomBytes(16).toString('base64url') : undefined;
     sendPage(ctx, render(view, { org: brandingOf(ctx.state.org), action: base(ctx), nonce, ...data }, ctx.state.org.slug), status, nonce);
   }
 
