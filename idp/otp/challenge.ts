@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { keyedHash, safeEqual } from '../../lib/crypto.ts';
 import { HttpError } from '../../lib/errors.ts';
+import { signInChallenges } from '../../lib/metrics.ts';
 import { recent, type Gate } from '../../lib/rate-limit.ts';
 import { clientNetwork, HOUR, networkGates, type SignInRequester } from './budgets.ts';
 
@@ -62,6 +63,7 @@ export async function challenge(org: string, r: SignInRequester, reason: Challen
   const expires = String(now + CHALLENGE_RULES.ttlMs);
   const salt = randomBytes(12).toString('base64url');
   const token = [bits, expires, salt, sign(r.network.challengeKey, org, clientNetwork(r.ip), bits, expires, salt)].join('.');
+  signInChallenges.inc({ reason });
   return new ChallengeRequired(reason, { token, bits: Number(bits) });
 }
 
