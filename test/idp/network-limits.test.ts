@@ -9,6 +9,7 @@ import { NETWORK_DEFAULTS } from '../../idp/otp/budgets.ts';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { Browser, formAction } from '../support/browser.ts';
 import { portico } from '../support/cli.ts';
+import { passCooldown } from '../support/clock.ts';
 import { codeFrom } from '../support/mailbox.ts';
 import { authorizationRequest, makeClient, makeOrg, openSignIn, orgWithClient, submitCode, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
 import { secondInstance, type Stack } from '../support/stack.ts';
@@ -225,6 +226,29 @@ describe('sign-in limits for shared networks', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('asks for the check before a resend too, on the code page', async () => {
+    const t = await makeOrg(s);
+    const app = await makeClient(s, t);
+    await setLimits(t, { challengeAfter: 1 });
+    const browser = new Browser({ ip: sharedAddress() });
+    const email = uniqueEmail();
+    const asked = await ask(app, browser, email);
+    expect(asked.status).to.equal(303);
+    const codePage = await browser.follow(new URL(asked.headers.get('location')!, s.baseUrl), s.baseUrl);
+    const html = await codePage.res!.text();
+    await passCooldown(t.org._id, email);
+    const resend = (extra: Record<string, string>) => browser.post(new URL(formAction(html, '/resend'), s.baseUrl), extra);
+    const challenged = await resend({});
+    const page = await challenged.text();
+    expect(challenged.status).to.equal(429);
+    expect(page).to.contain('Check your email').and.contain('your browser first does a short security check');
+    const token = /action="[^"]*\/resend" data-challenge="([^"]+)"/.exec(page)?.[1];
+    expect(token, 'on the resend form').to.be.a('string');
+    const sent = await resend(await solve(token!));
+    expect(sent.status).to.equal(303);
+    expect(sent.headers.get('location')).to.match(/\?sent=1$/);
   });
 
   it('answers API callers with the challenge in JSON', async () => {
