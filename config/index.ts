@@ -24,6 +24,12 @@ const schema = z.object({
   API_RATE_PER_CALLER: z.coerce.number().int().min(1).default(50),
   API_RATE_PER_ORG: z.coerce.number().int().min(1).default(200),
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  SIGN_IN_CODES_PER_NETWORK: z.coerce
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(10_000, 'must be at most 10000 (each counted code is kept for an hour)')
+    .default(1000),
 });
 
 export type Config = {
@@ -48,6 +54,11 @@ export type Config = {
   apiRate: { caller: number; organisation: number };
   /** Bearer token for GET /metrics (Prometheus); without it /metrics is not served. */
   metricsToken?: string;
+  /**
+   * Sign-in codes sent an hour to one network (an IPv4 address, an IPv6 /64), all organisations together, and the
+   * most any one organisation may allow (idp/otp/budgets.ts).
+   */
+  signInCodesPerNetwork: number;
 };
 
 export class ConfigError extends Error {}
@@ -97,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stripeApiUrl: e.STRIPE_API_URL ? new URL(e.STRIPE_API_URL) : undefined,
     apiRate: { caller: e.API_RATE_PER_CALLER, organisation: e.API_RATE_PER_ORG },
     metricsToken: e.METRICS_TOKEN,
+    signInCodesPerNetwork: e.SIGN_IN_CODES_PER_NETWORK,
   };
 }
 

@@ -1,5 +1,5 @@
 // The parts of the Admin API (`/<org>/admin/v1`) that idp/ serves, because it owns their data: apps (OIDC clients),
-// consents, staff and finding customers. Same token rules as the rest of the Admin API (lib/access.ts).
+// consents, staff, finding customers and sign-in limits. Same token rules as the rest of the Admin API (lib/access.ts).
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { adminAuth, type RoleLookup } from '../lib/access.ts';
@@ -7,6 +7,7 @@ import type { Mailer } from '../lib/mailer.ts';
 import { clientRoutes } from './clients/routes.ts';
 import { customerAdminRoutes } from './customers/admin-routes.ts';
 import type { IdpState } from './interactions/routes.ts';
+import { networkLimitsRoutes } from './organisations/network-limits-routes.ts';
 import { staffRoutes } from './organisations/staff-routes.ts';
 import type { IdpDeps } from './provider/configuration.ts';
 
@@ -27,4 +28,5 @@ export function adminApiRoutes(router: Router<IdpState>, deps: IdpDeps & { maile
   clientRoutes(api, deps);
   staffRoutes(api, deps);
   customerAdminRoutes(api);
+  networkLimitsRoutes(api, deps);
 }

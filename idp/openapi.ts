@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { body, ok, op, pathParam, type Paths } from '../lib/openapi.ts';
 import { createClientInput, updateClientInput } from './clients/service.ts';
 import { profileUpdate } from './customers/profile.ts';
+import { networkLimitsInput } from './organisations/network-limits.ts';
 import { inviteInput, roleInput } from './organisations/staff.ts';
 import { emailAddress, typedCode } from './otp/service.ts';
 
@@ -40,5 +41,9 @@ export const idpAdminPaths: Paths = {
   '/staff/{email}': {
     patch: op("Change someone's role (the last owner cannot be demoted)", { parameters: [email], requestBody: body(roleInput) }),
     delete: op('Remove someone (the last owner cannot be removed)', { parameters: [email] }, ok('Removed', 204)),
+  },
+  '/sign-in-limits': {
+    get: op('Sign-in codes an hour to one network (a shared Wi-Fi, a NAT) for browsers not remembered: the first `challengeAfter` freely, then each after a proof of work, none past `codesPerHour`; `platformPerHour` caps all organisations together'),
+    patch: op('Change them (admin); `codesPerHour` at most `platformPerHour`, `challengeAfter` at most `codesPerHour`', { requestBody: body(networkLimitsInput) }),
   },
 };

@@ -7,6 +7,8 @@ export type Secrets = {
   otp: Buffer;
   /** Hashes of remembered browsers and of the operator's links (idp/otp/devices.ts). */
   devices: Buffer;
+  /** Signs the proof-of-work challenges of busy networks (idp/otp/challenge.ts). */
+  challenges: Buffer;
   cookieKeys(orgId: string): string[];
 };
 
@@ -16,6 +18,7 @@ export function createSecrets(masterSecret: string): Secrets {
     clientSecrets: deriveKey(masterSecret, 'client-secrets'),
     otp: deriveKey(masterSecret, 'otp'),
     devices: deriveKey(masterSecret, 'devices'),
+    challenges: deriveKey(masterSecret, 'challenges'),
     cookieKeys: (orgId) => [deriveKey(masterSecret, `cookies:${orgId}`).toString('base64url')],
   };
 }

@@ -18,6 +18,7 @@ const requests = new client.Histogram({
 });
 export const signIns = new client.Counter({ name: 'portico_sign_ins_total', help: 'Sign-ins completed with an emailed code', registers });
 export const codeMails = new client.Counter({ name: 'portico_sign_in_codes_total', help: 'Sign-in code emails, by outcome', labelNames: ['outcome'] as const, registers });
+export const signInChallenges = new client.Counter({ name: 'portico_sign_in_challenges_total', help: 'Proof-of-work challenges given to busy networks, by why (needed, forged, expired, used)', labelNames: ['reason'] as const, registers });
 export const bookings = new client.Counter({ name: 'portico_bookings_total', help: 'Bookings made', labelNames: ['by'] as const, registers });
 const dbOperations = new client.Histogram({
   name: 'portico_db_operation_duration_seconds',

@@ -98,3 +98,9 @@ export async function reset(org: string, key: string): Promise<boolean> {
   const done = await LimitModel.updateOne(keyOf(org, key), { $set: { hits: [] }, $unset: { coolUntil: 1 } });
   return done.modifiedCount > 0;
 }
+
+/** How many events `key` kept from the last `windowMs` (never more than its limit): how busy it is, not a gate. */
+export async function recent(org: string, key: string, windowMs: number, now = Date.now()): Promise<number> {
+  const doc = await LimitModel.findOne(keyOf(org, key), { hits: 1 }).lean<Limit>();
+  return doc?.hits?.filter((t) => t > now - windowMs).length ?? 0;
+}

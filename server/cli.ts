@@ -12,6 +12,7 @@ import { budgetOf, checkGate } from '../idp/otp/budgets.ts';
 import { createDeviceLink } from '../idp/otp/devices.ts';
 import { emailAddress } from '../idp/otp/service.ts';
 import { createOrganisation, listOrganisations, requireOrganisation, rotateKeys } from '../idp/organisations/service.ts';
+import { networkLimitsInput, networkLimitsOf, networkLimitsView, setNetworkLimits } from '../idp/organisations/network-limits.ts';
 import { setStaffRole, staffView } from '../idp/organisations/staff.ts';
 import { STAFF_ROLES, type StaffRole } from '../lib/resources.ts';
 import type { Organisation } from '../idp/organisations/model.ts';
@@ -35,6 +36,8 @@ const USAGE = `Usage: portico <command> [options] [--json]
   keys rotate --org <slug>
   sign-in unlock --org <slug> --email <email>
   sign-in trust-browser --org <slug> --email <email>
+  sign-in limits --org <slug> [--codes-per-hour <n>] [--challenge-after <n>]
+                 codes an hour to one network; past --challenge-after, each needs a proof of work
   doctor          checks configuration, database, clock, SMTP, signing keys and Stripe; says what to fix
   stripe connect --org <slug> [--currency GBP] [--invoice-prefix HDS]
                  keys from STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET
@@ -60,6 +63,8 @@ const { values: opts, positionals } = parseArgs({
     'no-self-signup': { type: 'boolean' },
     currency: { type: 'string' },
     'invoice-prefix': { type: 'string' },
+    'codes-per-hour': { type: 'string' },
+    'challenge-after': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -161,6 +166,17 @@ try {
       const { token, expiresAt } = await createDeviceLink(secrets.devices, org._id, email);
       const made = { org: org.slug, email, link: `${issuerFor(config, org)}/interaction/trust-browser?token=${token}`, expiresAt: expiresAt.toISOString() };
       print({ ...made, note: 'works once; give it only to the person, once you know it is them' }, made);
+      break;
+    }
+    case 'sign-in limits': {
+      // Shown, or changed under the same rules as the Admin API's (idp/organisations/network-limits.ts).
+      const org = await requireOrganisation(need('org'));
+      const number = (flag: 'codes-per-hour' | 'challenge-after') => (opts[flag] === undefined ? undefined : /^\d+$/.test(opts[flag]) ? Number(opts[flag]) : fail(`--${flag} must be a whole number`));
+      const input = validate(networkLimitsInput, { codesPerHour: number('codes-per-hour'), challengeAfter: number('challenge-after') });
+      const changing = input.codesPerHour !== undefined || input.challengeAfter !== undefined;
+      const limits = changing ? (await setNetworkLimits(org.slug, input, config.signInCodesPerNetwork)).after : networkLimitsOf(org);
+      const { defaults, ...shown } = networkLimitsView(limits, config.signInCodesPerNetwork);
+      print({ org: org.slug, ...shown }, { org: org.slug, ...shown, defaults });
       break;
     }
     case 'doctor': {

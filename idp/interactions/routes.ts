@@ -1,5 +1,6 @@
 // The sign-in interaction: email -> emailed code -> (consent for third-party apps) -> back to the app.
 // Every page is server-rendered from views/ and branded as the organisation's.
+import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -10,6 +11,8 @@ import type { Tenant } from '../../lib/tenants.ts';
 import type { Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
+import { networkLimitsOf } from '../organisations/network-limits.ts';
+import { ChallengeRequired } from '../otp/challenge.ts';
 import { rememberBrowser, rememberedTag } from '../otp/devices.ts';
 import { codeProblem, emailAddress, interactionHolder, issueCode, pendingEmail, typedCode, verifyCode } from '../otp/service.ts';
 import { takePendingInteraction } from '../provider/adapter.ts';
@@ -23,6 +26,8 @@ export type IdpState = { org: Organisation; provider: Provider; tenant: Tenant }
 type Ctx = Context & { state: IdpState; params: Record<string, string> };
 
 const emailForm = z.object({ email: emailAddress });
+/** A solved challenge the page sends along past its network's free codes (idp/otp/challenge.ts). */
+const answerForm = z.object({ challenge: z.string().max(200), solution: z.string().max(20) });
 const codeForm = z.object({ code: typedCode });
 
 function parseForm<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -32,7 +37,7 @@ function parseForm<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
 }
 
 export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }): void {
-  const { render, secrets, mailer, log } = deps;
+  const { config, render, secrets, mailer, log } = deps;
   const base = (ctx: Ctx) => `/${ctx.state.org.slug}/interaction/${ctx.params.uid}`;
 
   const notYours = () => new BadRequest('This sign-in page does not belong to your current sign-in. Start again from the app.');
@@ -53,7 +58,9 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
   }
 
   function page(ctx: Ctx, view: string, data: Record<string, unknown>, status = 200) {
-    sendPage(ctx, render(view, { org: brandingOf(ctx.state.org), action: base(ctx), ...data }, ctx.state.org.slug), status);
+    // A page with a challenge runs the one script that solves it (views/layout.hbs).
+    const nonce = data.challenge ? randomBytes(16).toString('base64url') : undefined;
+    sendPage(ctx, render(view, { org: brandingOf(ctx.state.org), action: base(ctx), nonce, ...data }, ctx.state.org.slug), status, nonce);
   }
 
   /** Renders the step again with the error for people, or lets the error middleware answer JSON for API callers. */
@@ -63,7 +70,8 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     } catch (err) {
       if (!(err instanceof HttpError) || err.status >= 500 || ctx.accepts('json', 'html') !== 'html') throw err;
       if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
-      page(ctx, view, { ...(await data()), error: err.message }, err.status);
+      const said = err instanceof ChallengeRequired ? { challenge: err.challenge, checking: err.message } : { error: err.message };
+      page(ctx, view, { ...(await data()), ...said }, err.status);
     }
   }
 
@@ -71,12 +79,15 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
    * Same work and the same answer whether or not the address has an account (where sign-up is closed, every address
    * is looked up); the mail goes out in the background.
    */
-  async function deliverCode(ctx: Ctx, interaction: string, email: string) {
+  async function deliverCode(ctx: Ctx, interaction: string, email: string, body: Record<string, unknown>) {
     const { org } = ctx.state;
-    // A browser that has signed in as the address sends from a budget of its own (idp/otp/budgets.ts).
+    // A browser that has signed in as the address sends from a budget of its own (idp/otp/budgets.ts); any other is
+    // counted by its network, which may have to show a solved challenge.
     const device = rememberedTag(ctx, secrets.devices, org._id, email);
+    const answer = answerForm.safeParse(body).data;
+    const network = { limits: networkLimitsOf(org), platformPerHour: config.signInCodesPerNetwork, challengeKey: secrets.challenges, answer };
     const [code, customer] = await Promise.all([
-      issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip, device } }),
+      issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip, device, network } }),
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),
     ]);
     if (customer === null) return;
@@ -111,7 +122,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     await orRerender(
       ctx,
       async () => {
-        await deliverCode(ctx, uid, normaliseEmail(parseForm(emailForm, body).email));
+        await deliverCode(ctx, uid, normaliseEmail(parseForm(emailForm, body).email), body);
         ctx.status = 303;
         ctx.redirect(base(ctx));
       },
@@ -124,10 +135,11 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     const interaction = await details(ctx);
     const email = pendingEmail(await interactionHolder(ctx.state.org._id, interaction.uid).read());
     if (!email) return ctx.redirect(base(ctx));
+    const body = await readBody(ctx);
     await orRerender(
       ctx,
       async () => {
-        await deliverCode(ctx, interaction.uid, email);
+        await deliverCode(ctx, interaction.uid, email, body);
         ctx.status = 303;
         ctx.redirect(`${base(ctx)}?sent=1`);
       },

@@ -1,6 +1,7 @@
 import mongoose, { Schema } from 'mongoose';
 import type { StoredKey } from '../keys/keyring.ts';
 import type { StaffRole } from '../../lib/resources.ts';
+import type { NetworkLimits } from '../otp/budgets.ts';
 
 export type StaffMember = { email: string; role: StaffRole; invitedBy?: string; invitedAt?: Date };
 
@@ -8,7 +9,7 @@ export type Organisation = {
   _id: string;
   slug: string;
   name: string;
-  settings: { selfSignUp: boolean; timeZone: string; locale: string };
+  settings: { selfSignUp: boolean; timeZone: string; locale: string; networkLimits?: NetworkLimits };
   branding: { primaryColor: string; accentColor: string; logoUrl?: string };
   /** Staff who administer the organisation; roles are enforced by the Admin API. */
   staff: StaffMember[];
@@ -29,6 +30,8 @@ const schema = new Schema<Organisation>(
       selfSignUp: { type: Boolean, default: true },
       timeZone: { type: String, default: 'UTC' },
       locale: { type: String, default: 'en' },
+      // Absent: the defaults of idp/otp/budgets.ts.
+      networkLimits: { type: new Schema({ codesPerHour: Number, challengeAfter: Number }, { _id: false }), default: undefined },
     },
     branding: {
       primaryColor: { type: String, default: '#0f5cc0' },

@@ -13,8 +13,14 @@
 //   address, or the operator's link, `portico sign-in trust-browser`);
 // - an email change: at most 10 codes checked per new address per rolling hour, all customers together, 5 sent per
 //   customer (30 s apart) and 5 per new address; it shares no counter with sign-in;
-// - at most 30 codes sent per network per hour for each purpose (across organisations; IPv6 by /64), except to
-//   remembered browsers.
+// - sign-in codes to browsers not remembered for the address, per network (IPv6 by /64): at each organisation, the
+//   first `challengeAfter` an hour (default 30) are sent freely, each further one only with a solved proof of work
+//   (./challenge.ts: spent once, bound to the organisation and network, harder the busier the network), and none past
+//   `codesPerHour` (default 300); both are the organisation's setting (`settings.networkLimits`). All organisations
+//   together send at most SIGN_IN_CODES_PER_NETWORK an hour (default 1000) to one network. So a gym's Wi-Fi or a
+//   carrier's NAT signs in hundreds of people an hour, while a script there sends at most those budgets' codes, and
+//   past the first 30 of each organisation only as fast as it can compute;
+// - email changes: at most 30 codes sent per network per hour (across organisations).
 // So a guesser who is not on a remembered browser gets at most 10 tries per address per hour at a 1-in-a-million
 // code; every remembered browser adds 10 that only its holder can use.
 import type { Gate } from '../../lib/rate-limit.ts';
@@ -24,12 +30,27 @@ export const OTP_RULES = {
   triesPerCode: 5,
   resendCooldownMs: 30_000,
   sendsPerHourPerAddress: 5,
-  sendsPerHourPerIp: 30,
+  emailChangesPerHourPerNetwork: 30,
   sendsPerHourPerCustomer: 5,
   checksPerHourPerBudget: 10,
 } as const;
 
 export const HOUR = 3_600_000;
+
+/**
+ * What one network may ask of one organisation in an hour, in sign-in codes to browsers not remembered: the first
+ * `challengeAfter` freely, then each with a solved challenge, up to `codesPerHour`.
+ */
+export type NetworkLimits = { codesPerHour: number; challengeAfter: number };
+
+/** Busy shared networks (an office, a campus, a carrier's NAT) stay well inside these; a script does not. */
+export const NETWORK_DEFAULTS: NetworkLimits = { codesPerHour: 300, challengeAfter: 30 };
+
+/**
+ * A sign-in's network as the server sees it: the organisation's limits, the platform's cap (all organisations
+ * together), the key challenges are signed with, and the answer to one the browser sent, if any (./challenge.ts).
+ */
+export type NetworkPolicy = { limits: NetworkLimits; platformPerHour: number; challengeKey: Buffer; answer?: { challenge: string; solution: string } };
 
 /** Counters that span organisations are kept under this pseudo-organisation. */
 const PLATFORM = '*';
@@ -38,7 +59,8 @@ const PLATFORM = '*';
  * Who asks for a code: someone at the sign-in pages (`device`: their browser's tag when it is remembered for the
  * address, ./devices.ts), or a signed-in customer confirming a new address.
  */
-export type Requester = { purpose: 'sign-in'; ip: string; device?: string } | { purpose: 'email-change'; ip: string; customer: string };
+export type SignInRequester = { purpose: 'sign-in'; ip: string; device?: string; network: NetworkPolicy };
+export type Requester = SignInRequester | { purpose: 'email-change'; ip: string; customer: string };
 export type Purpose = Requester['purpose'];
 
 /** An IPv4 address as is; an IPv6 address as its /64 network, the block one client usually controls. */
@@ -63,24 +85,43 @@ export function budgetOf(purpose: Purpose, email: string, device?: string): stri
 /** The gate a code is checked through: `budget` as the code recorded it. */
 export const checkGate = (org: string, budget: string): Gate => ({ org, key: `${budget}|checks`, limit: OTP_RULES.checksPerHourPerBudget, windowMs: HOUR });
 
-/** A gate that, when it refuses, means the budget's checks are spent (not that codes are sent too often). */
-export type SendGate = Gate & { checksSpent?: true };
+/**
+ * What a gate's refusal means: the budget's checks are spent (not codes sent too often), the network's budget is
+ * spent, its free codes are (a challenge is due), or the solved challenge was spent before.
+ */
+export type SendGate = Gate & { means?: 'checks' | 'network' | 'unproven' | 'proof' };
+
+/**
+ * A network's gates at `org` for sign-in codes: its free codes, or `proof` (a solved challenge, spent once) instead;
+ * then the organisation's budget for it, then the platform's.
+ */
+export function networkGates(org: string, r: SignInRequester, proof?: Gate): SendGate[] {
+  const net = clientNetwork(r.ip);
+  const { limits, platformPerHour } = r.network;
+  const entry: SendGate = proof ? { ...proof, means: 'proof' } : { org, key: `otp-ip:${net}|free`, limit: limits.challengeAfter, windowMs: HOUR, means: 'unproven' };
+  return [
+    entry,
+    { org, key: `otp-ip:${net}`, limit: limits.codesPerHour, windowMs: HOUR, means: 'network' },
+    { org: PLATFORM, key: `otp-ip:${net}`, limit: platformPerHour, windowMs: HOUR, means: 'network' },
+  ];
+}
 
 /**
  * The gates a request for a code to `email` passes, in order (a refusal spends none after it), and the budget the
  * code will be checked against. The requester's own gates come first, so a client over its limit never spends a
- * shared one; a budget whose checks are spent sends nothing (a code nobody could check).
+ * shared one; a budget whose checks are spent sends nothing (a code nobody could check). `proof`: the gate of a
+ * solved challenge, for a sign-in past its network's free codes.
  */
-export function sendGates(org: string, email: string, r: Requester): { gates: SendGate[]; budget: string } {
+export function sendGates(org: string, email: string, r: Requester, proof?: Gate): { gates: SendGate[]; budget: string } {
   const budget = budgetOf(r.purpose, email, r.purpose === 'sign-in' ? r.device : undefined);
-  const network = { limit: OTP_RULES.sendsPerHourPerIp, windowMs: HOUR };
-  const checks: SendGate = { ...checkGate(org, budget), record: false, checksSpent: true };
+  const checks: SendGate = { ...checkGate(org, budget), record: false, means: 'checks' };
   const sends = { org, key: budget, limit: OTP_RULES.sendsPerHourPerAddress, windowMs: HOUR };
   if (r.purpose === 'sign-in') {
     const own = [checks, { ...sends, cooldownMs: OTP_RULES.resendCooldownMs }];
     // A remembered browser's budget is its own: someone spamming from the same network does not spend it.
-    return { budget, gates: r.device ? own : [{ org: PLATFORM, key: `otp-ip:${clientNetwork(r.ip)}`, ...network }, ...own] };
+    return { budget, gates: r.device ? own : [...networkGates(org, r, proof), ...own] };
   }
   const customer = { org, key: `email-change-customer:${r.customer}`, limit: OTP_RULES.sendsPerHourPerCustomer, windowMs: HOUR, cooldownMs: OTP_RULES.resendCooldownMs };
-  return { budget, gates: [customer, { org: PLATFORM, key: `email-change-ip:${clientNetwork(r.ip)}`, ...network }, checks, sends] };
+  const network = { org: PLATFORM, key: `email-change-ip:${clientNetwork(r.ip)}`, limit: OTP_RULES.emailChangesPerHourPerNetwork, windowMs: HOUR };
+  return { budget, gates: [customer, network, checks, sends] };
 }

@@ -5,10 +5,11 @@ import { createHash, randomInt } from 'node:crypto';
 import type mongoose from 'mongoose';
 import { z } from 'zod';
 import { keyedHash, safeEqual } from '../../lib/crypto.ts';
-import { BadRequest, TooManyRequests } from '../../lib/errors.ts';
+import { BadRequest, type HttpError, TooManyRequests } from '../../lib/errors.ts';
 import { pass, revoke, type Refusal } from '../../lib/rate-limit.ts';
 import { OidcPayloadModel, payloadKey, storedInteraction } from '../provider/adapter.ts';
-import { budgetOf, checkGate, HOUR, OTP_RULES, sendGates, type Purpose, type Requester } from './budgets.ts';
+import { budgetOf, checkGate, HOUR, OTP_RULES, sendGates, type Purpose, type Requester, type SendGate, type SignInRequester } from './budgets.ts';
+import { challenge, proofOf, type ChallengeReason } from './challenge.ts';
 import { OwnCodeModel, type CodeState } from './model.ts';
 
 /** What a person types: an email address to send a code to, and the code (spaces and dashes ignored). */
@@ -48,24 +49,44 @@ const minutes = (s: number) => Math.max(1, Math.ceil(s / 60));
 const triesField = (email: string) => `otpTries.${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
 const hashCode = (hashKey: Buffer, holder: CodeHolder, email: string, code: string) => keyedHash(hashKey, holder.key._id, email, code);
 
-/** Why a code is not sent or not checked; `checksSpent`: the refusing gate was the budget's checks. */
-function tooMany(refused: Refusal, checksSpent = false): TooManyRequests {
+/** Why a code is not sent or not checked: `means`, what the refusing gate stands for (./budgets.ts). */
+function tooMany(refused: Refusal, means?: SendGate['means']): TooManyRequests {
   const wait = refused.retryAfterSeconds;
-  if (checksSpent) return new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(wait)} minutes.`, wait);
+  if (means === 'checks') return new TooManyRequests(`Too many wrong codes for this address. Try again in ${minutes(wait)} minutes.`, wait);
+  if (means === 'network') {
+    return new TooManyRequests(
+      `Too many sign-in codes have been asked for from your network (a shared Wi-Fi, say) in the last hour. Try again in ${minutes(wait)} minutes, or from another connection, such as mobile data.`,
+      wait,
+    );
+  }
   if (refused.reason === 'cooldown') return new TooManyRequests(`Please wait ${wait} seconds before asking for another code.`, wait);
   return new TooManyRequests(`Too many codes requested. Try again in ${minutes(wait)} minutes.`, wait);
 }
 
+/** A network past its free codes: refused if its budget is spent anyway (no work for nothing), else challenged. */
+async function slowDown(org: string, gates: SendGate[], r: SignInRequester, reason: ChallengeReason, now: number): Promise<HttpError> {
+  const spent = await pass(gates.filter((g) => g.means === 'network').map((g) => ({ ...g, record: false as const })), now);
+  return spent ? tooMany(spent, 'network') : challenge(org, r, reason, now);
+}
+
 /**
  * Checks every limit of the requester's budget (./budgets.ts), then stores a fresh code on its holder (replacing
- * any earlier one there), recording the budget it is to be checked against.
+ * any earlier one there), recording the budget it is to be checked against. A sign-in past its network's free
+ * codes gets a challenge to solve first (./challenge.ts), unless the network's budget is spent anyway.
  */
 export async function issueCode(hashKey: Buffer, holder: CodeHolder, req: CodeRequest, now = Date.now()): Promise<string> {
   const { org } = holder.key;
-  const { email } = req;
-  const { gates, budget } = sendGates(org, email, req.requester);
+  const { email, requester } = req;
+  const network = requester.purpose === 'sign-in' && !requester.device ? requester : undefined; // counted by its network
+  const proof = network && proofOf(org, network, now);
+  const { gates, budget } = sendGates(org, email, requester, typeof proof === 'object' ? proof : undefined);
+  if (network && typeof proof === 'string') throw await slowDown(org, gates, network, proof, now);
   const refused = await pass(gates, now);
-  if (refused) throw tooMany(refused, Boolean(gates[refused.gate]?.checksSpent));
+  if (refused) {
+    const means = gates[refused.gate]?.means;
+    if (network && (means === 'unproven' || means === 'proof')) throw await slowDown(org, gates, network, means === 'proof' ? 'used' : 'needed', now);
+    throw tooMany(refused, means);
+  }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const otp = { email, codeHash: hashCode(hashKey, holder, email, code), budget, sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null };
   const stored = holder.live
@@ -111,7 +132,7 @@ export async function verifyCode(
   const checks = checkGate(holder.key.org, otp.budget ?? budgetOf(holder.purpose, email));
   const refused = await pass([{ ...checks, issuedAt: new Date(otp.sentAt).getTime() }], now);
   if (refused?.reason === 'revoked') return expired;
-  if (refused) throw tooMany(refused, true);
+  if (refused) throw tooMany(refused, 'checks');
 
   if (safeEqual(otp.codeHash, hashCode(hashKey, holder, email, code))) {
     const achieved = await prepare();

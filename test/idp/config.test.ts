@@ -22,6 +22,14 @@ describe('configuration and logs', () => {
       .and.matches(/MASTER_SECRET: must be at least 32 characters/);
   });
 
+  it('takes the platform cap on sign-in codes to one network, and explains a wrong one', () => {
+    expect(loadConfig(base).signInCodesPerNetwork).to.equal(1000);
+    expect(loadConfig({ ...base, SIGN_IN_CODES_PER_NETWORK: '5000' }).signInCodesPerNetwork).to.equal(5000);
+    for (const [value, says] of [['0', 'must be at least 1'], ['2.5', 'must be a whole number'], ['lots', 'must be a number'], ['20000', 'must be at most 10000']]) {
+      expect(() => loadConfig({ ...base, SIGN_IN_CODES_PER_NETWORK: value }), value).to.throw(ConfigError, `SIGN_IN_CODES_PER_NETWORK: ${says}`);
+    }
+  });
+
   it('requires real settings in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', VAR_DIR: 'var/test-config' }))
       .to.throw(ConfigError)
