@@ -7,7 +7,8 @@ import type { StaffRole } from '../../lib/resources.ts';
 import type { Customer, World } from './isolation-world.ts';
 
 export type Api = 'client' | 'admin';
-export type Route = { api: Api; method: string; path: string; query: string[]; body: boolean; stream: boolean };
+/** An API operation, or a page of the portal's or the console's own server (`pages`). */
+export type Route = { api: Api | 'pages'; method: string; path: string; query: string[]; body: boolean; stream: boolean };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
@@ -25,6 +26,19 @@ export function routesOf(api: Api, doc: { paths: Record<string, Record<string, {
         stream: /text\/event-stream/.test(op.summary ?? ''),
       })),
   );
+}
+
+/**
+ * The routes a first-party app's server (portal/bff) registers itself, as templates under the issuer
+ * (`/portal/{portal}`); its API proxy stands for the API's routes and is left out here.
+ */
+export function pageRoutesOf(router: { stack: { path: string | RegExp; methods: string[] }[] }): Route[] {
+  return router.stack.flatMap((layer) => {
+    const path = String(layer.path);
+    if (path.includes('{*')) return [];
+    const template = path.replace('/:org', '').replace(/:(\w+)/g, '{$1}');
+    return layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ api: 'pages' as const, method, path: template, query: [], body: false, stream: false }));
+  });
 }
 
 export const mutating = (r: Route) => r.method !== 'GET';
@@ -77,6 +91,7 @@ export const PATH_SOURCES: Record<string, Source> = {
   resources: org((w) => w.resource),
   services: org((w) => w.service),
   portals: org((w) => w.portal),
+  portal: org((w) => w.portal), // the portal app's page of one portal: /portal/{portal}
   staff: org((w) => w.staff.find((m) => m.role === 'staff')!.email),
   policies: plain(() => 'terms'),
   sections: plain(() => SECTION_KEYS[0]),

@@ -16,9 +16,10 @@ import { cardSaved, connectStripe } from '../support/stripe.ts';
 export const CUSTOMER_SCOPES = 'profile profile:write bookings bookings:write payments payments:write connected_apps';
 
 /** One customer's own things: what their peer and the other organisation must never see. */
-export type Customer = { id: string; email: string; name: string; token: string; adminToken: string; booking: string; tab: string; line: string; document: string; receipt: string; strings: string[] };
+export type Customer = { id: string; email: string; name: string; token: string; adminToken: string; browser: Browser; booking: string; tab: string; line: string; document: string; receipt: string; strings: string[] };
 
-export type StaffMember = { role: StaffRole; email: string; adminToken: string; clientToken: string };
+/** `browser` holds their identity provider session, so the portal and the console sign them in without a code. */
+export type StaffMember = { role: StaffRole; email: string; adminToken: string; clientToken: string; browser: Browser };
 
 export type World = {
   key: 'A' | 'B';
@@ -117,7 +118,7 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     const own = { id, email, name: cname, booking: booking.id, tab: open.id, line: withLine.lines[0].id, document: invoice.id, receipt: receipt.id };
     // Their token for the Admin API: the issuer gives one to a first-party app; the API finds no staff role.
     const adminToken = await again(s, app, c.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` });
-    return { ...own, token: c.token, adminToken, strings: [...Object.values(own), note, towel, invoice.number] };
+    return { ...own, token: c.token, adminToken, browser: c.browser, strings: [...Object.values(own), note, towel, invoice.number] };
   };
   const c1 = await customer(1);
   const c2 = await customer(2);
@@ -131,7 +132,7 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     const email = `${tag}.${role}@example.com`;
     const signedIn = await customerToken(s, app, { email, scope: CUSTOMER_SCOPES });
     await setStaffRole(t.org.slug, email, role, undefined);
-    staff.push({ role, email, clientToken: signedIn.token, adminToken: await again(s, app, signedIn.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` }) });
+    staff.push({ role, email, browser: signedIn.browser, clientToken: signedIn.token, adminToken: await again(s, app, signedIn.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` }) });
   }
   const machine = await machineClient(s, t, 'staff');
 
