@@ -19,6 +19,7 @@
 //   pages: 200 or a redirect (to sign in), 404 for another organisation's portal.
 import type { Middleware } from 'koa';
 import { expect } from 'chai';
+import { latestSeq } from '../../lib/events.ts';
 import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { adminUrl, apiUrl } from '../support/api.ts';
 import type { Browser } from '../support/browser.ts';
@@ -30,7 +31,8 @@ import { buildWorld, type Customer, type World } from './isolation-world.ts';
 type Channel = 'api' | 'portal' | 'console';
 type Caller = { name: string; kind: 'anonymous' | 'customer' | 'staff' | 'machine'; w?: World; role?: StaffRole; self?: Customer; email?: string; tokens: Partial<Record<Api, string>>; cookies: Partial<Record<'portal' | 'console', string>> };
 type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-url' | 'no-csrf';
-type Cell = { name: string; route: Route; channel: Channel; variant: Variant; url: string; headers: Record<string, string>; body?: unknown; expect: number[]; allowed: string[] };
+/** `replayTo`: an event stream is read from the organisation's first event until this one (its newest when the matrix began). */
+type Cell = { name: string; route: Route; channel: Channel; variant: Variant; url: string; headers: Record<string, string>; body?: unknown; expect: number[]; allowed: string[]; replayTo?: number };
 type Outcome = { cell: Cell; status: number; text: string };
 
 /** Cells run at once: enough to keep two cores busy, few enough to stay inside the APIs' fair-use shares. */
@@ -75,14 +77,15 @@ function expectation(route: Route, caller: Caller, variant: Variant, ids: Names)
 }
 
 function headersOf(channel: Channel, route: Route, caller: Caller, variant: Variant): Record<string, string> {
-  const accept = route.api === 'pages' ? 'text/html' : route.stream ? 'text/event-stream' : 'application/json';
+  // An event stream is asked for everything since the organisation's first event: its replay must show no one else's.
+  const accept: Record<string, string> = route.api === 'pages' ? { accept: 'text/html' } : route.stream ? { accept: 'text/event-stream', 'last-event-id': '1' } : { accept: 'application/json' };
   if (channel === 'api') {
     const token = caller.tokens[route.api as Api];
-    return { accept, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    return { ...accept, ...(token ? { authorization: `Bearer ${token}` } : {}) };
   }
   // As the app's own pages send them: same origin, and the header a form cannot send (left out in `no-csrf`).
   const cookie = caller.cookies[channel];
-  return { accept, 'sec-fetch-site': 'same-origin', ...(variant === 'no-csrf' ? {} : { 'x-portico-csrf': '1' }), ...(cookie ? { cookie } : {}) };
+  return { ...accept, 'sec-fetch-site': 'same-origin', ...(variant === 'no-csrf' ? {} : { 'x-portico-csrf': '1' }), ...(cookie ? { cookie } : {}) };
 }
 
 function urlOf(channel: Channel, route: Route, at: World, path: string): string {
@@ -91,7 +94,7 @@ function urlOf(channel: Channel, route: Route, at: World, path: string): string 
 }
 
 /** One cell per route, caller and id variant that applies. */
-function cellsOf(channel: Channel, routes: Route[], callers: Caller[], worlds: World[], skipped: Map<string, number>): Cell[] {
+function cellsOf(channel: Channel, routes: Route[], callers: Caller[], worlds: World[], latest: Map<World, number>, skipped: Map<string, number>): Cell[] {
   const cells: Cell[] = [];
   const skip = (why: string) => skipped.set(why, (skipped.get(why) ?? 0) + 1);
   for (const route of routes) {
@@ -133,6 +136,7 @@ function cellsOf(channel: Channel, routes: Route[], callers: Caller[], worlds: W
           expect: expected,
           // Through another organisation's address, nothing of the caller's own may show either.
           allowed: variant === 'foreign-url' || variant === 'anonymous' ? at.public : allowedFor(caller, route.api),
+          ...(route.stream ? { replayTo: latest.get(at)! } : {}),
         });
       }
     }
@@ -155,12 +159,26 @@ async function run(cell: Cell, retries: { count: number }): Promise<Outcome> {
       await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
       continue;
     }
-    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
-      await res.body?.cancel(); // a live stream: its opening is the answer
-      return { cell, status: res.status, text: '' };
-    }
+    if (res.headers.get('content-type')?.startsWith('text/event-stream')) return { cell, status: res.status, text: await replay(res, cell.replayTo!) };
     const location = res.headers.get('location') ?? '';
     return { cell, status: res.status, text: `${location} ${Buffer.from(await res.arrayBuffer()).toString('latin1')}` };
+  }
+}
+
+/** An event stream's text up to the event `until` (every event moves the id on, shown or not), then closed. */
+async function replay(res: Response, until: number): Promise<string> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return text;
+    text += decoder.decode(value, { stream: true });
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    if (ids.length && Math.max(...ids) >= until) {
+      await reader.cancel();
+      return text;
+    }
   }
 }
 
@@ -270,11 +288,12 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
 
   it('answers every cell as the rules say, shows no one anything of others, and changes nothing it refuses', async () => {
     const skipped = new Map<string, number>();
+    const latest = new Map(await Promise.all(worlds.map(async (w) => [w, await latestSeq(w.t.org._id)] as const)));
     const of = (channel: 'portal' | 'console') => callers.filter((c) => c.kind === 'anonymous' || c.cookies[channel]);
     const groups = {
-      api: cellsOf('api', api, callers, worlds, skipped),
-      portal: cellsOf('portal', [...api.filter((r) => r.api === 'client'), ...pages.portal], of('portal'), worlds, skipped),
-      console: cellsOf('console', [...api.filter((r) => r.api === 'admin'), ...pages.console], of('console'), worlds, skipped),
+      api: cellsOf('api', api, callers, worlds, latest, skipped),
+      portal: cellsOf('portal', [...api.filter((r) => r.api === 'client'), ...pages.portal], of('portal'), worlds, latest, skipped),
+      console: cellsOf('console', [...api.filter((r) => r.api === 'admin'), ...pages.console], of('console'), worlds, latest, skipped),
     };
     const cells = [...groups.api, ...groups.portal, ...groups.console];
     const before = await Promise.all(worlds.map((w) => snapshot(w, callers)));
