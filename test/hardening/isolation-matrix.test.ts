@@ -7,7 +7,7 @@
 // matrix by being published (or registered on the portal's or console's router).
 //
 // Rules, in the order the APIs check them (where 403 and 404 could both be argued, the code's consistent choice):
-//   no token or session → 401; a token or session of another organisation → 401;
+//   no token or session → 401; a token or session of another organisation → 401; a token for the other API → 401;
 //   through the portal or console: a write without the app's CSRF header → 403;
 //   Admin API: no staff role (a customer) → 403; a role below the route's (requiredRole) → 403;
 //   Client API: a route acting for a customer, called by a machine client → 403;
@@ -30,7 +30,7 @@ import { buildWorld, type Customer, type World } from './isolation-world.ts';
 /** How a route is reached: the API itself with a bearer token, or a first-party app's server with its session cookie. */
 type Channel = 'api' | 'portal' | 'console';
 type Caller = { name: string; kind: 'anonymous' | 'customer' | 'staff' | 'machine'; w?: World; role?: StaffRole; self?: Customer; email?: string; tokens: Partial<Record<Api, string>>; cookies: Partial<Record<'portal' | 'console', string>> };
-type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-url' | 'no-csrf';
+type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-url' | 'other-api' | 'no-csrf';
 /** `replayTo`: an event stream is read from the organisation's first event until this one (its newest when the matrix began). */
 type Cell = { name: string; route: Route; channel: Channel; variant: Variant; url: string; headers: Record<string, string>; body?: unknown; expect: number[]; allowed: string[]; replayTo?: number };
 type Outcome = { cell: Cell; status: number; text: string };
@@ -64,7 +64,7 @@ function expectation(route: Route, caller: Caller, variant: Variant, ids: Names)
     if (variant === 'own' && mutating(route)) return 'allowed change';
     return ids.lookup && variant === 'foreign' ? [404] : [200, 302, 303];
   }
-  if (variant === 'anonymous' || variant === 'foreign-url') return [401];
+  if (variant === 'anonymous' || variant === 'foreign-url' || variant === 'other-api') return [401];
   if (variant === 'no-csrf') return [403];
   if (route.api === 'admin' && caller.kind === 'customer') return [403];
   if (route.api === 'admin' && rank(caller.role!) > rank(requiredRole(route))) return [403];
@@ -80,7 +80,7 @@ function headersOf(channel: Channel, route: Route, caller: Caller, variant: Vari
   // An event stream is asked for everything since the organisation's first event: its replay must show no one else's.
   const accept: Record<string, string> = route.api === 'pages' ? { accept: 'text/html' } : route.stream ? { accept: 'text/event-stream', 'last-event-id': '1' } : { accept: 'application/json' };
   if (channel === 'api') {
-    const token = caller.tokens[route.api as Api];
+    const token = caller.tokens[variant === 'other-api' ? (route.api === 'client' ? 'admin' : 'client') : (route.api as Api)];
     return { ...accept, ...(token ? { authorization: `Bearer ${token}` } : {}) };
   }
   // As the app's own pages send them: same origin, and the header a form cannot send (left out in `no-csrf`).
@@ -107,11 +107,13 @@ function cellsOf(channel: Channel, routes: Route[], callers: Caller[], worlds: W
             ['peer', x, { w: x, c: x.c2 }],
             ['foreign', x, { w: y, c: y.c2 }],
             ['foreign-url', y, { w: y, c: y.c2 }],
+            ['other-api', x, { w: x, c: route.api === 'admin' ? x.c2 : caller.self }],
             ['no-csrf', x, { w: x, c: route.api === 'admin' ? x.c2 : caller.self }],
           ]
         : [['anonymous', worlds[0]!, { w: worlds[0]!, c: worlds[0]!.c2 }]];
       for (const [variant, at, target] of variants) {
         if (variant === 'no-csrf' && (channel === 'api' || route.api === 'pages' || !mutating(route))) continue;
+        if (variant === 'other-api' && (channel !== 'api' || mutating(route))) continue; // reads suffice: it is the token check
         const req = requestFor(route, target);
         if ('missing' in req) {
           skip(`no ${req.missing} of the caller's own`);
@@ -276,7 +278,7 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
 
   before(async () => {
     s = await stack();
-    worlds = [await buildWorld(s, 'A'), await buildWorld(s, 'B')];
+    worlds = await Promise.all([buildWorld(s, 'A'), buildWorld(s, 'B')]);
     callers = await callersOf(s, worlds);
     const doc = async (url: string) => (await fetch(`${url}/openapi.json`)).json() as Promise<Parameters<typeof routesOf>[1]>;
     api = [...routesOf('client', await doc(apiUrl(worlds[0]!.t))), ...routesOf('admin', await doc(adminUrl(worlds[0]!.t)))];
