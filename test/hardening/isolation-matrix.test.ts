@@ -13,7 +13,8 @@
 //   Client API: a route acting for a customer, called by a machine client → 403;
 //   another customer's or organisation's id in the path (or a query naming the one thing asked about) → 404, never
 //   403: that it exists is not confirmed;
-//   such an id only in the body → 404 or 422 invalid_reference (what an unknown reference gets);
+//   such an id only in the body → 404 or 422 invalid_reference (what an unknown reference gets), also when the path
+//   names the caller's own thing (`foreign-body`: the write is refused, not half made);
 //   such an id only in a query filter → 200 with none of its data;
 //   the caller's own things: reads → 200; writes are not made (they would change the world for the other cells);
 //   pages: 200 or a redirect (to sign in), 404 for another organisation's portal.
@@ -30,7 +31,7 @@ import { buildWorld, type Customer, type World } from './isolation-world.ts';
 /** How a route is reached: the API itself with a bearer token, or a first-party app's server with its session cookie. */
 type Channel = 'api' | 'portal' | 'console';
 type Caller = { name: string; kind: 'anonymous' | 'customer' | 'staff' | 'machine'; w?: World; role?: StaffRole; self?: Customer; email?: string; tokens: Partial<Record<Api, string>>; cookies: Partial<Record<'portal' | 'console', string>> };
-type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-url' | 'other-api' | 'no-csrf';
+type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-body' | 'foreign-url' | 'other-api' | 'no-csrf';
 /** `replayTo`: an event stream is read from the organisation's first event until this one (its newest when the matrix began). */
 type Cell = { name: string; route: Route; channel: Channel; variant: Variant; url: string; headers: Record<string, string>; body?: unknown; expect: number[]; allowed: string[]; replayTo?: number };
 type Outcome = { cell: Cell; status: number; text: string };
@@ -70,6 +71,7 @@ function expectation(route: Route, caller: Caller, variant: Variant, ids: Names)
   if (route.api === 'admin' && rank(caller.role!) > rank(requiredRole(route))) return [403];
   if (customerOnly(route) && caller.kind === 'machine') return [403];
   if (variant === 'own') return mutating(route) ? 'allowed change' : [200];
+  if (variant === 'foreign-body') return [404, 422];
   const exception = MISS_EXCEPTIONS[routeName(route)];
   if (exception) return exception;
   if (ids.lookup) return [404];
@@ -101,26 +103,31 @@ function cellsOf(channel: Channel, routes: Route[], callers: Caller[], worlds: W
     for (const caller of callers) {
       const x = caller.w;
       const y = worlds.find((w) => w !== x)!;
-      const variants: [Variant, World, Target][] = x
+      const own: Target | undefined = x && { w: x, c: route.api === 'admin' ? x.c2 : caller.self };
+      const foreign: Target = { w: y, c: y.c2 };
+      // Each variant: where it is sent, whose things its path and query name, and whose its body names.
+      const variants: [Variant, World, Target, Target?][] = x
         ? [
-            ['own', x, { w: x, c: route.api === 'admin' ? x.c2 : caller.self }],
+            ['own', x, own!],
             ['peer', x, { w: x, c: x.c2 }],
-            ['foreign', x, { w: y, c: y.c2 }],
-            ['foreign-url', y, { w: y, c: y.c2 }],
-            ['other-api', x, { w: x, c: route.api === 'admin' ? x.c2 : caller.self }],
-            ['no-csrf', x, { w: x, c: route.api === 'admin' ? x.c2 : caller.self }],
+            ['foreign', x, foreign],
+            ['foreign-body', x, own!, foreign],
+            ['foreign-url', y, foreign],
+            ['other-api', x, own!],
+            ['no-csrf', x, own!],
           ]
         : [['anonymous', worlds[0]!, { w: worlds[0]!, c: worlds[0]!.c2 }]];
-      for (const [variant, at, target] of variants) {
+      for (const [variant, at, target, bodyTarget] of variants) {
         if (variant === 'no-csrf' && (channel === 'api' || route.api === 'pages' || !mutating(route))) continue;
         if (variant === 'other-api' && (channel !== 'api' || mutating(route))) continue; // reads suffice: it is the token check
-        const req = requestFor(route, target);
+        const req = requestFor(route, target, bodyTarget);
         if ('missing' in req) {
           skip(`no ${req.missing} of the caller's own`);
           continue;
         }
         if (variant === 'peer' && (route.api !== 'client' || !req.ids.customer)) continue; // the same as own
         if (variant === 'foreign' && !req.ids.any) continue; // names nothing: the same as own
+        if (variant === 'foreign-body' && (!req.ids.inBody || !req.ids.lookup)) continue; // else the same as foreign
         const expected = expectation(route, caller, variant, req.ids);
         if (typeof expected === 'string') {
           skip(expected);
@@ -276,8 +283,11 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
   let pages: Record<'portal' | 'console', Route[]>;
   let callers: Caller[];
 
+  let setupSeconds = '';
+
   before(async () => {
     s = await stack();
+    const started = performance.now();
     worlds = await Promise.all([buildWorld(s, 'A'), buildWorld(s, 'B')]);
     callers = await callersOf(s, worlds);
     const doc = async (url: string) => (await fetch(`${url}/openapi.json`)).json() as Promise<Parameters<typeof routesOf>[1]>;
@@ -286,6 +296,7 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
     const routers = (s.app.app.middleware as (Middleware & { router?: Parameters<typeof pageRoutesOf>[0] & { opts: { prefix?: string } } })[]).flatMap((m) => (m.router ? [m.router] : []));
     const routerOf = (segment: string) => routers.find((r) => r.opts.prefix === `/:org/${segment}`)!;
     pages = { portal: pageRoutesOf(routerOf('portal')), console: pageRoutesOf(routerOf('admin')) };
+    setupSeconds = ((performance.now() - started) / 1000).toFixed(1);
   });
 
   it('answers every cell as the rules say, shows no one anything of others, and changes nothing it refuses', async () => {
@@ -312,7 +323,7 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
     const pageCount = pages.portal.length + pages.console.length;
     console.log(
       `      isolation matrix: ${api.length} API routes (${api.filter((r) => r.api === 'client').length} Client, ${api.filter((r) => r.api === 'admin').length} Admin) and ${pageCount} portal/console page routes × ${callers.length} callers × ${variants.size} id variants (${[...variants].join(', ')})\n` +
-        `      cells run: ${cells.length} (API ${groups.api.length}, through the portal ${groups.portal.length}, through the console ${groups.console.length}) in ${seconds} s; ` +
+        `      cells run: ${cells.length} (API ${groups.api.length}, through the portal ${groups.portal.length}, through the console ${groups.console.length}) in ${seconds} s (both organisations built in ${setupSeconds} s); ` +
         `${skippedCount} not applicable (${[...skipped].map(([why, n]) => `${n} ${why}`).join('; ')}); ${retries.count} waits for fair use; ${outcomes.filter((o) => o.status >= 500).length} × 5xx`,
     );
 

@@ -68,8 +68,8 @@ export type Target = { w: World; c?: Customer };
  * Where a value comes from: a customer's own thing, the organisation's, or neither (a date, a policy's kind). In a
  * query, an id is a filter (`customerId`: lists less) unless `lookup` (`service`: names the one thing to answer for).
  */
-type Source = { value: (t: Target) => string | undefined; kind: 'customer' | 'org' | 'plain'; lookup?: boolean };
-const org = (value: (w: World) => string, lookup = true): Source => ({ value: (t) => value(t.w), kind: 'org', lookup });
+type Source = { value: (t: Target) => string | undefined; kind: 'customer' | 'org' | 'plain'; lookup?: boolean | string[] };
+const org = (value: (w: World) => string, lookup: Source['lookup'] = true): Source => ({ value: (t) => value(t.w), kind: 'org', lookup });
 const own = (value: (c: Customer) => string, lookup = true): Source => ({ value: (t) => t.c && value(t.c), kind: 'customer', lookup });
 const plain = (value: () => string): Source => ({ value, kind: 'plain' });
 
@@ -105,6 +105,7 @@ export const QUERY_SOURCES: Record<string, Source> = {
   customerId: own((c) => c.id, false),
   email: own((c) => c.email, false),
   service: org((w) => w.service),
+  resource: org((w) => w.resource, ['/availability']), // one resource's times there; a filter of the staff's booking list
   from: plain(() => day(1).toISOString().slice(0, 10)),
   to: plain(() => day(5).toISOString().slice(0, 10)),
 };
@@ -116,7 +117,7 @@ const BODY_SOURCES: Record<string, Source> = {
   customer: own((c) => c.id),
   service: org((w) => w.service),
   location: org((w) => w.location),
-  resource: org((w) => w.resource),
+  resource: org((w) => w.resource, ['/availability']), // one resource's times there; a filter of the staff's booking list
   start: plain(() => START),
 };
 
@@ -126,7 +127,7 @@ const BODIES: Record<string, unknown> = {
   'client POST /profile/email-change': { email: 'mallory@example.com' },
   'client POST /profile/email-change/verify': { code: '123456' },
   'client POST /bookings': { serviceId: '{service}', start: '{start}' },
-  'client POST /bookings/{id}/reschedule': { start: '{start}' },
+  'client POST /bookings/{id}/reschedule': { start: '{start}', resourceId: '{resource}' },
   'client POST /payment-methods': { setupIntentId: 'seti_123456' },
   'client POST /tabs/{id}/settle': { paymentMethod: 'new' },
   'admin PUT /payments/settings': { invoicePrefix: 'MALLORY' },
@@ -139,11 +140,11 @@ const BODIES: Record<string, unknown> = {
   'admin POST /locations': { name: 'Mallory', timeZone: 'Europe/London' },
   'admin PATCH /locations/{id}': { name: 'Mallory' },
   'admin POST /resources': { name: 'Mallory', locationId: '{location}' },
-  'admin PATCH /resources/{id}': { name: 'Mallory' },
+  'admin PATCH /resources/{id}': { name: 'Mallory', locationId: '{location}' },
   'admin POST /services': { name: 'Mallory', durationMinutes: 30, price: { amount: 1, currency: 'GBP' }, resourceIds: ['{resource}'], locationId: '{location}' },
-  'admin PATCH /services/{id}': { name: 'Mallory' },
+  'admin PATCH /services/{id}': { name: 'Mallory', resourceIds: ['{resource}'], locationId: '{location}' },
   'admin POST /bookings': { customerId: '{customer}', serviceId: '{service}', start: '{start}' },
-  'admin POST /bookings/{id}/reschedule': { start: '{start}' },
+  'admin POST /bookings/{id}/reschedule': { start: '{start}', resourceId: '{resource}' },
   'admin POST /tabs': { customerId: '{customer}' },
   'admin POST /tabs/{id}/lines': { description: 'Mallory', quantity: 1, unitAmount: 1 },
   'admin PUT /tabs/{id}/discount': { kind: 'percent', value: 50 },
@@ -157,18 +158,20 @@ const BODIES: Record<string, unknown> = {
 };
 
 /** What a request names: a customer's thing, anything of someone's, and whether it asks for one thing by id (`lookup`). */
-export type Names = { customer: boolean; any: boolean; lookup: boolean };
+export type Names = { customer: boolean; any: boolean; lookup: boolean; inBody: boolean };
 export type Request = { path: string; body?: unknown; ids: Names; unknownBody: boolean };
 
 /** The request a route makes for a target: path parameters, query and body filled from its things. */
-export function requestFor(r: Route, target: Target): Request | { missing: string } {
-  const ids: Names = { customer: false, any: false, lookup: false };
+export function requestFor(r: Route, target: Target, bodyTarget: Target = target): Request | { missing: string } {
+  const ids: Names = { customer: false, any: false, lookup: false, inBody: false };
+  const looksUp = (s: Source) => (Array.isArray(s.lookup) ? s.lookup.includes(r.path) : s.lookup === true);
   const use = (s: Source, what: string, where: 'path' | 'query' | 'body') => {
-    const v = s.value(target);
+    const v = s.value(where === 'body' ? bodyTarget : target);
+    ids.inBody ||= where === 'body' && s.kind !== 'plain';
     if (v === undefined) throw new Missing(what);
     ids.customer ||= s.kind === 'customer';
     ids.any ||= s.kind !== 'plain';
-    ids.lookup ||= s.kind !== 'plain' && (where === 'path' || (where === 'query' && s.lookup === true));
+    ids.lookup ||= s.kind !== 'plain' && (where === 'path' || (where === 'query' && looksUp(s)));
     return v;
   };
   try {
