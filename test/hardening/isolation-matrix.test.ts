@@ -245,6 +245,13 @@ async function snapshot(w: World, sessions: Caller[]): Promise<Record<string, un
   return Object.fromEntries(entries);
 }
 
+/** Statuses and how often they were answered, e.g. `401×12 404×3`. */
+function tally(outcomes: Outcome[]): string {
+  const counts = new Map<number, number>();
+  for (const o of outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ');
+}
+
 /** The victim's things named in an answer: anything outside what the caller may see, unless the request named it itself. */
 function leaks(o: Outcome, worlds: World[]): string[] {
   const asked = `${decodeURIComponent(o.cell.url)} ${JSON.stringify(o.cell.body ?? '')}`;
@@ -324,7 +331,8 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
     console.log(
       `      isolation matrix: ${api.length} API routes (${api.filter((r) => r.api === 'client').length} Client, ${api.filter((r) => r.api === 'admin').length} Admin) and ${pageCount} portal/console page routes × ${callers.length} callers × ${variants.size} id variants (${[...variants].join(', ')})\n` +
         `      cells run: ${cells.length} (API ${groups.api.length}, through the portal ${groups.portal.length}, through the console ${groups.console.length}) in ${seconds} s (both organisations built in ${setupSeconds} s); ` +
-        `${skippedCount} not applicable (${[...skipped].map(([why, n]) => `${n} ${why}`).join('; ')}); ${retries.count} waits for fair use; ${outcomes.filter((o) => o.status >= 500).length} × 5xx`,
+        `${skippedCount} not applicable (${[...skipped].map(([why, n]) => `${n} ${why}`).join('; ')}); ${retries.count} waits for fair use; ${outcomes.filter((o) => o.status >= 500).length} × 5xx\n` +
+        `      answers by variant: ${[...variants].map((v) => `${v} ${tally(outcomes.filter((o) => o.cell.variant === v))}`).join('; ')}`,
     );
 
     const failures: string[] = [];

@@ -6,7 +6,7 @@ import * as oidc from 'openid-client';
 import { createClient } from '../../idp/clients/service.ts';
 import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
-import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
+import { adminToken, adminUrl, apiUrl, call, customerToken, type Reply } from '../support/api.ts';
 import { everyDay } from '../support/catalogue.ts';
 import type { Browser } from '../support/browser.ts';
 import { makeClient, makeOrg, relyingParty, silentAuthorize, type TestClient, type TestOrg } from '../support/oidc.ts';
@@ -44,7 +44,8 @@ export type World = {
 
 const tagged = (what: string, tag: string) => `${what} ${tag}`;
 
-async function ok(res: Promise<{ status: number; body: any }>, status: number, what: string) { // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The answer's body, or an error naming the setup step that failed. */
+async function ok(res: Promise<Pick<Reply, 'status' | 'body'>>, status: number, what: string): Promise<Reply['body']> {
   const r = await res;
   if (r.status !== status) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
