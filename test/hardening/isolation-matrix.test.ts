@@ -184,7 +184,8 @@ async function replay(res: Response, until: number): Promise<string> {
     if (done) return text;
     text += decoder.decode(value, { stream: true });
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
-    if (ids.length && Math.max(...ids) >= until) {
+    // A keep-alive comes only after the replay: a stream that never reaches `until` is still read whole, not waited on.
+    if ((ids.length && Math.max(...ids) >= until) || text.includes(': keep-alive')) {
       await reader.cancel();
       return text;
     }
