@@ -289,7 +289,8 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
   const prefix = new URL(app.base(config.publicUrl, ':org')).pathname;
   const own = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(':org', '[^/]+')}(/|$)`);
   const routes = router.routes() as Middleware;
-  const middleware: Middleware = (ctx, next) => assets.middleware(ctx, own.test(ctx.path) ? () => routes(ctx, next) : next);
+  // The router rides along on the middleware, so the app's routes can be listed (the isolation matrix walks them).
+  const middleware: Middleware & { router: Router<BffState> } = Object.assign((ctx: Context, next: () => Promise<unknown>) => assets.middleware(ctx, own.test(ctx.path) ? () => routes(ctx, next) : next), { router });
 
   return { router, shell, middleware };
 }

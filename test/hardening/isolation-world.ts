@@ -1,0 +1,156 @@
+// Two organisations with real data in both, for the isolation matrix: catalogue, a portal, published company pages,
+// two customers each with bookings, tabs, invoices and (the second) a saved card, staff of every role and a machine
+// client. Every name, email and id is unique to its organisation, so finding one in an answer proves a leak.
+import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import { createClient } from '../../idp/clients/service.ts';
+import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
+import { setStaffRole } from '../../idp/organisations/staff.ts';
+import { adminToken, adminUrl, apiUrl, call, customerToken, type Reply } from '../support/api.ts';
+import { everyDay } from '../support/catalogue.ts';
+import type { Browser } from '../support/browser.ts';
+import { makeClient, makeOrg, relyingParty, silentAuthorize, type TestClient, type TestOrg } from '../support/oidc.ts';
+import type { Stack } from '../support/stack.ts';
+import { cardSaved, connectStripe } from '../support/stripe.ts';
+
+export const CUSTOMER_SCOPES = 'profile profile:write bookings bookings:write payments payments:write connected_apps';
+
+/** One customer's own things: what their peer and the other organisation must never see. */
+export type Customer = { id: string; email: string; name: string; token: string; adminToken: string; browser: Browser; booking: string; tab: string; line: string; document: string; receipt: string; strings: string[] };
+
+/** `browser` holds their identity provider session, so the portal and the console sign them in without a code. */
+export type StaffMember = { role: StaffRole; email: string; adminToken: string; clientToken: string; browser: Browser };
+
+export type World = {
+  key: 'A' | 'B';
+  t: TestOrg;
+  app: TestClient;
+  /** An owner's machine token, for setting up and for reading what the matrix must not have changed. */
+  setup: string;
+  /** c1 calls the APIs in the matrix; c2 is the one whose things c1 must not reach. */
+  c1: Customer;
+  c2: Customer;
+  staff: StaffMember[];
+  machine: { clientId: string; adminToken: string; clientToken: string };
+  location: string;
+  resource: string;
+  service: string;
+  portal: string;
+  /** Strings anyone holding a token of this organisation may see (its name, catalogue, portal, company pages). */
+  public: string[];
+  /** Strings only its staff may see: staff emails, apps, and its customers' data. */
+  private: string[];
+};
+
+const tagged = (what: string, tag: string) => `${what} ${tag}`;
+
+/** The answer's body, or an error naming the setup step that failed. */
+async function ok(res: Promise<Pick<Reply, 'status' | 'body'>>, status: number, what: string): Promise<Reply['body']> {
+  const r = await res;
+  if (r.status !== status) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Another token for someone already signed in in `browser`: the identity provider's session answers without a page. */
+async function again(s: Stack, app: TestClient, browser: Browser, params: Record<string, string>): Promise<string> {
+  const { auth, url, page } = await silentAuthorize(s, app, browser, params);
+  if (page) throw new Error(`expected single sign-on, got a page: ${page.status}`);
+  const tokens = await oidc.authorizationCodeGrant(app.config, new URL(url), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
+  return tokens.access_token;
+}
+
+/** A machine client with a staff role: tokens for both APIs by client credentials. */
+async function machineClient(s: Stack, t: TestOrg, role: StaffRole) {
+  const created = await createClient(s.app.secrets, t.org._id, { name: `Till ${randomBytes(3).toString('hex')}`, kind: 'machine', adminRole: role });
+  const rp = await relyingParty(t.issuer, created.clientId, created.clientSecret);
+  const token = async (resource: string, scope?: string) => (await oidc.clientCredentialsGrant(rp, { resource, ...(scope ? { scope } : {}) })).access_token;
+  return { clientId: created.clientId, adminToken: await token(`${t.issuer}/admin`, 'admin'), clientToken: await token(`${t.issuer}/api`) };
+}
+
+export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
+  const tag = `${key.toLowerCase()}${randomBytes(3).toString('hex')}`;
+  const name = tagged(key === 'A' ? 'Alder Spa' : 'Birch Gym', tag);
+  const t = await makeOrg(s, { name });
+  const app = await makeClient(s, t, { name: tagged('Front desk app', tag) });
+  const setup = await adminToken(s, t, 'owner');
+  const admin = (method: string, path: string, body?: unknown, status = method === 'POST' ? 201 : 200) => ok(call(method, `${adminUrl(t)}/${path}`, setup, body), status, `${method} ${path}`);
+
+  await connectStripe(t, setup, { currency: 'GBP', taxInclusive: true, taxRates: [{ name: tagged('VAT', tag), percent: 20 }], invoicePrefix: tag.toUpperCase().slice(0, 8) });
+  const company = { name, legalName: tagged('Legal Ltd', tag), address: tagged('1 Quay Street', tag), openingHours: tagged('Daily', tag) };
+  await admin('PUT', 'company', company);
+  await admin('PUT', 'policies/terms', { markdown: tagged('Terms of', tag) });
+  const location = await admin('POST', 'locations', { name: tagged('Harbour', tag), timeZone: 'Europe/London', address: tagged('2 Quay Street', tag) });
+  const resource = await admin('POST', 'resources', { name: tagged('Therapist', tag), kind: 'staff', locationId: location.id, weeklyHours: everyDay('07:00', '21:00') });
+  const service = await admin('POST', 'services', {
+    name: tagged('Massage', tag),
+    durationMinutes: 60,
+    intervalMinutes: 60,
+    price: { amount: 5000, currency: 'GBP' },
+    resourceIds: [resource.id],
+    locationId: location.id,
+    minNoticeMinutes: 0,
+    cancellationWindowMinutes: 60,
+  });
+  const portal = await admin('POST', 'portals', { slug: `p-${tag}`, name: tagged('Members portal', tag) });
+
+  // Free starts from tomorrow on: one each for the two customers' bookings.
+  const from = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const to = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+  const days = (await admin('GET', `availability?service=${service.id}&from=${from}&to=${to}`)).days as { slots: { start: string }[] }[];
+  const starts = days.flatMap((d) => d.slots.map((x) => x.start));
+
+  const customer = async (n: number): Promise<Customer> => {
+    const email = `${tag}.customer${n}@example.com`;
+    const c = await customerToken(s, app, { email, scope: CUSTOMER_SCOPES });
+    const id = c.tokens.claims()!.sub;
+    const cname = `Customer${n}${tag}`;
+    await ok(call('PATCH', `${apiUrl(t)}/profile`, c.token, { givenName: cname }), 200, 'name');
+    const booking = await ok(call('POST', `${apiUrl(t)}/bookings`, c.token, { serviceId: service.id, start: starts[n * 3]! }), 201, 'booking');
+    const paid = await admin('POST', 'tabs', { customerId: id });
+    await admin('POST', `tabs/${paid.id}/lines`, { description: tagged('Oil', tag), quantity: 1, unitAmount: 1500 });
+    const settled = await admin('POST', `tabs/${paid.id}/settle`, { method: 'cash' }, 200);
+    const docs = await admin('GET', `documents?customerId=${id}`);
+    const open = await admin('POST', 'tabs', { customerId: id, note: tagged(`Tab note ${n}`, tag) });
+    const withLine = await admin('POST', `tabs/${open.id}/lines`, { description: tagged(`Towel ${n}`, tag), quantity: 2, unitAmount: 300 });
+    const invoice = docs.items.find((d: { kind: string }) => d.kind === 'invoice');
+    const receipt = docs.items.find((d: { kind: string }) => d.kind === 'receipt');
+    if (!invoice || !receipt || settled.payment?.state !== 'succeeded') throw new Error(`no invoice and receipt: ${JSON.stringify({ settled, docs })}`);
+    const [note, towel] = [open.note, withLine.lines[0].description];
+    const own = { id, email, name: cname, booking: booking.id, tab: open.id, line: withLine.lines[0].id, document: invoice.id, receipt: receipt.id };
+    // Their token for the Admin API: the issuer gives one to a first-party app; the API finds no staff role.
+    const adminToken = await again(s, app, c.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` });
+    return { ...own, token: c.token, adminToken, browser: c.browser, strings: [...Object.values(own), note, towel, invoice.number] };
+  };
+  const c1 = await customer(1);
+  const c2 = await customer(2);
+  // Only c2 saves a card: stripe-mock names every card pm_card_visa, so c1 holding none makes c1's reach for it a miss.
+  await ok(call('POST', `${apiUrl(t)}/payment-methods/setup`, c2.token), 201, 'card setup');
+  await ok(call('POST', `${apiUrl(t)}/payment-methods`, c2.token, { setupIntentId: 'seti_123456' }), 202, 'card');
+  await ok(cardSaved(t, c2.id), 200, 'card saved');
+
+  const staff: StaffMember[] = [];
+  for (const role of STAFF_ROLES) {
+    const email = `${tag}.${role}@example.com`;
+    const signedIn = await customerToken(s, app, { email, scope: CUSTOMER_SCOPES });
+    await setStaffRole(t.org.slug, email, role, undefined);
+    staff.push({ role, email, browser: signedIn.browser, clientToken: signedIn.token, adminToken: await again(s, app, signedIn.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` }) });
+  }
+  const machine = await machineClient(s, t, 'staff');
+
+  return {
+    key,
+    t,
+    app,
+    setup,
+    c1,
+    c2,
+    staff,
+    machine,
+    location: location.id,
+    resource: resource.id,
+    service: service.id,
+    portal: portal.slug,
+    public: [name, t.org.slug, location.id, resource.id, service.id, portal.slug, tag],
+    private: [...c1.strings, ...c2.strings, ...staff.map((m) => m.email), app.clientId, machine.clientId],
+  };
+}
