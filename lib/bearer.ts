@@ -1,10 +1,11 @@
 // Resource-server side of OAuth (RFC 6750, RFC 9068): verifies the JWT access tokens of a tenant's issuer. Keys come
 // from the issuer's published JWKS (cached by jose, refetched on an unknown kid), exactly as an outside resource
 // server would, so the APIs trust the identity provider only through what it publishes.
-import { createRemoteJWKSet, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
+import { decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { HttpError } from './errors.ts';
 import { callerOf, checkShare, takeShare } from './fair-use.ts';
+import { issuerKeys } from './issuer-keys.ts';
 import { STAFF_ROLES, type StaffRole } from './resources.ts';
 import type { Tenant } from './tenants.ts';
 
@@ -34,8 +35,6 @@ export class InsufficientScope extends HttpError {
   }
 }
 
-type KeySet = ReturnType<typeof createRemoteJWKSet>;
-
 export type BearerState = { tenant: Tenant; principal: Principal };
 
 /**
@@ -43,12 +42,7 @@ export type BearerState = { tenant: Tenant; principal: Principal };
  * `internalUrl` (this server, reached without its proxy); tokens must still name the public issuer.
  */
 export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => string): Middleware {
-  const keySets = new Map<string, KeySet>();
-  const keysOf = (tenant: Tenant) => {
-    let keys = keySets.get(tenant.slug);
-    if (!keys) keySets.set(tenant.slug, (keys = createRemoteJWKSet(new URL(`${internalUrl}/${tenant.slug}/jwks`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })));
-    return keys;
-  };
+  const keysOf = issuerKeys(internalUrl);
   return async (ctx, next) => {
     const { tenant } = ctx.state as BearerState;
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(ctx.get('authorization'));

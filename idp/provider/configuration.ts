@@ -12,6 +12,7 @@ import { privateJwks } from '../keys/keyring.ts';
 import type { Organisation } from '../organisations/model.ts';
 import type { Secrets } from '../secrets.ts';
 import { mongoAdapter, unitOfWork } from './adapter.ts';
+import { outboundFetch } from './outbound.ts';
 import { staffRole } from '../organisations/service.ts';
 import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { ADMIN_SCOPES, API_SCOPES, FIRST_PARTY_API_SCOPES, OIDC_CLAIMS, OIDC_SCOPES } from './scopes.ts';
@@ -95,13 +96,14 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
   const api = apiResource(issuer);
   const admin = adminResource(issuer);
   const brand = brandingOf(org);
-  const builtIn = firstPartyClients(config.publicUrl, config.masterSecret, { id: org._id, slug: org.slug, name: org.name });
+  const builtIn = firstPartyClients(config.publicUrl, config.internalUrl, config.masterSecret, { id: org._id, slug: org.slug, name: org.name });
 
   const configuration: Configuration = {
     adapter: mongoAdapter(org._id, async (id) => {
       const own = builtIn.get(id);
       return own ? ({ ...own } as Record<string, unknown>) : clients.metadata(org._id, id);
     }),
+    fetch: outboundFetch(new Set([...builtIn.values()].map((c) => c.backchannel_logout_uri!)), config.allowPrivateCallbacks),
     jwks: privateJwks(org.keys, secrets.signingKeys) as Configuration['jwks'],
     // The session cookie is confined to the organisation's path, so organisations on one host never share a
     // session. Interaction cookies keep oidc-provider's own paths (/<org>/interaction/<uid>, /<org>/auth/<uid>),
@@ -208,6 +210,8 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
   provider.proxy = config.trustProxy;
   provider.use(unitOfWork); // its storage is read once and written once per request (./adapter.ts)
   provider.on('server_error', (_ctx, err) => log.error('oidc server_error', { org: org.slug, err }));
+  // Sign-out goes on when an app cannot be told (it is down, or its URI is refused): the app is named in the log.
+  provider.on('backchannel.error', (_ctx, err, client) => log.warn('back-channel logout not delivered', { org: org.slug, client: client.clientId, err: (err as Error).message }));
   // A Koa app of its own (its typings list only its own events): without a listener, Koa prints connection errors,
   // such as a client leaving mid-body, to stderr.
   (provider as Koa).on('error', appErrorListener(log.child({ org: org.slug })));
