@@ -4,10 +4,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
 import { ClientModel } from '../../idp/clients/model.ts';
+import { privateJwks } from '../../idp/keys/keyring.ts';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
+import { ADMIN_CLIENT_ID, PORTAL_CLIENT_ID } from '../../lib/first-party.ts';
 import { Browser, formAction } from '../support/browser.ts';
 import { passCooldown } from '../support/clock.ts';
 import { makeClient, makeOrg, silentAuthorize, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
@@ -112,6 +115,37 @@ describe('Sign out once, everywhere', () => {
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
     await browser.post(new URL(formAction(html, '/session/end/confirm'), s.baseUrl), { xsrf, logout: 'yes' });
     await within(2000, async () => (await me()).status === 401, "the console's next request is signed out");
+  });
+
+  it("the portal's logout-token receiver refuses what is not a fresh logout token of its issuer for it", async () => {
+    const url = `${s.config.internalUrl}/${t.org.slug}/portal/backchannel-logout`;
+    const post = (form: Record<string, string>) => fetch(url, { method: 'POST', body: new URLSearchParams(form) });
+    const { keys } = privateJwks(t.org.keys, s.app.secrets.signingKeys);
+    const current = keys.find((k) => k.alg === 'ES256')!;
+    const key = await importJWK(current, 'ES256');
+    const event = { 'http://schemas.openid.net/event/backchannel-logout': {} };
+    const mint = (claims: JWTPayload, typ = 'logout+jwt') =>
+      new SignJWT({ events: event, sid: 'sid-1', jti: randomUUID(), ...claims }).setProtectedHeader({ alg: 'ES256', kid: current.kid, typ }).setIssuer(t.issuer).setAudience(PORTAL_CLIENT_ID).setIssuedAt(claims.iat).setExpirationTime('2m').sign(key);
+    const forger = await generateKeyPair('ES256');
+    const forged = await new SignJWT({ events: event, sid: 'sid-1', jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'logout+jwt' }).setIssuer(t.issuer).setAudience(PORTAL_CLIENT_ID).setIssuedAt().sign(forger.privateKey);
+    for (const [what, form] of [
+      ['no token', {}],
+      ['not a JWT', { logout_token: 'nope' }],
+      ['signed by another key', { logout_token: forged }],
+      ['for another app', { logout_token: await new SignJWT({ events: event, sid: 's', jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'logout+jwt' }).setIssuer(t.issuer).setAudience(ADMIN_CLIENT_ID).setIssuedAt().sign(key) }],
+      ['an ID token (typ)', { logout_token: await mint({}, 'JWT') }],
+      ['without the event', { logout_token: await mint({ events: { other: {} } }) }],
+      ['with a nonce', { logout_token: await mint({ nonce: 'n' }) }],
+      ['without sid or sub', { logout_token: await mint({ sid: undefined }) }],
+      ['from long ago', { logout_token: await mint({ iat: Math.floor(Date.now() / 1000) - 3600 }) }],
+    ] as const) {
+      const res = await post(form as Record<string, string>);
+      expect(res.status, what).to.equal(400);
+      expect(((await res.json()) as { error: string }).error, what).to.equal('invalid_request');
+    }
+    const once = await mint({});
+    expect((await post({ logout_token: once })).status).to.equal(200);
+    expect((await post({ logout_token: once })).status, 'a replayed token').to.equal(400);
   });
 
   describe('across instances, and to third-party apps', () => {
