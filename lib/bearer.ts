@@ -21,7 +21,16 @@ export type Principal = {
   expiresAt: number;
   /** True when the token acts for a customer (authorization code), false for a client acting for itself. */
   customer: boolean;
+  /** A customer's token: the grant (consent) it was issued under, named by the identity provider (`gid`). */
+  grantId?: string;
 };
+
+/**
+ * Whether what a verified token was issued under still stands: a customer's token its grant (revoked with the
+ * consent, the app, or the sign-in session it came from), an app's own token its registration. idp/ owns both and
+ * answers, at most a short while late (idp/grants/standing.ts), so a revoked token stops well within a minute.
+ */
+export type TokenStanding = (org: string, token: Pick<Principal, 'clientId' | 'customer' | 'grantId'>) => Promise<boolean>;
 
 export class InvalidToken extends HttpError {
   constructor(message: string) {
@@ -39,9 +48,10 @@ export type BearerState = { tenant: Tenant; principal: Principal };
 
 /**
  * Verifies `Authorization: Bearer` for the tenant in ctx.state and sets ctx.state.principal. The JWKS is read from
- * `internalUrl` (this server, reached without its proxy); tokens must still name the public issuer.
+ * `internalUrl` (this server, reached without its proxy); tokens must still name the public issuer, and what they
+ * were issued under must still stand.
  */
-export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => string): Middleware {
+export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => string, standing: TokenStanding): Middleware {
   const keysOf = issuerKeys(internalUrl);
   return async (ctx, next) => {
     const { tenant } = ctx.state as BearerState;
@@ -75,7 +85,9 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
         email: typeof payload.email === 'string' ? payload.email : undefined,
         expiresAt: Number(payload.exp) * 1000,
         customer: payload.sub !== clientId,
+        grantId: typeof payload.gid === 'string' ? payload.gid : undefined,
       };
+      if (!(await standing(tenant.id, (ctx.state as BearerState).principal))) throw new InvalidToken('The access token was revoked.');
     } catch (err) {
       if (err instanceof InvalidToken) ctx.set('WWW-Authenticate', `Bearer realm="${tenant.issuer}", error="invalid_token"`);
       throw err;

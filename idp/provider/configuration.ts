@@ -47,7 +47,9 @@ const isFirstParty = (ctx: KoaContextWithOIDC) => Boolean(ctx.oidc.client && met
 
 /**
  * Consent is remembered per app and customer, not per browser session: a returning customer's latest grant is found
- * even from a new browser. First-party clients skip consent: their grant simply covers whatever they asked for.
+ * even from a new browser. First-party clients skip consent: their grant simply covers whatever they asked for, and
+ * is one per sign-in session, because signing out revokes the session's grants with their tokens: one browser's
+ * sign-out must not end the customer's portal in another.
  */
 const loadExistingGrant = (org: string) => async (ctx: KoaContextWithOIDC) => {
   const { oidc } = ctx;
@@ -58,7 +60,7 @@ const loadExistingGrant = (org: string) => async (ctx: KoaContextWithOIDC) => {
   const grantId =
     (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
     oidc.session!.grantIdFor(clientId) ??
-    (newAccount ? undefined : await latestGrantId(org, accountId, clientId));
+    (newAccount || isFirstParty(ctx) ? undefined : await latestGrantId(org, accountId, clientId));
   const found = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   // A grant of another customer (the session's account changed) is never reused.
   const existing = found?.accountId === accountId && found.clientId === clientId ? found : undefined;
@@ -148,13 +150,15 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
       return customer ? { accountId: sub, claims: () => customerClaims(customer) as { sub: string } } : undefined;
     },
     loadExistingGrant: loadExistingGrant(org._id),
+    // A customer's token names its grant (gid), so the APIs refuse it once the grant is revoked (lib/bearer.ts).
     // Admin API tokens carry the staff role as it is when they are issued: a customer's from the organisation's
     // staff list (with the verified email it is held by, so the Admin API can check it is still held), a machine
     // client's from its registration.
     extraTokenClaims: async (_ctx, token) => {
-      if (token.resourceServer?.audience !== admin) return undefined;
+      const grant = 'grantId' in token && token.grantId ? { gid: token.grantId } : undefined;
+      if (token.resourceServer?.audience !== admin) return grant;
       const accountId = 'accountId' in token ? token.accountId : undefined;
-      if (accountId) return (await staffRole(org._id, accountId)) ?? undefined;
+      if (accountId) return { ...grant, ...(await staffRole(org._id, accountId)) };
       const role = token.client && (metadataOf(token.client).admin_role as StaffRole | undefined);
       return role ? { role } : undefined;
     },
