@@ -28,9 +28,10 @@ const schema = orgScopedSchema<StoredSession>(
   { versionKey: false },
 );
 schema.index({ expiresAt: 1 });
-// Back-channel logout ends sessions by the identity provider's session, or (a token without sid) by the customer.
-schema.index({ org: 1, sid: 1 }, { sparse: true });
-schema.index({ org: 1, 'customer.sub': 1 });
+// Back-channel logout ends sessions by the identity provider's session, or (a token without sid) by the customer;
+// every field of those filters is in the index (SecantusDB scans the collection for a filter field no index holds).
+schema.index({ org: 1, app: 1, sid: 1 });
+schema.index({ org: 1, app: 1, 'customer.sub': 1 });
 const SessionModel = mongoose.model<StoredSession>('PortalSession', schema, 'portal_sessions');
 
 export const SESSION_TTL_MS = 14 * 24 * 3_600_000;
@@ -92,12 +93,12 @@ export function createSessions(key: Buffer, app: string) {
       await SessionModel.deleteOne({ org, _id: hashId(id), app });
     },
     /**
-     * Ends every session of this app that came from the identity provider's session `sid` (and belongs to `sub` when
-     * given), or without `sid` every session of `sub`: what a back-channel logout token asks. Deleted here, so every
-     * instance, which reads sessions from the database on each request, sees it on its next one. Returns how many.
+     * Ends every session of this app that came from the identity provider's session `sid` (random, one per app and
+     * sign-in session), or without `sid` every session of `sub`: what a back-channel logout token asks. Deleted
+     * here, so every instance, which reads sessions from the database on each request, sees it on its next one.
      */
     async endIdpSession(org: string, by: { sid?: string; sub?: string }): Promise<number> {
-      const filter = by.sid ? { org, sid: by.sid, app, ...(by.sub ? { 'customer.sub': by.sub } : {}) } : { org, 'customer.sub': by.sub, app };
+      const filter = by.sid ? { org, app, sid: by.sid } : { org, app, 'customer.sub': by.sub };
       return (await SessionModel.deleteMany(filter)).deletedCount;
     },
   };
