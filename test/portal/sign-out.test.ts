@@ -11,9 +11,10 @@ import { ClientModel } from '../../idp/clients/model.ts';
 import { privateJwks } from '../../idp/keys/keyring.ts';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { ADMIN_CLIENT_ID, PORTAL_CLIENT_ID } from '../../lib/first-party.ts';
+import { adminToken, adminUrl, call } from '../support/api.ts';
 import { Browser, formAction } from '../support/browser.ts';
 import { passCooldown } from '../support/clock.ts';
-import { makeClient, makeOrg, silentAuthorize, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
+import { makeClient, makeOrg, relyingParty, silentAuthorize, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
 import { portalSignIn, portalUrl } from '../support/portal.ts';
 import { secondInstance, stack, type Stack } from '../support/stack.ts';
 
@@ -49,9 +50,14 @@ async function endSession(s: Stack, browser: Browser, client: TestClient, idToke
   expect(done.headers.get('location')).to.match(/^http:\/\/localhost:8080\/bye/);
 }
 
-/** Signs `browser` in to `client` with the identity provider session it has (no code), and takes its tokens. */
+/** Signs `browser` in to `client` with the identity provider session it has (no code; a third-party app's consent given), and takes its tokens. */
 async function ssoTokens(s: Stack, client: TestClient, browser: Browser) {
-  const { auth, url } = await silentAuthorize(s, client, browser);
+  const { auth, url: landed, page } = await silentAuthorize(s, client, browser);
+  let url = landed;
+  if (page?.html.includes('Allow ')) {
+    const res = await browser.post(new URL(formAction(page.html, '/consent'), s.baseUrl), {});
+    url = (await browser.follow(new URL(res.headers.get('location')!, s.baseUrl), s.baseUrl)).url;
+  }
   expect(url.startsWith(client.redirectUri), url).to.equal(true);
   return oidc.authorizationCodeGrant(client.config, new URL(url), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
 }
@@ -153,12 +159,21 @@ describe('Sign out once, everywhere', () => {
     let receiver: Awaited<ReturnType<typeof logoutReceiver>>;
     let app: TestClient;
     before(async () => {
-      app = await makeClient(s, t, { name: 'Shop' });
+      const owner = await adminToken(s, t, 'owner');
+      const registered = await call('POST', `${adminUrl(t)}/clients`, owner, {
+        name: 'Shop',
+        firstParty: false,
+        redirectUris: ['http://localhost:8080/callback'],
+        postLogoutRedirectUris: ['http://localhost:8080/bye'],
+        backchannelLogoutUri: 'https://shop.example.com/logout',
+      });
+      expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
+      const { clientId, clientSecret } = registered.body;
+      app = { clientId, clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(t.issuer, clientId, clientSecret) };
       receiver = await logoutReceiver(t, app.clientId);
-      // The Admin API takes only https URIs off this machine (test/idp/admin-api.test.ts); the test's receiver is a
-      // loopback server, so its registration is stored as it is, and only an instance allowed to call private
-      // addresses reaches it.
-      await ClientModel.updateOne({ org: t.org._id, clientId: app.clientId }, { $set: { 'metadata.backchannel_logout_uri': receiver.url, 'metadata.backchannel_logout_session_required': true } });
+      // The Admin API takes only https URIs (test/idp/admin-api.test.ts); the test's receiver is a loopback server, so
+      // the stored URI is pointed at it, and only an instance allowed to call private addresses reaches it.
+      await ClientModel.updateOne({ org: t.org._id, clientId }, { $set: { 'metadata.backchannel_logout_uri': receiver.url } });
       other = await secondInstance(s, { ALLOW_PRIVATE_CALLBACKS: 'true' });
     });
     after(async () => {
