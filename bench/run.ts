@@ -26,7 +26,7 @@ const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
-/** `npm run bench -- bookings` (or `sign-in`, `worst-availability`, `money`, `pdf`) runs only that part. */
+/** `npm run bench -- bookings` (or `api`, `sign-in`, `worst-availability`, `money`, `pdf`) runs only that part. */
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
@@ -91,6 +91,7 @@ try {
   else if (ONLY === 'sign-in') await benchSignIn();
   else if (ONLY === 'worst-availability') await withFairUse(benchWorstAvailability);
   else if (ONLY === 'money') await benchMoney(portico.target, portico.child, stats, stripeMock.url);
+  else if (ONLY === 'api') await benchApi();
   else await benchAll();
 } finally {
   bare.child.kill();
@@ -127,27 +128,7 @@ async function benchAll() {
   const ratio = Number(rows[1]!['req/s']) / Number(rows[0]!['req/s']);
   console.log(`Portico serves ${(ratio * 100).toFixed(0)}% of the baseline's throughput (the baseline keeps its one client in memory and makes no database operations; Portico's are in db ops/req).\n`);
 
-  // Client API: a resource-server read (JWT verified against the issuer's JWKS, one organisation-scoped read)
-  // beside /healthz on the same server (no token, no database), so the figure isolates the API's own cost.
-  const tokenFor = (resource: string, scope?: string) => accessToken(portico.target.issuer, portico.target, resource, scope);
-  const token = await tokenFor(portico.target.resource);
-  const adminToken = await tokenFor(`${portico.target.issuer}/admin`, 'admin');
-  const apiRows: Record<string, string | number>[] = [];
-  const origin = new URL(portico.target.issuer).origin;
-  for (const [name, url, headers] of [
-    ['GET /healthz (baseline)', `${origin}/healthz`, {}],
-    ['GET /api/v1/company (bearer JWT + 1 read)', `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${token}` }],
-    ['GET /admin/v1/portals (JWT + role lookup + 2 reads)', `${portico.target.issuer}/admin/v1/portals`, { authorization: `Bearer ${adminToken}` }],
-  ] as const) {
-    const before = await stats(portico.child);
-    const r = await autocannon({ url, headers, duration: DURATION_S, connections: CONNECTIONS });
-    const after = await stats(portico.child);
-    const total = r.requests.total;
-    apiRows.push({ endpoint: name, 'req/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'non-2xx': r.non2xx, 'db ops/req': ((after.dbOps - before.dbOps) / Math.max(1, total)).toFixed(1), rss: after.rss });
-  }
-  console.log('API reads, same server:');
-  console.table(apiRows);
-
+  await benchApi();
   await benchSignIn();
   await benchBookings(portico.target, portico.child, stats);
   await withFairUse(benchWorstAvailability);
@@ -156,6 +137,38 @@ async function benchAll() {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
   console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));
+}
+
+/**
+ * Client API: a resource-server read (JWT verified against the issuer's JWKS, the token's standing checked, one
+ * organisation-scoped read) beside /healthz on the same server (no token, no database), so the figure isolates the
+ * API's own cost. An app's own token stands while the app is registered (in memory); a customer's while its grant
+ * lives (read once per 30 s per instance, idp/grants/standing.ts).
+ */
+async function benchApi() {
+  const tokenFor = (resource: string, scope?: string) => accessToken(portico.target.issuer, portico.target, resource, scope);
+  const token = await tokenFor(portico.target.resource);
+  const adminToken = await tokenFor(`${portico.target.issuer}/admin`, 'admin');
+  const web = portico.target.web!;
+  const client = { clientId: web.clientId, clientSecret: web.clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(portico.target.issuer, web.clientId, web.clientSecret) };
+  const signedIn = await signIn({ baseUrl: new URL(portico.target.issuer).origin, mailbox }, client, { email: uniqueEmail('bench'), params: { resource: portico.target.resource } });
+  const customer = signedIn.tokens.access_token;
+  const apiRows: Record<string, string | number>[] = [];
+  const origin = new URL(portico.target.issuer).origin;
+  for (const [name, url, headers] of [
+    ['GET /healthz (baseline)', `${origin}/healthz`, {}],
+    ["GET /api/v1/company, app's token (JWT + 1 read)", `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${token}` }],
+    ["GET /api/v1/company, customer's token (JWT + grant + 1 read)", `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${customer}` }],
+    ['GET /admin/v1/portals (JWT + role lookup + 2 reads)', `${portico.target.issuer}/admin/v1/portals`, { authorization: `Bearer ${adminToken}` }],
+  ] as const) {
+    const before = await stats(portico.child);
+    const r = await autocannon({ url, headers, duration: DURATION_S, connections: CONNECTIONS });
+    const after = await stats(portico.child);
+    const total = r.requests.total;
+    apiRows.push({ endpoint: name, 'req/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'non-2xx': r.non2xx, 'db ops/req': ((after.dbOps - before.dbOps) / Math.max(1, total)).toFixed(2), rss: after.rss });
+  }
+  console.log('API reads, same server:');
+  console.table(apiRows);
 }
 
 /** Full sign-ins: authorize -> email -> code from the SMTP server -> callback -> tokens, 20 customers at once. */

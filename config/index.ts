@@ -30,6 +30,7 @@ const schema = z.object({
     .min(1, 'must be at least 1')
     .max(10_000, 'must be at most 10000 (each counted code is kept for an hour)')
     .default(1000),
+  ALLOW_PRIVATE_CALLBACKS: bool.default(false),
 });
 
 export type Config = {
@@ -59,6 +60,11 @@ export type Config = {
    * most any one organisation may allow (idp/otp/budgets.ts).
    */
   signInCodesPerNetwork: number;
+  /**
+   * Whether the identity provider may call apps on loopback and private addresses (their back-channel logout URIs):
+   * for apps on the organisation's own network, and tests. Off, such calls are refused (no requests into our network).
+   */
+  allowPrivateCallbacks: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -109,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiRate: { caller: e.API_RATE_PER_CALLER, organisation: e.API_RATE_PER_ORG },
     metricsToken: e.METRICS_TOKEN,
     signInCodesPerNetwork: e.SIGN_IN_CODES_PER_NETWORK,
+    allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS,
   };
 }
 

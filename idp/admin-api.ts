@@ -3,6 +3,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { adminAuth, type RoleLookup } from '../lib/access.ts';
+import type { TokenStanding } from '../lib/bearer.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { clientRoutes } from './clients/routes.ts';
 import { customerAdminRoutes } from './customers/admin-routes.ts';
@@ -19,8 +20,8 @@ export type AdminRoutes = Record<Method, (path: string, ...handlers: Handler[]) 
 
 export const ADMIN_API_PREFIX = '/:org/admin/v1';
 
-export function adminApiRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }, roles: RoleLookup): void {
-  const auth = adminAuth(deps.config.internalUrl, roles);
+export function adminApiRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }, roles: RoleLookup, standing: TokenStanding): void {
+  const auth = adminAuth(deps.config.internalUrl, roles, standing);
   const at = (method: Method) => (path: string, ...handlers: Handler[]) => {
     router[method](`${ADMIN_API_PREFIX}${path}`, ...(auth as Middleware<IdpState>[]), ...(handlers as Middleware<IdpState>[]));
   };

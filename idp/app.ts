@@ -5,6 +5,7 @@ import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 import type { CustomerLookup, RoleLookup } from '../lib/access.ts';
+import type { TokenStanding } from '../lib/bearer.ts';
 import { findCustomer } from './customers/service.ts';
 import type { ChangeFeed } from '../lib/changes.ts';
 import { NotFound } from '../lib/errors.ts';
@@ -15,6 +16,7 @@ import { adminApiRoutes } from './admin-api.ts';
 import { clientDirectory } from './clients/directory.ts';
 import { profileRoutes } from './customers/routes.ts';
 import { connectedAppRoutes } from './grants/routes.ts';
+import { tokenStanding } from './grants/standing.ts';
 import { interactionRoutes, type IdpState } from './interactions/routes.ts';
 import { trustBrowserRoutes } from './interactions/trust-browser.ts';
 import { organisationDirectory, type Organisations } from './organisations/directory.ts';
@@ -26,7 +28,14 @@ import { createProviderRegistry, type ProviderRegistry } from './provider/regist
 const ORG_PREFIX = /^\/([a-z0-9][a-z0-9-]{0,39})(\/.*)?$/;
 const ROUTED = /^\/[^/]+\/(interaction|api|admin)\//;
 
-export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed }): { middleware: Middleware; registry: ProviderRegistry; organisations: Organisations; roles: RoleLookup; customers: CustomerLookup } {
+export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed }): {
+  middleware: Middleware;
+  registry: ProviderRegistry;
+  organisations: Organisations;
+  roles: RoleLookup;
+  customers: CustomerLookup;
+  standing: TokenStanding;
+} {
   const organisations = organisationDirectory(deps.changes);
   const clients = clientDirectory(deps.changes, deps.secrets);
   const registry = createProviderRegistry(deps, organisations, clients);
@@ -34,6 +43,7 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
     staff: async (org, email) => (await organisations.byId(org))?.staff.find((s) => s.email === email)?.role,
     client: async (org, clientId) => (await clients.metadata(org, clientId))?.admin_role as StaffRole | undefined,
   };
+  const standing = tokenStanding(clients);
   const router = new Router<IdpState>();
   router.use(unitOfWork); // the pages and APIs here read and write oidc-provider's storage too (./provider/adapter.ts)
   router.param('org', async (slug, ctx, next) => {
@@ -46,9 +56,9 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
   });
   trustBrowserRoutes(router, deps);
   interactionRoutes(router, deps);
-  profileRoutes(router, deps);
-  connectedAppRoutes(router, deps);
-  adminApiRoutes(router, deps, roles);
+  profileRoutes(router, deps, standing);
+  connectedAppRoutes(router, deps, standing);
+  adminApiRoutes(router, deps, roles, standing);
 
   // Each provider is a Koa app of its own (its cookie keys, proxy setting and error pages): the request is handed
   // over whole, with the path made relative to the issuer and the prefix kept where oidc-provider looks for it.
@@ -78,5 +88,5 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
       return c ? { email: c.email, ...(c.name ? { name: c.name } : {}) } : undefined;
     },
   };
-  return { middleware: compose([pageHeaders, routed, mountProvider]), registry, organisations, roles, customers };
+  return { middleware: compose([pageHeaders, routed, mountProvider]), registry, organisations, roles, customers, standing };
 }

@@ -2,10 +2,10 @@
 // Admin API also needs the admin scope and a staff role, and writes need admin or owner. Shared by idp/ and portal/,
 // which both serve parts of these two APIs.
 import type { Middleware } from 'koa';
-import { bearerAuth, InsufficientScope, requireScope, type BearerState } from './bearer.ts';
+import { bearerAuth, InsufficientScope, requireScope, type BearerState, type TokenStanding } from './bearer.ts';
 import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from './resources.ts';
 
-export const clientAuth = (internalUrl: string): Middleware => bearerAuth(internalUrl, (t) => apiResource(t.issuer));
+export const clientAuth = (internalUrl: string, standing: TokenStanding): Middleware => bearerAuth(internalUrl, (t) => apiResource(t.issuer), standing);
 
 /**
  * The role someone holds in an organisation now. idp/ owns organisations (their staff) and client registrations (a
@@ -24,8 +24,8 @@ export type CustomerLookup = {
   find(org: string, customerId: string): Promise<{ email: string; name?: string } | undefined>;
 };
 
-export const adminAuth = (internalUrl: string, roles: RoleLookup): Middleware[] => [
-  bearerAuth(internalUrl, (t) => adminResource(t.issuer)),
+export const adminAuth = (internalUrl: string, roles: RoleLookup, standing: TokenStanding): Middleware[] => [
+  bearerAuth(internalUrl, (t) => adminResource(t.issuer), standing),
   requireScope('admin'),
   async (ctx, next) => {
     const { principal, tenant } = ctx.state as BearerState;

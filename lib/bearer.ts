@@ -1,10 +1,11 @@
 // Resource-server side of OAuth (RFC 6750, RFC 9068): verifies the JWT access tokens of a tenant's issuer. Keys come
 // from the issuer's published JWKS (cached by jose, refetched on an unknown kid), exactly as an outside resource
 // server would, so the APIs trust the identity provider only through what it publishes.
-import { createRemoteJWKSet, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
+import { decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { HttpError } from './errors.ts';
 import { callerOf, checkShare, takeShare } from './fair-use.ts';
+import { issuerKeys } from './issuer-keys.ts';
 import { STAFF_ROLES, type StaffRole } from './resources.ts';
 import type { Tenant } from './tenants.ts';
 
@@ -20,7 +21,16 @@ export type Principal = {
   expiresAt: number;
   /** True when the token acts for a customer (authorization code), false for a client acting for itself. */
   customer: boolean;
+  /** A customer's token: the grant (consent) it was issued under, named by the identity provider (`gid`). */
+  grantId?: string;
 };
+
+/**
+ * Whether what a verified token was issued under still stands: a customer's token its grant (revoked with the
+ * consent, the app, or the sign-in session it came from), an app's own token its registration. idp/ owns both and
+ * answers, at most a short while late (idp/grants/standing.ts), so a revoked token stops well within a minute.
+ */
+export type TokenStanding = (org: string, token: Pick<Principal, 'clientId' | 'customer' | 'grantId'>) => Promise<boolean>;
 
 export class InvalidToken extends HttpError {
   constructor(message: string) {
@@ -34,21 +44,15 @@ export class InsufficientScope extends HttpError {
   }
 }
 
-type KeySet = ReturnType<typeof createRemoteJWKSet>;
-
 export type BearerState = { tenant: Tenant; principal: Principal };
 
 /**
  * Verifies `Authorization: Bearer` for the tenant in ctx.state and sets ctx.state.principal. The JWKS is read from
- * `internalUrl` (this server, reached without its proxy); tokens must still name the public issuer.
+ * `internalUrl` (this server, reached without its proxy); tokens must still name the public issuer, and what they
+ * were issued under must still stand.
  */
-export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => string): Middleware {
-  const keySets = new Map<string, KeySet>();
-  const keysOf = (tenant: Tenant) => {
-    let keys = keySets.get(tenant.slug);
-    if (!keys) keySets.set(tenant.slug, (keys = createRemoteJWKSet(new URL(`${internalUrl}/${tenant.slug}/jwks`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })));
-    return keys;
-  };
+export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => string, standing: TokenStanding): Middleware {
+  const keysOf = issuerKeys(internalUrl);
   return async (ctx, next) => {
     const { tenant } = ctx.state as BearerState;
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(ctx.get('authorization'));
@@ -81,7 +85,9 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
         email: typeof payload.email === 'string' ? payload.email : undefined,
         expiresAt: Number(payload.exp) * 1000,
         customer: payload.sub !== clientId,
+        grantId: typeof payload.gid === 'string' ? payload.gid : undefined,
       };
+      if (!(await standing(tenant.id, (ctx.state as BearerState).principal))) throw new InvalidToken('The access token was revoked.');
     } catch (err) {
       if (err instanceof InvalidToken) ctx.set('WWW-Authenticate', `Bearer realm="${tenant.issuer}", error="invalid_token"`);
       throw err;

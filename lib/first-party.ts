@@ -16,6 +16,9 @@ export type FirstPartyClient = {
   response_types: string[];
   token_endpoint_auth_method: 'client_secret_basic';
   first_party: true;
+  /** Where the identity provider posts logout tokens (only in the registration it serves; see `firstPartyClients`). */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: true;
 };
 
 type Org = { id: string; slug: string; name: string };
@@ -24,6 +27,12 @@ type Org = { id: string; slug: string; name: string };
 export function portalBase(publicUrl: string, orgSlug: string): string {
   return `${publicUrl}/${orgSlug}/portal`;
 }
+
+/**
+ * Where a first-party app's server takes OIDC Back-Channel Logout tokens, under its mount point. The identity
+ * provider posts them to this server's internal address: no proxy hop, and a logout token never passes a browser.
+ */
+export const BACKCHANNEL_LOGOUT_PATH = '/backchannel-logout';
 
 /** The admin console's mount point: `PUBLIC_URL/<org>/admin` (the Admin API is under it, at `/v1`). */
 export function adminBase(publicUrl: string, orgSlug: string): string {
@@ -50,10 +59,19 @@ export const portalClient = (publicUrl: string, masterSecret: string, org: Org) 
 export const adminClient = (publicUrl: string, masterSecret: string, org: Org) =>
   firstParty(ADMIN_CLIENT_ID, `${org.name} admin console`, adminBase(publicUrl, org.slug), masterSecret, org);
 
-/** Every built-in client of an organisation, by id. */
-export function firstPartyClients(publicUrl: string, masterSecret: string, org: Org): Map<string, FirstPartyClient> {
-  return new Map([portalClient, adminClient].map((make) => {
-    const c = make(publicUrl, masterSecret, org);
-    return [c.client_id, c];
-  }));
+/**
+ * Every built-in client of an organisation, by id, as the identity provider registers it: with its back-channel
+ * logout URI at `internalUrl` (session required, so each logout token names the sign-in session it ends).
+ */
+export function firstPartyClients(publicUrl: string, internalUrl: string, masterSecret: string, org: Org): Map<string, FirstPartyClient> {
+  const apps = [
+    [portalClient, portalBase],
+    [adminClient, adminBase],
+  ] as const;
+  return new Map(
+    apps.map(([make, base]) => {
+      const c = make(publicUrl, masterSecret, org);
+      return [c.client_id, { ...c, backchannel_logout_uri: `${base(internalUrl, org.slug)}${BACKCHANNEL_LOGOUT_PATH}`, backchannel_logout_session_required: true }];
+    }),
+  );
 }

@@ -85,7 +85,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
   const tenants = createTenants(config.publicUrl, idp.organisations.bySlug);
   const events = new EventHub(changes, log);
-  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, roles: idp.roles, customers: idp.customers, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events, changes, log, payments: { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl } }));
+  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, roles: idp.roles, standing: idp.standing, customers: idp.customers, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events, changes, log, payments: { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl } }));
   app.use(createPortalWeb({ config, tenants, render, log }));
   app.use(createAdminWeb({ config, tenants, render, log }));
   app.use(idp.middleware);

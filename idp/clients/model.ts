@@ -19,6 +19,7 @@ export type ClientMetadata = {
   /** Client API scopes the app may ask for (the provider's resource-server policy enforces it). */
   resource_scopes?: string;
   backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
   logo_uri?: string;
   policy_uri?: string;
   tos_uri?: string;

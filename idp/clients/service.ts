@@ -118,6 +118,8 @@ function metadataFor(clientId: string, c: ClientInput): ClientMetadata {
     token_endpoint_auth_method: c.kind === 'public' ? 'none' : 'client_secret_basic',
     first_party: c.firstParty,
     resource_scopes: c.scopes.filter((s) => (API_SCOPES as readonly string[]).includes(s)).join(' '),
+    // Logout tokens (and ID tokens) name the sign-in session, so an app can end just that one; others ignore it.
+    ...(c.backchannelLogoutUri ? { backchannel_logout_session_required: true } : {}),
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)), // oidc-provider refuses empty strings
   };
 }

@@ -3,7 +3,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { bearerAuth, requireScope, type Principal } from '../../lib/bearer.ts';
+import { bearerAuth, requireScope, type Principal, type TokenStanding } from '../../lib/bearer.ts';
 import { BadRequest, Conflict } from '../../lib/errors.ts';
 import { readBody, validate } from '../../lib/http.ts';
 import type { Mailer } from '../../lib/mailer.ts';
@@ -22,10 +22,10 @@ type Ctx = Context & { state: IdpState & { principal: Principal } };
 const emailChange = z.strictObject({ email: emailAddress.transform(normaliseEmail) });
 const codeInput = z.strictObject({ code: typedCode });
 
-export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }): void {
+export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }, standing: TokenStanding): void {
   const { config, secrets, mailer, render, log } = deps;
   const path = '/:org/api/v1/profile';
-  const auth = bearerAuth(config.internalUrl, (t) => apiResource(t.issuer));
+  const auth = bearerAuth(config.internalUrl, (t) => apiResource(t.issuer), standing);
   const read = [auth, requireScope('profile', { customer: true })];
   const write = [auth, requireScope('profile:write', { customer: true })];
   /** An email change is a one-time-code exchange bound to the customer, under the sign-in codes' rules. */

@@ -3,7 +3,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { clientAuth } from '../../lib/access.ts';
-import { requireScope, type Principal } from '../../lib/bearer.ts';
+import { requireScope, type Principal, type TokenStanding } from '../../lib/bearer.ts';
 import { validate } from '../../lib/http.ts';
 import { clientIdParam, listClients } from '../clients/service.ts';
 import type { IdpState } from '../interactions/routes.ts';
@@ -13,9 +13,9 @@ import { listGrants, revokeGrants } from './service.ts';
 
 type Ctx = Context & { state: IdpState & { principal: Principal }; params: Record<string, string> };
 
-export function connectedAppRoutes(router: Router<IdpState>, { config }: IdpDeps): void {
+export function connectedAppRoutes(router: Router<IdpState>, { config }: IdpDeps, standing: TokenStanding): void {
   const path = '/:org/api/v1/connected-apps';
-  const guard = [clientAuth(config.internalUrl), requireScope('connected_apps', { customer: true })];
+  const guard = [clientAuth(config.internalUrl, standing), requireScope('connected_apps', { customer: true })];
 
   router.get(path, ...guard, async (ctx: Ctx) => {
     const org = ctx.state.org._id;

@@ -1,7 +1,7 @@
 // Consents (oidc-provider Grants) as customers and staff see them: which app may do what for whom, and revoking
 // that. Revoking a grant deletes it with every token issued under it, so the app's refresh tokens stop working at
 // once and the next sign-in asks for consent again.
-import { OidcPayloadModel, remember, type StoredPayload } from '../provider/adapter.ts';
+import { OidcPayloadModel, payloadKey, remember, type StoredPayload } from '../provider/adapter.ts';
 
 export type GrantView = { grantId: string; clientId: string; accountId: string; scopes: string[]; grantedAt: Date };
 
@@ -30,4 +30,10 @@ export async function revokeGrants(org: string, by: { accountId: string; clientI
   const grants = await listGrants(org, by);
   if (grants.length) await OidcPayloadModel.deleteMany({ org, grantId: { $in: grants.map((g) => g.grantId) } });
   return grants;
+}
+
+/** Whether a grant still lives (not revoked, destroyed at sign-out, or expired): one read by _id. */
+export async function grantIsLive(org: string, grantId: string): Promise<boolean> {
+  const doc = await OidcPayloadModel.findOne(payloadKey(org, 'Grant', grantId), { expiresAt: 1 }).lean<Pick<StoredPayload, 'expiresAt'>>();
+  return Boolean(doc && (!doc.expiresAt || doc.expiresAt.getTime() > Date.now()));
 }

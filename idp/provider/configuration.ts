@@ -12,6 +12,7 @@ import { privateJwks } from '../keys/keyring.ts';
 import type { Organisation } from '../organisations/model.ts';
 import type { Secrets } from '../secrets.ts';
 import { mongoAdapter, unitOfWork } from './adapter.ts';
+import { outboundFetch } from './outbound.ts';
 import { staffRole } from '../organisations/service.ts';
 import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { ADMIN_SCOPES, API_SCOPES, FIRST_PARTY_API_SCOPES, OIDC_CLAIMS, OIDC_SCOPES } from './scopes.ts';
@@ -46,7 +47,9 @@ const isFirstParty = (ctx: KoaContextWithOIDC) => Boolean(ctx.oidc.client && met
 
 /**
  * Consent is remembered per app and customer, not per browser session: a returning customer's latest grant is found
- * even from a new browser. First-party clients skip consent: their grant simply covers whatever they asked for.
+ * even from a new browser. First-party clients skip consent: their grant simply covers whatever they asked for, and
+ * is one per sign-in session, because signing out revokes the session's grants with their tokens: one browser's
+ * sign-out must not end the customer's portal in another.
  */
 const loadExistingGrant = (org: string) => async (ctx: KoaContextWithOIDC) => {
   const { oidc } = ctx;
@@ -57,7 +60,7 @@ const loadExistingGrant = (org: string) => async (ctx: KoaContextWithOIDC) => {
   const grantId =
     (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
     oidc.session!.grantIdFor(clientId) ??
-    (newAccount ? undefined : await latestGrantId(org, accountId, clientId));
+    (newAccount || isFirstParty(ctx) ? undefined : await latestGrantId(org, accountId, clientId));
   const found = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   // A grant of another customer (the session's account changed) is never reused.
   const existing = found?.accountId === accountId && found.clientId === clientId ? found : undefined;
@@ -95,13 +98,14 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
   const api = apiResource(issuer);
   const admin = adminResource(issuer);
   const brand = brandingOf(org);
-  const builtIn = firstPartyClients(config.publicUrl, config.masterSecret, { id: org._id, slug: org.slug, name: org.name });
+  const builtIn = firstPartyClients(config.publicUrl, config.internalUrl, config.masterSecret, { id: org._id, slug: org.slug, name: org.name });
 
   const configuration: Configuration = {
     adapter: mongoAdapter(org._id, async (id) => {
       const own = builtIn.get(id);
       return own ? ({ ...own } as Record<string, unknown>) : clients.metadata(org._id, id);
     }),
+    fetch: outboundFetch(new Set([...builtIn.values()].map((c) => c.backchannel_logout_uri!)), config.allowPrivateCallbacks),
     jwks: privateJwks(org.keys, secrets.signingKeys) as Configuration['jwks'],
     // The session cookie is confined to the organisation's path, so organisations on one host never share a
     // session. Interaction cookies keep oidc-provider's own paths (/<org>/interaction/<uid>, /<org>/auth/<uid>),
@@ -146,13 +150,15 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
       return customer ? { accountId: sub, claims: () => customerClaims(customer) as { sub: string } } : undefined;
     },
     loadExistingGrant: loadExistingGrant(org._id),
+    // A customer's token names its grant (gid), so the APIs refuse it once the grant is revoked (lib/bearer.ts).
     // Admin API tokens carry the staff role as it is when they are issued: a customer's from the organisation's
     // staff list (with the verified email it is held by, so the Admin API can check it is still held), a machine
     // client's from its registration.
     extraTokenClaims: async (_ctx, token) => {
-      if (token.resourceServer?.audience !== admin) return undefined;
+      const grant = 'grantId' in token && token.grantId ? { gid: token.grantId } : undefined;
+      if (token.resourceServer?.audience !== admin) return grant;
       const accountId = 'accountId' in token ? token.accountId : undefined;
-      if (accountId) return (await staffRole(org._id, accountId)) ?? undefined;
+      if (accountId) return { ...grant, ...(await staffRole(org._id, accountId)) };
       const role = token.client && (metadataOf(token.client).admin_role as StaffRole | undefined);
       return role ? { role } : undefined;
     },
@@ -208,6 +214,8 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
   provider.proxy = config.trustProxy;
   provider.use(unitOfWork); // its storage is read once and written once per request (./adapter.ts)
   provider.on('server_error', (_ctx, err) => log.error('oidc server_error', { org: org.slug, err }));
+  // Sign-out goes on when an app cannot be told (it is down, or its URI is refused): the app is named in the log.
+  provider.on('backchannel.error', (_ctx, err, client) => log.warn('back-channel logout not delivered', { org: org.slug, client: client.clientId, err: (err as Error).message }));
   // A Koa app of its own (its typings list only its own events): without a listener, Koa prints connection errors,
   // such as a client leaving mid-body, to stderr.
   (provider as Koa).on('error', appErrorListener(log.child({ org: org.slug })));

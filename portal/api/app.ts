@@ -7,7 +7,7 @@ import compose from 'koa-compose';
 import { z } from 'zod';
 import { adminAuth, clientAuth, type CustomerLookup, type RoleLookup } from '../../lib/access.ts';
 import { listAudit } from '../../lib/audit.ts';
-import type { BearerState } from '../../lib/bearer.ts';
+import type { BearerState, TokenStanding } from '../../lib/bearer.ts';
 import type { ChangeFeed } from '../../lib/changes.ts';
 import type { EventHub } from '../../lib/events.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -27,7 +27,7 @@ import { stripeWebhook, WEBHOOK_PATH } from './payments/webhook.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 import { tabAdminRoutes, tabClientRoutes } from './tabs/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; customers: CustomerLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps; log: Logger };
+export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; standing: TokenStanding; customers: CustomerLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps; log: Logger };
 type Ctx = Context & { state: BearerState };
 
 /** Where the two APIs live: `/<org>/api/v1` and `/<org>/admin/v1`. */
@@ -58,10 +58,10 @@ function accountRoutes(router: Router) {
   });
 }
 
-export function createPortalApi({ internalUrl, tenants, roles, customers, idpPaths, events, changes, payments, log }: ApiDeps): Middleware {
+export function createPortalApi({ internalUrl, tenants, roles, standing, customers, idpPaths, events, changes, payments, log }: ApiDeps): Middleware {
   useAvailabilityCaches(changes);
   const logos = pdfLogos(log);
-  const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl)], [
+  const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl, standing)], [
     portalClientRoutes,
     companyClientRoutes,
     catalogueClientRoutes,
@@ -71,7 +71,7 @@ export function createPortalApi({ internalUrl, tenants, roles, customers, idpPat
     documentClientRoutes(logos),
     eventClientRoutes(events),
   ]);
-  const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl, roles), [
+  const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl, roles, standing), [
     accountRoutes,
     portalAdminRoutes,
     companyAdminRoutes,

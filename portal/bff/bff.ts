@@ -19,6 +19,7 @@ import type { Logger } from '../../lib/log.ts';
 import { tenantParam, type Tenant, type Tenants } from '../../lib/tenants.ts';
 import type { Render } from '../../lib/views.ts';
 import { apiPath } from './api-path.ts';
+import { backchannelLogoutRoute } from './backchannel.ts';
 import { createSessions, SESSION_TTL_MS, SessionGone, type Session, type Tokens } from './session.ts';
 
 export type BffDeps = { config: Config; tenants: Tenants; render: Render; log: Logger };
@@ -170,7 +171,8 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
       throw new HttpError(400, 'sign_in_failed', 'Signing in did not work. Please try again.');
     }
     const claims = r.claims()!;
-    const id = await sessions.create(t.id, { sub: claims.sub, email: String(claims.email ?? ''), name: claims.name as string | undefined }, tokensOf(r));
+    const sid = typeof claims.sid === 'string' ? claims.sid : undefined; // what a back-channel logout names (./backchannel.ts)
+    const id = await sessions.create(t.id, { sub: claims.sub, email: String(claims.email ?? ''), name: claims.name as string | undefined }, tokensOf(r), sid);
     ctx.cookies.set(sessionCookie, id, cookieOptions(ctx, SESSION_TTL_MS));
     ctx.status = 303;
     ctx.redirect(login.returnTo);
@@ -199,6 +201,9 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     ctx.status = 303;
     ctx.redirect(url.href);
   });
+
+  // Sign-out elsewhere (another app, the identity provider) ends this app's sessions of that sign-in.
+  backchannelLogoutRoute(router, { internalUrl: config.internalUrl, clientIdOf: (t) => relyingParty(t).clientMetadata().client_id, sessions });
 
   router.get('/signed-out', (ctx: BffCtx) => {
     const t = ctx.state.tenant;

@@ -8,14 +8,18 @@ import { orgScopedSchema } from '../../lib/tenancy.ts';
 export type Tokens = { accessToken: string; refreshToken?: string; idToken?: string; expiresAt: number };
 export type Customer = { sub: string; email: string; name?: string };
 
-/** `refreshUntil`: an instance is refreshing the tokens until then (a lease; see `refreshOnce`). */
-type StoredSession = { _id: string; org: string; app: string; customer: Customer; sealedTokens: string; refreshUntil?: Date; expiresAt: Date; createdAt: Date };
+/**
+ * `refreshUntil`: an instance is refreshing the tokens until then (a lease; see `refreshOnce`). `sid`: the identity
+ * provider's session this one came from (the ID token's sid), which a back-channel logout token names.
+ */
+type StoredSession = { _id: string; org: string; app: string; customer: Customer; sid?: string; sealedTokens: string; refreshUntil?: Date; expiresAt: Date; createdAt: Date };
 
 const schema = orgScopedSchema<StoredSession>(
   {
     _id: { type: String, required: true },
     app: { type: String, required: true },
     customer: { type: { _id: false, sub: String, email: String, name: String }, required: true },
+    sid: String,
     sealedTokens: { type: String, required: true },
     refreshUntil: Date,
     expiresAt: { type: Date, required: true },
@@ -24,6 +28,10 @@ const schema = orgScopedSchema<StoredSession>(
   { versionKey: false },
 );
 schema.index({ expiresAt: 1 });
+// Back-channel logout ends sessions by the identity provider's session, or (a token without sid) by the customer;
+// every field of those filters is in the index (SecantusDB scans the collection for a filter field no index holds).
+schema.index({ org: 1, app: 1, sid: 1 });
+schema.index({ org: 1, app: 1, 'customer.sub': 1 });
 const SessionModel = mongoose.model<StoredSession>('PortalSession', schema, 'portal_sessions');
 
 export const SESSION_TTL_MS = 14 * 24 * 3_600_000;
@@ -37,9 +45,9 @@ export type Session = { id: string; customer: Customer; tokens: Tokens };
 /** Sessions of one app (`portal`, `admin`): each has its own sealing key, and finds only its own sessions. */
 export function createSessions(key: Buffer, app: string) {
   return {
-    async create(org: string, customer: Customer, tokens: Tokens): Promise<string> {
+    async create(org: string, customer: Customer, tokens: Tokens, sid?: string): Promise<string> {
       const id = randomId(32);
-      await SessionModel.create({ _id: hashId(id), org, app, customer, sealedTokens: seal(key, JSON.stringify(tokens)), expiresAt: new Date(Date.now() + SESSION_TTL_MS) });
+      await SessionModel.create({ _id: hashId(id), org, app, customer, sid, sealedTokens: seal(key, JSON.stringify(tokens)), expiresAt: new Date(Date.now() + SESSION_TTL_MS) });
       return id;
     },
     async find(org: string, id: string | undefined): Promise<Session | undefined> {
@@ -83,6 +91,15 @@ export function createSessions(key: Buffer, app: string) {
     },
     async destroy(org: string, id: string): Promise<void> {
       await SessionModel.deleteOne({ org, _id: hashId(id), app });
+    },
+    /**
+     * Ends every session of this app that came from the identity provider's session `sid` (random, one per app and
+     * sign-in session), or without `sid` every session of `sub`: what a back-channel logout token asks. Deleted
+     * here, so every instance, which reads sessions from the database on each request, sees it on its next one.
+     */
+    async endIdpSession(org: string, by: { sid?: string; sub?: string }): Promise<number> {
+      const filter = by.sid ? { org, app, sid: by.sid } : { org, app, 'customer.sub': by.sub };
+      return (await SessionModel.deleteMany(filter)).deletedCount;
     },
   };
 }
