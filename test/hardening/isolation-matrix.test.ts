@@ -62,6 +62,8 @@ function allowedFor(c: Caller, api: Route['api']): string[] {
 /** The statuses a cell may answer, or why it is not run. */
 function expectation(route: Route, caller: Caller, variant: Variant, ids: Names): number[] | string {
   if (route.api === 'pages') {
+    // The back-channel logout receiver acts only on a logout token the issuer signed, which no caller here holds.
+    if (route.path.endsWith('/backchannel-logout')) return [400];
     if (variant === 'own' && mutating(route)) return 'allowed change';
     return ids.lookup && variant === 'foreign' ? [404] : [200, 302, 303];
   }
