@@ -24,8 +24,17 @@ export function databaseUnavailable(err: unknown): boolean {
   return false;
 }
 
-/** The answer for `err` when it means the database is unavailable (undefined otherwise). */
+/**
+ * Whether `err` is a transaction's conflict that outlasted every retry (lib/transaction.ts): another transaction
+ * holds what it writes, for as long as that one lives (one left behind by a killed instance: until the server
+ * aborts it, 60 s after its last statement).
+ */
+const stillContended = (err: unknown): boolean => typeof (err as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (err as mongoose.mongo.MongoError).hasErrorLabel('TransientTransactionError');
+
+/** The answer for `err` when it means the database is unavailable or still busy (undefined otherwise). */
 export function unavailableAnswer(err: unknown): ServiceUnavailable | undefined {
   if (err instanceof ServiceUnavailable) return err;
-  return databaseUnavailable(err) ? new ServiceUnavailable('We cannot reach our records right now. Nothing you entered is lost: please try again in a moment.') : undefined;
+  if (databaseUnavailable(err)) return new ServiceUnavailable('We cannot reach our records right now. Nothing you entered is lost: please try again in a moment.');
+  if (stillContended(err)) return new ServiceUnavailable('Someone else is changing the same thing right now. Nothing was changed: please try again in a moment.');
+  return undefined;
 }
