@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BadRequest, HttpError, TooManyRequests } from '../../lib/errors.ts';
 import { readBody } from '../../lib/http.ts';
 import type { Tenant } from '../../lib/tenants.ts';
-import type { Mailer } from '../../lib/mailer.ts';
+import { MailUnavailable, type Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
 import { rememberBrowser, rememberedTag } from '../otp/devices.ts';
@@ -61,7 +61,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     try {
       await step();
     } catch (err) {
-      if (!(err instanceof HttpError) || err.status >= 500 || ctx.accepts('json', 'html') !== 'html') throw err;
+      if (!(err instanceof HttpError) || (err.status >= 500 && !(err instanceof MailUnavailable)) || ctx.accepts('json', 'html') !== 'html') throw err;
       if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
       page(ctx, view, { ...(await data()), error: err.message }, err.status);
     }
@@ -75,6 +75,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     const { org } = ctx.state;
     // A browser that has signed in as the address sends from a budget of its own (idp/otp/budgets.ts).
     const device = rememberedTag(ctx, secrets.devices, org._id, email);
+    await mailer.ready(); // no code, and nothing spent, while mail cannot go: the page says so
     const [code, customer] = await Promise.all([
       issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip, device } }),
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),

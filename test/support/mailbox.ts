@@ -24,8 +24,9 @@ export class Mailbox {
   });
   port = 0;
 
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', () => resolve()));
+  /** Listens on `port` (any free one by default; the same one again, to bring a stopped mailbox back). */
+  async start(port = 0): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', () => resolve()));
     this.port = (this.#server.server.address() as { port: number }).port;
   }
 
