@@ -75,7 +75,11 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     const { org } = ctx.state;
     // A browser that has signed in as the address sends from a budget of its own (idp/otp/budgets.ts).
     const device = rememberedTag(ctx, secrets.devices, org._id, email);
-    await mailer.ready(); // no code, and nothing spent, while mail cannot go: the page says so
+    // No code, and nothing spent, while mail cannot go: the page says so, and when to try again.
+    await mailer.ready().catch((err: unknown) => {
+      if (err instanceof MailUnavailable) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    });
     const [code, customer] = await Promise.all([
       issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip, device } }),
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),

@@ -34,17 +34,22 @@ describe('Faults: injected into real processes, survived', function () {
     console.log(`      faults injected: ${faults.injected}, survived: ${faults.survived} (${faults.kinds.join(', ')})`);
   });
 
+  /** An organisation and a first-party app of `server`'s, made as an operator would (the CLI, on its database). */
+  async function appOf(server: Instance) {
+    const slug = uniqueSlug();
+    await porticoJson(server.env, 'org', 'create', '--slug', slug, '--name', 'Harbour Day Spa');
+    const registered = await porticoJson<{ clientId: string; clientSecret: string }>(server.env, 'client', 'create', '--org', slug, '--name', 'Spa app', '--redirect-uri', 'http://localhost:8080/callback', '--first-party');
+    const issuer = `${server.baseUrl}/${slug}`;
+    return { issuer, client: { clientId: registered.clientId, clientSecret: registered.clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(issuer, registered.clientId, registered.clientSecret) } };
+  }
+
   it('the database stopped mid-sign-in: 503 with Retry-After meanwhile, unready, and the customer finishes once it is back', async () => {
     const db = await ownDatabase();
     const mailbox = new Mailbox();
     await mailbox.start();
     try {
       const server = await instance(s, { MONGODB_URI: db.uri, SMTP_URL: `smtp://127.0.0.1:${mailbox.port}` });
-      const slug = uniqueSlug();
-      await porticoJson(server.env, 'org', 'create', '--slug', slug, '--name', 'Harbour Day Spa');
-      const registered = await porticoJson<{ clientId: string; clientSecret: string }>(server.env, 'client', 'create', '--org', slug, '--name', 'Spa app', '--redirect-uri', 'http://localhost:8080/callback', '--first-party');
-      const issuer = `${server.baseUrl}/${slug}`;
-      const client = { clientId: registered.clientId, clientSecret: registered.clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(issuer, registered.clientId, registered.clientSecret) };
+      const { issuer, client } = await appOf(server);
       const site = { baseUrl: server.baseUrl, mailbox };
       const browser = new Browser();
       const email = uniqueEmail('dbdown');
@@ -89,6 +94,44 @@ describe('Faults: injected into real processes, survived', function () {
           if (r.status === 503) return undefined; // still coming back (the pool reconnecting): ask again
           return r;
         });
+        expect(done.url, done.html).to.match(/^http:\/\/localhost:8080\/callback\?/);
+        const tokens = await oidc.authorizationCodeGrant(client.config, new URL(done.url!), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
+        expect(tokens.claims()!.email).to.equal(email);
+      });
+      expect(server.output()).to.not.match(/"level":"error"/);
+    } finally {
+      await mailbox.stop();
+    }
+  });
+
+  it('the mail server down: the sign-in page says no code was sent, nothing is spent, and the same sign-in goes on once it is back', async () => {
+    const mailbox = new Mailbox();
+    await mailbox.start();
+    const port = mailbox.port;
+    try {
+      const server = await instance(s, { SMTP_URL: `smtp://127.0.0.1:${port}` });
+      const { client } = await appOf(server);
+      const site = { baseUrl: server.baseUrl, mailbox };
+      const browser = new Browser();
+      const email = uniqueEmail('smtpdown');
+      const auth = await authorizationRequest(client);
+      const page = await openSignIn(site, browser, auth);
+
+      await fault('mail server down mid-sign-in', async () => {
+        await mailbox.stop();
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const res = await browser.post(new URL(formAction(page.html, '/email'), server.baseUrl), { email });
+          const html = await res.text();
+          expect(res.status, html).to.equal(503);
+          expect(res.headers.get('retry-after')).to.match(/^\d+$/);
+          expect(html).to.contain('We cannot send email right now, so no code was sent').and.contain(`value="${email}"`).and.not.match(NO_INTERNALS);
+        }
+        expect(mailbox.to(email)).to.have.length(0);
+        await mailbox.start(port); // back, on the same address
+        // The same sign-in asks again and gets its code at once: the refused tries spent no send and no cool-down
+        // (a spent one would be refused for 30 seconds).
+        const { page: codePage, code } = await requestCode(site, browser, page, email);
+        const done = await submitCode(site, browser, codePage, code);
         expect(done.url, done.html).to.match(/^http:\/\/localhost:8080\/callback\?/);
         const tokens = await oidc.authorizationCodeGrant(client.config, new URL(done.url!), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
         expect(tokens.claims()!.email).to.equal(email);
