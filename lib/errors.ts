@@ -44,3 +44,12 @@ export class TooManyRequests extends HttpError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/** A dependency (the database) is not answering: the request may be sent again unchanged once it is back. */
+export class ServiceUnavailable extends HttpError {
+  readonly retryAfterSeconds: number;
+  constructor(message = 'The service is briefly unavailable. Please try again in a moment.', retryAfterSeconds = 5) {
+    super(503, 'temporarily_unavailable', message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

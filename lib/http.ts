@@ -1,8 +1,9 @@
 // Koa plumbing shared by every router: the one error middleware, body reading and schema validation.
 import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
-import { BadRequest, HttpError, MethodNotAllowed, TooManyRequests } from './errors.ts';
+import { BadRequest, HttpError, MethodNotAllowed, ServiceUnavailable, TooManyRequests } from './errors.ts';
 import type { Logger } from './log.ts';
+import { unavailableAnswer } from './unavailable.ts';
 
 export type ErrorPage = (ctx: Context, status: number, message: string) => string;
 
@@ -35,17 +36,23 @@ export function appErrorListener(log: Logger) {
   };
 }
 
-/** Maps typed errors to a JSON error (or a friendly page for browsers); anything unexpected is logged and becomes a plain 500. */
+/**
+ * Maps typed errors to a JSON error (or a friendly page for browsers); a database that is not answering is a 503 with
+ * Retry-After (lib/unavailable.ts); anything else unexpected is logged and becomes a plain 500.
+ */
 export function errorMiddleware(log: Logger, page?: ErrorPage): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-    } catch (err) {
-      if (clientWentAway(err, ctx)) {
-        logGone(log, err, ctx);
+    } catch (thrown) {
+      if (clientWentAway(thrown, ctx)) {
+        logGone(log, thrown, ctx);
         ctx.status = 400; // the request never arrived whole, or its answer has no one to go to: nothing is sent
         return;
       }
+      const unavailable = unavailableAnswer(thrown);
+      if (unavailable) log.warn('database unavailable', { err: thrown, method: ctx.method, path: ctx.path });
+      const err = unavailable ?? thrown;
       const known = err instanceof HttpError;
       const exposed = !known && typeof (err as { status?: unknown }).status === 'number' && (err as { expose?: boolean }).expose;
       const status = known ? err.status : exposed ? (err as { status: number }).status : 500;
@@ -53,8 +60,8 @@ export function errorMiddleware(log: Logger, page?: ErrorPage): Middleware {
       // oidc-provider errors carry the human text in error_description and the code in message.
       const described = (err as { error_description?: string }).error_description;
       const message = known ? err.message : exposed ? (described ?? (err as Error).message) : 'Something went wrong on our side.';
-      if (status >= 500) log.error('request failed', { err, method: ctx.method, path: ctx.path });
-      if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      if (status >= 500 && !unavailable) log.error('request failed', { err, method: ctx.method, path: ctx.path });
+      if (err instanceof TooManyRequests || err instanceof ServiceUnavailable) ctx.set('Retry-After', String(err.retryAfterSeconds));
       if (err instanceof MethodNotAllowed) ctx.set('Allow', err.allowed.join(', '));
       ctx.status = status;
       if (page && ctx.accepts('json', 'html') === 'html') {

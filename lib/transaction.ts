@@ -45,7 +45,8 @@ async function runTransaction<T>(work: (tx: Tx) => Promise<T>, org: string): Pro
         return result;
       } catch (err) {
         if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
-        if (!hasLabel(err, 'TransientTransactionError') || attempt >= MAX_ATTEMPTS) throw err;
+        // A database that was not found within the driver's selection time is down, not contended: say so now.
+        if (!hasLabel(err, 'TransientTransactionError') || attempt >= MAX_ATTEMPTS || err instanceof mongoose.mongo.MongoServerSelectionError) throw err;
         await backoff(attempt);
       }
     }

@@ -39,6 +39,8 @@ const requestIds: Koa.Middleware = (ctx, next) => {
   return withLogFields({ requestId: id }, next);
 };
 
+const ERROR_TITLES: Record<number, string> = { 404: 'Not found', 503: 'Temporarily unavailable' };
+
 export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const render = createViews(VIEWS_DIR, join(config.varDir, 'views'));
   const secrets = createSecrets(config.masterSecret);
@@ -65,7 +67,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
     log.debug('request', { method: ctx.method, path, status: ctx.status, ms: Math.round(ms) });
   });
   app.use(trustedClientAddress(clientAddressKey(config.masterSecret))); // before anything reads ctx.ip
-  app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: status === 404 ? 'Not found' : 'Something went wrong', message })));
+  app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: ERROR_TITLES[status] ?? 'Something went wrong', message, retry: status === 503 })));
   app.use(servedMethodsOnly);
   app.use(async (ctx, next) => {
     if (ctx.path === '/metrics' && config.metricsToken) {

@@ -46,6 +46,7 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
     if (current.email === email) throw new BadRequest('email: this is already your email address', [{ field: 'email', message: 'this is already your email address' }]);
     // Counted against this customer first (idp/otp/budgets.ts); ctx.ip is the customer's, also via the portal's server.
     const requester = { purpose: 'email-change', ip: ctx.ip, customer: ctx.state.principal.sub } as const;
+    await mailer.ready(); // no code, and nothing spent, while mail cannot go (a 503 that says so)
     const code = await issueCode(secrets.otp, holder(ctx), { email, requester });
     mailer.send(codeMail(render, ctx.state.org, 'email-change', email, code, ctx.get('user-agent'))).catch((err) => log.error('email-change mail failed', { org: ctx.state.org.slug, err }));
     ctx.status = 202;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { BadRequest, HttpError, TooManyRequests } from '../../lib/errors.ts';
 import { readBody } from '../../lib/http.ts';
 import type { Tenant } from '../../lib/tenants.ts';
-import type { Mailer } from '../../lib/mailer.ts';
+import { MailUnavailable, type Mailer } from '../../lib/mailer.ts';
 import { findCustomerByEmail, normaliseEmail, recordSignIn } from '../customers/service.ts';
 import type { Organisation } from '../organisations/model.ts';
 import { networkLimitsOf } from '../organisations/network-limits.ts';
@@ -68,7 +68,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     try {
       await step();
     } catch (err) {
-      if (!(err instanceof HttpError) || err.status >= 500 || ctx.accepts('json', 'html') !== 'html') throw err;
+      if (!(err instanceof HttpError) || (err.status >= 500 && !(err instanceof MailUnavailable)) || ctx.accepts('json', 'html') !== 'html') throw err;
       if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
       const said = err instanceof ChallengeRequired ? { challenge: err.challenge, checking: err.message } : { error: err.message };
       page(ctx, view, { ...(await data()), ...said }, err.status);
@@ -86,6 +86,11 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     const device = rememberedTag(ctx, secrets.devices, org._id, email);
     const answer = answerForm.safeParse(body).data;
     const network = { limits: networkLimitsOf(org), platformPerHour: config.signInCodesPerNetwork, challengeKey: secrets.challenges, answer };
+    // No code, and nothing spent, while mail cannot go: the page says so, and when to try again.
+    await mailer.ready().catch((err: unknown) => {
+      if (err instanceof MailUnavailable) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    });
     const [code, customer] = await Promise.all([
       issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip, device, network } }),
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),

@@ -1,8 +1,11 @@
 // oidc-provider configuration for one organisation. Defaults live here, in one place.
 import type Koa from 'koa';
+import type { Context } from 'koa';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../../config/index.ts';
 import { appErrorListener } from '../../lib/http.ts';
+import type { ServiceUnavailable } from '../../lib/errors.ts';
+import { unavailableAnswer } from '../../lib/unavailable.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Render } from '../../lib/views.ts';
 import { firstPartyClients } from '../../lib/first-party.ts';
@@ -204,16 +207,49 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
       RefreshToken: 30 * 24 * 60 * 60,
       Session: 14 * 24 * 60 * 60,
     },
-    renderError: (ctx, out) => {
+    renderError: (ctx, out, err) => {
+      const unavailable = unavailableAnswer(err);
+      if (unavailable) return answerUnavailable(ctx, unavailable);
       ctx.type = 'html';
       ctx.body = render('error', { org: brand, title: 'Sign-in problem', message: out.error_description ?? out.error }, org.slug);
     },
   };
 
+  /**
+   * The database not answering, inside oidc-provider: a 503 with Retry-After, as a page or as JSON, as the error
+   * middleware answers everywhere else (lib/http.ts). oidc-provider makes every other failure a 500 server_error.
+   */
+  function answerUnavailable(ctx: Context, answer: ServiceUnavailable): void {
+    ctx.status = answer.status;
+    ctx.set('Retry-After', String(answer.retryAfterSeconds));
+    if (ctx.accepts('json', 'html') === 'html') {
+      ctx.type = 'html';
+      ctx.body = render('error', { org: brand, title: 'Temporarily unavailable', message: answer.message, retry: true }, org.slug);
+    } else {
+      ctx.body = { error: answer.code, error_description: answer.message };
+    }
+  }
+
   const provider = new Provider(issuer, configuration);
   provider.proxy = config.trustProxy;
+  // Errors its routes' own handlers never see: the writes sent at the end of the request (./adapter.ts).
+  provider.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const unavailable = unavailableAnswer(err);
+      if (!unavailable) throw err;
+      log.warn('database unavailable', { org: org.slug, err, path: ctx.path });
+      answerUnavailable(ctx, unavailable);
+    }
+  });
   provider.use(unitOfWork); // its storage is read once and written once per request (./adapter.ts)
-  provider.on('server_error', (_ctx, err) => log.error('oidc server_error', { org: org.slug, err }));
+  provider.on('server_error', (ctx, err) => {
+    const unavailable = unavailableAnswer(err);
+    if (!unavailable) return log.error('oidc server_error', { org: org.slug, err });
+    log.warn('database unavailable', { org: org.slug, err, path: ctx.path });
+    answerUnavailable(ctx, unavailable);
+  });
   // Sign-out goes on when an app cannot be told (it is down, or its URI is refused): the app is named in the log.
   provider.on('backchannel.error', (_ctx, err, client) => log.warn('back-channel logout not delivered', { org: org.slug, client: client.clientId, err: (err as Error).message }));
   // A Koa app of its own (its typings list only its own events): without a listener, Koa prints connection errors,

@@ -69,6 +69,14 @@ export function secantusPython(onInstall: (msg: string) => void = () => {}): str
   return python;
 }
 
+/**
+ * The URI of the local server on `port`. A direct connection: SecantusDB 0.7.0b3, as it stops, answers the driver's
+ * waiting `hello` without its replica set's name, and in a replica set topology the driver then drops the server
+ * for good, so an instance never reconnected after a database restart (test/hardening/faults.test.ts). A direct
+ * connection keeps it and reconnects; transactions and change streams work the same.
+ */
+export const localUri = (port: number) => `mongodb://127.0.0.1:${port}/portico?directConnection=true`;
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -128,7 +136,7 @@ export async function startLocalDatabase(options: { dataDir: string; port?: numb
   return {
     pid: child.pid!,
     port,
-    uri: `mongodb://127.0.0.1:${port}/portico`,
+    uri: localUri(port),
     async stop() {
       const done = exited(child);
       child.kill('SIGTERM');
@@ -163,7 +171,7 @@ export async function embeddedDatabase(varDir: string, onInstall?: (msg: string)
   if (existsSync(stateFile)) {
     const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number; port: number };
     if (alive(state.pid) && (await accepts(state.port))) {
-      return { uri: `mongodb://127.0.0.1:${state.port}/portico`, stop: async () => {} };
+      return { uri: localUri(state.port), stop: async () => {} };
     }
   }
   const server = await startLocalDatabase({ dataDir, onInstall });

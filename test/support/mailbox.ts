@@ -23,13 +23,19 @@ export class Mailbox {
     },
   });
   port = 0;
+  #stopped = false;
 
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', () => resolve()));
+  /** Listens on `port` (any free one by default; the same one again, to bring a stopped mailbox back). */
+  async start(port = 0): Promise<void> {
+    if (this.#stopped) this.#server = new SMTPServer(this.#server.options); // a closed server turns connections away
+    this.#stopped = false;
+    await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', () => resolve()));
     this.port = (this.#server.server.address() as { port: number }).port;
   }
 
   stop(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    this.#stopped = true;
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 
