@@ -88,13 +88,20 @@ export const servedMethodsOnly: Middleware = (ctx, next) => {
 
 const BODY_LIMIT = 64 * 1024;
 
-/** The request body as text, 64 KiB at most. */
+/**
+ * The request body as text, 64 KiB at most. Past that the rest is not read: leaving the loop destroys the request,
+ * and with it the connection, so the answer says `Connection: close` (else the client reuses the dead connection
+ * for its next request, which fails with ECONNRESET without reaching us).
+ */
 export async function readRawBody(ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) throw new HttpError(413, 'payload_too_large', 'Request body is too large.');
+    if (size > BODY_LIMIT) {
+      ctx.set('Connection', 'close');
+      throw new HttpError(413, 'payload_too_large', 'Request body is too large.');
+    }
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
