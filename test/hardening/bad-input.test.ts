@@ -112,9 +112,11 @@ describe('Bad input: generated hostile requests to every API operation and sign-
     const real = realParams(w);
     const aimed = ops.map((op) => ({ op, arb: probesFor(op, real, w.signIn.uid) }));
     const covered = aimed.filter((a) => a.arb);
-    const perOp = Math.ceil(RUNS / covered.length);
+    // A body or a query has more to get wrong than a path: those operations get more of the requests.
+    const weight = (op: Op) => 1 + (op.kind === 'api' ? (op.query.length ? 2 : 0) + (op.body ? 4 : 0) : (op.query?.length ? 2 : 0) + (op.fields ? 4 : 0));
+    const total = covered.reduce((n, a) => n + weight(a.op), 0);
     // Mixed, so no caller's fair share (lib/fair-use.ts) is spent by one operation's run of requests.
-    const probes = shuffled(covered.flatMap(({ arb }, i) => fc.sample(arb!, { seed: SEED + i, numRuns: perOp })), SEED);
+    const probes = shuffled(covered.flatMap(({ op, arb }, i) => fc.sample(arb!, { seed: SEED + i, numRuns: Math.ceil((RUNS * weight(op)) / total) })), SEED);
 
     // What operations that read no input answer without hostile extras, to compare with.
     const clean = new Map<string, Answer>();

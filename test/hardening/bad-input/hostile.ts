@@ -92,10 +92,10 @@ function sample(s: JsonSchema): string {
 }
 const inject = (value: string) => fc.tuple(fc.constantFrom(...INJECTED), fc.nat(value.length)).map(([bad, at]) => value.slice(0, at) + bad + value.slice(at));
 
-/** Wrong JSON types for a field: those its schema does not take. */
-function wrongTypes(s: JsonSchema): fc.Arbitrary<string>[] {
+/** Wrong JSON types for a field: those its schema does not take (none when the schema does not say). */
+function wrongTypes(s: JsonSchema): fc.Arbitrary<string> | undefined {
   const takes = typesOf(s);
-  if (!takes.size) return [];
+  if (!takes.size) return undefined;
   const has = (t: string) => takes.has(t) || (t === 'integer' && takes.has('number')) || (t === 'number' && takes.has('integer'));
   const candidates: [string, string[]][] = [
     ['string', ['"12"', '"true"', '""', '"[object Object]"']],
@@ -105,7 +105,8 @@ function wrongTypes(s: JsonSchema): fc.Arbitrary<string>[] {
     ['array', ['[]', '["a","b"]', '[{"$ne":null}]']],
     ['object', ['{}', '{"length":1}']],
   ];
-  return candidates.filter(([t]) => !has(t)).map(([, values]) => fc.constantFrom(...values));
+  const wrong = candidates.filter(([t]) => !has(t)).flatMap(([, values]) => values);
+  return wrong.length ? fc.constantFrom(...wrong) : undefined;
 }
 
 const nested = (depth: number, inner: string, open = '{"a":', close = '}') => open.repeat(depth) + inner + close.repeat(depth);
@@ -118,11 +119,12 @@ export function hostileValue(s: JsonSchema, name: string): fc.Arbitrary<[categor
   // takes (a format, a bound, a date, a time zone) is tried three times as often, as that is where a route's checks differ.
   const any = (arbitrary: fc.Arbitrary<[string, string]>) => ({ weight: 1, arbitrary });
   const own = (arbitrary: fc.Arbitrary<[string, string]>) => ({ weight: 3, arbitrary });
+  const wrong = wrongTypes(s);
   const options = [
     any(fc.constantFrom(...OPERATORS).map(v('operator'))),
     any(fc.constantFrom(...PROTOTYPES).map(v('prototype-key'))),
     any(fc.integer({ min: 50, max: 4000 }).chain((d) => fc.constantFrom(nested(d, '1'), nested(d, '1', '[', ']'))).map(v('deep'))),
-    ...wrongTypes(s).map((a) => any(a.map(v('wrong-type')))),
+    ...(wrong ? [any(wrong.map(v('wrong-type')))] : []),
   ];
   if (takes.has('string')) {
     const max = first(s, 'maxLength');
@@ -151,13 +153,27 @@ export function hostileValue(s: JsonSchema, name: string): fc.Arbitrary<[categor
   return fc.oneof(...options);
 }
 
-/** A JSON object body with one hostile field (maybe inside a nested object the schema declares). */
+/** Fields whose checks are their own (numbers, dates, time zones, formats) are picked three times as often. */
+const particular = (s: JsonSchema, name: string) => {
+  const takes = typesOf(s);
+  return takes.has('number') || takes.has('integer') || formed(s) || /zone|date|start|end|^from$|^to$/i.test(name);
+};
+
+/** A JSON object body with one hostile field (maybe inside an object, or an array's object, the schema declares). */
 function hostileField(s: JsonSchema, depth = 0): fc.Arbitrary<[string, string]> {
   const props = Object.entries(s.properties ?? {});
   if (!props.length) return fc.constantFrom(...OPERATORS, ...PROTOTYPES).map((v) => ['unknown-key', `{"$where":${v}}`]);
-  return fc.constantFrom(...props).chain(([name, field]) => {
-    const inner = flat(field).find((m) => m.properties);
-    const value = inner && depth < 2 ? fc.oneof(hostileValue(field, name), hostileField(inner, depth + 1)) : hostileValue(field, name);
+  const field = fc.oneof(...props.map((p) => ({ weight: particular(p[1], p[0]) ? 3 : 1, arbitrary: fc.constant(p) })));
+  return field.chain(([name, field]) => {
+    const members = flat(field);
+    const inner = members.find((m) => m.properties);
+    const item = members.map((m) => m.items).find((i) => i && flat(i).some((m) => m.properties));
+    const value =
+      inner && depth < 2
+        ? fc.oneof(hostileValue(field, name), hostileField(inner, depth + 1))
+        : item && depth < 2
+          ? fc.oneof(hostileValue(field, name), hostileField(flat(item).find((m) => m.properties)!, depth + 1).map(([c, raw]): [string, string] => [c, `[${raw}]`]))
+          : hostileValue(field, name);
     return value.map(([category, raw]) => [category, `{${j(name)}:${raw}}`] as [string, string]);
   });
 }
@@ -171,7 +187,7 @@ type Body = Pick<Probe, 'category' | 'contentType' | 'body'>;
 function hostileBody(s: JsonSchema): fc.Arbitrary<Body> {
   const json = (category: string, body: string | Uint8Array, contentType = 'application/json'): Body => ({ category, body, contentType });
   return fc.oneof(
-    { weight: 6, arbitrary: hostileField(s).map(([category, body]) => json(category, body)) },
+    { weight: 12, arbitrary: hostileField(s).map(([category, body]) => json(category, body)) },
     { weight: 1, arbitrary: fc.constantFrom(...TOP_LEVEL).map((b) => json('top-level', b)) },
     { weight: 1, arbitrary: fc.constantFrom(...NOT_JSON).map((b) => json('invalid-json', b)) },
     { weight: 1, arbitrary: fc.constant(json('invalid-json', new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]))) },
