@@ -42,6 +42,8 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
+let retried = 0;
+
 async function send(w: World, p: Probe): Promise<Answer> {
   const headers: Record<string, string> = { accept: p.accept === 'json' ? 'application/json' : 'text/html' };
   if (p.contentType) headers['content-type'] = p.contentType;
@@ -59,7 +61,15 @@ async function send(w: World, p: Probe): Promise<Answer> {
     headers.authorization = `Bearer ${token}`;
   } else throw new Error('a page probe of an API operation');
   if (p.query !== undefined) url += `?${p.query}`;
-  const res = await fetch(url, { method: p.method, headers, body: p.body, redirect: 'manual' });
+  let res = await fetch(url, { method: p.method, headers, body: p.body, redirect: 'manual' });
+  // Past a caller's fair share of the API (lib/fair-use.ts) the answer says nothing about the input: the request is
+  // made again when the server says, as a well-behaved client would, so every input reaches its route.
+  while (res.status === 429 && p.via !== 'page' && res.headers.get('retry-after')) {
+    await res.body?.cancel();
+    retried++;
+    await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after')) * 1000));
+    res = await fetch(url, { method: p.method, headers, body: p.body, redirect: 'manual' });
+  }
   const type = res.headers.get('content-type') ?? '';
   if (type.startsWith('text/event-stream')) {
     await res.body?.cancel(); // a live stream: its status is the answer
@@ -156,7 +166,7 @@ describe('Bad input: generated hostile requests to every API operation and sign-
     const fiveXX = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
     console.log(`    inputs generated: ${probes.length}; endpoints covered: ${covered.length} of ${ops.length} (${ops.filter((o) => o.kind === 'api').length} API operations, ${formOps.length} sign-in forms)`);
     console.log(`    not covered (they read no input and act): ${aimed.filter((a) => !a.arb).map((a) => opName(a.op)).join(', ') || 'none'}`);
-    console.log(`    statuses: ${count(statuses)}; 5xx: ${fiveXX}`);
+    console.log(`    statuses: ${count(statuses)}; 5xx: ${fiveXX}; made again after a 429 of fair use: ${retried}`);
     console.log(`    by kind: ${count(categories)}`);
     console.log(`    documents changed: ${changed.length}${changed.length ? `\n      ${changed.join('\n      ')}` : ''}`);
     console.log(`    took: setting up ${Math.round(started - setUp)} ms, ${probes.length} requests ${Math.round(performance.now() - started)} ms`);

@@ -260,6 +260,11 @@ const BAD_SEGMENTS = [
   '1e309',
   '%20',
   enc("' OR '1'='1"),
+  // Encoded separators: the API proxy refuses them (portal/bff/api-path.ts), the APIs find no such resource.
+  '%2f',
+  'a%2F..%2F..%2Fadmin',
+  '%5c',
+  '..%5C..%5Cetc',
 ];
 
 /** What each path parameter is when it is not the hostile one: a real resource, so the request reaches validation. */
