@@ -164,7 +164,7 @@ describe('Bad input: generated hostile requests to every API operation and sign-
 
     const count = (m: Map<string | number, number>) => [...m].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([k, v]) => `${k}: ${v}`).join(', ');
     const fiveXX = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
-    console.log(`    inputs generated: ${probes.length}; endpoints covered: ${covered.length} of ${ops.length} (${ops.filter((o) => o.kind === 'api').length} API operations, ${formOps.length} sign-in forms)`);
+    console.log(`    inputs generated: ${probes.length}; endpoints covered: ${covered.length} of ${ops.length} (${ops.filter((o) => o.kind === 'api').length} API operations, ${formOps.length} forms and other endpoints)`);
     console.log(`    not covered (they read no input and act): ${aimed.filter((a) => !a.arb).map((a) => opName(a.op)).join(', ') || 'none'}`);
     console.log(`    statuses: ${count(statuses)}; 5xx: ${fiveXX}; made again after a 429 of fair use: ${retried}`);
     console.log(`    by kind: ${count(categories)}`);

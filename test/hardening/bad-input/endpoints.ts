@@ -39,7 +39,7 @@ export type ApiOp = {
   body?: JsonSchema;
 };
 
-/** One form of the sign-in pages (idp/interactions), answered with pages for browsers. */
+/** A form of the sign-in pages (idp/interactions), answered with pages for browsers, or another endpoint outside the API documents. */
 export type FormOp = {
   kind: 'form';
   method: string;
@@ -77,7 +77,11 @@ export async function apiOps(issuer: string, api: 'client' | 'admin'): Promise<A
   );
 }
 
-/** The sign-in pages' forms and pages (idp/interactions/routes.ts, trust-browser.ts). */
+/**
+ * The sign-in pages' forms and pages (idp/interactions/routes.ts, trust-browser.ts), and the other endpoints that
+ * take a body from outside without an API document: the token endpoint (a form, oidc-provider's) and Stripe's
+ * webhook (JSON, refused unsigned).
+ */
 export const formOps: FormOp[] = [
   { kind: 'form', method: 'GET', path: '/interaction/{uid}', query: ['change', 'sent'], live: false },
   { kind: 'form', method: 'POST', path: '/interaction/{uid}/email', fields: ['email'], live: true },
@@ -87,4 +91,6 @@ export const formOps: FormOp[] = [
   { kind: 'form', method: 'POST', path: '/interaction/{uid}/abort', live: false },
   { kind: 'form', method: 'GET', path: '/interaction/trust-browser', query: ['token'], live: true },
   { kind: 'form', method: 'POST', path: '/interaction/trust-browser', fields: ['token'], live: true },
+  { kind: 'form', method: 'POST', path: '/token', fields: ['grant_type', 'code', 'refresh_token', 'client_id', 'redirect_uri', 'code_verifier'], live: true },
+  { kind: 'form', method: 'POST', path: '/stripe/webhook', fields: ['id', 'type', 'data'], live: true },
 ];
