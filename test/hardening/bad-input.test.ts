@@ -168,7 +168,7 @@ describe('Bad input: generated hostile requests to every API operation and sign-
     console.log(`    not covered (they read no input and act): ${aimed.filter((a) => !a.arb).map((a) => opName(a.op)).join(', ') || 'none'}`);
     console.log(`    statuses: ${count(statuses)}; 5xx: ${fiveXX}; made again after a 429 of fair use: ${retried}`);
     console.log(`    by kind: ${count(categories)}`);
-    console.log(`    documents changed: ${changed.length}${changed.length ? `\n      ${changed.join('\n      ')}` : ''}`);
+    console.log(`    documents compared before and after: ${[...before.values()].reduce((n, c) => n + c.size, 0)} in ${before.size} collections; changed: ${changed.length}${changed.length ? `\n      ${changed.join('\n      ')}` : ''}`);
     console.log(`    took: setting up ${Math.round(started - setUp)} ms, ${probes.length} requests ${Math.round(performance.now() - started)} ms`);
     expect(failures, `seed ${SEED}: ${failures.length} hostile requests answered wrongly:\n${failures.slice(0, 40).join('\n')}`).to.deep.equal([]);
     expect(changed, `seed ${SEED}: documents changed by hostile requests`).to.deep.equal([]);
