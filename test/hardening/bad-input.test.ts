@@ -12,7 +12,7 @@ import { probesFor, type Probe } from './bad-input/hostile.ts';
 import { setUpWorld, type World } from './bad-input/world.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20261129);
-const RUNS = Number(process.env.FC_RUNS ?? 1000); // about 1,080 requests: one more per operation, rounded up
+const RUNS = Number(process.env.FC_RUNS ?? 1000); // shared out over the operations, rounded up: about 1,080 requests
 const PARALLEL = 4;
 
 type Answer = { status: number; type: string; text: string };
@@ -50,7 +50,11 @@ async function send(w: World, p: Probe): Promise<Answer> {
   let url: string;
   if (p.via === 'page') {
     url = `${w.t.issuer}${p.path}`;
-    Object.assign(headers, { cookie: await w.signIn.browser.jar.getCookieString(url), 'user-agent': w.signIn.browser.userAgent, 'x-forwarded-for': w.signIn.browser.ip });
+    Object.assign(headers, {
+      cookie: await w.signIn.browser.jar.getCookieString(url),
+      'user-agent': w.signIn.browser.userAgent,
+      'x-forwarded-for': w.signIn.browser.ip,
+    });
   } else if (p.op.kind === 'api' && p.via === 'bff') {
     const browser = p.op.api === 'client' ? w.portal : w.console;
     url = `${w.t.issuer}/${p.op.api === 'client' ? 'portal' : 'admin'}/bff/api${p.path}`;
@@ -85,13 +89,15 @@ function problem(p: Probe, a: Answer, clean?: Answer): string | undefined {
   if (a.status >= 500) return `${a.status}: ${a.text.slice(0, 300)}`;
   if (p.expect === 'ignored') {
     if (!clean) return 'no clean answer to compare with';
-    if (a.status !== clean.status || a.text !== clean.text) return `answered ${a.status} ${a.text.slice(0, 200)}; without the extras ${clean.status} ${clean.text.slice(0, 200)}`;
+    if (a.status !== clean.status || a.text !== clean.text)
+      return `answered ${a.status} ${a.text.slice(0, 200)}; without the extras ${clean.status} ${clean.text.slice(0, 200)}`;
     return undefined;
   }
   if (a.status < 400) return `accepted: ${a.status} ${a.text.slice(0, 300)}`;
   // The sign-in pages are for browsers: a page saying what is wrong (read out: role=alert) whatever the caller
   // accepts, or JSON for API callers.
-  if (p.via === 'page' && a.type.startsWith('text/html')) return /role="alert"[^>]*>\s*[^<\s]/.test(a.text) ? undefined : `a page without its error: ${a.status} ${a.text.slice(0, 300)}`;
+  if (p.via === 'page' && a.type.startsWith('text/html'))
+    return /role="alert"[^>]*>\s*[^<\s]/.test(a.text) ? undefined : `a page without its error: ${a.status} ${a.text.slice(0, 300)}`;
   if (p.accept === 'html' && p.via === 'page') return `not a page: ${a.status} ${a.type} ${a.text.slice(0, 200)}`;
   let body: { error?: unknown; error_description?: unknown } | undefined;
   try {
@@ -99,12 +105,18 @@ function problem(p: Probe, a: Answer, clean?: Answer): string | undefined {
   } catch {
     return `not JSON: ${a.status} ${a.type} ${a.text.slice(0, 200)}`;
   }
-  if (typeof body?.error !== 'string' || typeof body.error_description !== 'string' || !body.error_description.trim()) return `no clear message: ${a.status} ${a.text.slice(0, 200)}`;
+  if (typeof body?.error !== 'string' || typeof body.error_description !== 'string' || !body.error_description.trim())
+    return `no clear message: ${a.status} ${a.text.slice(0, 200)}`;
   return undefined;
 }
 
 const describeProbe = (p: Probe) => {
-  const body = p.body === undefined ? '' : typeof p.body === 'string' ? ` body(${p.contentType}) ${p.body.length > 160 ? `${p.body.slice(0, 160)}… (${p.body.length} chars)` : p.body}` : ` body(${p.contentType ?? 'none'}) bytes ${Buffer.from(p.body).toString('hex')}`;
+  const body =
+    p.body === undefined
+      ? ''
+      : typeof p.body === 'string'
+        ? ` body(${p.contentType}) ${p.body.length > 160 ? `${p.body.slice(0, 160)}… (${p.body.length} chars)` : p.body}`
+        : ` body(${p.contentType ?? 'none'}) bytes ${Buffer.from(p.body).toString('hex')}`;
   return `[${p.category} via ${p.via}, accept ${p.accept}] ${p.method} ${p.path.length > 160 ? `${p.path.slice(0, 160)}…` : p.path}${p.query !== undefined ? `?${p.query.length > 160 ? `${p.query.slice(0, 160)}…` : p.query}` : ''}${body}`;
 };
 
@@ -126,10 +138,14 @@ describe('Bad input: generated hostile requests to every API operation and sign-
     const aimed = ops.map((op) => ({ op, arb: probesFor(op, real, w.signIn.uid) }));
     const covered = aimed.filter((a) => a.arb);
     // A body or a query has more to get wrong than a path: those operations get more of the requests.
-    const weight = (op: Op) => 1 + (op.kind === 'api' ? (op.query.length ? 2 : 0) + (op.body ? 4 : 0) : (op.query?.length ? 2 : 0) + (op.fields ? 4 : 0));
+    const weight = (op: Op) =>
+      1 + (op.kind === 'api' ? (op.query.length ? 2 : 0) + (op.body ? 4 : 0) : (op.query?.length ? 2 : 0) + (op.fields ? 4 : 0));
     const total = covered.reduce((n, a) => n + weight(a.op), 0);
     // Mixed, so no caller's fair share (lib/fair-use.ts) is spent by one operation's run of requests.
-    const probes = shuffled(covered.flatMap(({ op, arb }, i) => fc.sample(arb!, { seed: SEED + i, numRuns: Math.ceil((RUNS * weight(op)) / total) })), SEED);
+    const probes = shuffled(
+      covered.flatMap(({ op, arb }, i) => fc.sample(arb!, { seed: SEED + i, numRuns: Math.ceil((RUNS * weight(op)) / total) })),
+      SEED,
+    );
 
     // What operations that read no input answer without hostile extras, to compare with.
     const clean = new Map<string, Answer>();
@@ -165,13 +181,28 @@ describe('Bad input: generated hostile requests to every API operation and sign-
     const settled = Date.now();
     const changed = differences(before, await fingerprint(db), settled);
 
-    const count = (m: Map<string | number, number>) => [...m].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([k, v]) => `${k}: ${v}`).join(', ');
+    const count = (m: Map<string | number, number>) =>
+      [...m]
+        .sort(([a], [b]) => String(a).localeCompare(String(b)))
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ');
     const fiveXX = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
-    console.log(`    inputs generated: ${probes.length}; endpoints covered: ${covered.length} of ${ops.length} (${ops.filter((o) => o.kind === 'api').length} API operations, ${formOps.length} forms and other endpoints)`);
-    console.log(`    not covered (they read no input and act): ${aimed.filter((a) => !a.arb).map((a) => opName(a.op)).join(', ') || 'none'}`);
+    console.log(
+      `    inputs generated: ${probes.length}; endpoints covered: ${covered.length} of ${ops.length} (${ops.filter((o) => o.kind === 'api').length} API operations, ${formOps.length} forms and other endpoints)`,
+    );
+    console.log(
+      `    not covered (they read no input and act): ${
+        aimed
+          .filter((a) => !a.arb)
+          .map((a) => opName(a.op))
+          .join(', ') || 'none'
+      }`,
+    );
     console.log(`    statuses: ${count(statuses)}; 5xx: ${fiveXX}; made again after a 429 of fair use: ${retried}`);
     console.log(`    by kind: ${count(categories)}`);
-    console.log(`    documents compared before and after: ${[...before.values()].reduce((n, c) => n + c.size, 0)} in ${before.size} collections; changed: ${changed.length}${changed.length ? `\n      ${changed.join('\n      ')}` : ''}`);
+    console.log(
+      `    documents compared before and after: ${[...before.values()].reduce((n, c) => n + c.size, 0)} in ${before.size} collections; changed: ${changed.length}${changed.length ? `\n      ${changed.join('\n      ')}` : ''}`,
+    );
     console.log(`    took: setting up ${Math.round(started - setUp)} ms, ${probes.length} requests ${Math.round(performance.now() - started)} ms`);
     expect(failures, `seed ${SEED}: ${failures.length} hostile requests answered wrongly:\n${failures.slice(0, 40).join('\n')}`).to.deep.equal([]);
     expect(changed, `seed ${SEED}: documents changed by hostile requests`).to.deep.equal([]);

@@ -55,9 +55,12 @@ export type FormOp = {
 
 export type Op = ApiOp | FormOp;
 
-export const opName = (op: Op) => (op.kind === 'api' ? `${op.method} ${op.api === 'client' ? '/api/v1' : '/admin/v1'}${op.path}` : `${op.method} ${op.path}`);
+export const opName = (op: Op) =>
+  op.kind === 'api' ? `${op.method} ${op.api === 'client' ? '/api/v1' : '/admin/v1'}${op.path}` : `${op.method} ${op.path}`;
 
-type Document = { paths: Record<string, Record<string, { parameters?: Param[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>> };
+type Document = {
+  paths: Record<string, Record<string, { parameters?: Param[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>;
+};
 
 /** Every operation of the published OpenAPI document of an API. */
 export async function apiOps(issuer: string, api: 'client' | 'admin'): Promise<ApiOp[]> {
@@ -91,6 +94,12 @@ export const formOps: FormOp[] = [
   { kind: 'form', method: 'POST', path: '/interaction/{uid}/abort', live: false },
   { kind: 'form', method: 'GET', path: '/interaction/trust-browser', query: ['token'], live: true },
   { kind: 'form', method: 'POST', path: '/interaction/trust-browser', fields: ['token'], live: true },
-  { kind: 'form', method: 'POST', path: '/token', fields: ['grant_type', 'code', 'refresh_token', 'client_id', 'redirect_uri', 'code_verifier'], live: true },
+  {
+    kind: 'form',
+    method: 'POST',
+    path: '/token',
+    fields: ['grant_type', 'code', 'refresh_token', 'client_id', 'redirect_uri', 'code_verifier'],
+    live: true,
+  },
   { kind: 'form', method: 'POST', path: '/stripe/webhook', fields: ['id', 'type', 'data'], live: true },
 ];

@@ -20,7 +20,9 @@ export async function fingerprint(db: Db): Promise<Fingerprint> {
   for (const name of names.sort()) {
     const docs = new Map<string, Entry>();
     for await (const doc of db.collection(name).find({})) {
-      const hash = createHash('sha256').update(EJSON.stringify(doc, { relaxed: false })).digest('hex');
+      const hash = createHash('sha256')
+        .update(EJSON.stringify(doc, { relaxed: false }))
+        .digest('hex');
       docs.set(EJSON.stringify(doc._id), { hash, ...(doc.expiresAt instanceof Date ? { expiresAt: doc.expiresAt.getTime() } : {}) });
     }
     print.set(name, docs);

@@ -41,9 +41,30 @@ const OPERATORS = [
   '{"$expr":{"$eq":[1,1]}}',
   '{"$function":{"body":"function(){return true}","args":[],"lang":"js"}}',
 ];
-const PROTOTYPES = ['{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"prototype":{"polluted":true}}', '{"__proto__":null}'];
+const PROTOTYPES = [
+  '{"__proto__":{"polluted":true}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+  '{"prototype":{"polluted":true}}',
+  '{"__proto__":null}',
+];
 /** Inserted inside a value of a field with a format: none is whitespace (which some fields strip and then accept). */
-const INJECTED = ['\r\nX-Injected: yes', '\u0000', '\u202E', '\u200B', '\uD800', '\u0301', 'ｅ', '\u0430', '🧨', '\uFFFF', '\u{E0041}', '<script>', "' OR '1'='1", '${7*7}'];
+const INJECTED = [
+  '\r\nX-Injected: yes',
+  '\u0000',
+  '\u202E',
+  '\u200B',
+  '\uD800',
+  '\u0301',
+  'ｅ',
+  '\u0430',
+  '🧨',
+  '\uFFFF',
+  '\u{E0041}',
+  '<script>',
+  "' OR '1'='1",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template injection, on purpose
+  '${7*7}',
+];
 const BAD_DATES = [
   '2026-02-30',
   '2026-13-01',
@@ -65,7 +86,18 @@ const BAD_DATES = [
   '2026-12-01T09:00:00Z[Europe/London]',
 ];
 const BAD_TIMES = ['24:00', '07:60', '7:00', '07:00:00', '25:99', '-01:00', '0700', 'noon'];
-const BAD_ZONES = ['Mars/Olympus_Mons', 'UTC+25', 'Etc/GMT+99', 'Europe/Londn', '../../../etc/passwd', 'Europe/London\u0000', 'Europe/London\r\nX: y', '', 'Local', '+25:00'];
+const BAD_ZONES = [
+  'Mars/Olympus_Mons',
+  'UTC+25',
+  'Etc/GMT+99',
+  'Europe/Londn',
+  '../../../etc/passwd',
+  'Europe/London\u0000',
+  'Europe/London\r\nX: y',
+  '',
+  'Local',
+  '+25:00',
+];
 
 const typesOf = (s: JsonSchema | undefined): Set<string> => {
   if (!s) return new Set();
@@ -90,7 +122,8 @@ function sample(s: JsonSchema): string {
   if (format === 'date') return '2026-12-01';
   return 'sample';
 }
-const inject = (value: string) => fc.tuple(fc.constantFrom(...INJECTED), fc.nat(value.length)).map(([bad, at]) => value.slice(0, at) + bad + value.slice(at));
+const inject = (value: string) =>
+  fc.tuple(fc.constantFrom(...INJECTED), fc.nat(value.length)).map(([bad, at]) => value.slice(0, at) + bad + value.slice(at));
 
 /** Wrong JSON types for a field: those its schema does not take (none when the schema does not say). */
 function wrongTypes(s: JsonSchema): fc.Arbitrary<string> | undefined {
@@ -114,7 +147,9 @@ const nested = (depth: number, inner: string, open = '{"a":', close = '}') => op
 /** A raw JSON value that a field of schema `s` named `name` must refuse, and what kind of hostility it is. */
 export function hostileValue(s: JsonSchema, name: string): fc.Arbitrary<[category: string, raw: string]> {
   const takes = typesOf(s);
-  const v = (category: string) => (raw: string): [string, string] => [category, raw];
+  const v =
+    (category: string) =>
+    (raw: string): [string, string] => [category, raw];
   // Anything: operators, prototype keys, deep nesting and wrong types, once each; what the field's schema says it
   // takes (a format, a bound, a date, a time zone) is tried three times as often, as that is where a route's checks differ.
   const any = (arbitrary: fc.Arbitrary<[string, string]>) => ({ weight: 1, arbitrary });
@@ -123,7 +158,12 @@ export function hostileValue(s: JsonSchema, name: string): fc.Arbitrary<[categor
   const options = [
     any(fc.constantFrom(...OPERATORS).map(v('operator'))),
     any(fc.constantFrom(...PROTOTYPES).map(v('prototype-key'))),
-    any(fc.integer({ min: 50, max: 4000 }).chain((d) => fc.constantFrom(nested(d, '1'), nested(d, '1', '[', ']'))).map(v('deep'))),
+    any(
+      fc
+        .integer({ min: 50, max: 4000 })
+        .chain((d) => fc.constantFrom(nested(d, '1'), nested(d, '1', '[', ']')))
+        .map(v('deep')),
+    ),
     ...(wrong ? [any(wrong.map(v('wrong-type')))] : []),
   ];
   if (takes.has('string')) {
@@ -132,7 +172,8 @@ export function hostileValue(s: JsonSchema, name: string): fc.Arbitrary<[categor
     options.push(own(fc.constantFrom('\u0000', 'a\u0000b').map((x) => ['nul', j(x)])));
     if (formed(s)) options.push(own(inject(sample(s)).map((x) => ['crlf-nul-unicode', j(x)])));
     const format = first(s, 'format');
-    if (format === 'date-time' || format === 'date' || /date|^from$|^to$|At$/.test(name)) options.push(own(fc.constantFrom(...BAD_DATES).map((x) => ['bad-date', j(x)])));
+    if (format === 'date-time' || format === 'date' || /date|^from$|^to$|At$/.test(name))
+      options.push(own(fc.constantFrom(...BAD_DATES).map((x) => ['bad-date', j(x)])));
     if (/zone/i.test(name)) options.push(own(fc.constantFrom(...BAD_ZONES).map((x) => ['bad-time-zone', j(x)])));
     if (/^(start|end)$/.test(name) && !format) options.push(own(fc.constantFrom(...BAD_TIMES).map((x) => ['bad-time', j(x)])));
   }
@@ -172,14 +213,40 @@ function hostileField(s: JsonSchema, depth = 0): fc.Arbitrary<[string, string]> 
       inner && depth < 2
         ? fc.oneof(hostileValue(field, name), hostileField(inner, depth + 1))
         : item && depth < 2
-          ? fc.oneof(hostileValue(field, name), hostileField(flat(item).find((m) => m.properties)!, depth + 1).map(([c, raw]): [string, string] => [c, `[${raw}]`]))
+          ? fc.oneof(
+              hostileValue(field, name),
+              hostileField(flat(item).find((m) => m.properties)!, depth + 1).map(([c, raw]): [string, string] => [c, `[${raw}]`]),
+            )
           : hostileValue(field, name);
     return value.map(([category, raw]) => [category, `{${j(name)}:${raw}}`] as [string, string]);
   });
 }
 
-const TOP_LEVEL = ['[]', '[{"$ne":null}]', '"text"', '42', 'null', 'true', '{"$where":"sleep(1000)"}', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}'];
-const NOT_JSON = ['{', '{"a":1,}', "{'a':1}", '{"a":NaN}', '\uFEFF{}', '{"a":1}garbage', '{"a":1}{"b":2}', '{"a":"x', 'nul', ' ', 'undefined', '{"a":01}'];
+const TOP_LEVEL = [
+  '[]',
+  '[{"$ne":null}]',
+  '"text"',
+  '42',
+  'null',
+  'true',
+  '{"$where":"sleep(1000)"}',
+  '{"__proto__":{"polluted":true}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+];
+const NOT_JSON = [
+  '{',
+  '{"a":1,}',
+  "{'a':1}",
+  '{"a":NaN}',
+  '\uFEFF{}',
+  '{"a":1}garbage',
+  '{"a":1}{"b":2}',
+  '{"a":"x',
+  'nul',
+  ' ',
+  'undefined',
+  '{"a":01}',
+];
 
 type Body = Pick<Probe, 'category' | 'contentType' | 'body'>;
 
@@ -195,11 +262,20 @@ function hostileBody(s: JsonSchema): fc.Arbitrary<Body> {
     { weight: 1, arbitrary: fc.integer({ min: 1000, max: 12_000 }).map((d) => json('deep', nested(d, '1'))) },
     {
       weight: 1,
-      arbitrary: fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json-patch+json', 'image/png', 'none').map((type) =>
-        type === 'none' ? { category: 'content-type', body: new TextEncoder().encode('{"$where":"1"}') } : json('content-type', '{"$where":"1"}', type),
-      ),
+      arbitrary: fc
+        .constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json-patch+json', 'image/png', 'none')
+        .map((type) =>
+          type === 'none'
+            ? { category: 'content-type', body: new TextEncoder().encode('{"$where":"1"}') }
+            : json('content-type', '{"$where":"1"}', type),
+        ),
     },
-    { weight: 1, arbitrary: fc.constantFrom('a[$ne]=1', '__proto__[polluted]=1', 'constructor[prototype][polluted]=1', '$where=1').map((b) => json('form-in-json-api', b, 'application/x-www-form-urlencoded')) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom('a[$ne]=1', '__proto__[polluted]=1', 'constructor[prototype][polluted]=1', '$where=1')
+        .map((b) => json('form-in-json-api', b, 'application/x-www-form-urlencoded')),
+    },
   );
 }
 
@@ -207,15 +283,30 @@ function hostileBody(s: JsonSchema): fc.Arbitrary<Body> {
 
 /** Percent-encodes, writing a lone surrogate as the bytes of its (invalid) UTF-8 form, as a careless client would. */
 const enc = (s: string) =>
-  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[^]/gu, (c) => {
-    if (c.length === 1 && c.charCodeAt(0) >= 0xd800 && c.charCodeAt(0) <= 0xdfff) {
+  [...s] // by code point: a lone surrogate comes alone
+    .map((c) => {
       const n = c.charCodeAt(0);
+      if (c.length > 1 || n < 0xd800 || n > 0xdfff) return encodeURIComponent(c);
       return [0xe0 | (n >> 12), 0x80 | ((n >> 6) & 0x3f), 0x80 | (n & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
-    }
-    return encodeURIComponent(c);
-  });
-const PAGING = ['-1', '0', '-9999999999', '1e30', '99999999999999999999', '1.5', 'abc', 'NaN', 'Infinity', '-Infinity', '', '%20', '1%00', '[object Object]'];
-const CURSORS = ['x'.repeat(5000), '%00', '-1', '../../', '%7B%22%24gt%22%3A%22%22%7D', '9'.repeat(30) + '_x', 'null', '%E0%A4%A'];
+    })
+    .join('');
+const PAGING = [
+  '-1',
+  '0',
+  '-9999999999',
+  '1e30',
+  '99999999999999999999',
+  '1.5',
+  'abc',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '',
+  '%20',
+  '1%00',
+  '[object Object]',
+];
+const CURSORS = ['x'.repeat(5000), '%00', '-1', '../../', '%7B%22%24gt%22%3A%22%22%7D', `${'9'.repeat(30)}_x`, 'null', '%E0%A4%A'];
 
 /** A hostile query string for an operation's declared query parameters. */
 function hostileQuery(params: string[]): fc.Arbitrary<[string, string]> {
@@ -223,7 +314,9 @@ function hostileQuery(params: string[]): fc.Arbitrary<[string, string]> {
     // Paging, cursors and dates are tried three times as often as the rest: their checks are the routes' own.
     const options: fc.WeightedArbitrary<[string, string]>[] = [
       fc.constantFrom('$ne', '$gt', '$regex', '$where', '$exists').map((op): [string, string] => ['operator', `${name}[${op}]=1`]),
-      fc.constantFrom(`__proto__[polluted]=1`, `constructor[prototype][polluted]=1`, `__proto__=x`, `prototype=1`, `hasOwnProperty=1`).map((q): [string, string] => ['prototype-key', q]),
+      fc
+        .constantFrom(`__proto__[polluted]=1`, `constructor[prototype][polluted]=1`, `__proto__=x`, `prototype=1`, `hasOwnProperty=1`)
+        .map((q): [string, string] => ['prototype-key', q]),
       fc.constant<[string, string]>(['array', `${name}=1&${name}=2`]),
       fc.constantFrom(...INJECTED).map((bad): [string, string] => ['crlf-nul-unicode', `${name}=${enc(`x${bad}y`)}`]),
       fc.constant<[string, string]>(['too-long', `${name}=${'x'.repeat(4000)}`]),
@@ -285,36 +378,73 @@ function apiProbes(op: ApiOp, real: RealParams): fc.WeightedArbitrary<Probe>[] {
   if (op.pathParams.length) {
     out.push({
       weight: 1,
-      arbitrary: fc.record({ via, name: fc.constantFrom(...op.pathParams.map((p) => p.name)), bad: fc.constantFrom(...BAD_SEGMENTS) }).map(({ via, name, bad }) => ({
-        ...base,
-        via,
-        category: 'path',
-        path: fill(op.path, { ...params, [name]: bad }),
-        // A body the operation takes, so only the path is wrong.
-        ...(op.body ? { contentType: 'application/json', body: '{}' } : {}),
-      })),
+      arbitrary: fc
+        .record({ via, name: fc.constantFrom(...op.pathParams.map((p) => p.name)), bad: fc.constantFrom(...BAD_SEGMENTS) })
+        .map(({ via, name, bad }) => ({
+          ...base,
+          via,
+          category: 'path',
+          path: fill(op.path, { ...params, [name]: bad }),
+          // A body the operation takes, so only the path is wrong.
+          ...(op.body ? { contentType: 'application/json', body: '{}' } : {}),
+        })),
     });
   }
   if (op.query.length) {
-    out.push({ weight: 3, arbitrary: fc.record({ via, q: hostileQuery(op.query.map((p) => p.name)) }).map(({ via, q: [category, query] }) => ({ ...base, via, category, path: fill(op.path, params), query })) });
+    out.push({
+      weight: 3,
+      arbitrary: fc
+        .record({ via, q: hostileQuery(op.query.map((p) => p.name)) })
+        .map(({ via, q: [category, query] }) => ({ ...base, via, category, path: fill(op.path, params), query })),
+    });
   }
-  if (op.body) out.push({ weight: 3, arbitrary: fc.record({ via, b: hostileBody(op.body) }).map(({ via, b }) => ({ ...base, via, ...b, path: fill(op.path, params) })) });
+  if (op.body)
+    out.push({
+      weight: 3,
+      arbitrary: fc.record({ via, b: hostileBody(op.body) }).map(({ via, b }) => ({ ...base, via, ...b, path: fill(op.path, params) })),
+    });
   // An operation that reads nothing (GET /company, POST /payment-methods/setup...): hostile extras are ignored, so its
   // answer is the same as without them. Only safe methods: the others would act.
   if (!out.length && op.method === 'GET') {
-    out.push({ weight: 1, arbitrary: fc.record({ via, q: hostileQuery(['a', 'filter', 'where', 'limit', 'sort']) }).map(({ via, q: [category, query] }) => ({ ...base, via, category, path: fill(op.path, params), query, expect: 'ignored' as const })) });
+    out.push({
+      weight: 1,
+      arbitrary: fc
+        .record({ via, q: hostileQuery(['a', 'filter', 'where', 'limit', 'sort']) })
+        .map(({ via, q: [category, query] }) => ({ ...base, via, category, path: fill(op.path, params), query, expect: 'ignored' as const })),
+    });
   }
   return out;
 }
 
-const FORM_VALUES = ['ana@example.com\r\nBcc: eve@example.com', '\u0000', 'ana\u0000@example.com', 'ａｎａ@example.com', 'ana@exa\u0301mple.com', '"><script>alert(1)</script>', 'x'.repeat(400), "' OR '1'='1", 'abcdef', '%00', '１２３４５６'];
+const FORM_VALUES = [
+  'ana@example.com\r\nBcc: eve@example.com',
+  '\u0000',
+  'ana\u0000@example.com',
+  'ａｎａ@example.com',
+  'ana@exa\u0301mple.com',
+  '"><script>alert(1)</script>',
+  'x'.repeat(400),
+  "' OR '1'='1",
+  'abcdef',
+  '%00',
+  '１２３４５６',
+];
 
 function formProbes(op: FormOp, uid: string): fc.WeightedArbitrary<Probe>[] {
   const accept = fc.constantFrom<Probe['accept']>('html', 'json');
   const base = { op, via: 'page' as const, method: op.method, expect: 'refused' as const };
   const out: fc.WeightedArbitrary<Probe>[] = [];
   if (op.path.includes('{uid}')) {
-    out.push({ weight: 1, arbitrary: fc.record({ accept, bad: fc.constantFrom(...BAD_SEGMENTS, 'aaaaaaaaaaaaaaaaaaaaa') }).map(({ accept, bad }) => ({ ...base, accept, category: 'path', path: fill(op.path, { uid: bad }), ...(op.fields ? { contentType: 'application/x-www-form-urlencoded', body: '' } : {}) })) });
+    out.push({
+      weight: 1,
+      arbitrary: fc.record({ accept, bad: fc.constantFrom(...BAD_SEGMENTS, 'aaaaaaaaaaaaaaaaaaaaa') }).map(({ accept, bad }) => ({
+        ...base,
+        accept,
+        category: 'path',
+        path: fill(op.path, { uid: bad }),
+        ...(op.fields ? { contentType: 'application/x-www-form-urlencoded', body: '' } : {}),
+      })),
+    });
   }
   if (!op.live) return out;
   const path = fill(op.path, { uid });
@@ -323,14 +453,34 @@ function formProbes(op: FormOp, uid: string): fc.WeightedArbitrary<Probe>[] {
     const form = fc.oneof(
       field.chain((f) => fc.constantFrom(`${f}[$ne]=`, `${f}[$gt]=`, `${f}[$regex]=.*`).map((b) => ['operator', b] as [string, string])),
       field.chain((f) => fc.constantFrom(...FORM_VALUES).map((v) => ['bad-string', `${f}=${enc(v)}`] as [string, string])),
-      field.chain((f) => fc.constantFrom(`__proto__[polluted]=1&${f}=x`, `constructor[prototype][polluted]=1`, `${f}=a&${f}=%00`).map((b) => ['prototype-key', b] as [string, string])),
+      field.chain((f) =>
+        fc
+          .constantFrom(`__proto__[polluted]=1&${f}=x`, `constructor[prototype][polluted]=1`, `${f}=a&${f}=%00`)
+          .map((b) => ['prototype-key', b] as [string, string]),
+      ),
       fc.constantFrom('%E0%A4%A=1', '%=%', '&&&=&').map((b) => ['bad-encoding', b] as [string, string]),
     );
-    out.push({ weight: 3, arbitrary: fc.record({ accept, f: form }).map(({ accept, f: [category, body] }) => ({ ...base, accept, category, path, contentType: 'application/x-www-form-urlencoded', body })) });
+    out.push({
+      weight: 3,
+      arbitrary: fc
+        .record({ accept, f: form })
+        .map(({ accept, f: [category, body] }) => ({ ...base, accept, category, path, contentType: 'application/x-www-form-urlencoded', body })),
+    });
     const fields = Object.fromEntries(op.fields.map((f) => [f, { type: 'string' }])) as Record<string, JsonSchema>;
-    out.push({ weight: 3, arbitrary: fc.record({ accept, b: hostileBody({ type: 'object', properties: fields }) }).map(({ accept, b }) => ({ ...base, accept, ...b, path })) });
+    out.push({
+      weight: 3,
+      arbitrary: fc
+        .record({ accept, b: hostileBody({ type: 'object', properties: fields }) })
+        .map(({ accept, b }) => ({ ...base, accept, ...b, path })),
+    });
   }
-  if (op.query?.length) out.push({ weight: 3, arbitrary: fc.record({ accept, q: hostileQuery(op.query) }).map(({ accept, q: [category, query] }) => ({ ...base, accept, category, path, query })) });
+  if (op.query?.length)
+    out.push({
+      weight: 3,
+      arbitrary: fc
+        .record({ accept, q: hostileQuery(op.query) })
+        .map(({ accept, q: [category, query] }) => ({ ...base, accept, category, path, query })),
+    });
   return out;
 }
 
