@@ -37,6 +37,8 @@ const snapshot = (value: unknown) => {
 
 /** Time-ordered ids: a fixed-width time prefix, then randomness so two entries in one millisecond never collide. */
 const newId = (at: Date) => `${at.getTime().toString(36).padStart(10, '0')}${randomId(6)}`;
+/** An entry's id as a `before` cursor: anything else would page from an arbitrary point (and `-1` or `../` is no cursor). */
+export const AUDIT_CURSOR = /^[0-9a-z]{10}[A-Za-z0-9_-]{8}$/;
 
 /** Records a change made by the caller of an Admin API route. Snapshots must never contain secrets. */
 export async function audit(ctx: Context, action: string, subject: string, change: { before?: unknown; after?: unknown } = {}): Promise<void> {

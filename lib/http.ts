@@ -88,13 +88,20 @@ export const servedMethodsOnly: Middleware = (ctx, next) => {
 
 const BODY_LIMIT = 64 * 1024;
 
-/** The request body as text, 64 KiB at most. */
+/**
+ * The request body as text, 64 KiB at most. Past that the rest is not read: leaving the loop destroys the request,
+ * and with it the connection, so the answer says `Connection: close` (else the client reuses the dead connection
+ * for its next request, which fails with ECONNRESET without reaching us).
+ */
 export async function readRawBody(ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) throw new HttpError(413, 'payload_too_large', 'Request body is too large.');
+    if (size > BODY_LIMIT) {
+      ctx.set('Connection', 'close');
+      throw new HttpError(413, 'payload_too_large', 'Request body is too large.');
+    }
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -117,8 +124,31 @@ export async function readBody(ctx: Context): Promise<Record<string, unknown>> {
   throw new HttpError(415, 'unsupported_media_type', 'Send application/x-www-form-urlencoded or application/json.');
 }
 
+/**
+ * The top-level field (or '' for the input itself) of the first string or key holding a NUL character, if any. No
+ * field of ours takes one, and what we hand text to (PDFs, mail headers, CSV readers) may cut it there. Iterative:
+ * a body may nest thousands deep.
+ */
+function nulIn(input: unknown): string | undefined {
+  const todo: [unknown, string][] = [[input, '']];
+  while (todo.length) {
+    const [value, field] = todo.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return field;
+    } else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key.includes('\u0000')) return field || key;
+        todo.push([inner, field || key]);
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The one place a route turns untrusted input into typed data. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const nul = nulIn(input);
+  if (nul !== undefined) throw new BadRequest(`${nul ? `${nul}: ` : ''}must not contain NUL characters`, [{ field: nul, message: 'must not contain NUL characters' }]);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const details = result.error.issues.flatMap((i) =>

@@ -1,5 +1,6 @@
 // Admin API: registered apps and the customers who connected them (`/<org>/admin/v1/clients`). Served by idp/,
 // which owns client registrations and consents. Secrets appear only in the answers to create and rotate.
+import { customerId } from '../../lib/customer-id.ts';
 import type { Context } from 'koa';
 import { requireRole } from '../../lib/access.ts';
 import { audit } from '../../lib/audit.ts';
@@ -74,7 +75,7 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
 
   api.delete('/clients/:id/grants/:accountId', write, async (ctx: Ctx) => {
     const id = idParam(ctx);
-    const accountId = validate(clients.clientIdParam, ctx.params.accountId);
+    const accountId = validate(customerId, ctx.params.accountId);
     const revoked = await clients.revokeConsent(org(ctx), id, accountId, role(ctx));
     if (revoked.length) await audit(ctx, 'consent.revoke', `${id}/${accountId}`, { before: revoked.map((g) => ({ clientId: g.clientId, accountId: g.accountId, scopes: g.scopes })) });
     ctx.status = 204;

@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { clientAuth } from '../../lib/access.ts';
 import { requireScope, type Principal, type TokenStanding } from '../../lib/bearer.ts';
 import { validate } from '../../lib/http.ts';
-import { clientIdParam, listClients } from '../clients/service.ts';
+import { clientIdParam, getClient, listClients } from '../clients/service.ts';
 import type { IdpState } from '../interactions/routes.ts';
 import type { IdpDeps } from '../provider/configuration.ts';
 import { describeScope } from '../provider/scopes.ts';
@@ -34,8 +34,11 @@ export function connectedAppRoutes(router: Router<IdpState>, { config }: IdpDeps
     ctx.body = { items: [...byApp.values()].map((a) => ({ ...a, scopes: [...a.scopes].map(describeScope) })) };
   });
 
+  // An app that is not registered here is not found (as GET /clients/{id} says), rather than "removed" with a 204.
   router.delete(`${path}/:clientId`, ...guard, async (ctx: Ctx) => {
-    await revokeGrants(ctx.state.org._id, { accountId: ctx.state.principal.sub, clientId: validate(clientIdParam, ctx.params.clientId) });
+    const clientId = validate(clientIdParam, ctx.params.clientId);
+    await getClient(ctx.state.org._id, clientId);
+    await revokeGrants(ctx.state.org._id, { accountId: ctx.state.principal.sub, clientId });
     ctx.status = 204;
   });
 }

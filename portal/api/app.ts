@@ -6,7 +6,7 @@ import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
 import { z } from 'zod';
 import { adminAuth, clientAuth, type CustomerLookup, type RoleLookup } from '../../lib/access.ts';
-import { listAudit } from '../../lib/audit.ts';
+import { AUDIT_CURSOR, listAudit } from '../../lib/audit.ts';
 import type { BearerState, TokenStanding } from '../../lib/bearer.ts';
 import type { ChangeFeed } from '../../lib/changes.ts';
 import type { EventHub } from '../../lib/events.ts';
@@ -46,7 +46,7 @@ function apiRouter(prefix: string, tenants: Tenants, openapi: (server: string) =
   return router;
 }
 
-const auditQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().max(40).optional() });
+const auditQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().regex(AUDIT_CURSOR, 'use the `next` of the previous page').optional() });
 
 function accountRoutes(router: Router) {
   router.get('/me', (ctx: Ctx) => {

@@ -253,6 +253,8 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     if (type) ctx.type = type;
     const disposition = res.headers.get('content-disposition'); // downloads, e.g. a booking's calendar file
     if (disposition) ctx.set('Content-Disposition', disposition);
+    const retryAfter = res.headers.get('retry-after'); // a 429 of fair use says when to try again
+    if (retryAfter) ctx.set('Retry-After', retryAfter);
     if (type?.startsWith('text/event-stream') && res.body) {
       ctx.req.socket.setTimeout(0);
       ctx.set('X-Accel-Buffering', 'no');

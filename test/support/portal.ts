@@ -8,11 +8,14 @@ import type { Stack } from './stack.ts';
 
 export const portalUrl = (issuer: string, portal?: string) => `${issuer}/portal${portal ? `/${portal}` : ''}`;
 
-/** Opens the portal signed out, signs in with the emailed code, and returns the portal page it lands on. */
-export async function portalSignIn(s: Server, issuer: string, options: { browser?: Browser; email?: string; portal?: string } = {}) {
+/**
+ * Opens the portal signed out, signs in with the emailed code, and returns the portal page it lands on. `url` opens
+ * another first-party app the same way (the admin console).
+ */
+export async function portalSignIn(s: Server, issuer: string, options: { browser?: Browser; email?: string; portal?: string; url?: string } = {}) {
   const browser = options.browser ?? new Browser();
   const email = options.email ?? uniqueEmail();
-  const start = await browser.follow(portalUrl(issuer, options.portal), s.baseUrl);
+  const start = await browser.follow(options.url ?? portalUrl(issuer, options.portal), s.baseUrl);
   const page = { url: start.url, html: await start.res!.text() };
   const { page: codePage, code } = await requestCode(s, browser, page, email);
   const res = await browser.post(new URL(formAction(codePage.html, '/code'), s.baseUrl), { code });

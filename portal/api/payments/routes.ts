@@ -6,14 +6,13 @@ import type { Context } from 'koa';
 import { requireRole, type CustomerLookup } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
-import { z } from 'zod';
+import { customerId } from '../../../lib/customer-id.ts';
 import { readBody, validate } from '../../../lib/http.ts';
 import * as methods from './methods.ts';
 import * as settings from './settings.ts';
 import { webhookEvents } from './webhook.ts';
 import type { PaymentDeps } from './stripe.ts';
 
-const customerId = z.string().min(1).max(100);
 /** Where Stripe's dashboard should send events, and which. */
 const withWebhook = <V extends object>(ctx: Ctx, view: V) => ({ ...view, webhook: { url: `${ctx.state.tenant.issuer}/stripe/webhook`, events: webhookEvents } });
 type Ctx = Context & { state: BearerState; params: Record<string, string> };

@@ -4,9 +4,10 @@ import { z } from 'zod';
 
 const hex = z.string().trim().regex(/^#[0-9a-fA-F]{6}$/, 'use a #rrggbb colour').transform((s) => s.toLowerCase());
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+// The refinement runs even when z.url() has refused the value, so it must not assume a parseable URL (new URL threw: a 500).
 export const imageUrl = z.url().refine((v) => {
-  const u = new URL(v);
-  return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
+  const u = URL.parse(v);
+  return !!u && (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname)));
 }, 'use an https URL');
 
 export const brandingInput = z.strictObject({

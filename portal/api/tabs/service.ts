@@ -1,6 +1,7 @@
 // Tab rules: staff open a tab for a customer and change its lines and discount while it is open and no payment is
 // running; the customer sees it live and settles it (settle.ts). Each change is one conditional update with its
 // precondition in the filter, written with its domain event in one transaction.
+import { customerId } from '../../../lib/customer-id.ts';
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
 import { updateAndRead } from '../../../lib/db.ts';
@@ -27,7 +28,7 @@ export const discountInput = z.discriminatedUnion('kind', [
 ]);
 export const voidInput = z.strictObject({ reason: z.string().trim().min(1, 'say why').max(200) });
 export const listQuery = z.strictObject({ status: z.enum(TAB_STATUSES).default('open'), limit: z.coerce.number().int().min(1).max(200).default(100) });
-export const staffListQuery = listQuery.extend({ customerId: z.string().min(1).max(100).optional() });
+export const staffListQuery = listQuery.extend({ customerId: customerId.optional() });
 
 export class TabNotOpen extends HttpError {
   constructor(tab: Tab) {
