@@ -41,8 +41,6 @@ const CONCURRENCY = 6;
 
 /** Where an unknown id is a filter rather than a lookup, the code answers as for nothing found. */
 const MISS_EXCEPTIONS: Record<string, number[]> = {
-  // Revoking an app's access is scoped to the caller's own account: an app they never connected leaves nothing to do.
-  'client DELETE /connected-apps/{clientId}': [204],
   // A customer's cards are listed by customer id within the organisation: someone else's id lists none.
   'admin GET /customers/{id}/payment-methods': [200],
 };
