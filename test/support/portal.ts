@@ -1,6 +1,9 @@
 // The Customer Portal driven over HTTP by the scripted Browser, or in Chromium: sign in through the identity
 // provider's pages.
+import { createHash } from 'node:crypto';
+import mongoose from 'mongoose';
 import type { Page } from 'playwright-core';
+import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
 import { Browser, formAction } from './browser.ts';
 import { signInWithCode } from './chromium.ts';
 import { requestCode, uniqueEmail, type Server } from './oidc.ts';
@@ -32,4 +35,28 @@ export function bootOf(html: string) {
   const match = /<script type="application\/json" id="portal-boot">(.*?)<\/script>/s.exec(html);
   if (!match) throw new Error(`no boot data in page: ${html.slice(0, 300)}`);
   return JSON.parse(match[1]!);
+}
+
+/**
+ * A browser's portal session as stored (portal/bff/session.ts): its tokens, and `expireAccessToken`, which makes
+ * every instance refresh before its next call (as if the access token were about to expire).
+ */
+export async function storedPortalSession(s: Stack, browser: Browser, issuer: string) {
+  const id = (await browser.jar.getCookies(portalUrl(issuer))).find((c) => c.key === 'portico_portal')!.value;
+  const key = deriveKey(s.config.masterSecret, 'portal-sessions');
+  const sessions = mongoose.connection.db!.collection('portal_sessions');
+  const _id = createHash('sha256').update(id).digest('base64url') as never;
+  const tokens = async (): Promise<{ refreshToken: string; expiresAt: number } | undefined> => {
+    const doc = await sessions.findOne({ _id });
+    return doc ? JSON.parse(unseal(key, doc.sealedTokens as string)) : undefined;
+  };
+  return {
+    tokens,
+    /** Answers the refresh token the session held. */
+    async expireAccessToken(): Promise<string> {
+      const current = (await tokens())!;
+      await sessions.updateOne({ _id }, { $set: { sealedTokens: seal(key, JSON.stringify({ ...current, expiresAt: Date.now() })) } });
+      return current.refreshToken;
+    },
+  };
 }
