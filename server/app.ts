@@ -23,6 +23,7 @@ import { appErrorListener, errorMiddleware, servedMethodsOnly } from '../lib/htt
 import { withLogFields, type Logger } from '../lib/log.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { createViews } from '../lib/views.ts';
+import { securityHeaders } from '../lib/security-headers.ts';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -57,13 +58,12 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   app.use(async (ctx, next) => {
     const started = performance.now();
     const path = ctx.path;
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
     await next();
     const ms = performance.now() - started;
     observeRequest(ctx, path, ms / 1000);
     log.debug('request', { method: ctx.method, path, status: ctx.status, ms: Math.round(ms) });
   });
+  app.use(securityHeaders(config.publicUrl)); // before anything answers, errors included
   app.use(trustedClientAddress(clientAddressKey(config.masterSecret))); // before anything reads ctx.ip
   app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: status === 404 ? 'Not found' : 'Something went wrong', message })));
   app.use(servedMethodsOnly);

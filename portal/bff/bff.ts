@@ -2,7 +2,6 @@
 // Each is a confidential first-party OIDC client of its organisation (authorization code + PKCE, openid-client),
 // keeps a cookie session holding only an id, and proxies its API with the signed-in person's access token.
 // The browser never sees a token.
-import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import Router from '@koa/router';
@@ -15,6 +14,7 @@ import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
 import type { FirstPartyClient } from '../../lib/first-party.ts';
 import { HttpError } from '../../lib/errors.ts';
 import { readRawBody } from '../../lib/http.ts';
+import { pageNonce } from '../../lib/security-headers.ts';
 import type { Logger } from '../../lib/log.ts';
 import { tenantParam, type Tenant, type Tenants } from '../../lib/tenants.ts';
 import type { Render } from '../../lib/views.ts';
@@ -242,8 +242,7 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
       tokens = await refresh(t, { ...s, tokens });
       res = await call(tokens);
     }
-    ctx.status = res.status;
-    ctx.set('Cache-Control', 'no-store');
+    ctx.status = res.status; // never cached (lib/security-headers.ts), as every answer
     const type = res.headers.get('content-type');
     if (type) ctx.type = type;
     const disposition = res.headers.get('content-disposition'); // downloads, e.g. a booking's calendar file
@@ -264,23 +263,24 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
   };
 
   /**
-   * Serves the app's HTML shell to a signed-in person (others are sent to sign in): the build's assets, a nonce for
-   * the one inline style, and the boot data. Framing is refused, except by our own pages when `frameable` (previews).
+   * Serves the app's HTML shell to a signed-in person (others are sent to sign in): the build's assets, the request's
+   * nonce for the one inline style, and the boot data. Its policy widens every answer's (lib/security-headers.ts) by
+   * the app's own scripts, styles and API (and Stripe's, for the portal); framing is refused, except by our own pages
+   * when `frameable` (the console's previews).
    */
   async function shell(ctx: BffCtx, view: string, boot: (s: Session) => Record<string, unknown>, data: Record<string, unknown> = {}, frameable = false) {
     const t = ctx.state.tenant;
     const s = await session(ctx);
     if (!s) return ctx.redirect(`${basePath(t)}/login?return=${encodeURIComponent(ctx.path + ctx.search)}`);
-    const nonce = randomBytes(16).toString('base64url');
+    const nonce = pageNonce()!;
     const common = { org: { slug: t.slug, name: t.name }, bff: `${basePath(t)}/bff`, logoutUrl: `${basePath(t)}/logout`, loginUrl: `${basePath(t)}/login` };
     ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-store');
     ctx.set(
       'Content-Security-Policy',
       `default-src 'self'; script-src ${sources.script}; style-src 'self' 'nonce-${nonce}'; img-src 'self' https: data:; connect-src ${sources.connect}; ` +
         `frame-src ${sources.frame}; frame-ancestors ${frameable ? "'self'" : "'none'"}; base-uri 'none'; form-action 'self' ${new URL(t.issuer).origin}`,
     );
-    if (!frameable) ctx.set('X-Frame-Options', 'DENY');
+    if (frameable) ctx.remove('X-Frame-Options');
     const json = JSON.stringify({ ...common, ...boot(s) }).replace(/</g, '\\u003c');
     ctx.body = render(view, { ...data, nonce, assets: assets.files(), boot: json }, t.slug);
   }

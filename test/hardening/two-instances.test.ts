@@ -5,6 +5,7 @@ import { addDays, localAt } from '../../portal/api/availability/zoned.ts';
 import { adminToken } from '../support/api.ts';
 import { formAction, type Browser } from '../support/browser.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
+import { json } from '../support/http.ts';
 import { makeOrg } from '../support/oidc.ts';
 import { portalSignIn, portalUrl, storedPortalSession } from '../support/portal.ts';
 import { openStream } from '../support/sse.ts';
@@ -33,7 +34,7 @@ describe('Two instances on one database', function () {
       const before = await stored.expireAccessToken();
       const profile = await B.get('/bff/api/profile');
       expect(profile.status).to.equal(200);
-      expect((await profile.json()).email).to.equal(email);
+      expect((await json(profile)).email).to.equal(email);
       expect((await stored.tokens())!.refreshToken, 'B refreshed (the token rotated)').to.not.equal(before);
       expect((await A.get('/bff/api/profile')).status, 'A uses the tokens B refreshed').to.equal(200);
       expect((await browser.request(`${b.baseUrl}${path}`)).status, "B serves the portal's page").to.equal(200);
@@ -43,13 +44,13 @@ describe('Two instances on one database', function () {
       try {
         expect(streams.map((st) => st.status)).to.deep.equal([200, 200]);
         const today = localAt(Date.now(), 'Europe/London').date;
-        const week = await (await A.get(`/bff/api/availability?service=${cat.massage.id}&from=${today}&to=${addDays(today, 6)}`)).json();
+        const week = await json(A.get(`/bff/api/availability?service=${cat.massage.id}&from=${today}&to=${addDays(today, 6)}`));
         const starts = (week.days as { slots: { start: string }[] }[]).flatMap((d) => d.slots.map((x) => x.start));
         const made = [];
         for (const [via, start] of [[A, starts.at(-1)], [B, starts.at(-3)]] as const) {
           const res = await via.post('/bff/api/bookings', { serviceId: cat.massage.id, start });
           expect(res.status).to.equal(201);
-          made.push((await res.json()) as { id: string });
+          made.push((await json(res)) as { id: string });
         }
         for (const [i, st] of streams.entries()) {
           for (const booking of made) {

@@ -12,10 +12,15 @@ import type { Stack } from './stack.ts';
 export const portalUrl = (issuer: string, portal?: string) => `${issuer}/portal${portal ? `/${portal}` : ''}`;
 
 /** Opens the portal signed out, signs in with the emailed code, and returns the portal page it lands on. */
-export async function portalSignIn(s: Server, issuer: string, options: { browser?: Browser; email?: string; portal?: string } = {}) {
+export function portalSignIn(s: Server, issuer: string, options: { browser?: Browser; email?: string; portal?: string } = {}) {
+  return appSignIn(s, portalUrl(issuer, options.portal), options);
+}
+
+/** Opens a first-party app (the portal, the console) at `url` signed out, signs in with the emailed code, and returns the page it lands on. */
+export async function appSignIn(s: Server, url: string, options: { browser?: Browser; email?: string } = {}) {
   const browser = options.browser ?? new Browser();
   const email = options.email ?? uniqueEmail();
-  const start = await browser.follow(portalUrl(issuer, options.portal), s.baseUrl);
+  const start = await browser.follow(url, s.baseUrl);
   const page = { url: start.url, html: await start.res!.text() };
   const { page: codePage, code } = await requestCode(s, browser, page, email);
   const res = await browser.post(new URL(formAction(codePage.html, '/code'), s.baseUrl), { code });
