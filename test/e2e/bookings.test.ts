@@ -177,8 +177,10 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
   });
 
   it("shows the server's answer when the time was taken meanwhile, and refreshes the week", async () => {
-    // This page misses the live events (the stream is cut), so only the server can say the time has gone.
-    await page.route('**/bff/api/events', (route) => route.abort());
+    // This page misses the live events, so only the server can say the time has gone. Its stream is held, never
+    // answered: a refused or ended stream makes the page refetch the week at each reconnection (so as to miss
+    // nothing), which on a slow machine could show the time gone before the test confirms it.
+    await page.route('**/bff/api/events', () => undefined);
     await page.getByRole('navigation').getByRole('link', { name: 'Book', exact: true }).click();
     await page.getByRole('link', { name: 'Choose Deep tissue massage' }).click();
     await page.getByLabel('Staff member').selectOption({ label: therapist });
