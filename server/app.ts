@@ -86,8 +86,8 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const tenants = createTenants(config.publicUrl, idp.organisations.bySlug);
   const events = new EventHub(changes, log);
   app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, roles: idp.roles, customers: idp.customers, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events, changes, log, payments: { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl } }));
-  app.use(createPortalWeb({ config, tenants, render, log }));
-  app.use(createAdminWeb({ config, tenants, render, log }));
+  app.use(createPortalWeb({ config, tenants, render, log, changes }));
+  app.use(createAdminWeb({ config, tenants, render, log, changes }));
   app.use(idp.middleware);
   app.use(() => {
     throw new NotFound();

@@ -2,12 +2,13 @@
 // Each is a confidential first-party OIDC client of its organisation (authorization code + PKCE, openid-client),
 // keeps a cookie session holding only an id, and proxies its API with the signed-in person's access token.
 // The browser never sees a token.
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import * as oidc from 'openid-client';
 import type { Config } from '../../config/index.ts';
+import type { ChangeFeed } from '../../lib/changes.ts';
 import { appAssets } from '../../lib/app-assets.ts';
 import { clientAddressHeaders, clientAddressKey } from '../../lib/client-address.ts';
 import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
@@ -21,7 +22,7 @@ import type { Render } from '../../lib/views.ts';
 import { apiPath } from './api-path.ts';
 import { createSessions, SESSION_TTL_MS, SessionGone, type Session, type Tokens } from './session.ts';
 
-export type BffDeps = { config: Config; tenants: Tenants; render: Render; log: Logger };
+export type BffDeps = { config: Config; tenants: Tenants; render: Render; log: Logger; changes: ChangeFeed };
 export type BffState = { tenant: Tenant };
 export type BffCtx = Context & { state: BffState; params: Record<string, string> };
 
@@ -49,10 +50,10 @@ class Unauthenticated extends HttpError {
   }
 }
 
-export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp) {
+export function createBff({ config, tenants, render, log, changes }: BffDeps, app: BffApp) {
   const sessionCookie = `portico_${app.name}`;
   const loginCookie = `portico_${app.name}_login`;
-  const sessions = createSessions(deriveKey(config.masterSecret, `${app.name}-sessions`), app.name);
+  const sessions = createSessions(deriveKey(config.masterSecret, `${app.name}-sessions`), app.name, changes);
   const loginKey = deriveKey(config.masterSecret, `${app.name}-login`);
   const addressKey = clientAddressKey(config.masterSecret);
   const assets = appAssets(app.name, app.dir);
@@ -218,7 +219,7 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     const path = apiPath(ctx.path.slice(`${basePath(t)}/bff/api/`.length));
     const body = UNSAFE.has(ctx.method) ? await readRawBody(ctx) : undefined;
     const stream = ctx.get('accept') === 'text/event-stream';
-    const gone = new AbortController(); // an event stream is closed upstream when the browser goes away
+    const gone = new AbortController(); // an event stream is closed upstream when the browser goes away, or signs out
     ctx.res.once('close', () => gone.abort());
     const call = (tokens: Tokens) =>
       fetch(`${config.internalUrl}${app.apiRoot(t.slug)}${path}${ctx.search}`, {
@@ -250,7 +251,14 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     if (type?.startsWith('text/event-stream') && res.body) {
       ctx.req.socket.setTimeout(0);
       ctx.set('X-Accel-Buffering', 'no');
-      ctx.body = Readable.fromWeb(res.body as ReadableStream);
+      // It ends when the session does, on whichever instance it is signed out: the browser comes back, is refused,
+      // and goes to sign in. Cancelled (that, or the browser left), the API's stream ends ours.
+      const out = new PassThrough();
+      const upstream = Readable.fromWeb(res.body as ReadableStream);
+      upstream.on('error', () => out.destroyed || out.end()).pipe(out);
+      const unwatch = sessions.onEnd(t.id, s.id, () => gone.abort());
+      ctx.res.once('close', unwatch);
+      ctx.body = out;
       return;
     }
     ctx.body = res.status === 204 ? null : Buffer.from(await res.arrayBuffer());

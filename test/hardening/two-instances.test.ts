@@ -66,6 +66,8 @@ describe('Two instances on one database', function () {
       // replayed request would) is signed out.
       const kept = await streamHeaders(browser, s.baseUrl, path);
       expect(kept.cookie).to.contain('portico_portal=');
+      const live = await openStream(`${s.baseUrl}${path}/bff/api/events`, kept); // open on A across the sign-out
+      expect(live.status).to.equal(200);
       const out = await B.post('/logout');
       expect(out.status).to.equal(303);
       const api = await fetch(`${s.baseUrl}${path}/bff/api/profile`, { headers: { ...kept, accept: 'application/json' } });
@@ -75,6 +77,7 @@ describe('Two instances on one database', function () {
       expect(page.headers.get('location')).to.match(new RegExp(`^${path}/login`));
       const stream = await fetch(`${s.baseUrl}${path}/bff/api/events`, { headers: { ...kept, accept: 'text/event-stream' } });
       expect(stream.status, "A's event stream").to.equal(401);
+      await live.ended; // A's open stream ends too, rather than run on to the access token's expiry (15 minutes)
       // The identity provider's session ends on B too (RP-initiated logout), so A's sign-in asks for a code again.
       const confirm = await browser.follow(new URL(out.headers.get('location')!.replace(s.baseUrl, b.baseUrl)), b.baseUrl);
       const html = await confirm.res!.text();
