@@ -188,6 +188,9 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     const wanted = (await page.locator('button.slot time').first().getAttribute('datetime'))!; // this week: within 24 hours
     await page.locator(slotAt(wanted)).click();
     await page.getByRole('heading', { level: 1, name: 'Confirm your booking' }).waitFor();
+    // Nor does it refetch the week meanwhile (a refetch would show the time gone before the test confirms it).
+    const week = (url: URL) => url.pathname.endsWith('/bff/api/availability');
+    await page.route(week, () => undefined);
 
     await other.getByRole('button', { name: 'Previous week' }).click();
     await until(other, hasSlot(wanted));
@@ -195,6 +198,7 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     await other.getByRole('button', { name: 'Confirm booking' }).click();
     await other.getByRole('heading', { level: 1, name: 'Booking confirmed' }).waitFor();
 
+    await page.unroute(week); // the week the server's answer sends it back to is fetched
     await page.getByRole('button', { name: 'Confirm booking' }).click();
     await page.getByRole('alert').filter({ hasText: 'This time has just been taken. Choose another.' }).waitFor();
     await page.getByRole('heading', { level: 1, name: 'Choose a time' }).waitFor();
