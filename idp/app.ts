@@ -20,7 +20,6 @@ import { tokenStanding } from './grants/standing.ts';
 import { interactionRoutes, type IdpState } from './interactions/routes.ts';
 import { trustBrowserRoutes } from './interactions/trust-browser.ts';
 import { organisationDirectory, type Organisations } from './organisations/directory.ts';
-import { pageHeaders } from './page-headers.ts';
 import { unitOfWork } from './provider/adapter.ts';
 import type { IdpDeps } from './provider/configuration.ts';
 import { createProviderRegistry, type ProviderRegistry } from './provider/registry.ts';
@@ -88,5 +87,5 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
       return c ? { email: c.email, ...(c.name ? { name: c.name } : {}) } : undefined;
     },
   };
-  return { middleware: compose([pageHeaders, routed, mountProvider]), registry, organisations, roles, customers, standing };
+  return { middleware: compose([routed, mountProvider]), registry, organisations, roles, customers, standing };
 }

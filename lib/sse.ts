@@ -79,7 +79,7 @@ export async function streamEvents(ctx: Context, hub: EventHub, org: string, vie
   ctx.req.socket.setNoDelay(true);
   ctx.status = 200;
   ctx.type = 'text/event-stream';
-  ctx.set({ 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+  ctx.set('X-Accel-Buffering', 'no'); // never cached, as every answer (security-headers.ts); nor buffered by a proxy
   write(`retry: 2000\n\n`);
   ctx.body = out;
 }

@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { pageNonce } from './security-headers.ts';
 
 export type Render = (name: string, data: Record<string, unknown>, orgSlug?: string) => string;
 
@@ -32,6 +33,6 @@ export function createViews(dir: string, overrideDir: string): Render {
   return (name, data, orgSlug) => {
     const body = load(name, orgSlug)(data);
     if (name.startsWith('emails/') || name.startsWith('documents/')) return body; // whole documents, not pages in the layout
-    return load('layout', orgSlug)({ ...data, body });
+    return load('layout', orgSlug)({ nonce: pageNonce(), ...data, body }); // the nonce the page's policy allows its <style> by
   };
 }

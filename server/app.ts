@@ -23,6 +23,7 @@ import { appErrorListener, errorMiddleware, servedMethodsOnly } from '../lib/htt
 import { withLogFields, type Logger } from '../lib/log.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { createViews } from '../lib/views.ts';
+import { securityHeaders } from '../lib/security-headers.ts';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -59,13 +60,12 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   app.use(async (ctx, next) => {
     const started = performance.now();
     const path = ctx.path;
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
     await next();
     const ms = performance.now() - started;
     observeRequest(ctx, path, ms / 1000);
     log.debug('request', { method: ctx.method, path, status: ctx.status, ms: Math.round(ms) });
   });
+  app.use(securityHeaders(config.publicUrl)); // before anything answers, errors included
   app.use(trustedClientAddress(clientAddressKey(config.masterSecret))); // before anything reads ctx.ip
   app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: ERROR_TITLES[status] ?? 'Something went wrong', message, retry: status === 503 })));
   app.use(servedMethodsOnly);
@@ -88,8 +88,8 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   const tenants = createTenants(config.publicUrl, idp.organisations.bySlug);
   const events = new EventHub(changes, log);
   app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, roles: idp.roles, standing: idp.standing, customers: idp.customers, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events, changes, log, payments: { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl } }));
-  app.use(createPortalWeb({ config, tenants, render, log }));
-  app.use(createAdminWeb({ config, tenants, render, log }));
+  app.use(createPortalWeb({ config, tenants, render, log, changes }));
+  app.use(createAdminWeb({ config, tenants, render, log, changes }));
   app.use(idp.middleware);
   app.use(() => {
     throw new NotFound();

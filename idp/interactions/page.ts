@@ -1,12 +1,12 @@
-// How every sign-in page is sent: never cached. Its security headers are every idp page's (../page-headers.ts).
+// How every sign-in page is sent. Its security headers (no caching among them) are every answer's (lib/security-headers.ts).
 import type { Context } from 'koa';
-import { PAGE_POLICY } from '../page-headers.ts';
+import { defaultPolicy, pageNonce } from '../../lib/security-headers.ts';
 
-/** `nonce`: the page's one script (a challenge's solver) may run; without it, none may. */
-export function sendPage(ctx: Context, html: string, status = 200, nonce?: string): void {
-  if (nonce) ctx.set('Content-Security-Policy', PAGE_POLICY.replace("script-src 'none'", `script-src 'nonce-${nonce}'`));
+/** `script`: the page's one script (a challenge's solver), nonced like its style, may run; without it, none may. */
+export function sendPage(ctx: Context, html: string, status = 200, script = false): void {
+  const nonce = pageNonce();
+  if (script && nonce) ctx.set('Content-Security-Policy', defaultPolicy(nonce).replace("script-src 'none'", `script-src 'nonce-${nonce}'`));
   ctx.status = status;
   ctx.type = 'html';
-  ctx.set('Cache-Control', 'no-store');
   ctx.body = html;
 }

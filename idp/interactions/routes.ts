@@ -1,6 +1,5 @@
 // The sign-in interaction: email -> emailed code -> (consent for third-party apps) -> back to the app.
 // Every page is server-rendered from views/ and branded as the organisation's.
-import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -59,8 +58,7 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
 
   function page(ctx: Ctx, view: string, data: Record<string, unknown>, status = 200) {
     // A page with a challenge runs the one script that solves it (views/layout.hbs).
-    const nonce = data.challenge ? randomBytes(16).toString('base64url') : undefined;
-    sendPage(ctx, render(view, { org: brandingOf(ctx.state.org), action: base(ctx), nonce, ...data }, ctx.state.org.slug), status, nonce);
+    sendPage(ctx, render(view, { org: brandingOf(ctx.state.org), action: base(ctx), ...data }, ctx.state.org.slug), status, Boolean(data.challenge));
   }
 
   /** Renders the step again with the error for people, or lets the error middleware answer JSON for API callers. */

@@ -2,19 +2,20 @@
 // Each is a confidential first-party OIDC client of its organisation (authorization code + PKCE, openid-client),
 // keeps a cookie session holding only an id, and proxies its API with the signed-in person's access token.
 // The browser never sees a token.
-import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import * as oidc from 'openid-client';
 import type { Config } from '../../config/index.ts';
+import type { ChangeFeed } from '../../lib/changes.ts';
 import { appAssets } from '../../lib/app-assets.ts';
 import { clientAddressHeaders, clientAddressKey } from '../../lib/client-address.ts';
 import { deriveKey, seal, unseal } from '../../lib/crypto.ts';
 import type { FirstPartyClient } from '../../lib/first-party.ts';
 import { HttpError } from '../../lib/errors.ts';
 import { readRawBody } from '../../lib/http.ts';
+import { pageNonce } from '../../lib/security-headers.ts';
 import type { Logger } from '../../lib/log.ts';
 import { tenantParam, type Tenant, type Tenants } from '../../lib/tenants.ts';
 import type { Render } from '../../lib/views.ts';
@@ -22,7 +23,7 @@ import { apiPath } from './api-path.ts';
 import { backchannelLogoutRoute } from './backchannel.ts';
 import { createSessions, SESSION_TTL_MS, SessionGone, type Session, type Tokens } from './session.ts';
 
-export type BffDeps = { config: Config; tenants: Tenants; render: Render; log: Logger };
+export type BffDeps = { config: Config; tenants: Tenants; render: Render; log: Logger; changes: ChangeFeed };
 export type BffState = { tenant: Tenant };
 export type BffCtx = Context & { state: BffState; params: Record<string, string> };
 
@@ -50,10 +51,10 @@ class Unauthenticated extends HttpError {
   }
 }
 
-export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp) {
+export function createBff({ config, tenants, render, log, changes }: BffDeps, app: BffApp) {
   const sessionCookie = `portico_${app.name}`;
   const loginCookie = `portico_${app.name}_login`;
-  const sessions = createSessions(deriveKey(config.masterSecret, `${app.name}-sessions`), app.name);
+  const sessions = createSessions(deriveKey(config.masterSecret, `${app.name}-sessions`), app.name, changes);
   const loginKey = deriveKey(config.masterSecret, `${app.name}-login`);
   const addressKey = clientAddressKey(config.masterSecret);
   const assets = appAssets(app.name, app.dir);
@@ -223,7 +224,7 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     const path = apiPath(ctx.path.slice(`${basePath(t)}/bff/api/`.length));
     const body = UNSAFE.has(ctx.method) ? await readRawBody(ctx) : undefined;
     const stream = ctx.get('accept') === 'text/event-stream';
-    const gone = new AbortController(); // an event stream is closed upstream when the browser goes away
+    const gone = new AbortController(); // an event stream is closed upstream when the browser goes away, or signs out
     ctx.res.once('close', () => gone.abort());
     const call = (tokens: Tokens) =>
       fetch(`${config.internalUrl}${app.apiRoot(t.slug)}${path}${ctx.search}`, {
@@ -247,8 +248,7 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
       tokens = await refresh(t, { ...s, tokens });
       res = await call(tokens);
     }
-    ctx.status = res.status;
-    ctx.set('Cache-Control', 'no-store');
+    ctx.status = res.status; // never cached (lib/security-headers.ts), as every answer
     const type = res.headers.get('content-type');
     if (type) ctx.type = type;
     const disposition = res.headers.get('content-disposition'); // downloads, e.g. a booking's calendar file
@@ -258,7 +258,14 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
     if (type?.startsWith('text/event-stream') && res.body) {
       ctx.req.socket.setTimeout(0);
       ctx.set('X-Accel-Buffering', 'no');
-      ctx.body = Readable.fromWeb(res.body as ReadableStream);
+      // It ends when the session does, on whichever instance it is signed out: the browser comes back, is refused,
+      // and goes to sign in. Cancelled (that, or the browser left), the API's stream ends ours.
+      const out = new PassThrough();
+      const upstream = Readable.fromWeb(res.body as ReadableStream);
+      upstream.on('error', () => out.destroyed || out.end()).pipe(out);
+      const unwatch = sessions.onEnd(t.id, s.id, () => gone.abort());
+      ctx.res.once('close', unwatch);
+      ctx.body = out;
       return;
     }
     ctx.body = res.status === 204 ? null : Buffer.from(await res.arrayBuffer());
@@ -271,23 +278,24 @@ export function createBff({ config, tenants, render, log }: BffDeps, app: BffApp
   };
 
   /**
-   * Serves the app's HTML shell to a signed-in person (others are sent to sign in): the build's assets, a nonce for
-   * the one inline style, and the boot data. Framing is refused, except by our own pages when `frameable` (previews).
+   * Serves the app's HTML shell to a signed-in person (others are sent to sign in): the build's assets, the request's
+   * nonce for the one inline style, and the boot data. Its policy widens every answer's (lib/security-headers.ts) by
+   * the app's own scripts, styles and API (and Stripe's, for the portal); framing is refused, except by our own pages
+   * when `frameable` (the console's previews).
    */
   async function shell(ctx: BffCtx, view: string, boot: (s: Session) => Record<string, unknown>, data: Record<string, unknown> = {}, frameable = false) {
     const t = ctx.state.tenant;
     const s = await session(ctx);
     if (!s) return ctx.redirect(`${basePath(t)}/login?return=${encodeURIComponent(ctx.path + ctx.search)}`);
-    const nonce = randomBytes(16).toString('base64url');
+    const nonce = pageNonce()!;
     const common = { org: { slug: t.slug, name: t.name }, bff: `${basePath(t)}/bff`, logoutUrl: `${basePath(t)}/logout`, loginUrl: `${basePath(t)}/login` };
     ctx.type = 'html';
-    ctx.set('Cache-Control', 'no-store');
     ctx.set(
       'Content-Security-Policy',
       `default-src 'self'; script-src ${sources.script}; style-src 'self' 'nonce-${nonce}'; img-src 'self' https: data:; connect-src ${sources.connect}; ` +
         `frame-src ${sources.frame}; frame-ancestors ${frameable ? "'self'" : "'none'"}; base-uri 'none'; form-action 'self' ${new URL(t.issuer).origin}`,
     );
-    if (!frameable) ctx.set('X-Frame-Options', 'DENY');
+    if (frameable) ctx.remove('X-Frame-Options');
     const json = JSON.stringify({ ...common, ...boot(s) }).replace(/</g, '\\u003c');
     ctx.body = render(view, { ...data, nonce, assets: assets.files(), boot: json }, t.slug);
   }

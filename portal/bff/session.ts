@@ -2,6 +2,7 @@
 // here, sealed with a key of their own. The database keeps a hash of the id, so a leaked collection opens nothing.
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
+import type { ChangeFeed } from '../../lib/changes.ts';
 import { randomId, seal, unseal } from '../../lib/crypto.ts';
 import { orgScopedSchema } from '../../lib/tenancy.ts';
 
@@ -42,8 +43,26 @@ const hashId = (id: string) => createHash('sha256').update(id).digest('base64url
 
 export type Session = { id: string; customer: Customer; tokens: Tokens };
 
-/** Sessions of one app (`portal`, `admin`): each has its own sealing key, and finds only its own sessions. */
-export function createSessions(key: Buffer, app: string) {
+/** What to do when a session ends, by the session's stored id (its hash), for `onEnd`. */
+const ending = new Map<string, Set<() => void>>();
+const fire = (listeners: Iterable<() => void>) => [...listeners].forEach((ended) => ended());
+const watchedFeeds = new WeakSet<ChangeFeed>();
+
+/** Hears, on every instance, of sessions deleted (signed out anywhere); when changes may have been missed, ends all. */
+function watchSessions(changes: ChangeFeed): void {
+  if (watchedFeeds.has(changes)) return;
+  watchedFeeds.add(changes);
+  changes.on(SessionModel.collection.collectionName, (change) => {
+    if (change.operationType === 'delete') fire(ending.get(String(change.documentKey._id)) ?? []);
+  });
+  changes.onReset(() => fire([...ending.values()].flatMap((set) => [...set])));
+}
+
+/**
+ * Sessions of one app (`portal`, `admin`): each has its own sealing key, and finds only its own sessions. `changes`
+ * (the process's change feed) tells each instance when a session ends elsewhere.
+ */
+export function createSessions(key: Buffer, app: string, changes: ChangeFeed) {
   return {
     async create(org: string, customer: Customer, tokens: Tokens, sid?: string): Promise<string> {
       const id = randomId(32);
@@ -88,6 +107,26 @@ export function createSessions(key: Buffer, app: string) {
         await new Promise((r) => setTimeout(r, WAIT_STEP_MS)); // another instance holds the lease: its tokens come soon
       }
       throw new SessionGone();
+    },
+    /**
+     * Calls `ended` when the session ends, whichever instance signs it out (or at once if it already has, or when
+     * the change feed cannot say); answers a function that stops listening. For what outlives a request, such as an
+     * event stream, which must not go on once its person signed out.
+     */
+    onEnd(org: string, id: string, ended: () => void): () => void {
+      const _id = hashId(id);
+      watchSessions(changes);
+      const listeners = ending.get(_id) ?? new Set();
+      ending.set(_id, listeners.add(ended));
+      const stop = () => {
+        listeners.delete(ended);
+        if (!listeners.size && ending.get(_id) === listeners) ending.delete(_id);
+      };
+      // Once the feed runs, a deletion reaches `ended`; one made before is seen by this read.
+      void (async () => {
+        if (!(await changes.running()) || !(await SessionModel.exists({ _id, org, app }))) ended();
+      })().catch(ended);
+      return stop;
     },
     async destroy(org: string, id: string): Promise<void> {
       await SessionModel.deleteOne({ org, _id: hashId(id), app });

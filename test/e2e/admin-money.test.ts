@@ -8,7 +8,7 @@ import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { addDays, localAt, today } from '../../portal/api/availability/zoned.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { skipWithoutChromium, launch, screenshots, seriousViolations, signInWithCode, until } from '../support/chromium.ts';
+import { eventually, expectAttribute, expectChecked, expectDisabled, expectText, expectValue, launch, linkTexts, screenshots, seriousViolations, signInWithCode, skipWithoutChromium, until } from '../support/chromium.ts';
 import { makeClient, makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { pdfText } from '../support/pdf.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -71,19 +71,20 @@ describe('Admin console money pages in headless Chromium', function () {
   it('connects Stripe: keys saved and cleared, shown only as hints, the connection tested in plain words', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Payments', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Payments' }).waitFor();
-    expect(await page.getByTestId('stripe-state').innerText()).to.contain('Not connected');
+    await expectText(page.getByTestId('stripe-state'), 'Not connected'); // once the settings have arrived
     // The webhook to set up in Stripe, as the API says: the console keeps no list of its own.
     const { webhook } = await settings();
     expect(webhook.url).to.equal(`${t.issuer}/stripe/webhook`);
-    expect(await page.getByTestId('webhook-url').innerText()).to.equal(webhook.url);
+    await eventually(() => page.getByTestId('webhook-url').innerText(), (shown) => shown === webhook.url, 'the webhook URL the API gives');
     expect(webhook.events).to.include('payment_intent.succeeded');
-    expect(await page.getByTestId('webhook-events').getByRole('listitem').allInnerTexts()).to.deep.equal(webhook.events);
+    const events = () => page.getByTestId('webhook-events').getByRole('listitem').allInnerTexts();
+    await eventually(events, (shown) => shown.join() === webhook.events.join(), 'the webhook events the API lists');
 
     // A publishable key in the secret key's place is refused beside the field.
     await page.getByLabel('Secret key', { exact: true }).fill(PUBLISHABLE);
     await page.getByRole('button', { name: 'Save keys' }).click();
     await page.locator('#pay-secretKey-err').waitFor();
-    expect(await page.getByLabel('Secret key', { exact: true }).getAttribute('aria-invalid')).to.equal('true');
+    await expectAttribute(page.getByLabel('Secret key', { exact: true }), 'aria-invalid', 'true');
 
     await page.getByLabel('Secret key', { exact: true }).fill(SECRET);
     await page.getByLabel('Publishable key', { exact: true }).fill(PUBLISHABLE);
@@ -91,9 +92,9 @@ describe('Admin console money pages in headless Chromium', function () {
     expect(await page.getByLabel('Secret key', { exact: true }).getAttribute('type')).to.equal('password');
     await page.getByRole('button', { name: 'Save keys' }).click();
     await page.getByRole('status').filter({ hasText: 'Keys saved' }).waitFor();
-    for (const label of ['Secret key', 'Publishable key', 'Webhook signing secret']) expect(await page.getByLabel(label, { exact: true }).inputValue(), label).to.equal('');
-    expect(await page.getByTestId('stripe-state').innerText()).to.contain('Connected, test mode');
-    expect(await page.locator('main').innerText()).to.contain('sk_test_…6789').and.not.contain(SECRET);
+    for (const label of ['Secret key', 'Publishable key', 'Webhook signing secret']) await expectValue(page.getByLabel(label, { exact: true }), '');
+    await expectText(page.getByTestId('stripe-state'), 'Connected, test mode');
+    expect(await expectText(page.locator('main'), 'sk_test_…6789')).to.not.contain(SECRET);
 
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByRole('status').filter({ hasText: 'Stripe accepted the secret key (test mode).' }).waitFor();
@@ -134,7 +135,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await taxNumber.fill('GB 123/456');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.locator('#co-taxNumber-err').waitFor(); // a slash is no part of a tax number
-    expect(await taxNumber.getAttribute('aria-invalid')).to.equal('true');
+    await expectAttribute(taxNumber, 'aria-invalid', 'true');
     await taxNumber.fill('GB 123 4567 89');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('region', { name: 'Company information' }).getByRole('status').filter({ hasText: /^Saved$/ }).waitFor();
@@ -143,7 +144,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.reload();
     await legal.waitFor();
     await until(page, `document.getElementById('co-legalName')?.value === 'Harbour Day Spa Ltd'`);
-    expect(await taxNumber.inputValue()).to.equal('GB 123 4567 89');
+    await expectValue(taxNumber, 'GB 123 4567 89');
     await expectAccessible('company');
     await fitsPhone('company');
     await screenshots(page, 'admin-company');
@@ -166,7 +167,7 @@ describe('Admin console money pages in headless Chromium', function () {
     const other = await call('POST', `${adminUrl(t)}/tabs`, api, { customerId: customer.id, note: 'Table 4' });
     expect(other.status, JSON.stringify(other.body)).to.equal(201);
     await until(page, `!!document.getElementById('tab-${other.body.id}')`);
-    expect(await page.locator(`[id="tab-${other.body.id}"]`).innerText()).to.contain(customer.email).and.contain('Table 4');
+    await expectText(page.locator(`[id="tab-${other.body.id}"]`), customer.email, 'Table 4');
     await expectAccessible('point of sale');
     await fitsPhone('point of sale');
     await screenshots(page, 'admin-pos');
@@ -188,8 +189,8 @@ describe('Admin console money pages in headless Chromium', function () {
 
   it('adds lines from the price list and as free text, removes one, and shows a line added elsewhere live', async () => {
     await page.getByLabel('From the price list').selectOption({ label: 'Deep tissue massage · £65.00' });
-    expect(await page.getByLabel('Description', { exact: true }).inputValue()).to.equal('Deep tissue massage');
-    expect(await page.getByLabel('Unit price (GBP)').inputValue()).to.equal('65.00');
+    await expectValue(page.getByLabel('Description', { exact: true }), 'Deep tissue massage'); // filled in after the choice renders
+    await expectValue(page.getByLabel('Unit price (GBP)'), '65.00');
     await page.getByRole('button', { name: 'Add line' }).click();
     await status('Added Deep tissue massage.');
 
@@ -220,7 +221,7 @@ describe('Admin console money pages in headless Chromium', function () {
       ['Sparkling water', 2, 250, 'Reduced 5%'],
       ['Herbal tea', 1, 300, 'VAT 20%'],
     ]);
-    expect(await page.getByTestId('totals').innerText()).to.contain('£73.00');
+    await expectText(page.getByTestId('totals'), '£73.00');
   });
 
   it('takes a discount and settles in cash with a tip; the paid tab links to its invoice and its PDF', async () => {
@@ -228,8 +229,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByLabel('Percent', { exact: true }).fill('10');
     await page.getByRole('button', { name: 'Apply discount' }).click();
     await status('Discount applied.');
-    const totals = await page.getByTestId('totals').innerText();
-    expect(totals).to.contain('£73.00').and.contain('−£7.30').and.contain('£65.70');
+    await expectText(page.getByTestId('totals'), '£73.00', '−£7.30', '£65.70');
 
     // No saved card: the page says so, and cash is the way.
     await page.getByText('This customer has no saved card.').waitFor();
@@ -240,7 +240,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByLabel('Tip (GBP, optional)').fill('5');
     await page.getByRole('button', { name: 'Record £70.70 paid in cash' }).click();
     await page.getByTestId('paid').waitFor();
-    expect(await page.getByTestId('paid').innerText()).to.contain('Paid in cash');
+    await expectText(page.getByTestId('paid'), 'Paid in cash');
     const tab = (await call('GET', `${adminUrl(t)}/tabs/${tabId}`, api)).body;
     expect(tab).to.deep.include({ status: 'paid' });
     expect(tab.payment).to.deep.include({ state: 'succeeded', method: 'cash', amount: 7070, tip: 500 });
@@ -259,7 +259,7 @@ describe('Admin console money pages in headless Chromium', function () {
   });
 
   it('refunds part of the invoice: a credit note is issued and listed', async () => {
-    expect(await page.locator('main').innerText()).to.contain('Up to £70.70 can still be refunded');
+    await expectText(page.locator('main'), 'Up to £70.70 can still be refunded'); // once the invoice's refunds have arrived
     await page.getByLabel('Part of it').check();
     await page.getByLabel('Amount (GBP)').fill('80');
     await page.getByLabel('Reason', { exact: true }).fill('Goodwill: the massage started late');
@@ -280,7 +280,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByRole('heading', { level: 1, name: 'Invoices' }).waitFor();
     await page.getByRole('link', { name: invoiceNumber }).waitFor();
     const kinds = () => page.evaluate<string[]>(`[...document.querySelectorAll('table.documents tbody tr')].map((r) => r.dataset.kind)`);
-    expect((await kinds()).sort()).to.deep.equal(['credit_note', 'invoice', 'receipt']);
+    await eventually(kinds, (k) => [...k].sort().join() === 'credit_note,invoice,receipt', 'an invoice, its receipt and its credit note');
     await page.getByLabel('Type').selectOption({ label: 'Credit notes' });
     await page.getByRole('button', { name: 'Show' }).click();
     const rows = `[...document.querySelectorAll('table.documents tbody tr')]`;
@@ -305,8 +305,8 @@ describe('Admin console money pages in headless Chromium', function () {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const p = await context.newPage();
     await signIn(p, clerk);
-    const nav = (await p.getByRole('navigation').getByRole('link').allTextContents()).map((x) => x.trim());
-    expect(nav).to.include.members(['Point of sale', 'Invoices']).and.not.include('Payments');
+    const nav = await linkTexts(p.getByRole('navigation'), (x) => x.includes('Point of sale') && x.includes('Invoices'), 'Point of sale and Invoices');
+    expect(nav).to.not.include('Payments');
     const invoice = (await call('GET', `${adminUrl(t)}/tabs/${tabId}`, api)).body.invoiceId;
     await p.goto(`${consoleUrl()}#/invoices/${invoice}`);
     await p.getByText('Only owners and admins can refund.').waitFor();
@@ -318,7 +318,7 @@ describe('Admin console money pages in headless Chromium', function () {
     const rate = p.getByLabel('Tax rate', { exact: true });
     await until(p, `document.querySelectorAll('#line-taxRateId option').length === 3`);
     expect(await rate.locator('option').allInnerTexts()).to.deep.equal(['No tax', 'VAT 20%', 'Reduced 5%']);
-    expect(await rate.inputValue(), 'the first rate by default').to.equal('tax_1');
+    await expectValue(rate, 'tax_1'); // the first rate by default
     expect(await p.getByText('Tax rates could not be loaded').count()).to.equal(0);
     await call('POST', `${adminUrl(t)}/tabs/${open.body.id}/void`, api, { reason: 'Test over' });
     await context.close();
@@ -328,9 +328,9 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByRole('button', { name: 'Edit Deep tissue massage' }).click();
     await page.getByRole('heading', { level: 2, name: 'Deep tissue massage' }).waitFor();
     const terms = page.getByRole('group', { name: 'Payment when booking' });
-    expect(await terms.getByRole('radio', { name: /^Nothing/ }).isChecked(), 'no terms yet').to.equal(true);
+    await expectChecked(terms.getByRole('radio', { name: /^Nothing/ })); // no terms yet
     await terms.getByRole('radio', { name: /^Pay when booking/ }).check();
-    expect(await terms.getByRole('radio', { name: /^The full price \(£65\.00\)/ }).isChecked()).to.equal(true);
+    await expectChecked(terms.getByRole('radio', { name: /^The full price \(£65\.00\)/ })); // shown after the choice renders
     await terms.getByRole('radio', { name: 'A deposit: a fixed amount' }).check();
     await page.getByLabel('Deposit (GBP)').fill('70'); // more than the price
     await page.getByLabel('Tax rate', { exact: true }).selectOption({ label: 'VAT 20%' });
@@ -342,7 +342,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await status('Changes saved');
     const saved = (await call('GET', `${adminUrl(t)}/services/${massage.id}`, api)).body;
     expect(saved.payment).to.deep.include({ mode: 'prepay', deposit: { kind: 'amount', value: 2000 }, taxRateId: 'tax_1', lateRefundPercent: 50 });
-    expect(await page.getByLabel('Deposit (GBP)').inputValue(), 'read back in major units').to.equal('20.00');
+    await expectValue(page.getByLabel('Deposit (GBP)'), '20.00'); // read back in major units
     await expectAccessible('service payment terms');
     await fitsPhone('service payment terms');
     await screenshots(page, 'admin-service-payment');
@@ -364,7 +364,7 @@ describe('Admin console money pages in headless Chromium', function () {
     const row = page.locator(`[id="booking-${id}"]`);
     await row.waitFor();
     const until_ = localAt(Date.parse(payment.dueBy), 'Europe/London').time;
-    expect(await row.innerText()).to.contain(`Deposit £20.00: awaiting payment until ${until_}`);
+    await expectText(row, `Deposit £20.00: awaiting payment until ${until_}`);
     expect(await row.getByRole('link', { name: /^Take payment for the booking/ }).getAttribute('href')).to.equal(`#/tabs/${payment.tabId}`);
     await until(page, `document.querySelector('[data-testid=live]')?.dataset.state === 'live'`);
     await expectAccessible('bookings with payments');
@@ -374,7 +374,7 @@ describe('Admin console money pages in headless Chromium', function () {
     const paid = await call('POST', `${adminUrl(t)}/tabs/${payment.tabId}/settle`, api, { method: 'cash' });
     expect(paid.status, JSON.stringify(paid.body)).to.equal(200);
     await until(page, `document.querySelector('[id="booking-${id}"] .pay')?.dataset.pay === 'paid'`);
-    expect(await row.innerText()).to.contain('Deposit £20.00 paid');
+    await expectText(row, 'Deposit £20.00 paid');
     const invoiceId = paid.body.tab.invoiceId as string;
     expect(await row.getByRole('link', { name: /^Invoice of the booking/ }).getAttribute('href')).to.equal(`#/invoices/${invoiceId}`);
 
@@ -386,7 +386,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByRole('button', { name: 'Yes, cancel booking' }).click();
     await status(new RegExp(`^Booking cancelled: .* ${refund.replace('.', '\\.')} refunded: credit note \\S*CN-\\d{4}-\\d{6}\\.$`));
     await until(page, `document.querySelector('[id="booking-${id}"] .pay')?.dataset.pay === 'refunded'`);
-    expect(await row.innerText()).to.contain(late ? '£10.00 of £20.00 refunded' : '£20.00 refunded');
+    await expectText(row, late ? '£10.00 of £20.00 refunded' : '£20.00 refunded');
     const after = (await call('GET', `${adminUrl(t)}/bookings/${id}`, api)).body;
     expect(after).to.deep.include({ status: 'cancelled' });
     expect(after.payment).to.deep.include({ status: 'refunded', refunded: late ? 1000 : 2000, invoiceId });
@@ -407,7 +407,7 @@ describe('Admin console money pages in headless Chromium', function () {
 
     await page.getByRole('button', { name: 'Charge £9.00' }).click();
     await page.getByText('Stripe is processing the payment').first().waitFor(); // stripe-mock never says succeeded
-    expect(await page.getByRole('button', { name: 'Charge £9.00' }).isDisabled(), 'no second charge while one runs').to.equal(true);
+    await expectDisabled(page.getByRole('button', { name: 'Charge £9.00' })); // no second charge while one runs
     expect((await intentEvent(t, { id: await intent() }, 'payment_failed', 'Your card has insufficient funds.')).status).to.equal(200);
     await page.getByRole('alert').filter({ hasText: 'The payment failed: Your card has insufficient funds.' }).waitFor();
 
@@ -415,7 +415,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByText('Stripe is processing the payment').first().waitFor();
     expect((await intentEvent(t, { id: await intent() }, 'succeeded')).status).to.equal(200);
     await page.getByTestId('paid').waitFor();
-    expect(await page.getByTestId('paid').innerText()).to.contain('by visa •••• 4242');
+    await expectText(page.getByTestId('paid'), 'by visa •••• 4242');
     await page.getByRole('link', { name: 'View invoice' }).waitFor();
   });
 });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, call } from '../support/api.ts';
-import { expectAccessible, expectFits, launch, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
+import { eventually, expectAccessible, expectChecked, expectFits, expectText, launch, linkTexts, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -30,7 +30,6 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
   let invoiceNumber = '';
   const email = uniqueEmail('payer');
   const nav = () => page.getByRole('navigation').first();
-  const navLabels = async () => (await nav().getByRole('link').allTextContents()).map((x) => x.trim());
 
   before(async function () {
     skipWithoutChromium(this);
@@ -58,9 +57,8 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
   it('signs in: Payment methods is offered, Open tabs and Invoices stay out of the nav while empty, no Stripe.js', async () => {
     await signInInPage(page, s, t.issuer, email);
     await page.getByText('You have no saved cards.').waitFor(); // the home card
-    const labels = await navLabels();
-    expect(labels).to.include('Payment methods');
-    expect(labels).to.not.include.members(['Open tabs']);
+    const labels = await linkTexts(nav(), (x) => x.includes('Payment methods'), 'Payment methods');
+    expect(labels).to.not.include('Open tabs');
     expect(labels).to.not.include('Invoices and receipts');
     customerId = await page.evaluate<string>("JSON.parse(document.getElementById('portal-boot').textContent).customer.sub");
     expect(stripeJs.requests()).to.equal(0);
@@ -92,7 +90,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     }
     await page.getByRole('heading', { level: 2, name: 'Visa ending 4242' }).waitFor();
     await page.locator('li.pm .badge', { hasText: 'Default' }).waitFor();
-    expect(await page.locator('li.pm').innerText()).to.match(/Expires \d\d\/\d{4}/);
+    await expectText(page.locator('li.pm'), /Expires \d\d\/\d{4}/);
     await expectAccessible(page, 'payment methods');
     await fitsPhone('payment methods');
     await screenshots(page, 'money-payment-methods');
@@ -114,8 +112,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, staff, { description: 'Massage oil', quantity: 2, unitAmount: 1200, taxRateId: 'tax_1' });
     await page.getByRole('cell', { name: /Massage oil/ }).waitFor();
     await until(page, "document.querySelector('.totals .total')?.textContent.includes('£31.50')");
-    const tab = await page.locator('li.tab').innerText();
-    expect(tab).to.contain('3 × £2.50').and.to.contain('VAT 20%').and.to.contain('£24.00').and.to.contain('Includes tax').and.to.contain('£5.25');
+    await expectText(page.locator('li.tab'), '3 × £2.50', 'VAT 20%', '£24.00', 'Includes tax', '£5.25');
     expect(await page.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
     await expectAccessible(page, 'open tab');
     await fitsPhone('open tab');
@@ -124,7 +121,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
 
   it('settles it with the saved card and a tip: processing until Stripe says so, then paid live', async () => {
     await page.getByRole('button', { name: /^Pay this tab/ }).click();
-    expect(await page.getByLabel(/^Visa ending 4242/).isChecked()).to.equal(true);
+    await expectChecked(page.getByLabel(/^Visa ending 4242/)); // the default card, once the cards have arrived
     await page.getByLabel('10% (£3.15)').check();
     await page.getByText('To pay: £34.65').waitFor();
     await expectAccessible(page, 'settle');
@@ -145,7 +142,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByText('You have no open tabs.').waitFor();
     const paid = page.locator('.paid-tabs li', { hasText: 'Table 4' });
     await paid.getByRole('link', { name: /^View invoice/ }).waitFor();
-    expect(await paid.innerText()).to.contain('£34.65').and.to.contain('with Visa ending 4242');
+    await expectText(paid, '£34.65', 'with Visa ending 4242');
     await nav().getByRole('link', { name: 'Invoices and receipts' }).waitFor(); // live: the first invoice
     expect(await page.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
     expect(stripeJs.requests()).to.equal(1); // a saved card needs no Stripe.js unless the bank asks for 3-D Secure
@@ -158,9 +155,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     const heading = page.getByRole('heading', { level: 1, name: /^Invoice HDS-\d{4}-\d{6}$/ });
     await heading.waitFor();
     invoiceNumber = (await heading.innerText()).replace(/^Invoice /, '');
-    const main = await page.locator('main').innerText();
-    expect(main).to.contain('Espresso').and.to.contain('Massage oil').and.to.contain('Tip').and.to.contain('£3.15').and.to.contain('£34.65');
-    expect(main).to.contain('Paid with Visa ending 4242').and.to.contain('Tax breakdown').and.to.contain('VAT 20%');
+    await expectText(page.locator('main'), 'Espresso', 'Massage oil', 'Tip', '£3.15', '£34.65', 'Paid with Visa ending 4242', 'Tax breakdown', 'VAT 20%');
     await expectAccessible(page, 'invoice');
     await fitsPhone('invoice');
     await screenshots(page, 'money-invoice');
@@ -187,7 +182,7 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByLabel('Type').selectOption({ label: 'Receipts' });
     await page.getByRole('status').filter({ hasText: '1 document' }).waitFor();
     await page.getByRole('link', { name: /^Receipt HDS-R-\d{4}-\d{6}$/ }).waitFor();
-    expect(await page.locator('li.doc').innerText()).to.contain(`for invoice ${invoiceNumber}`);
+    await expectText(page.locator('li.doc'), `for invoice ${invoiceNumber}`);
     await page.getByLabel('Type').selectOption({ label: 'All types' });
     await page.getByLabel('Year').selectOption(invoiceNumber.split('-')[1]!);
     await page.getByRole('status').filter({ hasText: '2 documents' }).waitFor();
@@ -236,8 +231,8 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('button', { name: 'Pay £15.00' }).click();
     await page.getByRole('status').filter({ hasText: 'Payment processing for Table 7' }).waitFor();
     await page.unroute('**/bff/api/tabs/*/settle');
-    const calls = await page.evaluate<{ call: string; clientSecret?: string }[]>('window.fakeStripe.calls');
-    expect(calls.filter((c) => c.call === 'handleNextAction')).to.deep.equal([{ call: 'handleNextAction', clientSecret: secret.clientSecret }]);
+    const nextActions = () => page.evaluate<{ call: string; clientSecret?: string }[]>("window.fakeStripe.calls.filter((c) => c.call === 'handleNextAction')");
+    expect(await eventually(nextActions, (calls) => calls.length > 0, 'the 3-D Secure step')).to.deep.equal([{ call: 'handleNextAction', clientSecret: secret.clientSecret }]);
     expect((await intentEvent(t, { id: await intentOf(id) }, 'succeeded')).status).to.equal(200);
     await page.getByRole('status').filter({ hasText: 'Thank you: £15.00 paid for Table 7' }).waitFor();
   });
@@ -255,8 +250,8 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await screenshots(page, 'money-new-card');
     await page.getByRole('button', { name: 'Pay £3.00' }).click();
     await page.getByRole('status').filter({ hasText: 'Payment processing for Table 9' }).waitFor();
-    const confirmed = await page.evaluate<{ clientSecret: string }>("window.fakeStripe.calls.find((c) => c.call === 'confirmPayment')");
-    expect(confirmed.clientSecret).to.equal(started.payment.clientSecret); // the PaymentIntent the server made
+    const confirmed = await eventually(() => page.evaluate<{ clientSecret: string } | undefined>("window.fakeStripe.calls.find((c) => c.call === 'confirmPayment')"), Boolean, 'confirmPayment');
+    expect(confirmed!.clientSecret).to.equal(started.payment.clientSecret); // the PaymentIntent the server made
     const intent = await intentOf(id);
     expect((await intentEvent(t, { id: intent }, 'succeeded')).status).to.equal(200);
     await page.getByRole('status').filter({ hasText: 'Thank you: £3.00 paid for Table 9' }).waitFor();
@@ -286,10 +281,14 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
 
   it('books a prepaid service: the deposit and refund terms first, then straight into paying it with the saved card', async () => {
     await chooseTime('Hot stone massage');
-    const terms = await page.locator('section', { has: page.getByRole('heading', { name: 'Payment' }) }).innerText();
-    expect(terms).to.contain('Pay £20.00 deposit now (of £80.00).').and.to.contain('The rest, £60.00, is paid at your appointment.');
-    expect(terms).to.contain('you have 15 minutes to pay');
-    expect(terms).to.contain('Cancel online up to 24 hours before the start and your £20.00 is refunded in full.').and.to.contain('If it is cancelled later, 50% (£10.00) is refunded.');
+    await expectText(
+      page.locator('section', { has: page.getByRole('heading', { name: 'Payment' }) }),
+      'Pay £20.00 deposit now (of £80.00).',
+      'The rest, £60.00, is paid at your appointment.',
+      'you have 15 minutes to pay',
+      'Cancel online up to 24 hours before the start and your £20.00 is refunded in full.',
+      'If it is cancelled later, 50% (£10.00) is refunded.',
+    );
     await expectAccessible(page, 'prepaid confirm');
     await fitsPhone('prepaid confirm');
     await screenshots(page, 'booking-money-terms');
@@ -298,9 +297,9 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     expect(booking.payment).to.include({ mode: 'prepay', status: 'due', amount: 2000, currency: 'GBP' });
     await page.getByRole('heading', { level: 1, name: 'Pay to keep your booking' }).waitFor();
     await page.getByText(/^Pay by \d\d:\d\d( [A-Z+0-9]+)? to keep this time\.$/).waitFor();
-    expect(await page.getByLabel(/^Visa ending 4242/).isChecked()).to.equal(true);
-    expect(await page.getByText('Add a tip').count()).to.equal(0); // a booking's tab asks for no tip
+    await expectChecked(page.getByLabel(/^Visa ending 4242/));
     await page.getByText('To pay: £20.00').waitFor();
+    expect(await page.getByText('Add a tip').count()).to.equal(0); // a booking's tab asks for no tip (the form is shown)
     await expectAccessible(page, 'pay for booking');
     await fitsPhone('pay for booking');
     await screenshots(page, 'booking-money-pay');

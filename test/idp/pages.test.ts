@@ -7,13 +7,13 @@ import { Browser, formAction } from '../support/browser.ts';
 import { authorizationRequest, openSignIn, orgWithClient, signIn, type TestClient, type TestOrg } from '../support/oidc.ts';
 import type { Stack } from '../support/stack.ts';
 
-/** A policy's directives, without the hashes oidc-provider adds for its own inline scripts. */
+/** A policy's directives, without the hashes oidc-provider adds for its own inline scripts and the per-answer style nonce. */
 function directives(csp: string | null): Record<string, string[]> {
   expect(csp, 'Content-Security-Policy').to.be.a('string');
   return Object.fromEntries(
     csp!.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
       const [name, ...values] = d.split(/\s+/);
-      return [name, values.filter((v) => !v.startsWith("'sha256-"))];
+      return [name, values.filter((v) => !v.startsWith("'sha256-") && !v.startsWith("'nonce-"))];
     }),
   );
 }

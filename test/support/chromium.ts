@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { codeFrom, type Mailbox } from './mailbox.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -72,14 +72,57 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
   return files;
 }
 
+/** How long a browser test waits for a condition: Playwright's own default, generous for a busy machine. */
+const WAIT_MS = 30_000;
+const POLL_MS = 50;
+const pause = () => new Promise((r) => setTimeout(r, POLL_MS));
+
 /** Polls a page expression through the DevTools protocol (the pages' CSP rightly forbids the eval waitForFunction uses). */
-export async function until(page: Page, expression: string, timeoutMs = 10_000) {
+export async function until(page: Page, expression: string, timeoutMs = WAIT_MS) {
   const deadline = Date.now() + timeoutMs;
   while (!(await page.evaluate<boolean>(expression))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
-    await page.waitForTimeout(50);
+    await pause();
   }
 }
+
+/**
+ * Waits until `read` answers a value `ok` accepts, and answers it. A locator's read (innerText(), inputValue(),
+ * isChecked(), count()...) takes the page as it is at that moment, while Preact renders after the event that changed
+ * it and data arrives after the page: an assertion on such a read must wait for its value, not read it once.
+ */
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(value)}`);
+    await pause();
+  }
+}
+
+const matches = (text: string, part: string | RegExp) => (typeof part === 'string' ? text.includes(part) : part.test(text));
+
+/** Waits until the element's text contains every string and matches every pattern; answers the text. */
+export const expectText = (locator: Locator, ...parts: (string | RegExp)[]): Promise<string> =>
+  eventually(() => locator.innerText(), (text) => parts.every((p) => matches(text, p)), `text with ${parts.join(', ')}`);
+
+/** Waits until the element's attribute `name` is `value`. */
+export const expectAttribute = (locator: Locator, name: string, value: string | null): Promise<string | null> =>
+  eventually(() => locator.getAttribute(name), (v) => v === value, `${name}="${value}"`);
+
+/** Waits until the form field's value is `value`. */
+export const expectValue = (locator: Locator, value: string): Promise<string> => eventually(() => locator.inputValue(), (v) => v === value, `the value ${value}`);
+
+/** Waits until the checkbox or radio button is checked (or, with `false`, not). */
+export const expectChecked = (locator: Locator, checked = true): Promise<boolean> => eventually(() => locator.isChecked(), (v) => v === checked, checked ? 'checked' : 'not checked');
+
+/** Waits until the control is disabled (or, with `false`, enabled). */
+export const expectDisabled = (locator: Locator, disabled = true): Promise<boolean> => eventually(() => locator.isDisabled(), (v) => v === disabled, disabled ? 'disabled' : 'enabled');
+
+/** Waits until the links' texts (trimmed) pass `ok`, e.g. a navigation whose sections arrive with their data; answers them. */
+export const linkTexts = (locator: Locator, ok: (texts: string[]) => boolean, what: string): Promise<string[]> =>
+  eventually(async () => (await locator.getByRole('link').allTextContents()).map((x) => x.trim()), ok, what);
 
 /** On the identity provider's sign-in page: types the email address, then the code mailed to it, and signs in. */
 export async function signInWithCode(page: Page, mailbox: Mailbox, email: string) {

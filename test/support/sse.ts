@@ -36,6 +36,8 @@ export async function openStream(url: string, headers: Record<string, string>) {
     status: res.status,
     type: res.headers.get('content-type'),
     messages,
+    /** Settles when the stream ends: the server ended it, or close() did. */
+    ended: reading,
     /** The first message (from the start of the stream) that matches, waiting for it if need be. */
     async next(match: (m: SseMessage) => boolean, timeoutMs = 10_000): Promise<SseMessage> {
       const deadline = Date.now() + timeoutMs;

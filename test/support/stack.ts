@@ -115,6 +115,8 @@ export async function secondInstance(
     env: { ...s.env, PATH: process.env.PATH, PORT: String(port), INTERNAL_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', SEED_DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Never left running by a test that failed or timed out before stopping it.
+  stops.push(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
