@@ -46,7 +46,10 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
   const keySets = new Map<string, KeySet>();
   const keysOf = (tenant: Tenant) => {
     let keys = keySets.get(tenant.slug);
-    if (!keys) keySets.set(tenant.slug, (keys = createRemoteJWKSet(new URL(`${internalUrl}/${tenant.slug}/jwks`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })));
+    if (!keys) {
+      keys = createRemoteJWKSet(new URL(`${internalUrl}/${tenant.slug}/jwks`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+      keySets.set(tenant.slug, keys);
+    }
     return keys;
   };
   return async (ctx, next) => {
