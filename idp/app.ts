@@ -68,7 +68,10 @@ export function createIdp(deps: IdpDeps & { mailer: Mailer; changes: ChangeFeed 
     if (!org) return next();
     const provider = registry.provider(org);
     let handle = handlers.get(provider);
-    if (!handle) handlers.set(provider, (handle = provider.callback()));
+    if (!handle) {
+      handle = provider.callback();
+      handlers.set(provider, handle);
+    }
     const req = ctx.req as typeof ctx.req & { originalUrl?: string };
     req.originalUrl = req.url;
     const rest = req.url!.slice(org.slug.length + 1); // '', '/…' or '?…'

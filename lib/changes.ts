@@ -45,10 +45,11 @@ export class ChangeFeed {
 
   /** Opens the stream; resolves once changes made from now on are sure to be delivered. A failed start is tried again by the next call. */
   start(): Promise<void> {
-    return (this.opened ??= this.open().catch((err: unknown) => {
+    this.opened ??= this.open().catch((err: unknown) => {
       this.opened = undefined;
       throw err;
-    }));
+    });
+    return this.opened;
   }
 
   /** Whether changes are being delivered (starting the feed if need be): what a cache may keep depends on it. */

@@ -55,7 +55,7 @@ export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number
  * transaction the read sees exactly this write; outside one it may also see a later one.
  */
 export async function updateAndRead<T>(
-  model: mongoose.Model<any>,
+  model: mongoose.Model<T>,
   filter: mongoose.FilterQuery<T> & { _id: string; org: string },
   update: mongoose.UpdateQuery<T>,
   session?: mongoose.mongo.ClientSession,
@@ -71,7 +71,7 @@ export async function updateAndRead<T>(
  * upsert that it applied (test/db/engine.test.ts).
  */
 export async function upsertAndRead<T>(
-  model: mongoose.Model<any>,
+  model: mongoose.Model<T>,
   filter: mongoose.FilterQuery<T>,
   update: mongoose.UpdateQuery<T>,
   session: mongoose.mongo.ClientSession,

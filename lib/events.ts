@@ -78,8 +78,11 @@ export class EventHub {
     let state = this.orgs.get(org);
     if (!state) {
       const created: OrgState = { seq: 0, listeners: new Set(), queue: Promise.resolve() };
-      created.queue = latestSeq(org).then((n) => void (created.seq = n));
-      this.orgs.set(org, (state = created));
+      created.queue = latestSeq(org).then((n) => {
+        created.seq = n;
+      });
+      state = created;
+      this.orgs.set(org, state);
     }
     const s = state;
     try {

@@ -99,16 +99,19 @@ export class FeedCache<T extends { _id: unknown }> {
   }
 
   private changed(change: Change): void {
-    if (!('documentKey' in change)) return this.clear(); // drop, rename, invalidate
+    if (!('documentKey' in change)) {
+      this.clear(); // drop, rename, invalidate
+      return;
+    }
     const full = 'fullDocument' in change ? (change.fullDocument as Partial<T> | null | undefined) : undefined;
     // A document nothing here holds and that names no key (a deletion's bare _id) leaves nothing to drop.
     this.drop([{ ...full, ...(change.documentKey as Doc) }], false);
   }
 
   private written(method: string, arg: unknown): void {
-    if (method.startsWith('insert')) return this.drop(Array.isArray(arg) ? arg : [arg as Doc], true);
-    if (method === 'bulkWrite' || !arg || typeof arg !== 'object') return this.clear();
-    this.drop([arg as Doc], true); // the filter of an update, replace or delete
+    if (method.startsWith('insert')) this.drop(Array.isArray(arg) ? arg : [arg as Doc], true);
+    else if (method === 'bulkWrite' || !arg || typeof arg !== 'object') this.clear();
+    else this.drop([arg as Doc], true); // the filter of an update, replace or delete
   }
 
   /** Drops the entries of these documents (or write filters); everything when `strict` and one of them names no key. */
@@ -117,7 +120,10 @@ export class FeedCache<T extends { _id: unknown }> {
     this.loading.clear();
     for (const doc of docs) {
       const keys = [...(doc._id !== undefined ? (this.keysById.get(String(doc._id)) ?? []) : []), ...this.keysOf(doc as Partial<T>)];
-      if (!keys.length && strict) return this.clear();
+      if (!keys.length && strict) {
+        this.clear();
+        return;
+      }
       for (const key of keys) {
         this.misses.delete(key);
         const value = this.found.get(key);

@@ -73,7 +73,10 @@ export class OrgCache<T> {
   private keep(org: string, key: string, value: Promise<T>): Promise<T> {
     if (this.size >= this.maxValues) this.drop(this.orgs.keys().next().value);
     let values = this.orgs.get(org);
-    if (!values) this.orgs.set(org, (values = new Map()));
+    if (!values) {
+      values = new Map();
+      this.orgs.set(org, values);
+    }
     // Kept as a promise at once: a change while it loads drops it, so a value read before a change is never kept.
     if (!values.has(key)) this.size++;
     values.set(key, value);

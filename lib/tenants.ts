@@ -38,7 +38,10 @@ export function createTenants(publicUrl: string, find: (slug: string) => Promise
       const org = await find(slug);
       if (!org) return null;
       let tenant = views.get(org);
-      if (!tenant) views.set(org, (tenant = tenantOf(publicUrl, org)));
+      if (!tenant) {
+        tenant = tenantOf(publicUrl, org);
+        views.set(org, tenant);
+      }
       return tenant;
     },
   };

@@ -9,7 +9,10 @@ export function turns(width: number, maxWaiting = Infinity) {
   const lanes = new Map<string, Lane>();
   return async function inTurn<T>(key: string, task: () => Promise<T>): Promise<T> {
     let lane = lanes.get(key);
-    if (!lane) lanes.set(key, (lane = { running: 0, waiting: [] }));
+    if (!lane) {
+      lane = { running: 0, waiting: [] };
+      lanes.set(key, lane);
+    }
     if (lane.running < width) lane.running++;
     else if (lane.waiting.length >= maxWaiting) throw new TooManyRequests('Too many requests of this kind at once: try again shortly.', 1);
     else await new Promise<void>((resolve) => lane.waiting.push(resolve)); // a finishing task hands its place over

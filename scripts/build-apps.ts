@@ -53,7 +53,7 @@ export async function buildApp(app: AppName): Promise<AppBuild> {
   visit(entry);
   const js = basename(entry);
   const css = basename(cssPath);
-  await writeFile(join(outDir, 'manifest.json'), JSON.stringify({ js, css }) + '\n');
+  await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify({ js, css })}\n`);
   const gz = async (files: string[]) => (await Promise.all(files.map((f) => readFile(join(dir, f))))).reduce((n, buf) => n + gzipSync(buf, { level: 9 }).length, 0);
   return { app, js, css, jsGzipBytes: await gz([...initial]), cssGzipBytes: await gz([cssPath]) };
 }
@@ -64,7 +64,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const started = performance.now();
   buildApps().then(
     (builds) => {
-      const kb = (n: number) => (n / 1024).toFixed(1) + ' KB';
+      const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
       for (const r of builds) console.log(`${r.app}: ${r.js} ${kb(r.jsGzipBytes)} gz, ${r.css} ${kb(r.cssGzipBytes)} gz`);
       console.log(`built in ${Math.round(performance.now() - started)} ms`);
     },

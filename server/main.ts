@@ -66,7 +66,8 @@ const server = app.listen(config.port, config.host, () => {
       `  Payments:        ${stripeMock ? `stripe-mock at ${stripeMock.url} (no Stripe account needed)` : (config.stripeApiUrl?.origin ?? 'Stripe')}`,
       config.smtpUrl ? '' : `  Mail:            no SMTP_URL set, sign-in codes are printed in this log and kept in ${config.varDir}/outbox`,
       '',
-    ].join('\n') + '\n',
+      '', // the final newline
+    ].join('\n'),
   );
 });
 

@@ -2,7 +2,6 @@
 // stored only as a keyed hash, valid 10 minutes, single use, at most 5 tries, bound to the interaction that
 // asked for it, rate limited as ./budgets.ts says. Every limit holds under parallel requests (lib/rate-limit.ts).
 import { createHash, randomInt } from 'node:crypto';
-import type mongoose from 'mongoose';
 import { z } from 'zod';
 import { keyedHash, safeEqual } from '../../lib/crypto.ts';
 import { BadRequest, type HttpError, TooManyRequests } from '../../lib/errors.ts';
@@ -23,7 +22,8 @@ export const typedCode = z.string().transform((s) => s.replace(/[\s-]/g, '')).pi
  */
 export type CodeHolder = {
   purpose: Purpose;
-  model: mongoose.Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Typed by the one call made on it: the two holders' models have different documents. */
+  model: { updateOne(filter: object, update: object, options?: { upsert: boolean }): PromiseLike<{ matchedCount: number; modifiedCount: number; upsertedCount: number }> };
   key: { _id: string; org: string };
   /** What the holder must match to take a code; absent: the holder is the code's own document, made if missing. */
   live?: () => Record<string, unknown>;

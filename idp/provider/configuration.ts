@@ -42,7 +42,10 @@ const metadataMemo = new WeakMap<Client, ReturnType<Client['metadata']>>();
 /** A client's metadata. oidc-provider rebuilds it on every call; a client object never changes (a changed registration is a new one). */
 function metadataOf(client: Client): ReturnType<Client['metadata']> {
   let metadata = metadataMemo.get(client);
-  if (!metadata) metadataMemo.set(client, (metadata = client.metadata()));
+  if (!metadata) {
+    metadata = client.metadata();
+    metadataMemo.set(client, metadata);
+  }
   return metadata;
 }
 
@@ -91,7 +94,10 @@ const apiScopeMemo = new WeakMap<object, string>();
 /** `apiScopesOf` as one string, once per client (its metadata object is made once, see metadataOf). */
 function apiScopeOf(metadata: Record<string, unknown>): string {
   let scope = apiScopeMemo.get(metadata);
-  if (scope === undefined) apiScopeMemo.set(metadata, (scope = apiScopesOf(metadata).join(' ')));
+  if (scope === undefined) {
+    scope = apiScopesOf(metadata).join(' ');
+    apiScopeMemo.set(metadata, scope);
+  }
   return scope;
 }
 

@@ -17,7 +17,10 @@ const fingerprint = (org: Organisation) => JSON.stringify([org.slug, org.name, o
 const fingerprints = new WeakMap<Organisation, string>();
 function builtFrom(org: Organisation): string {
   let from = fingerprints.get(org);
-  if (from === undefined) fingerprints.set(org, (from = fingerprint(org)));
+  if (from === undefined) {
+    from = fingerprint(org);
+    fingerprints.set(org, from);
+  }
   return from;
 }
 

@@ -6,6 +6,8 @@ export type ApiMessages = { network: string; generic: string; notFound: string; 
 
 export type FieldError = { field: string; message: string };
 
+const isFieldError = (d: unknown): d is FieldError => typeof d === 'object' && d !== null && typeof (d as FieldError).field === 'string';
+
 export class ApiError extends Error {
   status: number;
   code: string;
@@ -25,7 +27,7 @@ let loginUrl = '';
 let t: { errors: ApiMessages } = { errors: { network: 'Network error', generic: 'Error', notFound: 'Not found', signIn: 'Sign in again' } };
 
 export function configureApi(bff: string, login: string, messages: ApiMessages): void {
-  base = bff.replace(/\/+$/, '') + '/api/';
+  base = `${bff.replace(/\/+$/, '')}/api/`;
   loginUrl = login;
   t = { errors: messages };
 }
@@ -34,7 +36,7 @@ export function configureApi(bff: string, login: string, messages: ApiMessages):
 export const apiHref = (path: string): string => base + path;
 
 export function toLogin(): void {
-  location.assign(loginUrl + '?return=' + encodeURIComponent(location.pathname + location.hash));
+  location.assign(`${loginUrl}?return=${encodeURIComponent(location.pathname + location.hash)}`);
 }
 
 export async function api<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
@@ -58,7 +60,7 @@ export async function api<T>(path: string, method = 'GET', body?: unknown): Prom
     toLogin();
     throw new ApiError(401, t.errors.signIn);
   }
-  let data: any = null;
+  let data: unknown = null;
   if (res.status !== 204) {
     try {
       data = await res.json();
@@ -67,12 +69,13 @@ export async function api<T>(path: string, method = 'GET', body?: unknown): Prom
     }
   }
   if (!res.ok) {
+    const problem = (data ?? {}) as { error?: unknown; error_description?: unknown; details?: unknown };
     throw new ApiError(
       res.status,
-      (data && typeof data.error_description === 'string' && data.error_description) ||
+      (typeof problem.error_description === 'string' && problem.error_description) ||
         (res.status === 404 ? t.errors.notFound : t.errors.generic),
-      Array.isArray(data?.details) ? data.details.filter((d: any) => d && typeof d.field === 'string') : [],
-      typeof data?.error === 'string' ? data.error : '',
+      Array.isArray(problem.details) ? problem.details.filter(isFieldError) : [],
+      typeof problem.error === 'string' ? problem.error : '',
     );
   }
   return data as T;

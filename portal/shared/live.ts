@@ -19,12 +19,14 @@ let url = '';
 
 function setState(next: LiveState): void {
   state = next;
-  watchers.forEach((w) => w(next));
+  for (const w of watchers) w(next);
 }
 
 /** Tells the listeners of `event`; without one (a gap), tells every listener about each of its events. */
 function dispatch(event?: string, data?: unknown): void {
-  listeners.forEach((events, listener) => events.forEach((e) => (!event || e === event) && listener(e, data)));
+  for (const [listener, events] of listeners) {
+    for (const e of events) if (!event || e === event) listener(e, data);
+  }
 }
 
 // One handler for all event names: registering it again for a name is a no-op.
@@ -38,10 +40,13 @@ function onMessage(m: Event): void {
   dispatch(m.type, data);
 }
 
-const attach = (events: readonly string[]) => events.forEach((e) => source?.addEventListener(e, onMessage));
+const attach = (events: readonly string[]) => {
+  for (const e of events) source?.addEventListener(e, onMessage);
+};
 
 function open(): void {
-  const es = (source = new EventSource(url));
+  const es = new EventSource(url);
+  source = es;
   listeners.forEach(attach);
   es.onopen = () => {
     retries = 0;
@@ -63,7 +68,7 @@ function open(): void {
  * and closes after the last. Each subscription needs its own `listener` function.
  */
 export function subscribe(bff: string, events: readonly string[], listener: LiveListener): () => void {
-  url = bff + '/api/events';
+  url = `${bff}/api/events`;
   listeners.set(listener, events);
   if (source) attach(events);
   else open();

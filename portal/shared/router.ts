@@ -18,7 +18,7 @@ export function hashRoutes(home: string) {
     return rest.length ? { name: name!, param: rest.join('/') } : { name: name! };
   }
 
-  const href = (name: string, param?: string): string => (name === home ? '#/' : `#/${name}${param ? '/' + encodeURIComponent(param) : ''}`);
+  const href = (name: string, param?: string): string => (name === home ? '#/' : `#/${name}${param ? `/${encodeURIComponent(param)}` : ''}`);
 
   const go = (name: string, param?: string): void => {
     location.hash = href(name, param);

@@ -48,7 +48,10 @@ export async function loadStripe(publishableKey: string): Promise<StripeJs> {
   });
   const factory = await script;
   let stripe = instances.get(publishableKey);
-  if (!stripe) instances.set(publishableKey, (stripe = factory(publishableKey)));
+  if (!stripe) {
+    stripe = factory(publishableKey);
+    instances.set(publishableKey, stripe);
+  }
   return stripe;
 }
 

@@ -13,7 +13,7 @@ type Doc = Document & { _id: string };
 
 const note = (msg: string) => console.log(`      ${msg}`);
 
-describe('database engine conformance', function () {
+describe('database engine conformance', () => {
   let engine: Engine;
   let db: Db;
   let client: MongoClient;

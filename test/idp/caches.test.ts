@@ -173,7 +173,9 @@ describe('the in-process cache behind them (lib/feed-cache.ts)', () => {
         loads.set(key, (loads.get(key) ?? 0) + 1);
         return value;
       });
-    const change = (doc: Partial<Doc> & { _id: string }) => listeners.forEach((l) => l({ operationType: 'update', documentKey: { _id: doc._id }, fullDocument: doc } as unknown as Change));
+    const change = (doc: Partial<Doc> & { _id: string }) => {
+      for (const l of listeners) l({ operationType: 'update', documentKey: { _id: doc._id }, fullDocument: doc } as unknown as Change);
+    };
     return { get, loads, change, raw: c };
   }
 

@@ -115,7 +115,7 @@ describe('clients that go away mid-request or mid-response are routine: logged a
   let customer: string;
   let cookie: string;
   before(async () => {
-    let app;
+    let app: Awaited<ReturnType<typeof orgWithClient>>['app'];
     ({ s, t, app } = await orgWithClient());
     admin = await adminToken(s, t, 'admin');
     customer = (await customerToken(s, app, { scope: 'bookings bookings:write' })).token;

@@ -196,7 +196,7 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
     });
 
     it('writes any service name into the .ics as text: escaped, line breaks as \\n, no control characters, folded whole', async () => {
-      const tricky = 'Hot\\cold; wraps, oils\rEND:VEVENT\nBEGIN:VALARM\r\nthree\u0007 kinds' + ' Ölmassage 深層マッサージ🌿'.repeat(2);
+      const tricky = `Hot\\cold; wraps, oils\rEND:VEVENT\nBEGIN:VALARM\r\nthree\u0007 kinds${' Ölmassage 深層マッサージ🌿'.repeat(2)}`;
       const svc = await create(t, admin, 'services', { name: tricky, durationMinutes: 30, price: { amount: 0, currency: 'GBP' }, resourceIds: [night.id], locationId: cat.location.id, minNoticeMinutes: 0 });
       const ada = await customerToken(s, app, { scope: BOOKING_SCOPES });
       const made = await call('POST', `${apiUrl(t)}/bookings`, ada.token, { serviceId: svc.id, start: (await slots(svc.id, ada.token, apiUrl(t)))[0]!.start });
@@ -219,10 +219,10 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       expect(lines.filter((l) => /^(BEGIN|END):/.test(l))).to.deep.equal(['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'END:VEVENT', 'END:VCALENDAR']);
       const summaries = lines.filter((l) => l.startsWith('SUMMARY:'));
       expect(summaries).to.have.length(1);
-      const unescape = (v: string) => v.replace(/\\([\\;,nN])/g, (_m, c: string) => (c.toLowerCase() === 'n' ? '\n' : c));
+      const unescapeText = (v: string) => v.replace(/\\([\\;,nN])/g, (_m, c: string) => (c.toLowerCase() === 'n' ? '\n' : c));
       const value = summaries[0]!.slice('SUMMARY:'.length);
       expect(value.replace(/\\[\\;,nN]/g, '')).to.not.match(/[\\;,\p{Cc}]/u); // nothing left unescaped
-      expect(unescape(value)).to.equal(`${tricky.replace(/\r\n|\r|\n/g, '\n').replace('\u0007', '')} at ${t.org.name}`);
+      expect(unescapeText(value)).to.equal(`${tricky.replace(/\r\n|\r|\n/g, '\n').replace('\u0007', '')} at ${t.org.name}`);
     });
 
     it('50 concurrent requests on two server instances for the last seat: exactly one wins, 49 get a clear 409', async () => {

@@ -237,7 +237,7 @@ describe('Documents: the PDF of an invoice, credit note or receipt', function ()
   });
 });
 
-describe('Documents: the logo fetcher', function () {
+describe('Documents: the logo fetcher', () => {
   let server: Server;
   let base: string;
   const hits = new Map<string, number>();

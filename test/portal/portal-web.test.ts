@@ -74,9 +74,9 @@ describe('Customer Portal server: single sign-on, session, proxy, sign-out', () 
     const anonymous = await new Browser().request(`${bff}/profile`, { headers: { accept: 'application/json' } });
     expect(anonymous.status).to.equal(401);
     // Dot segments cannot walk out of the Client API (e.g. to the Admin API) with the customer's token.
-    for (const escape of ['%2e%2e/%2e%2e/admin/v1/portals', '..%2F..%2Fadmin/v1/portals', '%2E%2E/x']) {
-      const res = await browser.request(`${bff}/${escape}`, { headers: { accept: 'application/json' } });
-      expect(res.status, escape).to.be.oneOf([400, 404]);
+    for (const traversal of ['%2e%2e/%2e%2e/admin/v1/portals', '..%2F..%2Fadmin/v1/portals', '%2E%2E/x']) {
+      const res = await browser.request(`${bff}/${traversal}`, { headers: { accept: 'application/json' } });
+      expect(res.status, traversal).to.be.oneOf([400, 404]);
     }
   });
 

@@ -30,7 +30,8 @@ export async function staffToken(s: Stack, t: TestOrg, app: TestClient, email: s
   return tokens.access_token;
 }
 
-export type Reply = { status: number; body: any; headers: Headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: untyped JSON for assertions: tests check shapes with chai, not with the compiler
+export type Reply = { status: number; body: any; headers: Headers };
 
 /** Calls a JSON API; `body` is sent as JSON (a string as it is). */
 export async function call(method: string, url: string, token: string | undefined, body?: unknown): Promise<Reply> {

@@ -1,5 +1,6 @@
 // A minimal server-sent events reader for tests: parses frames as they arrive and waits for one that matches.
-export type SseMessage = { id?: string; event?: string; data?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: untyped JSON for assertions: tests check shapes with chai, not with the compiler
+export type SseMessage = { id?: string; event?: string; data?: any };
 
 export async function openStream(url: string, headers: Record<string, string>) {
   const gone = new AbortController();
@@ -12,8 +13,7 @@ export async function openStream(url: string, headers: Record<string, string>) {
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const m: SseMessage = {};

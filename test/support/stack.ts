@@ -35,7 +35,8 @@ export const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 const stops: (() => Promise<void> | void)[] = [];
 
 export function stack(): Promise<Stack> {
-  return (starting ??= start());
+  starting ??= start();
+  return starting;
 }
 
 async function start(): Promise<Stack> {

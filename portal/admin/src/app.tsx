@@ -46,7 +46,8 @@ function lazy<M>(load: () => Promise<M>) {
         setError(null);
         load().then(
           (m) => {
-            setPages((loaded = m));
+            loaded = m;
+            setPages(m);
             requestAnimationFrame(() => document.getElementById('page-title')?.focus()); // as after any route change
           },
           () => setError(new ApiError(0, t.errors.network)),
@@ -147,6 +148,7 @@ export function App({ boot }: { boot: Boot }) {
 
   return (
     <>
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link is a link; the handler only keeps the hash router from reading #main as a route */}
       <a class="skip" href="#main" onClick={skip}>
         {t.skipToContent}
       </a>

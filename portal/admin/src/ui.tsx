@@ -147,7 +147,7 @@ function described(id: string, error?: string, hint?: string): string | undefine
 function FieldShell(props: Common & { children: ComponentChildren }) {
   const { id, label, error, hint } = props;
   return (
-    <div class={'field' + (error ? ' invalid' : '') + (props.class ? ' ' + props.class : '')}>
+    <div class={`field${error ? ' invalid' : ''}${props.class ? ` ${props.class}` : ''}`}>
       <label for={id}>{label}</label>
       {hint && (
         <span id={`${id}-hint`} class="hint">
@@ -294,7 +294,7 @@ export function RadioGroup(props: {
     <fieldset
       id={id}
       tabIndex={-1}
-      class={'radios' + (error ? ' invalid' : '') + (props.class ? ' ' + props.class : '')}
+      class={`radios${error ? ' invalid' : ''}${props.class ? ` ${props.class}` : ''}`}
       aria-describedby={described(id, error, hint)}
     >
       <legend>{props.legend}</legend>
@@ -321,7 +321,7 @@ export function RadioGroup(props: {
 /** A status line (role="status") for "Saving…" / "Saved" style messages. */
 export function Status({ text, class: cls }: { text: string; class?: string }) {
   return (
-    <p role="status" class={'status' + (cls ? ' ' + cls : '')}>
+    <p role="status" class={`status${cls ? ` ${cls}` : ''}`}>
       {text}
     </p>
   );
@@ -379,18 +379,18 @@ export function LiveIndicator() {
 }
 
 export function RoleBadge({ role }: { role: string }) {
-  return <span class={'badge role-' + role}>{t.roles[role] ?? role}</span>;
+  return <span class={`badge role-${role}`}>{t.roles[role] ?? role}</span>;
 }
 
 export function formatDateTime(iso: string): string {
   const d = new Date(iso);
-  if (isNaN(d.getTime())) return iso;
+  if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 export function formatDate(iso: string): string {
   const d = new Date(iso);
-  if (isNaN(d.getTime())) return iso;
+  if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: 'medium' });
 }
 
@@ -399,7 +399,7 @@ export function useAction() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const [status, setStatus] = useState('');
-  const run = async (fn: () => Promise<string | void>) => {
+  const run = async (fn: () => Promise<string | undefined> | Promise<void>) => {
     setBusy(true);
     setError('');
     setStatus('');
@@ -423,7 +423,7 @@ export function useSubmit() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [status, setStatus] = useState('');
-  const submit = async (fn: () => Promise<string | void>) => {
+  const submit = async (fn: () => Promise<string | undefined> | Promise<void>) => {
     setBusy(true);
     setError(null);
     setStatus('');

@@ -70,12 +70,16 @@ const intervalsOf = new WeakMap<Schedule, Map<string, readonly Interval[]>>();
  */
 export function workingIntervals(schedule: Schedule, date: string, timeZone: string): readonly Interval[] {
   let days = intervalsOf.get(schedule);
-  if (!days) intervalsOf.set(schedule, (days = new Map()));
+  if (!days) {
+    days = new Map();
+    intervalsOf.set(schedule, days);
+  }
   const key = `${timeZone} ${date}`;
   let intervals = days.get(key);
   if (!intervals) {
     if (days.size >= 1000) days.clear(); // years of dates asked about: start again rather than grow
-    days.set(key, (intervals = computeIntervals(schedule, date, timeZone)));
+    intervals = computeIntervals(schedule, date, timeZone);
+    days.set(key, intervals);
   }
   return intervals;
 }

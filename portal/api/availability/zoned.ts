@@ -31,7 +31,10 @@ export function isTimeZone(value: string): boolean {
 export function offsetMinutes(instant: number, timeZone: string): number {
   const quarter = Math.floor(instant / (15 * MINUTE));
   let zone = offsets.get(timeZone);
-  if (!zone) offsets.set(timeZone, (zone = new Map()));
+  if (!zone) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
   let offset = zone.get(quarter);
   if (offset === undefined) {
     const p = Object.fromEntries(format(timeZone).formatToParts(quarter * 15 * MINUTE).map((x) => [x.type, Number(x.value)]));

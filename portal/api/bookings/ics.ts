@@ -49,5 +49,5 @@ export function bookingCalendar(b: Booking, host: string, organisation: string):
     'END:VEVENT',
     'END:VCALENDAR',
   ];
-  return lines.map(fold).join('\r\n') + '\r\n';
+  return `${lines.map(fold).join('\r\n')}\r\n`;
 }

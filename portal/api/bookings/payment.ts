@@ -91,7 +91,7 @@ async function changePayment(b: Booking, filter: object, set: Record<string, unk
 /** What to do about the money when a booking is cancelled: void its unpaid tab, or refund what was paid. */
 export async function settleCancelled(deps: PaymentDeps, b: Booking, late: boolean, timeZone: string): Promise<{ refunded?: number; creditNote?: string; refundFailed?: string } | undefined> {
   const p = b.payment;
-  if (!p || p.mode !== 'prepay') return undefined;
+  if (p?.mode !== 'prepay') return undefined;
   if (p.status === 'due' && p.tabId) {
     await voidTab(b.org, p.tabId, 'The booking was cancelled').catch(() => undefined); // a payment running on it finishes, and staff refund it
     await changePayment(b, { 'payment.status': 'due' }, { 'payment.status': 'lapsed', 'payment.dueBy': null }, 'booking.payment_lapsed');

@@ -72,7 +72,7 @@ docSchema.index({ org: 1, _id: 1 }); // by id within the organisation (see tabs/
 docSchema.index({ org: 1, number: 1 }, { unique: true }); // a number is never given twice, whatever the code above does
 docSchema.index({ org: 1, issuedAt: -1 });
 docSchema.index({ org: 1, customerId: 1, issuedAt: -1 });
-docSchema.pre(/^(update|findOneAndUpdate|findOneAndReplace|replace|delete|findOneAndDelete)/, function () {
+docSchema.pre(/^(update|findOneAndUpdate|findOneAndReplace|replace|delete|findOneAndDelete)/, () => {
   throw new Error('issued documents are immutable: issue a credit note instead');
 });
 export const DocumentModel = mongoose.model<MoneyDoc>('MoneyDocument', docSchema, 'documents');

@@ -128,7 +128,7 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
   /** Draws `s` ending at `right` on one line. */
   const rightText = (s: string, right: number, y: number) => text(s, right - pdf.widthOfString(s), y);
   /** `s`, cut with an ellipsis to `width` in the current font. */
-  const fit = (s: string, width: number) => {
+  const fitted = (s: string, width: number) => {
     if (pdf.widthOfString(s) <= width) return s;
     let cut = s;
     while (cut && pdf.widthOfString(`${cut}…`) > width) cut = cut.slice(0, -1);
@@ -316,7 +316,7 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     pdf.moveTo(M, by - 3).lineTo(taxRightB, by - 3).lineWidth(0.5).strokeColor(RULE).stroke();
     for (const rate of doc.taxBreakdown) {
       style('regular', 9.5, '#374151');
-      text(fit(`${rate.name} ${percent(rate.percent)}`, rateRight - M - 6), M, by + 2);
+      text(fitted(`${rate.name} ${percent(rate.percent)}`, rateRight - M - 6), M, by + 2);
       rightText(money(rate.net), netRight, by + 2);
       rightText(money(rate.tax), taxRightB, by + 2);
       by += ROW;
@@ -338,7 +338,7 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     pdf.switchToPage(i);
     pdf.moveTo(M, FOOTER_Y - 8).lineTo(right, FOOTER_Y - 8).lineWidth(0.5).strokeColor(RULE).stroke();
     style('regular', 8, MUTED);
-    text(fit(`${seller.legalName ?? seller.name} · ${title} ${doc.number}`, CONTENT_WIDTH - 90), M, FOOTER_Y);
+    text(fitted(`${seller.legalName ?? seller.name} · ${title} ${doc.number}`, CONTENT_WIDTH - 90), M, FOOTER_Y);
     rightText(`Page ${i - start + 1} of ${count}`, right, FOOTER_Y);
   }
   pdf.end();

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
 import type { DomainEvent, EventHub } from '../../../lib/events.ts';
 import { streamEvents, type EventView } from '../../../lib/sse.ts';
-import { customerView, type staffView } from '../bookings/service.ts';
+import type { customerView, staffView } from '../bookings/service.ts';
 
 type Ctx = Context & { state: BearerState };
 type BookingEventData = { booking: ReturnType<typeof staffView>; previous?: { start: string; resourceId: string } };

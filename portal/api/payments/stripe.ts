@@ -20,7 +20,8 @@ export function stripeClient(account: StripeAccount, endpoint: StripeEndpoint): 
   let client = clients.get(id);
   if (!client) {
     if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value!);
-    clients.set(id, (client = newClient(account, endpoint)));
+    client = newClient(account, endpoint);
+    clients.set(id, client);
   }
   return client;
 }

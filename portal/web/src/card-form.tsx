@@ -25,7 +25,7 @@ type Props = {
   level?: 2 | 3;
   submitLabel: string;
   /** Runs the Stripe confirmation and what follows; resolves to an error message to show, or nothing when done. */
-  confirm: (stripe: StripeJs, elements: StripeElements) => Promise<string | void>;
+  confirm: (stripe: StripeJs, elements: StripeElements) => Promise<string | undefined>;
   cancel: () => void;
 };
 
@@ -50,7 +50,8 @@ export function CardForm({ intent, id, title, level = 3, submitLabel, confirm, c
       (js) => {
         if (gone || !mountAt.current) return;
         const elements = js.elements({ clientSecret: intent.clientSecret, appearance: appearance() });
-        const created = (element = elements.create('payment'));
+        const created = elements.create('payment');
+        element = created;
         created.mount(mountAt.current);
         stripe.current = { js, elements };
         setReady(true);

@@ -51,7 +51,7 @@ export function formatWhen(iso: string, timeZone: string): string {
 export function formatTime(iso: string, timeZone: string): string {
   const time = new Intl.DateTimeFormat(lang(), { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
   const zone = zoneLabel(iso, timeZone);
-  return `${time}${zone ? ' ' + zone : ''}`;
+  return `${time}${zone ? ` ${zone}` : ''}`;
 }
 
 /** Minor units → "£45.00" (the currency's own number of decimals): one formatter for both browser apps. */
@@ -67,5 +67,5 @@ export const formatDateIn = (iso: string, timeZone?: string): string =>
 /** A location's own date and time ("Tuesday 3 December 2025, 10:00"), plus the zone's name if not the browser's. */
 export function formatLocal(date: string, time: string, iso: string, timeZone: string): string {
   const zone = zoneLabel(iso, timeZone);
-  return `${formatDay(date, true)}, ${time}${zone ? ' ' + zone : ''}`;
+  return `${formatDay(date, true)}, ${time}${zone ? ` ${zone}` : ''}`;
 }

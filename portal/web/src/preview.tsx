@@ -2,7 +2,7 @@
 // (boot.preview), tells its parent it is ready, and applies the portal configurations the parent posts, without
 // reloading. Only used when boot.preview is true.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Boot, Portal, SectionInfo } from './boot.ts';
+import type { Boot, Portal, SectionInfo, SectionKey } from './boot.ts';
 import { registry } from './sections/index.ts';
 import { App } from './app.tsx';
 
@@ -13,21 +13,22 @@ const STATES = ['enabled', 'disabled', 'hidden_when_empty'];
 const valid = (v: unknown, re: RegExp, previous: string): string => (typeof v === 'string' && re.test(v) ? v : previous);
 const text = (v: unknown, previous: string): string => (typeof v === 'string' ? v : previous);
 const url = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+/** A posted object's fields, each still to check; undefined for anything else. */
+const fields = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined);
 
 /** The posted portal, checked field by field against the current one; null = ignore the message. */
-export function sanitize(p: any, current: Portal): Portal | null {
-  if (!p || typeof p !== 'object' || !p.branding || typeof p.branding !== 'object' || !Array.isArray(p.sections)) {
-    return null;
-  }
-  const b = p.branding;
+export function sanitize(posted: unknown, current: Portal): Portal | null {
+  const p = fields(posted);
+  const b = fields(p?.branding);
+  if (!p || !b || !Array.isArray(p.sections)) return null;
   const was = current.branding;
   const seen = new Set<string>();
   const sections: SectionInfo[] = [];
-  for (const s of p.sections) {
-    if (!s || typeof s.key !== 'string' || typeof s.label !== 'string' || !STATES.includes(s.state)) continue;
-    if (seen.has(s.key) || !Object.prototype.hasOwnProperty.call(registry, s.key)) continue;
+  for (const s of p.sections.map(fields)) {
+    if (!s || typeof s.key !== 'string' || typeof s.label !== 'string' || typeof s.state !== 'string' || !STATES.includes(s.state)) continue;
+    if (seen.has(s.key) || !Object.keys(registry).includes(s.key)) continue;
     seen.add(s.key);
-    sections.push({ key: s.key, label: s.label, state: s.state, available: s.available !== false });
+    sections.push({ key: s.key as SectionKey, label: s.label, state: s.state as SectionInfo['state'], available: s.available !== false });
   }
   return {
     slug: text(p.slug, current.slug),

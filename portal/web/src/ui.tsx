@@ -109,7 +109,7 @@ export const Lines = ({ text }: { text: string }) => <span class="lines">{text}<
 
 export function formatDate(iso: string): string {
   const d = new Date(iso);
-  if (isNaN(d.getTime())) return iso;
+  if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleDateString(document.documentElement.lang || 'en', {
     year: 'numeric',
     month: 'long',

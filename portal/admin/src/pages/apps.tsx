@@ -265,7 +265,7 @@ function AppForm({ client, scopes }: { client?: Client; scopes: Scope[] }) {
             />
           </>
         )}
-        <fieldset id={id('scopes')} tabIndex={-1} class={'scopes' + (errors.scopes ? ' invalid' : '')}>
+        <fieldset id={id('scopes')} tabIndex={-1} class={`scopes${errors.scopes ? ' invalid' : ''}`}>
           <legend>{A.fields.scopes}</legend>
           {errors.scopes && <span class="field-error">{errors.scopes}</span>}
           {scopeList.map((s) => (

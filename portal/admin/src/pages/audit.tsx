@@ -56,7 +56,7 @@ export function AuditPage() {
     setLoading(true);
     setError(null);
     try {
-      const page = await api<Page>('audit?limit=50' + (before ? '&before=' + encodeURIComponent(before) : ''));
+      const page = await api<Page>(`audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`);
       setItems((old) => (before ? [...old, ...page.items] : page.items));
       setNext(page.next || undefined);
       setLoaded(true);

@@ -186,9 +186,8 @@ function ConfirmCancel(props: { summary: string; payment?: BookingPayment; act: 
   const yes = useRef<HTMLButtonElement>(null);
   useEffect(() => yes.current?.focus(), []);
   return (
-    <div
-      class="confirm"
-      role="group"
+    <fieldset
+      class="confirm plain"
       aria-labelledby="confirm-cancel-h"
       aria-describedby="confirm-cancel-d"
       onKeyDown={(e) => {
@@ -210,7 +209,7 @@ function ConfirmCancel(props: { summary: string; payment?: BookingPayment; act: 
         </button>
       </div>
       <Alert text={error} />
-    </div>
+    </fieldset>
   );
 }
 
@@ -377,7 +376,7 @@ export function BookingsPage({ boot, param }: PageProps) {
       <p class="muted">{B.intro}</p>
       <ReadOnlyNote />
       {shared && <p class="hint">{B.zoneNote(zone.replace(/_/g, ' '))}</p>}
-      <div class="week-nav" role="group" aria-label={B.range}>
+      <fieldset class="week-nav" aria-label={B.range}>
         <button type="button" class="btn" onClick={() => show(addDays(from, -DAYS))}>
           <span aria-hidden="true">←</span> {B.previous}
         </button>
@@ -390,7 +389,7 @@ export function BookingsPage({ boot, param }: PageProps) {
         <button type="button" class="btn" disabled={from === today} onClick={() => show(today)}>
           {B.today}
         </button>
-      </div>
+      </fieldset>
       <Status text={act.status} />
       {refundFailed && (
         <div role="alert" class="alert">
@@ -454,7 +453,7 @@ export function BookingsPage({ boot, param }: PageProps) {
                                 {b.createdBy === 'staff' && <span class="muted"> · {B.byStaff}</span>}
                               </td>
                               <td>
-                                <span class={'badge status-' + b.status}>{B.statuses[b.status] ?? b.status}</span>
+                                <span class={`badge status-${b.status}`}>{B.statuses[b.status] ?? b.status}</span>
                                 {flash[b.id] && <span class="badge flash-badge"> {B.flash[flash[b.id]!]}</span>}
                                 <Payment b={b} summary={summary(b)} />
                               </td>

@@ -3,7 +3,7 @@
 // parsing of their forms.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, asApiError, type FieldError } from '../../../shared/api.ts';
+import { api, type ApiError, asApiError, type FieldError } from '../../../shared/api.ts';
 import { setResource, type Resource } from '../../../shared/store.ts';
 import type { BookableResource, List, Location, Service } from '../types.ts';
 import { ErrorBox, Loading, changes, localError, useAction } from '../ui.tsx';
@@ -20,7 +20,7 @@ export type Lists = { locations: Res<List<Location>>; resources: Res<List<Bookab
 
 /** A list's loading or error state, or the list itself. */
 export function Loaded<T>({ res, children }: { res: Res<T>; children: (data: T) => ComponentChildren }) {
-  return res.data ? <>{children(res.data)}</> : res.loading ? <Loading /> : res.error ? <ErrorBox error={res.error} retry={res.reload} /> : null;
+  return res.data ? children(res.data) : res.loading ? <Loading /> : res.error ? <ErrorBox error={res.error} retry={res.reload} /> : null;
 }
 
 export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

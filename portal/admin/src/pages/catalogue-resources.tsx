@@ -17,7 +17,7 @@ const row = (h: Hours): Row => ({ key: ++keys, start: h.start, end: h.end });
 
 const plusHour = (hhmm: string): string => {
   const [h, m] = hhmm.split(':').map(Number);
-  if (h === undefined || m === undefined || isNaN(h) || isNaN(m)) return '';
+  if (h === undefined || m === undefined || Number.isNaN(h) || Number.isNaN(m)) return '';
   return `${String(Math.min(h + 1, 23)).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
 };
 /** A new row: 09:00–17:00, or the hour after the last row. */
@@ -133,7 +133,7 @@ function HoursRows(props: { base: string; group: string; rows: Row[]; onChange: 
             const endErr = errors[`${base}-${j}-end`];
             const err = [startErr, endErr].filter(Boolean).join('; ');
             return (
-              <li key={r.key} class={'hours-row' + (err ? ' invalid' : '')}>
+              <li key={r.key} class={`hours-row${err ? ' invalid' : ''}`}>
                 <input
                   type="time"
                   step={300}
@@ -203,7 +203,7 @@ function Exceptions({ list, onChange, errors }: { list: Exc[]; onChange: (list: 
     onChange(list.filter((_, j) => j !== i));
   };
   return (
-    <fieldset id="res-ex" tabIndex={-1} class={'group' + (errors.ex ? ' invalid' : '')} aria-describedby="res-ex-hint">
+    <fieldset id="res-ex" tabIndex={-1} class={`group${errors.ex ? ' invalid' : ''}`} aria-describedby="res-ex-hint">
       <legend>{R.fields.exceptions}</legend>
       <p id="res-ex-hint" class="hint">
         {R.exceptionsHint}
@@ -231,14 +231,14 @@ function Exceptions({ list, onChange, errors }: { list: Exc[]; onChange: (list: 
                     <TextField id={`res-ex-${i}-to`} label={R.to} type="date" value={x.to} onInput={(v) => edit(i, { to: v })} error={errors[`ex-${i}-to`]} required />
                     <TextField id={`res-ex-${i}-note`} label={C.optional(R.note)} value={x.note} onInput={(v) => edit(i, { note: v })} error={errors[`ex-${i}-note`]} />
                   </div>
-                  <div id={`res-ex-${i}-hours`} tabIndex={-1} role="group" aria-labelledby={`res-ex-${i}-hours-l`} class="exc-hours">
+                  <fieldset id={`res-ex-${i}-hours`} tabIndex={-1} aria-labelledby={`res-ex-${i}-hours-l`} class="exc-hours">
                     <span id={`res-ex-${i}-hours-l`} class="label">
                       {R.hours}
                       <span class="sr-only"> ({group})</span>
                     </span>
                     {errors[`ex-${i}-hours`] && <span class="field-error">{errors[`ex-${i}-hours`]}</span>}
                     <HoursRows base={`ex-${i}-h`} group={group} rows={x.hours} onChange={(h) => edit(i, { hours: h })} errors={errors} empty={R.closed} />
-                  </div>
+                  </fieldset>
                   {can && (
                     <button type="button" class="btn small danger" onClick={() => remove(i)}>
                       {R.removeException(i + 1)}
@@ -324,7 +324,7 @@ function ResourceEditor(props: {
               error={errors.email}
             />
           </div>
-          <fieldset id="res-wh" tabIndex={-1} class={'group' + (errors.wh ? ' invalid' : '')} aria-describedby="res-wh-hint">
+          <fieldset id="res-wh" tabIndex={-1} class={`group${errors.wh ? ' invalid' : ''}`} aria-describedby="res-wh-hint">
             <legend>{R.fields.weeklyHours}</legend>
             <p id="res-wh-hint" class="hint">
               {R.weeklyHint}

@@ -131,7 +131,7 @@ function sBodyFor(existing: boolean) {
     const h = f.cancellationHours.trim();
     if (h) {
       const hours = /^\d+(\.\d+)?$/.test(h) ? Number(h) : NaN;
-      if (isNaN(hours)) problems.push({ field: 'cancellationWindowMinutes', message: S.hoursInvalid });
+      if (Number.isNaN(hours)) problems.push({ field: 'cancellationWindowMinutes', message: S.hoursInvalid });
       else body.cancellationWindowMinutes = Math.round(hours * 60);
     } else if (existing) problems.push({ field: 'cancellationWindowMinutes', message: C.required });
     if (f.lateCancellationNote.trim()) body.lateCancellationNote = f.lateCancellationNote.trim();
@@ -326,7 +326,7 @@ function ServiceEditor(props: {
             options={locationOptions}
             error={errors.locationId}
           />
-          <fieldset id={id('resourceIds')} tabIndex={-1} class={'group' + (errors.resourceIds ? ' invalid' : '')}>
+          <fieldset id={id('resourceIds')} tabIndex={-1} class={`group${errors.resourceIds ? ' invalid' : ''}`}>
             <legend>{S.fields.resourceIds}</legend>
             {errors.resourceIds && <span class="field-error">{errors.resourceIds}</span>}
             {choices.length ? (

@@ -101,6 +101,7 @@ function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filte
     });
   };
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a form with the search role is the landmark screen readers announce everywhere; <search> is too new
     <form class="card" role="search" aria-label={I.filters} onSubmit={onSubmit} noValidate>
       <FormError error={f.error} keyOf={(p) => (p[0] === 'customer' ? 'customer' : undefined)} labels={{ customer: I.customer }} prefix="flt" />
       <div class="inline-form filters">
@@ -138,7 +139,7 @@ export function InvoicesPage({ boot }: PageProps) {
     setError(null);
     if (!before) setDocs(null);
     const q = query(filtersRef.current);
-    api<DocumentsPage>(`documents?${q ? q + '&' : ''}limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`).then(
+    api<DocumentsPage>(`documents?${q ? `${q}&` : ''}limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`).then(
       (page) => {
         if (mine !== seq.current) return;
         setDocs((old) => (before && old ? [...old, ...page.items] : page.items));
@@ -159,7 +160,7 @@ export function InvoicesPage({ boot }: PageProps) {
     if (matches(d, filtersRef.current)) setDocs((list) => (list ? [d, ...list.filter((x) => x.id !== d.id)] : list));
   });
 
-  const csv = apiHref(`documents.csv${query(filters, false) ? '?' + query(filters, false) : ''}`);
+  const csv = apiHref(`documents.csv${query(filters, false) ? `?${query(filters, false)}` : ''}`);
   return (
     <>
       <div class="page-head">

@@ -186,7 +186,9 @@ function MoneySettings({ settings }: { settings: PaymentSettings }) {
   };
   const setRate = (i: number, r: Partial<Rate>) => set({ taxRates: form.taxRates.map((x, j) => (j === i ? { ...x, ...r } : x)) });
   const labels: Record<string, string> = { ...P.fields };
-  form.taxRates.forEach((_, i) => Object.assign(labels, { [`taxRates.${i}.name`]: P.rateName(i + 1), [`taxRates.${i}.percent`]: P.ratePercent(i + 1) }));
+  form.taxRates.forEach((_, i) => {
+    Object.assign(labels, { [`taxRates.${i}.name`]: P.rateName(i + 1), [`taxRates.${i}.percent`]: P.ratePercent(i + 1) });
+  });
   const onSubmit = (e: Event) => {
     e.preventDefault();
     void f.submit(async () => {
@@ -227,7 +229,7 @@ function MoneySettings({ settings }: { settings: PaymentSettings }) {
           </div>
           <CheckField id="pay-taxInclusive" label={P.fields.taxInclusive!} checked={form.taxInclusive} onChange={(v) => set({ taxInclusive: v })} error={errors.taxInclusive} />
           <p class="hint">{P.taxInclusiveHint}</p>
-          <fieldset class={'group' + (errors.taxRates ? ' invalid' : '')} id="pay-taxRates" tabIndex={-1}>
+          <fieldset class={`group${errors.taxRates ? ' invalid' : ''}`} id="pay-taxRates" tabIndex={-1}>
             <legend>{P.fields.taxRates}</legend>
             <p class="hint">{P.taxRatesHint}</p>
             {errors.taxRates && <p class="field-error">{errors.taxRates}</p>}

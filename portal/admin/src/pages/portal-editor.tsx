@@ -110,7 +110,7 @@ function ColorField({
   const id = `pb-${k}`;
   const label = P.fields[k]!;
   return (
-    <div class={'field' + (error ? ' invalid' : '')}>
+    <div class={`field${error ? ' invalid' : ''}`}>
       <label for={id}>{label}</label>
       <div class="color-row">
         <input

@@ -238,7 +238,11 @@ export function TabPage({ boot, param }: PageProps) {
   const load = () => {
     const mine = ++seq.current;
     api<Tab>(`tabs/${enc(id)}`).then(
-      (x) => mine === seq.current && (setTab((old) => withCustomer(x, old ?? undefined)), setError(null)),
+      (x) => {
+        if (mine !== seq.current) return;
+        setTab((old) => withCustomer(x, old ?? undefined));
+        setError(null);
+      },
       (err: unknown) => mine === seq.current && setError(asApiError(err)),
     );
   };
@@ -269,7 +273,7 @@ export function TabPage({ boot, param }: PageProps) {
         <LiveIndicator />
       </div>
       <p class="tab-meta">
-        <span class={'badge status-' + tab.status}>{T.statuses[tab.status]}</span> {tab.payment && <PaymentBadge tab={tab} />}{' '}
+        <span class={`badge status-${tab.status}`}>{T.statuses[tab.status]}</span> {tab.payment && <PaymentBadge tab={tab} />}{' '}
         <span class="muted">{T.openedAt(formatDateTime(tab.openedAt))}</span>
         {tab.note && <span class="muted"> · {tab.note}</span>}
       </p>

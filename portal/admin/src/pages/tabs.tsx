@@ -23,7 +23,7 @@ export const withCustomer = (next: Tab, old?: Tab): Tab => (next.customer || !ol
 export function PaymentBadge({ tab }: { tab: Tab }) {
   const p = tab.payment;
   if (!p) return <span class="muted">–</span>;
-  return <span class={'badge pay-' + p.state}>{T.states[p.state] ?? p.state}</span>;
+  return <span class={`badge pay-${p.state}`}>{T.states[p.state] ?? p.state}</span>;
 }
 
 const keyOf = (path: string[]) => (path[0] === 'customerId' ? 'customer' : path[0] === 'note' ? 'note' : undefined);
@@ -117,7 +117,11 @@ export function TabsPage({ boot }: PageProps) {
     const mine = ++seq.current;
     if (!quiet) setTabs(null);
     api<List<Tab>>(`tabs?status=${status}`).then(
-      (list) => mine === seq.current && (setTabs(list.items), setError(null)),
+      (list) => {
+        if (mine !== seq.current) return;
+        setTabs(list.items);
+        setError(null);
+      },
       (err: unknown) => mine === seq.current && setError(asApiError(err)),
     );
   };

@@ -24,9 +24,8 @@ type Step = 'time' | 'confirm' | 'done';
  * and an old answer must never replace a newer one), and again on every live change.
  */
 function useAvailability(bff: string, serviceId: string, from: string, to: string, resourceId: string, live: boolean) {
-  const path =
-    `availability?service=${encodeURIComponent(serviceId)}&from=${from}&to=${to}` +
-    (resourceId ? `&resource=${encodeURIComponent(resourceId)}` : '');
+  const resource = resourceId ? `&resource=${encodeURIComponent(resourceId)}` : '';
+  const path = `availability?service=${encodeURIComponent(serviceId)}&from=${from}&to=${to}${resource}`;
   type State = { path: string; data?: Availability; error?: ApiError; loading: boolean };
   const [state, setState] = useState<State>({ path, loading: true });
   const seq = useRef(0);

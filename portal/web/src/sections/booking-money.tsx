@@ -86,7 +86,7 @@ function InvoiceLink({ id, boot }: { id: string; boot: PageProps['boot'] }) {
 /** "Deposit paid", "Not paid in time", "£20.00 refunded": a booking's payment as a badge (nothing while due). */
 export function PaymentBadge({ b }: { b: Booking }) {
   const p = b.payment;
-  if (!p || p.mode !== 'prepay') return null;
+  if (p?.mode !== 'prepay') return null;
   if (p.status === 'paid') return <span class="badge ok">{isDeposit(b) ? M.depositPaid : M.paid}</span>;
   if (p.status === 'lapsed') return <span class="badge cancelled">{M.lapsed}</span>;
   if (p.status === 'refunded') return <span class="badge">{M.refunded(money(p.refunded ?? 0, p.currency))}</span>;
@@ -150,7 +150,7 @@ export function PayBooking({ b, boot, changed }: { b: Booking; boot: PageProps['
     was.current = p?.status;
   }, [p?.status]);
 
-  if (!p || p.mode !== 'prepay') return null;
+  if (p?.mode !== 'prepay') return null;
   const handlers: Handlers = {
     done: (_tab, state) => {
       refreshTabs();

@@ -10,8 +10,8 @@ const C = t.company;
 const isEmpty = (c: Company | undefined): boolean =>
   !c || (!c.address && !c.email && !c.phone && !c.website && !c.openingHours && !(c.policies?.length > 0));
 
-const tel = (phone: string) => 'tel:' + phone.replace(/[^\d+]/g, '');
-const webHref = (url: string) => (/^https?:\/\//i.test(url) ? url : 'https://' + url);
+const tel = (phone: string) => `tel:${phone.replace(/[^\d+]/g, '')}`;
+const webHref = (url: string) => (/^https?:\/\//i.test(url) ? url : `https://${url}`);
 const webText = (url: string) => url.replace(/^https?:\/\//i, '').replace(/\/$/, '');
 
 function Contact({ c }: { c: Company }) {
@@ -30,7 +30,7 @@ function Contact({ c }: { c: Company }) {
         <>
           <dt>{C.email}</dt>
           <dd class="break">
-            <a href={'mailto:' + c.email}>{c.email}</a>
+            <a href={`mailto:${c.email}`}>{c.email}</a>
           </dd>
         </>
       )}
@@ -106,7 +106,7 @@ function CompanyPage({ section }: PageProps) {
 function PolicyPage({ section, param }: PageProps) {
   const kind = param ?? '';
   const valid = /^[a-z-]+$/.test(kind);
-  const { data, error, loading, reload } = useResource<Policy>(valid ? 'policies/' + kind : null);
+  const { data, error, loading, reload } = useResource<Policy>(valid ? `policies/${kind}` : null);
   useTitle(data?.title ?? section.label);
   return (
     <>

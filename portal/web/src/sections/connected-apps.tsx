@@ -42,7 +42,7 @@ function AppItem({ app, n, remove }: { app: ConnectedApp; n: number; remove: (a:
         </ul>
       )}
       {asking ? (
-        <div class="confirm" role="group" aria-labelledby={`${id}-q`}>
+        <fieldset class="confirm" aria-labelledby={`${id}-q`}>
           <p id={`${id}-q`}>{A.confirm(app.name)}</p>
           <button type="button" class="btn danger" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={yes}>
             {A.confirmYes}
@@ -50,7 +50,7 @@ function AppItem({ app, n, remove }: { app: ConnectedApp; n: number; remove: (a:
           <button type="button" class="btn" disabled={busy} ref={cancelBtn} onClick={() => setAsking(false)}>
             {A.cancel}
           </button>
-        </div>
+        </fieldset>
       ) : (
         <button type="button" class="btn" ref={removeBtn} aria-label={A.removeFor(app.name)} onClick={() => setAsking(true)}>
           {A.remove}

@@ -58,7 +58,7 @@ function Card({ c, busy, act }: { c: PaymentMethod; busy: boolean; act: (c: Paym
         {c.wallet && <> · {P.wallet(WALLETS[c.wallet] ?? words(c.wallet))}</>}
       </p>
       {asking ? (
-        <div class="confirm" role="group" aria-labelledby={`${headId}-q`}>
+        <fieldset class="confirm" aria-labelledby={`${headId}-q`}>
           <p id={`${headId}-q`}>{P.confirmRemove(name)}</p>
           <button type="button" class="btn danger" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={async () => !(await act(c, 'remove')) && setAsking(false)}>
             {P.yesRemove}
@@ -66,7 +66,7 @@ function Card({ c, busy, act }: { c: PaymentMethod; busy: boolean; act: (c: Paym
           <button type="button" class="btn" disabled={busy} ref={keepBtn} onClick={() => setAsking(false)}>
             {P.keep}
           </button>
-        </div>
+        </fieldset>
       ) : (
         <div class="actions">
           {!c.isDefault && (

@@ -104,7 +104,7 @@ function TextField(props: {
   const err = errors[name];
   const describedBy = [hint && `${id}-hint`, err && `${id}-err`].filter(Boolean).join(' ') || undefined;
   return (
-    <div class={'field' + (err ? ' invalid' : '')}>
+    <div class={`field${err ? ' invalid' : ''}`}>
       <label for={id}>{LABEL[name]}</label>
       {err && (
         <span id={`${id}-err`} class="field-error">
@@ -237,7 +237,7 @@ function ProfileForm({ profile }: { profile: Profile }) {
           <TextField name="city" form={form} set={set} errors={errors} autoComplete="address-level2" />
           <TextField name="postalCode" form={form} set={set} errors={errors} autoComplete="postal-code" />
           <TextField name="region" form={form} set={set} errors={errors} autoComplete="address-level1" />
-          <div class={'field' + (cErr ? ' invalid' : '')}>
+          <div class={`field${cErr ? ' invalid' : ''}`}>
             <label for="pf-country">{F.country}</label>
             {cErr && (
               <span id="pf-country-err" class="field-error">

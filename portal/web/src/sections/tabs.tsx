@@ -54,9 +54,9 @@ const TIPS = ['0', '10', '15', '20', 'custom'] as const;
 const WENT_THROUGH = ['succeeded', 'processing', 'requires_capture'];
 type TipChoice = (typeof TIPS)[number];
 
-type Outcome = (tab: Tab, state: 'paid' | 'pending', amount: number) => void;
+type OnSettled = (tab: Tab, state: 'paid' | 'pending', amount: number) => void;
 /** What the page does with a tab from a settle answer: paid or processing (`done`), else just shown as it now is. */
-export type Handlers = { done: Outcome; update: (tab: Tab) => void };
+export type Handlers = { done: OnSettled; update: (tab: Tab) => void };
 
 /**
  * Pay one tab: the card, the tip, then whatever Stripe needs (3-D Secure, a new card's details). A booking's tab
@@ -88,18 +88,18 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
    * Acts on the server's answer; resolves to a message to show when the tab is still to pay. `via`: how the attempt
    * is being paid, so what Stripe.js must do when the bank or the card details are awaited.
    */
-  async function handle(a: SettleAnswer, afterAction = false, via: 'new' | 'saved' = method === 'new' ? 'new' : 'saved'): Promise<string | void> {
+  async function handle(a: SettleAnswer, afterAction = false, via: 'new' | 'saved' = method === 'new' ? 'new' : 'saved'): Promise<string | undefined> {
     const p = a.payment;
     const amount = a.tab.payment?.amount ?? toPay;
-    if (p.state === 'succeeded' || p.state === 'pending') return done(a.tab, p.state === 'succeeded' ? 'paid' : 'pending', amount);
+    if (p.state === 'succeeded' || p.state === 'pending') return void done(a.tab, p.state === 'succeeded' ? 'paid' : 'pending', amount);
     // Stripe.js said the payment went through, and our server has not heard yet: its webhook will tell (live).
-    if (afterAction && p.state === 'requires_action' && WENT_THROUGH.includes(stripeSaid.current)) return done(a.tab, 'pending', amount);
+    if (afterAction && p.state === 'requires_action' && WENT_THROUGH.includes(stripeSaid.current)) return void done(a.tab, 'pending', amount);
     update(a.tab);
     if (p.state === 'failed') return p.failure || T.failed;
     if (afterAction || !p.clientSecret || !p.publishableKey) return T.notConfirmed;
     if (via === 'new') return void setIntent({ clientSecret: p.clientSecret, publishableKey: p.publishableKey, amount });
     // 3-D Secure for a saved card: Stripe.js shows the bank's check, then the server asks Stripe how it went.
-    let stripe;
+    let stripe: Awaited<ReturnType<typeof loadStripe>>;
     try {
       stripe = await loadStripe(p.publishableKey);
     } catch {
@@ -112,7 +112,7 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
   }
 
   /** Starts an attempt; one already waiting on this customer (a bank's check, a new card left half-way) is carried on. */
-  async function start(): Promise<string | void> {
+  async function start(): Promise<string | undefined> {
     try {
       return await handle(await api<SettleAnswer>(path, 'POST', { paymentMethod: method, tip: tipAmount }));
     } catch (err) {
@@ -124,7 +124,7 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
   }
 
   /** Runs a step, showing its message or the API's error (a tab no longer open is fetched again). */
-  async function step(run: () => Promise<string | void>): Promise<string | void> {
+  async function step(run: () => Promise<string | undefined>): Promise<string | undefined> {
     try {
       return await run();
     } catch (err) {
@@ -367,7 +367,7 @@ function TabsPage(props: PageProps) {
     refreshTabs();
   };
 
-  const done: Outcome = (tab, state, amount) => {
+  const done: OnSettled = (tab, state, amount) => {
     setFailure('');
     setDeclined('');
     update(tab);
@@ -431,6 +431,6 @@ export const tabs: SectionDef = {
   Page: TabsPage,
   Card: TabsCard,
   resource: OPEN,
-  isEmpty: (d: Tabs | undefined) => !d || !d.items.some((x) => x.status === 'open'),
+  isEmpty: (d: Tabs | undefined) => !d?.items.some((x) => x.status === 'open'),
   live: { events: ['tab'], refresh: refreshTabs },
 };

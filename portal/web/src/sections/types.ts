@@ -16,7 +16,8 @@ export type SectionDef = {
   Card?: ComponentType<PageProps>;
   /** BFF GET path whose data decides emptiness (for `hidden_when_empty`). */
   resource?: string;
-  isEmpty?: (data: any) => boolean;
+  /** Declared as a method, so each section's check may take its own resource's type. */
+  isEmpty?(data: unknown): boolean;
   /** Extra top-level routes owned by this section: `#/<name>/<param>`. */
   routes?: Record<string, ComponentType<PageProps>>;
   /**

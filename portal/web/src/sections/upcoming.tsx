@@ -69,7 +69,7 @@ function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelle
         </p>
       )}
       {asking ? (
-        <div class="confirm" role="group" aria-labelledby={`bk-${b.id}-q`}>
+        <fieldset class="confirm" aria-labelledby={`bk-${b.id}-q`}>
           <p id={`bk-${b.id}-q`}>
             {U.confirmCancel(name)} {refundAhead(b)}
           </p>
@@ -79,7 +79,7 @@ function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelle
           <button type="button" class="btn" disabled={busy} ref={keepBtn} onClick={() => setAsking(false)}>
             {U.keep}
           </button>
-        </div>
+        </fieldset>
       ) : (
         <div class="actions">
           <a class="btn" href={icsHref(bff, b.id)}>
