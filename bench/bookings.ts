@@ -53,7 +53,11 @@ export async function benchBookings(target: Target, child: ChildProcess, stats: 
   const fresh: Record<string, number> = {};
   let edits = 0;
   const editCatalogue = async () => {
-    const res = await fetch(`${api}/locations/${location.id}`, { method: 'PATCH', headers, body: JSON.stringify({ address: `${++edits} Harbour Street` }) });
+    const res = await fetch(`${api}/locations/${location.id}`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ address: `${++edits} Harbour Street` }),
+    });
     if (res.status !== 200) throw new Error(`catalogue edit: ${res.status} ${await res.text()}`);
   };
   let held: string | undefined;
@@ -67,7 +71,11 @@ export async function benchBookings(target: Target, child: ChildProcess, stats: 
     // Day 13 is in every measured range; the first free time of the last therapist (the 2,000 took some).
     for (let hour = 8; hour < 20 && !held; hour++) {
       const start = `${plus(13)}T${String(hour).padStart(2, '0')}:00:00.000Z`;
-      const res = await fetch(`${api}/bookings`, { method: 'POST', headers, body: JSON.stringify({ serviceId: service.id, customerId: target.customerId, resourceId: staff.at(-1)!.id, start }) });
+      const res = await fetch(`${api}/bookings`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ serviceId: service.id, customerId: target.customerId, resourceId: staff.at(-1)!.id, start }),
+      });
       const body = (await res.json()) as { id?: string };
       if (res.status === 201) held = body.id;
     }
@@ -123,7 +131,11 @@ export async function benchBookings(target: Target, child: ChildProcess, stats: 
   const opsBefore = (await stats(child)).dbOps;
   const booked = await pool(
     chosen.map((s) => async () => {
-      const res = await fetch(`${api}/bookings`, { method: 'POST', headers, body: JSON.stringify({ serviceId: service.id, customerId: target.customerId, ...s }) });
+      const res = await fetch(`${api}/bookings`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ serviceId: service.id, customerId: target.customerId, ...s }),
+      });
       await res.arrayBuffer();
       if (res.status !== 201) refused++;
     }),
@@ -141,13 +153,23 @@ export async function benchBookings(target: Target, child: ChildProcess, stats: 
   await once(child, 'message');
   await measure(`7 days, same + ${HISTORY.toLocaleString('en')} past bookings`, weekUrl);
 
-  console.log(`Availability (GET /admin/v1/availability), ${STAFF} staff, one service; afresh and after a booking: 12 one at a time; kept: ${CONCURRENCY} connections x ${DURATION_S} s:`);
+  console.log(
+    `Availability (GET /admin/v1/availability), ${STAFF} staff, one service; afresh and after a booking: 12 one at a time; kept: ${CONCURRENCY} connections x ${DURATION_S} s:`,
+  );
   console.table(rows);
   const [base, busy, , history] = Object.values(fresh) as [number, number, number, number];
-  console.log(`  afresh, 7 days: ${BOOKINGS.toLocaleString('en')} bookings / none ${(busy / base).toFixed(2)}x (target <= 1.5x); + ${HISTORY.toLocaleString('en')} past / ${BOOKINGS.toLocaleString('en')} bookings ${(history / busy).toFixed(2)}x (target <= 1.2x); p50 ${Math.round(busy)} ms (target <= 50 ms)\n`);
+  console.log(
+    `  afresh, 7 days: ${BOOKINGS.toLocaleString('en')} bookings / none ${(busy / base).toFixed(2)}x (target <= 1.5x); + ${HISTORY.toLocaleString('en')} past / ${BOOKINGS.toLocaleString('en')} bookings ${(history / busy).toFixed(2)}x (target <= 1.2x); p50 ${Math.round(busy)} ms (target <= 50 ms)\n`,
+  );
   console.log(`Writes through the Admin API, ${CONCURRENCY} in flight:`);
   console.table([
-    { write: 'POST /locations (baseline: token, role re-read, insert, audit)', done: locations.latencies.length, 'per s': (locations.latencies.length / locations.wall).toFixed(0), 'p50 ms': Math.round(percentile(locations.latencies, 50)), 'p99 ms': Math.round(percentile(locations.latencies, 99)) },
+    {
+      write: 'POST /locations (baseline: token, role re-read, insert, audit)',
+      done: locations.latencies.length,
+      'per s': (locations.latencies.length / locations.wall).toFixed(0),
+      'p50 ms': Math.round(percentile(locations.latencies, 50)),
+      'p99 ms': Math.round(percentile(locations.latencies, 99)),
+    },
     {
       write: `POST /bookings on distinct slots (seat claim, 12 time blocks, booking, event, audit)`,
       done: BOOKINGS - refused,

@@ -14,7 +14,6 @@ const DURATION_MS = 5_000;
 type Row = { operation: string; sync: boolean; perSecond: number; p50: number; p99: number };
 type Coll = Collection<{ _id: string }>;
 
-
 /** Runs op in CONCURRENCY loops for DURATION_MS; op gets its loop's number and a fresh id each call. */
 async function measure(op: (worker: number, id: string) => Promise<unknown>): Promise<Omit<Row, 'operation' | 'sync'>> {
   const latencies: number[] = [];

@@ -28,7 +28,12 @@ function logo(): Buffer {
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function invoice(lines: number): PdfDocument {
@@ -120,7 +125,14 @@ export async function benchPdf(): Promise<void> {
     const r = results[k]!;
     const sorted = [...r.ms].sort((a, b) => a - b);
     const total = r.ms.reduce((a, b) => a + b, 0) / 1000;
-    return { document: c.name, renders: RENDERS, 'p50 ms': percentile(sorted, 50).toFixed(1), 'p99 ms': percentile(sorted, 99).toFixed(1), 'pages/s': (r.pages / total).toFixed(0), 'PDF size': `${(r.bytes / 1024).toFixed(1)} KB` };
+    return {
+      document: c.name,
+      renders: RENDERS,
+      'p50 ms': percentile(sorted, 50).toFixed(1),
+      'p99 ms': percentile(sorted, 99).toFixed(1),
+      'pages/s': (r.pages / total).toFixed(0),
+      'PDF size': `${(r.bytes / 1024).toFixed(1)} KB`,
+    };
   });
   console.log(`Invoice PDF rendering, one at a time in process, ${RENDERS} renders each after ${WARM_UP} to warm up:`);
   console.table(rows);

@@ -30,10 +30,22 @@ const SIGN_INS_PER_CUSTOMER = 5;
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
-export type Target = { issuer: string; clientId: string; clientSecret: string; resource: string; web?: Credentials; admin?: Credentials; org?: string; customerId?: string; neighbour?: Credentials & { issuer: string } };
+export type Target = {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  resource: string;
+  web?: Credentials;
+  admin?: Credentials;
+  org?: string;
+  customerId?: string;
+  neighbour?: Credentials & { issuer: string };
+};
 
 async function start(mode: 'portico' | 'bare', mongoUri = '', smtpUrl = '', limits = ''): Promise<{ child: ChildProcess; target: Target }> {
-  const child = fork(new URL('./server.ts', import.meta.url).pathname, [mode, mongoUri, smtpUrl, limits], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = fork(new URL('./server.ts', import.meta.url).pathname, [mode, mongoUri, smtpUrl, limits], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   const ready = once(createInterface({ input: child.stdout! }), 'line') as Promise<[string]>;
   const died = once(child, 'exit').then(([code]) => Promise.reject(new Error(`${mode} server exited with code ${code}`)));
   const [line] = await Promise.race([ready, died]);
@@ -59,7 +71,14 @@ async function tokenLoad(t: Target) {
     },
     body,
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, total: result.requests.total };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    total: result.requests.total,
+  };
 }
 
 if (ONLY === 'pdf') {
@@ -76,7 +95,9 @@ const dbUrl = new URL(db.uri);
 dbUrl.pathname = `/portico_bench_${Date.now()}`;
 const dbName = dbUrl.toString();
 
-console.log(`Portico benchmark: ${process.env.MONGODB_URI ? 'MongoDB' : `SecantusDB ${SECANTUS_VERSION} (embedded)`}, Node ${process.version}, ${CONNECTIONS} connections x ${DURATION_S} s per token run\n`);
+console.log(
+  `Portico benchmark: ${process.env.MONGODB_URI ? 'MongoDB' : `SecantusDB ${SECANTUS_VERSION} (embedded)`}, Node ${process.version}, ${CONNECTIONS} connections x ${DURATION_S} s per token run\n`,
+);
 
 const stripeMock = await startStripeMock((m) => console.log(m));
 process.env.STRIPE_API_URL = stripeMock.url; // the Portico servers below take payments through it
@@ -114,19 +135,34 @@ async function withFairUse(bench: (t: Target) => Promise<void>) {
 
 async function benchAll() {
   const rows: Record<string, string | number>[] = [];
-  for (const [name, s] of [['bare oidc-provider (baseline)', bare], ['Portico', portico]] as const) {
+  for (const [name, s] of [
+    ['bare oidc-provider (baseline)', bare],
+    ['Portico', portico],
+  ] as const) {
     const before = await stats(s.child);
     const r = await tokenLoad(s.target);
     const after = await stats(s.child);
     if (r.non2xx || r.errors) console.error(`!! ${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors: its figures are not valid`);
     const dbOps = (after.dbOps - before.dbOps) / r.total;
-    rows.push({ server: name, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, requests: r.total, 'non-2xx': r.non2xx, errors: r.errors, 'db ops/req': dbOps.toFixed(1), rss: after.rss });
+    rows.push({
+      server: name,
+      'req/s': Math.round(r.rps),
+      'p50 ms': r.p50,
+      'p99 ms': r.p99,
+      requests: r.total,
+      'non-2xx': r.non2xx,
+      errors: r.errors,
+      'db ops/req': dbOps.toFixed(1),
+      rss: after.rss,
+    });
   }
   bare.child.kill(); // done: leave the cores to the sign-in run
   console.log('Token endpoint, client_credentials, ES256 JWT access tokens:');
   console.table(rows);
   const ratio = Number(rows[1]!['req/s']) / Number(rows[0]!['req/s']);
-  console.log(`Portico serves ${(ratio * 100).toFixed(0)}% of the baseline's throughput (the baseline keeps its one client in memory and makes no database operations; Portico's are in db ops/req).\n`);
+  console.log(
+    `Portico serves ${(ratio * 100).toFixed(0)}% of the baseline's throughput (the baseline keeps its one client in memory and makes no database operations; Portico's are in db ops/req).\n`,
+  );
 
   await benchApi();
   await benchSignIn();
@@ -136,7 +172,14 @@ async function benchAll() {
   await benchPdf();
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
-  console.table((await buildApps()).map((b) => ({ app: b.app, javascript: kb(b.jsGzipBytes), css: kb(b.cssGzipBytes), 'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%` })));
+  console.table(
+    (await buildApps()).map((b) => ({
+      app: b.app,
+      javascript: kb(b.jsGzipBytes),
+      css: kb(b.cssGzipBytes),
+      'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%`,
+    })),
+  );
 }
 
 /**
@@ -150,22 +193,42 @@ async function benchApi() {
   const token = await tokenFor(portico.target.resource);
   const adminToken = await tokenFor(`${portico.target.issuer}/admin`, 'admin');
   const web = portico.target.web!;
-  const client = { clientId: web.clientId, clientSecret: web.clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(portico.target.issuer, web.clientId, web.clientSecret) };
-  const signedIn = await signIn({ baseUrl: new URL(portico.target.issuer).origin, mailbox }, client, { email: uniqueEmail('bench'), params: { resource: portico.target.resource } });
+  const client = {
+    clientId: web.clientId,
+    clientSecret: web.clientSecret,
+    redirectUri: 'http://localhost:8080/callback',
+    config: await relyingParty(portico.target.issuer, web.clientId, web.clientSecret),
+  };
+  const signedIn = await signIn({ baseUrl: new URL(portico.target.issuer).origin, mailbox }, client, {
+    email: uniqueEmail('bench'),
+    params: { resource: portico.target.resource },
+  });
   const customer = signedIn.tokens.access_token;
   const apiRows: Record<string, string | number>[] = [];
   const origin = new URL(portico.target.issuer).origin;
   for (const [name, url, headers] of [
     ['GET /healthz (baseline)', `${origin}/healthz`, {}],
     ["GET /api/v1/company, app's token (JWT + 1 read)", `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${token}` }],
-    ["GET /api/v1/company, customer's token (JWT + grant + 1 read)", `${portico.target.issuer}/api/v1/company`, { authorization: `Bearer ${customer}` }],
+    [
+      "GET /api/v1/company, customer's token (JWT + grant + 1 read)",
+      `${portico.target.issuer}/api/v1/company`,
+      { authorization: `Bearer ${customer}` },
+    ],
     ['GET /admin/v1/portals (JWT + role lookup + 2 reads)', `${portico.target.issuer}/admin/v1/portals`, { authorization: `Bearer ${adminToken}` }],
   ] as const) {
     const before = await stats(portico.child);
     const r = await autocannon({ url, headers, duration: DURATION_S, connections: CONNECTIONS });
     const after = await stats(portico.child);
     const total = r.requests.total;
-    apiRows.push({ endpoint: name, 'req/s': Math.round(r.requests.average), 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, 'non-2xx': r.non2xx, 'db ops/req': ((after.dbOps - before.dbOps) / Math.max(1, total)).toFixed(2), rss: after.rss });
+    apiRows.push({
+      endpoint: name,
+      'req/s': Math.round(r.requests.average),
+      'p50 ms': r.latency.p50,
+      'p99 ms': r.latency.p99,
+      'non-2xx': r.non2xx,
+      'db ops/req': ((after.dbOps - before.dbOps) / Math.max(1, total)).toFixed(2),
+      rss: after.rss,
+    });
   }
   console.log('API reads, same server:');
   console.table(apiRows);
@@ -174,7 +237,12 @@ async function benchApi() {
 /** Full sign-ins: authorize -> email -> code from the SMTP server -> callback -> tokens, 20 customers at once. */
 async function benchSignIn() {
   const web = portico.target.web!;
-  const client = { clientId: web.clientId, clientSecret: web.clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(portico.target.issuer, web.clientId, web.clientSecret) };
+  const client = {
+    clientId: web.clientId,
+    clientSecret: web.clientSecret,
+    redirectUri: 'http://localhost:8080/callback',
+    config: await relyingParty(portico.target.issuer, web.clientId, web.clientSecret),
+  };
   const stack = { baseUrl: new URL(portico.target.issuer).origin, mailbox };
   const durations: number[] = [];
   let failures = 0;

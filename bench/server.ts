@@ -33,8 +33,10 @@ mongoose.set('debug', () => {
 });
 // IPC: 'stats' answers {rss, dbOps}; {history: n} adds n past bookings (bench/bookings.ts) and answers when done.
 process.on('message', (msg: unknown) => {
-  if (msg && typeof msg === 'object' && 'history' in msg) void addHistory(msg as { history: number; org: string; resourceIds: string[]; serviceId: string });
-  else if (msg && typeof msg === 'object' && 'moneyHistory' in msg) void addMoneyHistory(msg as { moneyHistory: number; org: string; customerId: string });
+  if (msg && typeof msg === 'object' && 'history' in msg)
+    void addHistory(msg as { history: number; org: string; resourceIds: string[]; serviceId: string });
+  else if (msg && typeof msg === 'object' && 'moneyHistory' in msg)
+    void addMoneyHistory(msg as { moneyHistory: number; org: string; customerId: string });
   else process.send!({ rss: process.memoryUsage().rss, dbOps });
 });
 
@@ -46,7 +48,33 @@ async function addHistory({ history, org, resourceIds, serviceId }: { history: n
     const start = new Date(now - (i + 1) * 3_600_000);
     const end = new Date(start.getTime() + 3_600_000);
     const resourceId = resourceIds[i % resourceIds.length]!;
-    return { _id: `bk_history${String(i).padStart(8, '0')}`, org, status: 'confirmed', customerId: 'c_history', createdBy: 'staff', serviceId, serviceName: 'History', durationMinutes: 60, price: { amount: 0, currency: 'GBP' }, capacity: 1, resourceId, resourceName: 'x', locationId: 'loc_x', locationName: 'x', timeZone: 'Europe/London', start, end, busyStart: start, busyEnd: end, session: `${serviceId}|${resourceId}|${start.getTime()}`, seat: 1, cancellationWindowMinutes: 0, version: 1, createdAt: start, updatedAt: start };
+    return {
+      _id: `bk_history${String(i).padStart(8, '0')}`,
+      org,
+      status: 'confirmed',
+      customerId: 'c_history',
+      createdBy: 'staff',
+      serviceId,
+      serviceName: 'History',
+      durationMinutes: 60,
+      price: { amount: 0, currency: 'GBP' },
+      capacity: 1,
+      resourceId,
+      resourceName: 'x',
+      locationId: 'loc_x',
+      locationName: 'x',
+      timeZone: 'Europe/London',
+      start,
+      end,
+      busyStart: start,
+      busyEnd: end,
+      session: `${serviceId}|${resourceId}|${start.getTime()}`,
+      seat: 1,
+      cancellationWindowMinutes: 0,
+      version: 1,
+      createdAt: start,
+      updatedAt: start,
+    };
   });
   for (let i = 0; i < docs.length; i += 1000) await BookingModel.insertMany(docs.slice(i, i + 1000));
   process.send!({ history: docs.length });
@@ -78,12 +106,63 @@ async function addMoneyHistory({ moneyHistory, org, customerId }: { moneyHistory
       const who = i % 50 === 0 ? customerId : `c_history${i % 5000}`;
       const year = at.getUTCFullYear();
       const seq = String(i + 1).padStart(6, '0');
-      const doc = { org, customerId: who, customerEmail: `${who}@example.com`, currency: 'GBP', taxInclusive: true, timeZone: 'Europe/London', year, lines: [line], taxBreakdown: [{ name: 'VAT', percent: 20, net: 567, tax: 113 }], subtotal: 680, discount: 0, tax: 113, tip: 0, total: 680, payment: { method: 'cash', paidAt: at }, paymentId: `pay_h${i}`, issuedAt: at, source: { kind: 'tab', id: `tab_history${i}` } };
+      const doc = {
+        org,
+        customerId: who,
+        customerEmail: `${who}@example.com`,
+        currency: 'GBP',
+        taxInclusive: true,
+        timeZone: 'Europe/London',
+        year,
+        lines: [line],
+        taxBreakdown: [{ name: 'VAT', percent: 20, net: 567, tax: 113 }],
+        subtotal: 680,
+        discount: 0,
+        tax: 113,
+        tip: 0,
+        total: 680,
+        payment: { method: 'cash', paidAt: at },
+        paymentId: `pay_h${i}`,
+        issuedAt: at,
+        source: { kind: 'tab', id: `tab_history${i}` },
+      };
       return {
-        tab: { _id: `tab_history${String(i).padStart(8, '0')}`, org, customerId: who, customerEmail: doc.customerEmail, status: 'paid', currency: 'GBP', taxInclusive: true, lines: [{ id: `ln_h${i}`, description: line.description, quantity: 2, unitAmount: 340, taxRate: line.taxRate, addedAt: at }], discount: null, version: 3, openedAt: at, paidAt: at, invoiceId: `inv_history${i}`, payment: { attempt: 1, key: `h${i}`, state: 'succeeded', method: 'cash', amount: 680, tip: 0, at } },
+        tab: {
+          _id: `tab_history${String(i).padStart(8, '0')}`,
+          org,
+          customerId: who,
+          customerEmail: doc.customerEmail,
+          status: 'paid',
+          currency: 'GBP',
+          taxInclusive: true,
+          lines: [{ id: `ln_h${i}`, description: line.description, quantity: 2, unitAmount: 340, taxRate: line.taxRate, addedAt: at }],
+          discount: null,
+          version: 3,
+          openedAt: at,
+          paidAt: at,
+          invoiceId: `inv_history${i}`,
+          payment: { attempt: 1, key: `h${i}`, state: 'succeeded', method: 'cash', amount: 680, tip: 0, at },
+        },
         invoice: { ...doc, _id: `inv_history${i}`, kind: 'invoice', number: `H-${year}-${seq}` },
-        receipt: { ...doc, _id: `rcpt_history${i}`, kind: 'receipt', number: `H-R-${year}-${seq}`, relatesTo: { id: `inv_history${i}`, number: `H-${year}-${seq}` } },
-        payment: { _id: `pay_h${i}`, org, customerId: who, currency: 'GBP', amount: 680, refundable: 680, refunds: 0, method: 'cash', invoiceId: `inv_history${i}`, paidAt: at },
+        receipt: {
+          ...doc,
+          _id: `rcpt_history${i}`,
+          kind: 'receipt',
+          number: `H-R-${year}-${seq}`,
+          relatesTo: { id: `inv_history${i}`, number: `H-${year}-${seq}` },
+        },
+        payment: {
+          _id: `pay_h${i}`,
+          org,
+          customerId: who,
+          currency: 'GBP',
+          amount: 680,
+          refundable: 680,
+          refunds: 0,
+          method: 'cash',
+          invoiceId: `inv_history${i}`,
+          paidAt: at,
+        },
       };
     });
     await TabModel.insertMany(rows.map((r) => r.tab));
@@ -100,13 +179,28 @@ if (mode === 'bare') {
   const resource = `${issuer}/api`;
   const provider = new Provider(issuer, {
     jwks: { keys: [jwk] } as never,
-    clients: [{ client_id: 'bench', client_secret: 'bench-secret-bench-secret-bench-secret', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], id_token_signed_response_alg: 'ES256' }],
+    clients: [
+      {
+        client_id: 'bench',
+        client_secret: 'bench-secret-bench-secret-bench-secret',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        id_token_signed_response_alg: 'ES256',
+      },
+    ],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        getResourceServerInfo: () => ({ scope: 'profile profile:write', audience: resource, accessTokenTTL: 900, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+        getResourceServerInfo: () => ({
+          scope: 'profile profile:write',
+          audience: resource,
+          accessTokenTTL: 900,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'ES256' } },
+        }),
       },
     },
   });
@@ -119,7 +213,9 @@ if (mode === 'bare') {
     ctx.respond = false;
     await provider.callback()(ctx.req, ctx.res);
   });
-  app.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ issuer, clientId: 'bench', clientSecret: 'bench-secret-bench-secret-bench-secret', resource })));
+  app.listen(port, '127.0.0.1', () =>
+    console.log(JSON.stringify({ issuer, clientId: 'bench', clientSecret: 'bench-secret-bench-secret-bench-secret', resource })),
+  );
 } else {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -146,12 +242,29 @@ if (mode === 'bare') {
   await ensureCustomer(org._id, 'bench.customer@example.com');
   const customer = await CustomerModel.findOne({ org: org._id, email: 'bench.customer@example.com' }).lean();
   if (config.stripeApiUrl) await connectStripe(config, org._id, customer!._id, customer!.email);
-  const web = await createClient(secrets, org._id, { name: 'bench web', kind: 'web', firstParty: true, redirectUris: ['http://localhost:8080/callback'] });
+  const web = await createClient(secrets, org._id, {
+    name: 'bench web',
+    kind: 'web',
+    firstParty: true,
+    redirectUris: ['http://localhost:8080/callback'],
+  });
   // A second organisation, for what one organisation's load does to another's requests.
   const neighbour = await createOrganisation(secrets, { slug: 'neighbour', name: 'Neighbour Studio' });
   const neighbourMachine = await createClient(secrets, neighbour._id, { name: 'neighbour machine', kind: 'machine', adminRole: 'staff' });
   const issuer = `${base}/bench`;
   app.listen(port, '127.0.0.1', () =>
-    console.log(JSON.stringify({ issuer, clientId: machine.clientId, clientSecret: machine.clientSecret, resource: `${issuer}/api`, web: { clientId: web.clientId, clientSecret: web.clientSecret }, admin: { clientId: admin.clientId, clientSecret: admin.clientSecret }, org: org._id, customerId: customer!._id, neighbour: { issuer: `${base}/neighbour`, clientId: neighbourMachine.clientId, clientSecret: neighbourMachine.clientSecret } })),
+    console.log(
+      JSON.stringify({
+        issuer,
+        clientId: machine.clientId,
+        clientSecret: machine.clientSecret,
+        resource: `${issuer}/api`,
+        web: { clientId: web.clientId, clientSecret: web.clientSecret },
+        admin: { clientId: admin.clientId, clientSecret: admin.clientSecret },
+        org: org._id,
+        customerId: customer!._id,
+        neighbour: { issuer: `${base}/neighbour`, clientId: neighbourMachine.clientId, clientSecret: neighbourMachine.clientSecret },
+      }),
+    ),
   );
 }

@@ -13,10 +13,22 @@ export async function benchWorstAvailability(target: Target): Promise<void> {
   const adminToken = await accessToken(target.issuer, target.admin!, `${target.issuer}/admin`, 'admin');
   const post = adminPost(target.issuer, adminToken);
   const location = await post('locations', { name: 'Worst case', timeZone: 'Europe/London' });
-  const weeklyHours = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].flatMap((day) => Array.from({ length: 10 }, () => ({ day, start: '00:00', end: '24:00' })));
+  const weeklyHours = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].flatMap((day) =>
+    Array.from({ length: 10 }, () => ({ day, start: '00:00', end: '24:00' })),
+  );
   const resourceIds: string[] = [];
-  for (let i = 0; i < RESOURCES; i++) resourceIds.push((await post('resources', { name: `Desk ${i + 1}`, kind: 'room', locationId: location.id, weeklyHours })).id);
-  const service = await post('services', { name: 'Five minutes', durationMinutes: 5, intervalMinutes: 5, price: { amount: 0, currency: 'GBP' }, resourceIds, locationId: location.id, minNoticeMinutes: 0, maxDaysAhead: 730 });
+  for (let i = 0; i < RESOURCES; i++)
+    resourceIds.push((await post('resources', { name: `Desk ${i + 1}`, kind: 'room', locationId: location.id, weeklyHours })).id);
+  const service = await post('services', {
+    name: 'Five minutes',
+    durationMinutes: 5,
+    intervalMinutes: 5,
+    price: { amount: 0, currency: 'GBP' },
+    resourceIds,
+    locationId: location.id,
+    minNoticeMinutes: 0,
+    maxDaysAhead: 730,
+  });
 
   const token = await accessToken(target.issuer, target, target.resource);
   const from = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
@@ -52,8 +64,20 @@ export async function benchWorstAvailability(target: Target): Promise<void> {
   const neighbour = target.neighbour!;
   const neighbourToken = await accessToken(neighbour.issuer, neighbour, `${neighbour.issuer}/api`);
   // A steady 50 requests/s, as a busy organisation's customers make: latency, not the most the server could take.
-  const quiet = () => autocannon({ url: `${neighbour.issuer}/api/v1/company`, headers: { authorization: `Bearer ${neighbourToken}` }, connections: 2, overallRate: 50, duration: DURATION_S });
-  await autocannon({ url: `${neighbour.issuer}/api/v1/company`, headers: { authorization: `Bearer ${neighbourToken}` }, connections: 2, duration: 3 }); // warm-up
+  const quiet = () =>
+    autocannon({
+      url: `${neighbour.issuer}/api/v1/company`,
+      headers: { authorization: `Bearer ${neighbourToken}` },
+      connections: 2,
+      overallRate: 50,
+      duration: DURATION_S,
+    });
+  await autocannon({
+    url: `${neighbour.issuer}/api/v1/company`,
+    headers: { authorization: `Bearer ${neighbourToken}` },
+    connections: 2,
+    duration: 3,
+  }); // warm-up
   const idle = await quiet();
   const beside = async (noise: () => Promise<{ answers: number; refused: number; p50: number }>) => {
     const noisy = noise();
@@ -62,7 +86,13 @@ export async function benchWorstAvailability(target: Target): Promise<void> {
   };
   // The same worst query over and over: after the first, kept answers and fair use (429) carry it.
   const repeated = await beside(async () => {
-    const r = await autocannon({ url: url(from), headers: { authorization: `Bearer ${token}` }, connections: 4, duration: DURATION_S + 1, timeout: 60 });
+    const r = await autocannon({
+      url: url(from),
+      headers: { authorization: `Bearer ${token}` },
+      connections: 4,
+      duration: DURATION_S + 1,
+      timeout: 60,
+    });
     return { answers: r.requests.total - r.non2xx, refused: r.non2xx, p50: r.latency.p50 };
   });
   // Every answer worked out afresh: each of 4 callers books a time (which drops the organisation's kept answers),
@@ -76,7 +106,11 @@ export async function benchWorstAvailability(target: Target): Promise<void> {
       Array.from({ length: 4 }, async (_, caller) => {
         while (performance.now() < until) {
           const start = new Date(Date.parse(`${from}T00:00:00Z`) + booked++ * 5 * 60_000).toISOString();
-          const made = await fetch(`${target.issuer}/admin/v1/bookings`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ serviceId: service.id, start, resourceId: resourceIds[caller], customerId: target.customerId }) });
+          const made = await fetch(`${target.issuer}/admin/v1/bookings`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ serviceId: service.id, start, resourceId: resourceIds[caller], customerId: target.customerId }),
+          });
           await made.arrayBuffer();
           const t0 = performance.now();
           const res = await fetch(url(from), { headers: { authorization: `Bearer ${token}` } });
@@ -98,6 +132,10 @@ export async function benchWorstAvailability(target: Target): Promise<void> {
     'worst answers': heavy ? `${heavy.answers} (+${heavy.refused} refused), p50 ${heavy.p50} ms` : '',
   });
   console.log(`Another organisation's GET /api/v1/company (50 requests/s), idle and beside 4 callers asking for the worst availability:`);
-  console.table([row('idle', idle), row('the same query, repeated', repeated.loaded, repeated.heavy), row('each answer afresh (a booking between)', fresh.loaded, fresh.heavy)]);
+  console.table([
+    row('idle', idle),
+    row('the same query, repeated', repeated.loaded, repeated.heavy),
+    row('each answer afresh (a booking between)', fresh.loaded, fresh.heavy),
+  ]);
   console.log();
 }

@@ -22,9 +22,11 @@ export const ADMIN_API_PREFIX = '/:org/admin/v1';
 
 export function adminApiRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer: Mailer }, roles: RoleLookup, standing: TokenStanding): void {
   const auth = adminAuth(deps.config.internalUrl, roles, standing);
-  const at = (method: Method) => (path: string, ...handlers: Handler[]) => {
-    router[method](`${ADMIN_API_PREFIX}${path}`, ...(auth as Middleware<IdpState>[]), ...(handlers as Middleware<IdpState>[]));
-  };
+  const at =
+    (method: Method) =>
+    (path: string, ...handlers: Handler[]) => {
+      router[method](`${ADMIN_API_PREFIX}${path}`, ...(auth as Middleware<IdpState>[]), ...(handlers as Middleware<IdpState>[]));
+    };
   const api: AdminRoutes = { get: at('get'), post: at('post'), put: at('put'), patch: at('patch'), delete: at('delete') };
   clientRoutes(api, deps);
   staffRoutes(api, deps);

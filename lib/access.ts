@@ -5,7 +5,8 @@ import type { Middleware } from 'koa';
 import { bearerAuth, InsufficientScope, requireScope, type BearerState, type TokenStanding } from './bearer.ts';
 import { adminResource, apiResource, STAFF_ROLES, type StaffRole } from './resources.ts';
 
-export const clientAuth = (internalUrl: string, standing: TokenStanding): Middleware => bearerAuth(internalUrl, (t) => apiResource(t.issuer), standing);
+export const clientAuth = (internalUrl: string, standing: TokenStanding): Middleware =>
+  bearerAuth(internalUrl, (t) => apiResource(t.issuer), standing);
 
 /**
  * The role someone holds in an organisation now. idp/ owns organisations (their staff) and client registrations (a
@@ -31,7 +32,9 @@ export const adminAuth = (internalUrl: string, roles: RoleLookup, standing: Toke
     const { principal, tenant } = ctx.state as BearerState;
     // The role is looked up again on every call, not trusted from the token: removing someone, changing their role,
     // or deleting or downgrading a machine client takes effect at once, not when its token expires.
-    const role = principal.customer ? principal.email && (await roles.staff(tenant.id, principal.email)) : await roles.client(tenant.id, principal.clientId);
+    const role = principal.customer
+      ? principal.email && (await roles.staff(tenant.id, principal.email))
+      : await roles.client(tenant.id, principal.clientId);
     if (!role) throw new InsufficientScope('This account has no staff role in this organisation.');
     principal.role = role;
     await next();

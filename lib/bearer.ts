@@ -80,7 +80,11 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
       (ctx.state as BearerState).principal = {
         sub: String(payload.sub),
         clientId,
-        scopes: new Set(String(payload.scope ?? '').split(' ').filter(Boolean)),
+        scopes: new Set(
+          String(payload.scope ?? '')
+            .split(' ')
+            .filter(Boolean),
+        ),
         role: (STAFF_ROLES as readonly unknown[]).includes(payload.role) ? (payload.role as StaffRole) : undefined,
         email: typeof payload.email === 'string' ? payload.email : undefined,
         expiresAt: Number(payload.exp) * 1000,

@@ -36,10 +36,14 @@ export async function connectDatabase(config: Config, log: Logger): Promise<Data
 export async function ensureCollections(log: Logger): Promise<void> {
   const existing = new Set((await mongoose.connection.db!.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   for (const model of Object.values(mongoose.models)) {
-    if (!existing.has(model.collection.collectionName)) await model.createCollection().catch((err) => err.codeName === 'NamespaceExists' || Promise.reject(err));
+    if (!existing.has(model.collection.collectionName))
+      await model.createCollection().catch((err) => err.codeName === 'NamespaceExists' || Promise.reject(err));
     for (const [fields, options] of model.schema.indexes()) {
       const ttl = Object.keys(fields).join() === 'expiresAt' ? { expireAfterSeconds: 0 } : {};
-      await model.collection.createIndex(fields as mongoose.mongo.IndexSpecification, { ...(options as mongoose.mongo.CreateIndexesOptions), ...ttl });
+      await model.collection.createIndex(fields as mongoose.mongo.IndexSpecification, {
+        ...(options as mongoose.mongo.CreateIndexesOptions),
+        ...ttl,
+      });
     }
   }
   log.debug('collections and indexes ensured', { models: Object.keys(mongoose.models).length });

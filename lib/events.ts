@@ -31,7 +31,14 @@ const EventModel = mongoose.model<Stored>('DomainEvent', schema, 'events');
 const COLLECTION = 'events';
 const SEQUENCE = 'events';
 
-const fromStored = (d: Stored): DomainEvent => ({ seq: d.seq, type: d.type, subject: d.subject, customer: d.customer, data: JSON.parse(d.data), at: d.at });
+const fromStored = (d: Stored): DomainEvent => ({
+  seq: d.seq,
+  type: d.type,
+  subject: d.subject,
+  customer: d.customer,
+  data: JSON.parse(d.data),
+  at: d.at,
+});
 
 /** Numbers and writes a transaction's events (called by lib/transaction.ts just before it commits). */
 export async function writeEvents(session: mongo.ClientSession, org: string, events: NewEvent[]): Promise<void> {
@@ -47,7 +54,9 @@ export const latestSeq = (org: string) => lastNumber(org, SEQUENCE);
 /** Events after `seq`, oldest first, at most `limit`. */
 export async function eventsAfter(org: string, seq: number, limit = 100): Promise<DomainEvent[]> {
   // Numbers have no gaps, so the range itself bounds what is read (an engine may read the whole range before a limit).
-  const docs = await EventModel.find({ org, seq: { $gt: seq, $lte: seq + limit } }).sort({ seq: 1 }).lean<Stored[]>();
+  const docs = await EventModel.find({ org, seq: { $gt: seq, $lte: seq + limit } })
+    .sort({ seq: 1 })
+    .lean<Stored[]>();
   return docs.map(fromStored);
 }
 
@@ -111,15 +120,17 @@ export class EventHub {
   private deliver(org: string, events: DomainEvent[]): void {
     const s = this.orgs.get(org);
     if (!s) return;
-    s.queue = s.queue.then(async () => {
-      let fresh = events.filter((e) => e.seq > s.seq);
-      if (!events.length || (fresh.length && fresh[0]!.seq > s.seq + 1)) {
-        const missed = await eventsAfter(org, s.seq, 500);
-        fresh = [...missed, ...fresh.filter((e) => e.seq > (missed.at(-1)?.seq ?? s.seq))];
-      }
-      if (!fresh.length) return;
-      s.seq = fresh.at(-1)!.seq;
-      for (const l of [...s.listeners]) l(fresh);
-    }).catch((err) => this.log.warn('event delivery failed; the next event reads what was missed', { org, err }));
+    s.queue = s.queue
+      .then(async () => {
+        let fresh = events.filter((e) => e.seq > s.seq);
+        if (!events.length || (fresh.length && fresh[0]!.seq > s.seq + 1)) {
+          const missed = await eventsAfter(org, s.seq, 500);
+          fresh = [...missed, ...fresh.filter((e) => e.seq > (missed.at(-1)?.seq ?? s.seq))];
+        }
+        if (!fresh.length) return;
+        s.seq = fresh.at(-1)!.seq;
+        for (const l of [...s.listeners]) l(fresh);
+      })
+      .catch((err) => this.log.warn('event delivery failed; the next event reads what was missed', { org, err }));
   }
 }

@@ -81,4 +81,5 @@ export const checkShare = (org: string, caller: string) => shares?.check(org, ca
 export const takeShare = (org: string, caller: string) => shares?.take(org, caller);
 
 /** Who a token's claims say is calling: a machine client, or one customer whatever app they use. */
-export const callerOf = (claims: { sub?: unknown; client_id?: unknown }) => (claims.sub !== claims.client_id ? `customer ${String(claims.sub)}` : `client ${String(claims.client_id)}`);
+export const callerOf = (claims: { sub?: unknown; client_id?: unknown }) =>
+  claims.sub !== claims.client_id ? `customer ${String(claims.sub)}` : `client ${String(claims.client_id)}`;

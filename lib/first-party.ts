@@ -71,7 +71,10 @@ export function firstPartyClients(publicUrl: string, internalUrl: string, master
   return new Map(
     apps.map(([make, base]) => {
       const c = make(publicUrl, masterSecret, org);
-      return [c.client_id, { ...c, backchannel_logout_uri: `${base(internalUrl, org.slug)}${BACKCHANNEL_LOGOUT_PATH}`, backchannel_logout_session_required: true }];
+      return [
+        c.client_id,
+        { ...c, backchannel_logout_uri: `${base(internalUrl, org.slug)}${BACKCHANNEL_LOGOUT_PATH}`, backchannel_logout_session_required: true },
+      ];
     }),
   );
 }

@@ -148,7 +148,8 @@ function nulIn(input: unknown): string | undefined {
 /** The one place a route turns untrusted input into typed data. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const nul = nulIn(input);
-  if (nul !== undefined) throw new BadRequest(`${nul ? `${nul}: ` : ''}must not contain NUL characters`, [{ field: nul, message: 'must not contain NUL characters' }]);
+  if (nul !== undefined)
+    throw new BadRequest(`${nul ? `${nul}: ` : ''}must not contain NUL characters`, [{ field: nul, message: 'must not contain NUL characters' }]);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const details = result.error.issues.flatMap((i) =>

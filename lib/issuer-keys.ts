@@ -10,7 +10,10 @@ export function issuerKeys(internalUrl: string): (tenant: Tenant) => KeySet {
   const keySets = new Map<string, KeySet>();
   return (tenant) => {
     let keys = keySets.get(tenant.slug);
-    if (!keys) keySets.set(tenant.slug, (keys = createRemoteJWKSet(new URL(`${internalUrl}/${tenant.slug}/jwks`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })));
+    if (!keys) {
+      keys = createRemoteJWKSet(new URL(`${internalUrl}/${tenant.slug}/jwks`), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+      keySets.set(tenant.slug, keys);
+    }
     return keys;
   };
 }

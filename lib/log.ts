@@ -13,9 +13,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]),
-  );
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]));
 }
 
 const context = new AsyncLocalStorage<Fields>();
@@ -28,10 +26,14 @@ export function createLogger(
   base: Fields = {},
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Logger {
-  const emit = (lvl: Level) => (msg: string, fields: Fields = {}) => {
-    if (rank[lvl] < rank[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...(redact({ ...context.getStore(), ...base, ...fields }) as Fields) }));
-  };
+  const emit =
+    (lvl: Level) =>
+    (msg: string, fields: Fields = {}) => {
+      if (rank[lvl] < rank[level]) return;
+      write(
+        JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...(redact({ ...context.getStore(), ...base, ...fields }) as Fields) }),
+      );
+    };
   return {
     debug: emit('debug'),
     info: emit('info'),

@@ -44,8 +44,12 @@ function health(verify: () => Promise<unknown>, log: Logger) {
         return ok;
       }));
   return {
-    worked: () => void (vouchedAt = Date.now()),
-    failed: () => void (vouchedAt = 0),
+    worked: () => {
+      vouchedAt = Date.now();
+    },
+    failed: () => {
+      vouchedAt = 0;
+    },
     async ready() {
       if (Date.now() - vouchedAt < VOUCHED_MS) return;
       if (!(await check())) throw new MailUnavailable();

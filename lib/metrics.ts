@@ -17,8 +17,18 @@ const requests = new client.Histogram({
   registers,
 });
 export const signIns = new client.Counter({ name: 'portico_sign_ins_total', help: 'Sign-ins completed with an emailed code', registers });
-export const codeMails = new client.Counter({ name: 'portico_sign_in_codes_total', help: 'Sign-in code emails, by outcome', labelNames: ['outcome'] as const, registers });
-export const signInChallenges = new client.Counter({ name: 'portico_sign_in_challenges_total', help: 'Proof-of-work challenges given to busy networks, by why (needed, forged, expired, used)', labelNames: ['reason'] as const, registers });
+export const codeMails = new client.Counter({
+  name: 'portico_sign_in_codes_total',
+  help: 'Sign-in code emails, by outcome',
+  labelNames: ['outcome'] as const,
+  registers,
+});
+export const signInChallenges = new client.Counter({
+  name: 'portico_sign_in_challenges_total',
+  help: 'Proof-of-work challenges given to busy networks, by why (needed, forged, expired, used)',
+  labelNames: ['reason'] as const,
+  registers,
+});
 export const bookings = new client.Counter({ name: 'portico_bookings_total', help: 'Bookings made', labelNames: ['by'] as const, registers });
 const dbOperations = new client.Histogram({
   name: 'portico_db_operation_duration_seconds',
@@ -30,7 +40,14 @@ const dbOperations = new client.Histogram({
 
 /** Open event streams, read when scraped. */
 export function countEventStreams(count: () => number): void {
-  new client.Gauge({ name: 'portico_event_streams', help: 'Server-sent event streams open on this instance', registers, collect() { this.set(count()); } });
+  new client.Gauge({
+    name: 'portico_event_streams',
+    help: 'Server-sent event streams open on this instance',
+    registers,
+    collect() {
+      this.set(count());
+    },
+  });
 }
 
 /** Times every command the driver sends (the connection must be made with monitorCommands). */
@@ -50,7 +67,10 @@ export function routeOf(path: string, status: number): string {
   if (status === 404 || status === 405) return '(unmatched)';
   const parts = path.split('/').slice(1);
   if (!parts[0] || ['healthz', 'readyz', 'metrics'].includes(parts[0])) return path;
-  return `/:org/${parts.slice(1, 8).map((p) => (ID.test(p) ? ':id' : p)).join('/')}`;
+  return `/:org/${parts
+    .slice(1, 8)
+    .map((p) => (ID.test(p) ? ':id' : p))
+    .join('/')}`;
 }
 
 /** `path`: as the request came (the identity provider's mount rewrites ctx.path for its own app). */

@@ -5,14 +5,22 @@ import { z } from 'zod';
 
 export type Paths = Record<string, object>;
 
-export const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } } });
+export const body = (schema: z.ZodType) => ({
+  required: true,
+  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } },
+});
 const error = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 const errors = { 400: error, 401: error, 403: error, 404: error, 409: error };
 export const ok = (description: string, status = 200) => ({ [status]: { description }, ...errors });
 export const op = (summary: string, extra: object = {}, responses: object = ok(summary)) => ({ summary, responses, ...extra });
 /** A zod object's fields as query parameters (strings on the wire; the route's schema coerces them). */
 export const query = (schema: { shape: Record<string, unknown> }, descriptions: Record<string, string> = {}) =>
-  Object.keys(schema.shape).map((name) => ({ name, in: 'query', schema: { type: 'string' }, ...(descriptions[name] ? { description: descriptions[name] } : {}) }));
+  Object.keys(schema.shape).map((name) => ({
+    name,
+    in: 'query',
+    schema: { type: 'string' },
+    ...(descriptions[name] ? { description: descriptions[name] } : {}),
+  }));
 export const pathParam = (name: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, schema });
 
 export function document(title: string, server: string, description: string, paths: Paths) {
@@ -27,7 +35,11 @@ export function document(title: string, server: string, description: string, pat
         Error: {
           type: 'object',
           required: ['error', 'error_description'],
-          properties: { error: { type: 'string' }, error_description: { type: 'string' }, details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } } },
+          properties: {
+            error: { type: 'string' },
+            error_description: { type: 'string' },
+            details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+          },
         },
       },
     },

@@ -38,7 +38,9 @@ export class OrgCache<T> {
           this.drop(org, which);
         }
       };
-      feed.on(collection, (change: Change) => changed([{ ...('fullDocument' in change ? change.fullDocument : {}), ...('documentKey' in change ? change.documentKey : {}) }]));
+      feed.on(collection, (change: Change) =>
+        changed([{ ...('fullDocument' in change ? change.fullDocument : {}), ...('documentKey' in change ? change.documentKey : {}) }]),
+      );
       onLocalWrites(collection, (method, arg) => (method === 'bulkWrite' ? this.drop(undefined) : changed(Array.isArray(arg) ? arg : [arg])));
     }
     feed.onReset(() => this.drop(undefined));

@@ -9,7 +9,10 @@ export type Verdict = { allowed: boolean; retryAfterSeconds: number };
 
 /** The last `limit` event times of a key (newest first), its cool-down, and when what it issued was last revoked. */
 type Limit = { _id: string; org: string; hits?: number[]; coolUntil?: Date; revokedAt?: Date; expiresAt: Date };
-const schema = orgScopedSchema<Limit>({ _id: { type: String, required: true }, hits: [Number], coolUntil: Date, revokedAt: Date, expiresAt: Date }, { versionKey: false });
+const schema = orgScopedSchema<Limit>(
+  { _id: { type: String, required: true }, hits: [Number], coolUntil: Date, revokedAt: Date, expiresAt: Date },
+  { versionKey: false },
+);
 schema.index({ expiresAt: 1 });
 const LimitModel = mongoose.model<Limit>('Limit', schema, 'limits');
 
@@ -46,11 +49,13 @@ export async function pass(gates: Gate[], now = Date.now()): Promise<Refusal | u
           [`hits.${g.limit - 1}`]: { $not: { $gt: now - g.windowMs } },
         },
         update:
-          g.record === false ? lasting : {
-            $push: { hits: { $each: [now], $position: 0, $slice: g.limit } },
-            ...(g.cooldownMs ? { $set: { coolUntil: new Date(now + g.cooldownMs) } } : {}),
-            ...lasting,
-          },
+          g.record === false
+            ? lasting
+            : {
+                $push: { hits: { $each: [now], $position: 0, $slice: g.limit } },
+                ...(g.cooldownMs ? { $set: { coolUntil: new Date(now + g.cooldownMs) } } : {}),
+                ...lasting,
+              },
         upsert: true,
       },
     };
@@ -71,8 +76,10 @@ async function refusal(index: number, g: Gate, now: number): Promise<Refusal> {
   const oldest = doc?.hits?.[g.limit - 1];
   // A full window is said first: it tells when to try again, which a revocation does not.
   if (oldest !== undefined && oldest > now - g.windowMs) return { gate: index, reason: 'limit', retryAfterSeconds: seconds(oldest + g.windowMs) };
-  if (g.issuedAt !== undefined && doc?.revokedAt && doc.revokedAt.getTime() >= g.issuedAt) return { gate: index, reason: 'revoked', retryAfterSeconds: 0 };
-  if (g.cooldownMs && doc?.coolUntil && doc.coolUntil.getTime() > now) return { gate: index, reason: 'cooldown', retryAfterSeconds: seconds(doc.coolUntil.getTime()) };
+  if (g.issuedAt !== undefined && doc?.revokedAt && doc.revokedAt.getTime() >= g.issuedAt)
+    return { gate: index, reason: 'revoked', retryAfterSeconds: 0 };
+  if (g.cooldownMs && doc?.coolUntil && doc.coolUntil.getTime() > now)
+    return { gate: index, reason: 'cooldown', retryAfterSeconds: seconds(doc.coolUntil.getTime()) };
   return { gate: index, reason: 'limit', retryAfterSeconds: 1 }; // refused, yet nothing refuses now: a race, try again
 }
 

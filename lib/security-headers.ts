@@ -14,7 +14,8 @@ const HSTS = 'max-age=31536000';
  * hash, 'none' has no effect: CSP3). No form-action: after a form post the browser follows our redirect to the
  * client's redirect_uri, which form-action would block.
  */
-export const defaultPolicy = (nonce: string) => `default-src 'none'; script-src 'none'; style-src 'nonce-${nonce}'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'`;
+export const defaultPolicy = (nonce: string) =>
+  `default-src 'none'; script-src 'none'; style-src 'nonce-${nonce}'; img-src https: data:; frame-ancestors 'none'; base-uri 'none'`;
 
 const nonces = new AsyncLocalStorage<string>();
 

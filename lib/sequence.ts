@@ -6,7 +6,10 @@ import { orgScopedSchema } from './tenancy.ts';
 
 type Counter = { _id: string; org: string; name: string; n: number };
 
-const schema = orgScopedSchema<Counter>({ _id: { type: String, required: true }, name: { type: String, required: true }, n: { type: Number, required: true } }, { versionKey: false });
+const schema = orgScopedSchema<Counter>(
+  { _id: { type: String, required: true }, name: { type: String, required: true }, n: { type: Number, required: true } },
+  { versionKey: false },
+);
 const CounterModel = mongoose.model<Counter>('Counter', schema, 'counters');
 
 const idOf = (org: string, name: string) => `${org}|${name}`;

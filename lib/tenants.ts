@@ -56,4 +56,3 @@ export function tenantParam(tenants: Tenants) {
     return next();
   };
 }
-

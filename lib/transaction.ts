@@ -15,7 +15,8 @@ const MAX_ATTEMPTS = 50;
 /** An organisation's transactions, one at a time within this process. */
 const inTurn = turns(1);
 
-const hasLabel = (err: unknown, label: string) => typeof (err as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (err as { hasErrorLabel(l: string): boolean }).hasErrorLabel(label);
+const hasLabel = (err: unknown, label: string) =>
+  typeof (err as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (err as { hasErrorLabel(l: string): boolean }).hasErrorLabel(label);
 const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 ** attempt)));
 
 /**
@@ -46,7 +47,8 @@ async function runTransaction<T>(work: (tx: Tx) => Promise<T>, org: string): Pro
       } catch (err) {
         if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
         // A database that was not found within the driver's selection time is down, not contended: say so now.
-        if (!hasLabel(err, 'TransientTransactionError') || attempt >= MAX_ATTEMPTS || err instanceof mongoose.mongo.MongoServerSelectionError) throw err;
+        if (!hasLabel(err, 'TransientTransactionError') || attempt >= MAX_ATTEMPTS || err instanceof mongoose.mongo.MongoServerSelectionError)
+          throw err;
         await backoff(attempt);
       }
     }

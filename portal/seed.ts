@@ -26,18 +26,41 @@ export async function seedDemoPortal(org: string, orgName: string): Promise<void
     legalName: 'Harbour Day Spa Ltd',
     taxNumber: 'GB 123 4567 89',
   });
-  await putPolicy(org, 'terms', '# Terms and conditions\n\nBookings are confirmed by email. Please arrive **10 minutes** early.\n\n- Treatments are for adults over 16.\n- Gift vouchers are valid for 12 months.');
-  await putPolicy(org, 'privacy', '# Privacy policy\n\nWe keep your name, contact details and booking history to run your appointments. Ask us at hello@harbour-spa.example to see or delete them.');
-  await putPolicy(org, 'refund', '# Refund policy\n\nCancel at least **24 hours** before your appointment for a full refund. Later cancellations are charged at 50 %.');
+  await putPolicy(
+    org,
+    'terms',
+    '# Terms and conditions\n\nBookings are confirmed by email. Please arrive **10 minutes** early.\n\n- Treatments are for adults over 16.\n- Gift vouchers are valid for 12 months.',
+  );
+  await putPolicy(
+    org,
+    'privacy',
+    '# Privacy policy\n\nWe keep your name, contact details and booking history to run your appointments. Ask us at hello@harbour-spa.example to see or delete them.',
+  );
+  await putPolicy(
+    org,
+    'refund',
+    '# Refund policy\n\nCancel at least **24 hours** before your appointment for a full refund. Later cancellations are charged at 50 %.',
+  );
 }
 
 const week = (start: string, end: string, days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const) => days.map((day) => ({ day, start, end }));
 
 /** A spa's catalogue: two therapists, a massage (one customer at a time) and a yoga class of eight. */
 export async function seedDemoCatalogue(org: string): Promise<void> {
-  const location = await createLocation(org, { name: 'Harbour Day Spa, Falmouth', timeZone: 'Europe/London', address: '12 Quay Street, Falmouth TR11 3HH' });
+  const location = await createLocation(org, {
+    name: 'Harbour Day Spa, Falmouth',
+    timeZone: 'Europe/London',
+    address: '12 Quay Street, Falmouth TR11 3HH',
+  });
   const therapist = (name: string, email: string) =>
-    createResource(org, { name, kind: 'staff', locationId: location.id, email, weeklyHours: week('09:00', '20:00'), exceptions: [{ from: '2026-12-25', to: '2026-12-26', hours: [], note: 'Christmas' }] });
+    createResource(org, {
+      name,
+      kind: 'staff',
+      locationId: location.id,
+      email,
+      weeklyHours: week('09:00', '20:00'),
+      exceptions: [{ from: '2026-12-25', to: '2026-12-26', hours: [], note: 'Christmas' }],
+    });
   const ana = await therapist('Ana Ruiz', 'ana@harbour-spa.example');
   const ben = await therapist('Ben Okafor', 'ben@harbour-spa.example');
   const rules = { intervalMinutes: 30, bufferBeforeMinutes: 0, capacity: 1, minNoticeMinutes: 120, maxDaysAhead: 60, active: true };
@@ -87,18 +110,27 @@ export async function seedDemoPayments(org: string, sealKey: Buffer): Promise<vo
   });
 }
 
-
 /**
  * A customer's money, so the demo shows it at once: a visit paid in cash (its invoice and receipt) and a tab still
  * open at the café, and (with stripe-mock) a saved card to pay it with. `customerId`: the demo owner, who can also
  * sign in to the portal as a customer.
  */
-export async function seedDemoMoney(deps: PaymentDeps, org: string, timeZone: string, customerId: string, email: string, options: { savedCard: boolean }): Promise<void> {
+export async function seedDemoMoney(
+  deps: PaymentDeps,
+  org: string,
+  timeZone: string,
+  customerId: string,
+  email: string,
+  options: { savedCard: boolean },
+): Promise<void> {
   const settings = await moneySettings(deps.sealKey, org);
   if (options.savedCard && settings.account) {
     // A card saved as Stripe's setup_intent.succeeded would save it (stripe-mock's test card: Visa 4242).
     const stripe = stripeClient(settings.account, deps.endpoint);
-    await setupSucceeded(stripe, org, { customer: await stripeCustomerOf(stripe, org, customerId, email), payment_method: 'pm_card_visa' } as Stripe.SetupIntent);
+    await setupSucceeded(stripe, org, {
+      customer: await stripeCustomerOf(stripe, org, customerId, email),
+      payment_method: 'pm_card_visa',
+    } as Stripe.SetupIntent);
   }
   const vat = settings.taxRates[0]?.id ?? null;
   const tab = async (lines: { description: string; quantity: number; unitAmount: number }[]) => {

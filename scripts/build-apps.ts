@@ -54,7 +54,8 @@ export async function buildApp(app: AppName): Promise<AppBuild> {
   const js = basename(entry);
   const css = basename(cssPath);
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify({ js, css })}\n`);
-  const gz = async (files: string[]) => (await Promise.all(files.map((f) => readFile(join(dir, f))))).reduce((n, buf) => n + gzipSync(buf, { level: 9 }).length, 0);
+  const gz = async (files: string[]) =>
+    (await Promise.all(files.map((f) => readFile(join(dir, f))))).reduce((n, buf) => n + gzipSync(buf, { level: 9 }).length, 0);
   return { app, js, css, jsGzipBytes: await gz([...initial]), cssGzipBytes: await gz([cssPath]) };
 }
 

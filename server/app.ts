@@ -67,17 +67,30 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   });
   app.use(securityHeaders(config.publicUrl)); // before anything answers, errors included
   app.use(trustedClientAddress(clientAddressKey(config.masterSecret))); // before anything reads ctx.ip
-  app.use(errorMiddleware(log, (_ctx, status, message) => render('error', { title: ERROR_TITLES[status] ?? 'Something went wrong', message, retry: status === 503 })));
+  app.use(
+    errorMiddleware(log, (_ctx, status, message) =>
+      render('error', { title: ERROR_TITLES[status] ?? 'Something went wrong', message, retry: status === 503 }),
+    ),
+  );
   app.use(servedMethodsOnly);
   app.use(async (ctx, next) => {
     if (ctx.path === '/metrics' && config.metricsToken) {
-      if (!safeEqual(ctx.get('authorization'), `Bearer ${config.metricsToken}`)) throw new HttpError(401, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
+      if (!safeEqual(ctx.get('authorization'), `Bearer ${config.metricsToken}`))
+        throw new HttpError(401, 'unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.');
       ctx.type = registry.contentType;
       ctx.body = await registry.metrics();
     } else if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
     } else if (ctx.path === '/readyz') {
-      const up = mongoose.connection.readyState === 1 && (await mongoose.connection.db!.admin().ping().then(() => true, () => false));
+      const up =
+        mongoose.connection.readyState === 1 &&
+        (await mongoose.connection
+          .db!.admin()
+          .ping()
+          .then(
+            () => true,
+            () => false,
+          ));
       ctx.status = up ? 200 : 503;
       ctx.body = { status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down' };
     } else {
@@ -87,7 +100,20 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
   const tenants = createTenants(config.publicUrl, idp.organisations.bySlug);
   const events = new EventHub(changes, log);
-  app.use(createPortalApi({ internalUrl: config.internalUrl, tenants, roles: idp.roles, standing: idp.standing, customers: idp.customers, idpPaths: { client: idpClientPaths, admin: idpAdminPaths }, events, changes, log, payments: { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl } }));
+  app.use(
+    createPortalApi({
+      internalUrl: config.internalUrl,
+      tenants,
+      roles: idp.roles,
+      standing: idp.standing,
+      customers: idp.customers,
+      idpPaths: { client: idpClientPaths, admin: idpAdminPaths },
+      events,
+      changes,
+      log,
+      payments: { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl },
+    }),
+  );
   app.use(createPortalWeb({ config, tenants, render, log, changes }));
   app.use(createAdminWeb({ config, tenants, render, log, changes }));
   app.use(idp.middleware);

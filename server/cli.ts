@@ -92,7 +92,16 @@ function print(human: Record<string, unknown> | Record<string, unknown>[], json:
   if (opts.json) return process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   const rows = Array.isArray(human) ? human : [human];
   if (rows.length === 0) return process.stdout.write('(none)\n');
-  process.stdout.write(`${rows.map((r) => Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`).join('\n')).join('\n\n')}\n`);
+  process.stdout.write(
+    `${rows
+      .map((r) =>
+        Object.entries(r)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
+          .join('\n'),
+      )
+      .join('\n\n')}\n`,
+  );
 }
 
 const command = positionals.join(' ');
@@ -110,7 +119,12 @@ const db = await connectDatabase(config, log);
 try {
   switch (command) {
     case 'org create': {
-      const org = await createOrganisation(secrets, { slug: need('slug'), name: need('name'), admin: opts.admin, selfSignUp: !opts['no-self-signup'] });
+      const org = await createOrganisation(secrets, {
+        slug: need('slug'),
+        name: need('name'),
+        admin: opts.admin,
+        selfSignUp: !opts['no-self-signup'],
+      });
       print(orgView(org));
       break;
     }
@@ -128,7 +142,10 @@ try {
         firstParty: Boolean(opts['first-party']),
         adminRole: opts['admin-role'] as StaffRole | undefined,
       });
-      print({ ...client, issuer: issuerFor(config, org), ...(client.clientSecret ? { note: 'the secret is shown only now; store it safely' } : {}) }, { ...client, issuer: issuerFor(config, org) });
+      print(
+        { ...client, issuer: issuerFor(config, org), ...(client.clientSecret ? { note: 'the secret is shown only now; store it safely' } : {}) },
+        { ...client, issuer: issuerFor(config, org) },
+      );
       break;
     }
     case 'client list': {
@@ -164,14 +181,20 @@ try {
       const org = await requireOrganisation(need('org'));
       const email = needEmail();
       const { token, expiresAt } = await createDeviceLink(secrets.devices, org._id, email);
-      const made = { org: org.slug, email, link: `${issuerFor(config, org)}/interaction/trust-browser?token=${token}`, expiresAt: expiresAt.toISOString() };
+      const made = {
+        org: org.slug,
+        email,
+        link: `${issuerFor(config, org)}/interaction/trust-browser?token=${token}`,
+        expiresAt: expiresAt.toISOString(),
+      };
       print({ ...made, note: 'works once; give it only to the person, once you know it is them' }, made);
       break;
     }
     case 'sign-in limits': {
       // Shown, or changed under the same rules as the Admin API's (idp/organisations/network-limits.ts).
       const org = await requireOrganisation(need('org'));
-      const number = (flag: 'codes-per-hour' | 'challenge-after') => (opts[flag] === undefined ? undefined : /^\d+$/.test(opts[flag]) ? Number(opts[flag]) : fail(`--${flag} must be a whole number`));
+      const number = (flag: 'codes-per-hour' | 'challenge-after') =>
+        opts[flag] === undefined ? undefined : /^\d+$/.test(opts[flag]) ? Number(opts[flag]) : fail(`--${flag} must be a whole number`);
       const input = validate(networkLimitsInput, { codesPerHour: number('codes-per-hour'), challengeAfter: number('challenge-after') });
       const changing = input.codesPerHour !== undefined || input.challengeAfter !== undefined;
       const limits = changing ? (await setNetworkLimits(org.slug, input, config.signInCodesPerNetwork)).after : networkLimitsOf(org);
@@ -184,7 +207,9 @@ try {
       try {
         const findings = await doctor(config, secrets, mailer);
         if (opts.json) process.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
-        else for (const f of findings) process.stdout.write(`${f.ok ? '✔' : '✘'} ${f.check.padEnd(20)} ${f.says}${f.fix ? `\n  ${''.padEnd(20)} fix: ${f.fix}` : ''}\n`);
+        else
+          for (const f of findings)
+            process.stdout.write(`${f.ok ? '✔' : '✘'} ${f.check.padEnd(20)} ${f.says}${f.fix ? `\n  ${''.padEnd(20)} fix: ${f.fix}` : ''}\n`);
         if (findings.some((f) => !f.ok)) process.exitCode = 1;
       } finally {
         mailer.close();
@@ -206,7 +231,17 @@ try {
       const { after } = await updateSettings(sealKey, org._id, input);
       const { mode } = await testConnection(sealKey, org._id, config.stripeApiUrl);
       const webhook = `${issuerFor(config, org)}/stripe/webhook`;
-      print({ connected: after.connected, mode, secretKey: after.secretKey, publishableKey: after.publishableKey, webhookSecret: after.webhookSecretSet ? 'set' : 'not set: add the endpoint below in Stripe and set STRIPE_WEBHOOK_SECRET', currency: after.currency, invoicePrefix: after.invoicePrefix, webhookUrl: webhook, webhookEvents });
+      print({
+        connected: after.connected,
+        mode,
+        secretKey: after.secretKey,
+        publishableKey: after.publishableKey,
+        webhookSecret: after.webhookSecretSet ? 'set' : 'not set: add the endpoint below in Stripe and set STRIPE_WEBHOOK_SECRET',
+        currency: after.currency,
+        invoicePrefix: after.invoicePrefix,
+        webhookUrl: webhook,
+        webhookEvents,
+      });
       break;
     }
     default:
@@ -214,9 +249,11 @@ try {
   }
 } catch (err) {
   const message =
-    err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n')
-    : err instanceof UsageError || err instanceof HttpError ? err.message
-    : undefined;
+    err instanceof ZodError
+      ? err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n')
+      : err instanceof UsageError || err instanceof HttpError
+        ? err.message
+        : undefined;
   if (message === undefined) throw err;
   process.stderr.write(`portico: ${message}\n`);
   process.exitCode = 2;

@@ -27,7 +27,11 @@ if (!config.stripeApiUrl && config.env === 'development') {
     // stripe-mock never calls back: card payments get the success webhook Stripe would send (demo only).
     demoWebhooks = await startDemoWebhooks(stripeMock.url, async (payload) => {
       const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: DEMO_WEBHOOK_SECRET });
-      await fetch(`${config.internalUrl}/${DEMO_SLUG}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+      await fetch(`${config.internalUrl}/${DEMO_SLUG}/stripe/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+        body: payload,
+      });
     });
     config.stripeApiUrl = new URL(demoWebhooks.url);
   } catch (err) {
@@ -44,7 +48,9 @@ if (config.seedDemo) {
     const payments = { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl };
     await seedDemoPayments(seeded.orgId, payments.sealKey);
     await ensureCustomer(seeded.orgId, DEMO_OWNER); // the owner may sign in to the portal too, and sees their money
-    await seedDemoMoney(payments, seeded.orgId, 'Europe/London', (await findCustomerByEmail(seeded.orgId, DEMO_OWNER))!._id, DEMO_OWNER, { savedCard: Boolean(stripeMock) });
+    await seedDemoMoney(payments, seeded.orgId, 'Europe/London', (await findCustomerByEmail(seeded.orgId, DEMO_OWNER))!._id, DEMO_OWNER, {
+      savedCard: Boolean(stripeMock),
+    });
     log.info('demo organisation created', { org: DEMO_SLUG, owner: DEMO_OWNER, clientId: seeded.clientId });
   }
 }

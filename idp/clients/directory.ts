@@ -15,7 +15,8 @@ export type Clients = {
 type Entry = { _id: unknown; org: string; clientId: string; metadata: Record<string, unknown> };
 
 const keyOf = (org: string, clientId: string) => `${org} ${clientId}`;
-const keysOf = (c: Partial<Pick<StoredClient, 'org' | 'clientId'>>) => (typeof c.org === 'string' && typeof c.clientId === 'string' ? [keyOf(c.org, c.clientId)] : []);
+const keysOf = (c: Partial<Pick<StoredClient, 'org' | 'clientId'>>) =>
+  typeof c.org === 'string' && typeof c.clientId === 'string' ? [keyOf(c.org, c.clientId)] : [];
 
 export function clientDirectory(feed: ChangeFeed, secrets: Secrets): Clients {
   const cache = new FeedCache<Entry>(feed, ClientModel.collection.collectionName, keysOf);

@@ -69,7 +69,10 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
     const id = idParam(ctx);
     await clients.getClient(org(ctx), id); // 404 for an unknown app
     const grants = await listGrants(org(ctx), { clientId: id });
-    const emails = await emailsOf(org(ctx), grants.map((g) => g.accountId));
+    const emails = await emailsOf(
+      org(ctx),
+      grants.map((g) => g.accountId),
+    );
     ctx.body = { items: grants.map((g) => ({ accountId: g.accountId, email: emails.get(g.accountId), scopes: g.scopes, grantedAt: g.grantedAt })) };
   });
 
@@ -77,7 +80,10 @@ export function clientRoutes(api: AdminRoutes, { secrets }: IdpDeps): void {
     const id = idParam(ctx);
     const accountId = validate(customerId, ctx.params.accountId);
     const revoked = await clients.revokeConsent(org(ctx), id, accountId, role(ctx));
-    if (revoked.length) await audit(ctx, 'consent.revoke', `${id}/${accountId}`, { before: revoked.map((g) => ({ clientId: g.clientId, accountId: g.accountId, scopes: g.scopes })) });
+    if (revoked.length)
+      await audit(ctx, 'consent.revoke', `${id}/${accountId}`, {
+        before: revoked.map((g) => ({ clientId: g.clientId, accountId: g.accountId, scopes: g.scopes })),
+      });
     ctx.status = 204;
   });
 }

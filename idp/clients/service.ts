@@ -16,15 +16,18 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** An https URL (plain http only on loopback, RFC 8252 §7.3) without a fragment: redirect, logout and link URIs. */
 const webUri = (what: string) =>
-  z.url({ message: `enter a full URL for the ${what}` }).max(2000).superRefine((value, ctx) => {
-    if (!URL.canParse(value)) return; // z.url said so already
-    const url = new URL(value);
-    if (url.hash) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain a fragment (#…)` });
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-      ctx.addIssue({ code: 'custom', message: `${value}: use https (plain http only for localhost)` });
-    }
-    if (url.username || url.password) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain credentials` });
-  });
+  z
+    .url({ message: `enter a full URL for the ${what}` })
+    .max(2000)
+    .superRefine((value, ctx) => {
+      if (!URL.canParse(value)) return; // z.url said so already
+      const url = new URL(value);
+      if (url.hash) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain a fragment (#…)` });
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+        ctx.addIssue({ code: 'custom', message: `${value}: use https (plain http only for localhost)` });
+      }
+      if (url.username || url.password) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain credentials` });
+    });
 
 /** A URI this server itself calls (back-channel logout): https to a public host, never loopback (no requests to ourselves). */
 const serverCalledUri = (what: string) =>
@@ -32,7 +35,11 @@ const serverCalledUri = (what: string) =>
 
 /** Exact redirect URIs: compared character for character by oidc-provider, so no wildcards to validate. */
 export const redirectUri = webUri('redirect URI');
-const uris = (what: string) => z.array(webUri(what)).max(20).refine((l) => new Set(l).size === l.length, 'each URI may appear once');
+const uris = (what: string) =>
+  z
+    .array(webUri(what))
+    .max(20)
+    .refine((l) => new Set(l).size === l.length, 'each URI may appear once');
 const optionalUri = (what: string) => webUri(what).nullable().optional();
 
 const fields = {
@@ -79,10 +86,19 @@ function checkRegistration(c: ClientInput, ctx: z.RefinementCtx) {
 }
 
 export const createClientInput = z
-  .strictObject({ ...fields, kind: z.enum(['web', 'public', 'machine']).default('web'), redirectUris: fields.redirectUris.default([]), postLogoutRedirectUris: fields.postLogoutRedirectUris.default([]), scopes: fields.scopes.default(CLIENT_SCOPES), firstParty: fields.firstParty.default(false) })
+  .strictObject({
+    ...fields,
+    kind: z.enum(['web', 'public', 'machine']).default('web'),
+    redirectUris: fields.redirectUris.default([]),
+    postLogoutRedirectUris: fields.postLogoutRedirectUris.default([]),
+    scopes: fields.scopes.default(CLIENT_SCOPES),
+    firstParty: fields.firstParty.default(false),
+  })
   .superRefine(checkRegistration);
 
-export const updateClientInput = z.strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> });
+export const updateClientInput = z.strictObject(
+  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> },
+);
 const registration = z.custom<ClientInput>().superRefine(checkRegistration);
 
 export const clientIdParam = z.string().regex(/^[\w-]{1,64}$/, 'not a client id');
@@ -107,7 +123,14 @@ export type ClientView = {
 function metadataFor(clientId: string, c: ClientInput): ClientMetadata {
   const machine = c.kind === 'machine';
   const oidcScopes = c.scopes.filter((s) => (OIDC_SCOPES as readonly string[]).includes(s)).join(' ');
-  const optional = { scope: oidcScopes, backchannel_logout_uri: c.backchannelLogoutUri, logo_uri: c.logoUri, policy_uri: c.policyUri, tos_uri: c.tosUri, admin_role: c.adminRole };
+  const optional = {
+    scope: oidcScopes,
+    backchannel_logout_uri: c.backchannelLogoutUri,
+    logo_uri: c.logoUri,
+    policy_uri: c.policyUri,
+    tos_uri: c.tosUri,
+    admin_role: c.adminRole,
+  };
   return {
     client_id: clientId,
     client_name: c.name,
@@ -171,7 +194,12 @@ async function manageable(org: string, clientId: string, actor: StaffRole | unde
 }
 
 /** Registers a client; the secret of a confidential client is returned here once and never listed again. */
-export async function createClient(secrets: Secrets, org: string, input: z.input<typeof createClientInput>, actor?: StaffRole): Promise<ClientView & { clientSecret?: string }> {
+export async function createClient(
+  secrets: Secrets,
+  org: string,
+  input: z.input<typeof createClientInput>,
+  actor?: StaffRole,
+): Promise<ClientView & { clientSecret?: string }> {
   const data = createClientInput.parse(input);
   mayManage(actor, data);
   const clientId = randomId(16);
@@ -196,7 +224,12 @@ export async function getClient(org: string, clientId: string): Promise<ClientVi
 }
 
 /** Edits a registration; `null` clears an optional URL. The merged registration is checked as a whole. */
-export async function updateClient(org: string, clientId: string, patch: z.infer<typeof updateClientInput>, actor?: StaffRole): Promise<{ before: ClientView; after: ClientView }> {
+export async function updateClient(
+  org: string,
+  clientId: string,
+  patch: z.infer<typeof updateClientInput>,
+  actor?: StaffRole,
+): Promise<{ before: ClientView; after: ClientView }> {
   const current = await manageable(org, clientId, actor, patch);
   const before = view(current);
   const merged = validate(registration, { ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) });
@@ -206,7 +239,12 @@ export async function updateClient(org: string, clientId: string, patch: z.infer
 }
 
 /** A new secret, shown once; the old one stops working at once. */
-export async function rotateSecret(secrets: Secrets, org: string, clientId: string, actor?: StaffRole): Promise<ClientView & { clientSecret: string }> {
+export async function rotateSecret(
+  secrets: Secrets,
+  org: string,
+  clientId: string,
+  actor?: StaffRole,
+): Promise<ClientView & { clientSecret: string }> {
   const current = await manageable(org, clientId, actor);
   if (current.kind === 'public') throw new NotFound('This app has no secret: it is a single-page or native app.');
   const clientSecret = randomId(32);
@@ -234,8 +272,15 @@ export async function revokeConsent(org: string, clientId: string, accountId: st
 }
 
 /** A registration as oidc-provider reads it: its metadata with the secret unsealed (and the document's _id). */
-export async function findClientMetadata(secrets: Secrets, org: string, clientId: string): Promise<{ _id: unknown; metadata: Record<string, unknown> } | undefined> {
+export async function findClientMetadata(
+  secrets: Secrets,
+  org: string,
+  clientId: string,
+): Promise<{ _id: unknown; metadata: Record<string, unknown> } | undefined> {
   const doc = await ClientModel.findOne({ org, clientId }).lean<StoredClient & { _id: unknown }>();
   if (!doc) return undefined;
-  return { _id: doc._id, metadata: { ...doc.metadata, ...(doc.sealedSecret ? { client_secret: unseal(secrets.clientSecrets, doc.sealedSecret) } : {}) } };
+  return {
+    _id: doc._id,
+    metadata: { ...doc.metadata, ...(doc.sealedSecret ? { client_secret: unseal(secrets.clientSecrets, doc.sealedSecret) } : {}) },
+  };
 }

@@ -36,7 +36,10 @@ const schema = orgScopedSchema<Customer>(
     phoneNumber: String,
     phoneNumberVerified: Boolean,
     locale: String,
-    address: { type: { _id: false, line1: String, line2: String, city: String, postalCode: String, region: String, country: String }, default: undefined },
+    address: {
+      type: { _id: false, line1: String, line2: String, city: String, postalCode: String, region: String, country: String },
+      default: undefined,
+    },
     dateOfBirth: String,
     preferences: { type: { _id: false, emailMarketing: Boolean, smsMarketing: Boolean, bookingReminders: Boolean }, default: undefined },
     createdAt: { type: Date, default: () => new Date() },

@@ -30,13 +30,19 @@ export const profileUpdate = z
         line1: text(200),
         line2: optional(text(200)),
         city: text(100),
-        postalCode: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9 -]{0,14}$/, 'letters, digits, spaces and dashes, at most 15'),
+        postalCode: z
+          .string()
+          .trim()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9 -]{0,14}$/, 'letters, digits, spaces and dashes, at most 15'),
         region: optional(text(100)),
         country: z
           .string()
           .trim()
           .toUpperCase()
-          .refine((c) => /^[A-Z]{2}$/.test(c) && !USER_ASSIGNED.test(c) && regionNames.of(c) !== c, 'use a two-letter country code (ISO 3166-1), e.g. GB'),
+          .refine(
+            (c) => /^[A-Z]{2}$/.test(c) && !USER_ASSIGNED.test(c) && regionNames.of(c) !== c,
+            'use a two-letter country code (ISO 3166-1), e.g. GB',
+          ),
       }),
     ),
     dateOfBirth: optional(
@@ -104,7 +110,11 @@ export async function updateProfile(org: string, sub: string, update: ProfileUpd
     else $unset.name = '';
   }
   if (!Object.keys($set).length && !Object.keys($unset).length) return current;
-  const updated = await CustomerModel.findOneAndUpdate({ org, _id: sub }, { ...(Object.keys($set).length ? { $set } : {}), ...(Object.keys($unset).length ? { $unset } : {}) }, { returnDocument: 'after' }).lean<Customer>();
+  const updated = await CustomerModel.findOneAndUpdate(
+    { org, _id: sub },
+    { ...(Object.keys($set).length ? { $set } : {}), ...(Object.keys($unset).length ? { $unset } : {}) },
+    { returnDocument: 'after' },
+  ).lean<Customer>();
   if (!updated) throw new NotFound('No such customer.');
   return updated;
 }

@@ -43,12 +43,15 @@ export function profileRoutes(router: Router<IdpState>, deps: IdpDeps & { mailer
   router.post(`${path}/email-change`, ...write, async (ctx: Ctx) => {
     const { email } = validate(emailChange, await readBody(ctx));
     const current = await readProfile(ctx.state.org._id, ctx.state.principal.sub);
-    if (current.email === email) throw new BadRequest('email: this is already your email address', [{ field: 'email', message: 'this is already your email address' }]);
+    if (current.email === email)
+      throw new BadRequest('email: this is already your email address', [{ field: 'email', message: 'this is already your email address' }]);
     // Counted against this customer first (idp/otp/budgets.ts); ctx.ip is the customer's, also via the portal's server.
     const requester = { purpose: 'email-change', ip: ctx.ip, customer: ctx.state.principal.sub } as const;
     await mailer.ready(); // no code, and nothing spent, while mail cannot go (a 503 that says so)
     const code = await issueCode(secrets.otp, holder(ctx), { email, requester });
-    mailer.send(codeMail(render, ctx.state.org, 'email-change', email, code, ctx.get('user-agent'))).catch((err) => log.error('email-change mail failed', { org: ctx.state.org.slug, err }));
+    mailer
+      .send(codeMail(render, ctx.state.org, 'email-change', email, code, ctx.get('user-agent')))
+      .catch((err) => log.error('email-change mail failed', { org: ctx.state.org.slug, err }));
     ctx.status = 202;
     ctx.body = { sentTo: email };
   });

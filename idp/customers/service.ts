@@ -31,7 +31,11 @@ export async function recordSignIn(org: string, email: string, create: boolean):
   const $set = { emailVerified: true, lastSignInAt: now };
   const id = `c_${randomId(16)}`;
   try {
-    const written = await CustomerModel.updateOne(filter, { $set, ...(create ? { $setOnInsert: { _id: id, createdAt: now } } : {}) }, { upsert: create });
+    const written = await CustomerModel.updateOne(
+      filter,
+      { $set, ...(create ? { $setOnInsert: { _id: id, createdAt: now } } : {}) },
+      { upsert: create },
+    );
     if (written.upsertedCount) return { id, created: true };
     if (!written.matchedCount) return null;
   } catch (err) {

@@ -26,7 +26,13 @@ export function connectedAppRoutes(router: Router<IdpState>, { config }: IdpDeps
     for (const g of grants) {
       const app = thirdParty.get(g.clientId);
       if (!app) continue;
-      const entry = byApp.get(g.clientId) ?? { clientId: g.clientId, name: app.name, logoUri: app.logoUri, scopes: new Set<string>(), grantedAt: g.grantedAt };
+      const entry = byApp.get(g.clientId) ?? {
+        clientId: g.clientId,
+        name: app.name,
+        logoUri: app.logoUri,
+        scopes: new Set<string>(),
+        grantedAt: g.grantedAt,
+      };
       for (const s of g.scopes) entry.scopes.add(s);
       if (g.grantedAt < entry.grantedAt) entry.grantedAt = g.grantedAt;
       byApp.set(g.clientId, entry);

@@ -10,7 +10,13 @@ type GrantPayload = { clientId: string; accountId: string; openid?: { scope?: st
 function view(doc: { _id: string; payload: string; expiresAt?: Date }): GrantView {
   const g = JSON.parse(doc.payload) as GrantPayload;
   const scopes = [g.openid?.scope ?? '', ...Object.values(g.resources ?? {})].join(' ').split(' ').filter(Boolean);
-  return { grantId: doc._id.split('/').pop()!, clientId: g.clientId, accountId: g.accountId, scopes: [...new Set(scopes)], grantedAt: new Date((g.iat ?? 0) * 1000) };
+  return {
+    grantId: doc._id.split('/').pop()!,
+    clientId: g.clientId,
+    accountId: g.accountId,
+    scopes: [...new Set(scopes)],
+    grantedAt: new Date((g.iat ?? 0) * 1000),
+  };
 }
 
 /** Live grants of one customer, of one app, or of one customer for one app, newest first. */

@@ -16,7 +16,10 @@ const MAX_GRANTS = 50_000;
 type Entry = { live: Promise<boolean>; until: number };
 
 /** A grant-liveness cache over `load`: each grant read at most once per `ttlMs`, and `forget` for revocations seen. */
-export function grantCache(load: (org: string, grantId: string) => Promise<boolean>, options: { ttlMs?: number; now?: () => number; max?: number } = {}) {
+export function grantCache(
+  load: (org: string, grantId: string) => Promise<boolean>,
+  options: { ttlMs?: number; now?: () => number; max?: number } = {},
+) {
   const { ttlMs = STANDING_TTL_MS, now = Date.now, max = MAX_GRANTS } = options;
   const entries = new Map<string, Entry>();
   const keyOf = (org: string, grantId: string) => `${org} ${grantId}`;
@@ -45,7 +48,12 @@ type Filter = { org?: unknown; _id?: unknown; grantId?: unknown };
 function grantsNamed(filter: Filter | undefined): string[] {
   if (!filter || typeof filter !== 'object') return [];
   const { grantId, _id } = filter;
-  const byGrant = typeof grantId === 'string' ? [grantId] : Array.isArray((grantId as { $in?: unknown })?.$in) ? ((grantId as { $in: unknown[] }).$in.filter((g) => typeof g === 'string') as string[]) : [];
+  const byGrant =
+    typeof grantId === 'string'
+      ? [grantId]
+      : Array.isArray((grantId as { $in?: unknown })?.$in)
+        ? ((grantId as { $in: unknown[] }).$in.filter((g) => typeof g === 'string') as string[])
+        : [];
   const own = typeof _id === 'string' ? /\/Grant\/(.+)$/.exec(_id)?.[1] : undefined;
   return own ? [...byGrant, own] : byGrant;
 }
@@ -60,7 +68,10 @@ export function tokenStanding(clients: Clients): TokenStanding {
   // A revocation made by this instance applies to its very next request.
   onLocalWrites(OidcPayloadModel.collection.collectionName, (method, arg) => {
     if (!/^(delete|update|bulkWrite)/.test(method)) return;
-    const filters = method === 'bulkWrite' && Array.isArray(arg) ? arg.map((op) => (Object.values(op as object)[0] as { filter?: Filter } | undefined)?.filter) : [arg as Filter];
+    const filters =
+      method === 'bulkWrite' && Array.isArray(arg)
+        ? arg.map((op) => (Object.values(op as object)[0] as { filter?: Filter } | undefined)?.filter)
+        : [arg as Filter];
     for (const filter of filters) if (typeof filter?.org === 'string') for (const id of grantsNamed(filter)) grants.forget(filter.org, id);
   });
   return async (org, token) => {

@@ -66,7 +66,8 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     try {
       await step();
     } catch (err) {
-      if (!(err instanceof HttpError) || (err.status >= 500 && !(err instanceof MailUnavailable)) || ctx.accepts('json', 'html') !== 'html') throw err;
+      if (!(err instanceof HttpError) || (err.status >= 500 && !(err instanceof MailUnavailable)) || ctx.accepts('json', 'html') !== 'html')
+        throw err;
       if (err instanceof TooManyRequests) ctx.set('Retry-After', String(err.retryAfterSeconds));
       const said = err instanceof ChallengeRequired ? { challenge: err.challenge, checking: err.message } : { error: err.message };
       page(ctx, view, { ...(await data()), ...said }, err.status);
@@ -168,7 +169,10 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
           const account = await recordSignIn(org._id, email, org.settings.selfSignUp);
           if (!account) throw new BadRequest('That code is not right.');
           signIns.inc();
-          const signedIn: SignInResult = { login: { accountId: account.id, amr: ['otp'] }, ...(account.created ? { newAccount: true as const } : {}) };
+          const signedIn: SignInResult = {
+            login: { accountId: account.id, amr: ['otp'] },
+            ...(account.created ? { newAccount: true as const } : {}),
+          };
           interaction.result = signedIn;
           await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
           return takePendingInteraction(org._id, interaction.uid);
@@ -187,7 +191,11 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
     const interaction = await details(ctx);
     const { provider } = ctx.state;
     if (interaction.prompt.name !== 'consent') throw new BadRequest('There is nothing to consent to in this sign-in.');
-    const d = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const d = interaction.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
     // The grant may have been revoked while the consent screen was open: then this consent starts a new one.
     const grant =
       (interaction.grantId && (await provider.Grant.find(interaction.grantId))) ||

@@ -15,7 +15,11 @@ type Ctx = Context & { state: IdpState };
 export function trustBrowserRoutes(router: Router<IdpState>, { render, secrets }: IdpDeps): void {
   const path = '/:org/interaction/trust-browser';
   const show = (ctx: Ctx, data: Record<string, unknown>, status = 200) =>
-    sendPage(ctx, render('trust-browser', { title: 'Remember this browser', org: brandingOf(ctx.state.org), action: ctx.path, ...data }, ctx.state.org.slug), status);
+    sendPage(
+      ctx,
+      render('trust-browser', { title: 'Remember this browser', org: brandingOf(ctx.state.org), action: ctx.path, ...data }, ctx.state.org.slug),
+      status,
+    );
 
   // Opening the link only asks: link previews (chat apps fetch what is pasted) must not use it.
   router.get(path, async (ctx: Ctx) => {

@@ -19,8 +19,7 @@ function thumbprint(jwk: JsonWebKey): string {
 }
 
 async function newKey(alg: Algorithm, status: KeyStatus, sealKey: Buffer): Promise<StoredKey> {
-  const { privateKey } =
-    alg === 'ES256' ? await generate('ec', { namedCurve: 'P-256' }) : await generate('rsa', { modulusLength: 2048 });
+  const { privateKey } = alg === 'ES256' ? await generate('ec', { namedCurve: 'P-256' }) : await generate('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' });
   const kid = thumbprint(jwk);
   return { kid, alg, status, sealed: seal(sealKey, JSON.stringify({ ...jwk, kid, alg, use: 'sig' })), createdAt: new Date() };

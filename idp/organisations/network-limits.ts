@@ -20,14 +20,22 @@ export const networkLimitsView = (limits: NetworkLimits, platformPerHour: number
  * Changes some of the organisation's limits; the rest stay. Written only over the limits it read, so two changes at
  * once cannot together break `challengeAfter <= codesPerHour`.
  */
-export async function setNetworkLimits(slug: string, input: z.infer<typeof networkLimitsInput>, platformPerHour: number): Promise<{ before: NetworkLimits; after: NetworkLimits }> {
+export async function setNetworkLimits(
+  slug: string,
+  input: z.infer<typeof networkLimitsInput>,
+  platformPerHour: number,
+): Promise<{ before: NetworkLimits; after: NetworkLimits }> {
   const org = await requireOrganisation(slug);
   const before = networkLimitsOf(org);
   const after = { codesPerHour: input.codesPerHour ?? before.codesPerHour, challengeAfter: input.challengeAfter ?? before.challengeAfter };
-  if (after.codesPerHour > platformPerHour) throw new BadRequest(`codesPerHour: at most ${platformPerHour}, the platform's limit for one network (SIGN_IN_CODES_PER_NETWORK)`);
-  if (after.challengeAfter > after.codesPerHour) throw new BadRequest(`challengeAfter: at most codesPerHour (${after.codesPerHour}): past it no code is sent at all`);
+  if (after.codesPerHour > platformPerHour)
+    throw new BadRequest(`codesPerHour: at most ${platformPerHour}, the platform's limit for one network (SIGN_IN_CODES_PER_NETWORK)`);
+  if (after.challengeAfter > after.codesPerHour)
+    throw new BadRequest(`challengeAfter: at most codesPerHour (${after.codesPerHour}): past it no code is sent at all`);
   const stored = org.settings.networkLimits;
-  const current = stored ? { 'settings.networkLimits.codesPerHour': stored.codesPerHour, 'settings.networkLimits.challengeAfter': stored.challengeAfter } : { 'settings.networkLimits': null };
+  const current = stored
+    ? { 'settings.networkLimits.codesPerHour': stored.codesPerHour, 'settings.networkLimits.challengeAfter': stored.challengeAfter }
+    : { 'settings.networkLimits': null };
   const { matchedCount } = await OrganisationModel.updateOne({ _id: org._id, ...current }, { $set: { 'settings.networkLimits': after } });
   if (!matchedCount) throw new Conflict('The limits changed at the same time; reload them and try again.');
   return { before, after };

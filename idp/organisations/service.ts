@@ -20,7 +20,10 @@ export const createOrganisationInput = z.object({
   slug: slugSchema,
   name: z.string().trim().min(1).max(120),
   selfSignUp: z.boolean().default(true),
-  admin: z.email().transform((e) => e.toLowerCase()).optional(),
+  admin: z
+    .email()
+    .transform((e) => e.toLowerCase())
+    .optional(),
 });
 
 export async function createOrganisation(secrets: Secrets, input: z.input<typeof createOrganisationInput>): Promise<Organisation> {
@@ -59,7 +62,10 @@ export async function listOrganisations(): Promise<Organisation[]> {
 export async function rotateKeys(secrets: Secrets, slug: string): Promise<Organisation> {
   const org = await requireOrganisation(slug);
   const keys = await rotateKeyring(org.keys, secrets.signingKeys);
-  const { modifiedCount } = await OrganisationModel.updateOne({ _id: org._id, keysVersion: org.keysVersion }, { $set: { keys, keysVersion: org.keysVersion + 1 } });
+  const { modifiedCount } = await OrganisationModel.updateOne(
+    { _id: org._id, keysVersion: org.keysVersion },
+    { $set: { keys, keysVersion: org.keysVersion + 1 } },
+  );
   if (!modifiedCount) throw new Conflict('The keys changed while rotating; try again.');
   return { ...org, keys, keysVersion: org.keysVersion + 1 };
 }

@@ -28,7 +28,13 @@ export function staffRoutes(api: AdminRoutes, { config, render, mailer, log }: I
     const { org } = ctx.state;
     const member = await inviteStaff(org.slug, input, actorOf(ctx));
     await audit(ctx, 'staff.invite', member.email, { after: staffView(member) });
-    const data = { org: brandingOf(org), email: member.email, role: member.role, invitedBy: member.invitedBy, consoleUrl: adminBase(config.publicUrl, org.slug) };
+    const data = {
+      org: brandingOf(org),
+      email: member.email,
+      role: member.role,
+      invitedBy: member.invitedBy,
+      consoleUrl: adminBase(config.publicUrl, org.slug),
+    };
     mailer
       .send({
         to: member.email,

@@ -25,7 +25,8 @@ export async function listStaff(orgId: string): Promise<StaffMember[]> {
 }
 
 function mayTouchOwners(actor: Actor, ...roles: (StaffRole | undefined)[]) {
-  if (actor && actor.role !== 'owner' && roles.includes('owner')) throw new InsufficientScope('Only an owner can give, change or remove the owner role.');
+  if (actor && actor.role !== 'owner' && roles.includes('owner'))
+    throw new InsufficientScope('Only an owner can give, change or remove the owner role.');
 }
 
 async function commit(org: Organisation, staff: StaffMember[]): Promise<void> {
@@ -33,7 +34,10 @@ async function commit(org: Organisation, staff: StaffMember[]): Promise<void> {
     throw new Conflict('An organisation needs at least one owner: make someone else an owner first.');
   }
   const version = org.staffVersion ?? 0;
-  const { modifiedCount } = await OrganisationModel.updateOne({ _id: org._id, staffVersion: version }, { $set: { staff, staffVersion: version + 1 } });
+  const { modifiedCount } = await OrganisationModel.updateOne(
+    { _id: org._id, staffVersion: version },
+    { $set: { staff, staffVersion: version + 1 } },
+  );
   if (!modifiedCount) throw new Conflict('The staff list changed at the same time; reload it and try again.');
 }
 
@@ -49,7 +53,12 @@ export async function inviteStaff(slug: string, input: z.infer<typeof inviteInpu
 }
 
 /** Sets a role, adding the member when the operator's CLI grants one to someone new; answers the member before and after. */
-export async function setStaffRole(slug: string, email: string, role: StaffRole, actor: Actor): Promise<{ before?: StaffMember; after: StaffMember }> {
+export async function setStaffRole(
+  slug: string,
+  email: string,
+  role: StaffRole,
+  actor: Actor,
+): Promise<{ before?: StaffMember; after: StaffMember }> {
   const org = await requireOrganisation(slug);
   const current = org.staff.find((s) => s.email === email);
   if (!current && actor) throw new NotFound(`${email} is not staff.`);
@@ -65,6 +74,9 @@ export async function removeStaff(slug: string, email: string, actor: Actor): Pr
   const current = org.staff.find((s) => s.email === email);
   if (!current) throw new NotFound(`${email} is not staff.`);
   mayTouchOwners(actor, current.role);
-  await commit(org, org.staff.filter((s) => s.email !== email));
+  await commit(
+    org,
+    org.staff.filter((s) => s.email !== email),
+  );
   return current;
 }

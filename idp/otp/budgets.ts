@@ -50,7 +50,12 @@ export const NETWORK_DEFAULTS: NetworkLimits = { codesPerHour: 300, challengeAft
  * A sign-in's network as the server sees it: the organisation's limits, the platform's cap (all organisations
  * together), the key challenges are signed with, and the answer to one the browser sent, if any (./challenge.ts).
  */
-export type NetworkPolicy = { limits: NetworkLimits; platformPerHour: number; challengeKey: Buffer; answer?: { challenge: string; solution: string } };
+export type NetworkPolicy = {
+  limits: NetworkLimits;
+  platformPerHour: number;
+  challengeKey: Buffer;
+  answer?: { challenge: string; solution: string };
+};
 
 /** Counters that span organisations are kept under this pseudo-organisation. */
 const PLATFORM = '*';
@@ -70,7 +75,10 @@ export function clientNetwork(ip: string): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /**
@@ -83,7 +91,12 @@ export function budgetOf(purpose: Purpose, email: string, device?: string): stri
 }
 
 /** The gate a code is checked through: `budget` as the code recorded it. */
-export const checkGate = (org: string, budget: string): Gate => ({ org, key: `${budget}|checks`, limit: OTP_RULES.checksPerHourPerBudget, windowMs: HOUR });
+export const checkGate = (org: string, budget: string): Gate => ({
+  org,
+  key: `${budget}|checks`,
+  limit: OTP_RULES.checksPerHourPerBudget,
+  windowMs: HOUR,
+});
 
 /**
  * What a gate's refusal means: the budget's checks are spent (not codes sent too often), the network's budget is
@@ -98,7 +111,9 @@ export type SendGate = Gate & { means?: 'checks' | 'network' | 'unproven' | 'pro
 export function networkGates(org: string, r: SignInRequester, proof?: Gate): SendGate[] {
   const net = clientNetwork(r.ip);
   const { limits, platformPerHour } = r.network;
-  const entry: SendGate = proof ? { ...proof, means: 'proof' } : { org, key: `otp-ip:${net}|free`, limit: limits.challengeAfter, windowMs: HOUR, means: 'unproven' };
+  const entry: SendGate = proof
+    ? { ...proof, means: 'proof' }
+    : { org, key: `otp-ip:${net}|free`, limit: limits.challengeAfter, windowMs: HOUR, means: 'unproven' };
   return [
     entry,
     { org, key: `otp-ip:${net}`, limit: limits.codesPerHour, windowMs: HOUR, means: 'network' },
@@ -121,7 +136,13 @@ export function sendGates(org: string, email: string, r: Requester, proof?: Gate
     // A remembered browser's budget is its own: someone spamming from the same network does not spend it.
     return { budget, gates: r.device ? own : [...networkGates(org, r, proof), ...own] };
   }
-  const customer = { org, key: `email-change-customer:${r.customer}`, limit: OTP_RULES.sendsPerHourPerCustomer, windowMs: HOUR, cooldownMs: OTP_RULES.resendCooldownMs };
+  const customer = {
+    org,
+    key: `email-change-customer:${r.customer}`,
+    limit: OTP_RULES.sendsPerHourPerCustomer,
+    windowMs: HOUR,
+    cooldownMs: OTP_RULES.resendCooldownMs,
+  };
   const network = { org: PLATFORM, key: `email-change-ip:${clientNetwork(r.ip)}`, limit: OTP_RULES.emailChangesPerHourPerNetwork, windowMs: HOUR };
   return { budget, gates: [customer, network, checks, sends] };
 }

@@ -38,7 +38,8 @@ export class ChallengeRequired extends HttpError {
 }
 
 const TOKEN = /^(\d{1,2})\.(\d{1,15})\.([\w-]{16})\.([\w-]{43})$/;
-const sign = (key: Buffer, org: string, network: string, bits: string, expires: string, salt: string) => keyedHash(key, 'otp-challenge', org, network, bits, expires, salt);
+const sign = (key: Buffer, org: string, network: string, bits: string, expires: string, salt: string) =>
+  keyedHash(key, 'otp-challenge', org, network, bits, expires, salt);
 
 /** Leading zero bits of `digest`. */
 export function zeroBits(digest: Uint8Array): number {
@@ -76,7 +77,8 @@ export function proofOf(org: string, r: SignInRequester, now = Date.now()): Gate
   if (!answer) return undefined;
   const [, bits = '', expires = '', salt = '', mac = ''] = TOKEN.exec(answer.challenge) ?? [];
   const signed = mac && safeEqual(mac, sign(challengeKey, org, clientNetwork(r.ip), bits, expires, salt));
-  const solved = /^\d{1,15}$/.test(answer.solution) && zeroBits(createHash('sha256').update(`${answer.challenge}.${answer.solution}`).digest()) >= Number(bits);
+  const solved =
+    /^\d{1,15}$/.test(answer.solution) && zeroBits(createHash('sha256').update(`${answer.challenge}.${answer.solution}`).digest()) >= Number(bits);
   if (!signed || !solved) return 'forged';
   if (Number(expires) <= now) return 'expired';
   return { org, key: `otp-challenge:${salt}`, limit: 1, windowMs: CHALLENGE_RULES.ttlMs };

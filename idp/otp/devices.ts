@@ -21,7 +21,12 @@ const MAX_ADDRESSES = 5;
 /** An operator's link, by a keyed hash of its token: the address it remembers a browser for, used at most once. */
 type DeviceLink = { _id: string; org: string; email: string; usedAt: Date | null; expiresAt: Date };
 const links = orgScopedSchema<DeviceLink>(
-  { _id: { type: String, required: true }, email: { type: String, required: true }, usedAt: { type: Date, default: null }, expiresAt: { type: Date, required: true } },
+  {
+    _id: { type: String, required: true },
+    email: { type: String, required: true },
+    usedAt: { type: Date, default: null },
+    expiresAt: { type: Date, required: true },
+  },
   { versionKey: false },
 );
 links.index({ expiresAt: 1 });
@@ -30,7 +35,8 @@ const DeviceLinkModel = mongoose.model<DeviceLink>('DeviceLink', links, 'device_
 const isToken = (value: unknown): value is string => typeof value === 'string' && /^[\w-]{43}$/.test(value);
 
 type Entry = { tag: string; expires: number; mac: string };
-const macOf = (key: Buffer, org: string, email: string, tag: string, expires: number) => keyedHash(key, 'remembered', org, email, tag, String(expires)).slice(0, 22);
+const macOf = (key: Buffer, org: string, email: string, tag: string, expires: number) =>
+  keyedHash(key, 'remembered', org, email, tag, String(expires)).slice(0, 22);
 
 function entries(ctx: Context): Entry[] {
   return (ctx.cookies.get(COOKIE) ?? '')
@@ -40,7 +46,8 @@ function entries(ctx: Context): Entry[] {
     .map(([tag, expires, mac]) => ({ tag: tag!, expires: parseInt(expires!, 36), mac: mac! }));
 }
 
-const isFor = (key: Buffer, org: string, email: string, now: number) => (e: Entry) => e.expires > now && safeEqual(e.mac, macOf(key, org, email, e.tag, e.expires));
+const isFor = (key: Buffer, org: string, email: string, now: number) => (e: Entry) =>
+  e.expires > now && safeEqual(e.mac, macOf(key, org, email, e.tag, e.expires));
 
 /** The tag (its budget's name) under which this browser is remembered for `email`, if it is. */
 export function rememberedTag(ctx: Context, key: Buffer, org: string, email: string, now = Date.now()): string | undefined {
@@ -53,9 +60,21 @@ export function rememberBrowser(ctx: Context, key: Buffer, org: { _id: string; s
   const mine = all.find(isFor(key, org._id, email, now));
   const tag = mine?.tag ?? randomBytes(16).toString('base64url');
   const expires = now + REMEMBERED_MS;
-  const kept = all.filter((e) => e !== mine).sort((a, b) => b.expires - a.expires).slice(0, MAX_ADDRESSES - 1);
-  const value = [{ tag, expires, mac: macOf(key, org._id, email, tag, expires) }, ...kept].map((e) => `${e.tag}.${e.expires.toString(36)}.${e.mac}`).join('~');
-  ctx.cookies.set(COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: `/${org.slug}/`, maxAge: REMEMBERED_MS, overwrite: true });
+  const kept = all
+    .filter((e) => e !== mine)
+    .sort((a, b) => b.expires - a.expires)
+    .slice(0, MAX_ADDRESSES - 1);
+  const value = [{ tag, expires, mac: macOf(key, org._id, email, tag, expires) }, ...kept]
+    .map((e) => `${e.tag}.${e.expires.toString(36)}.${e.mac}`)
+    .join('~');
+  ctx.cookies.set(COOKIE, value, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.secure,
+    path: `/${org.slug}/`,
+    maxAge: REMEMBERED_MS,
+    overwrite: true,
+  });
 }
 
 /** A one-time link token that remembers the browser that uses it for `email`, valid a day. */
@@ -69,7 +88,12 @@ export async function createDeviceLink(key: Buffer, org: string, email: string, 
 /** The address of a live, unused link, without using it. */
 export async function deviceLinkEmail(key: Buffer, org: string, token: unknown, now = Date.now()): Promise<string | undefined> {
   if (!isToken(token)) return undefined;
-  const link = await DeviceLinkModel.findOne({ _id: `${org}|${keyedHash(key, 'link', token)}`, org, usedAt: null, expiresAt: { $gt: new Date(now) } }).lean<DeviceLink>();
+  const link = await DeviceLinkModel.findOne({
+    _id: `${org}|${keyedHash(key, 'link', token)}`,
+    org,
+    usedAt: null,
+    expiresAt: { $gt: new Date(now) },
+  }).lean<DeviceLink>();
   return link?.email;
 }
 

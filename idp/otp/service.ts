@@ -13,7 +13,10 @@ import { OwnCodeModel, type CodeState } from './model.ts';
 
 /** What a person types: an email address to send a code to, and the code (spaces and dashes ignored). */
 export const emailAddress = z.string().trim().max(254).pipe(z.email('Enter a valid email address.'));
-export const typedCode = z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from the email.'));
+export const typedCode = z
+  .string()
+  .transform((s) => s.replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from the email.'));
 
 /**
  * The document a code is kept on (see ./model.ts): a sign-in's interaction, which must still be live (a code is
@@ -23,7 +26,13 @@ export const typedCode = z.string().transform((s) => s.replace(/[\s-]/g, '')).pi
 export type CodeHolder = {
   purpose: Purpose;
   /** Typed by the one call made on it: the two holders' models have different documents. */
-  model: { updateOne(filter: object, update: object, options?: { upsert: boolean }): PromiseLike<{ matchedCount: number; modifiedCount: number; upsertedCount: number }> };
+  model: {
+    updateOne(
+      filter: object,
+      update: object,
+      options?: { upsert: boolean },
+    ): PromiseLike<{ matchedCount: number; modifiedCount: number; upsertedCount: number }>;
+  };
   key: { _id: string; org: string };
   /** What the holder must match to take a code; absent: the holder is the code's own document, made if missing. */
   live?: () => Record<string, unknown>;
@@ -32,7 +41,13 @@ export type CodeHolder = {
 
 /** The holder of a sign-in's code: its interaction (read once per request, with oidc-provider's own read of it). */
 export function interactionHolder(org: string, uid: string): CodeHolder {
-  return { purpose: 'sign-in', model: OidcPayloadModel, key: payloadKey(org, 'Interaction', uid), live: () => ({ expiresAt: { $gt: new Date() } }), read: async () => (await storedInteraction(org, uid)) as CodeState | undefined };
+  return {
+    purpose: 'sign-in',
+    model: OidcPayloadModel,
+    key: payloadKey(org, 'Interaction', uid),
+    live: () => ({ expiresAt: { $gt: new Date() } }),
+    read: async () => (await storedInteraction(org, uid)) as CodeState | undefined,
+  };
 }
 
 /** The holder of a customer's email-change code (`customer`: their subject). */
@@ -65,7 +80,10 @@ function tooMany(refused: Refusal, means?: SendGate['means']): TooManyRequests {
 
 /** A network past its free codes: refused if its budget is spent anyway (no work for nothing), else challenged. */
 async function slowDown(org: string, gates: SendGate[], r: SignInRequester, reason: ChallengeReason, now: number): Promise<HttpError> {
-  const spent = await pass(gates.filter((g) => g.means === 'network').map((g) => ({ ...g, record: false as const })), now);
+  const spent = await pass(
+    gates.filter((g) => g.means === 'network').map((g) => ({ ...g, record: false as const })),
+    now,
+  );
   return spent ? tooMany(spent, 'network') : challenge(org, r, reason, now);
 }
 
@@ -88,7 +106,14 @@ export async function issueCode(hashKey: Buffer, holder: CodeHolder, req: CodeRe
     throw tooMany(refused, means);
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-  const otp = { email, codeHash: hashCode(hashKey, holder, email, code), budget, sentAt: new Date(now), expiresAt: new Date(now + OTP_RULES.ttlMs), consumedAt: null };
+  const otp = {
+    email,
+    codeHash: hashCode(hashKey, holder, email, code),
+    budget,
+    sentAt: new Date(now),
+    expiresAt: new Date(now + OTP_RULES.ttlMs),
+    consumedAt: null,
+  };
   const stored = holder.live
     ? await holder.model.updateOne({ ...holder.key, ...holder.live() }, { $set: { otp } })
     : await holder.model.updateOne(holder.key, { $set: { otp, expiresAt: new Date(now + OTP_RULES.ttlMs + HOUR) } }, { upsert: true });
@@ -137,7 +162,14 @@ export async function verifyCode(
   if (safeEqual(otp.codeHash, hashCode(hashKey, holder, email, code))) {
     const achieved = await prepare();
     const used = await holder.model.updateOne(
-      { ...holder.key, 'otp.email': email, 'otp.codeHash': otp.codeHash, 'otp.consumedAt': null, 'otp.expiresAt': { $gt: new Date(now) }, ...unspent },
+      {
+        ...holder.key,
+        'otp.email': email,
+        'otp.codeHash': otp.codeHash,
+        'otp.consumedAt': null,
+        'otp.expiresAt': { $gt: new Date(now) },
+        ...unspent,
+      },
       { $set: { ...achieved, 'otp.consumedAt': new Date(now) }, $inc: { [field]: 1 } },
     );
     return used.modifiedCount ? { ok: true } : expired;

@@ -97,7 +97,8 @@ async function flush(work: Work): Promise<void> {
   const writes = [...work.pending.values()];
   work.pending.clear();
   if (writes.length === 1) await write(writes[0]!);
-  else if (writes.length) await OidcPayloadModel.bulkWrite(writes.map(({ key, set, upsert }) => ({ updateOne: { filter: key, update: { $set: set }, upsert } })));
+  else if (writes.length)
+    await OidcPayloadModel.bulkWrite(writes.map(({ key, set, upsert }) => ({ updateOne: { filter: key, update: { $set: set }, upsert } })));
 }
 
 const write = ({ key, set, upsert }: Pending) => OidcPayloadModel.updateOne(key, { $set: set }, { upsert });
@@ -159,7 +160,8 @@ export function takePendingInteraction(org: string, uid: string): Partial<Stored
   return pending?.set;
 }
 
-const live = (doc: StoredPayload | null | undefined): doc is StoredPayload => Boolean(doc && !(doc.expiresAt && doc.expiresAt.getTime() <= Date.now()));
+const live = (doc: StoredPayload | null | undefined): doc is StoredPayload =>
+  Boolean(doc && !(doc.expiresAt && doc.expiresAt.getTime() <= Date.now()));
 
 function payloadOf(doc: StoredPayload | undefined): AdapterPayload | undefined {
   if (!live(doc)) return undefined;
@@ -265,7 +267,8 @@ export function mongoAdapter(org: string, findClient: ClientLookup) {
       await flushNow();
       await OidcPayloadModel.deleteMany(filter);
       const work = works.getStore();
-      for (const [id, doc] of work?.seen ?? []) if (doc?.grantId === filter.grantId && (!filter.model || doc.model === filter.model)) work!.seen.set(id, null);
+      for (const [id, doc] of work?.seen ?? [])
+        if (doc?.grantId === filter.grantId && (!filter.model || doc.model === filter.model)) work!.seen.set(id, null);
     }
   };
 }

@@ -131,12 +131,18 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
     // Claims granted by scope also go into the ID token, so relying parties need no extra userinfo call.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
-    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
     extraClientMetadata: {
       properties: ['first_party', 'admin_role', 'resource_scopes'],
       validator(_ctx, key, value) {
-        if (key === 'resource_scopes' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('resource_scopes must be a string');
-        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('first_party must be a boolean');
+        if (key === 'resource_scopes' && value !== undefined && typeof value !== 'string')
+          throw new errors.InvalidClientMetadata('resource_scopes must be a string');
+        if (key === 'first_party' && value !== undefined && typeof value !== 'boolean')
+          throw new errors.InvalidClientMetadata('first_party must be a boolean');
         if (key === 'admin_role' && value !== undefined && value !== null && !(STAFF_ROLES as readonly unknown[]).includes(value)) {
           throw new errors.InvalidClientMetadata('admin_role must be owner, admin or staff');
         }
@@ -198,7 +204,8 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
           const metadata = metadataOf(client);
           if (indicator === api) return { scope: apiScopeOf(metadata), audience: api, ...jwt };
           // Only first-party apps and machine clients given a role may ask for Admin API tokens.
-          if (indicator === admin && (metadata.first_party === true || metadata.admin_role)) return { scope: ADMIN_SCOPES.join(' '), audience: admin, ...jwt };
+          if (indicator === admin && (metadata.first_party === true || metadata.admin_role))
+            return { scope: ADMIN_SCOPES.join(' '), audience: admin, ...jwt };
           throw new errors.InvalidTarget(`unknown resource; this issuer serves ${api} and ${admin}`);
         },
       },
@@ -257,7 +264,9 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
     answerUnavailable(ctx, unavailable);
   });
   // Sign-out goes on when an app cannot be told (it is down, or its URI is refused): the app is named in the log.
-  provider.on('backchannel.error', (_ctx, err, client) => log.warn('back-channel logout not delivered', { org: org.slug, client: client.clientId, err: (err as Error).message }));
+  provider.on('backchannel.error', (_ctx, err, client) =>
+    log.warn('back-channel logout not delivered', { org: org.slug, client: client.clientId, err: (err as Error).message }),
+  );
   // A Koa app of its own (its typings list only its own events): without a listener, Koa prints connection errors,
   // such as a client leaving mid-body, to stderr.
   (provider as Koa).on('error', appErrorListener(log.child({ org: org.slug })));

@@ -19,9 +19,14 @@ export function createAdminWeb(deps: BffDeps): Middleware {
 
   router.get('/', async (ctx: BffCtx) => {
     const t = ctx.state.tenant;
-    await shell(ctx, 'documents/admin-shell', (s) => ({ staff: s.customer, portalUrl: new URL(portalBase(deps.config.publicUrl, t.slug)).pathname, issuer: t.issuer }), {
-      title: `${t.name} admin`,
-    });
+    await shell(
+      ctx,
+      'documents/admin-shell',
+      (s) => ({ staff: s.customer, portalUrl: new URL(portalBase(deps.config.publicUrl, t.slug)).pathname, issuer: t.issuer }),
+      {
+        title: `${t.name} admin`,
+      },
+    );
   });
 
   return middleware;

@@ -27,7 +27,18 @@ import { stripeWebhook, WEBHOOK_PATH } from './payments/webhook.ts';
 import { portalAdminRoutes, portalClientRoutes } from './portals/routes.ts';
 import { tabAdminRoutes, tabClientRoutes } from './tabs/routes.ts';
 
-export type ApiDeps = { internalUrl: string; tenants: Tenants; roles: RoleLookup; standing: TokenStanding; customers: CustomerLookup; idpPaths: { client: Paths; admin: Paths }; events: EventHub; changes: ChangeFeed; payments: PaymentDeps; log: Logger };
+export type ApiDeps = {
+  internalUrl: string;
+  tenants: Tenants;
+  roles: RoleLookup;
+  standing: TokenStanding;
+  customers: CustomerLookup;
+  idpPaths: { client: Paths; admin: Paths };
+  events: EventHub;
+  changes: ChangeFeed;
+  payments: PaymentDeps;
+  log: Logger;
+};
 type Ctx = Context & { state: BearerState };
 
 /** Where the two APIs live: `/<org>/api/v1` and `/<org>/admin/v1`. */
@@ -46,7 +57,10 @@ function apiRouter(prefix: string, tenants: Tenants, openapi: (server: string) =
   return router;
 }
 
-const auditQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.string().regex(AUDIT_CURSOR, 'use the `next` of the previous page').optional() });
+const auditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().regex(AUDIT_CURSOR, 'use the `next` of the previous page').optional(),
+});
 
 function accountRoutes(router: Router) {
   router.get('/me', (ctx: Ctx) => {
@@ -61,16 +75,22 @@ function accountRoutes(router: Router) {
 export function createPortalApi({ internalUrl, tenants, roles, standing, customers, idpPaths, events, changes, payments, log }: ApiDeps): Middleware {
   useAvailabilityCaches(changes);
   const logos = pdfLogos(log);
-  const client = apiRouter('/:org/api/v1', tenants, (s) => clientOpenApi(s, idpPaths.client), [clientAuth(internalUrl, standing)], [
-    portalClientRoutes,
-    companyClientRoutes,
-    catalogueClientRoutes,
-    bookingClientRoutes(customers, payments),
-    paymentMethodClientRoutes(payments, customers),
-    tabClientRoutes(payments),
-    documentClientRoutes(logos),
-    eventClientRoutes(events),
-  ]);
+  const client = apiRouter(
+    '/:org/api/v1',
+    tenants,
+    (s) => clientOpenApi(s, idpPaths.client),
+    [clientAuth(internalUrl, standing)],
+    [
+      portalClientRoutes,
+      companyClientRoutes,
+      catalogueClientRoutes,
+      bookingClientRoutes(customers, payments),
+      paymentMethodClientRoutes(payments, customers),
+      tabClientRoutes(payments),
+      documentClientRoutes(logos),
+      eventClientRoutes(events),
+    ],
+  );
   const admin = apiRouter('/:org/admin/v1', tenants, (s) => adminOpenApi(s, idpPaths.admin), adminAuth(internalUrl, roles, standing), [
     accountRoutes,
     portalAdminRoutes,

@@ -13,11 +13,19 @@ const id = pathParam('id');
 const availabilityOp = op(
   "Free start times of a service per local date, in its location's time zone (at most 31 days). Each start says how many resources can take it (`resourceCount`) and their seats left; ask with `resource` for one staff member's or resource's own times. An answer holds at most 3,000 starts: when it stops early, `to` is its last date and `next` the `from` to ask next.",
   {
-  parameters: query(availability.availabilityQuery, { from: 'first local date, YYYY-MM-DD', to: 'last local date (inclusive)', resource: 'only this staff member or resource' }),
+    parameters: query(availability.availabilityQuery, {
+      from: 'first local date, YYYY-MM-DD',
+      to: 'last local date (inclusive)',
+      resource: 'only this staff member or resource',
+    }),
   },
 );
 const eventsOp = (who: string) =>
-  op(`Live updates as server-sent events (text/event-stream): ${who}. Send Last-Event-ID to resume; the stream ends when the access token expires.`, {}, ok('An event stream'));
+  op(
+    `Live updates as server-sent events (text/event-stream): ${who}. Send Last-Event-ID to resume; the stream ends when the access token expires.`,
+    {},
+    ok('An event stream'),
+  );
 const slot = { requestBody: body(bookings.slotInput) };
 
 /** List, read, create, edit and delete one kind of catalogue entry. */
@@ -40,10 +48,16 @@ const clientPaths: Paths = {
   '/services/{id}': { get: op('One bookable service', { parameters: [id] }) },
   '/availability': { get: availabilityOp },
   '/bookings': {
-    get: op("The customer's bookings: upcoming (soonest first) or history (latest first); scope `bookings`", { parameters: query(bookings.listQuery) }),
-    post: op('Book an offered start (409 slot_taken when someone was faster, 422 slot_not_offered); scope `bookings:write`', { requestBody: body(bookings.createInput) }, ok('Booked', 201)),
+    get: op("The customer's bookings: upcoming (soonest first) or history (latest first); scope `bookings`", {
+      parameters: query(bookings.listQuery),
+    }),
+    post: op(
+      'Book an offered start (409 slot_taken when someone was faster, 422 slot_not_offered); scope `bookings:write`',
+      { requestBody: body(bookings.createInput) },
+      ok('Booked', 201),
+    ),
   },
-  '/bookings/{id}': { get: op('One of the customer\'s bookings', { parameters: [id] }) },
+  '/bookings/{id}': { get: op("One of the customer's bookings", { parameters: [id] }) },
   '/bookings/{id}/calendar.ics': { get: op('The booking as an iCalendar file', { parameters: [id] }) },
   '/bookings/{id}/cancel': { post: op('Cancel, within the cancellation window (409 cancellation_closed after it)', { parameters: [id] }) },
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
@@ -59,7 +73,9 @@ const adminPaths: Paths = {
   '/me': { get: op('Who is calling, with their current staff role') },
   '/payments/settings': {
     get: op('The Stripe connection (keys only as hints), currency and tax settings; admin'),
-    put: op('Connect Stripe and set currency, taxes and the invoice number prefix; keys not sent are kept; owner only', { requestBody: body(payments.settingsInput) }),
+    put: op('Connect Stripe and set currency, taxes and the invoice number prefix; keys not sent are kept; owner only', {
+      requestBody: body(payments.settingsInput),
+    }),
   },
   '/payments/settings/test': { post: op('Call Stripe with the stored key; 422 `stripe_refused` says what is wrong in plain words; admin') },
   '/audit': {
@@ -70,17 +86,33 @@ const adminPaths: Paths = {
       ],
     }),
   },
-  '/portals': { get: op('List portals'), post: op('Create a portal (the first one becomes primary)', { requestBody: body(portals.createPortalInput) }, ok('Created', 201)) },
+  '/portals': {
+    get: op('List portals'),
+    post: op('Create a portal (the first one becomes primary)', { requestBody: body(portals.createPortalInput) }, ok('Created', 201)),
+  },
   '/portals/{slug}': {
     get: op('One portal', { parameters: [slug] }),
-    patch: op('Rename or rebrand (colours failing WCAG AA contrast are adjusted, with warnings)', { parameters: [slug], requestBody: body(portals.updatePortalInput) }),
+    patch: op('Rename or rebrand (colours failing WCAG AA contrast are adjusted, with warnings)', {
+      parameters: [slug],
+      requestBody: body(portals.updatePortalInput),
+    }),
     delete: op('Delete a portal that is not the primary', { parameters: [slug] }, ok('Deleted', 204)),
   },
   '/portals/{slug}/primary': { put: op('Make this the primary portal', { parameters: [slug] }) },
-  '/portals/{slug}/sections': { put: op('Set the order and state of all sections', { parameters: [slug], requestBody: body(portals.sectionsInput) }) },
-  '/portals/{slug}/sections/{key}': { patch: op("Change one section's state or label", { parameters: [slug, pathParam('key')], requestBody: body(portals.sectionPatch) }) },
-  '/company': { get: op('Company information'), put: op('Edit company information (null clears a field)', { requestBody: body(company.companyInput) }) },
-  '/policies/{kind}': { get: op('One policy', { parameters: [kind] }), put: op('Publish a policy in markdown (empty withdraws it)', { parameters: [kind], requestBody: body(company.policyInput) }) },
+  '/portals/{slug}/sections': {
+    put: op('Set the order and state of all sections', { parameters: [slug], requestBody: body(portals.sectionsInput) }),
+  },
+  '/portals/{slug}/sections/{key}': {
+    patch: op("Change one section's state or label", { parameters: [slug, pathParam('key')], requestBody: body(portals.sectionPatch) }),
+  },
+  '/company': {
+    get: op('Company information'),
+    put: op('Edit company information (null clears a field)', { requestBody: body(company.companyInput) }),
+  },
+  '/policies/{kind}': {
+    get: op('One policy', { parameters: [kind] }),
+    put: op('Publish a policy in markdown (empty withdraws it)', { parameters: [kind], requestBody: body(company.policyInput) }),
+  },
   ...crudPaths('locations', 'location', catalogue.locationInput, catalogue.locationPatch),
   ...crudPaths('resources', 'staff member or resource, with weekly hours and date exceptions', catalogue.resourceInput, catalogue.resourcePatch),
   ...crudPaths('services', 'service', catalogue.serviceInput, catalogue.servicePatch),
@@ -93,7 +125,9 @@ const adminPaths: Paths = {
   '/bookings/{id}/calendar.ics': { get: op('The booking as an iCalendar file', { parameters: [id] }) },
   '/bookings/{id}/cancel': { post: op('Cancel (staff are not bound by the cancellation window)', { parameters: [id] }) },
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
-  '/events': { get: eventsOp('every booking (`booking`), tab (`tab`), document (`document`) and saved-card (`payment-method`) change of the organisation') },
+  '/events': {
+    get: eventsOp('every booking (`booking`), tab (`tab`), document (`document`) and saved-card (`payment-method`) change of the organisation'),
+  },
   ...moneyAdminPaths,
 };
 

@@ -17,7 +17,13 @@ const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 /** Logout tokens already acted on, kept until they expire: a replayed one is refused (spec 2.6, step 8). */
 type SeenToken = { _id: string; org: string; expiresAt: Date };
-const SeenTokenModel = mongoose.model<SeenToken>('LogoutToken', orgScopedSchema<SeenToken>({ _id: { type: String, required: true }, expiresAt: { type: Date, required: true } }, { versionKey: false }).index({ expiresAt: 1 }), 'logout_tokens');
+const SeenTokenModel = mongoose.model<SeenToken>(
+  'LogoutToken',
+  orgScopedSchema<SeenToken>({ _id: { type: String, required: true }, expiresAt: { type: Date, required: true } }, { versionKey: false }).index({
+    expiresAt: 1,
+  }),
+  'logout_tokens',
+);
 
 /** How old a logout token may be (its iat); oidc-provider gives them two minutes. */
 const MAX_AGE = '5 minutes';
@@ -57,7 +63,11 @@ export function backchannelLogoutRoute(router: Router, deps: { internalUrl: stri
     const { logout_token: token } = await readBody(ctx);
     if (typeof token !== 'string' || !token) throw new BadRequest('logout_token: send the logout token as a form field');
     const claims = await verifyLogoutToken(token, keysOf(t), t, deps.clientIdOf(t));
-    await SeenTokenModel.create({ _id: `${t.id}|${deps.clientIdOf(t)}|${claims.jti}`, org: t.id, expiresAt: new Date((Number(claims.exp ?? claims.iat) + 10 * 60) * 1000) }).catch((err: unknown) => {
+    await SeenTokenModel.create({
+      _id: `${t.id}|${deps.clientIdOf(t)}|${claims.jti}`,
+      org: t.id,
+      expiresAt: new Date((Number(claims.exp ?? claims.iat) + 10 * 60) * 1000),
+    }).catch((err: unknown) => {
       if (isDuplicateKey(err)) throw new BadRequest('logout_token: this logout token was already used');
       throw err;
     });

@@ -86,7 +86,14 @@ export function createBff({ config, tenants, render, log, changes }: BffDeps, ap
     return rp;
   }
 
-  const cookieOptions = (ctx: BffCtx, maxAge: number) => ({ httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: basePath(ctx.state.tenant), maxAge, overwrite: true });
+  const cookieOptions = (ctx: BffCtx, maxAge: number) => ({
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: ctx.secure,
+    path: basePath(ctx.state.tenant),
+    maxAge,
+    overwrite: true,
+  });
 
   /** Only paths inside this organisation's app are valid places to return to after sign-in. */
   const safeReturn = (t: Tenant, value: unknown) => {
@@ -173,7 +180,12 @@ export function createBff({ config, tenants, render, log, changes }: BffDeps, ap
     }
     const claims = r.claims()!;
     const sid = typeof claims.sid === 'string' ? claims.sid : undefined; // what a back-channel logout names (./backchannel.ts)
-    const id = await sessions.create(t.id, { sub: claims.sub, email: String(claims.email ?? ''), name: claims.name as string | undefined }, tokensOf(r), sid);
+    const id = await sessions.create(
+      t.id,
+      { sub: claims.sub, email: String(claims.email ?? ''), name: claims.name as string | undefined },
+      tokensOf(r),
+      sid,
+    );
     ctx.cookies.set(sessionCookie, id, cookieOptions(ctx, SESSION_TTL_MS));
     ctx.status = 303;
     ctx.redirect(login.returnTo);
@@ -185,7 +197,8 @@ export function createBff({ config, tenants, render, log, changes }: BffDeps, ap
     const origin = ctx.get('origin');
     const ours = new URL(config.publicUrl).origin;
     const sameOrigin = site ? site === 'same-origin' : !origin || origin === ours;
-    if (!sameOrigin || (json && ctx.get('x-portico-csrf') !== '1')) throw new HttpError(403, 'forbidden', `This request did not come from the ${app.name}.`);
+    if (!sameOrigin || (json && ctx.get('x-portico-csrf') !== '1'))
+      throw new HttpError(403, 'forbidden', `This request did not come from the ${app.name}.`);
   }
 
   router.post('/logout', async (ctx: BffCtx) => {
@@ -283,12 +296,23 @@ export function createBff({ config, tenants, render, log, changes }: BffDeps, ap
    * the app's own scripts, styles and API (and Stripe's, for the portal); framing is refused, except by our own pages
    * when `frameable` (the console's previews).
    */
-  async function shell(ctx: BffCtx, view: string, boot: (s: Session) => Record<string, unknown>, data: Record<string, unknown> = {}, frameable = false) {
+  async function shell(
+    ctx: BffCtx,
+    view: string,
+    boot: (s: Session) => Record<string, unknown>,
+    data: Record<string, unknown> = {},
+    frameable = false,
+  ) {
     const t = ctx.state.tenant;
     const s = await session(ctx);
     if (!s) return ctx.redirect(`${basePath(t)}/login?return=${encodeURIComponent(ctx.path + ctx.search)}`);
     const nonce = pageNonce()!;
-    const common = { org: { slug: t.slug, name: t.name }, bff: `${basePath(t)}/bff`, logoutUrl: `${basePath(t)}/logout`, loginUrl: `${basePath(t)}/login` };
+    const common = {
+      org: { slug: t.slug, name: t.name },
+      bff: `${basePath(t)}/bff`,
+      logoutUrl: `${basePath(t)}/logout`,
+      loginUrl: `${basePath(t)}/login`,
+    };
     ctx.type = 'html';
     ctx.set(
       'Content-Security-Policy',
@@ -305,7 +329,10 @@ export function createBff({ config, tenants, render, log, changes }: BffDeps, ap
   const own = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(':org', '[^/]+')}(/|$)`);
   const routes = router.routes() as Middleware;
   // The router rides along on the middleware, so the app's routes can be listed (the isolation matrix walks them).
-  const middleware: Middleware & { router: Router<BffState> } = Object.assign((ctx: Context, next: () => Promise<unknown>) => assets.middleware(ctx, own.test(ctx.path) ? () => routes(ctx, next) : next), { router });
+  const middleware: Middleware & { router: Router<BffState> } = Object.assign(
+    (ctx: Context, next: () => Promise<unknown>) => assets.middleware(ctx, own.test(ctx.path) ? () => routes(ctx, next) : next),
+    { router },
+  );
 
   return { router, shell, middleware };
 }

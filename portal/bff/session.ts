@@ -13,7 +13,17 @@ export type Customer = { sub: string; email: string; name?: string };
  * `refreshUntil`: an instance is refreshing the tokens until then (a lease; see `refreshOnce`). `sid`: the identity
  * provider's session this one came from (the ID token's sid), which a back-channel logout token names.
  */
-type StoredSession = { _id: string; org: string; app: string; customer: Customer; sid?: string; sealedTokens: string; refreshUntil?: Date; expiresAt: Date; createdAt: Date };
+type StoredSession = {
+  _id: string;
+  org: string;
+  app: string;
+  customer: Customer;
+  sid?: string;
+  sealedTokens: string;
+  refreshUntil?: Date;
+  expiresAt: Date;
+  createdAt: Date;
+};
 
 const schema = orgScopedSchema<StoredSession>(
   {
@@ -45,7 +55,9 @@ export type Session = { id: string; customer: Customer; tokens: Tokens };
 
 /** What to do when a session ends, by the session's stored id (its hash), for `onEnd`. */
 const ending = new Map<string, Set<() => void>>();
-const fire = (listeners: Iterable<() => void>) => [...listeners].forEach((ended) => ended());
+const fire = (listeners: Iterable<() => void>) => {
+  for (const ended of [...listeners]) ended();
+};
 const watchedFeeds = new WeakSet<ChangeFeed>();
 
 /** Hears, on every instance, of sessions deleted (signed out anywhere); when changes may have been missed, ends all. */
@@ -66,7 +78,15 @@ export function createSessions(key: Buffer, app: string, changes: ChangeFeed) {
   return {
     async create(org: string, customer: Customer, tokens: Tokens, sid?: string): Promise<string> {
       const id = randomId(32);
-      await SessionModel.create({ _id: hashId(id), org, app, customer, sid, sealedTokens: seal(key, JSON.stringify(tokens)), expiresAt: new Date(Date.now() + SESSION_TTL_MS) });
+      await SessionModel.create({
+        _id: hashId(id),
+        org,
+        app,
+        customer,
+        sid,
+        sealedTokens: seal(key, JSON.stringify(tokens)),
+        expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+      });
       return id;
     },
     async find(org: string, id: string | undefined): Promise<Session | undefined> {
@@ -92,11 +112,17 @@ export function createSessions(key: Buffer, app: string, changes: ChangeFeed) {
         const { tokens, leased } = await current();
         if (tokens.refreshToken !== stale.refreshToken) return tokens; // refreshed meanwhile
         if (!leased) {
-          const taken = await SessionModel.updateOne({ _id, org, app, refreshUntil: { $not: { $gt: new Date() } } }, { $set: { refreshUntil: new Date(Date.now() + REFRESH_LEASE_MS) } });
+          const taken = await SessionModel.updateOne(
+            { _id, org, app, refreshUntil: { $not: { $gt: new Date() } } },
+            { $set: { refreshUntil: new Date(Date.now() + REFRESH_LEASE_MS) } },
+          );
           if (taken.modifiedCount) {
             try {
               const fresh = await refresh(tokens);
-              await SessionModel.updateOne({ _id, org, app }, { $set: { sealedTokens: seal(key, JSON.stringify(fresh)) }, $unset: { refreshUntil: 1 } });
+              await SessionModel.updateOne(
+                { _id, org, app },
+                { $set: { sealedTokens: seal(key, JSON.stringify(fresh)) }, $unset: { refreshUntil: 1 } },
+              );
               return fresh;
             } catch (err) {
               await SessionModel.updateOne({ _id, org, app }, { $unset: { refreshUntil: 1 } });

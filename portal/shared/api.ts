@@ -72,8 +72,7 @@ export async function api<T>(path: string, method = 'GET', body?: unknown): Prom
     const problem = (data ?? {}) as { error?: unknown; error_description?: unknown; details?: unknown };
     throw new ApiError(
       res.status,
-      (typeof problem.error_description === 'string' && problem.error_description) ||
-        (res.status === 404 ? t.errors.notFound : t.errors.generic),
+      (typeof problem.error_description === 'string' && problem.error_description) || (res.status === 404 ? t.errors.notFound : t.errors.generic),
       Array.isArray(problem.details) ? problem.details.filter(isFieldError) : [],
       typeof problem.error === 'string' ? problem.error : '',
     );

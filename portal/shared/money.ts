@@ -40,7 +40,8 @@ export function toMajor(money: Money): string {
 }
 
 /** The page's language (`<html lang>`); undefined, the runtime's own, outside a page (this module's unit tests). */
-const pageLang = (): string | undefined => (globalThis as { document?: { documentElement: { lang: string } } }).document?.documentElement.lang || undefined;
+const pageLang = (): string | undefined =>
+  (globalThis as { document?: { documentElement: { lang: string } } }).document?.documentElement.lang || undefined;
 
 /** 1250 GBP → "£12.50" in the page's language, by the currency's digits. */
 export function formatMoney(money: Money): string {

@@ -61,6 +61,13 @@ export function appearance(): Record<string, unknown> {
   const v = (name: string) => css.getPropertyValue(name).trim();
   return {
     theme: document.documentElement.dataset.theme === 'dark' ? 'night' : 'stripe',
-    variables: { colorPrimary: v('--brand'), colorBackground: v('--surface'), colorText: v('--fg'), colorDanger: v('--err'), fontFamily: v('--font'), borderRadius: '8px' },
+    variables: {
+      colorPrimary: v('--brand'),
+      colorBackground: v('--surface'),
+      colorText: v('--fg'),
+      colorDanger: v('--err'),
+      fontFamily: v('--font'),
+      borderRadius: '8px',
+    },
   };
 }

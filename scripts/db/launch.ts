@@ -37,7 +37,8 @@ export function secantusPython(onInstall: (msg: string) => void = () => {}): str
   if (probe.error || probe.status !== 0) throw new EmbeddedDatabaseUnavailable(`${PYTHON} is not installed (SecantusDB needs Python 3.10 or newer).`);
   const pyVersion = probe.stdout.trim();
   const [major, minor] = pyVersion.split('.').map(Number);
-  if (major! < 3 || (major === 3 && minor! < 10)) throw new EmbeddedDatabaseUnavailable(`SecantusDB needs Python 3.10 or newer; ${PYTHON} is ${pyVersion}.`);
+  if (major! < 3 || (major === 3 && minor! < 10))
+    throw new EmbeddedDatabaseUnavailable(`SecantusDB needs Python 3.10 or newer; ${PYTHON} is ${pyVersion}.`);
 
   const home = join(cacheDir(), `secantusdb-${SECANTUS_VERSION}-py${pyVersion}`);
   const python = join(home, 'bin', 'python');
@@ -109,7 +110,8 @@ export async function waitUntilListening(child: ChildProcess, port: number, outp
   throw new Error(`${name} did not listen on port ${port} within 60 s:\n${output()}`);
 }
 
-export const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+export const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 /**
  * Starts SecantusDB with its WiredTiger files in dataDir. Every commit is synced to its log (`--sync-on-commit`):
@@ -117,11 +119,29 @@ export const exited = (child: ChildProcess) => new Promise<void>((resolve) => (c
  * `syncOnCommit: false` leaves it out, for benchmarks only. `testCommands` lets tests inject failures
  * (`configureFailPoint`); never for a database anyone else can reach.
  */
-export async function startLocalDatabase(options: { dataDir: string; port?: number; syncOnCommit?: boolean; testCommands?: boolean; onInstall?: (msg: string) => void }): Promise<LocalDatabase> {
+export async function startLocalDatabase(options: {
+  dataDir: string;
+  port?: number;
+  syncOnCommit?: boolean;
+  testCommands?: boolean;
+  onInstall?: (msg: string) => void;
+}): Promise<LocalDatabase> {
   const python = secantusPython(options.onInstall);
   const port = options.port ?? (await freePort());
   mkdirSync(options.dataDir, { recursive: true });
-  const args = [WRAPPER, '--config', CONFIG, '--host', '127.0.0.1', '--port', String(port), '--storage-path', options.dataDir, '--log-level', 'ERROR'];
+  const args = [
+    WRAPPER,
+    '--config',
+    CONFIG,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--storage-path',
+    options.dataDir,
+    '--log-level',
+    'ERROR',
+  ];
   if (options.syncOnCommit ?? true) args.push('--sync-on-commit');
   if (options.testCommands) args.push('--enable-test-commands');
   // stdin stays open as a lifeline: the server exits when this process ends, however it ends.

@@ -16,8 +16,21 @@ export function startDemoWebhooks(stripeMockUrl: string, deliver: (payload: stri
     const intent = JSON.parse(x.answer) as Record<string, unknown>;
     // stripe-mock does not echo metadata: the request's own is what Stripe would have kept.
     const metadata = Object.fromEntries([...x.form].filter(([k]) => /^metadata\[[^\]]+\]$/.test(k)).map(([k, v]) => [k.slice(9, -1), v]));
-    const object = { ...intent, status: 'succeeded', metadata, last_payment_error: null, payment_method: x.form.get('payment_method') ?? intent.payment_method };
-    const event = { id: `evt_demo_${randomUUID().replaceAll('-', '')}`, object: 'event', type: 'payment_intent.succeeded', livemode: false, created: Math.floor(Date.now() / 1000), data: { object } };
+    const object = {
+      ...intent,
+      status: 'succeeded',
+      metadata,
+      last_payment_error: null,
+      payment_method: x.form.get('payment_method') ?? intent.payment_method,
+    };
+    const event = {
+      id: `evt_demo_${randomUUID().replaceAll('-', '')}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      livemode: false,
+      created: Math.floor(Date.now() / 1000),
+      data: { object },
+    };
     setTimeout(() => void deliver(JSON.stringify(event)).catch(() => undefined), STRIPE_DELAY_MS);
   });
 }

@@ -12,18 +12,31 @@ export async function startStripeProxy(upstreamUrl: string, observe: (x: StripeE
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, async (answer) => {
-      const parts: Buffer[] = [];
-      for await (const chunk of answer) parts.push(chunk as Buffer);
-      const text = Buffer.concat(parts);
-      res.writeHead(answer.statusCode!, answer.headers);
-      res.end(text);
-      observe({ method: req.method!, path: req.url!.split('?')[0]!, idempotencyKey: req.headers['idempotency-key'] as string | undefined, form: new URLSearchParams(body.toString()), status: answer.statusCode!, answer: text.toString() });
-    });
+    const forwarded = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      async (answer) => {
+        const parts: Buffer[] = [];
+        for await (const chunk of answer) parts.push(chunk as Buffer);
+        const text = Buffer.concat(parts);
+        res.writeHead(answer.statusCode!, answer.headers);
+        res.end(text);
+        observe({
+          method: req.method!,
+          path: req.url!.split('?')[0]!,
+          idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+          form: new URLSearchParams(body.toString()),
+          status: answer.statusCode!,
+          answer: text.toString(),
+        });
+      },
+    );
     forwarded.on('error', () => res.destroy());
     forwarded.end(body);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -5,7 +5,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { MongoBulkWriteError, MongoServerError, type ChangeStream, type ChangeStreamDocument, type Collection, type Db, type Document, type MongoClient, type ResumeToken } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoServerError,
+  type ChangeStream,
+  type ChangeStreamDocument,
+  type Collection,
+  type Db,
+  type Document,
+  type MongoClient,
+  type ResumeToken,
+} from 'mongodb';
 import { startLocalDatabase, type LocalDatabase } from '../../scripts/db/launch.ts';
 import { failureCode, fragileClient, inParallel, openEngine, planStages, range, waitFor, type Engine } from './support.ts';
 
@@ -44,7 +54,10 @@ describe('database engine conformance', () => {
     const updates = await Promise.all(range(20).map((i) => c.updateOne({ _id: 'u', state: 'open' }, { $set: { state: 'taken', by: i } })));
     const winners = range(20).filter((i) => updates[i]!.modifiedCount === 1);
     expect(winners, 'updateOne calls that modified the document').to.have.length(1);
-    expect(updates.reduce((n, r) => n + r.matchedCount, 0), 'matched in total').to.equal(1);
+    expect(
+      updates.reduce((n, r) => n + r.matchedCount, 0),
+      'matched in total',
+    ).to.equal(1);
     expect(await c.findOne({ _id: 'u' })).to.deep.equal({ _id: 'u', state: 'taken', by: winners[0] });
 
     const found = await Promise.all(range(20).map((i) => c.findOneAndUpdate({ _id: 'f', state: 'open' }, { $set: { state: 'taken', by: i } })));
@@ -58,7 +71,10 @@ describe('database engine conformance', () => {
     const c = coll('counters');
     await c.insertOne({ _id: 'c', n: 0 });
     const results = await Promise.all(range(30).map(() => c.updateOne({ _id: 'c', n: { $lt: 5 } }, { $inc: { n: 1 } })));
-    expect(results.reduce((n, r) => n + r.modifiedCount, 0), 'modified in total').to.equal(5);
+    expect(
+      results.reduce((n, r) => n + r.modifiedCount, 0),
+      'modified in total',
+    ).to.equal(5);
     expect((await c.findOne({ _id: 'c' }))?.n).to.equal(5);
   });
 
@@ -70,7 +86,10 @@ describe('database engine conformance', () => {
     const succeeded = outcomes.filter((o) => o.ok);
     expect(succeeded, 'succeeded').to.have.length(3);
     for (const o of succeeded) expect(o.value.modifiedCount + o.value.upsertedCount, 'each success writes once').to.equal(1);
-    expect(succeeded.filter((o) => o.value.upsertedCount === 1), 'inserted').to.have.length(1);
+    expect(
+      succeeded.filter((o) => o.value.upsertedCount === 1),
+      'inserted',
+    ).to.have.length(1);
     expect(outcomes.filter((o) => !o.ok).map((o) => o.code)).to.deep.equal(Array(7).fill(11000));
     expect((await c.findOne({ _id: 'k' }))?.n).to.equal(3);
   });
@@ -79,7 +98,10 @@ describe('database engine conformance', () => {
     // lib/db.ts upsertAndRead reads the document back where the answer is null, which MongoDB never gives here.
     const c = coll('upserted-counters');
     const outcomes = await inParallel(12, () => c.findOneAndUpdate({ _id: 'k' }, { $inc: { n: 1 } }, { upsert: true, returnDocument: 'after' }));
-    expect(outcomes.every((o) => o.ok), 'no call failed').to.equal(true);
+    expect(
+      outcomes.every((o) => o.ok),
+      'no call failed',
+    ).to.equal(true);
     const answered = outcomes.flatMap((o) => (o.ok && o.value ? [o.value.n as number] : []));
     expect(new Set(answered).size, 'no two answers alike').to.equal(answered.length);
     expect((await c.findOne({ _id: 'k' }))?.n, 'every write applied once').to.equal(12);
@@ -107,7 +129,10 @@ describe('database engine conformance', () => {
     expect((await c.findOne({ _id: 'a' }))?.hits).to.deep.equal([t0 + 1_000, t0 + 2_000, t0 + window]);
 
     const parallel = await Promise.all(range(10).map(() => hit('b', t0)));
-    expect(parallel.filter((o) => o === 'ok'), '10 parallel hits on a fresh key: allowed').to.have.length(limit);
+    expect(
+      parallel.filter((o) => o === 'ok'),
+      '10 parallel hits on a fresh key: allowed',
+    ).to.have.length(limit);
     expect(parallel.filter((o) => o !== 'ok')).to.deep.equal(Array(10 - limit).fill(11000));
     expect((await c.findOne({ _id: 'b' }))?.hits).to.deep.equal([t0, t0, t0]);
   });
@@ -176,7 +201,10 @@ describe('database engine conformance', () => {
       })();
       await session.commitTransaction().finally(() => (committed = true));
       await reader;
-      expect([...seen].filter((n) => n !== 0 && n !== 10), 'partial views during the commit').to.deep.equal([]);
+      expect(
+        [...seen].filter((n) => n !== 0 && n !== 10),
+        'partial views during the commit',
+      ).to.deep.equal([]);
       expect(await visible(ids('c')), 'after commit').to.equal(10);
 
       session.startTransaction();
@@ -333,7 +361,11 @@ describe('database engine conformance', () => {
       servers.push(restarted);
       const readerClient = await fragileClient(restarted.uri);
       try {
-        const ids = await readerClient.db('durability').collection('writes').find({}, { projection: { _id: 1 } }).toArray();
+        const ids = await readerClient
+          .db('durability')
+          .collection('writes')
+          .find({}, { projection: { _id: 1 } })
+          .toArray();
         const present = new Set(ids.map((d) => d._id as unknown as string));
         const missing = [...acknowledged].filter((id) => !present.has(id));
         const unacknowledged = [...present].filter((id) => !acknowledged.has(id));
@@ -362,7 +394,8 @@ describe('database engine conformance', () => {
     let c: Collection<Doc>;
     // doc i: org o<i % 5>, a KINDS[floor(i / 5) % 4], t = i
     const query = { org: 'o1', t: { $gte: 1_000, $lt: 3_000 } };
-    const expected = (kinds: string[]) => range(N).filter((i) => i % ORGS === 1 && kinds.includes(KINDS[Math.floor(i / ORGS) % 4]!) && i >= 1_000 && i < 3_000).length;
+    const expected = (kinds: string[]) =>
+      range(N).filter((i) => i % ORGS === 1 && kinds.includes(KINDS[Math.floor(i / ORGS) % 4]!) && i >= 1_000 && i < 3_000).length;
 
     before(async function () {
       this.timeout(30_000);
@@ -389,7 +422,9 @@ describe('database engine conformance', () => {
         expect(stages, 'winning plan').to.include('IXSCAN').and.not.include('COLLSCAN');
         expect(stats.totalDocsExamined, 'documents examined').to.equal(stats.nReturned);
       } else {
-        expect(stages, 'winning plan (if this fails, SecantusDB now uses the index: update this test)').to.include('COLLSCAN').and.not.include('IXSCAN');
+        expect(stages, 'winning plan (if this fails, SecantusDB now uses the index: update this test)')
+          .to.include('COLLSCAN')
+          .and.not.include('IXSCAN');
         expect(stats.totalDocsExamined, 'documents examined').to.equal(N);
       }
     });
@@ -405,7 +440,12 @@ describe('database engine conformance', () => {
       const c = coll('ttl');
       expect(await c.countDocuments({ _id: 'future' }), 'the future document').to.equal(1);
       const left = Math.max(0, ttl.insertedAt + ttl.waitMs - Date.now());
-      await waitFor(`the TTL monitor to remove the expired document (${ttl.how})`, left, async () => (await c.countDocuments({ _id: 'past' })) === 0, 250);
+      await waitFor(
+        `the TTL monitor to remove the expired document (${ttl.how})`,
+        left,
+        async () => (await c.countDocuments({ _id: 'past' })) === 0,
+        250,
+      );
       note(`expired document removed ${((Date.now() - ttl.insertedAt) / 1000).toFixed(1)} s after insertion`);
       expect(await c.find({}).toArray()).to.deep.equal([{ _id: 'future', expiresAt: ttl.future }]);
     });

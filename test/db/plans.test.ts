@@ -34,15 +34,26 @@ const INDEX_STAGES = new Set(['IXSCAN', 'IDHACK', 'EXPRESS_IXSCAN', 'EXPRESS_IDH
  * explained and its plan printed, then the test is reported pending. Once it is served, the test fails until its
  * entry is removed. (Against MONGODB_URI every read is asserted.)
  */
-const KNOWN_SCANS: Record<string, string> = process.env.MONGODB_URI ? {} : {
-  "a customer's upcoming bookings, first page and the next": 'the next page adds the cursor as a top-level $and/$or, which SecantusDB never routes through an index',
-  "a customer's history, first page and the next": 'history is an $or (cancelled, or ended), which SecantusDB never routes through an index',
-  "the organisation's bookings in a week, first page and the next": 'the next page adds the cursor as a top-level $and/$or, which SecantusDB never routes through an index',
-  "the organisation's confirmed bookings in a week": 'status and a range need { org, status, start }, an index kept out for one staff filter; and the cursor',
-  "one resource's bookings in a week": 'resourceId and a range on start need { org, resourceId, start }, an index kept out for one staff filter; and the cursor',
-};
+const KNOWN_SCANS: Record<string, string> = process.env.MONGODB_URI
+  ? {}
+  : {
+      "a customer's upcoming bookings, first page and the next":
+        'the next page adds the cursor as a top-level $and/$or, which SecantusDB never routes through an index',
+      "a customer's history, first page and the next": 'history is an $or (cancelled, or ended), which SecantusDB never routes through an index',
+      "the organisation's bookings in a week, first page and the next":
+        'the next page adds the cursor as a top-level $and/$or, which SecantusDB never routes through an index',
+      "the organisation's confirmed bookings in a week":
+        'status and a range need { org, status, start }, an index kept out for one staff filter; and the cursor',
+      "one resource's bookings in a week":
+        'resourceId and a range on start need { org, resourceId, start }, an index kept out for one staff filter; and the cursor',
+    };
 
-type Issued = { collection: string; method: string; filter: Record<string, unknown>; options: { sort?: Record<string, 1 | -1>; limit?: number; projection?: Record<string, unknown> } };
+type Issued = {
+  collection: string;
+  method: string;
+  filter: Record<string, unknown>;
+  options: { sort?: Record<string, 1 | -1>; limit?: number; projection?: Record<string, unknown> };
+};
 
 /** The find/findOne queries `run` sends to `collection`, as mongoose hands them to the driver. */
 async function issued(collection: string, run: () => Promise<unknown>): Promise<Issued[]> {
@@ -88,7 +99,11 @@ const scans = (p: Plan) => p.stages.includes('COLLSCAN') || !p.stages.some((s) =
  * Asserts every query of the test is served by an index (the named one, if given) and examines no more documents
  * than it returns, plus `after` where a filter the index does not hold is applied after it.
  */
-async function expectIndexed(ctx: Mocha.Context, queries: Issued[], options: { after?: number; index?: Record<string, 1 | -1> } = {}): Promise<Plan[]> {
+async function expectIndexed(
+  ctx: Mocha.Context,
+  queries: Issued[],
+  options: { after?: number; index?: Record<string, 1 | -1> } = {},
+): Promise<Plan[]> {
   const plans: Plan[] = [];
   for (const q of queries) plans.push(await explain(q));
   const known = KNOWN_SCANS[ctx.test!.title];
@@ -99,7 +114,10 @@ async function expectIndexed(ctx: Mocha.Context, queries: Issued[], options: { a
   }
   for (const p of plans) {
     expect(p.stages, p.what).to.not.include('COLLSCAN');
-    expect(p.stages.some((s) => INDEX_STAGES.has(s)), p.what).to.equal(true);
+    expect(
+      p.stages.some((s) => INDEX_STAGES.has(s)),
+      p.what,
+    ).to.equal(true);
     if (options.index) expect(p.keys, p.what).to.deep.equal(options.index);
     expect(p.stats.totalDocsExamined, p.what).to.be.at.most(p.stats.nReturned + (options.after ?? 0));
     expect(p.stats.nReturned, `${p.what}: the seeded data should match`).to.be.above(0);
@@ -123,7 +141,18 @@ describe('query plans of the hot reads (explain on the test database)', function
     await stack();
     const started = Date.now();
     for (const o of orgs) {
-      await ResourceModel.insertMany(resourceIds(o).map((_id, i) => ({ _id, org: o, name: `Therapist ${i}`, kind: 'staff', locationId: `loc_${o}`, weeklyHours: [], exceptions: [], createdAt: new Date() })));
+      await ResourceModel.insertMany(
+        resourceIds(o).map((_id, i) => ({
+          _id,
+          org: o,
+          name: `Therapist ${i}`,
+          kind: 'staff',
+          locationId: `loc_${o}`,
+          weeklyHours: [],
+          exceptions: [],
+          createdAt: new Date(),
+        })),
+      );
       const bookings: Partial<Booking>[] = [];
       for (let i = 0; i < BOOKINGS; i++) {
         // In pairs, k hours from now: one past, one to come; round-robin over resources and customers.
@@ -173,7 +202,15 @@ describe('query plans of the hot reads (explain on the test database)', function
         })),
       );
       await eventModel().insertMany(
-        Array.from({ length: PER_COLLECTION }, (_, i) => ({ _id: `${o}|${i + 1}`, org: o, seq: i + 1, type: 'booking.created', subject: `bk_${i}`, data: '{}', at: at(i) })),
+        Array.from({ length: PER_COLLECTION }, (_, i) => ({
+          _id: `${o}|${i + 1}`,
+          org: o,
+          seq: i + 1,
+          type: 'booking.created',
+          subject: `bk_${i}`,
+          data: '{}',
+          at: at(i),
+        })),
       );
       const models = ['Session', 'Interaction', 'AuthorizationCode', 'Grant'];
       await OidcPayloadModel.insertMany(
@@ -186,7 +223,9 @@ describe('query plans of the hot reads (explain on the test database)', function
             model,
             payload: '{}',
             ...(withUid ? { uid: `uid_${i}` } : {}),
-            ...(model === 'Grant' ? { grantId: `grant_${i}`, clientId: 'client_1', accountId: customer(o, i) } : { grantId: `grant_${i - (i % models.length) + 3}` }),
+            ...(model === 'Grant'
+              ? { grantId: `grant_${i}`, clientId: 'client_1', accountId: customer(o, i) }
+              : { grantId: `grant_${i - (i % models.length) + 3}` }),
             // One in three has expired and waits for the clean-up.
             expiresAt: new Date(now + (i % 3 ? 1 : -1) * DAY),
           };
@@ -194,12 +233,13 @@ describe('query plans of the hot reads (explain on the test database)', function
       );
     }
     const events = mongoose.connection.db!.collection(eventModel().collection.collectionName);
-    if (!(await events.indexes()).some((ix) => JSON.stringify(ix.key) === JSON.stringify({ org: 1, seq: 1 }))) await events.createIndex({ org: 1, seq: 1 });
+    if (!(await events.indexes()).some((ix) => JSON.stringify(ix.key) === JSON.stringify({ org: 1, seq: 1 })))
+      await events.createIndex({ org: 1, seq: 1 });
     note(`seeded ${orgs.length} organisations in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
   describe('availability', () => {
-    it('reads the resources\' confirmed bookings in the range in one query, from {org, status, busyStart}', async function () {
+    it("reads the resources' confirmed bookings in the range in one query, from {org, status, busyStart}", async function () {
       const ids = resourceIds(org);
       const from = now + 10 * DAY;
       const queries = await issued(BookingModel.collection.collectionName, () => busyBetween(org, ids, from, from + 7 * DAY));
@@ -207,7 +247,7 @@ describe('query plans of the hot reads (explain on the test database)', function
       await expectIndexed(this, queries, { index: { org: 1, status: 1, busyStart: 1 } });
     });
 
-    it('reads the service\'s resources by id', async function () {
+    it("reads the service's resources by id", async function () {
       await expectIndexed(this, await issued(ResourceModel.collection.collectionName, () => resourcesByIds(org, resourceIds(org))));
     });
   });
@@ -215,26 +255,41 @@ describe('query plans of the hot reads (explain on the test database)', function
   describe('bookings lists (portal/api/bookings/service.ts page())', () => {
     const bookings = BookingModel.collection.collectionName;
     const cases: [string, () => Promise<Issued[]>][] = [
-      ['a customer\'s upcoming bookings, first page and the next', () =>
-        issued(bookings, async () => {
-          const page = await customerBookings(org, customer(org, 0), { view: 'upcoming', limit: 3 }, now);
-          expect(page.next, 'a next page').to.be.a('string');
-          await customerBookings(org, customer(org, 0), { view: 'upcoming', limit: 3, cursor: page.next }, now);
-        })],
-      ['a customer\'s history, first page and the next', () =>
-        issued(bookings, async () => {
-          const page = await customerBookings(org, customer(org, 1), { view: 'history', limit: 3 }, now);
-          expect(page.next, 'a next page').to.be.a('string');
-          await customerBookings(org, customer(org, 1), { view: 'history', limit: 3, cursor: page.next }, now);
-        })],
-      ['the organisation\'s bookings in a week, first page and the next', () =>
-        issued(bookings, async () => {
-          const page = await organisationBookings(org, { from: now, to: now + 7 * DAY, limit: 50 }, now);
-          expect(page.next, 'a next page').to.be.a('string');
-          await organisationBookings(org, { from: now, to: now + 7 * DAY, limit: 50, cursor: page.next }, now);
-        })],
-      ['the organisation\'s confirmed bookings in a week', () => issued(bookings, () => organisationBookings(org, { from: now, to: now + 7 * DAY, status: 'confirmed', limit: 50 }, now))],
-      ['one resource\'s bookings in a week', () => issued(bookings, () => organisationBookings(org, { from: now, to: now + 7 * DAY, resource: resourceIds(org)[0], limit: 50 }, now))],
+      [
+        "a customer's upcoming bookings, first page and the next",
+        () =>
+          issued(bookings, async () => {
+            const page = await customerBookings(org, customer(org, 0), { view: 'upcoming', limit: 3 }, now);
+            expect(page.next, 'a next page').to.be.a('string');
+            await customerBookings(org, customer(org, 0), { view: 'upcoming', limit: 3, cursor: page.next }, now);
+          }),
+      ],
+      [
+        "a customer's history, first page and the next",
+        () =>
+          issued(bookings, async () => {
+            const page = await customerBookings(org, customer(org, 1), { view: 'history', limit: 3 }, now);
+            expect(page.next, 'a next page').to.be.a('string');
+            await customerBookings(org, customer(org, 1), { view: 'history', limit: 3, cursor: page.next }, now);
+          }),
+      ],
+      [
+        "the organisation's bookings in a week, first page and the next",
+        () =>
+          issued(bookings, async () => {
+            const page = await organisationBookings(org, { from: now, to: now + 7 * DAY, limit: 50 }, now);
+            expect(page.next, 'a next page').to.be.a('string');
+            await organisationBookings(org, { from: now, to: now + 7 * DAY, limit: 50, cursor: page.next }, now);
+          }),
+      ],
+      [
+        "the organisation's confirmed bookings in a week",
+        () => issued(bookings, () => organisationBookings(org, { from: now, to: now + 7 * DAY, status: 'confirmed', limit: 50 }, now)),
+      ],
+      [
+        "one resource's bookings in a week",
+        () => issued(bookings, () => organisationBookings(org, { from: now, to: now + 7 * DAY, resource: resourceIds(org)[0], limit: 50 }, now)),
+      ],
     ];
     for (const [name, queries] of cases) {
       it(name, async function () {
@@ -262,7 +317,12 @@ describe('query plans of the hot reads (explain on the test database)', function
   });
 
   it('reads a range of domain events by sequence number from {org, seq}', async function () {
-    const queries = await issued(eventModel().collection.collectionName, () => eventModel().find({ org, seq: { $gt: 1200, $lte: 1300 } }).sort({ seq: 1 }).lean());
+    const queries = await issued(eventModel().collection.collectionName, () =>
+      eventModel()
+        .find({ org, seq: { $gt: 1200, $lte: 1300 } })
+        .sort({ seq: 1 })
+        .lean(),
+    );
     const [plan] = await expectIndexed(this, queries, { index: { org: 1, seq: 1 } });
     expect(plan!.stats.nReturned).to.equal(100);
   });

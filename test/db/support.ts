@@ -61,9 +61,16 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** Runs op(0..n-1) all at once; each outcome is its result or, when it failed, the error's code ('no code' if none). */
-export async function inParallel<T>(n: number, op: (i: number) => Promise<T>): Promise<({ ok: true; value: T } | { ok: false; code: unknown; error: unknown })[]> {
+export async function inParallel<T>(
+  n: number,
+  op: (i: number) => Promise<T>,
+): Promise<({ ok: true; value: T } | { ok: false; code: unknown; error: unknown })[]> {
   const settled = await Promise.allSettled(range(n).map(op));
-  return settled.map((s) => (s.status === 'fulfilled' ? { ok: true, value: s.value } : { ok: false, code: (s.reason as { code?: unknown }).code ?? 'no code', error: s.reason }));
+  return settled.map((s) =>
+    s.status === 'fulfilled'
+      ? { ok: true, value: s.value }
+      : { ok: false, code: (s.reason as { code?: unknown }).code ?? 'no code', error: s.reason },
+  );
 }
 
 /** The code a promise failed with, or 'ok'. */

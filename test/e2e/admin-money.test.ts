@@ -8,7 +8,21 @@ import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { addDays, localAt, today } from '../../portal/api/availability/zoned.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { eventually, expectAttribute, expectChecked, expectDisabled, expectText, expectValue, launch, linkTexts, screenshots, seriousViolations, signInWithCode, skipWithoutChromium, until } from '../support/chromium.ts';
+import {
+  eventually,
+  expectAttribute,
+  expectChecked,
+  expectDisabled,
+  expectText,
+  expectValue,
+  launch,
+  linkTexts,
+  screenshots,
+  seriousViolations,
+  signInWithCode,
+  skipWithoutChromium,
+  until,
+} from '../support/chromium.ts';
 import { makeClient, makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { pdfText } from '../support/pdf.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -75,7 +89,11 @@ describe('Admin console money pages in headless Chromium', function () {
     // The webhook to set up in Stripe, as the API says: the console keeps no list of its own.
     const { webhook } = await settings();
     expect(webhook.url).to.equal(`${t.issuer}/stripe/webhook`);
-    await eventually(() => page.getByTestId('webhook-url').innerText(), (shown) => shown === webhook.url, 'the webhook URL the API gives');
+    await eventually(
+      () => page.getByTestId('webhook-url').innerText(),
+      (shown) => shown === webhook.url,
+      'the webhook URL the API gives',
+    );
     expect(webhook.events).to.include('payment_intent.succeeded');
     const events = () => page.getByTestId('webhook-events').getByRole('listitem').allInnerTexts();
     await eventually(events, (shown) => shown.join() === webhook.events.join(), 'the webhook events the API lists');
@@ -115,7 +133,11 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByLabel('Tax rate 2, percent').fill('5');
     await page.getByLabel('Invoice number prefix').fill('hds');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByRole('region', { name: 'Currency, tax and invoices' }).getByRole('status').filter({ hasText: /^Saved$/ }).waitFor();
+    await page
+      .getByRole('region', { name: 'Currency, tax and invoices' })
+      .getByRole('status')
+      .filter({ hasText: /^Saved$/ })
+      .waitFor();
     const saved = await settings();
     expect(saved).to.deep.include({ currency: 'GBP', taxInclusive: true, invoicePrefix: 'HDS' });
     expect(saved.taxRates.map((r: { name: string; percent: number }) => [r.name, r.percent])).to.deep.equal([
@@ -138,7 +160,11 @@ describe('Admin console money pages in headless Chromium', function () {
     await expectAttribute(taxNumber, 'aria-invalid', 'true');
     await taxNumber.fill('GB 123 4567 89');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByRole('region', { name: 'Company information' }).getByRole('status').filter({ hasText: /^Saved$/ }).waitFor();
+    await page
+      .getByRole('region', { name: 'Company information' })
+      .getByRole('status')
+      .filter({ hasText: /^Saved$/ })
+      .waitFor();
     const company = (await call('GET', `${adminUrl(t)}/company`, api)).body;
     expect(company).to.deep.include({ legalName: 'Harbour Day Spa Ltd', taxNumber: 'GB 123 4567 89' });
     await page.reload();
@@ -211,12 +237,24 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByRole('button', { name: 'Remove Mistake' }).click();
     await status('Removed Mistake.');
 
-    const tea = await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, api, { description: 'Herbal tea', quantity: 1, unitAmount: 300, taxRateId: 'tax_1' });
+    const tea = await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, api, {
+      description: 'Herbal tea',
+      quantity: 1,
+      unitAmount: 300,
+      taxRateId: 'tax_1',
+    });
     expect(tea.status, JSON.stringify(tea.body)).to.equal(201);
     await page.getByRole('cell', { name: 'Herbal tea', exact: true }).waitFor();
 
     const tab = (await call('GET', `${adminUrl(t)}/tabs/${tabId}`, api)).body;
-    expect(tab.lines.map((l: { description: string; quantity: number; unitAmount: number; taxRate: { name: string } | null }) => [l.description, l.quantity, l.unitAmount, l.taxRate?.name])).to.deep.equal([
+    expect(
+      tab.lines.map((l: { description: string; quantity: number; unitAmount: number; taxRate: { name: string } | null }) => [
+        l.description,
+        l.quantity,
+        l.unitAmount,
+        l.taxRate?.name,
+      ]),
+    ).to.deep.equal([
       ['Deep tissue massage', 1, 6500, 'VAT 20%'],
       ['Sparkling water', 2, 250, 'Reduced 5%'],
       ['Herbal tea', 1, 300, 'VAT 20%'],
@@ -268,7 +306,10 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByLabel('Amount (GBP)').fill('10.00');
     await page.getByRole('button', { name: 'Refund £10.00' }).click();
     await status(/^Credit note ([A-Z0-9]+-)?CN-\d{4}-\d{6} issued for £10\.00\.$/);
-    await page.getByRole('region', { name: 'Credit notes and receipts' }).getByRole('link', { name: /CN-\d{4}-\d{6}$/ }).waitFor();
+    await page
+      .getByRole('region', { name: 'Credit notes and receipts' })
+      .getByRole('link', { name: /CN-\d{4}-\d{6}$/ })
+      .waitFor();
     await until(page, `document.querySelector('main').innerText.includes('Up to £60.70 can still be refunded')`);
     await expectAccessible('invoice');
     await fitsPhone('invoice');
@@ -305,7 +346,11 @@ describe('Admin console money pages in headless Chromium', function () {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const p = await context.newPage();
     await signIn(p, clerk);
-    const nav = await linkTexts(p.getByRole('navigation'), (x) => x.includes('Point of sale') && x.includes('Invoices'), 'Point of sale and Invoices');
+    const nav = await linkTexts(
+      p.getByRole('navigation'),
+      (x) => x.includes('Point of sale') && x.includes('Invoices'),
+      'Point of sale and Invoices',
+    );
     expect(nav).to.not.include('Payments');
     const invoice = (await call('GET', `${adminUrl(t)}/tabs/${tabId}`, api)).body.invoiceId;
     await p.goto(`${consoleUrl()}#/invoices/${invoice}`);
@@ -347,7 +392,10 @@ describe('Admin console money pages in headless Chromium', function () {
     await fitsPhone('service payment terms');
     await screenshots(page, 'admin-service-payment');
     await page.getByRole('button', { name: '← Services' }).click();
-    await page.getByRole('row', { name: /Deep tissue massage/ }).filter({ hasText: '£65.00 · paid when booking' }).waitFor();
+    await page
+      .getByRole('row', { name: /Deep tissue massage/ })
+      .filter({ hasText: '£65.00 · paid when booking' })
+      .waitFor();
   });
 
   it('shows a prepaid booking awaiting payment, paid at the till live, and refunded when staff cancel it', async () => {

@@ -7,7 +7,18 @@ import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { addDays, today } from '../../portal/api/availability/zoned.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { eventually, expectAttribute, expectText, skipWithoutChromium, launch, linkTexts, screenshots, seriousViolations, signInWithCode, until } from '../support/chromium.ts';
+import {
+  eventually,
+  expectAttribute,
+  expectText,
+  skipWithoutChromium,
+  launch,
+  linkTexts,
+  screenshots,
+  seriousViolations,
+  signInWithCode,
+  until,
+} from '../support/chromium.ts';
 import { makeClient, makeOrg, relyingParty, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -34,7 +45,9 @@ describe('Admin console in headless Chromium', function () {
     await call('PUT', `${adminUrl(t)}/company`, api, { address: '12 Quay Street' });
     browser = await launch();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    thirdParty = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Class Finder</title><h1>Back at Class Finder</h1>'));
+    thirdParty = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Class Finder</title><h1>Back at Class Finder</h1>'),
+    );
     await new Promise<void>((resolve) => thirdParty.listen(0, '127.0.0.1', resolve));
     THIRD_PARTY_CALLBACK = `http://127.0.0.1:${(thirdParty.address() as AddressInfo).port}/callback`;
   });
@@ -49,7 +62,8 @@ describe('Admin console in headless Chromium', function () {
     expect(violations, `${name}: ${JSON.stringify(violations)}`).to.deep.equal([]);
   }
 
-  const sectionOrder = async () => (await call('GET', `${adminUrl(t)}/portals/main`, api)).body.sections.map((x: { key: string }) => x.key) as string[];
+  const sectionOrder = async () =>
+    (await call('GET', `${adminUrl(t)}/portals/main`, api)).body.sections.map((x: { key: string }) => x.key) as string[];
 
   it('signs staff in with the emailed code', async () => {
     await page.goto(consoleUrl());
@@ -60,7 +74,11 @@ describe('Admin console in headless Chromium', function () {
   });
 
   it('registers an app; its secret is shown once and it works with openid-client', async () => {
-    await page.getByRole('link', { name: 'Register an app' }).or(page.getByRole('button', { name: 'Register an app' })).first().click();
+    await page
+      .getByRole('link', { name: 'Register an app' })
+      .or(page.getByRole('button', { name: 'Register an app' }))
+      .first()
+      .click();
     await page.getByLabel('Name', { exact: true }).fill('Class Finder');
     await page.getByLabel('Redirect URIs', { exact: true }).fill(`${THIRD_PARTY_CALLBACK}\nhttp://shop.example.com/cb`);
     await page.getByRole('button', { name: 'Register' }).click();
@@ -109,7 +127,8 @@ describe('Admin console in headless Chromium', function () {
     await until(page, `(document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '').includes('Move')`); // focus follows the moved row
 
     await page.getByLabel('State of Company and policies', { exact: true }).selectOption('hidden_when_empty');
-    const companyState = async () => (await call('GET', `${adminUrl(t)}/portals/main`, api)).body.sections.find((x: { key: string }) => x.key === 'company').state as string;
+    const companyState = async () =>
+      (await call('GET', `${adminUrl(t)}/portals/main`, api)).body.sections.find((x: { key: string }) => x.key === 'company').state as string;
     await eventually(companyState, (state) => state === 'hidden_when_empty', 'Company and policies saved as hidden when empty'); // 'Saved' is already on screen
     await until(page, '!document.body.innerText.includes("Saving…")');
     await expectAccessible('portal editor');
@@ -127,7 +146,10 @@ describe('Admin console in headless Chromium', function () {
     await page.getByLabel('Primary colour', { exact: true }).fill('#225522');
     const preview = page.frameLocator('iframe[title="Portal preview"]');
     await preview.locator('nav').first().waitFor();
-    await until(page, "getComputedStyle(document.querySelector('iframe[title=\"Portal preview\"]').contentDocument.documentElement).getPropertyValue('--brand').trim() === '#225522'");
+    await until(
+      page,
+      "getComputedStyle(document.querySelector('iframe[title=\"Portal preview\"]').contentDocument.documentElement).getPropertyValue('--brand').trim() === '#225522'",
+    );
     expect((await call('GET', `${adminUrl(t)}/portals/main`, api)).body.branding.primaryColor).to.not.equal('#225522'); // not saved
   });
 
@@ -135,7 +157,12 @@ describe('Admin console in headless Chromium', function () {
     const app = (await call('GET', `${adminUrl(t)}/clients`, api)).body.items.find((a: { name: string }) => a.name === 'Class Finder');
     const rp = await relyingParty(t.issuer, app.clientId, 'unused');
     const authorize = async () =>
-      oidc.buildAuthorizationUrl(rp, { redirect_uri: THIRD_PARTY_CALLBACK, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' }).href;
+      oidc.buildAuthorizationUrl(rp, {
+        redirect_uri: THIRD_PARTY_CALLBACK,
+        scope: 'openid email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+      }).href;
     await page.goto(await authorize());
     await page.getByRole('heading', { name: 'Allow Class Finder?' }).waitFor();
     await expectAccessible('consent');

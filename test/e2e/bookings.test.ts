@@ -2,7 +2,18 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { expectAccessible, expectAttribute, expectDisabled, expectFits, expectText, launch, linkTexts, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
+import {
+  expectAccessible,
+  expectAttribute,
+  expectDisabled,
+  expectFits,
+  expectText,
+  launch,
+  linkTexts,
+  screenshots,
+  skipWithoutChromium,
+  until,
+} from '../support/chromium.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -28,7 +39,11 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     s = await stack();
     t = await makeOrg(s, { name: 'Harbour Day Spa' });
     const admin = await adminToken(s, t);
-    await call('POST', `${adminUrl(t)}/portals`, admin, { slug: 'main', name: 'Harbour portal', branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' } });
+    await call('POST', `${adminUrl(t)}/portals`, admin, {
+      slug: 'main',
+      name: 'Harbour portal',
+      branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' },
+    });
     const catalogue = await seedCatalogue(t, admin);
     therapist = catalogue.therapists[0].name;
     browser = await launch();
@@ -61,7 +76,11 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     await signIn(other, uniqueEmail('other'));
     await page.getByText('No upcoming bookings').waitFor();
     await page.getByRole('link', { name: 'Book an appointment' }).waitFor();
-    const nav = await linkTexts(page.getByRole('navigation'), (x) => x.includes('Book') && x.includes('Upcoming bookings'), 'Book and Upcoming bookings');
+    const nav = await linkTexts(
+      page.getByRole('navigation'),
+      (x) => x.includes('Book') && x.includes('Upcoming bookings'),
+      'Book and Upcoming bookings',
+    );
     expect(nav).to.not.include('Booking history'); // hidden while empty
   });
 
@@ -93,7 +112,14 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
 
     await page.locator(slotAt(booked)).click();
     await page.getByRole('heading', { level: 1, name: 'Confirm your booking' }).waitFor();
-    await expectText(page.locator('main'), 'Deep tissue massage', therapist, '£65.00', 'up to 24 hours before the start', 'Within 24 hours, please call us on 01326 000000.');
+    await expectText(
+      page.locator('main'),
+      'Deep tissue massage',
+      therapist,
+      '£65.00',
+      'up to 24 hours before the start',
+      'Within 24 hours, please call us on 01326 000000.',
+    );
     await until(page, "document.activeElement?.id === 'page-title'"); // focus moves to the title after the render
     await expectAccessible(page, 'confirm');
     await screenshots(page, 'book-confirm');
@@ -214,7 +240,11 @@ describe('Booking in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('heading', { level: 2, name: 'Deep tissue massage' }).waitFor();
     await expectDisabled(page.getByRole('button', { name: /^Cancel Deep tissue massage/ }));
     await expectDisabled(page.getByRole('button', { name: /^Reschedule Deep tissue massage/ }));
-    await expectText(page.locator('li.booking'), 'can no longer be cancelled or rescheduled online', 'Within 24 hours, please call us on 01326 000000.');
+    await expectText(
+      page.locator('li.booking'),
+      'can no longer be cancelled or rescheduled online',
+      'Within 24 hours, please call us on 01326 000000.',
+    );
     await expectAccessible(page, 'upcoming, inside the window');
     await screenshots(page, 'upcoming-closed');
     await page.getByRole('navigation').getByRole('link', { name: 'Home' }).click();

@@ -8,7 +8,18 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, call } from '../support/api.ts';
-import { eventually, expectAccessible, expectChecked, expectFits, expectText, launch, linkTexts, screenshots, skipWithoutChromium, until } from '../support/chromium.ts';
+import {
+  eventually,
+  expectAccessible,
+  expectChecked,
+  expectFits,
+  expectText,
+  launch,
+  linkTexts,
+  screenshots,
+  skipWithoutChromium,
+  until,
+} from '../support/chromium.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -38,10 +49,25 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     const owner = await adminToken(s, t, 'owner');
     staff = await adminToken(s, t, 'staff');
     await connectStripe(t, owner, { currency: 'GBP', taxInclusive: true, taxRates: [{ name: 'VAT', percent: 20 }], invoicePrefix: 'HDS' });
-    await call('POST', `${adminUrl(t)}/portals`, owner, { slug: 'main', name: 'Harbour portal', branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' } });
+    await call('POST', `${adminUrl(t)}/portals`, owner, {
+      slug: 'main',
+      name: 'Harbour portal',
+      branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' },
+    });
     const { location, therapists } = await seedCatalogue(t, owner);
-    const bookable = { durationMinutes: 60, intervalMinutes: 60, resourceIds: [therapists[0].id], locationId: location.id, cancellationWindowMinutes: 24 * 60 };
-    await create(t, owner, 'services', { ...bookable, name: 'Hot stone massage', price: { amount: 8000, currency: 'GBP' }, payment: { mode: 'prepay', deposit: { kind: 'percent', value: 25 }, lateRefundPercent: 50 } });
+    const bookable = {
+      durationMinutes: 60,
+      intervalMinutes: 60,
+      resourceIds: [therapists[0].id],
+      locationId: location.id,
+      cancellationWindowMinutes: 24 * 60,
+    };
+    await create(t, owner, 'services', {
+      ...bookable,
+      name: 'Hot stone massage',
+      price: { amount: 8000, currency: 'GBP' },
+      payment: { mode: 'prepay', deposit: { kind: 'percent', value: 25 }, lateRefundPercent: 50 },
+    });
     await create(t, owner, 'services', { ...bookable, name: 'Facial', price: { amount: 5500, currency: 'GBP' }, payment: { mode: 'card_on_file' } });
     browser = await launch();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })).newPage();
@@ -73,7 +99,9 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('button', { name: 'Add a card' }).click();
     await page.getByLabel('Card number').fill('4242 4242 4242 4242');
     expect(stripeJs.requests()).to.equal(1);
-    const elements = await page.evaluate<{ clientSecret: string; appearance: { variables: { colorPrimary: string } } }>("window.fakeStripe.calls.find((c) => c.call === 'elements')");
+    const elements = await page.evaluate<{ clientSecret: string; appearance: { variables: { colorPrimary: string } } }>(
+      "window.fakeStripe.calls.find((c) => c.call === 'elements')",
+    );
     expect(elements.clientSecret).to.match(/^seti_/);
     expect(elements.appearance.variables.colorPrimary).to.equal('#7a1f5c'); // the portal's branding
     await page.getByLabel('Expiry date').fill('12 / 34');
@@ -106,10 +134,20 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('heading', { level: 2, name: /^Table 4, opened / }).waitFor();
     await page.getByText('Nothing on this tab yet.').waitFor();
 
-    const espresso = await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, staff, { description: 'Espresso', quantity: 3, unitAmount: 250, taxRateId: 'tax_1' });
+    const espresso = await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, staff, {
+      description: 'Espresso',
+      quantity: 3,
+      unitAmount: 250,
+      taxRateId: 'tax_1',
+    });
     expect(espresso.status, JSON.stringify(espresso.body)).to.equal(201);
     await page.getByRole('cell', { name: /Espresso/ }).waitFor();
-    await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, staff, { description: 'Massage oil', quantity: 2, unitAmount: 1200, taxRateId: 'tax_1' });
+    await call('POST', `${adminUrl(t)}/tabs/${tabId}/lines`, staff, {
+      description: 'Massage oil',
+      quantity: 2,
+      unitAmount: 1200,
+      taxRateId: 'tax_1',
+    });
     await page.getByRole('cell', { name: /Massage oil/ }).waitFor();
     await until(page, "document.querySelector('.totals .total')?.textContent.includes('£31.50')");
     await expectText(page.locator('li.tab'), '3 × £2.50', 'VAT 20%', '£24.00', 'Includes tax', '£5.25');
@@ -151,11 +189,24 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
   });
 
   it('shows the invoice and downloads its PDF', async () => {
-    await page.locator('.paid-tabs li', { hasText: 'Table 4' }).getByRole('link', { name: /^View invoice/ }).click();
+    await page
+      .locator('.paid-tabs li', { hasText: 'Table 4' })
+      .getByRole('link', { name: /^View invoice/ })
+      .click();
     const heading = page.getByRole('heading', { level: 1, name: /^Invoice HDS-\d{4}-\d{6}$/ });
     await heading.waitFor();
     invoiceNumber = (await heading.innerText()).replace(/^Invoice /, '');
-    await expectText(page.locator('main'), 'Espresso', 'Massage oil', 'Tip', '£3.15', '£34.65', 'Paid with Visa ending 4242', 'Tax breakdown', 'VAT 20%');
+    await expectText(
+      page.locator('main'),
+      'Espresso',
+      'Massage oil',
+      'Tip',
+      '£3.15',
+      '£34.65',
+      'Paid with Visa ending 4242',
+      'Tax breakdown',
+      'VAT 20%',
+    );
     await expectAccessible(page, 'invoice');
     await fitsPhone('invoice');
     await screenshots(page, 'money-invoice');
@@ -169,7 +220,9 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     // The portal's API proxy passes the bytes and the headers of the download through as they are.
     const res = await page.request.get(new URL((await link.getAttribute('href'))!, page.url()).href);
     expect(res.headers()['content-type']).to.equal('application/pdf');
-    expect(res.headers()['content-disposition']).to.contain(`${invoiceNumber}.pdf`).and.to.match(/^attachment/);
+    expect(res.headers()['content-disposition'])
+      .to.contain(`${invoiceNumber}.pdf`)
+      .and.to.match(/^attachment/);
     expect(res.headers()['cache-control']).to.equal('no-store');
     expect((await res.body()).subarray(0, 5).toString('latin1')).to.equal('%PDF-'); // binary, not re-encoded
   });
@@ -212,8 +265,15 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('button', { name: 'Pay £15.00' }).click();
     await page.getByRole('status').filter({ hasText: 'Payment processing for Table 7' }).waitFor();
     expect((await intentEvent(t, { id: await intentOf(id) }, 'payment_failed', 'Your card has insufficient funds.')).status).to.equal(200);
-    await page.getByRole('alert').filter({ hasText: 'The payment for Table 7' }).filter({ hasText: 'did not go through: Your card has insufficient funds.' }).waitFor();
-    await page.locator('li.tab', { hasText: 'Table 7' }).getByText('The last payment did not go through: Your card has insufficient funds.').waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'The payment for Table 7' })
+      .filter({ hasText: 'did not go through: Your card has insufficient funds.' })
+      .waitFor();
+    await page
+      .locator('li.tab', { hasText: 'Table 7' })
+      .getByText('The last payment did not go through: Your card has insufficient funds.')
+      .waitFor();
     await page.getByRole('button', { name: /^Pay this tab/ }).waitFor(); // still open, to pay again
     await expectAccessible(page, 'declined');
     await screenshots(page, 'money-declined');
@@ -231,8 +291,11 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await page.getByRole('button', { name: 'Pay £15.00' }).click();
     await page.getByRole('status').filter({ hasText: 'Payment processing for Table 7' }).waitFor();
     await page.unroute('**/bff/api/tabs/*/settle');
-    const nextActions = () => page.evaluate<{ call: string; clientSecret?: string }[]>("window.fakeStripe.calls.filter((c) => c.call === 'handleNextAction')");
-    expect(await eventually(nextActions, (calls) => calls.length > 0, 'the 3-D Secure step')).to.deep.equal([{ call: 'handleNextAction', clientSecret: secret.clientSecret }]);
+    const nextActions = () =>
+      page.evaluate<{ call: string; clientSecret?: string }[]>("window.fakeStripe.calls.filter((c) => c.call === 'handleNextAction')");
+    expect(await eventually(nextActions, (calls) => calls.length > 0, 'the 3-D Secure step')).to.deep.equal([
+      { call: 'handleNextAction', clientSecret: secret.clientSecret },
+    ]);
     expect((await intentEvent(t, { id: await intentOf(id) }, 'succeeded')).status).to.equal(200);
     await page.getByRole('status').filter({ hasText: 'Thank you: £15.00 paid for Table 7' }).waitFor();
   });
@@ -241,7 +304,10 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     const id = await tabWith('Table 9', { description: 'Towel', quantity: 1, unitAmount: 300 });
     await page.getByRole('button', { name: /^Pay this tab/ }).click();
     await page.locator('li.tab', { hasText: 'Table 9' }).getByLabel('A new card').check();
-    const [answer] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/tabs/${id}/settle`)), page.getByRole('button', { name: 'Pay £3.00' }).click()]);
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/tabs/${id}/settle`)),
+      page.getByRole('button', { name: 'Pay £3.00' }).click(),
+    ]);
     const started = await answer.json();
     expect(started.payment).to.include({ state: 'requires_action', publishableKey: 'pk_test_PorticoTestKey0123456789' });
     await page.getByRole('heading', { level: 3, name: 'Pay £3.00 with a new card' }).waitFor();
@@ -250,12 +316,19 @@ describe('Money in the Customer Portal, in headless Chromium', function () {
     await screenshots(page, 'money-new-card');
     await page.getByRole('button', { name: 'Pay £3.00' }).click();
     await page.getByRole('status').filter({ hasText: 'Payment processing for Table 9' }).waitFor();
-    const confirmed = await eventually(() => page.evaluate<{ clientSecret: string } | undefined>("window.fakeStripe.calls.find((c) => c.call === 'confirmPayment')"), Boolean, 'confirmPayment');
+    const confirmed = await eventually(
+      () => page.evaluate<{ clientSecret: string } | undefined>("window.fakeStripe.calls.find((c) => c.call === 'confirmPayment')"),
+      Boolean,
+      'confirmPayment',
+    );
     expect(confirmed!.clientSecret).to.equal(started.payment.clientSecret); // the PaymentIntent the server made
     const intent = await intentOf(id);
     expect((await intentEvent(t, { id: intent }, 'succeeded')).status).to.equal(200);
     await page.getByRole('status').filter({ hasText: 'Thank you: £3.00 paid for Table 9' }).waitFor();
-    await page.locator('.paid-tabs li', { hasText: 'Table 9' }).getByRole('link', { name: /^View invoice/ }).waitFor();
+    await page
+      .locator('.paid-tabs li', { hasText: 'Table 9' })
+      .getByRole('link', { name: /^View invoice/ })
+      .waitFor();
   });
 
   /** Book → the service → next week (outside the 24-hour cancellation window) → the first time → the confirmation. */

@@ -21,8 +21,16 @@ describe('Customer Portal in headless Chromium', function () {
     s = await stack();
     t = await makeOrg(s, { name: 'Harbour Day Spa' });
     admin = await adminToken(s, t);
-    await call('POST', `${adminUrl(t)}/portals`, admin, { slug: 'main', name: 'Harbour portal', branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' } });
-    await call('PUT', `${adminUrl(t)}/company`, admin, { address: '12 Quay Street\nFalmouth', email: 'hello@harbour.example', openingHours: 'Mon–Fri 9:00–20:00' });
+    await call('POST', `${adminUrl(t)}/portals`, admin, {
+      slug: 'main',
+      name: 'Harbour portal',
+      branding: { primaryColor: '#7a1f5c', accentColor: '#0b5c7a' },
+    });
+    await call('PUT', `${adminUrl(t)}/company`, admin, {
+      address: '12 Quay Street\nFalmouth',
+      email: 'hello@harbour.example',
+      openingHours: 'Mon–Fri 9:00–20:00',
+    });
     await call('PUT', `${adminUrl(t)}/policies/refund`, admin, { markdown: '# Refunds\n\nCancel **24 hours** ahead for a full refund.' });
     browser = await launch();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -83,7 +91,12 @@ describe('Customer Portal in headless Chromium', function () {
     const expectNav = (labels: string[]) => linkTexts(page.getByRole('navigation').first(), (x) => x.join() === labels.join(), labels.join(', '));
     await expectNav(['Home', 'Book', 'Upcoming bookings', 'Payment methods', 'Profile', 'Company and policies']);
     const { body } = await call('GET', `${adminUrl(t)}/portals/main`, admin);
-    const order = ['company', 'profile', 'home', ...body.sections.map((x: { key: string }) => x.key).filter((k: string) => !['company', 'profile', 'home'].includes(k))];
+    const order = [
+      'company',
+      'profile',
+      'home',
+      ...body.sections.map((x: { key: string }) => x.key).filter((k: string) => !['company', 'profile', 'home'].includes(k)),
+    ];
     const states = new Map(body.sections.map((x: { key: string; state: string }) => [x.key, x.state]));
     const put = await call('PUT', `${adminUrl(t)}/portals/main/sections`, admin, { sections: order.map((key) => ({ key, state: states.get(key) })) });
     expect(put.status).to.equal(200);

@@ -6,7 +6,7 @@ import { setNetworkLimits } from '../../idp/organisations/network-limits.ts';
 import { Browser as Scripted, formAction } from '../support/browser.ts';
 import { launch, skipWithoutChromium } from '../support/chromium.ts';
 import { codeFrom } from '../support/mailbox.ts';
-import { authorizationRequest, openSignIn, orgWithClient, uniqueEmail, type TestClient } from '../support/oidc.ts';
+import { authorizationRequest, openSignIn, orgWithClient, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
 import type { Stack } from '../support/stack.ts';
 
 describe('the security check of a busy network, in headless Chromium', function () {
@@ -19,7 +19,7 @@ describe('the security check of a busy network, in headless Chromium', function 
 
   before(async function () {
     skipWithoutChromium(this);
-    let t;
+    let t: TestOrg;
     ({ s, t, app } = await orgWithClient());
     await setNetworkLimits(t.org.slug, { challengeAfter: 1 }, s.config.signInCodesPerNetwork);
     // A colleague already had the network's one free code this hour.
@@ -52,7 +52,10 @@ describe('the security check of a busy network, in headless Chromium', function 
     const sentAfter = Date.now();
     await page.getByRole('button', { name: 'Send me a code' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-    expect(answers.map((a) => a.status), 'challenged, then sent').to.deep.equal([429, 303]);
+    expect(
+      answers.map((a) => a.status),
+      'challenged, then sent',
+    ).to.deep.equal([429, 303]);
     expect(scriptErrors, 'no CSP or script error').to.deep.equal([]);
     expect(answers[0]!.body).to.contain('your browser first does a short security check').and.contain(email);
     expect(codeFrom(await s.mailbox.next(email, sentAfter))).to.match(/^\d{6}$/);

@@ -78,7 +78,17 @@ export type Instance = { baseUrl: string; env: Record<string, string>; kill(): P
 export async function instance(s: Stack, env: Record<string, string> = {}): Promise<Instance> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const full = { ...s.env, PATH: process.env.PATH!, PORT: String(port), PUBLIC_URL: baseUrl, INTERNAL_URL: baseUrl, LOG_LEVEL: 'warn', SEED_DEMO: 'false', VAR_DIR: mkdtempSync(join(tmpdir(), 'portico-faults-var-')), ...env };
+  const full = {
+    ...s.env,
+    PATH: process.env.PATH!,
+    PORT: String(port),
+    PUBLIC_URL: baseUrl,
+    INTERNAL_URL: baseUrl,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    VAR_DIR: mkdtempSync(join(tmpdir(), 'portico-faults-var-')),
+    ...env,
+  };
   const child = spawn(process.execPath, ['server/main.ts'], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));

@@ -38,9 +38,28 @@ describe('Faults: injected into real processes, survived', function () {
   async function appOf(server: Instance) {
     const slug = uniqueSlug();
     await porticoJson(server.env, 'org', 'create', '--slug', slug, '--name', 'Harbour Day Spa');
-    const registered = await porticoJson<{ clientId: string; clientSecret: string }>(server.env, 'client', 'create', '--org', slug, '--name', 'Spa app', '--redirect-uri', 'http://localhost:8080/callback', '--first-party');
+    const registered = await porticoJson<{ clientId: string; clientSecret: string }>(
+      server.env,
+      'client',
+      'create',
+      '--org',
+      slug,
+      '--name',
+      'Spa app',
+      '--redirect-uri',
+      'http://localhost:8080/callback',
+      '--first-party',
+    );
     const issuer = `${server.baseUrl}/${slug}`;
-    return { issuer, client: { clientId: registered.clientId, clientSecret: registered.clientSecret, redirectUri: 'http://localhost:8080/callback', config: await relyingParty(issuer, registered.clientId, registered.clientSecret) } };
+    return {
+      issuer,
+      client: {
+        clientId: registered.clientId,
+        clientSecret: registered.clientSecret,
+        redirectUri: 'http://localhost:8080/callback',
+        config: await relyingParty(issuer, registered.clientId, registered.clientSecret),
+      },
+    };
   }
 
   it('the database stopped mid-sign-in: 503 with Retry-After meanwhile, unready, and the customer finishes once it is back', async () => {
@@ -71,11 +90,23 @@ describe('Faults: injected into real processes, survived', function () {
           new Browser().get((await authorizationRequest(client)).url),
           fetch(`${issuer}/token`, {
             method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`, accept: 'application/json' },
-            body: new URLSearchParams({ grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: client.redirectUri, code_verifier: auth.verifier }),
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+              accept: 'application/json',
+            },
+            body: new URLSearchParams({
+              grant_type: 'authorization_code',
+              code: 'not-a-code',
+              redirect_uri: client.redirectUri,
+              code_verifier: auth.verifier,
+            }),
           }),
         ]);
-        for (const [res, what] of [[codeRes, 'the code form'], [again, 'a new sign-in']] as const) {
+        for (const [res, what] of [
+          [codeRes, 'the code form'],
+          [again, 'a new sign-in'],
+        ] as const) {
           const html = await res.text();
           expect(res.status, `${what}: ${html}`).to.equal(503);
           expect(res.headers.get('retry-after'), what).to.match(/^\d+$/);
@@ -95,7 +126,10 @@ describe('Faults: injected into real processes, survived', function () {
           return r;
         });
         expect(done.url, done.html).to.match(/^http:\/\/localhost:8080\/callback\?/);
-        const tokens = await oidc.authorizationCodeGrant(client.config, new URL(done.url!), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
+        const tokens = await oidc.authorizationCodeGrant(client.config, new URL(done.url!), {
+          pkceCodeVerifier: auth.verifier,
+          expectedState: auth.state,
+        });
         expect(tokens.claims()!.email).to.equal(email);
       });
       expect(server.output()).to.not.match(/"level":"error"/);
@@ -133,7 +167,10 @@ describe('Faults: injected into real processes, survived', function () {
         const { page: codePage, code } = await requestCode(site, browser, page, email);
         const done = await submitCode(site, browser, codePage, code);
         expect(done.url, done.html).to.match(/^http:\/\/localhost:8080\/callback\?/);
-        const tokens = await oidc.authorizationCodeGrant(client.config, new URL(done.url!), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
+        const tokens = await oidc.authorizationCodeGrant(client.config, new URL(done.url!), {
+          pkceCodeVerifier: auth.verifier,
+          expectedState: auth.state,
+        });
         expect(tokens.claims()!.email).to.equal(email);
       });
       expect(server.output()).to.not.match(/"level":"error"/);
@@ -164,13 +201,18 @@ describe('Faults: injected into real processes, survived', function () {
     /** Free starts of `service` (on `resource`) over the days from `days` ahead, as the shared instance offers them. */
     async function starts(service: { id: string }, days: number, count: number, resource?: string): Promise<string[]> {
       const from = addDays(localAt(Date.now(), ZONE).date, days);
-      const res = await call('GET', `${adminUrl(t)}/availability?service=${service.id}&from=${from}&to=${addDays(from, 6)}${resource ? `&resource=${resource}` : ''}`, admin);
+      const res = await call(
+        'GET',
+        `${adminUrl(t)}/availability?service=${service.id}&from=${from}&to=${addDays(from, 6)}${resource ? `&resource=${resource}` : ''}`,
+        admin,
+      );
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       const all = (res.body.days as { slots: { start: string }[] }[]).flatMap((d) => d.slots.map((x) => x.start));
       expect(all.length).to.be.at.least(count);
       return all.slice(0, count);
     }
-    const book = (base: string, serviceId: string, start: string, resourceId?: string) => call('POST', `${base}/bookings`, admin, { serviceId, start, customerId, ...(resourceId ? { resourceId } : {}) });
+    const book = (base: string, serviceId: string, start: string, resourceId?: string) =>
+      call('POST', `${base}/bookings`, admin, { serviceId, start, customerId, ...(resourceId ? { resourceId } : {}) });
 
     it('event streams resume from Last-Event-ID, after a disconnect and after their instance is killed: every booking once, in order', async () => {
       const [a, b] = await Promise.all([sibling(), sibling()]);
@@ -183,7 +225,8 @@ describe('Faults: injected into real processes, survived', function () {
       };
       const received: SseMessage[] = [];
       const bookingsIn = (stream: Awaited<ReturnType<typeof openStream>>) => stream.messages.filter((m) => m.event === 'booking');
-      const open = (i: Instance) => openStream(`${at(i)}/events`, { authorization: `Bearer ${admin}`, ...(received.length ? { 'last-event-id': received.at(-1)!.id! } : {}) });
+      const open = (i: Instance) =>
+        openStream(`${at(i)}/events`, { authorization: `Bearer ${admin}`, ...(received.length ? { 'last-event-id': received.at(-1)!.id! } : {}) });
       /** Waits until the stream has brought every booking made so far, then keeps what it brought. */
       const drain = async (stream: Awaited<ReturnType<typeof openStream>>) => {
         await until('every booking on the stream', () => bookingsIn(stream).length + received.length >= made.length);
@@ -235,7 +278,9 @@ describe('Faults: injected into real processes, survived', function () {
       const contended = slots.slice(0, 3);
       const mine = { org: t.org._id, resourceId: therapist, status: 'confirmed' };
       const answers = await fault('instance killed mid-booking', async () => {
-        const onA = slots.flatMap((start) => [book(at(a), cat.massage.id, start, therapist), book(at(a), cat.massage.id, start, therapist)].map((p) => p.catch(() => undefined)));
+        const onA = slots.flatMap((start) =>
+          [book(at(a), cat.massage.id, start, therapist), book(at(a), cat.massage.id, start, therapist)].map((p) => p.catch(() => undefined)),
+        );
         const onB = contended.flatMap((start) => [book(at(b), cat.massage.id, start, therapist), book(at(b), cat.massage.id, start, therapist)]);
         await until('the first booking to commit', async () => (await BookingModel.countDocuments(mine)) > 0);
         await a.kill();
@@ -254,12 +299,17 @@ describe('Faults: injected into real processes, survived', function () {
       const booked = await BookingModel.find(mine).sort({ busyStart: 1 }).lean();
       expect(booked.length).to.be.at.least(1);
       for (let i = 1; i < booked.length; i++) {
-        expect(booked[i]!.busyStart.getTime(), `${booked[i - 1]!._id} and ${booked[i]!._id} overlap`).to.be.at.least(booked[i - 1]!.busyEnd.getTime());
+        expect(booked[i]!.busyStart.getTime(), `${booked[i - 1]!._id} and ${booked[i]!._id} overlap`).to.be.at.least(
+          booked[i - 1]!.busyEnd.getTime(),
+        );
       }
       // Holds: each sitting counts exactly its confirmed bookings, and every 5-minute block belongs to one of them.
       const db = mongoose.connection.db!;
       const sittings = await db.collection<{ _id: string; seats: number }>('booking_sittings').find({ org: t.org._id }).toArray();
-      const blocks = await db.collection<{ _id: string; sitting: string }>('booking_blocks').find({ org: t.org._id, resourceId: therapist }).toArray();
+      const blocks = await db
+        .collection<{ _id: string; sitting: string }>('booking_blocks')
+        .find({ org: t.org._id, resourceId: therapist })
+        .toArray();
       const sessions = new Set(booked.map((x) => x.session));
       for (const sitting of sittings.filter((x) => x._id.includes(therapist))) {
         const session = sitting._id.slice(t.org._id.length + 1);
@@ -274,11 +324,15 @@ describe('Faults: injected into real processes, survived', function () {
       let rebooked = 0;
       for (const start of slots.map(Date.parse)) {
         if (taken.some(([from, to]) => from < start + BUSY_MS && to > start)) continue;
-        const res = await until(`${new Date(start).toISOString()} to be bookable again`, async () => {
-          const r = await book(at(b), cat.massage.id, new Date(start).toISOString(), therapist);
-          expect(r.status, JSON.stringify(r.body)).to.be.oneOf([201, 503]);
-          return r.status === 201 && r;
-        }, 120_000);
+        const res = await until(
+          `${new Date(start).toISOString()} to be bookable again`,
+          async () => {
+            const r = await book(at(b), cat.massage.id, new Date(start).toISOString(), therapist);
+            expect(r.status, JSON.stringify(r.body)).to.be.oneOf([201, 503]);
+            return r.status === 201 && r;
+          },
+          120_000,
+        );
         expect(res.body.resource.id).to.equal(therapist);
         taken.push([start, start + BUSY_MS]);
         rebooked++;

@@ -15,7 +15,14 @@ type Caching = 'never' | 'immutable' | 'public';
 /** `status`: what the answer must be, so each kind is what its name says (a page is a page, not an error page). */
 type Kind = { name: string; status: number; caching?: Caching; framedBySelf?: boolean; get: (extra: Record<string, string>) => Promise<Response> };
 
-const directives = (csp: string) => Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter(([n]) => n).map(([name, ...values]) => [name!, values]));
+const directives = (csp: string) =>
+  Object.fromEntries(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter(([n]) => n)
+      .map(([name, ...values]) => [name!, values]),
+  );
 
 /** Checks one answer's headers (and, for a page, that its inline styles carry the policy's nonce); answers the problems. */
 async function problems(kind: Kind, res: Response, overTls: boolean): Promise<string[]> {
@@ -25,7 +32,10 @@ async function problems(kind: Kind, res: Response, overTls: boolean): Promise<st
   expect(h('x-content-type-options') === 'nosniff', `X-Content-Type-Options is ${h('x-content-type-options')}`);
   expect(h('referrer-policy') === 'no-referrer', `Referrer-Policy is ${h('referrer-policy')}`);
   const hsts = h('strict-transport-security');
-  expect(overTls ? /^max-age=(\d+)/.test(hsts ?? '') && Number(/max-age=(\d+)/.exec(hsts!)![1]) >= 31_536_000 : hsts === null, `Strict-Transport-Security is ${hsts} ${overTls ? 'over' : 'without'} TLS`);
+  expect(
+    overTls ? /^max-age=(\d+)/.test(hsts ?? '') && Number(/max-age=(\d+)/.exec(hsts!)![1]) >= 31_536_000 : hsts === null,
+    `Strict-Transport-Security is ${hsts} ${overTls ? 'over' : 'without'} TLS`,
+  );
   const caching = kind.caching ?? 'never';
   const cache = h('cache-control') ?? '';
   if (caching === 'never') expect(/\bno-store\b/.test(cache), `Cache-Control is ${cache || 'missing'}`);
@@ -40,12 +50,20 @@ async function problems(kind: Kind, res: Response, overTls: boolean): Promise<st
   expect(d['base-uri']?.join(' ') === "'none'", `base-uri is ${d['base-uri']}`);
   expect(d['default-src']?.every((v) => v === "'none'" || v === "'self'") ?? false, `default-src is ${d['default-src']}`);
   for (const [name, values] of Object.entries(d)) {
-    for (const v of values) expect(!["'unsafe-inline'", "'unsafe-eval'", '*', 'http:', 'https:'].includes(v) || (name === 'img-src' && v === 'https:'), `${name} allows ${v}`);
+    for (const v of values)
+      expect(
+        !["'unsafe-inline'", "'unsafe-eval'", '*', 'http:', 'https:'].includes(v) || (name === 'img-src' && v === 'https:'),
+        `${name} allows ${v}`,
+      );
   }
   if (/html/.test(h('content-type') ?? '')) {
     const html = await res.text();
     const nonces = (d['style-src'] ?? []).filter((v) => v.startsWith("'nonce-")).map((v) => v.slice(7, -1));
-    for (const [tag] of html.matchAll(/<style\b[^>]*>/g)) expect(nonces.some((n) => tag.includes(`nonce="${n}"`)), `${tag} without the policy's nonce`);
+    for (const [tag] of html.matchAll(/<style\b[^>]*>/g))
+      expect(
+        nonces.some((n) => tag.includes(`nonce="${n}"`)),
+        `${tag} without the policy's nonce`,
+      );
     expect(!/\sstyle="/.test(html), 'an inline style attribute (no nonce can allow it)');
   } else {
     await res.body?.cancel();
@@ -74,7 +92,9 @@ describe('Security headers on every kind of answer', function () {
     /** An invoice of the customer: a tab settled in cash at the counter. */
     const invoiceOf = async (customerId: string) => {
       const tab = (await call('POST', `${adminUrl(t)}/tabs`, admin, { customerId })).body;
-      expect((await call('POST', `${adminUrl(t)}/tabs/${tab.id}/lines`, admin, { description: 'Towel', quantity: 1, unitAmount: 300 })).status).to.equal(201);
+      expect(
+        (await call('POST', `${adminUrl(t)}/tabs/${tab.id}/lines`, admin, { description: 'Towel', quantity: 1, unitAmount: 300 })).status,
+      ).to.equal(201);
       expect((await call('POST', `${adminUrl(t)}/tabs/${tab.id}/settle`, admin, { method: 'cash' })).status).to.equal(200);
       const id = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, admin)).body.invoiceId as string;
       expect(id).to.match(/^inv_/);
@@ -85,15 +105,31 @@ describe('Security headers on every kind of answer', function () {
     const portalInvoiceId = await invoiceOf((await CustomerModel.findOne({ org: t.org._id, email: portal.email }).lean())!._id as string);
 
     const signedOut = () => new Browser();
-    const bearer = (token: string, extra: Record<string, string>, accept = 'application/json') => ({ authorization: `Bearer ${token}`, accept, ...extra });
+    const bearer = (token: string, extra: Record<string, string>, accept = 'application/json') => ({
+      authorization: `Bearer ${token}`,
+      accept,
+      ...extra,
+    });
     const get = (url: string, headers: Record<string, string>) => fetch(url, { headers, redirect: 'manual' });
     const portalPage = await portal.browser.get(portalUrl(t.issuer)).then((r) => r.text());
     const asset = /<script type="module" src="([^"]+)"/.exec(portalPage)![1]!;
     kinds.push(
       // Sign-in and the identity provider's pages
       { name: 'a redirect to sign in (portal, signed out)', status: 302, get: (x) => signedOut().request(portalUrl(t.issuer), { headers: x }) },
-      { name: 'the sign-in page', status: 200, get: async (x) => { const b = signedOut(); const { url } = await b.follow(portalUrl(t.issuer), s.baseUrl); return b.request(url, { headers: x }); } }, // prettier-ignore
-      { name: 'the sign-out confirmation', status: 200, get: (x) => portal.browser.request(`${t.issuer}/session/end?client_id=${app.clientId}`, { headers: x }) },
+      {
+        name: 'the sign-in page',
+        status: 200,
+        get: async (x) => {
+          const b = signedOut();
+          const { url } = await b.follow(portalUrl(t.issuer), s.baseUrl);
+          return b.request(url, { headers: x });
+        },
+      }, // prettier-ignore
+      {
+        name: 'the sign-out confirmation',
+        status: 200,
+        get: (x) => portal.browser.request(`${t.issuer}/session/end?client_id=${app.clientId}`, { headers: x }),
+      },
       { name: 'the portal signed-out page', status: 200, get: (x) => signedOut().request(`${portalUrl(t.issuer)}/signed-out`, { headers: x }) },
       // Error pages
       { name: 'a 404 page', status: 404, get: (x) => signedOut().request(`${s.baseUrl}/no/such/page`, { headers: x }) },
@@ -103,11 +139,28 @@ describe('Security headers on every kind of answer', function () {
       { name: 'a method not allowed', status: 405, get: (x) => fetch(`${s.baseUrl}/healthz`, { method: 'PROPFIND', headers: x }) },
       // The apps
       { name: 'the portal shell', status: 200, get: (x) => portal.browser.request(portalUrl(t.issuer), { headers: x }) },
-      { name: "the portal shell in the console's preview", status: 200, framedBySelf: true, get: (x) => portal.browser.request(`${portalUrl(t.issuer)}?preview=1`, { headers: x }) },
+      {
+        name: "the portal shell in the console's preview",
+        status: 200,
+        framedBySelf: true,
+        get: (x) => portal.browser.request(`${portalUrl(t.issuer)}?preview=1`, { headers: x }),
+      },
       { name: 'the console shell', status: 200, get: (x) => staff.browser.request(`${t.issuer}/admin`, { headers: x }) },
-      { name: "the portal's BFF JSON", status: 200, get: (x) => portal.browser.request(`${portalUrl(t.issuer)}/bff/api/profile`, { headers: { accept: 'application/json', ...x } }) },
-      { name: "the console's BFF JSON", status: 200, get: (x) => staff.browser.request(`${t.issuer}/admin/bff/api/portals`, { headers: { accept: 'application/json', ...x } }) },
-      { name: "the portal's BFF invoice PDF", status: 200, get: (x) => portal.browser.request(`${portalUrl(t.issuer)}/bff/api/documents/${portalInvoiceId}/pdf`, { headers: { accept: '*/*', ...x } }) },
+      {
+        name: "the portal's BFF JSON",
+        status: 200,
+        get: (x) => portal.browser.request(`${portalUrl(t.issuer)}/bff/api/profile`, { headers: { accept: 'application/json', ...x } }),
+      },
+      {
+        name: "the console's BFF JSON",
+        status: 200,
+        get: (x) => staff.browser.request(`${t.issuer}/admin/bff/api/portals`, { headers: { accept: 'application/json', ...x } }),
+      },
+      {
+        name: "the portal's BFF invoice PDF",
+        status: 200,
+        get: (x) => portal.browser.request(`${portalUrl(t.issuer)}/bff/api/documents/${portalInvoiceId}/pdf`, { headers: { accept: '*/*', ...x } }),
+      },
       { name: 'a content-hashed asset', status: 200, caching: 'immutable', get: (x) => get(`${s.baseUrl}${asset}`, x) },
       // The APIs
       { name: 'Client API JSON', status: 200, get: (x) => get(`${apiUrl(t)}/profile`, bearer(customer.token, x)) },
@@ -143,7 +196,9 @@ describe('Security headers on every kind of answer', function () {
     const untrusted = await secondInstance(s, { TRUST_PROXY: 'false' });
     try {
       expect((await fetch(`${https.baseUrl}/healthz`)).headers.get('strict-transport-security')).to.equal('max-age=31536000');
-      expect((await fetch(`${untrusted.baseUrl}/healthz`, { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).to.equal(null);
+      expect(
+        (await fetch(`${untrusted.baseUrl}/healthz`, { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security'),
+      ).to.equal(null);
     } finally {
       await Promise.all([https.stop(), untrusted.stop()]);
     }

@@ -25,15 +25,47 @@ import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { adminUrl, apiUrl } from '../support/api.ts';
 import type { Browser } from '../support/browser.ts';
 import { stack, type Stack } from '../support/stack.ts';
-import { customerOnly, mutating, pageRoutesOf, requestFor, requiredRole, routeName, routesOf, type Api, type Names, type Route, type Target } from './isolation-routes.ts';
+import {
+  customerOnly,
+  mutating,
+  pageRoutesOf,
+  requestFor,
+  requiredRole,
+  routeName,
+  routesOf,
+  type Api,
+  type Names,
+  type Route,
+  type Target,
+} from './isolation-routes.ts';
 import { buildWorld, type Customer, type World } from './isolation-world.ts';
 
 /** How a route is reached: the API itself with a bearer token, or a first-party app's server with its session cookie. */
 type Channel = 'api' | 'portal' | 'console';
-type Caller = { name: string; kind: 'anonymous' | 'customer' | 'staff' | 'machine'; w?: World; role?: StaffRole; self?: Customer; email?: string; tokens: Partial<Record<Api, string>>; cookies: Partial<Record<'portal' | 'console', string>> };
+type Caller = {
+  name: string;
+  kind: 'anonymous' | 'customer' | 'staff' | 'machine';
+  w?: World;
+  role?: StaffRole;
+  self?: Customer;
+  email?: string;
+  tokens: Partial<Record<Api, string>>;
+  cookies: Partial<Record<'portal' | 'console', string>>;
+};
 type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-body' | 'foreign-url' | 'other-api' | 'no-csrf';
 /** `replayTo`: an event stream is read from the organisation's first event until this one (its newest when the matrix began). */
-type Cell = { name: string; route: Route; channel: Channel; variant: Variant; url: string; headers: Record<string, string>; body?: unknown; expect: number[]; allowed: string[]; replayTo?: number };
+type Cell = {
+  name: string;
+  route: Route;
+  channel: Channel;
+  variant: Variant;
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  expect: number[];
+  allowed: string[];
+  replayTo?: number;
+};
 type Outcome = { cell: Cell; status: number; text: string };
 
 /** Cells run at once: enough to keep two cores busy, few enough to stay inside the APIs' fair-use shares. */
@@ -80,7 +112,12 @@ function expectation(route: Route, caller: Caller, variant: Variant, ids: Names)
 
 function headersOf(channel: Channel, route: Route, caller: Caller, variant: Variant): Record<string, string> {
   // An event stream is asked for everything since the organisation's first event: its replay must show no one else's.
-  const accept: Record<string, string> = route.api === 'pages' ? { accept: 'text/html' } : route.stream ? { accept: 'text/event-stream', 'last-event-id': '1' } : { accept: 'application/json' };
+  const accept: Record<string, string> =
+    route.api === 'pages'
+      ? { accept: 'text/html' }
+      : route.stream
+        ? { accept: 'text/event-stream', 'last-event-id': '1' }
+        : { accept: 'application/json' };
   if (channel === 'api') {
     const token = caller.tokens[variant === 'other-api' ? (route.api === 'client' ? 'admin' : 'client') : (route.api as Api)];
     return { ...accept, ...(token ? { authorization: `Bearer ${token}` } : {}) };
@@ -96,7 +133,14 @@ function urlOf(channel: Channel, route: Route, at: World, path: string): string 
 }
 
 /** One cell per route, caller and id variant that applies. */
-function cellsOf(channel: Channel, routes: Route[], callers: Caller[], worlds: World[], latest: Map<World, number>, skipped: Map<string, number>): Cell[] {
+function cellsOf(
+  channel: Channel,
+  routes: Route[],
+  callers: Caller[],
+  worlds: World[],
+  latest: Map<World, number>,
+  skipped: Map<string, number>,
+): Cell[] {
   const cells: Cell[] = [];
   const skip = (why: string) => skipped.set(why, (skipped.get(why) ?? 0) + 1);
   for (const route of routes) {
@@ -168,7 +212,8 @@ async function run(cell: Cell, retries: { count: number }): Promise<Outcome> {
       await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
       continue;
     }
-    if (res.headers.get('content-type')?.startsWith('text/event-stream')) return { cell, status: res.status, text: await replay(res, cell.replayTo!) };
+    if (res.headers.get('content-type')?.startsWith('text/event-stream'))
+      return { cell, status: res.status, text: await replay(res, cell.replayTo!) };
     const location = res.headers.get('location') ?? '';
     return { cell, status: res.status, text: `${location} ${Buffer.from(await res.arrayBuffer()).toString('latin1')}` };
   }
@@ -237,11 +282,23 @@ async function snapshot(w: World, sessions: Caller[]): Promise<Record<string, un
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const entries = await Promise.all([
     ...admin.map(async (p) => [`admin ${p}`, await read(`${adminUrl(w.t)}/${p}`, bearer(w.setup))] as const),
-    ...[w.c1, w.c2].flatMap((c, i) => client.map(async (p) => [`customer ${i + 1} ${p}`, await read(`${apiUrl(w.t)}/${p}`, bearer(c.token))] as const)),
+    ...[w.c1, w.c2].flatMap((c, i) =>
+      client.map(async (p) => [`customer ${i + 1} ${p}`, await read(`${apiUrl(w.t)}/${p}`, bearer(c.token))] as const),
+    ),
     // A session still works: a foreign sign-out (or anything else) did not end it.
     ...sessions
       .filter((c) => c.w === w)
-      .flatMap((c) => (['portal', 'console'] as const).filter((app) => c.cookies[app]).map(async (app) => [`${app} session of ${c.name}`, await read(urlOf(app, { api: APPS[app].api } as Route, w, app === 'portal' ? '/portal' : '/me'), { cookie: c.cookies[app]! })] as const)),
+      .flatMap((c) =>
+        (['portal', 'console'] as const)
+          .filter((app) => c.cookies[app])
+          .map(
+            async (app) =>
+              [
+                `${app} session of ${c.name}`,
+                await read(urlOf(app, { api: APPS[app].api } as Route, w, app === 'portal' ? '/portal' : '/me'), { cookie: c.cookies[app]! }),
+              ] as const,
+          ),
+      ),
   ]);
   return Object.fromEntries(entries);
 }
@@ -250,7 +307,10 @@ async function snapshot(w: World, sessions: Caller[]): Promise<Record<string, un
 function tally(outcomes: Outcome[]): string {
   const counts = new Map<number, number>();
   for (const o of outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
-  return [...counts].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ');
+  return [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${status}×${n}`)
+    .join(' ');
 }
 
 /** The victim's things named in an answer: anything outside what the caller may see, unless the request named it itself. */
@@ -272,13 +332,35 @@ async function appSession(s: Stack, w: World, browser: Browser, app: 'portal' | 
 async function callersOf(s: Stack, worlds: World[]): Promise<Caller[]> {
   const callers: Caller[] = [{ name: 'anonymous', kind: 'anonymous', tokens: {}, cookies: {} }];
   for (const w of worlds) {
-    callers.push({ name: `customer of ${w.key}`, kind: 'customer', w, self: w.c1, tokens: { client: w.c1.token, admin: w.c1.adminToken }, cookies: { portal: await appSession(s, w, w.c1.browser, 'portal') } });
+    callers.push({
+      name: `customer of ${w.key}`,
+      kind: 'customer',
+      w,
+      self: w.c1,
+      tokens: { client: w.c1.token, admin: w.c1.adminToken },
+      cookies: { portal: await appSession(s, w, w.c1.browser, 'portal') },
+    });
     for (const m of w.staff) {
       // The console is signed into by the strongest and the weakest role; the API cells cover every role.
       const cookies = m.role === 'admin' ? {} : { console: await appSession(s, w, m.browser, 'console') };
-      callers.push({ name: `${m.role} of ${w.key}`, kind: 'staff', w, role: m.role, email: m.email, tokens: { client: m.clientToken, admin: m.adminToken }, cookies });
+      callers.push({
+        name: `${m.role} of ${w.key}`,
+        kind: 'staff',
+        w,
+        role: m.role,
+        email: m.email,
+        tokens: { client: m.clientToken, admin: m.adminToken },
+        cookies,
+      });
     }
-    callers.push({ name: `machine client of ${w.key}`, kind: 'machine', w, role: 'staff', tokens: { client: w.machine.clientToken, admin: w.machine.adminToken }, cookies: {} });
+    callers.push({
+      name: `machine client of ${w.key}`,
+      kind: 'machine',
+      w,
+      role: 'staff',
+      tokens: { client: w.machine.clientToken, admin: w.machine.adminToken },
+      cookies: {},
+    });
   }
   return callers;
 }
@@ -301,7 +383,9 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
     const doc = async (url: string) => (await fetch(`${url}/openapi.json`)).json() as Promise<Parameters<typeof routesOf>[1]>;
     api = [...routesOf('client', await doc(apiUrl(worlds[0]!.t))), ...routesOf('admin', await doc(adminUrl(worlds[0]!.t)))];
     // The portal's and the console's servers carry their routers (portal/bff); each is told apart by its prefix.
-    const routers = (s.app.app.middleware as (Middleware & { router?: Parameters<typeof pageRoutesOf>[0] & { opts: { prefix?: string } } })[]).flatMap((m) => (m.router ? [m.router] : []));
+    const routers = (
+      s.app.app.middleware as (Middleware & { router?: Parameters<typeof pageRoutesOf>[0] & { opts: { prefix?: string } } })[]
+    ).flatMap((m) => (m.router ? [m.router] : []));
     const routerOf = (segment: string) => routers.find((r) => r.opts.prefix === `/:org/${segment}`)!;
     pages = { portal: pageRoutesOf(routerOf('portal')), console: pageRoutesOf(routerOf('admin')) };
     setupSeconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -321,7 +405,10 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
     const retries = { count: 0 };
     const started = performance.now();
     // Callers interleaved, so no one caller's fair-use share is spent at once.
-    const order = cells.map((c, i) => ({ c, k: (i * 7919) % cells.length })).sort((a, b) => a.k - b.k).map((x) => x.c);
+    const order = cells
+      .map((c, i) => ({ c, k: (i * 7919) % cells.length }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.c);
     const outcomes = await pool(order, CONCURRENCY, (c) => run(c, retries));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const after = await Promise.all(worlds.map((w) => snapshot(w, callers)));
@@ -338,7 +425,8 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
 
     const failures: string[] = [];
     for (const o of outcomes) {
-      if (!o.cell.expect.includes(o.status)) failures.push(`${o.cell.name}: expected ${o.cell.expect.join('/')}, got ${o.status} ${o.text.slice(0, 200)}`);
+      if (!o.cell.expect.includes(o.status))
+        failures.push(`${o.cell.name}: expected ${o.cell.expect.join('/')}, got ${o.status} ${o.text.slice(0, 200)}`);
       const leaked = leaks(o, worlds);
       if (leaked.length) failures.push(`${o.cell.name}: LEAK of ${leaked.join(', ')} in ${o.status} ${o.text.slice(0, 300)}`);
     }
@@ -350,7 +438,9 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
         const id = what.split(/[ /]/).find((part) => /_/.test(part));
         const writes = outcomes.filter((o) => mutating(o.cell.route) && o.cell.url.includes(`/${w.t.org.slug}/`));
         const suspects = writes.filter((o) => (id ? o.cell.url.includes(id) : o.status < 300));
-        failures.push(`${w.key}: ${what} changed by a refused write\n  was ${JSON.stringify(was)}\n  now ${JSON.stringify(now)}\n  suspects: ${suspects.map((o) => `${o.cell.name} (${o.status})`).join('; ')}`);
+        failures.push(
+          `${w.key}: ${what} changed by a refused write\n  was ${JSON.stringify(was)}\n  now ${JSON.stringify(now)}\n  suspects: ${suspects.map((o) => `${o.cell.name} (${o.status})`).join('; ')}`,
+        );
       }
     });
     expect(failures, `${failures.length} of ${cells.length} cells failed:\n${failures.join('\n')}`).to.deep.equal([]);

@@ -13,7 +13,10 @@ export type Route = { api: Api | 'pages'; method: string; path: string; query: s
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 /** Every operation of one published OpenAPI document. */
-export function routesOf(api: Api, doc: { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: unknown; summary?: string }>> }): Route[] {
+export function routesOf(
+  api: Api,
+  doc: { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: unknown; summary?: string }>> },
+): Route[] {
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.entries(ops)
       .filter(([method]) => METHODS.includes(method))
@@ -37,7 +40,9 @@ export function pageRoutesOf(router: { stack: { path: string | RegExp; methods: 
     const path = String(layer.path);
     if (path.includes('{*')) return [];
     const template = path.replace('/:org', '').replace(/:(\w+)/g, '{$1}');
-    return layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ api: 'pages' as const, method, path: template, query: [], body: false, stream: false }));
+    return layer.methods
+      .filter((m) => m !== 'HEAD')
+      .map((method) => ({ api: 'pages' as const, method, path: template, query: [], body: false, stream: false }));
   });
 }
 
@@ -141,7 +146,13 @@ const BODIES: Record<string, unknown> = {
   'admin PATCH /locations/{id}': { name: 'Mallory' },
   'admin POST /resources': { name: 'Mallory', locationId: '{location}' },
   'admin PATCH /resources/{id}': { name: 'Mallory', locationId: '{location}' },
-  'admin POST /services': { name: 'Mallory', durationMinutes: 30, price: { amount: 1, currency: 'GBP' }, resourceIds: ['{resource}'], locationId: '{location}' },
+  'admin POST /services': {
+    name: 'Mallory',
+    durationMinutes: 30,
+    price: { amount: 1, currency: 'GBP' },
+    resourceIds: ['{resource}'],
+    locationId: '{location}',
+  },
   'admin PATCH /services/{id}': { name: 'Mallory', resourceIds: ['{resource}'], locationId: '{location}' },
   'admin POST /bookings': { customerId: '{customer}', serviceId: '{service}', start: '{start}' },
   'admin POST /bookings/{id}/reschedule': { start: '{start}', resourceId: '{resource}' },

@@ -16,7 +16,20 @@ import { cardSaved, connectStripe } from '../support/stripe.ts';
 export const CUSTOMER_SCOPES = 'profile profile:write bookings bookings:write payments payments:write connected_apps';
 
 /** One customer's own things: what their peer and the other organisation must never see. */
-export type Customer = { id: string; email: string; name: string; token: string; adminToken: string; browser: Browser; booking: string; tab: string; line: string; document: string; receipt: string; strings: string[] };
+export type Customer = {
+  id: string;
+  email: string;
+  name: string;
+  token: string;
+  adminToken: string;
+  browser: Browser;
+  booking: string;
+  tab: string;
+  line: string;
+  document: string;
+  receipt: string;
+  strings: string[];
+};
 
 /** `browser` holds their identity provider session, so the portal and the console sign them in without a code. */
 export type StaffMember = { role: StaffRole; email: string; adminToken: string; clientToken: string; browser: Browser };
@@ -63,7 +76,8 @@ async function again(s: Stack, app: TestClient, browser: Browser, params: Record
 async function machineClient(s: Stack, t: TestOrg, role: StaffRole) {
   const created = await createClient(s.app.secrets, t.org._id, { name: `Till ${randomBytes(3).toString('hex')}`, kind: 'machine', adminRole: role });
   const rp = await relyingParty(t.issuer, created.clientId, created.clientSecret);
-  const token = async (resource: string, scope?: string) => (await oidc.clientCredentialsGrant(rp, { resource, ...(scope ? { scope } : {}) })).access_token;
+  const token = async (resource: string, scope?: string) =>
+    (await oidc.clientCredentialsGrant(rp, { resource, ...(scope ? { scope } : {}) })).access_token;
   return { clientId: created.clientId, adminToken: await token(`${t.issuer}/admin`, 'admin'), clientToken: await token(`${t.issuer}/api`) };
 }
 
@@ -73,14 +87,29 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
   const t = await makeOrg(s, { name });
   const app = await makeClient(s, t, { name: tagged('Front desk app', tag) });
   const setup = await adminToken(s, t, 'owner');
-  const admin = (method: string, path: string, body?: unknown, status = method === 'POST' ? 201 : 200) => ok(call(method, `${adminUrl(t)}/${path}`, setup, body), status, `${method} ${path}`);
+  const admin = (method: string, path: string, body?: unknown, status = method === 'POST' ? 201 : 200) =>
+    ok(call(method, `${adminUrl(t)}/${path}`, setup, body), status, `${method} ${path}`);
 
-  await connectStripe(t, setup, { currency: 'GBP', taxInclusive: true, taxRates: [{ name: tagged('VAT', tag), percent: 20 }], invoicePrefix: tag.toUpperCase().slice(0, 8) });
+  await connectStripe(t, setup, {
+    currency: 'GBP',
+    taxInclusive: true,
+    taxRates: [{ name: tagged('VAT', tag), percent: 20 }],
+    invoicePrefix: tag.toUpperCase().slice(0, 8),
+  });
   const company = { name, legalName: tagged('Legal Ltd', tag), address: tagged('1 Quay Street', tag), openingHours: tagged('Daily', tag) };
   await admin('PUT', 'company', company);
   await admin('PUT', 'policies/terms', { markdown: tagged('Terms of', tag) });
-  const location = await admin('POST', 'locations', { name: tagged('Harbour', tag), timeZone: 'Europe/London', address: tagged('2 Quay Street', tag) });
-  const resource = await admin('POST', 'resources', { name: tagged('Therapist', tag), kind: 'staff', locationId: location.id, weeklyHours: everyDay('07:00', '21:00') });
+  const location = await admin('POST', 'locations', {
+    name: tagged('Harbour', tag),
+    timeZone: 'Europe/London',
+    address: tagged('2 Quay Street', tag),
+  });
+  const resource = await admin('POST', 'resources', {
+    name: tagged('Therapist', tag),
+    kind: 'staff',
+    locationId: location.id,
+    weeklyHours: everyDay('07:00', '21:00'),
+  });
   const service = await admin('POST', 'services', {
     name: tagged('Massage', tag),
     durationMinutes: 60,
@@ -114,7 +143,8 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     const withLine = await admin('POST', `tabs/${open.id}/lines`, { description: tagged(`Towel ${n}`, tag), quantity: 2, unitAmount: 300 });
     const invoice = docs.items.find((d: { kind: string }) => d.kind === 'invoice');
     const receipt = docs.items.find((d: { kind: string }) => d.kind === 'receipt');
-    if (!invoice || !receipt || settled.payment?.state !== 'succeeded') throw new Error(`no invoice and receipt: ${JSON.stringify({ settled, docs })}`);
+    if (!invoice || !receipt || settled.payment?.state !== 'succeeded')
+      throw new Error(`no invoice and receipt: ${JSON.stringify({ settled, docs })}`);
     const [note, towel] = [open.note, withLine.lines[0].description];
     const own = { id, email, name: cname, booking: booking.id, tab: open.id, line: withLine.lines[0].id, document: invoice.id, receipt: receipt.id };
     // Their token for the Admin API: the issuer gives one to a first-party app; the API finds no staff role.
@@ -133,7 +163,13 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     const email = `${tag}.${role}@example.com`;
     const signedIn = await customerToken(s, app, { email, scope: CUSTOMER_SCOPES });
     await setStaffRole(t.org.slug, email, role, undefined);
-    staff.push({ role, email, browser: signedIn.browser, clientToken: signedIn.token, adminToken: await again(s, app, signedIn.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` }) });
+    staff.push({
+      role,
+      email,
+      browser: signedIn.browser,
+      clientToken: signedIn.token,
+      adminToken: await again(s, app, signedIn.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` }),
+    });
   }
   const machine = await machineClient(s, t, 'staff');
 

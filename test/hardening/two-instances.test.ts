@@ -24,7 +24,12 @@ describe('Two instances on one database', function () {
       const path = new URL(portalUrl(t.issuer)).pathname;
       const on = (base: string) => ({
         get: (p: string) => browser.request(`${base}${path}${p}`, { headers: { accept: 'application/json' } }),
-        post: (p: string, json?: unknown) => browser.request(`${base}${path}${p}`, { method: 'POST', json, headers: { 'x-portico-csrf': '1', 'sec-fetch-site': 'same-origin', accept: 'application/json' } }),
+        post: (p: string, json?: unknown) =>
+          browser.request(`${base}${path}${p}`, {
+            method: 'POST',
+            json,
+            headers: { 'x-portico-csrf': '1', 'sec-fetch-site': 'same-origin', accept: 'application/json' },
+          }),
       });
       const A = on(s.baseUrl);
       const B = on(b.baseUrl);
@@ -40,14 +45,19 @@ describe('Two instances on one database', function () {
       expect((await browser.request(`${b.baseUrl}${path}`)).status, "B serves the portal's page").to.equal(200);
 
       // Live updates through each instance's BFF see a booking made through either.
-      const streams = await Promise.all([s.baseUrl, b.baseUrl].map(async (base) => openStream(`${base}${path}/bff/api/events`, await streamHeaders(browser, base, path))));
+      const streams = await Promise.all(
+        [s.baseUrl, b.baseUrl].map(async (base) => openStream(`${base}${path}/bff/api/events`, await streamHeaders(browser, base, path))),
+      );
       try {
         expect(streams.map((st) => st.status)).to.deep.equal([200, 200]);
         const today = localAt(Date.now(), 'Europe/London').date;
         const week = await json(A.get(`/bff/api/availability?service=${cat.massage.id}&from=${today}&to=${addDays(today, 6)}`));
         const starts = (week.days as { slots: { start: string }[] }[]).flatMap((d) => d.slots.map((x) => x.start));
         const made = [];
-        for (const [via, start] of [[A, starts.at(-1)], [B, starts.at(-3)]] as const) {
+        for (const [via, start] of [
+          [A, starts.at(-1)],
+          [B, starts.at(-3)],
+        ] as const) {
           const res = await via.post('/bff/api/bookings', { serviceId: cat.massage.id, start });
           expect(res.status).to.equal(201);
           made.push((await json(res)) as { id: string });

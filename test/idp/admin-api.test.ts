@@ -16,7 +16,12 @@ const REDIRECT = 'http://localhost:8080/callback';
 async function registered(t: TestOrg, token: string, input: Record<string, unknown>) {
   const res = await call('POST', `${adminUrl(t)}/clients`, token, { name: 'Studio Booker', redirectUris: [REDIRECT], ...input });
   expect(res.status, JSON.stringify(res.body)).to.equal(201);
-  const client: TestClient = { clientId: res.body.clientId, clientSecret: res.body.clientSecret, redirectUri: REDIRECT, config: await relyingParty(t.issuer, res.body.clientId, res.body.clientSecret) };
+  const client: TestClient = {
+    clientId: res.body.clientId,
+    clientSecret: res.body.clientSecret,
+    redirectUri: REDIRECT,
+    config: await relyingParty(t.issuer, res.body.clientId, res.body.clientSecret),
+  };
   return { client, body: res.body };
 }
 
@@ -57,13 +62,15 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
 
   describe('authorisation matrix', () => {
     type Action = { name: string; min: StaffRole; run: (token: string) => Promise<number> };
-    const fresh = async (extra: Record<string, unknown> = {}) => (await call('POST', `${adminUrl(t)}/clients`, owner, { name: 'Fixture', redirectUris: [REDIRECT], ...extra })).body.clientId as string;
+    const fresh = async (extra: Record<string, unknown> = {}) =>
+      (await call('POST', `${adminUrl(t)}/clients`, owner, { name: 'Fixture', redirectUris: [REDIRECT], ...extra })).body.clientId as string;
     const member = async (role: StaffRole = 'staff') => {
       const email = uniqueEmail('member');
       expect((await call('POST', `${adminUrl(t)}/staff`, owner, { email, role })).status).to.equal(201);
       return email;
     };
-    const status = async (method: string, path: string, token: string, body?: unknown) => (await call(method, `${adminUrl(t)}${path}`, token, body)).status;
+    const status = async (method: string, path: string, token: string, body?: unknown) =>
+      (await call(method, `${adminUrl(t)}${path}`, token, body)).status;
     const actions: Action[] = [
       { name: 'who am I', min: 'staff', run: (k) => status('GET', '/me', k) },
       { name: 'list apps', min: 'staff', run: (k) => status('GET', '/clients', k) },
@@ -72,13 +79,41 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       { name: 'rotate a secret', min: 'admin', run: async (k) => status('POST', `/clients/${await fresh()}/secret`, k) },
       { name: 'delete an app', min: 'admin', run: async (k) => status('DELETE', `/clients/${await fresh()}`, k) },
       { name: "list an app's customers", min: 'staff', run: async (k) => status('GET', `/clients/${await fresh()}/grants`, k) },
-      { name: "revoke a customer's consent", min: 'admin', run: async (k) => status('DELETE', `/clients/${await fresh()}/grants/c_someone-never-connected`, k) },
-      { name: "revoke a customer's consent to a first-party app", min: 'owner', run: async (k) => status('DELETE', `/clients/${await fresh({ firstParty: true })}/grants/c_someone-never-connected`, k) },
-      { name: 'register a first-party app', min: 'owner', run: (k) => status('POST', '/clients', k, { name: 'Own site', redirectUris: [REDIRECT], firstParty: true }) },
-      { name: 'redirect a first-party app', min: 'owner', run: async (k) => status('PATCH', `/clients/${await fresh({ firstParty: true })}`, k, { redirectUris: ['https://elsewhere.example.com/cb'] }) },
-      { name: 'rotate the secret of an owner machine client', min: 'owner', run: async (k) => status('POST', `/clients/${await fresh({ kind: 'machine', redirectUris: [], scopes: [], adminRole: 'owner' })}/secret`, k) },
-      { name: 'delete an owner machine client', min: 'owner', run: async (k) => status('DELETE', `/clients/${await fresh({ kind: 'machine', redirectUris: [], scopes: [], adminRole: 'owner' })}`, k) },
-      { name: 'give a machine client the owner role', min: 'owner', run: (k) => status('POST', '/clients', k, { name: 'Robot', kind: 'machine', adminRole: 'owner', scopes: [] }) },
+      {
+        name: "revoke a customer's consent",
+        min: 'admin',
+        run: async (k) => status('DELETE', `/clients/${await fresh()}/grants/c_someone-never-connected`, k),
+      },
+      {
+        name: "revoke a customer's consent to a first-party app",
+        min: 'owner',
+        run: async (k) => status('DELETE', `/clients/${await fresh({ firstParty: true })}/grants/c_someone-never-connected`, k),
+      },
+      {
+        name: 'register a first-party app',
+        min: 'owner',
+        run: (k) => status('POST', '/clients', k, { name: 'Own site', redirectUris: [REDIRECT], firstParty: true }),
+      },
+      {
+        name: 'redirect a first-party app',
+        min: 'owner',
+        run: async (k) => status('PATCH', `/clients/${await fresh({ firstParty: true })}`, k, { redirectUris: ['https://elsewhere.example.com/cb'] }),
+      },
+      {
+        name: 'rotate the secret of an owner machine client',
+        min: 'owner',
+        run: async (k) => status('POST', `/clients/${await fresh({ kind: 'machine', redirectUris: [], scopes: [], adminRole: 'owner' })}/secret`, k),
+      },
+      {
+        name: 'delete an owner machine client',
+        min: 'owner',
+        run: async (k) => status('DELETE', `/clients/${await fresh({ kind: 'machine', redirectUris: [], scopes: [], adminRole: 'owner' })}`, k),
+      },
+      {
+        name: 'give a machine client the owner role',
+        min: 'owner',
+        run: (k) => status('POST', '/clients', k, { name: 'Robot', kind: 'machine', adminRole: 'owner', scopes: [] }),
+      },
       { name: 'list staff', min: 'staff', run: (k) => status('GET', '/staff', k) },
       { name: 'invite staff', min: 'admin', run: (k) => status('POST', '/staff', k, { email: uniqueEmail('invitee'), role: 'staff' }) },
       { name: 'invite an owner', min: 'owner', run: (k) => status('POST', '/staff', k, { email: uniqueEmail('co-owner'), role: 'owner' }) },
@@ -89,7 +124,11 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       { name: 'list portals', min: 'staff', run: (k) => status('GET', '/portals', k) },
       { name: 'rebrand a portal', min: 'admin', run: (k) => status('PATCH', '/portals/main', k, { branding: { primaryColor: '#224466' } }) },
       { name: 'edit company information', min: 'admin', run: (k) => status('PUT', '/company', k, { phone: '+44 20 7946 0000' }) },
-      { name: 'publish a policy', min: 'admin', run: (k) => status('PUT', '/policies/refund', k, { markdown: 'Full refund up to 24 hours before.' }) },
+      {
+        name: 'publish a policy',
+        min: 'admin',
+        run: (k) => status('PUT', '/policies/refund', k, { markdown: 'Full refund up to 24 hours before.' }),
+      },
       { name: 'read the audit log', min: 'staff', run: (k) => status('GET', '/audit', k) },
     ];
     const RANK: StaffRole[] = ['owner', 'admin', 'staff'];
@@ -122,7 +161,7 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       }
     });
 
-    it('takes a removed or demoted person\'s rights away at once, not when the token expires', async () => {
+    it("takes a removed or demoted person's rights away at once, not when the token expires", async () => {
       const email = uniqueEmail('leaver');
       const token = await staffToken(s, t, portal, email, 'admin');
       expect(await status('PUT', '/policies/terms', token, { markdown: 'Be nice.' })).to.equal(200);
@@ -164,7 +203,11 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       expect((await call('PATCH', `${adminUrl(t)}/clients/nope`, owner, { name: 'x' })).status).to.equal(404);
       // Edits are checked as a whole registration too.
       const web = (await registered(t, owner, { name: 'Edited' })).body.clientId;
-      for (const [patch, field] of [[{ redirectUris: [] }, 'redirectUris'], [{ scopes: ['email'] }, 'scopes'], [{ adminRole: 'admin' }, 'adminRole']] as const) {
+      for (const [patch, field] of [
+        [{ redirectUris: [] }, 'redirectUris'],
+        [{ scopes: ['email'] }, 'scopes'],
+        [{ adminRole: 'admin' }, 'adminRole'],
+      ] as const) {
         const res = await call('PATCH', `${adminUrl(t)}/clients/${web}`, owner, patch);
         expect(res.status, JSON.stringify(patch)).to.equal(400);
         expect(res.body.details.map((d: { field: string }) => d.field)).to.include(field);
@@ -204,7 +247,15 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
       // Redirect URIs are exact and edits apply at once.
       const edited = await call('PATCH', `${adminUrl(t)}/clients/${client.clientId}`, owner, { redirectUris: ['https://booker.example.com/cb'] });
       expect(edited.status, JSON.stringify(edited.body)).to.equal(200);
-      const stale = await new Browser().follow(oidc.buildAuthorizationUrl(client.config, { redirect_uri: REDIRECT, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }), s.baseUrl);
+      const stale = await new Browser().follow(
+        oidc.buildAuthorizationUrl(client.config, {
+          redirect_uri: REDIRECT,
+          scope: 'openid',
+          code_challenge: 'x'.repeat(43),
+          code_challenge_method: 'S256',
+        }),
+        s.baseUrl,
+      );
       expect(await stale.res!.text()).to.match(/redirect_uri/);
 
       expect((await call('DELETE', `${adminUrl(t)}/clients/${client.clientId}`, owner)).status).to.equal(204);
@@ -230,7 +281,12 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
 
   describe('consent for third-party apps', () => {
     it('is asked once per app, remembered across browsers, and revocable by the customer', async () => {
-      const { client: app } = await registered(t, owner, { name: 'Class Finder', scopes: ['openid', 'email', 'offline_access'], logoUri: 'https://finder.example.com/logo.png', policyUri: 'https://finder.example.com/privacy' });
+      const { client: app } = await registered(t, owner, {
+        name: 'Class Finder',
+        scopes: ['openid', 'email', 'offline_access'],
+        logoUri: 'https://finder.example.com/logo.png',
+        policyUri: 'https://finder.example.com/privacy',
+      });
       const email = uniqueEmail('consenting');
       const { browser } = await signIn(s, portal, { email });
       const pending = await consentPage(s, app, browser);
@@ -367,7 +423,12 @@ describe('Admin API: apps, consents, staff and the audit log', () => {
 
       const page1 = await call('GET', `${adminUrl(org)}/audit?limit=4`, boss);
       expect(page1.status).to.equal(200);
-      expect(page1.body.items.map((e: { action: string }) => e.action)).to.deep.equal(['staff.invite', 'policy.publish', 'portal.create', 'client.rotate-secret']);
+      expect(page1.body.items.map((e: { action: string }) => e.action)).to.deep.equal([
+        'staff.invite',
+        'policy.publish',
+        'portal.create',
+        'client.rotate-secret',
+      ]);
       const page2 = await call('GET', `${adminUrl(org)}/audit?limit=4&before=${page1.body.next}`, boss);
       expect(page2.body.items.map((e: { action: string }) => e.action)).to.deep.equal(['client.update', 'client.create']);
       expect(page2.body.next).to.equal(undefined);

@@ -49,7 +49,10 @@ describe('a change made through one instance applies on every instance', functio
   const tokenThere = async (clientId: string, secret: string) => {
     const res = await fetch(`${other.baseUrl}/${t.org.slug}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${t.issuer}/api` }).toString(),
     });
     const body = (await res.json()) as { access_token?: string; error?: string };
@@ -86,7 +89,14 @@ describe('a change made through one instance applies on every instance', functio
     const app = await register({ name: 'Booker', redirectUris: [REDIRECT] });
     const authorize = async () => {
       const url = new URL(`${other.baseUrl}/${t.org.slug}/auth`);
-      url.search = new URLSearchParams({ client_id: app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString();
+      url.search = new URLSearchParams({
+        client_id: app.clientId,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+      }).toString();
       const res = await fetch(url, { redirect: 'manual' });
       await res.body?.cancel();
       return res.status;
@@ -101,7 +111,10 @@ describe('a change made through one instance applies on every instance', functio
     const robot = await register({ name: 'Back office', kind: 'machine', scopes: [], adminRole: 'staff' });
     const res = await fetch(`${t.issuer}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${robot.clientId}:${robot.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${robot.clientId}:${robot.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${t.issuer}/admin`, scope: 'admin' }).toString(),
     });
     const token = ((await res.json()) as { access_token: string }).access_token;
@@ -127,7 +140,14 @@ describe('a change made through one instance applies on every instance', functio
     const app = await makeClient(s, t);
     const page = async () => {
       const url = new URL(`${other.baseUrl}/${t.org.slug}/auth`);
-      url.search = new URLSearchParams({ client_id: app.clientId, redirect_uri: app.redirectUri, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString();
+      url.search = new URLSearchParams({
+        client_id: app.clientId,
+        redirect_uri: app.redirectUri,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+      }).toString();
       const { res } = await new Browser().follow(url, other.baseUrl);
       return res!.text();
     };
@@ -138,10 +158,28 @@ describe('a change made through one instance applies on every instance', functio
 
   it("answers availability from the organisation's catalogue as it is now: a change through the API at once, a change or booking from elsewhere once the feed reports it", async () => {
     const location = await create(t, owner, 'locations', { name: 'Pop-up', timeZone: 'UTC' });
-    const desk = await create(t, owner, 'resources', { name: 'Desk', kind: 'room', locationId: location.id, weeklyHours: everyDay('10:00', '12:00') });
-    const service = await create(t, owner, 'services', { name: 'Hour', durationMinutes: 60, intervalMinutes: 60, price: { amount: 0, currency: 'GBP' }, resourceIds: [desk.id], locationId: location.id, minNoticeMinutes: 0 });
+    const desk = await create(t, owner, 'resources', {
+      name: 'Desk',
+      kind: 'room',
+      locationId: location.id,
+      weeklyHours: everyDay('10:00', '12:00'),
+    });
+    const service = await create(t, owner, 'services', {
+      name: 'Hour',
+      durationMinutes: 60,
+      intervalMinutes: 60,
+      price: { amount: 0, currency: 'GBP' },
+      resourceIds: [desk.id],
+      locationId: location.id,
+      minNoticeMinutes: 0,
+    });
     const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
-    const starts = async () => JSON.stringify((await call('GET', `${adminUrl(t)}/availability?service=${service.id}&from=${day}&to=${day}`, owner)).body.days[0].slots.map((x: { local: string }) => x.local));
+    const starts = async () =>
+      JSON.stringify(
+        (await call('GET', `${adminUrl(t)}/availability?service=${service.id}&from=${day}&to=${day}`, owner)).body.days[0].slots.map(
+          (x: { local: string }) => x.local,
+        ),
+      );
     expect(await starts()).to.equal('["10:00","11:00"]');
     expect((await call('PATCH', `${adminUrl(t)}/resources/${desk.id}`, owner, { weeklyHours: everyDay('14:00', '15:00') })).status).to.equal(200);
     expect(await starts(), 'at once, on the instance that made the change').to.equal('["14:00"]');
@@ -154,8 +192,21 @@ describe('a change made through one instance applies on every instance', functio
     const at = new Date(`${day}T16:00:00Z`);
     const session = `${service.id}|${desk.id}|${at.getTime()}`;
     const docs = (name: string) => db.collection<{ _id: string; [field: string]: unknown }>(name);
-    await docs('bookings').insertOne({ _id: 'bk_elsewhere', org: t.org._id, status: 'confirmed', resourceId: desk.id, busyStart: at, busyEnd: new Date(at.getTime() + 3_600_000), session });
-    await docs('booking_sittings').insertOne({ _id: `${t.org._id}|${session}`, org: t.org._id, seats: 1, expiresAt: new Date(at.getTime() + 86_400_000) });
+    await docs('bookings').insertOne({
+      _id: 'bk_elsewhere',
+      org: t.org._id,
+      status: 'confirmed',
+      resourceId: desk.id,
+      busyStart: at,
+      busyEnd: new Date(at.getTime() + 3_600_000),
+      session,
+    });
+    await docs('booking_sittings').insertOne({
+      _id: `${t.org._id}|${session}`,
+      org: t.org._id,
+      seats: 1,
+      expiresAt: new Date(at.getTime() + 86_400_000),
+    });
     await within('the booking made elsewhere', async () => (await starts()) === '["17:00"]');
   });
 });
@@ -165,7 +216,11 @@ describe('the in-process cache behind them (lib/feed-cache.ts)', () => {
   /** A cache over a feed the test drives, counting loads per key. */
   function cache() {
     const listeners: ((c: Change) => void)[] = [];
-    const feed = { on: (_c: string, l: (c: Change) => void) => listeners.push(l), onReset: () => {}, running: async () => true } as unknown as ChangeFeed;
+    const feed = {
+      on: (_c: string, l: (c: Change) => void) => listeners.push(l),
+      onReset: () => {},
+      running: async () => true,
+    } as unknown as ChangeFeed;
     const c = new FeedCache<Doc>(feed, 'test_cache_docs', (d) => (typeof d.slug === 'string' ? [d.slug] : []));
     const loads = new Map<string, number>();
     const get = (key: string, value: Doc | null = null) =>
@@ -219,9 +274,16 @@ describe('the organisation-scoped cache (lib/org-cache.ts)', () => {
   /** A cache over a feed the test drives: "whole" changes drop an organisation, "days" changes only keys ending in their day. */
   function cache() {
     const listeners = new Map<string, (c: Change) => void>();
-    const feed = { on: (coll: string, l: (c: Change) => void) => listeners.set(coll, l), onReset: () => {}, running: async () => true } as unknown as ChangeFeed;
-    const c = new OrgCache<string>(feed, ['test_org_whole', 'test_org_days'], { scopes: { test_org_days: (d) => ({ org: String(d.org), which: (key) => key.endsWith(String(d.day)) }) } });
-    const change = (coll: string, doc: Record<string, unknown>) => listeners.get(coll)!({ operationType: 'update', documentKey: { _id: 'x' }, fullDocument: doc } as unknown as Change);
+    const feed = {
+      on: (coll: string, l: (c: Change) => void) => listeners.set(coll, l),
+      onReset: () => {},
+      running: async () => true,
+    } as unknown as ChangeFeed;
+    const c = new OrgCache<string>(feed, ['test_org_whole', 'test_org_days'], {
+      scopes: { test_org_days: (d) => ({ org: String(d.org), which: (key) => key.endsWith(String(d.day)) }) },
+    });
+    const change = (coll: string, doc: Record<string, unknown>) =>
+      listeners.get(coll)!({ operationType: 'update', documentKey: { _id: 'x' }, fullDocument: doc } as unknown as Change);
     const kept = async (org: string, key: string) => (await c.peek(org, key)) !== undefined;
     return { c, change, kept };
   }
@@ -230,7 +292,11 @@ describe('the organisation-scoped cache (lib/org-cache.ts)', () => {
     const { c, change, kept } = cache();
     for (const key of ['svc|2027-01-01', 'svc|2027-01-02']) for (const org of ['a', 'b']) await c.set(org, key, 'day', c.mark());
     change('test_org_days', { org: 'a', day: '2027-01-01' });
-    expect([await kept('a', 'svc|2027-01-01'), await kept('a', 'svc|2027-01-02'), await kept('b', 'svc|2027-01-01')]).to.deep.equal([false, true, true]);
+    expect([await kept('a', 'svc|2027-01-01'), await kept('a', 'svc|2027-01-02'), await kept('b', 'svc|2027-01-01')]).to.deep.equal([
+      false,
+      true,
+      true,
+    ]);
     change('test_org_whole', { org: 'a' });
     expect([await kept('a', 'svc|2027-01-02'), await kept('b', 'svc|2027-01-02')]).to.deep.equal([false, true]);
     change('test_org_whole', {}); // names no organisation

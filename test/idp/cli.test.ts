@@ -76,11 +76,22 @@ describe('portico CLI', () => {
 
   it('connects Stripe from the environment: keys sealed, tested against Stripe, the webhook set-up printed', async () => {
     const org = await cli('org create', '--slug', uniqueSlug('cli-stripe'), '--name', 'Stripe CLI Spa');
-    const keys = { STRIPE_SECRET_KEY: TEST_KEYS.secretKey, STRIPE_PUBLISHABLE_KEY: TEST_KEYS.publishableKey, STRIPE_WEBHOOK_SECRET: TEST_KEYS.webhookSecret };
+    const keys = {
+      STRIPE_SECRET_KEY: TEST_KEYS.secretKey,
+      STRIPE_PUBLISHABLE_KEY: TEST_KEYS.publishableKey,
+      STRIPE_WEBHOOK_SECRET: TEST_KEYS.webhookSecret,
+    };
     const res = await porticoWith(s, keys, 'stripe connect', '--org', org.slug, '--currency', 'EUR', '--invoice-prefix', 'SPA', '--json');
     expect(res.code, res.stderr).to.equal(0);
     const out = JSON.parse(res.stdout);
-    expect(out).to.include({ connected: true, mode: 'test', currency: 'EUR', invoicePrefix: 'SPA', webhookSecret: 'set', webhookUrl: `${org.issuer}/stripe/webhook` });
+    expect(out).to.include({
+      connected: true,
+      mode: 'test',
+      currency: 'EUR',
+      invoicePrefix: 'SPA',
+      webhookSecret: 'set',
+      webhookUrl: `${org.issuer}/stripe/webhook`,
+    });
     expect(out.secretKey).to.match(/…6789$/);
     expect(res.stdout).to.not.contain(TEST_KEYS.secretKey);
     expect(out.webhookEvents).to.include('payment_intent.succeeded');

@@ -25,7 +25,12 @@ describe('configuration and logs', () => {
   it('takes the platform cap on sign-in codes to one network, and explains a wrong one', () => {
     expect(loadConfig(base).signInCodesPerNetwork).to.equal(1000);
     expect(loadConfig({ ...base, SIGN_IN_CODES_PER_NETWORK: '5000' }).signInCodesPerNetwork).to.equal(5000);
-    for (const [value, says] of [['0', 'must be at least 1'], ['2.5', 'must be a whole number'], ['lots', 'must be a number'], ['20000', 'must be at most 10000']]) {
+    for (const [value, says] of [
+      ['0', 'must be at least 1'],
+      ['2.5', 'must be a whole number'],
+      ['lots', 'must be a number'],
+      ['20000', 'must be at most 10000'],
+    ]) {
       expect(() => loadConfig({ ...base, SIGN_IN_CODES_PER_NETWORK: value }), value).to.throw(ConfigError, `SIGN_IN_CODES_PER_NETWORK: ${says}`);
     }
   });
@@ -42,7 +47,12 @@ describe('configuration and logs', () => {
   it('keeps secrets out of log lines', () => {
     const lines: string[] = [];
     const log = createLogger('info', {}, (l) => lines.push(l));
-    log.info('token issued', { client_secret: 's3cret', nested: { refresh_token: 'rt', code: '123456' }, authorization: 'Bearer x', email: 'a@example.com' });
+    log.info('token issued', {
+      client_secret: 's3cret',
+      nested: { refresh_token: 'rt', code: '123456' },
+      authorization: 'Bearer x',
+      email: 'a@example.com',
+    });
     expect(lines[0]).to.not.match(/s3cret|"rt"|123456|Bearer x/);
     expect(JSON.parse(lines[0]!)).to.deep.include({ msg: 'token issued', email: 'a@example.com' });
   });

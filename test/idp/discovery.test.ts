@@ -19,10 +19,27 @@ describe('discovery, JWKS and health', () => {
     expect(meta.response_types_supported).to.deep.equal(['code']);
     expect(meta.code_challenge_methods_supported).to.deep.equal(['S256']);
     expect(meta.grant_types_supported).to.include.members(['authorization_code', 'refresh_token', 'client_credentials']);
-    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint']) {
+    for (const endpoint of [
+      'authorization_endpoint',
+      'token_endpoint',
+      'userinfo_endpoint',
+      'jwks_uri',
+      'end_session_endpoint',
+      'revocation_endpoint',
+      'introspection_endpoint',
+    ]) {
       expect(meta[endpoint], endpoint).to.match(new RegExp(`^${t.issuer}/`));
     }
-    expect(meta.claims_supported).to.include.members(['sub', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'phone_number', 'locale']);
+    expect(meta.claims_supported).to.include.members([
+      'sub',
+      'email',
+      'email_verified',
+      'name',
+      'given_name',
+      'family_name',
+      'phone_number',
+      'locale',
+    ]);
     expect(meta.scopes_supported).to.include.members(['openid', 'email', 'profile', 'phone', 'offline_access']);
   });
 

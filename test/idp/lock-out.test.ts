@@ -8,7 +8,17 @@ import { NETWORK_DEFAULTS } from '../../idp/otp/budgets.ts';
 import { Browser, formAction } from '../support/browser.ts';
 import { portico } from '../support/cli.ts';
 import { passCheckHour, passCooldown } from '../support/clock.ts';
-import { authorizationRequest, openSignIn, orgWithClient, requestCode, signIn, submitCode, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
+import {
+  authorizationRequest,
+  openSignIn,
+  orgWithClient,
+  requestCode,
+  signIn,
+  submitCode,
+  uniqueEmail,
+  type TestClient,
+  type TestOrg,
+} from '../support/oidc.ts';
 import type { Stack } from '../support/stack.ts';
 
 describe('sign-in limits that cannot lock a person out', () => {
@@ -133,8 +143,14 @@ describe('sign-in limits that cannot lock a person out', () => {
         return browser.post(new URL(formAction(page.html, '/code'), s.baseUrl), { code: wrong(code) }).then((r) => r.status);
       }),
     );
-    expect(guesses.filter((status) => status === 400), 'checked').to.have.length(10);
-    expect(guesses.filter((status) => status === 429), 'refused unchecked').to.have.length(40);
+    expect(
+      guesses.filter((status) => status === 400),
+      'checked',
+    ).to.have.length(10);
+    expect(
+      guesses.filter((status) => status === 429),
+      'refused unchecked',
+    ).to.have.length(40);
     for (const { browser, page, code } of signIns) expect((await submitCode(s, browser, page, code)).status).to.be.within(400, 429);
   });
 
@@ -203,7 +219,8 @@ describe('sign-in limits that cannot lock a person out', () => {
       const html = await asked.text();
       expect(asked.status).to.equal(200);
       expect(html).to.contain(email).and.contain('Remember this browser');
-      const confirm = () => browser.post(new URL(formAction(html, '/interaction/trust-browser'), s.baseUrl), { token: /name="token" value="([^"]+)"/.exec(html)![1]! });
+      const confirm = () =>
+        browser.post(new URL(formAction(html, '/interaction/trust-browser'), s.baseUrl), { token: /name="token" value="([^"]+)"/.exec(html)![1]! });
       const confirmed = await confirm();
       expect(confirmed.status).to.equal(200);
       expect(await confirmed.text()).to.contain('This browser is remembered');

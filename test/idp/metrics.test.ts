@@ -13,7 +13,8 @@ describe('Metrics (GET /metrics)', () => {
       expect(res.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
       return res.text();
     };
-    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}[\]().+*?^$|\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const value = (text: string, series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}[\]().+*?^$|\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
     expect((await fetch(`${s.baseUrl}/metrics`)).status).to.equal(401);
     expect((await fetch(`${s.baseUrl}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).to.equal(401);
 
@@ -25,8 +26,12 @@ describe('Metrics (GET /metrics)', () => {
     const after = await scrape();
 
     expect(value(after, 'portico_sign_ins_total') - value(before, 'portico_sign_ins_total')).to.be.at.least(1);
-    expect(value(after, 'portico_sign_in_codes_total{outcome="sent"}') - value(before, 'portico_sign_in_codes_total{outcome="sent"}')).to.be.at.least(1);
-    expect(after).to.match(/^portico_http_request_duration_seconds_count\{method="GET",route="\/:org\/\.well-known\/openid-configuration",status="2xx"\} \d+$/m);
+    expect(value(after, 'portico_sign_in_codes_total{outcome="sent"}') - value(before, 'portico_sign_in_codes_total{outcome="sent"}')).to.be.at.least(
+      1,
+    );
+    expect(after).to.match(
+      /^portico_http_request_duration_seconds_count\{method="GET",route="\/:org\/\.well-known\/openid-configuration",status="2xx"\} \d+$/m,
+    );
     expect(after).to.match(/^portico_http_request_duration_seconds_count\{method="GET",route="\(unmatched\)",status="4xx"\} \d+$/m);
     expect(after).to.not.contain(t.org.slug); // organisations are never labels
     expect(after).to.not.contain('/no/such/thing');

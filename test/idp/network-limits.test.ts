@@ -11,7 +11,17 @@ import { Browser, formAction } from '../support/browser.ts';
 import { portico } from '../support/cli.ts';
 import { passCooldown } from '../support/clock.ts';
 import { codeFrom } from '../support/mailbox.ts';
-import { authorizationRequest, makeClient, makeOrg, openSignIn, orgWithClient, submitCode, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
+import {
+  authorizationRequest,
+  makeClient,
+  makeOrg,
+  openSignIn,
+  orgWithClient,
+  submitCode,
+  uniqueEmail,
+  type TestClient,
+  type TestOrg,
+} from '../support/oidc.ts';
 import { secondInstance, type Stack } from '../support/stack.ts';
 
 /** An address of a carrier-grade NAT (100.64.0.0/10), fresh for each test: a network nobody else's tests use. */
@@ -47,7 +57,12 @@ describe('sign-in limits for shared networks', () => {
   });
 
   /** Posts the email form of a fresh sign-in at `app` from `browser`, with `extra` fields. */
-  async function ask(app: TestClient, browser: Browser, email: string, extra: Record<string, string> = {}): Promise<Asked & { page: { url: string; html: string } }> {
+  async function ask(
+    app: TestClient,
+    browser: Browser,
+    email: string,
+    extra: Record<string, string> = {},
+  ): Promise<Asked & { page: { url: string; html: string } }> {
     const page = await openSignIn(s, browser, await authorizationRequest(app));
     return { ...(await post(browser, page, email, extra)), page };
   }
@@ -75,33 +90,47 @@ describe('sign-in limits for shared networks', () => {
   it('signs in 200 customers of 5 organisations behind one address within the hour; past 30 per organisation, after a check', async function () {
     this.timeout(600_000);
     const ip = sharedAddress();
-    const orgs = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
-      const t = await makeOrg(s, { name: `Gym ${i}` });
-      return { t, app: await makeClient(s, t) };
-    }));
+    const orgs = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const t = await makeOrg(s, { name: `Gym ${i}` });
+        return { t, app: await makeClient(s, t) };
+      }),
+    );
     const customers = orgs.flatMap(({ app }) => Array.from({ length: 40 }, () => ({ app, email: uniqueEmail('member') })));
     const outcomes: { email: string; signedIn?: string; challenged?: number }[] = [];
     // Ten at a time, as people arrive at the desk; each on their own phone (cookies), all on the gym's Wi-Fi.
     for (let i = 0; i < customers.length; i += 10) {
-      outcomes.push(...(await Promise.all(customers.slice(i, i + 10).map(async ({ app, email }) => {
-        const browser = new Browser({ ip });
-        const auth = await authorizationRequest(app);
-        const page = await openSignIn(s, browser, auth);
-        const sentAfter = Date.now();
-        let asked = await post(browser, page, email);
-        const challenged = asked.challenge ? Number(asked.challenge.split('.')[0]) : undefined;
-        if (asked.challenge) asked = await post(browser, page, email, await solve(asked.challenge));
-        expect(asked.status, asked.html).to.equal(303);
-        const codePage = await browser.follow(new URL(asked.headers.get('location')!, s.baseUrl), s.baseUrl);
-        const code = codeFrom(await s.mailbox.next(email, sentAfter));
-        const done = await submitCode(s, browser, { url: codePage.url, html: await codePage.res!.text() }, code);
-        const tokens = await oidc.authorizationCodeGrant(app.config, new URL(done.url!), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
-        return { email, signedIn: tokens.claims()?.email as string | undefined, challenged };
-      }))));
+      outcomes.push(
+        ...(await Promise.all(
+          customers.slice(i, i + 10).map(async ({ app, email }) => {
+            const browser = new Browser({ ip });
+            const auth = await authorizationRequest(app);
+            const page = await openSignIn(s, browser, auth);
+            const sentAfter = Date.now();
+            let asked = await post(browser, page, email);
+            const challenged = asked.challenge ? Number(asked.challenge.split('.')[0]) : undefined;
+            if (asked.challenge) asked = await post(browser, page, email, await solve(asked.challenge));
+            expect(asked.status, asked.html).to.equal(303);
+            const codePage = await browser.follow(new URL(asked.headers.get('location')!, s.baseUrl), s.baseUrl);
+            const code = codeFrom(await s.mailbox.next(email, sentAfter));
+            const done = await submitCode(s, browser, { url: codePage.url, html: await codePage.res!.text() }, code);
+            const tokens = await oidc.authorizationCodeGrant(app.config, new URL(done.url!), {
+              pkceCodeVerifier: auth.verifier,
+              expectedState: auth.state,
+            });
+            return { email, signedIn: tokens.claims()?.email as string | undefined, challenged };
+          }),
+        )),
+      );
     }
-    expect(outcomes.filter((o) => o.signedIn === o.email), 'signed in').to.have.length(200);
+    expect(
+      outcomes.filter((o) => o.signedIn === o.email),
+      'signed in',
+    ).to.have.length(200);
     const checked = outcomes.filter((o) => o.challenged !== undefined);
-    console.log(`      200 sign-ins from ${ip}: ${200 - checked.length} codes sent at once, ${checked.length} after a check of 2^${Math.max(...checked.map((o) => o.challenged!))} hashes at most`);
+    console.log(
+      `      200 sign-ins from ${ip}: ${200 - checked.length} codes sent at once, ${checked.length} after a check of 2^${Math.max(...checked.map((o) => o.challenged!))} hashes at most`,
+    );
     expect(checked, 'past the free 30 of each organisation').to.have.length(5 * (40 - NETWORK_DEFAULTS.challengeAfter));
   });
 
@@ -114,18 +143,25 @@ describe('sign-in limits for shared networks', () => {
     const free = [await ask(app, new Browser({ ip }), victims[0]!), await ask(app, new Browser({ ip }), victims[1]!)];
     expect(free.map((a) => a.status)).to.deep.equal([303, 303]);
     // Challenges are free to get: the script collects 20, solves them all, then sends them at once.
-    const ready = await Promise.all(victims.slice(2, 22).map(async (email) => {
-      const browser = new Browser({ ip });
-      const asked = await ask(app, browser, email);
-      expect(asked.status).to.equal(429);
-      expect(asked.html).to.contain('your browser first does a short security check');
-      return { browser, email, page: asked.page, answer: await solve(asked.challenge!) };
-    }));
+    const ready = await Promise.all(
+      victims.slice(2, 22).map(async (email) => {
+        const browser = new Browser({ ip });
+        const asked = await ask(app, browser, email);
+        expect(asked.status).to.equal(429);
+        expect(asked.html).to.contain('your browser first does a short security check');
+        return { browser, email, page: asked.page, answer: await solve(asked.challenge!) };
+      }),
+    );
     const sent = await Promise.all(ready.map(({ browser, email, page, answer }) => post(browser, page, email, answer)));
-    expect(sent.filter((a) => a.status === 303), 'sent after a check').to.have.length(8);
+    expect(
+      sent.filter((a) => a.status === 303),
+      'sent after a check',
+    ).to.have.length(8);
     const refused = sent.filter((a) => a.status !== 303);
     expect(refused.map((a) => a.status)).to.deep.equal(Array(12).fill(429));
-    expect(refused[0]!.html).to.match(/Too many sign-in codes have been asked for from your network \(a shared Wi-Fi, say\) in the last hour\. Try again in (59|60) minutes, or from another connection, such as mobile data\./);
+    expect(refused[0]!.html).to.match(
+      /Too many sign-in codes have been asked for from your network \(a shared Wi-Fi, say\) in the last hour\. Try again in (59|60) minutes, or from another connection, such as mobile data\./,
+    );
     expect(Number(refused[0]!.headers.get('retry-after'))).to.be.within(3500, 3600);
     // Spent: no challenge any more (no work for nothing), the same answer.
     const after = await ask(app, new Browser({ ip }), victims[29]!);
@@ -169,7 +205,9 @@ describe('sign-in limits for shared networks', () => {
     // The page runs its one script, allowed by nonce, and nothing else.
     const nonce = /<script nonce="([^"]+)">/.exec(needed.html)?.[1];
     expect(nonce).to.be.a('string');
-    expect(needed.headers.get('content-security-policy'), String(needed.headers.get('content-security-policy'))).to.contain(`script-src 'nonce-${nonce}'`);
+    expect(needed.headers.get('content-security-policy'), String(needed.headers.get('content-security-policy'))).to.contain(
+      `script-src 'nonce-${nonce}'`,
+    );
     const token = needed.challenge!;
     const page = needed.page;
 
@@ -193,7 +231,12 @@ describe('sign-in limits for shared networks', () => {
     await ask(foreignApp, new Browser({ ip }), uniqueEmail());
     const theirs = (await ask(foreignApp, new Browser({ ip }), uniqueEmail())).challenge!;
     expect((await again(await solve(theirs))).html, "another organisation's").to.contain('The security check did not pass');
-    const expired = await mintChallenge(t.org._id, { purpose: 'sign-in', ip, network: { limits: NETWORK_DEFAULTS, platformPerHour: 1000, challengeKey: s.app.secrets.challenges } }, 'needed', Date.now() - 11 * 60_000);
+    const expired = await mintChallenge(
+      t.org._id,
+      { purpose: 'sign-in', ip, network: { limits: NETWORK_DEFAULTS, platformPerHour: 1000, challengeKey: s.app.secrets.challenges } },
+      'needed',
+      Date.now() - 11 * 60_000,
+    );
     const late = await again(await solve(expired.challenge.token));
     expect(late.status).to.equal(429);
     expect(late.html).to.contain('The security check took too long and expired');
@@ -259,13 +302,19 @@ describe('sign-in limits for shared networks', () => {
     await ask(app, new Browser({ ip }), uniqueEmail());
     const browser = new Browser({ ip });
     const page = await openSignIn(s, browser, await authorizationRequest(app));
-    const json = await browser.request(new URL(formAction(page.html, '/email'), s.baseUrl), { json: { email: uniqueEmail() }, headers: { accept: 'application/json' } });
+    const json = await browser.request(new URL(formAction(page.html, '/email'), s.baseUrl), {
+      json: { email: uniqueEmail() },
+      headers: { accept: 'application/json' },
+    });
     expect(json.status).to.equal(429);
     const body = (await json.json()) as { error: string; details: { token: string; bits: number } };
     expect(body).to.include({ error: 'challenge_required' });
     expect(body.details).to.have.keys('token', 'bits');
     const email = uniqueEmail();
-    const solved = await browser.request(new URL(formAction(page.html, '/email'), s.baseUrl), { json: { email, ...(await solve(body.details.token)) }, headers: { accept: 'application/json' } });
+    const solved = await browser.request(new URL(formAction(page.html, '/email'), s.baseUrl), {
+      json: { email, ...(await solve(body.details.token)) },
+      headers: { accept: 'application/json' },
+    });
     expect(solved.status).to.equal(303);
   });
 
@@ -297,7 +346,11 @@ describe('sign-in limits for shared networks', () => {
         const res = await portico(s, 'sign-in', 'limits', '--org', t.org.slug, ...args, '--json');
         return { ...res, json: res.code === 0 ? JSON.parse(res.stdout) : undefined };
       };
-      expect((await cli('--codes-per-hour', '50', '--challenge-after', '5')).json).to.include({ codesPerHour: 50, challengeAfter: 5, platformPerHour: 1000 });
+      expect((await cli('--codes-per-hour', '50', '--challenge-after', '5')).json).to.include({
+        codesPerHour: 50,
+        challengeAfter: 5,
+        platformPerHour: 1000,
+      });
       expect((await cli()).json).to.include({ codesPerHour: 50, challengeAfter: 5 });
       const wrong = await cli('--codes-per-hour', 'many');
       expect(wrong.code).to.equal(2);

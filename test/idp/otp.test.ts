@@ -5,7 +5,18 @@ import { recordSignIn } from '../../idp/customers/service.ts';
 import { Browser, formAction } from '../support/browser.ts';
 import { expireCodes, passCooldown, storedCodes } from '../support/clock.ts';
 import { codeFrom } from '../support/mailbox.ts';
-import { authorizationRequest, makeClient, makeOrg, openSignIn, requestCode, submitCode, uniqueEmail, type TestClient, type TestOrg, orgWithClient } from '../support/oidc.ts';
+import {
+  authorizationRequest,
+  makeClient,
+  makeOrg,
+  openSignIn,
+  requestCode,
+  submitCode,
+  uniqueEmail,
+  type TestClient,
+  type TestOrg,
+  orgWithClient,
+} from '../support/oidc.ts';
 import type { Stack } from '../support/stack.ts';
 
 describe('email one-time code rules', () => {
@@ -148,7 +159,9 @@ describe('email one-time code rules', () => {
       if (i < 30) expect(last.status, `send ${i + 1}`).to.equal(303);
     }
     expect(last!.status).to.equal(429);
-    expect(await last!.text()).to.contain('your browser first does a short security check').and.contain('data-challenge=');
+    expect(await last!.text())
+      .to.contain('your browser first does a short security check')
+      .and.contain('data-challenge=');
   });
 
   it("counts one network's free codes per organisation", async () => {
@@ -182,7 +195,10 @@ describe('email one-time code rules', () => {
     for (let i = 0; i < 31; i++) {
       const page = await openSignIn(s, browser, await authorizationRequest(app));
       const spoofed = `203.0.113.${i}, ${browser.ip}`;
-      const res = await browser.request(new URL(formAction(page.html, '/email'), s.baseUrl), { form: { email: uniqueEmail('spoof') }, headers: { 'x-forwarded-for': spoofed } });
+      const res = await browser.request(new URL(formAction(page.html, '/email'), s.baseUrl), {
+        form: { email: uniqueEmail('spoof') },
+        headers: { 'x-forwarded-for': spoofed },
+      });
       last = res.status;
     }
     expect(last).to.equal(429);
@@ -206,7 +222,10 @@ describe('email one-time code rules', () => {
     const { browser, email, page, code } = await codePage();
     const action = new URL(formAction(page.html, '/code'), s.baseUrl);
     const statuses = await Promise.all(Array.from({ length: 50 }, () => browser.post(action, { code: wrong(code) }).then((r) => r.status)));
-    expect(statuses.every((st) => st === 400 || st === 429), String(statuses)).to.equal(true);
+    expect(
+      statuses.every((st) => st === 400 || st === 429),
+      String(statuses),
+    ).to.equal(true);
     const [stored] = await mongoose.connection.db!.collection('oidc_payloads').find({ org: t.org._id, 'otp.email': email }).toArray();
     expect(Object.values(stored!.otpTries as Record<string, number>)).to.deep.equal([5]);
     expect((await submitCode(s, browser, page, code)).html).to.contain('Too many wrong tries');
@@ -236,7 +255,13 @@ describe('email one-time code rules', () => {
       const page = await openSignIn(s, browser, await authorizationRequest(closedApp));
       const res = await browser.post(new URL(formAction(page.html, '/email'), s.baseUrl), { email });
       const next = await browser.follow(new URL(res.headers.get('location')!, s.baseUrl), s.baseUrl);
-      return { status: res.status, html: (await next.res!.text()).replaceAll(email, 'EMAIL').replace(/interaction\/[\w-]+/g, 'interaction/UID').replace(/nonce="[^"]+"/g, 'nonce="N"') }; // a nonce is per answer
+      return {
+        status: res.status,
+        html: (await next.res!.text())
+          .replaceAll(email, 'EMAIL')
+          .replace(/interaction\/[\w-]+/g, 'interaction/UID')
+          .replace(/nonce="[^"]+"/g, 'nonce="N"'),
+      }; // a nonce is per answer
     };
     const unknown = uniqueEmail('unknown');
     const before = Date.now();
@@ -264,7 +289,11 @@ describe('email one-time code rules', () => {
       ['malformed JSON', { body: '{"email":', headers: { 'content-type': 'application/json' } }],
     ] as const) {
       it(`rejects ${label}`, async () => {
-        const res = await browser.request(action, { method: 'POST', ...body, headers: { accept: 'application/json', ...('headers' in body ? body.headers : {}) } });
+        const res = await browser.request(action, {
+          method: 'POST',
+          ...body,
+          headers: { accept: 'application/json', ...('headers' in body ? body.headers : {}) },
+        });
         expect(res.status).to.equal(400);
         const answer = await json(res);
         expect(answer.error).to.equal('invalid_request');

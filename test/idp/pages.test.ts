@@ -11,10 +11,14 @@ import type { Stack } from '../support/stack.ts';
 function directives(csp: string | null): Record<string, string[]> {
   expect(csp, 'Content-Security-Policy').to.be.a('string');
   return Object.fromEntries(
-    csp!.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
-      const [name, ...values] = d.split(/\s+/);
-      return [name, values.filter((v) => !v.startsWith("'sha256-") && !v.startsWith("'nonce-"))];
-    }),
+    csp!
+      .split(';')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => {
+        const [name, ...values] = d.split(/\s+/);
+        return [name, values.filter((v) => !v.startsWith("'sha256-") && !v.startsWith("'nonce-"))];
+      }),
   );
 }
 
@@ -61,7 +65,12 @@ describe('pages of the identity provider', () => {
 
   it('sends error pages with them, from oidc-provider and from our own routes', async () => {
     const browser = new Browser();
-    const bad = oidc.buildAuthorizationUrl(app.config, { redirect_uri: 'http://localhost:8080/elsewhere', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+    const bad = oidc.buildAuthorizationUrl(app.config, {
+      redirect_uri: 'http://localhost:8080/elsewhere',
+      scope: 'openid',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+    });
     const providerError = await browser.get(bad);
     expect(providerError.status).to.equal(400);
     expect(await sameHeadersAsSignIn(providerError, 'authorization error')).to.contain('redirect_uri');

@@ -42,7 +42,8 @@ describe('Revoked access: tokens stop before they expire', () => {
     const { token } = await customerToken(s, app);
     expect((await company(own)).status).to.equal(200);
     expect((await company(token)).status).to.equal(200);
-    for (const clientId of [created.body.clientId, app.clientId]) expect((await call('DELETE', `${adminUrl(t)}/clients/${clientId}`, owner)).status).to.equal(204);
+    for (const clientId of [created.body.clientId, app.clientId])
+      expect((await call('DELETE', `${adminUrl(t)}/clients/${clientId}`, owner)).status).to.equal(204);
     expect(refused(await company(own)), "the app's own token").to.equal(true);
     expect(refused(await company(token)), "its customer's token").to.equal(true);
   });
@@ -65,8 +66,17 @@ describe('Grant standing cache (idp/grants/standing.ts)', () => {
     let clock = 1_000_000;
     const live = new Map([['g1', true]]);
     const reads: string[] = [];
-    const cache = grantCache(async (_org, id) => (reads.push(id), live.get(id) ?? false), { now: () => clock });
-    return { cache, live, reads, advance: (ms: number) => (clock += ms) };
+    const cache = grantCache(
+      async (_org, id) => {
+        reads.push(id);
+        return live.get(id) ?? false;
+      },
+      { now: () => clock },
+    );
+    const advance = (ms: number) => {
+      clock += ms;
+    };
+    return { cache, live, reads, advance };
   }
 
   it('reads a grant once per TTL, so another instance sees a revocation within it', async () => {
@@ -93,7 +103,10 @@ describe('Grant standing cache (idp/grants/standing.ts)', () => {
       if (fail) throw new Error('database down');
       return true;
     });
-    await flaky.live('o', 'g').then(() => expect.fail('should fail'), () => undefined);
+    await flaky.live('o', 'g').then(
+      () => expect.fail('should fail'),
+      () => undefined,
+    );
     fail = false;
     expect(await flaky.live('o', 'g')).to.equal(true);
     expect(reads).to.deep.equal(['g1', 'g1']);

@@ -17,12 +17,27 @@ describe('malformed requests get a 4xx, never a 500', () => {
   const cases: [string, (t: TestOrg) => [string, RequestInit?]][] = [
     ['an operator in a query parameter', (t) => [`${t.issuer}/auth?client_id[$ne]=x&response_type=code`]],
     ['an authorization request without parameters', (t) => [`${t.issuer}/auth`]],
-    ['a token request with a JSON body', (t) => [`${t.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":{"$ne":1}}' }]],
-    ['a token request with garbage', (t) => [`${t.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '%%%=&&grant_type=' }]],
+    [
+      'a token request with a JSON body',
+      (t) => [`${t.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":{"$ne":1}}' }],
+    ],
+    [
+      'a token request with garbage',
+      (t) => [`${t.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '%%%=&&grant_type=' }],
+    ],
     ['userinfo with a malformed bearer token', (t) => [`${t.issuer}/me`, { headers: { authorization: 'Bearer not.a.token' } }]],
     ['a badly percent-encoded path', (t) => [`${t.issuer}/interaction/%E0%A4%A`]],
-    ['a code post without a sign-in cookie', (t) => [`${t.issuer}/interaction/abc/code`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=123456' }]],
-    ['an unsupported body type', (t) => [`${t.issuer}/interaction/abc/email`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }]],
+    [
+      'a code post without a sign-in cookie',
+      (t) => [
+        `${t.issuer}/interaction/abc/code`,
+        { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=123456' },
+      ],
+    ],
+    [
+      'an unsupported body type',
+      (t) => [`${t.issuer}/interaction/abc/email`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }],
+    ],
     ['an unknown path in an organisation', (t) => [`${t.issuer}/no/such/path`]],
     ['a query string on the bare issuer path', (t) => [`${t.issuer}?x=1`]],
     ['an unknown organisation', () => [`${s.baseUrl}/no-such-org/interaction/x`]],
@@ -76,7 +91,9 @@ describe('methods no part of the app serves get a 405 with Allow, never a 500', 
       for (const [label, url] of paths) {
         for (const accept of ['text/html', 'application/json']) {
           const res = await send(url(t), method, { cookie, accept, 'x-forwarded-for': new Browser().ip });
-          expect(res.status, `${method} ${label} (${accept}): ${res.body.slice(0, 200)}`).to.be.below(500).and.equal(405);
+          expect(res.status, `${method} ${label} (${accept}): ${res.body.slice(0, 200)}`)
+            .to.be.below(500)
+            .and.equal(405);
           expect(res.allow, `${method} ${label}`).to.equal('GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS');
         }
       }
@@ -137,7 +154,11 @@ describe('clients that go away mid-request or mid-response are routine: logged a
       console.error = original;
     }
     const lines = s.logs.slice(from).map((l) => JSON.parse(l) as { level: string; msg: string });
-    return { errors: lines.filter((l) => l.level === 'error'), gone: lines.filter((l) => l.level === 'debug' && l.msg === 'client went away'), stderr };
+    return {
+      errors: lines.filter((l) => l.level === 'error'),
+      gone: lines.filter((l) => l.level === 'debug' && l.msg === 'client went away'),
+      stderr,
+    };
   }
 
   const org = (t: TestOrg) => `/${t.org.slug}`;
@@ -146,11 +167,20 @@ describe('clients that go away mid-request or mid-response are routine: logged a
     ['the Admin API', (t) => [`POST ${org(t)}/admin/v1/locations HTTP/1.1`, `Authorization: Bearer ${admin}`, ...json]],
     ["the identity provider's part of the Admin API", (t) => [`POST ${org(t)}/admin/v1/clients HTTP/1.1`, `Authorization: Bearer ${admin}`, ...json]],
     ['the Client API', (t) => [`POST ${org(t)}/api/v1/bookings HTTP/1.1`, `Authorization: Bearer ${customer}`, ...json]],
-    ["the portal's API proxy", (t) => [`POST ${org(t)}/portal/bff/api/profile HTTP/1.1`, cookie, 'Sec-Fetch-Site: same-origin', 'X-Portico-Csrf: 1', ...json]],
-    ["oidc-provider's token endpoint", (t) => [`POST ${org(t)}/token HTTP/1.1`, 'Content-Type: application/x-www-form-urlencoded', 'Content-Length: 1000']],
+    [
+      "the portal's API proxy",
+      (t) => [`POST ${org(t)}/portal/bff/api/profile HTTP/1.1`, cookie, 'Sec-Fetch-Site: same-origin', 'X-Portico-Csrf: 1', ...json],
+    ],
+    [
+      "oidc-provider's token endpoint",
+      (t) => [`POST ${org(t)}/token HTTP/1.1`, 'Content-Type: application/x-www-form-urlencoded', 'Content-Length: 1000'],
+    ],
   ];
   const midResponse: [string, (t: TestOrg) => string[]][] = [
-    ["the Client API's event stream", (t) => [`GET ${org(t)}/api/v1/events HTTP/1.1`, `Authorization: Bearer ${customer}`, 'Accept: text/event-stream']],
+    [
+      "the Client API's event stream",
+      (t) => [`GET ${org(t)}/api/v1/events HTTP/1.1`, `Authorization: Bearer ${customer}`, 'Accept: text/event-stream'],
+    ],
     ["the portal's proxied event stream", (t) => [`GET ${org(t)}/portal/bff/api/events HTTP/1.1`, cookie, 'Accept: text/event-stream']],
   ];
 
@@ -175,7 +205,9 @@ describe('clients that go away mid-request or mid-response are routine: logged a
     it(`before the proxied API has answered (${how})`, async () => {
       // The proxy's call is cancelled when the browser goes away; when exactly that lands varies, so leave at a few moments.
       for (const after of [0, 5, 10, 20, 40]) {
-        const { errors, stderr } = await logged(() => leave(s.baseUrl, how, [`GET ${org(t)}/portal/bff/api/bookings?view=upcoming HTTP/1.1`, cookie], '', after));
+        const { errors, stderr } = await logged(() =>
+          leave(s.baseUrl, how, [`GET ${org(t)}/portal/bff/api/bookings?view=upcoming HTTP/1.1`, cookie], '', after),
+        );
         expect(errors, `after ${after} ms`).to.deep.equal([]);
         expect(stderr, `after ${after} ms`).to.deep.equal([]);
       }

@@ -30,6 +30,11 @@ describe('Graceful shutdown', function () {
     await ended; // the stream ended rather than being cut: the reader finished without an error
     expect(text.trim().endsWith('retry: 500')).to.equal(true);
     expect(other.output()).to.match(/"msg":"shutting down".*"eventStreams":1/);
-    expect(await fetch(`${other.baseUrl}/healthz`).then(() => 'answered', () => 'refused')).to.equal('refused');
+    expect(
+      await fetch(`${other.baseUrl}/healthz`).then(
+        () => 'answered',
+        () => 'refused',
+      ),
+    ).to.equal('refused');
   });
 });

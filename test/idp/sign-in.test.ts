@@ -3,7 +3,19 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser, formAction } from '../support/browser.ts';
 import { passCooldown } from '../support/clock.ts';
-import { makeClient, openSignIn, authorizationRequest, requestCode, signIn, silentAuthorize, submitCode, uniqueEmail, type TestClient, type TestOrg, orgWithClient } from '../support/oidc.ts';
+import {
+  makeClient,
+  openSignIn,
+  authorizationRequest,
+  requestCode,
+  signIn,
+  silentAuthorize,
+  submitCode,
+  uniqueEmail,
+  type TestClient,
+  type TestOrg,
+  orgWithClient,
+} from '../support/oidc.ts';
 import type { Stack } from '../support/stack.ts';
 
 describe('sign-in with an emailed code (authorization code + PKCE)', () => {
@@ -38,7 +50,10 @@ describe('sign-in with an emailed code (authorization code + PKCE)', () => {
     const subs = await Promise.all(
       pending.map(async ({ browser, auth, page, code }) => {
         const done = await submitCode(s, browser, page, code);
-        const tokens = await oidc.authorizationCodeGrant(app.config, new URL(done.url!), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
+        const tokens = await oidc.authorizationCodeGrant(app.config, new URL(done.url!), {
+          pkceCodeVerifier: auth.verifier,
+          expectedState: auth.state,
+        });
         return tokens.claims()!.sub;
       }),
     );
@@ -67,9 +82,15 @@ describe('sign-in with an emailed code (authorization code + PKCE)', () => {
     expect(first).to.be.a('string');
     const second = await oidc.refreshTokenGrant(app.config, first);
     expect(second.refresh_token).to.be.a('string').and.not.equal(first);
-    const reuse = await oidc.refreshTokenGrant(app.config, first).then(() => 'accepted', (err) => err.error);
+    const reuse = await oidc.refreshTokenGrant(app.config, first).then(
+      () => 'accepted',
+      (err) => err.error,
+    );
     expect(reuse).to.equal('invalid_grant');
-    const afterReuse = await oidc.refreshTokenGrant(app.config, second.refresh_token!).then(() => 'accepted', (err) => err.error);
+    const afterReuse = await oidc.refreshTokenGrant(app.config, second.refresh_token!).then(
+      () => 'accepted',
+      (err) => err.error,
+    );
     expect(afterReuse).to.equal('invalid_grant');
   });
 
@@ -78,14 +99,20 @@ describe('sign-in with an emailed code (authorization code + PKCE)', () => {
     expect((await oidc.tokenIntrospection(app.config, tokens.access_token)).active).to.equal(true);
     await oidc.tokenRevocation(app.config, tokens.access_token);
     expect((await oidc.tokenIntrospection(app.config, tokens.access_token)).active).to.equal(false);
-    const userinfo = await oidc.fetchUserInfo(app.config, tokens.access_token, oidc.skipSubjectCheck).then(() => 'ok', (e) => e.status ?? e.cause?.status ?? 'rejected');
+    const userinfo = await oidc.fetchUserInfo(app.config, tokens.access_token, oidc.skipSubjectCheck).then(
+      () => 'ok',
+      (e) => e.status ?? e.cause?.status ?? 'rejected',
+    );
     expect(userinfo).to.not.equal('ok');
   });
 
   it('issues JWT access tokens for the Client API resource, verifiable with the issuer JWKS', async () => {
     const api = `${t.issuer}/api`;
     const { tokens } = await signIn(s, app, { params: { scope: 'openid email profile:write', resource: api } });
-    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${t.issuer}/jwks`)), { issuer: t.issuer, audience: api });
+    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${t.issuer}/jwks`)), {
+      issuer: t.issuer,
+      audience: api,
+    });
     expect(protectedHeader.alg).to.equal('ES256');
     expect(String(payload.scope).split(' ')).to.include('profile:write');
   });
@@ -96,7 +123,10 @@ describe('sign-in with an emailed code (authorization code + PKCE)', () => {
     const sentBefore = s.mailbox.messages.length;
     const { url, auth } = await silentAuthorize(s, second, browser);
     expect(url.startsWith(second.redirectUri)).to.equal(true);
-    const secondTokens = await oidc.authorizationCodeGrant(second.config, new URL(url), { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
+    const secondTokens = await oidc.authorizationCodeGrant(second.config, new URL(url), {
+      pkceCodeVerifier: auth.verifier,
+      expectedState: auth.state,
+    });
     expect(secondTokens.claims()!.sub).to.equal(tokens.claims()!.sub);
     expect(s.mailbox.messages.length).to.equal(sentBefore);
   });
@@ -135,7 +165,10 @@ describe('sign-in with an emailed code (authorization code + PKCE)', () => {
     const res = await browser.post(new URL(formAction(first.page!.html, '/consent'), s.baseUrl), {});
     const done = await browser.follow(new URL(res.headers.get('location')!, s.baseUrl), s.baseUrl);
     expect(done.url.startsWith(thirdParty.redirectUri)).to.equal(true);
-    const tokens3p = await oidc.authorizationCodeGrant(thirdParty.config, new URL(done.url), { pkceCodeVerifier: first.auth.verifier, expectedState: first.auth.state });
+    const tokens3p = await oidc.authorizationCodeGrant(thirdParty.config, new URL(done.url), {
+      pkceCodeVerifier: first.auth.verifier,
+      expectedState: first.auth.state,
+    });
     expect(tokens3p.claims()!.sub).to.equal(tokens.claims()!.sub);
     const second = await silentAuthorize(s, thirdParty, browser);
     expect(second.url.startsWith(thirdParty.redirectUri)).to.equal(true);

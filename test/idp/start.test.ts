@@ -41,7 +41,10 @@ describe('npm start (server/main.ts)', () => {
   });
 
   it('refuses to start with invalid configuration, saying what is wrong', async () => {
-    const child = spawn(process.execPath, ['server/main.ts'], { env: { PATH: process.env.PATH, PORT: 'eighty', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['server/main.ts'], {
+      env: { PATH: process.env.PATH, PORT: 'eighty', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     const code = await new Promise((r) => child.once('exit', r));

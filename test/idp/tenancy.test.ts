@@ -25,7 +25,7 @@ describe('organisations are isolated', () => {
     expect(atB.page?.html).to.contain('name="email"');
   });
 
-  it("the same email is a different customer (different sub) in each organisation", async () => {
+  it('the same email is a different customer (different sub) in each organisation', async () => {
     const email = 'same.person@example.com';
     const [inA, inB] = [await signIn(s, appA, { email }), await signIn(s, appB, { email })];
     expect(inA.tokens.claims()!.sub).to.not.equal(inB.tokens.claims()!.sub);
@@ -64,9 +64,15 @@ describe('organisations are isolated', () => {
   });
 
   it('refuses, by construction, a query on organisation data without an organisation', async () => {
-    const err = await CustomerModel.find({ email: 'x@example.com' }).then(() => undefined, (e) => e);
+    const err = await CustomerModel.find({ email: 'x@example.com' }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(UnscopedQueryError);
-    const update = await CustomerModel.updateMany({}, { $set: { name: 'x' } }).then(() => undefined, (e) => e);
+    const update = await CustomerModel.updateMany({}, { $set: { name: 'x' } }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(update).to.be.instanceOf(UnscopedQueryError);
   });
 });

@@ -2,13 +2,27 @@ import { expect } from 'chai';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser } from '../support/browser.ts';
-import { authorizationRequest, makeClient, makeOrg, openSignIn, requestCode, submitCode, uniqueEmail, type TestClient, type TestOrg, orgWithClient } from '../support/oidc.ts';
+import {
+  authorizationRequest,
+  makeClient,
+  makeOrg,
+  openSignIn,
+  requestCode,
+  submitCode,
+  uniqueEmail,
+  type TestClient,
+  type TestOrg,
+  orgWithClient,
+} from '../support/oidc.ts';
 import type { Stack } from '../support/stack.ts';
 
 type OAuthFailure = { error?: string; cause?: { parameters?: { error?: string } }[] };
 /** 'ok', or the OAuth error code, whether it came in the body or in a WWW-Authenticate challenge. */
 const outcome = (p: Promise<unknown>) =>
-  p.then(() => 'ok', (err: OAuthFailure) => err.error ?? (Array.isArray(err.cause) ? err.cause[0]?.parameters?.error : undefined) ?? String(err));
+  p.then(
+    () => 'ok',
+    (err: OAuthFailure) => err.error ?? (Array.isArray(err.cause) ? err.cause[0]?.parameters?.error : undefined) ?? String(err),
+  );
 
 describe('token endpoint: one-time grants, client credentials, audiences', () => {
   let s: Stack;
@@ -31,7 +45,9 @@ describe('token endpoint: one-time grants, client credentials, audiences', () =>
   it('exchanges an authorization code exactly once, even in parallel', async () => {
     const { auth, url } = await callback();
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => outcome(oidc.authorizationCodeGrant(app.config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state }))),
+      Array.from({ length: 6 }, () =>
+        outcome(oidc.authorizationCodeGrant(app.config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state })),
+      ),
     );
     expect(results.filter((r) => r === 'ok')).to.have.length(1);
     expect(results.filter((r) => r !== 'ok')).to.deep.equal(Array(5).fill('invalid_grant'));
@@ -39,14 +55,23 @@ describe('token endpoint: one-time grants, client credentials, audiences', () =>
 
   it('rejects a code exchanged with the wrong PKCE verifier', async () => {
     const { auth, url } = await callback();
-    const wrong = await outcome(oidc.authorizationCodeGrant(app.config, url, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: auth.state }));
+    const wrong = await outcome(
+      oidc.authorizationCodeGrant(app.config, url, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: auth.state }),
+    );
     expect(wrong).to.equal('invalid_grant');
   });
 
   it('redeems a refresh token exactly once, even in parallel, and reuse revokes the grant', async () => {
     const { auth, url } = await callback();
     const tokens = await oidc.authorizationCodeGrant(app.config, url, { pkceCodeVerifier: auth.verifier, expectedState: auth.state });
-    const results = await Promise.all(Array.from({ length: 6 }, () => oidc.refreshTokenGrant(app.config, tokens.refresh_token!).then((r) => r, (e) => e)));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        oidc.refreshTokenGrant(app.config, tokens.refresh_token!).then(
+          (r) => r,
+          (e) => e,
+        ),
+      ),
+    );
     const winners = results.filter((r) => r.refresh_token);
     expect(winners).to.have.length(1);
     expect(results.filter((r) => !r.refresh_token).map((r) => r.error)).to.deep.equal(Array(5).fill('invalid_grant'));
@@ -72,7 +97,10 @@ describe('token endpoint: one-time grants, client credentials, audiences', () =>
     it("is rejected by another organisation's JWKS", async () => {
       const other = await makeOrg(s);
       const res = await oidc.clientCredentialsGrant(machine.config, { resource: `${t.issuer}/api` });
-      const verified = await jwtVerify(res.access_token, createRemoteJWKSet(new URL(`${other.issuer}/jwks`))).then(() => 'verified', (e) => e.code);
+      const verified = await jwtVerify(res.access_token, createRemoteJWKSet(new URL(`${other.issuer}/jwks`))).then(
+        () => 'verified',
+        (e) => e.code,
+      );
       expect(verified).to.equal('ERR_JWKS_NO_MATCHING_KEY');
     });
 

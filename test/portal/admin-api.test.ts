@@ -31,7 +31,9 @@ describe('Admin API: portals, sections, company and policies', () => {
   it('keeps exactly one primary under concurrent "set primary" calls', async () => {
     for (const slug of ['a', 'b', 'c']) await call('POST', `${adminUrl(t)}/portals`, admin, { slug: `race-${slug}`, name: slug });
     const slugs = ['main', 'members', 'race-a', 'race-b', 'race-c'];
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call('PUT', `${adminUrl(t)}/portals/${slugs[i % slugs.length]}/primary`, admin)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call('PUT', `${adminUrl(t)}/portals/${slugs[i % slugs.length]}/primary`, admin)),
+    );
     expect(results.map((r) => r.status)).to.deep.equal(Array(20).fill(200));
     const list = await call('GET', `${adminUrl(t)}/portals`, admin);
     expect(list.body.items.filter((p: { primary: boolean }) => p.primary)).to.have.length(1);
@@ -57,7 +59,9 @@ describe('Admin API: portals, sections, company and policies', () => {
 
     const missing = await call('PUT', `${adminUrl(t)}/portals/main/sections`, admin, { sections: reordered.slice(1) });
     expect(missing.status).to.equal(400);
-    const unknown = await call('PUT', `${adminUrl(t)}/portals/main/sections`, admin, { sections: [...reordered.slice(1), { key: 'casino', state: 'enabled' }] });
+    const unknown = await call('PUT', `${adminUrl(t)}/portals/main/sections`, admin, {
+      sections: [...reordered.slice(1), { key: 'casino', state: 'enabled' }],
+    });
     expect(unknown.status).to.equal(400);
     expect(unknown.body.details[0].field).to.match(/^sections\./);
     const badState = await call('PATCH', `${adminUrl(t)}/portals/main/sections/home`, admin, { state: 'maybe' });
@@ -65,7 +69,9 @@ describe('Admin API: portals, sections, company and policies', () => {
   });
 
   it('adjusts brand colours that fail WCAG AA contrast, and says so', async () => {
-    const res = await call('PATCH', `${adminUrl(t)}/portals/members`, admin, { branding: { primaryColor: '#FFDD00', accentColor: '#0b7a55', theme: 'dark' } });
+    const res = await call('PATCH', `${adminUrl(t)}/portals/members`, admin, {
+      branding: { primaryColor: '#FFDD00', accentColor: '#0b7a55', theme: 'dark' },
+    });
     expect(res.status).to.equal(200);
     expect(res.body.branding.primaryColor).to.match(/^#[0-9a-f]{6}$/);
     expect(res.body.branding.primaryColor).to.not.equal('#ffdd00');
@@ -79,7 +85,8 @@ describe('Admin API: portals, sections, company and policies', () => {
   });
 
   it('publishes policies as sanitised HTML: injected script stays inert', async () => {
-    const markdown = '# Terms\n\n<script>alert(1)</script>\n\n<img src=x onerror="alert(2)">\n\n[click](javascript:alert(3)) and [ok](https://example.com)';
+    const markdown =
+      '# Terms\n\n<script>alert(1)</script>\n\n<img src=x onerror="alert(2)">\n\n[click](javascript:alert(3)) and [ok](https://example.com)';
     const put = await call('PUT', `${adminUrl(t)}/policies/terms`, admin, { markdown });
     expect(put.status).to.equal(200);
     const read = await call('GET', `${apiUrl(t)}/policies/terms`, (await customerToken(s, app)).token);
@@ -144,7 +151,9 @@ describe('Admin API: portals, sections, company and policies', () => {
     const adminDoc = await call('GET', `${adminUrl(t)}/openapi.json`, undefined);
     expect(adminDoc.body.openapi).to.equal('3.1.0');
     expect(adminDoc.body.servers[0].url).to.equal(adminUrl(t));
-    expect(adminDoc.body.paths['/portals/{slug}/sections'].put.requestBody.content['application/json'].schema.properties).to.have.property('sections');
+    expect(adminDoc.body.paths['/portals/{slug}/sections'].put.requestBody.content['application/json'].schema.properties).to.have.property(
+      'sections',
+    );
     const clientDoc = await call('GET', `${apiUrl(t)}/openapi.json`, undefined);
     expect(clientDoc.body.paths).to.have.property('/profile');
   });

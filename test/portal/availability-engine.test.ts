@@ -92,7 +92,10 @@ describe('Availability engine (pure)', () => {
     const busy: Busy[] = [{ resourceId: 'res_a', start: at, end: at + 3_600_000, session }];
     const resources = [{ id: 'res_a', schedule: hours('10:00', '12:00') }];
     const two = offered({ timeZone: 'UTC', from: '2027-01-15', service, busy, seatsTaken: new Map([[session, 2]]), resources });
-    expect(two.map((s) => [s.local, s.seats])).to.deep.equal([['10:00', 1], ['11:00', 3]]);
+    expect(two.map((s) => [s.local, s.seats])).to.deep.equal([
+      ['10:00', 1],
+      ['11:00', 3],
+    ]);
     const full = offered({ timeZone: 'UTC', from: '2027-01-15', service, busy, seatsTaken: new Map([[session, 3]]), resources });
     expect(full.map((s) => s.local)).to.deep.equal(['11:00']);
   });
@@ -106,7 +109,16 @@ describe('Availability engine (pure)', () => {
         { from: '2027-01-23', to: '2027-01-23', hours: [{ start: '14:00', end: '16:00' }] }, // an extra Saturday
       ],
     };
-    const days = availability({ service: rules(), timeZone: 'UTC', resources: [{ id: 'res_a', schedule }], busy: [], seatsTaken: new Map(), from: '2027-01-15', to: '2027-01-29', now: Date.parse('2027-01-01T00:00:00Z') });
+    const days = availability({
+      service: rules(),
+      timeZone: 'UTC',
+      resources: [{ id: 'res_a', schedule }],
+      busy: [],
+      seatsTaken: new Map(),
+      from: '2027-01-15',
+      to: '2027-01-29',
+      now: Date.parse('2027-01-01T00:00:00Z'),
+    });
     const by = Object.fromEntries(days.map((d) => [d.date, d.slots.map((s) => s.local)]));
     expect(by['2027-01-15']).to.deep.equal([]);
     expect(by['2027-01-22']).to.deep.equal(['10:00']);
@@ -125,7 +137,12 @@ describe('Availability engine (pure)', () => {
       ],
       exceptions: [],
     };
-    const slots = offered({ timeZone: 'UTC', from: '2027-01-15', service: rules({ durationMinutes: 90, intervalMinutes: 30 }), resources: [{ id: 'res_a', schedule }] });
+    const slots = offered({
+      timeZone: 'UTC',
+      from: '2027-01-15',
+      service: rules({ durationMinutes: 90, intervalMinutes: 30 }),
+      resources: [{ id: 'res_a', schedule }],
+    });
     expect(slots.map((s) => s.local)).to.deep.equal(['09:00', '09:30', '10:00', '10:30', '11:00', '11:30']);
     expect(slots.every((s) => s.seats === 1)).to.equal(true);
   });
@@ -134,7 +151,16 @@ describe('Availability engine (pure)', () => {
     const at = Date.parse('2027-01-15T10:00:00Z');
     const resources = ['res_a', 'res_b', 'res_c'].map((id) => ({ id, schedule: hours('09:00', '12:00') }));
     const busy: Busy[] = [{ resourceId: 'res_b', start: at, end: at + 3_600_000, session: 'other' }];
-    const [day] = availability({ service: rules({ capacity: 2 }), timeZone: 'UTC', resources, busy, seatsTaken: new Map(), from: '2027-01-15', to: '2027-01-15', now: Date.parse('2027-01-01T00:00:00Z') });
+    const [day] = availability({
+      service: rules({ capacity: 2 }),
+      timeZone: 'UTC',
+      resources,
+      busy,
+      seatsTaken: new Map(),
+      from: '2027-01-15',
+      to: '2027-01-15',
+      now: Date.parse('2027-01-01T00:00:00Z'),
+    });
     expect(day!.slots.map((s) => [s.local, s.resourceCount, s.seatsLeft])).to.deep.equal([
       ['09:00', 3, 6],
       ['10:00', 2, 4],

@@ -15,7 +15,8 @@ describe('Portal sessions: refreshed once across instances', function () {
     const other = await secondInstance(s);
     try {
       const stored = await storedPortalSession(s, browser, t.issuer);
-      const profile = (base: string) => browser.request(`${base}/${t.org.slug}/portal/bff/api/profile`, { headers: { accept: 'application/json' } }).then((r) => r.status);
+      const profile = (base: string) =>
+        browser.request(`${base}/${t.org.slug}/portal/bff/api/profile`, { headers: { accept: 'application/json' } }).then((r) => r.status);
       for (let round = 1; round <= 2; round++) {
         const before = await stored.expireAccessToken();
         const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => profile(i % 2 ? other.baseUrl : s.baseUrl)));

@@ -24,7 +24,17 @@ describe('Bookings that take money', function () {
     await connectStripe(t, owner, { currency: 'GBP', taxInclusive: true, taxRates: [{ name: 'VAT', percent: 20 }] });
     const location = await create(t, owner, 'locations', { name: 'Spa', timeZone: 'Europe/London' });
     const desk = await create(t, owner, 'resources', { name: 'Desk', locationId: location.id, weeklyHours: everyDay('00:00', '24:00') });
-    const service = await create(t, owner, 'services', { name: 'Hot stones', durationMinutes: 60, intervalMinutes: 60, price: { amount: 8000, currency: 'GBP' }, resourceIds: [desk.id], locationId: location.id, minNoticeMinutes: 0, cancellationWindowMinutes, payment });
+    const service = await create(t, owner, 'services', {
+      name: 'Hot stones',
+      durationMinutes: 60,
+      intervalMinutes: 60,
+      price: { amount: 8000, currency: 'GBP' },
+      resourceIds: [desk.id],
+      locationId: location.id,
+      minNoticeMinutes: 0,
+      cancellationWindowMinutes,
+      payment,
+    });
     return { t, app, owner, service };
   }
   const slots = async (t: TestOrg, token: string, serviceId: string) => {
@@ -52,7 +62,12 @@ describe('Bookings that take money', function () {
     // The first rate removed, one added: tax_1 is gone for good, the new one is tax_2, never tax_1 again.
     const changed = await call('PUT', settings, owner, { taxRates: [{ name: 'Reduced', percent: 5 }] });
     expect(changed.body.taxRates).to.deep.equal([{ id: 'tax_2', name: 'Reduced', percent: 5 }]);
-    const kept = await call('PUT', settings, owner, { taxRates: [{ id: 'tax_2', name: 'Reduced rate', percent: 5 }, { name: 'Zero', percent: 0 }] });
+    const kept = await call('PUT', settings, owner, {
+      taxRates: [
+        { id: 'tax_2', name: 'Reduced rate', percent: 5 },
+        { name: 'Zero', percent: 0 },
+      ],
+    });
     expect(kept.body.taxRates.map((r: { id: string }) => r.id)).to.deep.equal(['tax_2', 'tax_3']);
     const refused = await call('PATCH', `${adminUrl(t)}/services/${service.id}`, owner, { payment: { mode: 'prepay', taxRateId: 'tax_1' } });
     expect(refused.status).to.equal(422);
@@ -74,7 +89,10 @@ describe('Bookings that take money', function () {
   });
 
   it('takes a deposit when booking through the booking’s own tab, and refunds it when cancelled in time', async () => {
-    const { t, app, owner, service } = await business({ mode: 'prepay', deposit: { kind: 'percent', value: 25 }, taxRateId: 'tax_1', lateRefundPercent: 0 }, 60);
+    const { t, app, owner, service } = await business(
+      { mode: 'prepay', deposit: { kind: 'percent', value: 25 }, taxRateId: 'tax_1', lateRefundPercent: 0 },
+      60,
+    );
     const c = await customerOf(app);
     await saveCard(t, c);
     const later = (await slots(t, c.token, service.id)).at(-1)!; // days ahead: well before the cancellation deadline
@@ -98,10 +116,14 @@ describe('Bookings that take money', function () {
     expect(cancelled.body.money).to.include({ refunded: 2000 });
     expect(cancelled.body.payment).to.include({ status: 'refunded', refunded: 2000 });
     // The refund is a change of the booking too: live views hear of it, not only of the cancellation.
-    const refundedEvent = await mongoose.connection.db!.collection('events').findOne({ org: t.org._id, type: 'booking.refunded', subject: booked.body.id });
+    const refundedEvent = await mongoose.connection
+      .db!.collection('events')
+      .findOne({ org: t.org._id, type: 'booking.refunded', subject: booked.body.id });
     expect(JSON.parse(refundedEvent!.data).booking.payment).to.include({ status: 'refunded', refunded: 2000 });
     const notes = await call('GET', `${apiUrl(t)}/documents?kind=credit_note`, c.token);
-    expect(notes.body.items.map((n: { total: number; relatesTo: { id: string } }) => [n.total, n.relatesTo.id])).to.deep.equal([[2000, paid.body.payment.invoiceId]]);
+    expect(notes.body.items.map((n: { total: number; relatesTo: { id: string } }) => [n.total, n.relatesTo.id])).to.deep.equal([
+      [2000, paid.body.payment.invoiceId],
+    ]);
   });
 
   it('refunds the late percent when staff cancel after the deadline', async () => {
@@ -125,7 +147,9 @@ describe('Bookings that take money', function () {
     expect(booked.status, JSON.stringify(booked.body)).to.equal(201);
     expect(await slots(t, c.token, service.id)).to.not.include(start); // sweeps: nothing is overdue yet
     // Time travel: as if its 15 minutes had passed, and the 30 s between sweeps of the organisation.
-    await mongoose.connection.db!.collection('bookings').updateOne({ _id: booked.body.id }, { $set: { 'payment.dueBy': new Date(Date.now() - 1000) } });
+    await mongoose.connection
+      .db!.collection('bookings')
+      .updateOne({ _id: booked.body.id }, { $set: { 'payment.dueBy': new Date(Date.now() - 1000) } });
     forgetSweeps();
     const free = await slots(t, c.token, service.id);
     expect(free).to.include(start);

@@ -17,7 +17,9 @@ const ZONE = 'Europe/London'; // the test catalogue's location
 
 /** Makes the next `command` sent to the database fail (after `skip` of them), as a lost write would. */
 const failNext = (command: string, skip = 0) =>
-  mongoose.connection.db!.admin().command({ configureFailPoint: 'failCommand', mode: { skip, times: 1 }, data: { failCommands: [command], errorCode: 8 } });
+  mongoose.connection
+    .db!.admin()
+    .command({ configureFailPoint: 'failCommand', mode: { skip, times: 1 }, data: { failCommands: [command], errorCode: 8 } });
 
 describe('A booking change is one transaction: the booking, its hold and its event commit together', function () {
   this.timeout(120_000);
@@ -35,13 +37,21 @@ describe('A booking change is one transaction: the booking, its hold and its eve
     return res.body.days.flatMap((d: { slots: Slot[] }) => d.slots) as Slot[];
   };
   /** Whether the therapist is offered at `start`. */
-  const offered = async (start: string, resourceId: string) => (await dayOf(localAt(Date.parse(start), ZONE).date, resourceId)).some((x) => x.start === start);
-  const book = (start: string, resourceId: string, base = adminUrl(t)) => call('POST', `${base}/bookings`, admin, { serviceId: cat.massage.id, start, resourceId, customerId });
+  const offered = async (start: string, resourceId: string) =>
+    (await dayOf(localAt(Date.parse(start), ZONE).date, resourceId)).some((x) => x.start === start);
+  const book = (start: string, resourceId: string, base = adminUrl(t)) =>
+    call('POST', `${base}/bookings`, admin, { serviceId: cat.massage.id, start, resourceId, customerId });
   const bookingEvents = (stream: Awaited<ReturnType<typeof openStream>>) => stream.messages.filter((m) => m.event === 'booking');
 
   before(async function () {
     s = await stack();
-    const refused = await mongoose.connection.db!.admin().command({ configureFailPoint: 'failCommand', mode: 'off' }).then(() => false, (err: Error) => err.message);
+    const refused = await mongoose.connection
+      .db!.admin()
+      .command({ configureFailPoint: 'failCommand', mode: 'off' })
+      .then(
+        () => false,
+        (err: Error) => err.message,
+      );
     if (refused) return this.skip(); // a server without test commands: nothing can be injected
     t = await makeOrg(s);
     admin = await adminToken(s, t, 'admin');
@@ -52,7 +62,10 @@ describe('A booking change is one transaction: the booking, its hold and its eve
   });
 
   afterEach(async () => {
-    await mongoose.connection.db!.admin().command({ configureFailPoint: 'failCommand', mode: 'off' }).catch(() => undefined);
+    await mongoose.connection
+      .db!.admin()
+      .command({ configureFailPoint: 'failCommand', mode: 'off' })
+      .catch(() => undefined);
   });
 
   it('a booking whose write fails leaves no booking, no hold and no event', async () => {

@@ -32,11 +32,16 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
   /** A week of availability from today (or `from`), of everyone who delivers the service or of one `resource`. */
   const week = async (service: string, token = admin, base = adminUrl(t), from?: string, resource?: string) => {
     const first = from ?? localAt(Date.now(), 'Europe/London').date;
-    const res = await call('GET', `${base}/availability?service=${service}&from=${first}&to=${addDays(first, 6)}${resource ? `&resource=${resource}` : ''}`, token);
+    const res = await call(
+      'GET',
+      `${base}/availability?service=${service}&from=${first}&to=${addDays(first, 6)}${resource ? `&resource=${resource}` : ''}`,
+      token,
+    );
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     return res.body as { timeZone: string; days: { date: string; slots: Slot[] }[] };
   };
-  const slots = async (service: string, token?: string, base?: string, resource?: string) => (await week(service, token, base, undefined, resource)).days.flatMap((d) => d.slots);
+  const slots = async (service: string, token?: string, base?: string, resource?: string) =>
+    (await week(service, token, base, undefined, resource)).days.flatMap((d) => d.slots);
 
   before(async () => {
     s = await stack();
@@ -71,24 +76,64 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
         colour: 'red',
       });
       expect(bad.status).to.equal(400);
-      expect(bad.body.details.map((d: { field: string }) => d.field)).to.include.members(['name', 'durationMinutes', 'price.amount', 'price.currency', 'resourceIds', 'capacity', 'colour']);
-      const hours = await call('POST', `${adminUrl(t)}/resources`, admin, { name: 'X', locationId: cat.location.id, weeklyHours: [{ day: 'mon', start: '17:00', end: '09:00' }, { day: 'funday', start: '9', end: '10:00' }] });
+      expect(bad.body.details.map((d: { field: string }) => d.field)).to.include.members([
+        'name',
+        'durationMinutes',
+        'price.amount',
+        'price.currency',
+        'resourceIds',
+        'capacity',
+        'colour',
+      ]);
+      const hours = await call('POST', `${adminUrl(t)}/resources`, admin, {
+        name: 'X',
+        locationId: cat.location.id,
+        weeklyHours: [
+          { day: 'mon', start: '17:00', end: '09:00' },
+          { day: 'funday', start: '9', end: '10:00' },
+        ],
+      });
       expect(hours.status).to.equal(400);
-      expect(hours.body.details.map((d: { field: string }) => d.field)).to.include.members(['weeklyHours.0.end', 'weeklyHours.1.day', 'weeklyHours.1.start']);
+      expect(hours.body.details.map((d: { field: string }) => d.field)).to.include.members([
+        'weeklyHours.0.end',
+        'weeklyHours.1.day',
+        'weeklyHours.1.start',
+      ]);
       // Past what availability is sized for, the limit is named (the console shows it by the field).
-      const tooMany = await call('POST', `${adminUrl(t)}/resources`, admin, { name: 'X', locationId: cat.location.id, weeklyHours: Array.from({ length: 71 }, () => ({ day: 'mon', start: '09:00', end: '10:00' })) });
+      const tooMany = await call('POST', `${adminUrl(t)}/resources`, admin, {
+        name: 'X',
+        locationId: cat.location.id,
+        weeklyHours: Array.from({ length: 71 }, () => ({ day: 'mon', start: '09:00', end: '10:00' })),
+      });
       expect(tooMany.status).to.equal(400);
       expect(tooMany.body.details).to.deep.include({ field: 'weeklyHours', message: 'at most 70 stretches of hours a week' });
       const zone = await call('POST', `${adminUrl(t)}/locations`, admin, { name: 'Moon base', timeZone: 'Moon/Tranquility' });
       expect(zone.status).to.equal(400);
-      const dangling = await call('POST', `${adminUrl(t)}/services`, admin, { name: 'Ghost', durationMinutes: 30, price: { amount: 1, currency: 'GBP' }, resourceIds: ['res_doesnotexist'], locationId: cat.location.id });
+      const dangling = await call('POST', `${adminUrl(t)}/services`, admin, {
+        name: 'Ghost',
+        durationMinutes: 30,
+        price: { amount: 1, currency: 'GBP' },
+        resourceIds: ['res_doesnotexist'],
+        locationId: cat.location.id,
+      });
       expect(dangling.status).to.equal(422);
       expect(dangling.body.details).to.deep.equal([{ field: 'resourceIds.0', message: 'no such resource' }]);
     });
 
     it('edits with a patch, refuses deletes that would leave services dangling, and audits each change', async () => {
-      const room = await create(t, admin, 'resources', { name: 'Room 2', kind: 'room', locationId: cat.location.id, weeklyHours: everyDay('09:00', '17:00') });
-      const svc = await create(t, admin, 'services', { name: 'Sauna', durationMinutes: 30, price: { amount: 900, currency: 'GBP' }, resourceIds: [room.id], locationId: cat.location.id });
+      const room = await create(t, admin, 'resources', {
+        name: 'Room 2',
+        kind: 'room',
+        locationId: cat.location.id,
+        weeklyHours: everyDay('09:00', '17:00'),
+      });
+      const svc = await create(t, admin, 'services', {
+        name: 'Sauna',
+        durationMinutes: 30,
+        price: { amount: 900, currency: 'GBP' },
+        resourceIds: [room.id],
+        locationId: cat.location.id,
+      });
       expect(svc).to.include({ capacity: 1, intervalMinutes: 15, minNoticeMinutes: 60, active: true });
       const patched = await call('PATCH', `${adminUrl(t)}/services/${svc.id}`, admin, { capacity: 4, description: null });
       expect(patched.body).to.include({ capacity: 4, durationMinutes: 30, name: 'Sauna' });
@@ -97,7 +142,12 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       expect((await call('DELETE', `${adminUrl(t)}/services/${svc.id}`, admin)).status).to.equal(204);
       expect((await call('DELETE', `${adminUrl(t)}/resources/${room.id}`, admin)).status).to.equal(204);
       const log = await call('GET', `${adminUrl(t)}/audit?limit=10`, admin);
-      expect(log.body.items.map((e: { action: string }) => e.action)).to.include.members(['service.create', 'service.update', 'service.delete', 'resource.delete']);
+      expect(log.body.items.map((e: { action: string }) => e.action)).to.include.members([
+        'service.create',
+        'service.update',
+        'service.delete',
+        'resource.delete',
+      ]);
       const staff = await adminToken(s, t, 'staff');
       expect((await call('POST', `${adminUrl(t)}/locations`, staff, { name: 'Nope', timeZone: 'UTC' })).status).to.equal(403);
       expect((await call('GET', `${adminUrl(t)}/services`, staff)).status).to.equal(200);
@@ -120,12 +170,21 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       }
     });
 
-    it("answers for one staff member when asked: only their free times, and each start still once", async () => {
+    it('answers for one staff member when asked: only their free times, and each start still once', async () => {
       const therapist = cat.therapists[0].id;
       const everyone = await slots(cat.massage.id);
       const [who] = await customers(t, 1);
       const taken = everyone.at(-3)!;
-      expect((await call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.massage.id, start: taken.start, resourceId: therapist, customerId: who })).status).to.equal(201);
+      expect(
+        (
+          await call('POST', `${adminUrl(t)}/bookings`, admin, {
+            serviceId: cat.massage.id,
+            start: taken.start,
+            resourceId: therapist,
+            customerId: who,
+          })
+        ).status,
+      ).to.equal(201);
       const theirs = await slots(cat.massage.id, undefined, undefined, therapist);
       expect(theirs.map((x) => x.start)).to.not.include(taken.start);
       expect(theirs.every((x) => x.resourceCount === 1 && x.seatsLeft === 1)).to.equal(true);
@@ -135,7 +194,16 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
     it("follows the spring-forward day of the location's zone: 23 hourly starts, no 01:00", async () => {
       const year = new Date().getUTCFullYear() + 1;
       const lastSunday = [31, 30, 29, 28, 27, 26, 25].map((d) => `${year}-03-${d}`).find((d) => new Date(`${d}T12:00:00Z`).getUTCDay() === 0)!;
-      const hourly = await create(t, admin, 'services', { name: 'Hourly', durationMinutes: 60, intervalMinutes: 60, price: { amount: 0, currency: 'GBP' }, resourceIds: [night.id], locationId: cat.location.id, minNoticeMinutes: 0, maxDaysAhead: 730 });
+      const hourly = await create(t, admin, 'services', {
+        name: 'Hourly',
+        durationMinutes: 60,
+        intervalMinutes: 60,
+        price: { amount: 0, currency: 'GBP' },
+        resourceIds: [night.id],
+        locationId: cat.location.id,
+        minNoticeMinutes: 0,
+        maxDaysAhead: 730,
+      });
       const res = await call('GET', `${adminUrl(t)}/availability?service=${hourly.id}&from=${lastSunday}&to=${lastSunday}`, admin);
       const locals = res.body.days[0].slots.map((x: Slot) => x.local);
       expect(locals).to.have.length(23);
@@ -197,9 +265,19 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
 
     it('writes any service name into the .ics as text: escaped, line breaks as \\n, no control characters, folded whole', async () => {
       const tricky = `Hot\\cold; wraps, oils\rEND:VEVENT\nBEGIN:VALARM\r\nthree\u0007 kinds${' Ölmassage 深層マッサージ🌿'.repeat(2)}`;
-      const svc = await create(t, admin, 'services', { name: tricky, durationMinutes: 30, price: { amount: 0, currency: 'GBP' }, resourceIds: [night.id], locationId: cat.location.id, minNoticeMinutes: 0 });
+      const svc = await create(t, admin, 'services', {
+        name: tricky,
+        durationMinutes: 30,
+        price: { amount: 0, currency: 'GBP' },
+        resourceIds: [night.id],
+        locationId: cat.location.id,
+        minNoticeMinutes: 0,
+      });
       const ada = await customerToken(s, app, { scope: BOOKING_SCOPES });
-      const made = await call('POST', `${apiUrl(t)}/bookings`, ada.token, { serviceId: svc.id, start: (await slots(svc.id, ada.token, apiUrl(t)))[0]!.start });
+      const made = await call('POST', `${apiUrl(t)}/bookings`, ada.token, {
+        serviceId: svc.id,
+        start: (await slots(svc.id, ada.token, apiUrl(t)))[0]!.start,
+      });
       expect(made.status, JSON.stringify(made.body)).to.equal(201);
       const res = await fetch(`${apiUrl(t)}/bookings/${made.body.id}/calendar.ics`, { headers: { authorization: `Bearer ${ada.token}` } });
       const bytes = Buffer.from(await res.arrayBuffer());
@@ -215,7 +293,11 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
         utf8.decode(raw);
       }
       // Unfolded (RFC 5545 §3.1): one event, and the summary reads back as the name with its line breaks as \n.
-      const lines = utf8.decode(bytes).replace(/\r\n[ \t]/g, '').split('\r\n').filter(Boolean);
+      const lines = utf8
+        .decode(bytes)
+        .replace(/\r\n[ \t]/g, '')
+        .split('\r\n')
+        .filter(Boolean);
       expect(lines.filter((l) => /^(BEGIN|END):/.test(l))).to.deep.equal(['BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'END:VEVENT', 'END:VCALENDAR']);
       const summaries = lines.filter((l) => l.startsWith('SUMMARY:'));
       expect(summaries).to.have.length(1);
@@ -233,14 +315,27 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
         const people = await customers(t, 50);
         const replies: Reply[] = await Promise.all(
           people.map((customerId, i) =>
-            call('POST', `${i % 2 ? other.adminUrl(t) : adminUrl(t)}/bookings`, admin, { serviceId: cat.massage.id, start: slot.start, resourceId, customerId }),
+            call('POST', `${i % 2 ? other.adminUrl(t) : adminUrl(t)}/bookings`, admin, {
+              serviceId: cat.massage.id,
+              start: slot.start,
+              resourceId,
+              customerId,
+            }),
           ),
         );
         const statuses = replies.map((r) => r.status);
-        expect(statuses.filter((x) => x === 201), JSON.stringify(replies.find((r) => r.status >= 500)?.body)).to.have.length(1);
+        expect(
+          statuses.filter((x) => x === 201),
+          JSON.stringify(replies.find((r) => r.status >= 500)?.body),
+        ).to.have.length(1);
         expect(statuses.filter((x) => x === 409)).to.have.length(49);
-        for (const r of replies.filter((x) => x.status === 409)) expect(r.body).to.deep.equal({ error: 'slot_taken', error_description: 'This time has just been taken. Choose another.' });
-        const listed = await call('GET', `${adminUrl(t)}/bookings?from=${slot.start}&to=${new Date(Date.parse(slot.start) + 60_000).toISOString()}&resource=${resourceId}`, admin);
+        for (const r of replies.filter((x) => x.status === 409))
+          expect(r.body).to.deep.equal({ error: 'slot_taken', error_description: 'This time has just been taken. Choose another.' });
+        const listed = await call(
+          'GET',
+          `${adminUrl(t)}/bookings?from=${slot.start}&to=${new Date(Date.parse(slot.start) + 60_000).toISOString()}&resource=${resourceId}`,
+          admin,
+        );
         expect(listed.body.items).to.have.length(1);
       } finally {
         await other.stop();
@@ -251,7 +346,9 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       const slot = (await slots(cat.yoga.id)).at(-1)!;
       expect(slot.seatsLeft).to.equal(8);
       const people = await customers(t, 20);
-      const replies = await Promise.all(people.map((customerId) => call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.yoga.id, start: slot.start, customerId })));
+      const replies = await Promise.all(
+        people.map((customerId) => call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.yoga.id, start: slot.start, customerId })),
+      );
       const won = replies.filter((r) => r.status === 201);
       expect(won).to.have.length(8);
       expect(replies.filter((r) => r.status === 409)).to.have.length(12);
@@ -259,22 +356,43 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       expect((await slots(cat.yoga.id)).map((x) => x.start)).to.not.include(slot.start);
       // The class keeps its teacher busy: no massage with her overlaps it.
       const teacher = cat.therapists[0].id;
-      const clash = await call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.massage.id, start: slot.start, resourceId: teacher, customerId: people[0] });
+      const clash = await call('POST', `${adminUrl(t)}/bookings`, admin, {
+        serviceId: cat.massage.id,
+        start: slot.start,
+        resourceId: teacher,
+        customerId: people[0],
+      });
       expect(clash.status).to.equal(409);
       await call('POST', `${adminUrl(t)}/bookings/${won[0]!.body.id}/cancel`, admin);
       const seat = (await slots(cat.yoga.id)).find((x) => x.start === slot.start)!;
       expect(seat.seatsLeft).to.equal(1);
-      expect((await call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.yoga.id, start: slot.start, customerId: people[19] })).status).to.equal(201);
+      expect(
+        (await call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.yoga.id, start: slot.start, customerId: people[19] })).status,
+      ).to.equal(201);
     });
 
     it('buffers keep overlapping bookings of one therapist apart, even across services', async () => {
       const therapist = cat.therapists[1].id;
       const slot = (await slots(cat.massage.id, undefined, undefined, therapist)).find((x) => x.local < '19:00')!;
       const [who] = await customers(t, 1);
-      expect((await call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.massage.id, start: slot.start, resourceId: therapist, customerId: who })).status).to.equal(201);
+      expect(
+        (
+          await call('POST', `${adminUrl(t)}/bookings`, admin, {
+            serviceId: cat.massage.id,
+            start: slot.start,
+            resourceId: therapist,
+            customerId: who,
+          })
+        ).status,
+      ).to.equal(201);
       // The massage ends at +60 min and its 15-minute buffer at +75: a massage at +60 with the same therapist clashes.
       const next = new Date(Date.parse(slot.start) + 60 * 60_000).toISOString();
-      const res = await call('POST', `${adminUrl(t)}/bookings`, admin, { serviceId: cat.massage.id, start: next, resourceId: therapist, customerId: who });
+      const res = await call('POST', `${adminUrl(t)}/bookings`, admin, {
+        serviceId: cat.massage.id,
+        start: next,
+        resourceId: therapist,
+        customerId: who,
+      });
       expect(res.status).to.equal(409);
     });
 
@@ -293,14 +411,20 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       expect((await call('POST', `${adminUrl(t)}/bookings/${late.body.id}/cancel`, admin)).body.status).to.equal('cancelled');
 
       // Far enough ahead, the customer may move it.
-      const far = await call('GET', `${apiUrl(t)}/availability?service=${anytime.id}&from=${addDays(localAt(Date.now(), 'Europe/London').date, 10)}&to=${addDays(localAt(Date.now(), 'Europe/London').date, 10)}`, ada.token);
+      const far = await call(
+        'GET',
+        `${apiUrl(t)}/availability?service=${anytime.id}&from=${addDays(localAt(Date.now(), 'Europe/London').date, 10)}&to=${addDays(localAt(Date.now(), 'Europe/London').date, 10)}`,
+        ada.token,
+      );
       const [a, b] = far.body.days[0].slots as Slot[];
       const made = await call('POST', `${apiUrl(t)}/bookings`, ada.token, { serviceId: anytime.id, start: a!.start });
       expect(made.body.canCancel).to.equal(true);
       const moved = await call('POST', `${apiUrl(t)}/bookings/${made.body.id}/reschedule`, ada.token, { start: b!.start });
       expect(moved.status, JSON.stringify(moved.body)).to.equal(200);
       expect(moved.body).to.include({ id: made.body.id, start: b!.start, status: 'confirmed' });
-      const after = (await call('GET', far.body ? `${apiUrl(t)}/availability?service=${anytime.id}&from=${far.body.from}&to=${far.body.to}` : '', ada.token)).body.days[0].slots.map((x: Slot) => x.start);
+      const after = (
+        await call('GET', far.body ? `${apiUrl(t)}/availability?service=${anytime.id}&from=${far.body.from}&to=${far.body.to}` : '', ada.token)
+      ).body.days[0].slots.map((x: Slot) => x.start);
       expect(after).to.include(a!.start).and.not.include(b!.start);
     });
 
@@ -326,7 +450,8 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
     it('pages upcoming bookings with a cursor', async () => {
       const ada = await customerToken(s, app, { scope: BOOKING_SCOPES });
       const free = (await slots(anytime.id, ada.token, apiUrl(t))).slice(-5);
-      for (const x of free) expect((await call('POST', `${apiUrl(t)}/bookings`, ada.token, { serviceId: anytime.id, start: x.start })).status).to.equal(201);
+      for (const x of free)
+        expect((await call('POST', `${apiUrl(t)}/bookings`, ada.token, { serviceId: anytime.id, start: x.start })).status).to.equal(201);
       const seen: string[] = [];
       let cursor = '';
       for (let i = 0; i < 3; i++) {
@@ -349,12 +474,19 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
     const uAdmin = await adminToken(s, u, 'owner');
     const stranger = await customerToken(s, uApp, { scope: BOOKING_SCOPES });
     const id = mine.body.id;
-    for (const [method, path] of [['GET', `bookings/${id}`], ['GET', `bookings/${id}/calendar.ics`], ['POST', `bookings/${id}/cancel`]] as const) {
+    for (const [method, path] of [
+      ['GET', `bookings/${id}`],
+      ['GET', `bookings/${id}/calendar.ics`],
+      ['POST', `bookings/${id}/cancel`],
+    ] as const) {
       expect((await call(method, `${apiUrl(u)}/${path}`, stranger.token)).status, path).to.equal(404);
       expect((await call(method, `${adminUrl(u)}/${path}`, uAdmin)).status, path).to.equal(404);
     }
     expect((await call('GET', `${adminUrl(u)}/services/${anytime.id}`, uAdmin)).status).to.equal(404);
-    expect((await call('GET', `${adminUrl(u)}/availability?service=${anytime.id}&from=${slot.start.slice(0, 10)}&to=${slot.start.slice(0, 10)}`, uAdmin)).status).to.equal(404);
+    expect(
+      (await call('GET', `${adminUrl(u)}/availability?service=${anytime.id}&from=${slot.start.slice(0, 10)}&to=${slot.start.slice(0, 10)}`, uAdmin))
+        .status,
+    ).to.equal(404);
     // Another customer of the same organisation cannot see it either.
     const bob = await customerToken(s, app, { scope: BOOKING_SCOPES });
     expect((await call('GET', `${apiUrl(t)}/bookings/${id}`, bob.token)).status).to.equal(404);

@@ -32,7 +32,13 @@ describe('Client API: profile, company, portal configuration', () => {
     };
     const after = await call('PATCH', `${apiUrl(t)}/profile`, token, patch);
     expect(after.status, JSON.stringify(after.body)).to.equal(200);
-    expect(after.body).to.include({ givenName: 'Ada', familyName: 'Lovelace', name: 'Ada Lovelace', phoneNumber: '+447700900123', dateOfBirth: '1990-12-10' });
+    expect(after.body).to.include({
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      name: 'Ada Lovelace',
+      phoneNumber: '+447700900123',
+      dateOfBirth: '1990-12-10',
+    });
     expect(after.body.address).to.deep.equal({ line1: '12 Quay Street', city: 'Falmouth', postalCode: 'TR11 3HH', country: 'GB' });
     expect(after.body.preferences).to.include({ emailMarketing: true, bookingReminders: true });
     const cleared = await call('PATCH', `${apiUrl(t)}/profile`, token, { address: null, phoneNumber: null });

@@ -18,8 +18,19 @@ describe('Local demo: Stripe webhooks played for stripe-mock', () => {
     try {
       const url = new URL(demo.url);
       const stripe = new Stripe('sk_test_DemoWebhooksTest000000', { host: url.hostname, port: Number(url.port), protocol: 'http', telemetry: false });
-      await stripe.paymentIntents.create({ amount: 1000, currency: 'gbp', automatic_payment_methods: { enabled: true }, metadata: { org: 'o1', tab: 'tab_later', attempt: '1' } });
-      const intent = await stripe.paymentIntents.create({ amount: 1000, currency: 'gbp', payment_method: 'pm_card_visa', confirm: true, metadata: { org: 'o1', tab: 'tab_now', attempt: '2' } });
+      await stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'gbp',
+        automatic_payment_methods: { enabled: true },
+        metadata: { org: 'o1', tab: 'tab_later', attempt: '1' },
+      });
+      const intent = await stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'gbp',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+        metadata: { org: 'o1', tab: 'tab_now', attempt: '2' },
+      });
       await first;
       expect(delivered).to.have.length(1);
       const event = JSON.parse(delivered[0]!);

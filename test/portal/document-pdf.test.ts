@@ -38,7 +38,12 @@ function png(width: number, height: number, rgb: [number, number, number]): Buff
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const seller: Seller = {
@@ -97,7 +102,10 @@ describe('Documents: the PDF of an invoice, credit note or receipt', function ()
 
   const textOf = pdfText;
   /** Pictures embedded (pdfimages lists an alpha channel apart, as an smask: not counted). */
-  const imagesIn = (pdf: Buffer) => execFileSync('pdfimages', ['-list', '-'], { input: pdf, encoding: 'utf8' }).split('\n').filter((l) => /^\s*\d+\s+\d+\s+image\b/.test(l)).length;
+  const imagesIn = (pdf: Buffer) =>
+    execFileSync('pdfimages', ['-list', '-'], { input: pdf, encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => /^\s*\d+\s+\d+\s+image\b/.test(l)).length;
   const pagesOf = (pdf: Buffer) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', ['-'], { input: pdf, encoding: 'utf8' }))![1]);
 
   it('formats minor units with the currency’s own digits', () => {
@@ -205,7 +213,12 @@ describe('Documents: the PDF of an invoice, credit note or receipt', function ()
       reason: 'Treatment cut short by a fire alarm',
       payment: undefined,
       lines: Array.from({ length: 60 }, (_, i) =>
-        line(i % 7 === 3 ? `Item ${i + 1}: a longer description that wraps onto a second line, as real ones do now and then` : `Item ${i + 1}`, 1, 100 * (i + 1), vat(20)),
+        line(
+          i % 7 === 3 ? `Item ${i + 1}: a longer description that wraps onto a second line, as real ones do now and then` : `Item ${i + 1}`,
+          1,
+          100 * (i + 1),
+          vat(20),
+        ),
       ),
     };
     const pdf = await renderDocumentPdf(note, seller);
@@ -230,7 +243,12 @@ describe('Documents: the PDF of an invoice, credit note or receipt', function ()
   });
 
   it('leaves out a logo that does not decode and keeps unreadable brand colours off the page', async () => {
-    const broken = { ...seller, primaryColor: '#fff', accentColor: 'teal-ish', logo: { data: Buffer.from('89504e470d0a1a0a0000', 'hex'), type: 'png' as const } };
+    const broken = {
+      ...seller,
+      primaryColor: '#fff',
+      accentColor: 'teal-ish',
+      logo: { data: Buffer.from('89504e470d0a1a0a0000', 'hex'), type: 'png' as const },
+    };
     const pdf = await renderDocumentPdf(invoice, broken);
     expect(textOf(pdf)).to.match(/Total\s+£12\.34/);
     expect(imagesIn(pdf)).to.equal(0);
@@ -269,7 +287,8 @@ describe('Documents: the logo fetcher', () => {
     server.close();
   });
   const failures: string[] = [];
-  const fetcher = (o: Parameters<typeof createLogoFetcher>[0] = {}) => createLogoFetcher({ onFailure: (url, reason) => failures.push(`${url}: ${reason}`), ...o });
+  const fetcher = (o: Parameters<typeof createLogoFetcher>[0] = {}) =>
+    createLogoFetcher({ onFailure: (url, reason) => failures.push(`${url}: ${reason}`), ...o });
 
   it('fetches a PNG or a JPEG once and reuses it; concurrent calls share one download', async () => {
     const f = fetcher();
@@ -290,8 +309,14 @@ describe('Documents: the logo fetcher', () => {
     expect(await f.logo('http://example.com/logo.png')).to.equal(undefined);
     expect(await f.logo('not a url')).to.equal(undefined);
     expect(await f.logo('https://user:pw@example.com/logo.png')).to.equal(undefined);
-    expect(failures.join('\n')).to.match(/neither PNG nor JPEG/).and.match(/larger than 524288 bytes/).and.match(/no answer in 300 ms/).and.match(/answered 404/);
-    expect(failures.join('\n')).to.match(/redirected to a refused URL/).and.match(/example\.com\/logo\.png: not an https URL/);
+    expect(failures.join('\n'))
+      .to.match(/neither PNG nor JPEG/)
+      .and.match(/larger than 524288 bytes/)
+      .and.match(/no answer in 300 ms/)
+      .and.match(/answered 404/);
+    expect(failures.join('\n'))
+      .to.match(/redirected to a refused URL/)
+      .and.match(/example\.com\/logo\.png: not an https URL/);
   });
 
   it('keeps a logo 10 minutes and a failure 1 minute, and at most maxEntries URLs', async () => {

@@ -35,7 +35,7 @@ describe('Fair use of the APIs: one caller or organisation cannot starve the oth
     expect((await call('GET', `${apiUrl(bravo)}/company`, elsewhere)).status, 'another organisation').to.equal(200);
   });
 
-  it("cannot be spent by tokens that only claim to be someone: forged ones are refused 401 and take nothing of theirs", async () => {
+  it('cannot be spent by tokens that only claim to be someone: forged ones are refused 401 and take nothing of theirs', async () => {
     const s = await stack();
     const t = await makeOrg(s);
     const victim = await machineToken(s, t);

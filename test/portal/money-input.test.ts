@@ -18,7 +18,16 @@ describe('Money input (portal/shared/money.ts)', () => {
   });
 
   it('refuses what is not an amount of that currency', () => {
-    for (const [typed, currency] of [['', 'GBP'], ['.', 'GBP'], ['-1', 'GBP'], ['1,000', 'GBP'], ['12.505', 'GBP'], ['1.5', 'JPY'], ['1e3', 'GBP'], ['99999999999999999', 'GBP']]) {
+    for (const [typed, currency] of [
+      ['', 'GBP'],
+      ['.', 'GBP'],
+      ['-1', 'GBP'],
+      ['1,000', 'GBP'],
+      ['12.505', 'GBP'],
+      ['1.5', 'JPY'],
+      ['1e3', 'GBP'],
+      ['99999999999999999', 'GBP'],
+    ]) {
       expect(toMinor(typed!, currency!), `${typed} ${currency}`).to.equal(undefined);
     }
   });
@@ -33,7 +42,9 @@ describe('Money input (portal/shared/money.ts)', () => {
 
   it('formats by the currency’s digits', () => {
     expect(formatMoney({ amount: 1250, currency: 'GBP' })).to.match(/12\.50/);
-    expect(formatMoney({ amount: 1500, currency: 'JPY' })).to.match(/1,500$/).and.not.match(/\./);
+    expect(formatMoney({ amount: 1500, currency: 'JPY' }))
+      .to.match(/1,500$/)
+      .and.not.match(/\./);
     expect(moneyIn('BHD')(1005)).to.match(/1\.005/);
   });
 });

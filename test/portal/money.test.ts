@@ -32,7 +32,10 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     const c = await customerToken(s, app, { scope: SCOPES });
     return { token: c.token, id: c.tokens.claims()!.sub };
   };
-  const openTab = async (customerId: string, lines: { description: string; quantity: number; unitAmount: number; taxRateId?: string | null }[] = []) => {
+  const openTab = async (
+    customerId: string,
+    lines: { description: string; quantity: number; unitAmount: number; taxRateId?: string | null }[] = [],
+  ) => {
     const opened = await call('POST', `${adminUrl(t)}/tabs`, staff, { customerId });
     expect(opened.status, JSON.stringify(opened.body)).to.equal(201);
     let tab = opened.body;
@@ -51,7 +54,16 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     app = await makeClient(s, t);
     [owner, admin, staff] = [await adminToken(s, t, 'owner'), await adminToken(s, t, 'admin'), await adminToken(s, t, 'staff')];
     const settings = await connectStripe(t, owner, { currency: 'GBP', taxInclusive: true, taxRates: [VAT], invoicePrefix: 'HDS' });
-    expect((await call('PUT', `${adminUrl(t)}/company`, owner, { name: 'Harbour Spa', legalName: 'Harbour Spa Ltd', taxNumber: 'GB123456789', address: '12 Quay Street' })).status).to.equal(200);
+    expect(
+      (
+        await call('PUT', `${adminUrl(t)}/company`, owner, {
+          name: 'Harbour Spa',
+          legalName: 'Harbour Spa Ltd',
+          taxNumber: 'GB123456789',
+          address: '12 Quay Street',
+        })
+      ).status,
+    ).to.equal(200);
     expect(settings.taxRates).to.deep.equal([{ id: 'tax_1', ...VAT }]);
     year = Number(new Intl.DateTimeFormat('en', { year: 'numeric', timeZone: 'UTC' }).format(new Date()));
   });
@@ -67,7 +79,10 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     expect(discounted.status).to.equal(200);
     // 175 off, shared 75/100 by line amount; VAT 20 % inside 675 is 112.5 → 113 (half away from zero).
     expect(discounted.body.totals).to.deep.equal({ subtotal: 1750, discount: 175, tax: 113, total: 1575 });
-    expect(discounted.body.lines.map((l: { gross: number; tax: number }) => [l.gross, l.tax])).to.deep.equal([[675, 113], [900, 0]]);
+    expect(discounted.body.lines.map((l: { gross: number; tax: number }) => [l.gross, l.tax])).to.deep.equal([
+      [675, 113],
+      [900, 0],
+    ]);
     // The customer sees their own tab; nobody else does.
     const mine = await call('GET', `${apiUrl(t)}/tabs`, c.token);
     expect(mine.body.items.map((x: { id: string }) => x.id)).to.deep.equal([tab.id]);
@@ -92,14 +107,19 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     for (const [what, path, body, status] of bad) {
       const res = await call(path === 'discount' ? 'PUT' : 'POST', `${adminUrl(t)}/tabs/${tab.id}/${path}`, staff, body);
       expect(res.status, what).to.equal(status);
-      expect(res.body.error_description, what).to.be.a('string').and.not.match(/went wrong/);
+      expect(res.body.error_description, what)
+        .to.be.a('string')
+        .and.not.match(/went wrong/);
     }
     expect((await call('POST', `${adminUrl(t)}/tabs`, staff, { customerId: 'no-such-customer' })).status).to.equal(404);
     // Staff find whom to open a tab for by their exact address; the customer base cannot be listed or searched.
     const { email } = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, staff)).body.customer;
-    expect((await call('GET', `${adminUrl(t)}/customers?email=${encodeURIComponent(email.toUpperCase())}`, staff)).body.items).to.deep.equal([{ id: c.id, email }]);
+    expect((await call('GET', `${adminUrl(t)}/customers?email=${encodeURIComponent(email.toUpperCase())}`, staff)).body.items).to.deep.equal([
+      { id: c.id, email },
+    ]);
     expect((await call('GET', `${adminUrl(t)}/customers?email=nobody%40example.com`, staff)).body.items).to.deep.equal([]);
-    for (const q of ['', '?email=', '?email=%2A', '?email[$ne]=x', `?email=${email}&limit=5`]) expect((await call('GET', `${adminUrl(t)}/customers${q}`, staff)).status, q).to.equal(400);
+    for (const q of ['', '?email=', '?email=%2A', '?email[$ne]=x', `?email=${email}&limit=5`])
+      expect((await call('GET', `${adminUrl(t)}/customers${q}`, staff)).status, q).to.equal(400);
     expect((await call('GET', `${adminUrl(t)}/tabs/not-a-tab`, staff)).status).to.equal(400);
     expect((await call('PUT', `${adminUrl(t)}/payments/settings`, owner, { currency: 'XYZ' })).status).to.equal(400);
     expect((await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'new', tip: -5 })).status).to.equal(400);
@@ -114,7 +134,18 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     const tab = await openTab(c.id);
     await mongoose.connection.db!.collection('tabs').updateOne(
       { _id: tab.id as never },
-      { $set: { lines: Array.from({ length: 200 }, (_, i) => ({ id: `ln_bulk${String(i).padStart(4, '0')}`, description: 'Item', quantity: 1, unitAmount: 1, taxRate: null, addedAt: new Date() })) } },
+      {
+        $set: {
+          lines: Array.from({ length: 200 }, (_, i) => ({
+            id: `ln_bulk${String(i).padStart(4, '0')}`,
+            description: 'Item',
+            quantity: 1,
+            unitAmount: 1,
+            taxRate: null,
+            addedAt: new Date(),
+          })),
+        },
+      },
     );
     const res = await call('POST', `${adminUrl(t)}/tabs/${tab.id}/lines`, staff, { description: 'One more', quantity: 1, unitAmount: 1 });
     expect(res.status).to.equal(422);
@@ -161,7 +192,9 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
         expect(settled.body.payment.state).to.equal('pending'); // stripe-mock never says succeeded: Stripe's webhook will
         expect(settled.body.tab.payment).to.include({ amount: 2640, tip: 240, method: 'card' });
         // Lines cannot change under a running payment.
-        expect((await call('POST', `${adminUrl(t)}/tabs/${tab.id}/lines`, staff, { description: 'x', quantity: 1, unitAmount: 1 })).status).to.equal(409);
+        expect((await call('POST', `${adminUrl(t)}/tabs/${tab.id}/lines`, staff, { description: 'x', quantity: 1, unitAmount: 1 })).status).to.equal(
+          409,
+        );
         const intent = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, staff)).body.payment.stripePaymentIntent;
         expect(intent).to.match(/^pi_/);
         expect((await intentEvent(t, { id: intent }, 'succeeded')).status).to.equal(200);
@@ -177,7 +210,9 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
         expect(invoice.body.payment).to.include({ method: 'card', brand: 'visa', last4: '4242' });
         expect(invoice.body.taxBreakdown).to.deep.equal([{ name: 'VAT', percent: 20, net: 2000, tax: 400 }]);
         const receipts = await docs(c.token, '?kind=receipt');
-        expect(receipts.body.items.find((r: { relatesTo: { id: string } }) => r.relatesTo.id === invoice.body.id)?.number).to.match(new RegExp(`^HDS-R-${year}-\\d{6}$`));
+        expect(receipts.body.items.find((r: { relatesTo: { id: string } }) => r.relatesTo.id === invoice.body.id)?.number).to.match(
+          new RegExp(`^HDS-R-${year}-\\d{6}$`),
+        );
         // The PDF: the customer's own, branded with the business's legal name and tax number; nobody else's.
         const pdf = await fetch(`${apiUrl(t)}/documents/${invoice.body.id}/pdf`, { headers: { authorization: `Bearer ${c.token}` } });
         expect(pdf.status).to.equal(200);
@@ -186,7 +221,9 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
         const text = pdfText(Buffer.from(await pdf.arrayBuffer()));
         for (const expected of [invoice.body.number, 'Harbour Spa Ltd', 'GB123456789', '£26.40', 'Visa •••• 4242']) expect(text).to.contain(expected);
         const stranger = await customer();
-        expect((await fetch(`${apiUrl(t)}/documents/${invoice.body.id}/pdf`, { headers: { authorization: `Bearer ${stranger.token}` } })).status).to.equal(404);
+        expect(
+          (await fetch(`${apiUrl(t)}/documents/${invoice.body.id}/pdf`, { headers: { authorization: `Bearer ${stranger.token}` } })).status,
+        ).to.equal(404);
         await stream.next((e) => e.event === 'tab' && e.data.type === 'tab.settled' && e.data.tab.id === tab.id);
         await stream.next((e) => e.event === 'document' && e.data.document.id === invoice.body.id);
       } finally {
@@ -197,20 +234,34 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     it('100 parallel settle requests for one tab: one PaymentIntent asked of Stripe, the others a clear 409', async () => {
       const tab = await openTab(c.id, [{ description: 'Sauna', quantity: 1, unitAmount: 1500 }]);
       const key = `tab:${t.org._id}:${tab.id}:1`;
-      const answers = await Promise.all(Array.from({ length: 100 }, () => call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa' })));
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, () => call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa' })),
+      );
       const statuses = answers.map((a) => a.status);
-      expect(statuses.filter((x) => x === 200), JSON.stringify(answers.find((a) => a.status !== 200 && a.status !== 409)?.body)).to.have.length(1);
+      expect(
+        statuses.filter((x) => x === 200),
+        JSON.stringify(answers.find((a) => a.status !== 200 && a.status !== 409)?.body),
+      ).to.have.length(1);
       expect(statuses.filter((x) => x === 409)).to.have.length(99);
-      expect(new Set(answers.filter((a) => a.status === 409).map((a) => a.body.error))).to.satisfy((codes: Set<string>) => [...codes].every((code) => ['payment_in_progress', 'tab_changed'].includes(code)));
+      expect(new Set(answers.filter((a) => a.status === 409).map((a) => a.body.error))).to.satisfy((codes: Set<string>) =>
+        [...codes].every((code) => ['payment_in_progress', 'tab_changed'].includes(code)),
+      );
       const stored = await mongoose.connection.db!.collection('tabs').findOne({ _id: tab.id as never });
       expect(stored!.payment.attempt).to.equal(1);
       expect(stored!.payment.intentId).to.match(/^pi_/);
-      const created = s.stripeCalls.filter((x) => x.method === 'POST' && x.path === '/v1/payment_intents' && x.idempotencyKey?.startsWith(`tab:${t.org._id}:${tab.id}:`));
+      const created = s.stripeCalls.filter(
+        (x) => x.method === 'POST' && x.path === '/v1/payment_intents' && x.idempotencyKey?.startsWith(`tab:${t.org._id}:${tab.id}:`),
+      );
       expect(created).to.deep.equal([{ method: 'POST', path: '/v1/payment_intents', idempotencyKey: key }]);
       // The webhook, delivered twice and concurrently, pays it once: one invoice.
-      const delivered = await Promise.all([intentEvent(t, { id: stored!.payment.intentId }, 'succeeded'), intentEvent(t, { id: stored!.payment.intentId }, 'succeeded')]);
+      const delivered = await Promise.all([
+        intentEvent(t, { id: stored!.payment.intentId }, 'succeeded'),
+        intentEvent(t, { id: stored!.payment.intentId }, 'succeeded'),
+      ]);
       expect(delivered.map((d) => d.status)).to.deep.equal([200, 200]);
-      expect(await mongoose.connection.db!.collection('documents').countDocuments({ org: t.org._id, kind: 'invoice', 'source.id': tab.id })).to.equal(1);
+      expect(await mongoose.connection.db!.collection('documents').countDocuments({ org: t.org._id, kind: 'invoice', 'source.id': tab.id })).to.equal(
+        1,
+      );
     });
 
     it('a declined payment leaves the tab open with the reason; paying again is a new attempt', async () => {
@@ -265,14 +316,34 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       // As if the process had died after storing the attempt and before Stripe answered, 40 s ago.
       await mongoose.connection.db!.collection('tabs').updateOne(
         { _id: tab.id as never },
-        { $set: { payment: { attempt: 1, key, state: 'pending', method: 'card', amount: 2750, tip: 250, paymentMethodId: 'pm_card_visa', card: { brand: 'visa', last4: '4242' }, at: new Date(Date.now() - 40_000) } }, $inc: { version: 1 } },
+        {
+          $set: {
+            payment: {
+              attempt: 1,
+              key,
+              state: 'pending',
+              method: 'card',
+              amount: 2750,
+              tip: 250,
+              paymentMethodId: 'pm_card_visa',
+              card: { brand: 'visa', last4: '4242' },
+              at: new Date(Date.now() - 40_000),
+            },
+          },
+          $inc: { version: 1 },
+        },
       );
       expect((await call('POST', `${adminUrl(t)}/tabs/${tab.id}/settle`, staff, { method: 'cash' })).body.error).to.equal('payment_in_progress');
       const before = s.stripeCalls.length;
       const again = await call('POST', `${apiUrl(t)}/tabs/${tab.id}/settle`, c.token, { paymentMethod: 'pm_card_visa', tip: 0 });
       expect(again.status, JSON.stringify(again.body)).to.equal(200);
       expect(again.body.tab.payment).to.include({ amount: 2750, tip: 250 });
-      expect(s.stripeCalls.slice(before).filter((x) => x.path === '/v1/payment_intents').map((x) => x.idempotencyKey)).to.deep.equal([key]);
+      expect(
+        s.stripeCalls
+          .slice(before)
+          .filter((x) => x.path === '/v1/payment_intents')
+          .map((x) => x.idempotencyKey),
+      ).to.deep.equal([key]);
     });
 
     it("credits refunds made in Stripe's dashboard once, and not those Portico made itself", async () => {
@@ -281,13 +352,31 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       const intent = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, staff)).body.payment.stripePaymentIntent;
       await intentEvent(t, { id: intent }, 'succeeded');
       const invoiceId = (await call('GET', `${adminUrl(t)}/tabs/${tab.id}`, staff)).body.invoiceId;
-      const refunded = (amount: number) => deliver(t, stripeEvent('charge.refunded', { id: `ch_${intent}`, object: 'charge', payment_intent: intent, amount: 4000, amount_refunded: amount, refunded: amount === 4000 }));
-      const notes = async () => (await call('GET', `${adminUrl(t)}/documents?kind=credit_note&customerId=${c.id}`, staff)).body.items.filter((n: { relatesTo: { id: string } }) => n.relatesTo.id === invoiceId);
+      const refunded = (amount: number) =>
+        deliver(
+          t,
+          stripeEvent('charge.refunded', {
+            id: `ch_${intent}`,
+            object: 'charge',
+            payment_intent: intent,
+            amount: 4000,
+            amount_refunded: amount,
+            refunded: amount === 4000,
+          }),
+        );
+      const notes = async () =>
+        (await call('GET', `${adminUrl(t)}/documents?kind=credit_note&customerId=${c.id}`, staff)).body.items.filter(
+          (n: { relatesTo: { id: string } }) => n.relatesTo.id === invoiceId,
+        );
       expect((await refunded(1000)).status).to.equal(200);
       expect((await refunded(1000)).status, 'the same total again (another event)').to.equal(200);
-      expect((await notes()).map((n: { total: number; reason: string }) => [n.total, n.reason])).to.deep.equal([[1000, "Refunded in Stripe's dashboard"]]);
+      expect((await notes()).map((n: { total: number; reason: string }) => [n.total, n.reason])).to.deep.equal([
+        [1000, "Refunded in Stripe's dashboard"],
+      ]);
       // Portico's own refund is counted before Stripe says so: Stripe's event about it adds nothing.
-      expect((await call('POST', `${adminUrl(t)}/documents/${invoiceId}/refunds`, admin, { amount: 500, reason: 'Cold water' })).status).to.equal(201);
+      expect((await call('POST', `${adminUrl(t)}/documents/${invoiceId}/refunds`, admin, { amount: 500, reason: 'Cold water' })).status).to.equal(
+        201,
+      );
       expect((await refunded(1500)).status).to.equal(200);
       expect((await notes()).map((n: { total: number }) => n.total).sort()).to.deep.equal([1000, 500]);
       expect((await call('GET', `${adminUrl(t)}/documents/${invoiceId}`, staff)).body.refundable).to.equal(2500);
@@ -305,21 +394,31 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
   });
 
   it('numbers 50 parallel finalisations without a gap or a duplicate, also across a crash between numbering and writing', async () => {
-    const ids = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-      const email = `gapless${i}.${Date.now()}@example.com`;
-      await ensureCustomer(t.org._id, email);
-      return idOfEmail(email);
-    }));
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const email = `gapless${i}.${Date.now()}@example.com`;
+        await ensureCustomer(t.org._id, email);
+        return idOfEmail(email);
+      }),
+    );
     const before = await mongoose.connection.db!.collection('documents').countDocuments({ org: t.org._id, kind: 'invoice' });
     // A crash after a number was taken and before its invoice was written: the transaction never commits.
     const session = mongoose.connection.getClient().startSession();
     session.startTransaction();
-    await mongoose.connection.db!.collection('counters').updateOne({ _id: `${t.org._id}|invoice:${year}` as never }, { $inc: { n: 1 }, $setOnInsert: { org: t.org._id, name: `invoice:${year}` } }, { session, upsert: true });
+    await mongoose.connection
+      .db!.collection('counters')
+      .updateOne(
+        { _id: `${t.org._id}|invoice:${year}` as never },
+        { $inc: { n: 1 }, $setOnInsert: { org: t.org._id, name: `invoice:${year}` } },
+        { session, upsert: true },
+      );
     await session.endSession(); // ends without committing, as a crashed process's session does
     const tabs = await Promise.all(ids.map((id) => openTab(id, [{ description: 'Class', quantity: 1, unitAmount: 1000 }])));
     const settled = await Promise.all(tabs.map((tab) => call('POST', `${adminUrl(t)}/tabs/${tab.id}/settle`, staff, { method: 'cash' })));
     expect(settled.map((r) => r.status)).to.deep.equal(tabs.map(() => 200));
-    const numbers = (await mongoose.connection.db!.collection('documents').find({ org: t.org._id, kind: 'invoice' }).toArray()).map((d) => Number(String(d.number).slice(-6))).sort((a, b) => a - b);
+    const numbers = (await mongoose.connection.db!.collection('documents').find({ org: t.org._id, kind: 'invoice' }).toArray())
+      .map((d) => Number(String(d.number).slice(-6)))
+      .sort((a, b) => a - b);
     expect(numbers).to.have.length(before + 50);
     expect(numbers).to.deep.equal(Array.from({ length: before + 50 }, (_, i) => i + 1));
   });
@@ -345,14 +444,19 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     const tab = await openTab(c.id, [{ description: 'Membership shirt', quantity: 1, unitAmount: 3000, taxRateId: 'tax_1' }]);
     const paid = await call('POST', `${adminUrl(t)}/tabs/${tab.id}/settle`, staff, { method: 'cash', tip: 0 });
     const invoiceId = paid.body.tab.invoiceId;
-    expect((await call('POST', `${adminUrl(t)}/documents/${invoiceId}/refunds`, staff, { amount: 100, reason: 'x' })).status, 'staff may not refund').to.equal(403);
+    expect(
+      (await call('POST', `${adminUrl(t)}/documents/${invoiceId}/refunds`, staff, { amount: 100, reason: 'x' })).status,
+      'staff may not refund',
+    ).to.equal(403);
     const part = await call('POST', `${adminUrl(t)}/documents/${invoiceId}/refunds`, admin, { amount: 1200, reason: 'Wrong size' });
     expect(part.status, JSON.stringify(part.body)).to.equal(201);
     expect(part.body).to.include({ kind: 'credit_note', total: 1200, tax: 200 });
     expect(part.body.number).to.match(new RegExp(`^HDS-CN-${year}-\\d{6}$`));
     expect(part.body.relatesTo.id).to.equal(invoiceId);
     expect((await call('GET', `${adminUrl(t)}/documents/${invoiceId}`, staff)).body.refundable).to.equal(1800);
-    const parallel = await Promise.all(Array.from({ length: 10 }, () => call('POST', `${adminUrl(t)}/documents/${invoiceId}/refunds`, admin, { amount: 900, reason: 'Goodwill' })));
+    const parallel = await Promise.all(
+      Array.from({ length: 10 }, () => call('POST', `${adminUrl(t)}/documents/${invoiceId}/refunds`, admin, { amount: 900, reason: 'Goodwill' })),
+    );
     expect(parallel.filter((r) => r.status === 201)).to.have.length(2);
     expect(parallel.filter((r) => r.status === 422)).to.have.length(8);
     expect((await call('GET', `${adminUrl(t)}/documents/${invoiceId}`, staff)).body.refundable).to.equal(0);
@@ -388,7 +492,12 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
       await ensureCustomer(org.org._id, email);
       const customerId = (await CustomerModel.findOne({ org: org.org._id, email }).lean())!._id as string;
       const tab = (await call('POST', `${adminUrl(org)}/tabs`, orgOwner, { customerId })).body;
-      const added = await call('POST', `${adminUrl(org)}/tabs/${tab.id}/lines`, orgOwner, { description: 'Tea ceremony', quantity: 1, unitAmount, taxRateId: 'tax_1' });
+      const added = await call('POST', `${adminUrl(org)}/tabs/${tab.id}/lines`, orgOwner, {
+        description: 'Tea ceremony',
+        quantity: 1,
+        unitAmount,
+        taxRateId: 'tax_1',
+      });
       expect(added.body.currency).to.equal(currency);
       expect(added.body.totals, currency).to.include({ tax: expected.tax, total: expected.total });
       const paid = await call('POST', `${adminUrl(org)}/tabs/${tab.id}/settle`, orgOwner, { method: 'cash' });
@@ -405,7 +514,8 @@ describe('Money: tabs, cards, settlement, invoices, receipts and refunds', funct
     const c = await customer();
     const tab = await openTab(c.id, [{ description: 'Tea', quantity: 1, unitAmount: 300 }]);
     const paid = await call('POST', `${adminUrl(t)}/tabs/${tab.id}/settle`, staff, { method: 'cash' });
-    for (const path of [`/tabs/${tab.id}`, `/documents/${paid.body.tab.invoiceId}`]) expect((await call('GET', `${adminUrl(other)}${path}`, otherStaff)).status, path).to.equal(404);
+    for (const path of [`/tabs/${tab.id}`, `/documents/${paid.body.tab.invoiceId}`])
+      expect((await call('GET', `${adminUrl(other)}${path}`, otherStaff)).status, path).to.equal(404);
     expect((await call('GET', `${adminUrl(other)}/tabs?status=paid`, otherStaff)).body.items).to.deep.equal([]);
     expect((await call('GET', `${adminUrl(other)}/documents`, otherStaff)).body.items).to.deep.equal([]);
     expect((await call('POST', `${adminUrl(other)}/documents/${paid.body.tab.invoiceId}/refunds`, otherStaff, { reason: 'x' })).status).to.equal(404);

@@ -64,11 +64,19 @@ describe('Customer Portal server: single sign-on, session, proxy, sign-out', () 
     const bff = `${portalUrl(t.issuer)}/bff/api`;
     const profile = await browser.request(`${bff}/profile`, { headers: { accept: 'application/json' } });
     expect(profile.status).to.equal(200);
-    const forged = await browser.request(`${bff}/profile`, { method: 'PATCH', json: { givenName: 'Mallory' }, headers: { origin: 'https://evil.example' } });
+    const forged = await browser.request(`${bff}/profile`, {
+      method: 'PATCH',
+      json: { givenName: 'Mallory' },
+      headers: { origin: 'https://evil.example' },
+    });
     expect(forged.status).to.equal(403);
     const noHeader = await browser.request(`${bff}/profile`, { method: 'PATCH', json: { givenName: 'Mallory' } });
     expect(noHeader.status).to.equal(403);
-    const ok = await browser.request(`${bff}/profile`, { method: 'PATCH', json: { givenName: 'Grace' }, headers: { 'x-portico-csrf': '1', 'sec-fetch-site': 'same-origin' } });
+    const ok = await browser.request(`${bff}/profile`, {
+      method: 'PATCH',
+      json: { givenName: 'Grace' },
+      headers: { 'x-portico-csrf': '1', 'sec-fetch-site': 'same-origin' },
+    });
     expect(ok.status).to.equal(200);
     expect((await json(ok)).givenName).to.equal('Grace');
     const anonymous = await new Browser().request(`${bff}/profile`, { headers: { accept: 'application/json' } });
@@ -90,7 +98,10 @@ describe('Customer Portal server: single sign-on, session, proxy, sign-out', () 
         const { hostname, port } = new URL(s.baseUrl);
         const req = request({ hostname, port, path, headers: { cookie, accept: 'application/json', 'x-forwarded-for': browser.ip } }, (res) => {
           let body = '';
-          res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode!, body }));
+          res
+            .setEncoding('utf8')
+            .on('data', (d) => (body += d))
+            .on('end', () => resolve({ status: res.statusCode!, body }));
         });
         req.on('error', reject).end();
       });

@@ -12,7 +12,7 @@ import { privateJwks } from '../../idp/keys/keyring.ts';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { ADMIN_CLIENT_ID, PORTAL_CLIENT_ID } from '../../lib/first-party.ts';
 import { adminToken, adminUrl, call } from '../support/api.ts';
-import { Browser, formAction } from '../support/browser.ts';
+import { type Browser, formAction } from '../support/browser.ts';
 import { passCooldown } from '../support/clock.ts';
 import { makeClient, makeOrg, relyingParty, silentAuthorize, uniqueEmail, type TestClient, type TestOrg } from '../support/oidc.ts';
 import { portalSignIn, portalUrl } from '../support/portal.ts';
@@ -69,20 +69,33 @@ async function logoutReceiver(t: TestOrg, clientId: string) {
   const problems: string[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
-    req.setEncoding('utf8').on('data', (d) => (body += d)).on('end', async () => {
-      try {
-        const token = new URLSearchParams(body).get('logout_token')!;
-        const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: t.issuer, audience: clientId, typ: 'logout+jwt', requiredClaims: ['iat', 'jti', 'events', 'sid', 'sub'] });
-        received.push({ ...payload, header: String(protectedHeader.typ) });
-        res.writeHead(200).end();
-      } catch (err) {
-        problems.push(String(err));
-        res.writeHead(400).end();
-      }
-    });
+    req
+      .setEncoding('utf8')
+      .on('data', (d) => (body += d))
+      .on('end', async () => {
+        try {
+          const token = new URLSearchParams(body).get('logout_token')!;
+          const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+            issuer: t.issuer,
+            audience: clientId,
+            typ: 'logout+jwt',
+            requiredClaims: ['iat', 'jti', 'events', 'sid', 'sub'],
+          });
+          received.push({ ...payload, header: String(protectedHeader.typ) });
+          res.writeHead(200).end();
+        } catch (err) {
+          problems.push(String(err));
+          res.writeHead(400).end();
+        }
+      });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/logout`, received, problems, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/logout`,
+    received,
+    problems,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 describe('Sign out once, everywhere', () => {
@@ -131,14 +144,35 @@ describe('Sign out once, everywhere', () => {
     const key = await importJWK(current, 'ES256');
     const event = { 'http://schemas.openid.net/event/backchannel-logout': {} };
     const mint = (claims: JWTPayload, typ = 'logout+jwt') =>
-      new SignJWT({ events: event, sid: 'sid-1', jti: randomUUID(), ...claims }).setProtectedHeader({ alg: 'ES256', kid: current.kid, typ }).setIssuer(t.issuer).setAudience(PORTAL_CLIENT_ID).setIssuedAt(claims.iat).setExpirationTime('2m').sign(key);
+      new SignJWT({ events: event, sid: 'sid-1', jti: randomUUID(), ...claims })
+        .setProtectedHeader({ alg: 'ES256', kid: current.kid, typ })
+        .setIssuer(t.issuer)
+        .setAudience(PORTAL_CLIENT_ID)
+        .setIssuedAt(claims.iat)
+        .setExpirationTime('2m')
+        .sign(key);
     const forger = await generateKeyPair('ES256');
-    const forged = await new SignJWT({ events: event, sid: 'sid-1', jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'logout+jwt' }).setIssuer(t.issuer).setAudience(PORTAL_CLIENT_ID).setIssuedAt().sign(forger.privateKey);
+    const forged = await new SignJWT({ events: event, sid: 'sid-1', jti: randomUUID() })
+      .setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'logout+jwt' })
+      .setIssuer(t.issuer)
+      .setAudience(PORTAL_CLIENT_ID)
+      .setIssuedAt()
+      .sign(forger.privateKey);
     for (const [what, form] of [
       ['no token', {}],
       ['not a JWT', { logout_token: 'nope' }],
       ['signed by another key', { logout_token: forged }],
-      ['for another app', { logout_token: await new SignJWT({ events: event, sid: 's', jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'logout+jwt' }).setIssuer(t.issuer).setAudience(ADMIN_CLIENT_ID).setIssuedAt().sign(key) }],
+      [
+        'for another app',
+        {
+          logout_token: await new SignJWT({ events: event, sid: 's', jti: randomUUID() })
+            .setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'logout+jwt' })
+            .setIssuer(t.issuer)
+            .setAudience(ADMIN_CLIENT_ID)
+            .setIssuedAt()
+            .sign(key),
+        },
+      ],
       ['an ID token (typ)', { logout_token: await mint({}, 'JWT') }],
       ['without the event', { logout_token: await mint({ events: { other: {} } }) }],
       ['with a nonce', { logout_token: await mint({ nonce: 'n' }) }],

@@ -24,15 +24,35 @@ describe('Payments: connecting Stripe (Admin API, against stripe-mock)', functio
   const settings = (org = t) => `${adminUrl(org)}/payments/settings`;
 
   it('keeps the keys sealed: shown again only as a hint, not in the database, the audit log or the logs', async () => {
-    const put = await call('PUT', settings(), owner, { secretKey: SECRET, publishableKey: PUBLISHABLE, webhookSecret: WEBHOOK, currency: 'EUR', taxInclusive: false, taxRates: [{ name: 'VAT 20%', percent: 20 }] });
+    const put = await call('PUT', settings(), owner, {
+      secretKey: SECRET,
+      publishableKey: PUBLISHABLE,
+      webhookSecret: WEBHOOK,
+      currency: 'EUR',
+      taxInclusive: false,
+      taxRates: [{ name: 'VAT 20%', percent: 20 }],
+    });
     expect(put.status, JSON.stringify(put.body)).to.equal(200);
-    expect(put.body).to.deep.include({ connected: true, mode: 'test', secretKey: 'sk_test_…6789', publishableKey: PUBLISHABLE, webhookSecretSet: true, currency: 'EUR', taxInclusive: false });
+    expect(put.body).to.deep.include({
+      connected: true,
+      mode: 'test',
+      secretKey: 'sk_test_…6789',
+      publishableKey: PUBLISHABLE,
+      webhookSecretSet: true,
+      currency: 'EUR',
+      taxInclusive: false,
+    });
     expect(put.body.taxRates).to.deep.equal([{ id: 'tax_1', name: 'VAT 20%', percent: 20 }]);
     const read = await call('GET', settings(), admin);
     expect(read.body).to.deep.equal(put.body);
     const stored = JSON.stringify(await mongoose.connection.db!.collection('payment_settings').find({ org: t.org._id }).toArray());
     const audit = JSON.stringify((await call('GET', `${adminUrl(t)}/audit`, owner)).body);
-    for (const [where, text] of [['database', stored], ['audit log', audit], ['logs', s.logs.join('\n')], ['answer', JSON.stringify(read.body)]]) {
+    for (const [where, text] of [
+      ['database', stored],
+      ['audit log', audit],
+      ['logs', s.logs.join('\n')],
+      ['answer', JSON.stringify(read.body)],
+    ]) {
       expect(text, where).to.not.contain(SECRET.slice(8, 30));
       expect(text, where).to.not.contain(WEBHOOK.slice(6, 30));
     }
@@ -89,7 +109,11 @@ describe('Payments: connecting Stripe (Admin API, against stripe-mock)', functio
     for (const [body, field] of cases) {
       const res = await call('PUT', settings(), owner, body);
       expect(res.status, JSON.stringify(body)).to.equal(400);
-      if (field) expect(res.body.details.map((d: { field: string }) => d.field), JSON.stringify(body)).to.include(field);
+      if (field)
+        expect(
+          res.body.details.map((d: { field: string }) => d.field),
+          JSON.stringify(body),
+        ).to.include(field);
     }
     expect((await call('GET', settings(), owner)).body).to.deep.equal(before);
   });

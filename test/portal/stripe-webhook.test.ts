@@ -19,11 +19,23 @@ describe('Payments: the Stripe webhook', function () {
     expect((await call('PUT', `${adminUrl(t)}/payments/settings`, owner, { webhookSecret: SECRET })).status).to.equal(200);
   });
 
-  const event = (id: string) => JSON.stringify({ id, object: 'event', type: 'payment_intent.succeeded', livemode: false, created: Math.floor(Date.now() / 1000), data: { object: { id: 'pi_1', object: 'payment_intent' } } });
+  const event = (id: string) =>
+    JSON.stringify({
+      id,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      livemode: false,
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: 'pi_1', object: 'payment_intent' } },
+    });
   const sign = (payload: string, options: { secret?: string; timestamp?: number } = {}) =>
     Stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? SECRET, timestamp: options.timestamp });
   const deliver = async (payload: string, signature: string, org = t) => {
-    const res = await fetch(`${org.issuer}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+    const res = await fetch(`${org.issuer}/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body: payload,
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const recorded = (id: string) => mongoose.connection.db!.collection('stripe_events').countDocuments({ _id: `${t.org._id}|${id}` as never });

@@ -19,7 +19,10 @@ export async function adminToken(s: Stack, t: TestOrg, role: StaffRole = 'admin'
 
 /** A customer signs in with an emailed code; returns a Client API token with the given scopes. */
 export async function customerToken(s: Stack, app: TestClient, options: { email?: string; scope?: string } = {}) {
-  const signedIn = await signIn(s, app, { email: options.email, params: { scope: `openid email ${options.scope ?? 'profile profile:write'}`, resource: `${app.config.serverMetadata().issuer}/api` } });
+  const signedIn = await signIn(s, app, {
+    email: options.email,
+    params: { scope: `openid email ${options.scope ?? 'profile profile:write'}`, resource: `${app.config.serverMetadata().issuer}/api` },
+  });
   return { ...signedIn, token: signedIn.tokens.access_token };
 }
 

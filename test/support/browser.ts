@@ -15,7 +15,10 @@ export class Browser {
     this.userAgent = options.userAgent ?? FIREFOX;
   }
 
-  async request(url: string | URL, init: { method?: string; form?: Record<string, string>; json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: string | URL,
+    init: { method?: string; form?: Record<string, string>; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const href = String(url);
     const headers: Record<string, string> = { 'user-agent': this.userAgent, 'x-forwarded-for': this.ip, accept: 'text/html', ...init.headers };
     const cookie = await this.jar.getCookieString(href);

@@ -15,8 +15,13 @@ export async function create(t: TestOrg, token: string, path: string, body: obje
 }
 
 export async function seedCatalogue(t: TestOrg, token: string, options: { timeZone?: string } = {}) {
-  const location = await create(t, token, 'locations', { name: 'Harbour Day Spa', timeZone: options.timeZone ?? 'Europe/London', address: '12 Quay Street, Falmouth' });
-  const therapist = (name: string) => create(t, token, 'resources', { name, kind: 'staff', locationId: location.id, weeklyHours: everyDay('07:00', '21:00') });
+  const location = await create(t, token, 'locations', {
+    name: 'Harbour Day Spa',
+    timeZone: options.timeZone ?? 'Europe/London',
+    address: '12 Quay Street, Falmouth',
+  });
+  const therapist = (name: string) =>
+    create(t, token, 'resources', { name, kind: 'staff', locationId: location.id, weeklyHours: everyDay('07:00', '21:00') });
   const therapists = [await therapist('Ana Ruiz'), await therapist('Ben Okafor')];
   const resourceIds = therapists.map((r) => r.id);
   const massage = await create(t, token, 'services', {

@@ -26,7 +26,15 @@ export async function launch(): Promise<Browser> {
   // Flags keep a closed-network machine quiet (no background fetches) and let it run as root in a container.
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -41,7 +49,9 @@ export async function seriousViolations(page: Page): Promise<Violation[]> {
   const results = await page.evaluate<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }>(
     "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })",
   );
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
 }
 
 /** Fails, listing them, when axe finds serious or critical violations on the page as it is now (`name` says where). */
@@ -105,20 +115,43 @@ const matches = (text: string, part: string | RegExp) => (typeof part === 'strin
 
 /** Waits until the element's text contains every string and matches every pattern; answers the text. */
 export const expectText = (locator: Locator, ...parts: (string | RegExp)[]): Promise<string> =>
-  eventually(() => locator.innerText(), (text) => parts.every((p) => matches(text, p)), `text with ${parts.join(', ')}`);
+  eventually(
+    () => locator.innerText(),
+    (text) => parts.every((p) => matches(text, p)),
+    `text with ${parts.join(', ')}`,
+  );
 
 /** Waits until the element's attribute `name` is `value`. */
 export const expectAttribute = (locator: Locator, name: string, value: string | null): Promise<string | null> =>
-  eventually(() => locator.getAttribute(name), (v) => v === value, `${name}="${value}"`);
+  eventually(
+    () => locator.getAttribute(name),
+    (v) => v === value,
+    `${name}="${value}"`,
+  );
 
 /** Waits until the form field's value is `value`. */
-export const expectValue = (locator: Locator, value: string): Promise<string> => eventually(() => locator.inputValue(), (v) => v === value, `the value ${value}`);
+export const expectValue = (locator: Locator, value: string): Promise<string> =>
+  eventually(
+    () => locator.inputValue(),
+    (v) => v === value,
+    `the value ${value}`,
+  );
 
 /** Waits until the checkbox or radio button is checked (or, with `false`, not). */
-export const expectChecked = (locator: Locator, checked = true): Promise<boolean> => eventually(() => locator.isChecked(), (v) => v === checked, checked ? 'checked' : 'not checked');
+export const expectChecked = (locator: Locator, checked = true): Promise<boolean> =>
+  eventually(
+    () => locator.isChecked(),
+    (v) => v === checked,
+    checked ? 'checked' : 'not checked',
+  );
 
 /** Waits until the control is disabled (or, with `false`, enabled). */
-export const expectDisabled = (locator: Locator, disabled = true): Promise<boolean> => eventually(() => locator.isDisabled(), (v) => v === disabled, disabled ? 'disabled' : 'enabled');
+export const expectDisabled = (locator: Locator, disabled = true): Promise<boolean> =>
+  eventually(
+    () => locator.isDisabled(),
+    (v) => v === disabled,
+    disabled ? 'disabled' : 'enabled',
+  );
 
 /** Waits until the links' texts (trimmed) pass `ok`, e.g. a navigation whose sections arrive with their data; answers them. */
 export const linkTexts = (locator: Locator, ok: (texts: string[]) => boolean, what: string): Promise<string[]> =>

@@ -21,7 +21,8 @@ const CODE_HOLDERS = ['oidc_payloads', 'one_time_codes'];
 
 /** As if the codes for this address had outlived their 10 minutes. */
 export async function expireCodes(org: string, email: string): Promise<void> {
-  for (const name of CODE_HOLDERS) await mongoose.connection.db!.collection(name).updateMany({ org, 'otp.email': email }, { $set: { 'otp.expiresAt': past() } });
+  for (const name of CODE_HOLDERS)
+    await mongoose.connection.db!.collection(name).updateMany({ org, 'otp.email': email }, { $set: { 'otp.expiresAt': past() } });
 }
 
 /** The stored codes sent to this address. */

@@ -15,7 +15,13 @@ export class Mailbox {
       simpleParser(stream)
         .then((mail) => {
           for (const rcpt of session.envelope.rcptTo) {
-            this.#deliver({ to: rcpt.address.toLowerCase(), subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', at: Date.now() });
+            this.#deliver({
+              to: rcpt.address.toLowerCase(),
+              subject: mail.subject ?? '',
+              text: mail.text ?? '',
+              html: typeof mail.html === 'string' ? mail.html : '',
+              at: Date.now(),
+            });
           }
           callback();
         })

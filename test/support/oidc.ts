@@ -19,7 +19,11 @@ export const uniqueSlug = (prefix = 'org') => `${prefix}-${randomBytes(4).toStri
 export const uniqueEmail = (name = 'customer') => `${name}.${randomBytes(4).toString('hex')}@example.com`;
 
 export async function makeOrg(s: Stack, options: { selfSignUp?: boolean; name?: string } = {}): Promise<TestOrg> {
-  const org = await createOrganisation(s.app.secrets, { slug: uniqueSlug(), name: options.name ?? 'Harbour Day Spa', selfSignUp: options.selfSignUp ?? true });
+  const org = await createOrganisation(s.app.secrets, {
+    slug: uniqueSlug(),
+    name: options.name ?? 'Harbour Day Spa',
+    selfSignUp: options.selfSignUp ?? true,
+  });
   return { org, issuer: `${s.baseUrl}/${org.slug}` };
 }
 
@@ -43,7 +47,12 @@ export async function makeClient(
     redirectUris: kind === 'machine' ? [] : [redirectUri],
     postLogoutRedirectUris: kind === 'machine' ? [] : ['http://localhost:8080/bye'],
   });
-  return { clientId: created.clientId, clientSecret: created.clientSecret, redirectUri, config: await relyingParty(t.issuer, created.clientId, created.clientSecret) };
+  return {
+    clientId: created.clientId,
+    clientSecret: created.clientSecret,
+    redirectUri,
+    config: await relyingParty(t.issuer, created.clientId, created.clientSecret),
+  };
 }
 
 export type Authorization = { url: URL; verifier: string; state: string };

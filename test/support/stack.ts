@@ -113,7 +113,15 @@ export async function secondInstance(
 ): Promise<{ baseUrl: string; adminUrl(t: { org: { slug: string } }): string; stop(): Promise<number | null>; output(): string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['server/main.ts'], {
-    env: { ...s.env, PATH: process.env.PATH, PORT: String(port), INTERNAL_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', SEED_DEMO: 'false', ...env },
+    env: {
+      ...s.env,
+      PATH: process.env.PATH,
+      PORT: String(port),
+      INTERNAL_URL: `http://127.0.0.1:${port}`,
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Never left running by a test that failed or timed out before stopping it.
@@ -123,7 +131,13 @@ export async function secondInstance(
   child.stderr.on('data', (d) => (out += d));
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if ((await fetch(`${baseUrl}/readyz`).then((r) => r.ok, () => false))) break;
+    if (
+      await fetch(`${baseUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i > 400 || child.exitCode !== null) throw new Error(`the second instance did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }

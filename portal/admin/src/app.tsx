@@ -169,7 +169,7 @@ export function App({ boot }: { boot: Boot }) {
       <div class="layout">
         <nav aria-label={t.navLabel} class="nav">
           <ul>
-            {NAV.filter(([k, , need]) => k === active || (!need || (!!me.data && atLeast(me.data.role, need)))).map(([k, label]) => (
+            {NAV.filter(([k, , need]) => k === active || !need || (!!me.data && atLeast(me.data.role, need))).map(([k, label]) => (
               <li key={k}>
                 <a href={href(k)} aria-current={k === active ? 'page' : undefined}>
                   {label}

@@ -1,4 +1,16 @@
-import type { Booking as CustomerBooking, BookingPayment, BookingStatus, CancelMoney, Location, Money, MoneyDocument, ResourceKind, ServicePayment, Tab, TaxRate } from '../../shared/types.ts';
+import type {
+  Booking as CustomerBooking,
+  BookingPayment,
+  BookingStatus,
+  CancelMoney,
+  Location,
+  Money,
+  MoneyDocument,
+  ResourceKind,
+  ServicePayment,
+  Tab,
+  TaxRate,
+} from '../../shared/types.ts';
 
 export type Role = 'owner' | 'admin' | 'staff';
 export const ROLES: Role[] = ['owner', 'admin', 'staff'];
@@ -28,9 +40,7 @@ export type Client = {
 };
 export type Grant = { accountId: string; email: string; scopes: string[]; grantedAt: string };
 
-export type SectionKey =
-  | 'home' | 'book' | 'upcoming' | 'history' | 'tabs' | 'invoices'
-  | 'payment-methods' | 'profile' | 'membership' | 'company';
+export type SectionKey = 'home' | 'book' | 'upcoming' | 'history' | 'tabs' | 'invoices' | 'payment-methods' | 'profile' | 'membership' | 'company';
 export type SectionState = 'enabled' | 'disabled' | 'hidden_when_empty';
 export type Section = { key: SectionKey; label: string; state: SectionState; available: boolean };
 export type Branding = {
@@ -120,7 +130,6 @@ export type Service = {
   payment?: ServicePayment;
 };
 
-
 /** A booking as staff see it: the customer's view plus who booked it. */
 export type Booking = CustomerBooking & { customer?: { id: string; email?: string }; createdBy?: 'customer' | 'staff' };
 export type BookingsPage = { items: Booking[]; next?: string };
@@ -128,7 +137,19 @@ export type BookingsPage = { items: Booking[]; next?: string };
 export type CancelAnswer = Booking & { money?: CancelMoney };
 export type BookingEvent = { type: 'booking.created' | 'booking.cancelled' | 'booking.rescheduled' | 'booking.paid'; booking: Booking };
 
-export type { Discount, DocumentKind, LineTax, MoneyDocument, PaymentMethod, PaymentState, SettleAnswer, Tab, TabLine, TabStatus, TaxRate } from '../../shared/types.ts';
+export type {
+  Discount,
+  DocumentKind,
+  LineTax,
+  MoneyDocument,
+  PaymentMethod,
+  PaymentState,
+  SettleAnswer,
+  Tab,
+  TabLine,
+  TabStatus,
+  TaxRate,
+} from '../../shared/types.ts';
 /** The organisation's Stripe connection and money settings, readable by all staff: the keys come back only as hints. */
 export type PaymentSettings = {
   connected: boolean;

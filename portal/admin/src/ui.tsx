@@ -112,7 +112,7 @@ export function FormError({
         <ul>
           {details.map((d, i) => {
             const k = keyOf(d.field.split('.'));
-            const label = k ? labels[k] ?? k : d.field;
+            const label = k ? (labels[k] ?? k) : d.field;
             const msg = plain ? d.message : detailMessage(d);
             return (
               <li key={i}>
@@ -305,7 +305,15 @@ export function RadioGroup(props: {
       )}
       {props.options.map(([v, label, disabled]) => (
         <div class="check" key={v}>
-          <input type="radio" id={`${id}-${v}`} name={id} value={v} checked={props.value === v} disabled={disabled} onChange={() => props.onChange(v)} />
+          <input
+            type="radio"
+            id={`${id}-${v}`}
+            name={id}
+            value={v}
+            checked={props.value === v}
+            disabled={disabled}
+            onChange={() => props.onChange(v)}
+          />
           <label for={`${id}-${v}`}>{label}</label>
         </div>
       ))}

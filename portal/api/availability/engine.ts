@@ -87,7 +87,10 @@ export function workingIntervals(schedule: Schedule, date: string, timeZone: str
 function computeIntervals(schedule: Schedule, date: string, timeZone: string): Interval[] {
   const midnight = utcMidnight(date);
   const sorted = hoursOn(schedule, date)
-    .map((h) => ({ start: instantAtWall(midnight + toMinutes(h.start) * MINUTE, timeZone), end: instantAtWall(midnight + toMinutes(h.end) * MINUTE, timeZone) }))
+    .map((h) => ({
+      start: instantAtWall(midnight + toMinutes(h.start) * MINUTE, timeZone),
+      end: instantAtWall(midnight + toMinutes(h.end) * MINUTE, timeZone),
+    }))
     .filter((i) => i.end > i.start)
     .sort((a, b) => a.start - b.start);
   const merged: { start: number; end: number }[] = [];
@@ -134,7 +137,12 @@ export function* availableDays(input: AvailabilityInput): Generator<Day> {
     if (list) list.push(b);
     else busyOf.set(b.resourceId, [b]);
   }
-  const cursors = input.resources.map((r) => ({ id: r.id, schedule: r.schedule, busy: (busyOf.get(r.id) ?? []).sort((a, b) => a.start - b.start), first: 0 }));
+  const cursors = input.resources.map((r) => ({
+    id: r.id,
+    schedule: r.schedule,
+    busy: (busyOf.get(r.id) ?? []).sort((a, b) => a.start - b.start),
+    first: 0,
+  }));
   for (const date of datesIn(input.from, input.to)) {
     const offers = new Map<number, Offer>();
     for (const resource of cursors) {
@@ -151,7 +159,8 @@ export function* availableDays(input: AvailabilityInput): Generator<Day> {
             // busy[..first] all end before this start's busy time (starts only grow): never looked at again.
             while (resource.first < busy.length && busy[resource.first]!.end <= busyStart) resource.first++;
             let clash = false;
-            for (let i = resource.first; !clash && i < busy.length && busy[i]!.start < busyEnd; i++) clash = busy[i]!.end > busyStart && busy[i]!.session !== session;
+            for (let i = resource.first; !clash && i < busy.length && busy[i]!.start < busyEnd; i++)
+              clash = busy[i]!.end > busyStart && busy[i]!.session !== session;
             if (clash) continue;
           }
           const offer = offers.get(start);

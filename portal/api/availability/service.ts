@@ -24,7 +24,12 @@ export const availabilityQuery = z.strictObject({
   resource: catalogueId.optional(),
 });
 
-type Bookable = { service: Awaited<ReturnType<typeof getService>>; location: Awaited<ReturnType<typeof getLocation>>; timeZone: string; resources: ResourceView[] };
+type Bookable = {
+  service: Awaited<ReturnType<typeof getService>>;
+  location: Awaited<ReturnType<typeof getLocation>>;
+  timeZone: string;
+  resources: ResourceView[];
+};
 
 /** An answer's day as the APIs serve it. */
 type DayView = { date: string; slots: { start: string; end: string; local: string; seatsLeft: number; resourceCount: number }[] };
@@ -94,7 +99,9 @@ type BusyBooking = Pick<Booking, 'resourceId' | 'busyStart' | 'busyEnd' | 'sessi
  */
 export async function busyBetween(org: string, resourceIds: string[], start: number, end: number): Promise<BusyBooking[]> {
   const wanted = new Set(resourceIds);
-  const all = await BookingModel.find(busyFilter(org, start, end), { _id: 0, resourceId: 1, busyStart: 1, busyEnd: 1, session: 1 }).lean<BusyBooking[]>();
+  const all = await BookingModel.find(busyFilter(org, start, end), { _id: 0, resourceId: 1, busyStart: 1, busyEnd: 1, session: 1 }).lean<
+    BusyBooking[]
+  >();
   return all.filter((b) => wanted.has(b.resourceId));
 }
 
@@ -110,15 +117,20 @@ export function getAvailability(...args: Parameters<typeof computeAvailability>)
 
 async function computeAvailability(org: string, query: z.infer<typeof availabilityQuery>, options: { inactive?: boolean } = {}, now = Date.now()) {
   if (query.to < query.from) throw new BadRequest('to: must not be before from', [{ field: 'to', message: 'must not be before from' }]);
-  if (daysBetween(query.from, query.to) >= MAX_RANGE_DAYS) throw new BadRequest(`to: ask for at most ${MAX_RANGE_DAYS} days at a time`, [{ field: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
+  if (daysBetween(query.from, query.to) >= MAX_RANGE_DAYS)
+    throw new BadRequest(`to: ask for at most ${MAX_RANGE_DAYS} days at a time`, [
+      { field: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` },
+    ]);
   const found = await bookable(org, query.service, query.resource, options);
   const { service, timeZone, resources } = found;
   const keyOf = (date: string) => `${service.id}|${query.resource ?? ''}|${date}`;
   const dates = datesIn(query.from, query.to);
-  const kept = await Promise.all(dates.map(async (date) => {
-    const hit = await answered?.peek(org, keyOf(date));
-    return hit && now < hit.until ? hit.day : undefined;
-  }));
+  const kept = await Promise.all(
+    dates.map(async (date) => {
+      const hit = await answered?.peek(org, keyOf(date));
+      return hit && now < hit.until ? hit.day : undefined;
+    }),
+  );
   const pause = cooperative();
   const days: DayView[] = [];
   let slots = 0;
@@ -160,15 +172,32 @@ function lastMissing(kept: (DayView | undefined)[], i: number): number {
  * each day whose answer cannot change with time alone: all of it past the minimum notice (until it comes within
  * it) and before the maximum days ahead.
  */
-async function computeDays(org: string, { service, timeZone, resources }: Bookable, from: string, to: string, now: number, keyOf: (date: string) => string): Promise<Iterator<DayView>> {
+async function computeDays(
+  org: string,
+  { service, timeZone, resources }: Bookable,
+  from: string,
+  to: string,
+  now: number,
+  keyOf: (date: string) => string,
+): Promise<Iterator<DayView>> {
   const mark = answered?.mark() ?? 0;
   // Starts are offered within the asked dates, so a start keeps its resource busy from the first date's midnight less
   // the buffer before, to the day after the last date plus the service's length and buffer after: only bookings
   // overlapping that time matter.
   const start = instantOf(from, 0, timeZone) - service.bufferBeforeMinutes * MINUTE;
   const end = instantOf(addDays(to, 1), 0, timeZone) + (service.durationMinutes + service.bufferAfterMinutes) * MINUTE;
-  const bookings = await busyBetween(org, resources.map((r) => r.id), start, end);
-  const busy: Busy[] = bookings.map((b) => ({ resourceId: b.resourceId, start: b.busyStart.getTime(), end: b.busyEnd.getTime(), session: b.session }));
+  const bookings = await busyBetween(
+    org,
+    resources.map((r) => r.id),
+    start,
+    end,
+  );
+  const busy: Busy[] = bookings.map((b) => ({
+    resourceId: b.resourceId,
+    start: b.busyStart.getTime(),
+    end: b.busyEnd.getTime(),
+    session: b.session,
+  }));
   const seatsTaken = new Map<string, number>();
   for (const b of bookings) seatsTaken.set(b.session, (seatsTaken.get(b.session) ?? 0) + 1);
   const engine = availableDays({ service, timeZone, resources: resources.map((r) => ({ id: r.id, schedule: r })), busy, seatsTaken, from, to, now });
@@ -176,7 +205,13 @@ async function computeDays(org: string, { service, timeZone, resources }: Bookab
     for (const d of engine) {
       const day: DayView = {
         date: d.date,
-        slots: d.slots.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString(), local: s.local, seatsLeft: s.seatsLeft, resourceCount: s.resourceCount })),
+        slots: d.slots.map((s) => ({
+          start: new Date(s.start).toISOString(),
+          end: new Date(s.end).toISOString(),
+          local: s.local,
+          seatsLeft: s.seatsLeft,
+          resourceCount: s.resourceCount,
+        })),
       };
       const until = instantOf(d.date, 0, timeZone) - service.minNoticeMinutes * MINUTE;
       const settled = instantOf(addDays(d.date, 1), 0, timeZone) <= now + service.maxDaysAhead * DAY_MS;

@@ -9,7 +9,15 @@ const offsets = new Map<string, Map<number, number>>(); // zone → quarter hour
 function format(timeZone: string): Intl.DateTimeFormat {
   let f = formats.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
     formats.set(timeZone, f);
   }
   return f;
@@ -37,7 +45,11 @@ export function offsetMinutes(instant: number, timeZone: string): number {
   }
   let offset = zone.get(quarter);
   if (offset === undefined) {
-    const p = Object.fromEntries(format(timeZone).formatToParts(quarter * 15 * MINUTE).map((x) => [x.type, Number(x.value)]));
+    const p = Object.fromEntries(
+      format(timeZone)
+        .formatToParts(quarter * 15 * MINUTE)
+        .map((x) => [x.type, Number(x.value)]),
+    );
     offset = Math.round((Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!) - quarter * 15 * MINUTE) / MINUTE);
     if (zone.size > 100_000) zone.clear();
     zone.set(quarter, offset);

@@ -21,7 +21,10 @@ sittingSchema.index({ expiresAt: 1 });
 const SittingModel = mongoose.model<Sitting>('BookingSitting', sittingSchema, 'booking_sittings');
 
 type Block = { _id: string; org: string; resourceId: string; sitting: string; expiresAt: Date };
-const blockSchema = orgScopedSchema<Block>({ _id: { type: String, required: true }, resourceId: String, sitting: String, expiresAt: Date }, { versionKey: false });
+const blockSchema = orgScopedSchema<Block>(
+  { _id: { type: String, required: true }, resourceId: String, sitting: String, expiresAt: Date },
+  { versionKey: false },
+);
 blockSchema.index({ expiresAt: 1 });
 const BlockModel = mongoose.model<Block>('BookingBlock', blockSchema, 'booking_blocks');
 
@@ -52,10 +55,18 @@ const expiry = (h: Hold) => new Date(h.busyEnd + DAY_MS);
  */
 export async function takeHold(session: mongo.ClientSession, h: Hold): Promise<number> {
   try {
-    const sitting = await upsertAndRead<Sitting>(SittingModel, { ...sittingKey(h), seats: { $lt: h.capacity } }, { $inc: { seats: 1 }, $setOnInsert: { expiresAt: expiry(h) } }, session);
+    const sitting = await upsertAndRead<Sitting>(
+      SittingModel,
+      { ...sittingKey(h), seats: { $lt: h.capacity } },
+      { $inc: { seats: 1 }, $setOnInsert: { expiresAt: expiry(h) } },
+      session,
+    );
     if (sitting.seats === 1) {
       const expiresAt = expiry(h);
-      await BlockModel.insertMany(blockIds(h).map((_id) => ({ _id, org: h.org, resourceId: h.resourceId, sitting: h.session, expiresAt })), { session });
+      await BlockModel.insertMany(
+        blockIds(h).map((_id) => ({ _id, org: h.org, resourceId: h.resourceId, sitting: h.session, expiresAt })),
+        { session },
+      );
     }
     return sitting.seats;
   } catch (err) {

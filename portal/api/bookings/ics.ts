@@ -2,7 +2,11 @@
 // SEQUENCE stay with the booking, so importing it again after a reschedule or cancellation updates the same event.
 import type { Booking } from './model.ts';
 
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 /**
  * A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, every line break (CRLF, or a lone CR or LF,
  * which calendar apps also break lines at) written as \n, other control characters but tab dropped: a name can

@@ -27,12 +27,19 @@ export class PaymentRequired extends HttpError {
 }
 
 /** What the service asks before booking; the money settings when it takes payment. Checked before any time is held. */
-export async function paymentTerms(deps: PaymentDeps, org: string, service: Pick<Service, 'payment' | 'price'>, customerId: string): Promise<MoneySettings | undefined> {
+export async function paymentTerms(
+  deps: PaymentDeps,
+  org: string,
+  service: Pick<Service, 'payment' | 'price'>,
+  customerId: string,
+): Promise<MoneySettings | undefined> {
   const mode = service.payment?.mode ?? 'none';
   if (mode === 'none') return undefined;
-  if (mode === 'card_on_file' && !(await defaultMethod(org, customerId))) throw new PaymentRequired('This service needs a card on file: add one under Payment methods, then book.');
+  if (mode === 'card_on_file' && !(await defaultMethod(org, customerId)))
+    throw new PaymentRequired('This service needs a card on file: add one under Payment methods, then book.');
   const settings = await moneySettings(deps.sealKey, org);
-  if (mode === 'prepay' && service.price.currency !== settings.currency) throw new PaymentRequired(`This service is priced in ${service.price.currency} but the business takes payments in ${settings.currency}.`);
+  if (mode === 'prepay' && service.price.currency !== settings.currency)
+    throw new PaymentRequired(`This service is priced in ${service.price.currency} but the business takes payments in ${settings.currency}.`);
   return settings;
 }
 
@@ -44,7 +51,12 @@ function amountDue(service: Pick<Service, 'payment' | 'price'>): number {
 }
 
 /** In the booking's transaction: its payment terms, and for a prepaid booking the tab the customer pays. */
-export async function attachPayment(tx: Tx, settings: MoneySettings | undefined, service: Pick<Service, 'payment' | 'price' | 'name'>, b: Booking): Promise<BookingPayment | undefined> {
+export async function attachPayment(
+  tx: Tx,
+  settings: MoneySettings | undefined,
+  service: Pick<Service, 'payment' | 'price' | 'name'>,
+  b: Booking,
+): Promise<BookingPayment | undefined> {
   const terms = service.payment;
   if (!settings || !terms || terms.mode === 'none') return undefined;
   const base = { mode: terms.mode, currency: settings.currency, lateRefundPercent: terms.lateRefundPercent };
@@ -55,7 +67,14 @@ export async function attachPayment(tx: Tx, settings: MoneySettings | undefined,
     customerId: b.customerId,
     email: b.customerEmail ?? '',
     purpose: { kind: 'booking', id: b._id },
-    lines: [{ description: `${service.name}, ${when.date} ${when.time}${amount < service.price.amount ? ' (deposit)' : ''}`, quantity: 1, unitAmount: amount, taxRate: taxRateOf(settings, terms.taxRateId) }],
+    lines: [
+      {
+        description: `${service.name}, ${when.date} ${when.time}${amount < service.price.amount ? ' (deposit)' : ''}`,
+        quantity: 1,
+        unitAmount: amount,
+        taxRate: taxRateOf(settings, terms.taxRateId),
+      },
+    ],
   });
   return { ...base, amount, status: 'due', tabId: tab._id, dueBy: new Date(Date.now() + PAY_WITHIN_MS) };
 }
@@ -73,7 +92,11 @@ export function connectBookingMoney(emitter: Emit): void {
     const b = await updateAndRead<Booking>(
       BookingModel,
       { _id: tab.purpose!.id, org: tab.org, 'payment.status': 'due' },
-      { $set: { 'payment.status': 'paid', 'payment.invoiceId': tab.invoiceId, updatedAt: new Date() }, $unset: { 'payment.dueBy': 1 }, $inc: { version: 1 } },
+      {
+        $set: { 'payment.status': 'paid', 'payment.invoiceId': tab.invoiceId, updatedAt: new Date() },
+        $unset: { 'payment.dueBy': 1 },
+        $inc: { version: 1 },
+      },
       tx.session,
     );
     if (b) emit(tx, 'booking.paid', b);
@@ -83,13 +106,23 @@ export function connectBookingMoney(emitter: Emit): void {
 /** Changes the booking's payment (when `filter` still holds), with its event in the same transaction. */
 async function changePayment(b: Booking, filter: object, set: Record<string, unknown>, type: string): Promise<void> {
   await inTransaction(b.org, async (tx) => {
-    const after = await updateAndRead<Booking>(BookingModel, { _id: b._id, org: b.org, ...filter }, { $set: { ...set, updatedAt: new Date() }, $inc: { version: 1 } }, tx.session);
+    const after = await updateAndRead<Booking>(
+      BookingModel,
+      { _id: b._id, org: b.org, ...filter },
+      { $set: { ...set, updatedAt: new Date() }, $inc: { version: 1 } },
+      tx.session,
+    );
     if (after) emit(tx, type, after);
   });
 }
 
 /** What to do about the money when a booking is cancelled: void its unpaid tab, or refund what was paid. */
-export async function settleCancelled(deps: PaymentDeps, b: Booking, late: boolean, timeZone: string): Promise<{ refunded?: number; creditNote?: string; refundFailed?: string } | undefined> {
+export async function settleCancelled(
+  deps: PaymentDeps,
+  b: Booking,
+  late: boolean,
+  timeZone: string,
+): Promise<{ refunded?: number; creditNote?: string; refundFailed?: string } | undefined> {
   const p = b.payment;
   if (p?.mode !== 'prepay') return undefined;
   if (p.status === 'due' && p.tabId) {
@@ -102,7 +135,10 @@ export async function settleCancelled(deps: PaymentDeps, b: Booking, late: boole
   if (!amount) return { refunded: 0 };
   try {
     const settings = await moneySettings(deps.sealKey, b.org);
-    const note = await refund(deps, { org: b.org, prefix: settings.invoicePrefix, timeZone }, p.invoiceId, { amount, reason: `Booking ${late ? 'cancelled late' : 'cancelled'}` });
+    const note = await refund(deps, { org: b.org, prefix: settings.invoicePrefix, timeZone }, p.invoiceId, {
+      amount,
+      reason: `Booking ${late ? 'cancelled late' : 'cancelled'}`,
+    });
     await changePayment(b, { 'payment.status': 'paid' }, { 'payment.status': 'refunded', 'payment.refunded': amount }, 'booking.refunded');
     return { refunded: amount, creditNote: note.number };
   } catch (err) {
@@ -125,15 +161,26 @@ export const forgetSweeps = () => lastSwept.clear();
 export async function lapseUnpaid(org: string, cancel: (tx: Tx, b: Booking) => Promise<unknown>, now = Date.now()): Promise<number> {
   if (now - (lastSwept.get(org) ?? 0) < SWEEP_EVERY_MS) return 0;
   lastSwept.set(org, now);
-  const overdue = await BookingModel.find({ org, 'payment.status': 'due', 'payment.dueBy': { $lt: new Date(now) } }).limit(100).lean<Booking[]>();
+  const overdue = await BookingModel.find({ org, 'payment.status': 'due', 'payment.dueBy': { $lt: new Date(now) } })
+    .limit(100)
+    .lean<Booking[]>();
   let lapsed = 0;
   for (const b of overdue) {
     // The tab first: while a payment runs on it, it cannot be voided, and the booking waits to be paid instead.
     const tabId = b.payment!.tabId!;
-    const voided = await voidTab(org, tabId, 'The booking was not paid in time').then(() => true, async () => (await findTab(org, tabId)).status === 'void');
+    const voided = await voidTab(org, tabId, 'The booking was not paid in time').then(
+      () => true,
+      async () => (await findTab(org, tabId)).status === 'void',
+    );
     if (!voided) continue;
     // Over the version read: a booking paid or changed meanwhile is left as it is.
-    if (await inTransaction(org, (tx) => cancel(tx, b)).then(() => true, () => false)) lapsed++;
+    if (
+      await inTransaction(org, (tx) => cancel(tx, b)).then(
+        () => true,
+        () => false,
+      )
+    )
+      lapsed++;
   }
   return lapsed;
 }

@@ -44,7 +44,11 @@ export const bookingClientRoutes = (customers: CustomerLookup, deps: PaymentDeps
     const input = validate(bookings.createInput, await readBody(ctx));
     const { id: org } = ctx.state.tenant;
     const customerId = ctx.state.principal.sub;
-    const created = await bookings.createBooking(deps, org, input, { kind: 'customer', customerId, email: (await customers.find(org, customerId))?.email });
+    const created = await bookings.createBooking(deps, org, input, {
+      kind: 'customer',
+      customerId,
+      email: (await customers.find(org, customerId))?.email,
+    });
     ctx.status = 201;
     ctx.body = bookings.customerView(created);
   });
@@ -53,7 +57,10 @@ export const bookingClientRoutes = (customers: CustomerLookup, deps: PaymentDeps
   });
   calendarRoute(router, customer, read);
   router.post('/bookings/:id/cancel', write, async (ctx: Ctx) => {
-    const { after, money } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), { ...customer(ctx), timeZone: ctx.state.tenant.timeZone });
+    const { after, money } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), {
+      ...customer(ctx),
+      timeZone: ctx.state.tenant.timeZone,
+    });
     ctx.body = { ...bookings.customerView(after), ...(money ? { money } : {}) };
   });
   router.post('/bookings/:id/reschedule', write, async (ctx: Ctx) => {
@@ -61,7 +68,7 @@ export const bookingClientRoutes = (customers: CustomerLookup, deps: PaymentDeps
     const { after } = await bookings.rescheduleBooking(ctx.state.tenant.id, idOf(ctx), input, customer(ctx));
     ctx.body = bookings.customerView(after);
   });
-}
+};
 
 /** Staff: every booking of the organisation; they may book for a customer and are not bound by the cancellation window. */
 export const bookingAdminRoutes = (customers: CustomerLookup, deps: PaymentDeps) => (router: Router) => {
@@ -73,7 +80,9 @@ export const bookingAdminRoutes = (customers: CustomerLookup, deps: PaymentDeps)
   router.post('/bookings', write, async (ctx: Ctx) => {
     const { customerId, ...input } = validate(bookings.staffCreateInput, await readBody(ctx));
     const { id: org } = ctx.state.tenant;
-    const created = bookings.staffView(await bookings.createBooking(deps, org, input, { kind: 'staff', customerId, email: (await customers.find(org, customerId))?.email }));
+    const created = bookings.staffView(
+      await bookings.createBooking(deps, org, input, { kind: 'staff', customerId, email: (await customers.find(org, customerId))?.email }),
+    );
     await audit(ctx, 'booking.create', created.id, { after: created });
     ctx.status = 201;
     ctx.body = created;
@@ -83,7 +92,10 @@ export const bookingAdminRoutes = (customers: CustomerLookup, deps: PaymentDeps)
   });
   calendarRoute(router, () => STAFF);
   router.post('/bookings/:id/cancel', write, async (ctx: Ctx) => {
-    const { before, after, money } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), { ...STAFF, timeZone: ctx.state.tenant.timeZone });
+    const { before, after, money } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), {
+      ...STAFF,
+      timeZone: ctx.state.tenant.timeZone,
+    });
     ctx.body = { ...bookings.staffView(after), ...(money ? { money } : {}) };
     await audit(ctx, 'booking.cancel', after._id, { before: bookings.staffView(before), after: ctx.body });
   });
@@ -93,4 +105,4 @@ export const bookingAdminRoutes = (customers: CustomerLookup, deps: PaymentDeps)
     ctx.body = bookings.staffView(after);
     await audit(ctx, 'booking.reschedule', after._id, { before: bookings.staffView(before), after: ctx.body });
   });
-}
+};

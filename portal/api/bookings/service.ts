@@ -41,14 +41,16 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(100).optional(),
 });
-export const staffListQuery = z.strictObject({
-  from: instant,
-  to: instant,
-  status: z.enum(BOOKING_STATUSES).optional(),
-  resource: catalogueId.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(200),
-  cursor: z.string().max(100).optional(),
-}).refine((q) => q.to > q.from && q.to - q.from <= 62 * 24 * 60 * MINUTE, { message: 'must be after from, at most 62 days', path: ['to'] });
+export const staffListQuery = z
+  .strictObject({
+    from: instant,
+    to: instant,
+    status: z.enum(BOOKING_STATUSES).optional(),
+    resource: catalogueId.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(200),
+    cursor: z.string().max(100).optional(),
+  })
+  .refine((q) => q.to > q.from && q.to - q.from <= 62 * 24 * 60 * MINUTE, { message: 'must be after from, at most 62 days', path: ['to'] });
 
 export type Actor = { kind: 'customer'; customerId: string } | { kind: 'staff' };
 const iso = (d: Date | number) => new Date(d).toISOString();
@@ -123,7 +125,17 @@ async function offered(org: string, serviceId: string, start: number, resourceId
   const busy = occupied(service, start);
   const candidates = resources
     .filter((r) => offering.includes(r.id))
-    .map((resource) => ({ resource, hold: { org, resourceId: resource.id, session: sessionKey(service.id, resource.id, start), capacity: service.capacity, busyStart: busy.start, busyEnd: busy.end } satisfies Hold }));
+    .map((resource) => ({
+      resource,
+      hold: {
+        org,
+        resourceId: resource.id,
+        session: sessionKey(service.id, resource.id, start),
+        capacity: service.capacity,
+        busyStart: busy.start,
+        busyEnd: busy.end,
+      } satisfies Hold,
+    }));
   if (!candidates.length) throw new SlotNotOffered();
   return { service, location, candidates };
 }
@@ -135,7 +147,12 @@ type Candidate = { resource: { id: string; name: string }; hold: Hold };
  * `before` first and `write` after the hold is taken, in the same transaction. Throws SlotTaken when every
  * candidate is booked.
  */
-async function withSlot<T>(org: string, candidates: Candidate[], write: (tx: Tx, taken: Candidate & { seat: number }) => Promise<T>, before?: (tx: Tx) => Promise<void>) {
+async function withSlot<T>(
+  org: string,
+  candidates: Candidate[],
+  write: (tx: Tx, taken: Candidate & { seat: number }) => Promise<T>,
+  before?: (tx: Tx) => Promise<void>,
+) {
   for (const c of candidates) {
     const taken = await inTransaction(org, async (tx) => {
       await before?.(tx);
@@ -152,9 +169,16 @@ async function withSlot<T>(org: string, candidates: Candidate[], write: (tx: Tx,
 }
 
 /** `actor.email`: the customer's address as idp/ knows it now (staff views show the one they had when booking). */
-export async function createBooking(deps: PaymentDeps, org: string, input: z.infer<typeof createInput>, actor: Actor & { customerId: string; email: string | undefined }, now = Date.now()) {
+export async function createBooking(
+  deps: PaymentDeps,
+  org: string,
+  input: z.infer<typeof createInput>,
+  actor: Actor & { customerId: string; email: string | undefined },
+  now = Date.now(),
+) {
   const { email } = actor;
-  if (actor.kind === 'staff' && !email) throw new HttpError(422, 'invalid_reference', 'customerId: no such customer', [{ field: 'customerId', message: 'no such customer' }]);
+  if (actor.kind === 'staff' && !email)
+    throw new HttpError(422, 'invalid_reference', 'customerId: no such customer', [{ field: 'customerId', message: 'no such customer' }]);
   const { service, location, candidates } = await offered(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
   const money = await paymentTerms(deps, org, service, actor.customerId);
   const booked = await withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
@@ -201,7 +225,11 @@ export async function createBooking(deps: PaymentDeps, org: string, input: z.inf
 
 /** One booking, only the customer's own for a customer (another's is "not found", never "forbidden"). */
 export async function findBooking(org: string, bookingId: string, actor: Actor): Promise<Booking> {
-  const b = await BookingModel.findOne({ _id: bookingId, org, ...(actor.kind === 'customer' ? { customerId: actor.customerId } : {}) }).lean<Booking>();
+  const b = await BookingModel.findOne({
+    _id: bookingId,
+    org,
+    ...(actor.kind === 'customer' ? { customerId: actor.customerId } : {}),
+  }).lean<Booking>();
   if (!b) throw new NotFound('No such booking.');
   return b;
 }
@@ -214,7 +242,11 @@ function mayChange(b: Booking, actor: Actor, now: number) {
 
 /** Writes a change to the booking as read, in the transaction; refused when another change landed since the read. */
 async function update(tx: Tx, b: Booking, set: Partial<Booking>) {
-  const { modifiedCount } = await BookingModel.updateOne({ _id: b._id, org: b.org, version: b.version }, { $set: { ...set, version: b.version + 1 } }, { session: tx.session });
+  const { modifiedCount } = await BookingModel.updateOne(
+    { _id: b._id, org: b.org, version: b.version },
+    { $set: { ...set, version: b.version + 1 } },
+    { session: tx.session },
+  );
   if (!modifiedCount) throw new Conflict('This booking was changed a moment ago: reload it and try again.');
 }
 
@@ -239,33 +271,40 @@ export async function cancelBooking(deps: PaymentDeps, org: string, bookingId: s
 }
 
 /** Gives back the time of the organisation's prepaid bookings not paid in time (payment.ts). */
-export const lapseOverdue = (org: string) => lapseUnpaid(org, (tx, b) => cancelIn(tx, b, { payment: { ...b.payment!, status: 'lapsed', dueBy: undefined } }));
+export const lapseOverdue = (org: string) =>
+  lapseUnpaid(org, (tx, b) => cancelIn(tx, b, { payment: { ...b.payment!, status: 'lapsed', dueBy: undefined } }));
 
 connectBookingMoney((tx, type, b) => emitEvent(tx, type, b));
 
 /** Moves the booking to a new time (and perhaps resource), keeping its id; its old time is free to overlap the new. */
 export async function rescheduleBooking(org: string, bookingId: string, input: z.infer<typeof slotInput>, actor: Actor, now = Date.now()) {
   const b = await findBooking(org, bookingId, actor);
-  if (input.start === b.start.getTime() && (!input.resourceId || input.resourceId === b.resourceId)) throw new BadRequest('start: the booking is already at this time');
+  if (input.start === b.start.getTime() && (!input.resourceId || input.resourceId === b.resourceId))
+    throw new BadRequest('start: the booking is already at this time');
   mayChange(b, actor, now);
   const { candidates } = await offered(org, b.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
-  const after = await withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
-    const moved = {
-      resourceId: resource.id,
-      resourceName: resource.name,
-      start: new Date(input.start),
-      end: new Date(input.start + b.durationMinutes * MINUTE),
-      busyStart: new Date(hold.busyStart),
-      busyEnd: new Date(hold.busyEnd),
-      session: hold.session,
-      seat,
-      updatedAt: new Date(),
-    };
-    await update(tx, b, moved);
-    const after: Booking = { ...b, ...moved, version: b.version + 1 };
-    emitEvent(tx, 'booking.rescheduled', after, b);
-    return after;
-  }, (tx) => releaseHold(tx.session, holdOf(b))); // the old time goes first, so the new one may overlap it
+  const after = await withSlot(
+    org,
+    candidates,
+    async (tx, { resource, hold, seat }) => {
+      const moved = {
+        resourceId: resource.id,
+        resourceName: resource.name,
+        start: new Date(input.start),
+        end: new Date(input.start + b.durationMinutes * MINUTE),
+        busyStart: new Date(hold.busyStart),
+        busyEnd: new Date(hold.busyEnd),
+        session: hold.session,
+        seat,
+        updatedAt: new Date(),
+      };
+      await update(tx, b, moved);
+      const after: Booking = { ...b, ...moved, version: b.version + 1 };
+      emitEvent(tx, 'booking.rescheduled', after, b);
+      return after;
+    },
+    (tx) => releaseHold(tx.session, holdOf(b)),
+  ); // the old time goes first, so the new one may overlap it
   return { before: b, after };
 }
 
@@ -302,7 +341,12 @@ export async function customerBookings(org: string, customerId: string, q: z.inf
 }
 
 export async function organisationBookings(org: string, q: z.infer<typeof staffListQuery>, now = Date.now()) {
-  const filter = { org, start: { $gte: new Date(q.from), $lt: new Date(q.to) }, ...(q.status ? { status: q.status } : {}), ...(q.resource ? { resourceId: q.resource } : {}) };
+  const filter = {
+    org,
+    start: { $gte: new Date(q.from), $lt: new Date(q.to) },
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.resource ? { resourceId: q.resource } : {}),
+  };
   const { items, next } = await page(filter, 1, q.limit, q.cursor);
   return { items: items.map((b) => staffView(b, now)), next };
 }

@@ -21,7 +21,15 @@ export type ServicePayment = {
 };
 
 export type Location = { _id: string; org: string; name: string; timeZone: string; address?: string; createdAt: Date };
-export type Resource = Schedule & { _id: string; org: string; name: string; kind: (typeof RESOURCE_KINDS)[number]; locationId: string; email?: string; createdAt: Date };
+export type Resource = Schedule & {
+  _id: string;
+  org: string;
+  name: string;
+  kind: (typeof RESOURCE_KINDS)[number];
+  locationId: string;
+  email?: string;
+  createdAt: Date;
+};
 export type Service = {
   _id: string;
   org: string;
@@ -85,7 +93,16 @@ const serviceSchema = orgScopedSchema<Service>(
     maxDaysAhead: Number,
     cancellationWindowMinutes: Number,
     lateCancellationNote: String,
-    payment: { type: { _id: false, mode: String, deposit: { type: { _id: false, kind: String, value: Number }, default: null }, taxRateId: { type: String, default: null }, lateRefundPercent: Number }, default: undefined },
+    payment: {
+      type: {
+        _id: false,
+        mode: String,
+        deposit: { type: { _id: false, kind: String, value: Number }, default: null },
+        taxRateId: { type: String, default: null },
+        lateRefundPercent: Number,
+      },
+      default: undefined,
+    },
     active: Boolean,
     createdAt: Date,
   },

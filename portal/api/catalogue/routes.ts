@@ -54,9 +54,33 @@ function crud<I extends z.ZodType, P extends z.ZodType, V extends { id: string }
 
 export function catalogueAdminRoutes(router: Router) {
   const c = catalogue;
-  crud(router, 'locations', 'location', { input: c.locationInput, patch: c.locationPatch, list: c.listLocations, get: c.getLocation, create: c.createLocation, update: c.updateLocation, remove: c.deleteLocation });
-  crud(router, 'resources', 'resource', { input: c.resourceInput, patch: c.resourcePatch, list: c.listResources, get: c.getResource, create: c.createResource, update: c.updateResource, remove: c.deleteResource });
-  crud(router, 'services', 'service', { input: c.serviceInput, patch: c.servicePatch, list: (org) => c.listServices(org), get: c.getService, create: c.createService, update: c.updateService, remove: c.deleteService });
+  crud(router, 'locations', 'location', {
+    input: c.locationInput,
+    patch: c.locationPatch,
+    list: c.listLocations,
+    get: c.getLocation,
+    create: c.createLocation,
+    update: c.updateLocation,
+    remove: c.deleteLocation,
+  });
+  crud(router, 'resources', 'resource', {
+    input: c.resourceInput,
+    patch: c.resourcePatch,
+    list: c.listResources,
+    get: c.getResource,
+    create: c.createResource,
+    update: c.updateResource,
+    remove: c.deleteResource,
+  });
+  crud(router, 'services', 'service', {
+    input: c.serviceInput,
+    patch: c.servicePatch,
+    list: (org) => c.listServices(org),
+    get: c.getService,
+    create: c.createService,
+    update: c.updateService,
+    remove: c.deleteService,
+  });
 }
 
 /** What customers' apps may read of the catalogue: active services with where and by whom. */

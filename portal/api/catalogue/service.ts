@@ -14,7 +14,9 @@ const date = z.iso.date('use YYYY-MM-DD');
 const minutes = (max: number) => z.number().int().min(0).max(max).multipleOf(5, 'use a multiple of 5 minutes');
 const endsAfterStart = { message: 'must end after it starts', path: ['end'] };
 const hours = z.strictObject({ start: time, end: time }).refine((h) => toMinutes(h.end) > toMinutes(h.start), endsAfterStart);
-const weeklyHours = z.strictObject({ day: z.enum(WEEKDAYS), start: time, end: time }).refine((h) => toMinutes(h.end) > toMinutes(h.start), endsAfterStart);
+const weeklyHours = z
+  .strictObject({ day: z.enum(WEEKDAYS), start: time, end: time })
+  .refine((h) => toMinutes(h.end) > toMinutes(h.start), endsAfterStart);
 
 export class InvalidReference extends HttpError {
   constructor(field: string, message: string) {
@@ -63,8 +65,13 @@ export const serviceInput = z.strictObject({
   name,
   description: optionalText(2000),
   durationMinutes: minutes(24 * 60).min(5),
-  intervalMinutes: minutes(24 * 60).min(5).default(15),
-  price: z.strictObject({ amount: z.number().int().min(0).max(100_000_000), currency: z.string().regex(/^[A-Z]{3}$/, 'use an ISO 4217 code, e.g. GBP') }),
+  intervalMinutes: minutes(24 * 60)
+    .min(5)
+    .default(15),
+  price: z.strictObject({
+    amount: z.number().int().min(0).max(100_000_000),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'use an ISO 4217 code, e.g. GBP'),
+  }),
   bufferBeforeMinutes: minutes(240).default(0),
   bufferAfterMinutes: minutes(240).default(0),
   capacity: z.number().int().min(1).max(500).default(1),
@@ -80,9 +87,13 @@ export const serviceInput = z.strictObject({
 
 // A patch sets only the fields it names (no defaults fill in the others).
 const patchOf = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
-  z.strictObject(Object.fromEntries(Object.entries(schema.shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : (v as z.ZodType)).optional()])) as unknown as {
-    [K in keyof T]: z.ZodOptional<T[K]>;
-  });
+  z.strictObject(
+    Object.fromEntries(
+      Object.entries(schema.shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : (v as z.ZodType)).optional()]),
+    ) as unknown as {
+      [K in keyof T]: z.ZodOptional<T[K]>;
+    },
+  );
 export const locationPatch = patchOf(locationInput);
 export const resourcePatch = patchOf(resourceInput);
 export const servicePatch = patchOf(serviceInput);
@@ -104,16 +115,23 @@ export type ServiceView = ReturnType<typeof view<Service>>;
 export const listLocations = async (org: string) => (await LocationModel.find({ org }).sort({ createdAt: 1 }).lean<Location[]>()).map(view);
 export const listResources = async (org: string) => (await ResourceModel.find({ org }).sort({ createdAt: 1 }).lean<Resource[]>()).map(view);
 export const listServices = async (org: string, options: { activeOnly?: boolean } = {}) =>
-  (await ServiceModel.find({ org, ...(options.activeOnly ? { active: true } : {}) }).sort({ createdAt: 1 }).lean<Service[]>()).map(view);
+  (
+    await ServiceModel.find({ org, ...(options.activeOnly ? { active: true } : {}) })
+      .sort({ createdAt: 1 })
+      .lean<Service[]>()
+  ).map(view);
 
 async function found<T>(doc: Promise<T | null>, what: string): Promise<T> {
   const d = await doc;
   if (!d) throw new NotFound(`No such ${what}.`);
   return d;
 }
-export const getLocation = async (org: string, locationId: string) => view(await found(LocationModel.findOne({ _id: locationId, org }).lean<Location>(), 'location'));
-export const getResource = async (org: string, resourceId: string) => view(await found(ResourceModel.findOne({ _id: resourceId, org }).lean<Resource>(), 'resource'));
-export const getService = async (org: string, serviceId: string) => view(await found(ServiceModel.findOne({ _id: serviceId, org }).lean<Service>(), 'service'));
+export const getLocation = async (org: string, locationId: string) =>
+  view(await found(LocationModel.findOne({ _id: locationId, org }).lean<Location>(), 'location'));
+export const getResource = async (org: string, resourceId: string) =>
+  view(await found(ResourceModel.findOne({ _id: resourceId, org }).lean<Resource>(), 'resource'));
+export const getService = async (org: string, serviceId: string) =>
+  view(await found(ServiceModel.findOne({ _id: serviceId, org }).lean<Service>(), 'service'));
 
 export async function resourcesByIds(org: string, ids: string[]): Promise<ResourceView[]> {
   return (await ResourceModel.find({ org, _id: { $in: ids } }).lean<Resource[]>()).map(view);
@@ -150,7 +168,8 @@ export async function updateLocation(org: string, locationId: string, patch: z.i
 
 export async function deleteLocation(org: string, locationId: string) {
   const before = await getLocation(org, locationId);
-  if (await ResourceModel.exists({ org, locationId })) throw new Conflict('Staff or resources still work at this location: move or delete them first.');
+  if (await ResourceModel.exists({ org, locationId }))
+    throw new Conflict('Staff or resources still work at this location: move or delete them first.');
   if (await ServiceModel.exists({ org, locationId })) throw new Conflict('Services are still offered at this location: move or delete them first.');
   await LocationModel.deleteOne({ _id: locationId, org });
   return before;
@@ -174,7 +193,8 @@ export async function updateResource(org: string, resourceId: string, patch: z.i
 
 export async function deleteResource(org: string, resourceId: string) {
   const before = await getResource(org, resourceId);
-  if (await ServiceModel.exists({ org, resourceIds: resourceId })) throw new Conflict('Services are still delivered by this resource: remove it from them first.');
+  if (await ServiceModel.exists({ org, resourceIds: resourceId }))
+    throw new Conflict('Services are still delivered by this resource: remove it from them first.');
   await ResourceModel.deleteOne({ _id: resourceId, org });
   return before;
 }
@@ -198,7 +218,8 @@ export async function updateService(org: string, serviceId: string, patch: z.inf
   const before = await getService(org, serviceId);
   await checkLocation(org, patch.locationId);
   await checkTaxRate(org, patch.payment ?? undefined);
-  if (patch.locationId || patch.resourceIds) await checkResources(org, patch.locationId ?? before.locationId, patch.resourceIds ?? before.resourceIds);
+  if (patch.locationId || patch.resourceIds)
+    await checkResources(org, patch.locationId ?? before.locationId, patch.resourceIds ?? before.resourceIds);
   await ServiceModel.updateOne({ _id: serviceId, org }, toUpdate(patch));
   return { before, after: await getService(org, serviceId) };
 }

@@ -11,10 +11,20 @@ const text = (max: number) => z.string().trim().max(max).nullable().optional();
 export const companyInput = z.strictObject({
   name: text(120),
   legalName: text(200),
-  taxNumber: z.string().trim().regex(/^[A-Za-z0-9 .-]{2,30}$/, 'use letters, digits, spaces, dots and dashes, e.g. GB123456789').nullable().optional(),
+  taxNumber: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9 .-]{2,30}$/, 'use letters, digits, spaces, dots and dashes, e.g. GB123456789')
+    .nullable()
+    .optional(),
   address: text(500),
   email: z.email().nullable().optional(),
-  phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'use digits, spaces, dashes and an optional leading +').nullable().optional(),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9 ()-]{6,20}$/, 'use digits, spaces, dashes and an optional leading +')
+    .nullable()
+    .optional(),
   website: imageUrl.nullable().optional(),
   openingHours: text(1000),
 });
@@ -35,7 +45,11 @@ export function companyView(c: Company | null, fallbackName: string) {
     phone: c?.phone || undefined,
     website: c?.website || undefined,
     openingHours: c?.openingHours || undefined,
-    policies: POLICY_KINDS.filter((k) => c?.policies?.[k]?.markdown).map((kind) => ({ kind, title: TITLES[kind], updatedAt: c!.policies![kind]!.updatedAt })),
+    policies: POLICY_KINDS.filter((k) => c?.policies?.[k]?.markdown).map((kind) => ({
+      kind,
+      title: TITLES[kind],
+      updatedAt: c!.policies![kind]!.updatedAt,
+    })),
   };
 }
 

@@ -19,7 +19,22 @@ function row(d: MoneyDoc): string {
   const sign = d.kind === 'credit_note' ? -1 : 1; // a credit note takes its amounts off the books
   const m = (n: number) => toDecimal(sign * n, d.currency);
   const paidWith = d.payment ? (d.payment.card ? `${d.payment.card.brand} ${d.payment.card.last4}` : d.payment.method) : undefined;
-  return [d.number, d.kind, localAt(d.issuedAt.getTime(), d.timeZone).date, d.customerEmail, d.currency, m(d.total - d.tip - d.tax), m(d.tax), m(d.tip), m(d.total), paidWith, d.relatesTo?.number, d.reason].map(cell).join(',');
+  return [
+    d.number,
+    d.kind,
+    localAt(d.issuedAt.getTime(), d.timeZone).date,
+    d.customerEmail,
+    d.currency,
+    m(d.total - d.tip - d.tax),
+    m(d.tax),
+    m(d.tip),
+    m(d.total),
+    paidWith,
+    d.relatesTo?.number,
+    d.reason,
+  ]
+    .map(cell)
+    .join(',');
 }
 
 export async function documentsCsv(org: string, q: Omit<z.infer<typeof staffListQuery>, 'limit' | 'before'>): Promise<string> {

@@ -31,5 +31,7 @@ export function formatMoney(amount: number, currency: string, locale = 'en'): st
 
 /** A calendar date with the month in words (unambiguous in any locale: "March 3, 2026"), on the clock of `timeZone`. */
 export function formatDate(iso: string, timeZone: string, locale = 'en'): string {
-  return cached(dateFormatters, `${locale}|${timeZone}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone })).format(new Date(iso));
+  return cached(dateFormatters, `${locale}|${timeZone}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone })).format(
+    new Date(iso),
+  );
 }

@@ -111,7 +111,12 @@ export function createLogoFetcher(options: LogoOptions = {}) {
       const logo = download(allowed, o).then(
         (image) => image,
         (err: unknown) => {
-          const reason = err instanceof LogoRefused ? err.message : err instanceof Error && err.name === 'TimeoutError' ? `no answer in ${o.timeoutMs} ms` : String(err);
+          const reason =
+            err instanceof LogoRefused
+              ? err.message
+              : err instanceof Error && err.name === 'TimeoutError'
+                ? `no answer in ${o.timeoutMs} ms`
+                : String(err);
           options.onFailure?.(url, reason);
           if (cache.get(url)?.logo === logo) remember(url, logo, o.failureTtlMs);
           return undefined;

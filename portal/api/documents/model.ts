@@ -39,7 +39,16 @@ export type MoneyDoc = {
   issuedAt: Date;
 };
 
-const line = { _id: false, description: String, quantity: Number, unitAmount: Number, taxRate: { type: { _id: false, name: String, percent: Number }, default: null }, net: Number, tax: Number, gross: Number };
+const line = {
+  _id: false,
+  description: String,
+  quantity: Number,
+  unitAmount: Number,
+  taxRate: { type: { _id: false, name: String, percent: Number }, default: null },
+  net: Number,
+  tax: Number,
+  gross: Number,
+};
 const docSchema = orgScopedSchema<MoneyDoc>(
   {
     _id: { type: String, required: true },
@@ -59,7 +68,10 @@ const docSchema = orgScopedSchema<MoneyDoc>(
     tax: Number,
     tip: Number,
     total: Number,
-    payment: { type: { _id: false, method: String, card: { type: { _id: false, brand: String, last4: String }, default: undefined }, paidAt: Date }, default: undefined },
+    payment: {
+      type: { _id: false, method: String, card: { type: { _id: false, brand: String, last4: String }, default: undefined }, paidAt: Date },
+      default: undefined,
+    },
     relatesTo: { type: { _id: false, id: String, number: String }, default: undefined },
     reason: String,
     source: { type: { _id: false, kind: String, id: String }, default: undefined },

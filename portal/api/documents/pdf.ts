@@ -259,7 +259,8 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     const descHeight = Math.min(pdf.heightOfString(line.description, { width: descWidth }), lineHeight * MAX_LINES.description);
     const rowH = descHeight + 2 * CELL_PAD;
     const withSummary = rowH + SUMMARY_GAP + summaryHeight;
-    const carryLast = i === doc.lines.length - 1 && rowsOnPage > 0 && y + withSummary > CONTENT_BOTTOM && M + HEADER_H + withSummary <= CONTENT_BOTTOM;
+    const carryLast =
+      i === doc.lines.length - 1 && rowsOnPage > 0 && y + withSummary > CONTENT_BOTTOM && M + HEADER_H + withSummary <= CONTENT_BOTTOM;
     if (y + rowH > CONTENT_BOTTOM || carryLast) {
       newPage();
       tableHeader();
@@ -289,7 +290,12 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
   let ty = y;
   for (const row of totals) {
     if (row.strong) {
-      pdf.moveTo(totalsX, ty - 4).lineTo(right, ty - 4).lineWidth(1).strokeColor(colors.accent).stroke();
+      pdf
+        .moveTo(totalsX, ty - 4)
+        .lineTo(right, ty - 4)
+        .lineWidth(1)
+        .strokeColor(colors.accent)
+        .stroke();
       ty += 4;
       style('bold', 12, colors.primaryText);
       text(row.label, totalsX, ty);
@@ -313,7 +319,12 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
     rightText('NET', netRight, by);
     rightText('TAX AMOUNT', taxRightB, by);
     by += 14;
-    pdf.moveTo(M, by - 3).lineTo(taxRightB, by - 3).lineWidth(0.5).strokeColor(RULE).stroke();
+    pdf
+      .moveTo(M, by - 3)
+      .lineTo(taxRightB, by - 3)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
     for (const rate of doc.taxBreakdown) {
       style('regular', 9.5, '#374151');
       text(fitted(`${rate.name} ${percent(rate.percent)}`, rateRight - M - 6), M, by + 2);
@@ -336,7 +347,12 @@ export async function renderDocumentPdf(doc: PdfDocument, seller: Seller, option
   const { start, count } = pdf.bufferedPageRange();
   for (let i = start; i < start + count; i++) {
     pdf.switchToPage(i);
-    pdf.moveTo(M, FOOTER_Y - 8).lineTo(right, FOOTER_Y - 8).lineWidth(0.5).strokeColor(RULE).stroke();
+    pdf
+      .moveTo(M, FOOTER_Y - 8)
+      .lineTo(right, FOOTER_Y - 8)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
     style('regular', 8, MUTED);
     text(fitted(`${seller.legalName ?? seller.name} · ${title} ${doc.number}`, CONTENT_WIDTH - 90), M, FOOTER_Y);
     rightText(`Page ${i - start + 1} of ${count}`, right, FOOTER_Y);

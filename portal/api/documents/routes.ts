@@ -18,7 +18,12 @@ type Ctx = Context & { state: BearerState; params: Record<string, string> };
 const idOf = (ctx: Ctx) => validate(documents.documentId, ctx.params.id);
 
 /** GET /documents/:id/pdf: the customer's own (`customerOf`), or any of the organisation's for staff. */
-function pdfRoute(router: Router, logos: ReturnType<typeof createLogoFetcher>, customerOf: (ctx: Ctx) => string | undefined, guard: Middleware = (_, next) => next()) {
+function pdfRoute(
+  router: Router,
+  logos: ReturnType<typeof createLogoFetcher>,
+  customerOf: (ctx: Ctx) => string | undefined,
+  guard: Middleware = (_, next) => next(),
+) {
   router.get('/documents/:id/pdf', guard, async (ctx: Ctx) => {
     const { pdf, filename } = await printed(ctx.state.tenant, await documents.findDocument(ctx.state.tenant.id, idOf(ctx), customerOf(ctx)), logos);
     ctx.type = 'application/pdf';
@@ -34,7 +39,10 @@ export const documentClientRoutes = (logos: ReturnType<typeof createLogoFetcher>
   const read = requireScope('payments', { customer: true });
   pdfRoute(router, logos, (ctx) => ctx.state.principal.sub, read);
   router.get('/documents', read, async (ctx: Ctx) => {
-    ctx.body = await documents.listDocuments(ctx.state.tenant.id, ctx.state.tenant.timeZone, { ...validate(documents.listQuery, ctx.query), customerId: ctx.state.principal.sub });
+    ctx.body = await documents.listDocuments(ctx.state.tenant.id, ctx.state.tenant.timeZone, {
+      ...validate(documents.listQuery, ctx.query),
+      customerId: ctx.state.principal.sub,
+    });
   });
   router.get('/documents/:id', read, async (ctx: Ctx) => {
     ctx.body = documents.documentView(await documents.findDocument(ctx.state.tenant.id, idOf(ctx), ctx.state.principal.sub));
@@ -64,6 +72,8 @@ export const documentAdminRoutes = (deps: PaymentDeps, logos: ReturnType<typeof 
     const note = documents.documentView(await documents.refund(deps, { org, prefix: settings.invoicePrefix, timeZone }, idOf(ctx), input));
     ctx.status = 201;
     ctx.body = note;
-    await audit(ctx, 'document.refund', note.id, { after: { creditNote: note.number, invoice: note.relatesTo?.number, amount: note.total, reason: input.reason } });
+    await audit(ctx, 'document.refund', note.id, {
+      after: { creditNote: note.number, invoice: note.relatesTo?.number, amount: note.total, reason: input.reason },
+    });
   });
 };

@@ -21,7 +21,10 @@ export const listQuery = z.strictObject({
   year: z.coerce.number().int().min(2000).max(2100).optional(),
   kind: z.enum(DOCUMENT_KINDS).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
-  before: z.string().regex(/^\d{1,15}_[a-z]{2,4}_[A-Za-z0-9_-]{10,40}$/, 'use the `next` of the previous page').optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,15}_[a-z]{2,4}_[A-Za-z0-9_-]{10,40}$/, 'use the `next` of the previous page')
+    .optional(),
 });
 export const staffListQuery = listQuery.extend({ customerId: customerId.optional() });
 export const refundInput = z.strictObject({
@@ -42,8 +45,20 @@ export function documentView(d: MoneyDoc) {
     timeZone: d.timeZone,
     currency: d.currency,
     taxInclusive: d.taxInclusive,
-    customer: { id: d.customerId, email: d.customerEmail, ...(d.customerName ? { name: d.customerName } : {}) } as { id: string; email?: string; name?: string },
-    lines: d.lines.map(({ description, quantity, unitAmount, taxRate, net, tax, gross }) => ({ description, quantity, unitAmount, taxRate: taxRate ?? null, net, tax, gross })),
+    customer: { id: d.customerId, email: d.customerEmail, ...(d.customerName ? { name: d.customerName } : {}) } as {
+      id: string;
+      email?: string;
+      name?: string;
+    },
+    lines: d.lines.map(({ description, quantity, unitAmount, taxRate, net, tax, gross }) => ({
+      description,
+      quantity,
+      unitAmount,
+      taxRate: taxRate ?? null,
+      net,
+      tax,
+      gross,
+    })),
     taxBreakdown: d.taxBreakdown.map(({ name, percent, net, tax }) => ({ name, percent, net, tax })),
     subtotal: d.subtotal,
     discount: d.discount,
@@ -64,7 +79,14 @@ type Numbering = { org: string; prefix: string; timeZone: string };
 export const newDocumentId = (kind: DocumentKind) => `${ID_PREFIX[kind]}_${randomId(12)}`;
 
 /** Numbers and writes one document in the transaction, with its `invoice.issued` / `refund.created` / `receipt.issued` event. */
-async function issue(tx: Tx, n: Numbering, kind: DocumentKind, fields: Omit<MoneyDoc, '_id' | 'org' | 'kind' | 'number' | 'year' | 'issuedAt' | 'timeZone'>, event: string, _id = newDocumentId(kind)): Promise<MoneyDoc> {
+async function issue(
+  tx: Tx,
+  n: Numbering,
+  kind: DocumentKind,
+  fields: Omit<MoneyDoc, '_id' | 'org' | 'kind' | 'number' | 'year' | 'issuedAt' | 'timeZone'>,
+  event: string,
+  _id = newDocumentId(kind),
+): Promise<MoneyDoc> {
   const issuedAt = new Date();
   const year = Number(localAt(issuedAt.getTime(), n.timeZone).date.slice(0, 4));
   const seq = await takeNumbers(tx.session, n.org, `${kind}:${year}`);
@@ -99,7 +121,13 @@ export type Sale = {
  * A sale paid: its invoice, the payment (refundable up to what was paid) and the receipt naming how it was paid,
  * in the caller's transaction. Returns the invoice.
  */
-export async function recordPaidSale(tx: Tx, n: Numbering, sale: Sale, paid: PaidWith & { intentId?: string }, invoiceId?: string): Promise<MoneyDoc> {
+export async function recordPaidSale(
+  tx: Tx,
+  n: Numbering,
+  sale: Sale,
+  paid: PaidWith & { intentId?: string },
+  invoiceId?: string,
+): Promise<MoneyDoc> {
   const { totals, tip, ...rest } = sale;
   const { intentId, ...payment } = paid;
   const paymentId = `pay_${randomId(12)}`;
@@ -108,10 +136,30 @@ export async function recordPaidSale(tx: Tx, n: Numbering, sale: Sale, paid: Pai
   const invoice = await issue(tx, n, 'invoice', fields, 'invoice.issued', invoiceId);
   await issue(tx, n, 'receipt', { ...fields, relatesTo: { id: invoice._id, number: invoice.number } }, 'receipt.issued');
   await PaymentModel.create(
-    [{ _id: paymentId, org: n.org, customerId: sale.customerId, currency: sale.currency, amount: amounts.total, refundable: amounts.total, refunds: 0, method: paid.method, intentId, card: paid.card, invoiceId: invoice._id, paidAt: paid.paidAt }],
+    [
+      {
+        _id: paymentId,
+        org: n.org,
+        customerId: sale.customerId,
+        currency: sale.currency,
+        amount: amounts.total,
+        refundable: amounts.total,
+        refunds: 0,
+        method: paid.method,
+        intentId,
+        card: paid.card,
+        invoiceId: invoice._id,
+        paidAt: paid.paidAt,
+      },
+    ],
     { session: tx.session },
   );
-  tx.emit({ type: 'payment.succeeded', subject: paymentId, customer: sale.customerId, data: { invoiceId: invoice._id, amount: amounts.total, currency: sale.currency, method: paid.method } });
+  tx.emit({
+    type: 'payment.succeeded',
+    subject: paymentId,
+    customer: sale.customerId,
+    data: { invoiceId: invoice._id, amount: amounts.total, currency: sale.currency, method: paid.method },
+  });
   return invoice;
 }
 
@@ -138,7 +186,9 @@ export async function listDocuments(org: string, timeZone: string, q: z.infer<ty
   if (q.kind) filter.kind = q.kind;
   // A year is its range of issue times in the organisation's time zone: the range alone decides what is read.
   const soon = now + DAY_MS; // nothing is issued later than now: windows start here, not at the end of this year
-  const [oldest, newest] = q.year ? [instantOf(`${q.year}-01-01`, 0, timeZone), Math.min(soon, instantOf(`${q.year + 1}-01-01`, 0, timeZone) - 1)] : [0, soon];
+  const [oldest, newest] = q.year
+    ? [instantOf(`${q.year}-01-01`, 0, timeZone), Math.min(soon, instantOf(`${q.year + 1}-01-01`, 0, timeZone) - 1)]
+    : [0, soon];
   const [at, afterId] = q.before ? [Math.min(newest, Number(q.before.split('_')[0])), q.before.slice(q.before.indexOf('_') + 1)] : [newest, ''];
   const wanted = (d: MoneyDoc) => (d.issuedAt.getTime() < at || d._id < afterId) && (!q.year || d.year === q.year); // after the cursor
   let docs: MoneyDoc[] = [];
@@ -164,11 +214,21 @@ export class RefundRefused extends HttpError {
 /** Lines of a credit note for `amount` of `invoice`: the invoice's lines (and tip) scaled down, tax worked out again per line. */
 function creditedLines(invoice: MoneyDoc, amount: number): DocLine[] {
   const parts: DocLine[] = invoice.lines.map((l) => ({ ...l }));
-  if (invoice.tip) parts.push({ description: 'Tip', quantity: 1, unitAmount: invoice.tip, taxRate: null, net: invoice.tip, tax: 0, gross: invoice.tip });
+  if (invoice.tip)
+    parts.push({ description: 'Tip', quantity: 1, unitAmount: invoice.tip, taxRate: null, net: invoice.tip, tax: 0, gross: invoice.tip });
   if (amount === invoice.total) return parts;
-  const shares = allocate(amount, parts.map((l) => l.gross));
+  const shares = allocate(
+    amount,
+    parts.map((l) => l.gross),
+  );
   return parts
-    .map((l, i) => ({ description: `${l.description} (part)`, quantity: 1, unitAmount: shares[i]!, taxRate: l.taxRate, ...taxOf(shares[i]!, l.taxRate?.percent ?? 0, true) }))
+    .map((l, i) => ({
+      description: `${l.description} (part)`,
+      quantity: 1,
+      unitAmount: shares[i]!,
+      taxRate: l.taxRate,
+      ...taxOf(shares[i]!, l.taxRate?.percent ?? 0, true),
+    }))
     .filter((l) => l.gross > 0);
 }
 
@@ -183,14 +243,23 @@ export async function refund(deps: PaymentDeps, n: Numbering, invoiceId: string,
   const payment = await PaymentModel.findOne({ _id: invoice.paymentId, org: n.org }).lean<Payment>();
   const amount = input.amount ?? payment?.refundable ?? 0;
   if (!payment || amount <= 0) throw new RefundRefused('This invoice has been refunded in full already.');
-  const reserved = await updateAndRead<Payment>(PaymentModel, { _id: payment._id, org: n.org, refundable: { $gte: amount } }, { $inc: { refundable: -amount, refunds: 1 } });
+  const reserved = await updateAndRead<Payment>(
+    PaymentModel,
+    { _id: payment._id, org: n.org, refundable: { $gte: amount } },
+    { $inc: { refundable: -amount, refunds: 1 } },
+  );
   if (!reserved) throw new RefundRefused(`At most ${payment.refundable} (minor units) of this invoice can still be refunded.`);
   const giveBack = () => PaymentModel.updateOne({ _id: payment._id, org: n.org }, { $inc: { refundable: amount } });
   let refundId: string | undefined;
   if (payment.method === 'card' && payment.intentId) {
     try {
       const { stripe } = await connectedStripe(deps, n.org);
-      refundId = (await stripe.refunds.create({ payment_intent: payment.intentId, amount, metadata: { org: n.org, invoice: invoice._id } }, { idempotencyKey: `refund:${payment._id}:${reserved.refunds}` })).id;
+      refundId = (
+        await stripe.refunds.create(
+          { payment_intent: payment.intentId, amount, metadata: { org: n.org, invoice: invoice._id } },
+          { idempotencyKey: `refund:${payment._id}:${reserved.refunds}` },
+        )
+      ).id;
     } catch (err) {
       await giveBack();
       const problem = stripeProblem(err);
@@ -206,24 +275,30 @@ function creditNote(n: Numbering, invoice: MoneyDoc, paymentId: string, amount: 
   return inTransaction(n.org, async (tx) => {
     const lines = creditedLines(invoice, amount);
     const tax = lines.reduce((a, l) => a + l.tax, 0);
-    return issue(tx, n, 'credit_note', {
-      customerId: invoice.customerId,
-      customerEmail: invoice.customerEmail,
-      customerName: invoice.customerName,
-      currency: invoice.currency,
-      taxInclusive: amount === invoice.total ? invoice.taxInclusive : true, // a part is taken out of what was paid, tax included
-      lines,
-      taxBreakdown: taxBreakdown(lines),
-      subtotal: amount,
-      discount: 0,
-      tax,
-      tip: 0,
-      total: amount,
-      payment: invoice.payment,
-      paymentId,
-      relatesTo: { id: invoice._id, number: invoice.number },
-      reason,
-    }, 'refund.created');
+    return issue(
+      tx,
+      n,
+      'credit_note',
+      {
+        customerId: invoice.customerId,
+        customerEmail: invoice.customerEmail,
+        customerName: invoice.customerName,
+        currency: invoice.currency,
+        taxInclusive: amount === invoice.total ? invoice.taxInclusive : true, // a part is taken out of what was paid, tax included
+        lines,
+        taxBreakdown: taxBreakdown(lines),
+        subtotal: amount,
+        discount: 0,
+        tax,
+        tip: 0,
+        total: amount,
+        payment: invoice.payment,
+        paymentId,
+        relatesTo: { id: invoice._id, number: invoice.number },
+        reason,
+      },
+      'refund.created',
+    );
   });
 }
 
@@ -237,7 +312,10 @@ export async function refundedAtStripe(n: Numbering, intentId: string, refundedI
   if (!payment) return undefined;
   const missing = refundedInAll - (payment.amount - payment.refundable);
   if (missing <= 0) return undefined;
-  const { matchedCount } = await PaymentModel.updateOne({ _id: payment._id, org: n.org, refundable: payment.refundable }, { $inc: { refundable: -missing, refunds: 1 } });
+  const { matchedCount } = await PaymentModel.updateOne(
+    { _id: payment._id, org: n.org, refundable: payment.refundable },
+    { $inc: { refundable: -missing, refunds: 1 } },
+  );
   if (!matchedCount) return undefined;
   return creditNote(n, await findDocument(n.org, payment.invoiceId), payment._id, missing, "Refunded in Stripe's dashboard");
 }

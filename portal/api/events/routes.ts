@@ -25,7 +25,8 @@ function moneyEvent(e: DomainEvent, customer: boolean): { name: string; data: un
   return undefined;
 }
 
-const staffEvents: EventView = (e) => (isBookingEvent(e) ? { name: 'booking', data: { type: e.type, ...(e.data as BookingEventData) } } : moneyEvent(e, false));
+const staffEvents: EventView = (e) =>
+  isBookingEvent(e) ? { name: 'booking', data: { type: e.type, ...(e.data as BookingEventData) } } : moneyEvent(e, false);
 
 function customerEvents(customerId: string, payments: boolean, bookings: boolean): EventView {
   return (e) => {
@@ -44,7 +45,13 @@ export function eventClientRoutes(hub: EventHub) {
   return (router: Router) => {
     router.get('/events', requireScope(['bookings', 'payments'], { customer: true }), async (ctx: Ctx) => {
       const { tenant, principal } = ctx.state;
-      await streamEvents(ctx, hub, tenant.id, customerEvents(principal.sub, principal.scopes.has('payments'), principal.scopes.has('bookings')), principal.expiresAt);
+      await streamEvents(
+        ctx,
+        hub,
+        tenant.id,
+        customerEvents(principal.sub, principal.scopes.has('payments'), principal.scopes.has('bookings')),
+        principal.expiresAt,
+      );
     });
   };
 }

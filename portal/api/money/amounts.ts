@@ -24,7 +24,10 @@ export function toDecimal(amount: number, currency: string): string {
 }
 
 const KNOWN = new Set(Intl.supportedValuesOf('currency'));
-export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'use an ISO 4217 code, e.g. GBP').refine((c) => KNOWN.has(c), 'is not a currency');
+export const currencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'use an ISO 4217 code, e.g. GBP')
+  .refine((c) => KNOWN.has(c), 'is not a currency');
 
 /** A price in minor units: whole, never negative, at most 10 million in major units of a 2-digit currency. */
 export const minorUnits = z.number().int('use whole minor units (pence, cents)').min(0, 'cannot be negative').max(1_000_000_000, 'is too large');
@@ -75,7 +78,11 @@ export function discountAmount(discount: Discount | null | undefined, subtotal: 
  * Each line's net, tax and gross after its share of the discount, and the totals. Tax is worked out per line (and
  * then summed), so every line on an invoice is right on its own; the discount is shared out in proportion to the lines.
  */
-export function priceLines<L extends LineInput>(lines: L[], discount: Discount | null | undefined, inclusive: boolean): { lines: (L & LineAmounts)[]; totals: Totals } {
+export function priceLines<L extends LineInput>(
+  lines: L[],
+  discount: Discount | null | undefined,
+  inclusive: boolean,
+): { lines: (L & LineAmounts)[]; totals: Totals } {
   const amounts = lines.map((l) => l.quantity * l.unitAmount);
   const subtotal = amounts.reduce((a, b) => a + b, 0);
   const off = discountAmount(discount, subtotal);

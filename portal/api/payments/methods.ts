@@ -58,7 +58,16 @@ const idOf = (org: string, pm: string) => `${org}|${pm}`;
 
 export function methodView(m: SavedMethod, now = Date.now()) {
   const expiresAt = Date.UTC(m.expYear, m.expMonth, 1); // the first day after the expiry month
-  return { id: m.paymentMethodId, brand: m.brand, last4: m.last4, expMonth: m.expMonth, expYear: m.expYear, wallet: m.wallet, isDefault: m.isDefault, expiresSoon: expiresAt - now < EXPIRES_SOON_MS };
+  return {
+    id: m.paymentMethodId,
+    brand: m.brand,
+    last4: m.last4,
+    expMonth: m.expMonth,
+    expYear: m.expYear,
+    wallet: m.wallet,
+    isDefault: m.isDefault,
+    expiresSoon: expiresAt - now < EXPIRES_SOON_MS,
+  };
 }
 export type PaymentMethodView = ReturnType<typeof methodView>;
 
@@ -82,7 +91,10 @@ export async function stripeCustomerOf(stripe: Stripe, org: string, customerId: 
   const _id = idOf(org, customerId);
   const known = await StripeCustomerModel.findOne({ _id, org }).lean<StripeCustomer>();
   if (known) return known.stripeCustomerId;
-  const created = await stripe.customers.create({ email, metadata: { org, customer: customerId } }, { idempotencyKey: `customer:${org}:${customerId}` });
+  const created = await stripe.customers.create(
+    { email, metadata: { org, customer: customerId } },
+    { idempotencyKey: `customer:${org}:${customerId}` },
+  );
   try {
     await StripeCustomerModel.create({ _id, org, customerId, stripeCustomerId: created.id, createdAt: new Date() });
     return created.id;
@@ -102,7 +114,12 @@ async function customerOfStripe(org: string, stripeCustomerId: string | null | u
 export async function startSetup(deps: PaymentDeps, org: string, customerId: string, email: string | undefined) {
   const { settings, stripe } = await connectedStripe(deps, org);
   const customer = await stripeCustomerOf(stripe, org, customerId, email);
-  const intent = await stripe.setupIntents.create({ customer, usage: 'off_session', automatic_payment_methods: { enabled: true }, metadata: { org, customer: customerId } });
+  const intent = await stripe.setupIntents.create({
+    customer,
+    usage: 'off_session',
+    automatic_payment_methods: { enabled: true },
+    metadata: { org, customer: customerId },
+  });
   return { clientSecret: intent.client_secret!, publishableKey: settings.publishableKey };
 }
 
@@ -137,7 +154,9 @@ async function saveMethod(stripe: Stripe, org: string, customerId: string, ref: 
     wallet: card?.wallet?.type ?? null,
   };
   return inTransaction(org, async (tx) => {
-    const known = await SavedMethodModel.findOne({ _id: idOf(org, pm.id), org }).session(tx.session).lean<SavedMethod>();
+    const known = await SavedMethodModel.findOne({ _id: idOf(org, pm.id), org })
+      .session(tx.session)
+      .lean<SavedMethod>();
     if (known) return methodView(known);
     const first = !(await SavedMethodModel.exists({ org, customerId }).session(tx.session));
     const doc: SavedMethod = { _id: idOf(org, pm.id), org, customerId, paymentMethodId: pm.id, ...summary, isDefault: first, createdAt: new Date() };
@@ -173,7 +192,10 @@ export async function forget(org: string, pm: string): Promise<void> {
     const gone = await SavedMethodModel.findOneAndDelete({ _id: idOf(org, pm), org }, { session: tx.session }).lean<SavedMethod>();
     if (!gone) return;
     if (gone.isDefault) {
-      const next = await SavedMethodModel.findOne({ org, customerId: gone.customerId }).sort({ createdAt: 1 }).session(tx.session).lean<SavedMethod>();
+      const next = await SavedMethodModel.findOne({ org, customerId: gone.customerId })
+        .sort({ createdAt: 1 })
+        .session(tx.session)
+        .lean<SavedMethod>();
       if (next) await SavedMethodModel.updateOne({ _id: next._id, org }, { $set: { isDefault: true } }, { session: tx.session });
     }
     tx.emit({ type: 'payment_method.removed', subject: pm, customer: gone.customerId, data: {} });

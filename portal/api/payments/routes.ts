@@ -14,7 +14,10 @@ import { webhookEvents } from './webhook.ts';
 import type { PaymentDeps } from './stripe.ts';
 
 /** Where Stripe's dashboard should send events, and which. */
-const withWebhook = <V extends object>(ctx: Ctx, view: V) => ({ ...view, webhook: { url: `${ctx.state.tenant.issuer}/stripe/webhook`, events: webhookEvents } });
+const withWebhook = <V extends object>(ctx: Ctx, view: V) => ({
+  ...view,
+  webhook: { url: `${ctx.state.tenant.issuer}/stripe/webhook`, events: webhookEvents },
+});
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
 
 export const paymentMethodClientRoutes = (deps: PaymentDeps, customers: CustomerLookup) => (router: Router) => {

@@ -51,16 +51,41 @@ const DEFAULTS = { currency: 'GBP', taxInclusive: true, taxRates: [] as TaxRate[
 const modeOf = (key: string) => (key.includes('_live_') ? 'live' : 'test');
 
 export const settingsInput = z.strictObject({
-  secretKey: z.string().trim().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a secret key (sk_…) or a restricted key (rk_…) from Stripe').optional(),
-  publishableKey: z.string().trim().regex(/^pk_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a publishable key (pk_…) from Stripe').optional(),
-  webhookSecret: z.string().trim().regex(/^whsec_[A-Za-z0-9+/=]{8,250}$/, "use the webhook's signing secret (whsec_…)").optional(),
+  secretKey: z
+    .string()
+    .trim()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a secret key (sk_…) or a restricted key (rk_…) from Stripe')
+    .optional(),
+  publishableKey: z
+    .string()
+    .trim()
+    .regex(/^pk_(test|live)_[A-Za-z0-9]{8,250}$/, 'use a publishable key (pk_…) from Stripe')
+    .optional(),
+  webhookSecret: z
+    .string()
+    .trim()
+    .regex(/^whsec_[A-Za-z0-9+/=]{8,250}$/, "use the webhook's signing secret (whsec_…)")
+    .optional(),
   currency: currencyCode.optional(),
   taxInclusive: z.boolean().optional(),
   taxRates: z
-    .array(z.strictObject({ id: z.string().regex(/^tax_\d{1,4}$/, 'is not a tax rate id').optional(), name: z.string().trim().min(1, 'is required').max(60), percent: z.number().min(0).max(100).multipleOf(0.001, 'at most three decimals') }))
+    .array(
+      z.strictObject({
+        id: z
+          .string()
+          .regex(/^tax_\d{1,4}$/, 'is not a tax rate id')
+          .optional(),
+        name: z.string().trim().min(1, 'is required').max(60),
+        percent: z.number().min(0).max(100).multipleOf(0.001, 'at most three decimals'),
+      }),
+    )
     .max(20, 'at most 20 tax rates')
     .optional(),
-  invoicePrefix: z.string().trim().regex(/^[A-Z0-9]{1,8}$/, 'use 1 to 8 capital letters or digits, e.g. HDS').optional(),
+  invoicePrefix: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9]{1,8}$/, 'use 1 to 8 capital letters or digits, e.g. HDS')
+    .optional(),
 });
 
 function view(s: PaymentSettings | null) {
@@ -86,7 +111,11 @@ export const getSettings = async (org: string) => view(await find(org));
  * Tax rates keep their ids: a rate sent with the id it was given stays that id (services and price lists name it),
  * and a new one gets the next unused number, never a removed rate's.
  */
-function withIds(rates: { id?: string; name: string; percent: number }[], current: TaxRate[], issued: number): { taxRates: TaxRate[]; taxRatesIssued: number } {
+function withIds(
+  rates: { id?: string; name: string; percent: number }[],
+  current: TaxRate[],
+  issued: number,
+): { taxRates: TaxRate[]; taxRatesIssued: number } {
   let n = Math.max(issued, ...current.map((r) => Number(r.id.slice(4)))); // settings saved before the count was kept
   const taxRates = rates.map((r) => ({ id: r.id && current.some((c) => c.id === r.id) ? r.id : `tax_${++n}`, name: r.name, percent: r.percent }));
   return { taxRates, taxRatesIssued: n };
@@ -95,7 +124,8 @@ function withIds(rates: { id?: string; name: string; percent: number }[], curren
 /** Sets what `input` names; keys not sent are kept (they cannot be read back to send again). */
 export async function updateSettings(sealKey: Buffer, org: string, input: z.infer<typeof settingsInput>) {
   const $set: Partial<PaymentSettings> = { updatedAt: new Date() };
-  if (input.secretKey) Object.assign($set, { secretKey: seal(sealKey, input.secretKey), secretKeyHint: `${input.secretKey.slice(0, 8)}…${input.secretKey.slice(-4)}` });
+  if (input.secretKey)
+    Object.assign($set, { secretKey: seal(sealKey, input.secretKey), secretKeyHint: `${input.secretKey.slice(0, 8)}…${input.secretKey.slice(-4)}` });
   if (input.webhookSecret) $set.webhookSecret = seal(sealKey, input.webhookSecret);
   if (input.publishableKey) $set.publishableKey = input.publishableKey;
   if (input.currency) $set.currency = input.currency;
@@ -106,7 +136,9 @@ export async function updateSettings(sealKey: Buffer, org: string, input: z.infe
   // The keys sent and those kept together: both test keys or both live keys.
   const stored = { ...(before ?? {}), ...$set };
   if (stored.secretKeyHint && stored.publishableKey && modeOf(stored.secretKeyHint) !== modeOf(stored.publishableKey)) {
-    throw new BadRequest('publishableKey: the secret and publishable keys must both be test keys or both live keys', [{ field: 'publishableKey', message: 'must be the same mode (test or live) as the secret key' }]);
+    throw new BadRequest('publishableKey: the secret and publishable keys must both be test keys or both live keys', [
+      { field: 'publishableKey', message: 'must be the same mode (test or live) as the secret key' },
+    ]);
   }
   const $setOnInsert = Object.fromEntries(Object.entries(DEFAULTS).filter(([field]) => !(field in $set)));
   await PaymentSettingsModel.updateOne({ _id: org, org }, { $set, $setOnInsert }, { upsert: true });
@@ -114,7 +146,9 @@ export async function updateSettings(sealKey: Buffer, org: string, input: z.infe
 }
 
 /** What the money code needs of an organisation's settings; `account` is absent until it connects Stripe. */
-export type MoneySettings = Omit<ReturnType<typeof view>, 'secretKey' | 'connected' | 'mode' | 'webhookSecretSet' | 'updatedAt'> & { account?: StripeAccount };
+export type MoneySettings = Omit<ReturnType<typeof view>, 'secretKey' | 'connected' | 'mode' | 'webhookSecretSet' | 'updatedAt'> & {
+  account?: StripeAccount;
+};
 
 export async function moneySettings(sealKey: Buffer, org: string): Promise<MoneySettings> {
   const s = await find(org);

@@ -31,7 +31,13 @@ function newClient(account: StripeAccount, endpoint: StripeEndpoint): Stripe {
     maxNetworkRetries: 1,
     timeout: 15_000,
     telemetry: false,
-    ...(endpoint ? { host: endpoint.hostname, port: Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)), protocol: endpoint.protocol === 'https:' ? 'https' : 'http' } : {}),
+    ...(endpoint
+      ? {
+          host: endpoint.hostname,
+          port: Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)),
+          protocol: endpoint.protocol === 'https:' ? 'https' : 'http',
+        }
+      : {}),
   });
 }
 

@@ -54,7 +54,8 @@ async function handle(deps: PaymentDeps, tenant: Tenant, event: Stripe.Event, lo
     case 'payment_intent.requires_action':
     case 'payment_intent.canceled':
       await applyIntent(deps, org, tenant.timeZone, event.data.object).catch((err) => {
-        if (err instanceof HttpError && err.status === 409) return log.warn('stripe payment for no tab of this organisation', { org, intent: event.data.object.id });
+        if (err instanceof HttpError && err.status === 409)
+          return log.warn('stripe payment for no tab of this organisation', { org, intent: event.data.object.id });
         throw err;
       });
       return;
@@ -67,7 +68,12 @@ async function handle(deps: PaymentDeps, tenant: Tenant, event: Stripe.Event, lo
     case 'charge.refunded': {
       const charge = event.data.object;
       const intent = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
-      if (intent) await refundedAtStripe({ org, prefix: (await moneySettings(deps.sealKey, org)).invoicePrefix, timeZone: tenant.timeZone }, intent, charge.amount_refunded);
+      if (intent)
+        await refundedAtStripe(
+          { org, prefix: (await moneySettings(deps.sealKey, org)).invoicePrefix, timeZone: tenant.timeZone },
+          intent,
+          charge.amount_refunded,
+        );
       return;
     }
   }
@@ -91,7 +97,14 @@ export function stripeWebhook(tenants: Tenants, deps: PaymentDeps, log: Logger):
     const now = Date.now();
     const _id = `${tenant.id}|${event.id}`;
     try {
-      await ReceivedEventModel.create({ _id, org: tenant.id, type: event.type, livemode: event.livemode, receivedAt: new Date(now), expiresAt: new Date(now + KEPT_MS) });
+      await ReceivedEventModel.create({
+        _id,
+        org: tenant.id,
+        type: event.type,
+        livemode: event.livemode,
+        receivedAt: new Date(now),
+        expiresAt: new Date(now + KEPT_MS),
+      });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       ctx.body = { received: true, duplicate: true }; // already taken: Stripe retried, or it was replayed in time

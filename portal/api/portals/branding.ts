@@ -2,7 +2,11 @@
 // (1.4.3, 4.5:1 for text) with white text on them, and darkened until they pass, with a warning saying so.
 import { z } from 'zod';
 
-const hex = z.string().trim().regex(/^#[0-9a-fA-F]{6}$/, 'use a #rrggbb colour').transform((s) => s.toLowerCase());
+const hex = z
+  .string()
+  .trim()
+  .regex(/^#[0-9a-fA-F]{6}$/, 'use a #rrggbb colour')
+  .transform((s) => s.toLowerCase());
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 // The refinement runs even when z.url() has refused the value, so it must not assume a parseable URL (new URL threw: a 500).
 export const imageUrl = z.url().refine((v) => {
@@ -16,11 +20,22 @@ export const brandingInput = z.strictObject({
   primaryColor: hex.optional(),
   accentColor: hex.optional(),
   // Goes into a stylesheet: letters, digits, spaces, commas, quotes and dashes only.
-  fontFamily: z.string().trim().regex(/^[\w\s,"'-]{1,120}$/, 'use a font family list such as "Inter, sans-serif"').optional(),
+  fontFamily: z
+    .string()
+    .trim()
+    .regex(/^[\w\s,"'-]{1,120}$/, 'use a font family list such as "Inter, sans-serif"')
+    .optional(),
   theme: z.enum(['light', 'dark']).optional(),
 });
 
-export type Branding = { logoUrl?: string; faviconUrl?: string; primaryColor: string; accentColor: string; fontFamily: string; theme: 'light' | 'dark' };
+export type Branding = {
+  logoUrl?: string;
+  faviconUrl?: string;
+  primaryColor: string;
+  accentColor: string;
+  fontFamily: string;
+  theme: 'light' | 'dark';
+};
 
 export const DEFAULT_BRANDING: Branding = {
   primaryColor: '#0f5cc0',

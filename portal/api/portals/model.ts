@@ -34,5 +34,8 @@ export const PortalModel = mongoose.model<Portal>('Portal', schema, 'portals');
  * "exactly one primary" holds by construction, however many "set primary" calls race (the last one wins).
  */
 export type PrimaryPortal = { _id: string; org: string; portal: string };
-const primarySchema = orgScopedSchema<PrimaryPortal>({ _id: { type: String, required: true }, portal: { type: String, required: true } }, { versionKey: false });
+const primarySchema = orgScopedSchema<PrimaryPortal>(
+  { _id: { type: String, required: true }, portal: { type: String, required: true } },
+  { versionKey: false },
+);
 export const PrimaryPortalModel = mongoose.model<PrimaryPortal>('PrimaryPortal', primarySchema, 'primary_portals');

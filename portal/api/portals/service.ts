@@ -25,7 +25,10 @@ export const sectionsInput = z.strictObject({
   sections: z
     .array(sectionInput)
     .refine((list) => new Set(list.map((s) => s.key)).size === list.length, 'each section may appear once')
-    .refine((list) => list.length === SECTION_KEYS.length, `list all ${SECTION_KEYS.length} sections (${SECTION_KEYS.join(', ')}) in their new order`),
+    .refine(
+      (list) => list.length === SECTION_KEYS.length,
+      `list all ${SECTION_KEYS.length} sections (${SECTION_KEYS.join(', ')}) in their new order`,
+    ),
 });
 export const sectionPatch = z.strictObject({ state: z.enum(SECTION_STATES).optional(), label: label.nullable().optional() });
 
@@ -92,7 +95,16 @@ export async function primaryPortal(org: string, orgName: string): Promise<Porta
 export async function createPortal(org: string, input: z.infer<typeof createPortalInput>): Promise<PortalView & { warnings: string[] }> {
   const { branding, warnings } = applyBranding(DEFAULT_BRANDING, input.branding ?? {});
   const now = new Date();
-  const portal: Portal = { _id: `pt_${randomId(12)}`, org, slug: input.slug, name: input.name, branding, sections: [], createdAt: now, updatedAt: now };
+  const portal: Portal = {
+    _id: `pt_${randomId(12)}`,
+    org,
+    slug: input.slug,
+    name: input.name,
+    branding,
+    sections: [],
+    createdAt: now,
+    updatedAt: now,
+  };
   try {
     await PortalModel.create(portal);
   } catch (err) {
@@ -115,7 +127,11 @@ async function current(org: string, slug: string): Promise<{ portal: Portal; pri
 
 export type Change<T = PortalView> = { before: PortalView; after: T };
 
-export async function updatePortal(org: string, slug: string, input: z.infer<typeof updatePortalInput>): Promise<Change<PortalView & { warnings: string[] }>> {
+export async function updatePortal(
+  org: string,
+  slug: string,
+  input: z.infer<typeof updatePortalInput>,
+): Promise<Change<PortalView & { warnings: string[] }>> {
   const { portal, primary, before } = await current(org, slug);
   const { branding, warnings } = applyBranding(portal.branding, input.branding ?? {});
   const $set = { branding, updatedAt: new Date(), ...(input.name ? { name: input.name } : {}) };
@@ -137,7 +153,11 @@ export async function deletePortal(org: string, slug: string): Promise<PortalVie
   return before;
 }
 
-async function saveSections(org: string, { portal, primary, before }: Awaited<ReturnType<typeof current>>, sections: StoredSection[]): Promise<Change> {
+async function saveSections(
+  org: string,
+  { portal, primary, before }: Awaited<ReturnType<typeof current>>,
+  sections: StoredSection[],
+): Promise<Change> {
   const updatedAt = new Date();
   await PortalModel.updateOne({ org, _id: portal._id }, { $set: { sections, updatedAt } });
   return { before, after: view({ ...portal, sections, updatedAt }, primary) };
@@ -153,7 +173,11 @@ export async function patchSection(org: string, slug: string, key: string, input
   const found = await current(org, slug);
   const { portal } = found;
   const defaults = new Map(SECTIONS.map((s) => [s.key as string, s.label as string]));
-  const sections: StoredSection[] = resolveSections(portal.sections).map((s) => ({ key: s.key, state: s.state, ...(s.label !== defaults.get(s.key) ? { label: s.label } : {}) }));
+  const sections: StoredSection[] = resolveSections(portal.sections).map((s) => ({
+    key: s.key,
+    state: s.state,
+    ...(s.label !== defaults.get(s.key) ? { label: s.label } : {}),
+  }));
   const target = sections.find((s) => s.key === key);
   if (!target) throw new BadRequest(`key: unknown section "${key}"; sections are ${SECTION_KEYS.join(', ')}`);
   if (input.state) target.state = input.state;

@@ -61,7 +61,17 @@ const schema = orgScopedSchema<Tab>(
     status: String,
     currency: String,
     taxInclusive: Boolean,
-    lines: [{ _id: false, id: String, description: String, quantity: Number, unitAmount: Number, taxRate: { type: { _id: false, name: String, percent: Number }, default: null }, addedAt: Date }],
+    lines: [
+      {
+        _id: false,
+        id: String,
+        description: String,
+        quantity: Number,
+        unitAmount: Number,
+        taxRate: { type: { _id: false, name: String, percent: Number }, default: null },
+        addedAt: Date,
+      },
+    ],
     discount: { type: { _id: false, kind: String, value: Number }, default: null },
     note: String,
     purpose: { type: { _id: false, kind: String, id: String }, default: undefined },

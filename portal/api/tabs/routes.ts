@@ -28,7 +28,17 @@ export const tabClientRoutes = (deps: PaymentDeps) => (router: Router) => {
   });
   router.post('/tabs/:id/settle', write, async (ctx: Ctx) => {
     const input = validate(settleInput, await readBody(ctx));
-    ctx.body = shown(await settle(deps, ctx.state.tenant.id, idOf(ctx), { method: 'card', paymentMethod: input.paymentMethod, offSession: false }, input.tip, who(ctx)), tabs.customerView);
+    ctx.body = shown(
+      await settle(
+        deps,
+        ctx.state.tenant.id,
+        idOf(ctx),
+        { method: 'card', paymentMethod: input.paymentMethod, offSession: false },
+        input.tip,
+        who(ctx),
+      ),
+      tabs.customerView,
+    );
   });
   router.post('/tabs/:id/settle/refresh', write, async (ctx: Ctx) => {
     ctx.body = shown(await refresh(deps, ctx.state.tenant.id, idOf(ctx), who(ctx)), tabs.customerView);
@@ -76,7 +86,8 @@ export const tabAdminRoutes = (deps: PaymentDeps, customers: CustomerLookup) => 
     const input = validate(staffSettleInput, await readBody(ctx));
     const { id: org, timeZone } = ctx.state.tenant;
     const id = idOf(ctx);
-    const means = input.method === 'cash' ? ({ method: 'cash' } as const) : { method: 'card' as const, offSession: true, paymentMethod: input.paymentMethod };
+    const means =
+      input.method === 'cash' ? ({ method: 'cash' } as const) : { method: 'card' as const, offSession: true, paymentMethod: input.paymentMethod };
     const answer = shown(await settle(deps, org, id, means, input.tip, { timeZone }), tabs.staffView);
     ctx.body = answer;
     await audit(ctx, `tab.settle.${input.method}`, id, { after: { payment: answer.payment, total: answer.tab.totals.total, tip: input.tip } });

@@ -27,7 +27,10 @@ export const discountInput = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('amount'), value: minorUnits }),
 ]);
 export const voidInput = z.strictObject({ reason: z.string().trim().min(1, 'say why').max(200) });
-export const listQuery = z.strictObject({ status: z.enum(TAB_STATUSES).default('open'), limit: z.coerce.number().int().min(1).max(200).default(100) });
+export const listQuery = z.strictObject({
+  status: z.enum(TAB_STATUSES).default('open'),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
 export const staffListQuery = listQuery.extend({ customerId: customerId.optional() });
 
 export class TabNotOpen extends HttpError {
@@ -59,10 +62,30 @@ export function customerView(t: Tab) {
     status: t.status,
     currency: t.currency,
     taxInclusive: t.taxInclusive,
-    lines: lines.map((l) => ({ id: l.id, description: l.description, quantity: l.quantity, unitAmount: l.unitAmount, taxRate: l.taxRate ?? null, net: l.net, tax: l.tax, gross: l.gross, addedAt: iso(l.addedAt)! })),
+    lines: lines.map((l) => ({
+      id: l.id,
+      description: l.description,
+      quantity: l.quantity,
+      unitAmount: l.unitAmount,
+      taxRate: l.taxRate ?? null,
+      net: l.net,
+      tax: l.tax,
+      gross: l.gross,
+      addedAt: iso(l.addedAt)!,
+    })),
     discount: t.discount ? { kind: t.discount.kind, value: t.discount.value } : null,
     totals,
-    payment: p ? { state: p.state, method: p.method, amount: p.amount, tip: p.tip, ...(p.card ? { card: p.card } : {}), ...(p.failure ? { failure: p.failure } : {}), at: iso(p.at)! } : null,
+    payment: p
+      ? {
+          state: p.state,
+          method: p.method,
+          amount: p.amount,
+          tip: p.tip,
+          ...(p.card ? { card: p.card } : {}),
+          ...(p.failure ? { failure: p.failure } : {}),
+          at: iso(p.at)!,
+        }
+      : null,
     ...(t.invoiceId ? { invoiceId: t.invoiceId } : {}),
     ...(t.note ? { note: t.note } : {}),
     ...(t.purpose ? { purpose: t.purpose } : {}),
@@ -74,7 +97,11 @@ export function customerView(t: Tab) {
 /** Staff also see who the tab is for and, to look a payment up in Stripe's dashboard, its PaymentIntent. */
 export function staffView(t: Tab) {
   const view = customerView(t);
-  return { ...view, payment: view.payment && { ...view.payment, ...(t.payment?.intentId ? { stripePaymentIntent: t.payment.intentId } : {}) }, customer: { id: t.customerId, email: t.customerEmail, ...(t.customerName ? { name: t.customerName } : {}) } };
+  return {
+    ...view,
+    payment: view.payment && { ...view.payment, ...(t.payment?.intentId ? { stripePaymentIntent: t.payment.intentId } : {}) },
+    customer: { id: t.customerId, email: t.customerEmail, ...(t.customerName ? { name: t.customerName } : {}) },
+  };
 }
 export type TabView = ReturnType<typeof customerView>;
 
@@ -89,18 +116,31 @@ export async function findTab(org: string, id: string, customerId?: string): Pro
 }
 
 export async function listTabs(org: string, q: z.infer<typeof staffListQuery>) {
-  const tabs = await TabModel.find({ org, ...(q.customerId ? { customerId: q.customerId } : {}), status: q.status }).sort({ openedAt: -1 }).limit(q.limit).lean<Tab[]>();
+  const tabs = await TabModel.find({ org, ...(q.customerId ? { customerId: q.customerId } : {}), status: q.status })
+    .sort({ openedAt: -1 })
+    .limit(q.limit)
+    .lean<Tab[]>();
   return tabs;
 }
 
 /** `customer`: as idp/ knows them; undefined when the organisation has no such customer. */
-export async function openTab(org: string, settings: MoneySettings, input: z.infer<typeof openInput>, customer: { email: string; name?: string } | undefined): Promise<Tab> {
+export async function openTab(
+  org: string,
+  settings: MoneySettings,
+  input: z.infer<typeof openInput>,
+  customer: { email: string; name?: string } | undefined,
+): Promise<Tab> {
   if (!customer) throw new NotFound('No such customer.');
   return inTransaction(org, (tx) => openTabIn(tx, org, settings, { customerId: input.customerId, ...customer, note: input.note }));
 }
 
 /** Opens a tab in the caller's transaction, with lines already on it (a prepaid booking's). */
-export async function openTabIn(tx: Tx, org: string, settings: MoneySettings, fields: { customerId: string; email: string; name?: string; note?: string; purpose?: Tab['purpose']; lines?: Omit<TabLine, 'id' | 'addedAt'>[] }): Promise<Tab> {
+export async function openTabIn(
+  tx: Tx,
+  org: string,
+  settings: MoneySettings,
+  fields: { customerId: string; email: string; name?: string; note?: string; purpose?: Tab['purpose']; lines?: Omit<TabLine, 'id' | 'addedAt'>[] },
+): Promise<Tab> {
   const now = new Date();
   const tab: Tab = {
     _id: `tab_${randomId(12)}`,
@@ -133,7 +173,12 @@ export function taxRateOf(settings: MoneySettings, id: string | null | undefined
 /** Changes an open tab with no payment running, or says why not. */
 async function change(org: string, id: string, update: object, type: string, extra: object = {}): Promise<Tab> {
   const changed = await inTransaction(org, async (tx) => {
-    const t = await updateAndRead<Tab>(TabModel, { _id: id, org, status: 'open', 'payment.state': { $nin: RUNNING }, ...extra }, { ...update, $inc: { version: 1 } }, tx.session);
+    const t = await updateAndRead<Tab>(
+      TabModel,
+      { _id: id, org, status: 'open', 'payment.state': { $nin: RUNNING }, ...extra },
+      { ...update, $inc: { version: 1 } },
+      tx.session,
+    );
     if (t) tx.emit(tabEvent(type, t));
     return t;
   });
@@ -145,7 +190,14 @@ async function change(org: string, id: string, update: object, type: string, ext
 }
 
 export async function addLine(org: string, settings: MoneySettings, id: string, input: z.infer<typeof lineInput>): Promise<Tab> {
-  const line = { id: `ln_${randomId(8)}`, description: input.description, quantity: input.quantity, unitAmount: input.unitAmount, taxRate: taxRateOf(settings, input.taxRateId), addedAt: new Date() };
+  const line = {
+    id: `ln_${randomId(8)}`,
+    description: input.description,
+    quantity: input.quantity,
+    unitAmount: input.unitAmount,
+    taxRate: taxRateOf(settings, input.taxRateId),
+    addedAt: new Date(),
+  };
   return change(org, id, { $push: { lines: line } }, 'tab.line_added', { [`lines.${MAX_LINES - 1}`]: { $exists: false } });
 }
 
@@ -155,6 +207,8 @@ export async function removeLine(org: string, id: string, line: string): Promise
   return change(org, id, { $pull: { lines: { id: line } } }, 'tab.line_removed');
 }
 
-export const setDiscount = (org: string, id: string, discount: z.infer<typeof discountInput> | null) => change(org, id, { $set: { discount } }, 'tab.discounted');
+export const setDiscount = (org: string, id: string, discount: z.infer<typeof discountInput> | null) =>
+  change(org, id, { $set: { discount } }, 'tab.discounted');
 
-export const voidTab = (org: string, id: string, reason: string) => change(org, id, { $set: { status: 'void', voidedAt: new Date(), voidReason: reason } }, 'tab.voided');
+export const voidTab = (org: string, id: string, reason: string) =>
+  change(org, id, { $set: { status: 'void', voidedAt: new Date(), voidReason: reason } }, 'tab.voided');

@@ -67,7 +67,12 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
   const { settings, stripe } = await connectedStripe(deps, org);
   const saved = means.paymentMethod === 'new' ? undefined : await cardOnFile(org, tab.customerId, means.paymentMethod);
   const current = tab.payment?.state === 'requires_action' ? await abandon(stripe, tab) : tab;
-  const claimed = await claim(current, { method: 'card', amount, tip: tipAmount, ...(saved ? { paymentMethodId: saved.paymentMethodId, card: { brand: saved.brand, last4: saved.last4 } } : {}) });
+  const claimed = await claim(current, {
+    method: 'card',
+    amount,
+    tip: tipAmount,
+    ...(saved ? { paymentMethodId: saved.paymentMethodId, card: { brand: saved.brand, last4: saved.last4 } } : {}),
+  });
   // The attempt claimed, or a stale one sent again: its own amount and card, as its key was first sent with.
   const p = claimed.payment!;
   let intent: Stripe.PaymentIntent;
@@ -76,7 +81,13 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
     const common = { amount: p.amount, currency: tab.currency.toLowerCase(), customer, metadata: { org, tab: tab._id, attempt: String(p.attempt) } };
     intent = p.paymentMethodId
       ? await stripe.paymentIntents.create(
-          { ...common, payment_method: p.paymentMethodId, confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, ...(means.offSession ? { off_session: true } : {}) },
+          {
+            ...common,
+            payment_method: p.paymentMethodId,
+            confirm: true,
+            automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+            ...(means.offSession ? { off_session: true } : {}),
+          },
           { idempotencyKey: p.key },
         )
       : await stripe.paymentIntents.create({ ...common, automatic_payment_methods: { enabled: true } }, { idempotencyKey: p.key });
@@ -90,7 +101,11 @@ export async function settle(deps: PaymentDeps, org: string, id: string, means: 
     throw err;
   }
   await TabModel.updateOne({ _id: tab._id, org, 'payment.attempt': p.attempt }, { $set: { 'payment.intentId': intent.id } });
-  return applyIntent(deps, org, who.timeZone, intent, { settings, browser: !p.paymentMethodId, tab: { ...claimed, payment: { ...p, intentId: intent.id } } });
+  return applyIntent(deps, org, who.timeZone, intent, {
+    settings,
+    browser: !p.paymentMethodId,
+    tab: { ...claimed, payment: { ...p, intentId: intent.id } },
+  });
 }
 
 /**
@@ -118,10 +133,21 @@ async function abandon(stripe: Stripe, tab: Tab): Promise<Tab> {
  */
 async function claim(tab: Tab, attempt: Omit<TabPayment, 'attempt' | 'key' | 'state' | 'at'>): Promise<Tab> {
   const current = tab.payment;
-  if (attempt.method === 'card' && current?.method === 'card' && current.state === 'pending' && !current.intentId && Date.now() - current.at.getTime() > RESEND_AFTER_MS) return tab;
+  if (
+    attempt.method === 'card' &&
+    current?.method === 'card' &&
+    current.state === 'pending' &&
+    !current.intentId &&
+    Date.now() - current.at.getTime() > RESEND_AFTER_MS
+  )
+    return tab;
   const n = (current?.attempt ?? 0) + 1;
   const payment: TabPayment = { ...attempt, attempt: n, key: keyOf(tab.org, tab._id, n), state: 'pending', at: new Date() };
-  const claimed = await updateAndRead<Tab>(TabModel, { _id: tab._id, org: tab.org, status: 'open', version: tab.version, 'payment.state': { $nin: RUNNING } }, { $set: { payment }, $inc: { version: 1 } });
+  const claimed = await updateAndRead<Tab>(
+    TabModel,
+    { _id: tab._id, org: tab.org, status: 'open', version: tab.version, 'payment.state': { $nin: RUNNING } },
+    { $set: { payment }, $inc: { version: 1 } },
+  );
   if (claimed) return claimed;
   const now = await findTab(tab.org, tab._id);
   if (now.status !== 'open') throw new TabNotOpen(now);
@@ -133,7 +159,10 @@ async function settleInCash(deps: PaymentDeps, tab: Tab, tipAmount: number, amou
   if (who.customerId) throw new Conflict('Only staff can record a payment in cash.');
   const claimed = await claim(tab, { method: 'cash', amount, tip: tipAmount });
   const settings = await moneySettings(deps.sealKey, tab.org);
-  const paid = await markPaid(tab.org, { prefix: settings.invoicePrefix, timeZone: who.timeZone }, tab._id, claimed.payment!.attempt, { method: 'cash', paidAt: new Date() });
+  const paid = await markPaid(tab.org, { prefix: settings.invoicePrefix, timeZone: who.timeZone }, tab._id, claimed.payment!.attempt, {
+    method: 'cash',
+    paidAt: new Date(),
+  });
   return answer(paid ?? (await findTab(tab.org, tab._id)));
 }
 
@@ -141,19 +170,33 @@ async function settleInCash(deps: PaymentDeps, tab: Tab, tipAmount: number, amou
  * Where a PaymentIntent stands, applied to the tab attempt it belongs to (found by its id, or by the tab and attempt
  * in its metadata when the webhook comes before the id was stored). `browser`: the page must act next (a new card).
  */
-export async function applyIntent(deps: PaymentDeps, org: string, timeZone: string, intent: Stripe.PaymentIntent, options: { settings?: MoneySettings; browser?: boolean; stripe?: Stripe; tab?: Tab } = {}): Promise<SettleAnswer> {
+export async function applyIntent(
+  deps: PaymentDeps,
+  org: string,
+  timeZone: string,
+  intent: Stripe.PaymentIntent,
+  options: { settings?: MoneySettings; browser?: boolean; stripe?: Stripe; tab?: Tab } = {},
+): Promise<SettleAnswer> {
   const tab = options.tab ?? (await TabModel.findOne({ org, 'payment.intentId': intent.id }).lean<Tab>()) ?? (await byMetadata(org, intent));
   if (!tab?.payment) throw new Conflict('This payment belongs to no tab of this organisation.');
   const unchanged = () => (options.tab ? tab : findTab(org, tab._id)); // the tab as read, when nothing was written
   // Where the attempt already stands (as read) needs no write: a settle left pending stays pending, without a transaction.
-  const moveTo = (state: 'requires_action' | 'pending') => (tab.payment!.state === state && tab.payment!.intentId === intent.id && tab.payment!.attempt === attempt ? null : finish(org, tab._id, attempt, state, { intentId: intent.id }));
+  const moveTo = (state: 'requires_action' | 'pending') =>
+    tab.payment!.state === state && tab.payment!.intentId === intent.id && tab.payment!.attempt === attempt
+      ? null
+      : finish(org, tab._id, attempt, state, { intentId: intent.id });
   const attempt = tab.payment.intentId === intent.id || !tab.payment.intentId ? tab.payment.attempt : Number(intent.metadata?.attempt);
   const settings = options.settings ?? (await moneySettings(deps.sealKey, org));
   const secret = { clientSecret: intent.client_secret ?? undefined, publishableKey: settings.publishableKey };
   let after: Tab | null;
   switch (intent.status) {
     case 'succeeded':
-      after = await markPaid(org, { prefix: settings.invoicePrefix, timeZone }, tab._id, attempt, { method: 'card', card: tab.payment.card ?? (await cardOf(deps, org, intent, options.stripe)), paidAt: new Date(), intentId: intent.id });
+      after = await markPaid(org, { prefix: settings.invoicePrefix, timeZone }, tab._id, attempt, {
+        method: 'card',
+        card: tab.payment.card ?? (await cardOf(deps, org, intent, options.stripe)),
+        paidAt: new Date(),
+        intentId: intent.id,
+      });
       break;
     case 'requires_action':
     case 'requires_confirmation':
@@ -199,12 +242,23 @@ async function cardOf(deps: PaymentDeps, org: string, intent: Stripe.PaymentInte
 }
 
 /** Moves a running attempt on (never a settled or superseded one), with `payment.failed` when it failed. Unchanged: null. */
-async function finish(org: string, id: string, attempt: number, state: 'failed' | 'requires_action' | 'pending', fields: { failure?: string; intentId?: string }): Promise<Tab | null> {
+async function finish(
+  org: string,
+  id: string,
+  attempt: number,
+  state: 'failed' | 'requires_action' | 'pending',
+  fields: { failure?: string; intentId?: string },
+): Promise<Tab | null> {
   return inTransaction(org, async (tx) => {
     const $set: Record<string, unknown> = { 'payment.state': state };
     if (fields.failure) $set['payment.failure'] = fields.failure;
     if (fields.intentId) $set['payment.intentId'] = fields.intentId;
-    const t = await updateAndRead<Tab>(TabModel, { _id: id, org, status: 'open', 'payment.attempt': attempt, 'payment.state': { $in: RUNNING } }, { $set, $inc: { version: 1 } }, tx.session);
+    const t = await updateAndRead<Tab>(
+      TabModel,
+      { _id: id, org, status: 'open', 'payment.attempt': attempt, 'payment.state': { $in: RUNNING } },
+      { $set, $inc: { version: 1 } },
+      tx.session,
+    );
     if (t && state === 'failed') tx.emit(tabEvent('payment.failed', t));
     return t;
   });
@@ -219,13 +273,23 @@ export function whenTabPaid(purpose: NonNullable<Tab['purpose']>['kind'], hook: 
 }
 
 /** The one transition to paid: the tab, its invoice, receipt, payment and events, together or not at all. */
-async function markPaid(org: string, numbering: { prefix: string; timeZone: string }, id: string, attempt: number, paid: PaidWith & { intentId?: string }): Promise<Tab | null> {
+async function markPaid(
+  org: string,
+  numbering: { prefix: string; timeZone: string },
+  id: string,
+  attempt: number,
+  paid: PaidWith & { intentId?: string },
+): Promise<Tab | null> {
   return inTransaction(org, async (tx) => {
     const invoiceId = newDocumentId('invoice');
     const t = await updateAndRead<Tab>(
       TabModel,
       { _id: id, org, status: 'open', 'payment.attempt': attempt },
-      { $set: { status: 'paid', paidAt: paid.paidAt, invoiceId, 'payment.state': 'succeeded', ...(paid.card ? { 'payment.card': paid.card } : {}) }, $unset: { 'payment.failure': 1 }, $inc: { version: 1 } },
+      {
+        $set: { status: 'paid', paidAt: paid.paidAt, invoiceId, 'payment.state': 'succeeded', ...(paid.card ? { 'payment.card': paid.card } : {}) },
+        $unset: { 'payment.failure': 1 },
+        $inc: { version: 1 },
+      },
       tx.session,
     );
     if (!t) return null; // paid already (or another attempt's): once only
@@ -239,7 +303,15 @@ async function markPaid(org: string, numbering: { prefix: string; timeZone: stri
         customerName: t.customerName,
         currency: t.currency,
         taxInclusive: t.taxInclusive,
-        lines: lines.map(({ description, quantity, unitAmount, taxRate, net, tax, gross }) => ({ description, quantity, unitAmount, taxRate, net, tax, gross })),
+        lines: lines.map(({ description, quantity, unitAmount, taxRate, net, tax, gross }) => ({
+          description,
+          quantity,
+          unitAmount,
+          taxRate,
+          net,
+          tax,
+          gross,
+        })),
         totals,
         tip: t.payment!.tip,
         source: { kind: 'tab', id: t._id },

@@ -1,6 +1,4 @@
-export type SectionKey =
-  | 'home' | 'book' | 'upcoming' | 'history' | 'tabs' | 'invoices'
-  | 'payment-methods' | 'profile' | 'membership' | 'company';
+export type SectionKey = 'home' | 'book' | 'upcoming' | 'history' | 'tabs' | 'invoices' | 'payment-methods' | 'profile' | 'membership' | 'company';
 export type SectionState = 'enabled' | 'disabled' | 'hidden_when_empty';
 export type SectionInfo = { key: SectionKey; label: string; state: SectionState; available: boolean };
 

@@ -73,7 +73,15 @@ export function Outcome({ status, failure }: { status: string; failure?: string 
 }
 
 /** A resource's data once it is there; until then "Loading…", or its error (with a retry, unless `compact`: a home card). */
-export function Loaded<T>({ r, compact, children }: { r: Resource<T> & { reload(): void }; compact?: boolean; children: (data: T) => ComponentChildren }) {
+export function Loaded<T>({
+  r,
+  compact,
+  children,
+}: {
+  r: Resource<T> & { reload(): void };
+  compact?: boolean;
+  children: (data: T) => ComponentChildren;
+}) {
   if (r.data !== undefined) return <>{children(r.data)}</>;
   if (r.loading) return <Loading />;
   if (!r.error) return null;

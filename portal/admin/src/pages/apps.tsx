@@ -64,8 +64,7 @@ export function AppsPage() {
                 {data.items.map((c) => (
                   <tr key={c.clientId}>
                     <td>
-                      <a href={href('apps', c.clientId)}>{c.name}</a>{' '}
-                      {c.firstParty && <span class="badge">{A.firstPartyBadge}</span>}
+                      <a href={href('apps', c.clientId)}>{c.name}</a> {c.firstParty && <span class="badge">{A.firstPartyBadge}</span>}
                     </td>
                     <td>{A.kinds[c.kind] ?? c.kind}</td>
                     <td>
@@ -104,7 +103,15 @@ type Form = {
 type Key = keyof Form;
 const URL_KEYS = ['logoUri', 'policyUri', 'tosUri'] as const;
 const KEYS = new Set<string>([
-  'name', 'kind', 'redirectUris', 'postLogoutRedirectUris', 'backchannelLogoutUri', 'scopes', 'firstParty', ...URL_KEYS, 'adminRole',
+  'name',
+  'kind',
+  'redirectUris',
+  'postLogoutRedirectUris',
+  'backchannelLogoutUri',
+  'scopes',
+  'firstParty',
+  ...URL_KEYS,
+  'adminRole',
 ]);
 
 const toForm = (c?: Client): Form => ({
@@ -275,9 +282,7 @@ function AppForm({ client, scopes }: { client?: Client; scopes: Scope[] }) {
                 type="checkbox"
                 checked={form.scopes.includes(s.scope)}
                 aria-describedby={s.description ? `app-scope-${s.scope}-d` : undefined}
-                onChange={(e) =>
-                  set('scopes', e.currentTarget.checked ? [...form.scopes, s.scope] : form.scopes.filter((x) => x !== s.scope))
-                }
+                onChange={(e) => set('scopes', e.currentTarget.checked ? [...form.scopes, s.scope] : form.scopes.filter((x) => x !== s.scope))}
               />
               {/* The description is the checkbox's description, not part of its name: descriptions such as
                   "See your name" would otherwise make the "Name" field's label ambiguous. */}

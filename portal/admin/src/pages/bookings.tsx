@@ -149,15 +149,21 @@ function Payment({ b, summary }: { b: Booking; summary: string }) {
   const p = b.payment;
   if (!p) return null;
   const text =
-    p.mode === 'card_on_file' ? B.pay.cardOnFile
-    : p.status === 'due' ? B.pay.due(owed(b, p), p.dueBy ? timeIn(p.dueBy, b.timeZone) : '')
-    : p.status === 'paid' ? B.pay.paid(owed(b, p))
-    : p.status === 'refunded' ? B.pay.refunded(formatMoney({ amount: p.refunded ?? p.amount, currency: p.currency }), p.refunded === p.amount ? '' : formatMoney(p))
-    : B.pay.lapsed(owed(b, p));
+    p.mode === 'card_on_file'
+      ? B.pay.cardOnFile
+      : p.status === 'due'
+        ? B.pay.due(owed(b, p), p.dueBy ? timeIn(p.dueBy, b.timeZone) : '')
+        : p.status === 'paid'
+          ? B.pay.paid(owed(b, p))
+          : p.status === 'refunded'
+            ? B.pay.refunded(formatMoney({ amount: p.refunded ?? p.amount, currency: p.currency }), p.refunded === p.amount ? '' : formatMoney(p))
+            : B.pay.lapsed(owed(b, p));
   const link: [string, string, string] | null =
-    p.status === 'due' && p.tabId ? [href('tabs', p.tabId), B.pay.takePayment, B.pay.takePaymentLabel(summary)]
-    : p.invoiceId ? [href('invoices', p.invoiceId), B.pay.invoice, B.pay.invoiceLabel(summary)]
-    : null;
+    p.status === 'due' && p.tabId
+      ? [href('tabs', p.tabId), B.pay.takePayment, B.pay.takePaymentLabel(summary)]
+      : p.invoiceId
+        ? [href('invoices', p.invoiceId), B.pay.invoice, B.pay.invoiceLabel(summary)]
+        : null;
   return (
     <span class="pay" data-pay={p.status}>
       {text}
@@ -181,7 +187,13 @@ function refundNote(b: Booking, money: CancelAnswer['money']): { status?: string
   return { status: money.refunded ? B.pay.refundedNote(m, money.creditNote ?? '') : B.pay.nothingRefunded };
 }
 
-function ConfirmCancel(props: { summary: string; payment?: BookingPayment; act: { busy: boolean; error: string }; onYes: () => void; onNo: () => void }) {
+function ConfirmCancel(props: {
+  summary: string;
+  payment?: BookingPayment;
+  act: { busy: boolean; error: string };
+  onYes: () => void;
+  onNo: () => void;
+}) {
   const { busy, error } = props.act;
   const yes = useRef<HTMLButtonElement>(null);
   useEffect(() => yes.current?.focus(), []);
@@ -309,7 +321,8 @@ export function BookingsPage({ boot, param }: PageProps) {
   };
 
   const time = (b: Booking) => B.timeRange(b.local?.time ?? timeIn(b.start, b.timeZone), timeIn(b.end, b.timeZone || zone));
-  const summary = (b: Booking) => B.summary(`${dayTitle(b.local?.date ?? dateIn(Date.parse(b.start), zone))} ${time(b)}`, b.service.name, b.customer?.email ?? b.resource.name);
+  const summary = (b: Booking) =>
+    B.summary(`${dayTitle(b.local?.date ?? dateIn(Date.parse(b.start), zone))} ${time(b)}`, b.service.name, b.customer?.email ?? b.resource.name);
 
   // Live updates: the organisation's booking events; after a gap (or while the stream is refused), a quiet refetch.
   useLiveEvents(boot.bff, ['booking'], (_, data) => {

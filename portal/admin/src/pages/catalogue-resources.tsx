@@ -2,7 +2,19 @@ import { useEffect, useRef } from 'preact/hooks';
 import { invalidate } from '../../../shared/store.ts';
 import { RESOURCE_KINDS, WEEKDAYS, type BookableResource, type Hours, type Location, type ResourceKind, type Weekday } from '../types.ts';
 import { Alert, FormError, SelectField, Status, TextField, fieldErrors, useCan, type Errors } from '../ui.tsx';
-import { C, EditorHead, Loaded, OpenButton, removeFrom, replaceIn, useDelete, useItemForm, usePanel, type Built, type Lists } from './catalogue-common.tsx';
+import {
+  C,
+  EditorHead,
+  Loaded,
+  OpenButton,
+  removeFrom,
+  replaceIn,
+  useDelete,
+  useItemForm,
+  usePanel,
+  type Built,
+  type Lists,
+} from './catalogue-common.tsx';
 import { t } from '../strings/index.ts';
 
 const R = C.resources;
@@ -228,8 +240,22 @@ function Exceptions({ list, onChange, errors }: { list: Exc[]; onChange: (list: 
                       error={errors[`ex-${i}-from`]}
                       required
                     />
-                    <TextField id={`res-ex-${i}-to`} label={R.to} type="date" value={x.to} onInput={(v) => edit(i, { to: v })} error={errors[`ex-${i}-to`]} required />
-                    <TextField id={`res-ex-${i}-note`} label={C.optional(R.note)} value={x.note} onInput={(v) => edit(i, { note: v })} error={errors[`ex-${i}-note`]} />
+                    <TextField
+                      id={`res-ex-${i}-to`}
+                      label={R.to}
+                      type="date"
+                      value={x.to}
+                      onInput={(v) => edit(i, { to: v })}
+                      error={errors[`ex-${i}-to`]}
+                      required
+                    />
+                    <TextField
+                      id={`res-ex-${i}-note`}
+                      label={C.optional(R.note)}
+                      value={x.note}
+                      onInput={(v) => edit(i, { note: v })}
+                      error={errors[`ex-${i}-note`]}
+                    />
                   </div>
                   <fieldset id={`res-ex-${i}-hours`} tabIndex={-1} aria-labelledby={`res-ex-${i}-hours-l`} class="exc-hours">
                     <span id={`res-ex-${i}-hours-l`} class="label">
@@ -237,7 +263,14 @@ function Exceptions({ list, onChange, errors }: { list: Exc[]; onChange: (list: 
                       <span class="sr-only"> ({group})</span>
                     </span>
                     {errors[`ex-${i}-hours`] && <span class="field-error">{errors[`ex-${i}-hours`]}</span>}
-                    <HoursRows base={`ex-${i}-h`} group={group} rows={x.hours} onChange={(h) => edit(i, { hours: h })} errors={errors} empty={R.closed} />
+                    <HoursRows
+                      base={`ex-${i}-h`}
+                      group={group}
+                      rows={x.hours}
+                      onChange={(h) => edit(i, { hours: h })}
+                      errors={errors}
+                      empty={R.closed}
+                    />
                   </fieldset>
                   {can && (
                     <button type="button" class="btn small danger" onClick={() => remove(i)}>
@@ -374,8 +407,7 @@ export function ResourcesPanel({ lists }: { lists: Lists }) {
   const items = lists.resources.data?.items ?? [];
   const locations = lists.locations.data?.items ?? [];
   const item = p.editing && p.editing !== 'new' ? items.find((x) => x.id === p.editing) : undefined;
-  if (p.editing === 'new' || item)
-    return <ResourceEditor item={item} list={items} locations={locations} onBack={p.close} onCreated={p.show} />;
+  if (p.editing === 'new' || item) return <ResourceEditor item={item} list={items} locations={locations} onBack={p.close} onCreated={p.show} />;
   const locationName = (id: string) => locations.find((l) => l.id === id)?.name ?? '';
   const noLocation = !!lists.locations.data && !locations.length;
   return (

@@ -4,7 +4,20 @@ import { formatMoney, toMajor, toMinor } from '../../../shared/money.ts';
 import { useResource } from '../../../shared/store.ts';
 import type { BookableResource, Location, PaymentSettings, Service, ServicePayment } from '../types.ts';
 import { Alert, CheckField, FormError, RadioGroup, SelectField, Status, TextField, fieldErrors, useCan, type Errors } from '../ui.tsx';
-import { C, EditorHead, Loaded, OpenButton, removeFrom, replaceIn, useDelete, useItemForm, usePanel, whole, type Built, type Lists } from './catalogue-common.tsx';
+import {
+  C,
+  EditorHead,
+  Loaded,
+  OpenButton,
+  removeFrom,
+  replaceIn,
+  useDelete,
+  useItemForm,
+  usePanel,
+  whole,
+  type Built,
+  type Lists,
+} from './catalogue-common.tsx';
 
 const S = C.services;
 const P = S.payment;
@@ -40,7 +53,15 @@ type SForm = {
 
 const NUMBER_KEYS = ['durationMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes', 'capacity', 'minNoticeMinutes', 'maxDaysAhead'] as const;
 const KEYS = new Set<string>([
-  'name', 'description', 'price', 'resourceIds', 'locationId', 'cancellationWindowMinutes', 'lateCancellationNote', 'active', ...NUMBER_KEYS,
+  'name',
+  'description',
+  'price',
+  'resourceIds',
+  'locationId',
+  'cancellationWindowMinutes',
+  'lateCancellationNote',
+  'active',
+  ...NUMBER_KEYS,
 ]);
 const PAY_KEYS = ['mode', 'deposit', 'taxRateId', 'lateRefundPercent'];
 const LABELS: Record<string, string> = {
@@ -141,7 +162,13 @@ function sBodyFor(existing: boolean) {
 }
 
 /** "Payment when booking": nothing, a card on file, or payment (the price or a deposit) with its tax and late refund. */
-function PaymentTerms(props: { form: SForm; set: <K extends keyof SForm>(k: K, v: SForm[K]) => void; errors: Errors; settings?: PaymentSettings; failed: boolean }) {
+function PaymentTerms(props: {
+  form: SForm;
+  set: <K extends keyof SForm>(k: K, v: SForm[K]) => void;
+  errors: Errors;
+  settings?: PaymentSettings;
+  failed: boolean;
+}) {
   const { form, set, errors, settings } = props;
   const id = (k: string) => `svc-payment.${k}`;
   const rates = settings?.taxRates ?? [];
@@ -283,7 +310,8 @@ function ServiceEditor(props: {
     );
   };
   const locationOptions: [string, string][] = locations.map((l) => [l.id, l.name]);
-  if (form.locationId && !locations.some((l) => l.id === form.locationId)) locationOptions.unshift([form.locationId, item?.location?.name ?? form.locationId]);
+  if (form.locationId && !locations.some((l) => l.id === form.locationId))
+    locationOptions.unshift([form.locationId, item?.location?.name ?? form.locationId]);
 
   return (
     <>
@@ -411,7 +439,10 @@ export function ServicesPanel({ lists }: { lists: Lists }) {
   const noLocation = !!lists.locations.data && !locations.length;
   const locationName = (s: Service) => s.location?.name ?? locations.find((l) => l.id === s.locationId)?.name ?? '';
   const who = (s: Service) =>
-    (s.resources ?? (s.resourceIds ?? []).map((id) => resources.find((r) => r.id === id) ?? { name: '' })).map((r) => r.name).filter(Boolean).join(', ');
+    (s.resources ?? (s.resourceIds ?? []).map((id) => resources.find((r) => r.id === id) ?? { name: '' }))
+      .map((r) => r.name)
+      .filter(Boolean)
+      .join(', ');
   return (
     <>
       <div class="card-head">

@@ -3,18 +3,7 @@ import type { PageProps } from '../app.tsx';
 import { invalidate, useResource } from '../../../shared/store.ts';
 import { href } from '../router.ts';
 import type { BookableResource, List, Location, Service } from '../types.ts';
-import {
-  Alert,
-  FormError,
-  Heading,
-  ReadOnlyNote,
-  SelectField,
-  Status,
-  TextField,
-  fieldErrors,
-  useCan,
-  useTitle,
-} from '../ui.tsx';
+import { Alert, FormError, Heading, ReadOnlyNote, SelectField, Status, TextField, fieldErrors, useCan, useTitle } from '../ui.tsx';
 import {
   C,
   EditorHead,
@@ -55,7 +44,17 @@ const lBody = (f: LForm): Built => ({
   problems: [],
 });
 
-function LocationEditor({ item, list, onBack, onCreated }: { item?: Location; list: Location[]; onBack: (msg?: string) => void; onCreated: (id: string) => void }) {
+function LocationEditor({
+  item,
+  list,
+  onBack,
+  onCreated,
+}: {
+  item?: Location;
+  list: Location[];
+  onBack: (msg?: string) => void;
+  onCreated: (id: string) => void;
+}) {
   const can = useCan('admin');
   const f = useItemForm<Location, LForm>({
     item,
@@ -89,7 +88,14 @@ function LocationEditor({ item, list, onBack, onCreated }: { item?: Location; li
             options={timeZones(f.form.timeZone).map((z) => [z, z.replace(/_/g, ' ')])}
             error={errors.timeZone}
           />
-          <TextField id="loc-address" label={C.optional(L.fields.address!)} rows={3} value={f.form.address} onInput={(v) => f.set('address', v)} error={errors.address} />
+          <TextField
+            id="loc-address"
+            label={C.optional(L.fields.address!)}
+            rows={3}
+            value={f.form.address}
+            onInput={(v) => f.set('address', v)}
+            error={errors.address}
+          />
         </fieldset>
         {can && (
           <div class="actions">
@@ -183,11 +189,15 @@ export function CataloguePage({ param }: PageProps) {
   const onKey = (e: KeyboardEvent) => {
     const i = TABS.indexOf(tab);
     const n =
-      e.key === 'ArrowRight' ? (i + 1) % TABS.length
-      : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length
-      : e.key === 'Home' ? 0
-      : e.key === 'End' ? TABS.length - 1
-      : -1;
+      e.key === 'ArrowRight'
+        ? (i + 1) % TABS.length
+        : e.key === 'ArrowLeft'
+          ? (i + TABS.length - 1) % TABS.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? TABS.length - 1
+              : -1;
     if (n < 0) return;
     e.preventDefault();
     choose(TABS[n]!);

@@ -2,19 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { setResource, useResource } from '../../../shared/store.ts';
 import { POLICY_KINDS, type Company, type Policy, type PolicyKind } from '../types.ts';
-import {
-  ErrorBox,
-  FormError,
-  Heading,
-  Loading,
-  ReadOnlyNote,
-  Status,
-  TextField,
-  fieldErrors,
-  formatDateTime,
-  useCan,
-  useTitle,
-} from '../ui.tsx';
+import { ErrorBox, FormError, Heading, Loading, ReadOnlyNote, Status, TextField, fieldErrors, formatDateTime, useCan, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 
 const C = t.company;
@@ -148,7 +136,12 @@ function PolicyEditor({ kind }: { kind: PolicyKind }) {
   return (
     <div class="policy">
       <form onSubmit={onSubmit} noValidate>
-        <FormError error={error} keyOf={(path) => (path[0] === 'markdown' ? 'markdown' : undefined)} labels={{ markdown: C.markdown(title) }} prefix={`pol-${kind}`} />
+        <FormError
+          error={error}
+          keyOf={(path) => (path[0] === 'markdown' ? 'markdown' : undefined)}
+          labels={{ markdown: C.markdown(title) }}
+          prefix={`pol-${kind}`}
+        />
         <TextField
           id={`pol-${kind}-markdown`}
           label={C.markdown(title)}
@@ -193,11 +186,15 @@ function Policies() {
   const onKey = (e: KeyboardEvent) => {
     const i = POLICY_KINDS.indexOf(kind);
     const n =
-      e.key === 'ArrowRight' ? (i + 1) % POLICY_KINDS.length
-      : e.key === 'ArrowLeft' ? (i + POLICY_KINDS.length - 1) % POLICY_KINDS.length
-      : e.key === 'Home' ? 0
-      : e.key === 'End' ? POLICY_KINDS.length - 1
-      : -1;
+      e.key === 'ArrowRight'
+        ? (i + 1) % POLICY_KINDS.length
+        : e.key === 'ArrowLeft'
+          ? (i + POLICY_KINDS.length - 1) % POLICY_KINDS.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? POLICY_KINDS.length - 1
+              : -1;
     if (n < 0) return;
     e.preventDefault();
     setKind(POLICY_KINDS[n]!);

@@ -7,7 +7,21 @@ import { moneyIn, toMajor, toMinor } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href } from '../router.ts';
 import type { DocumentEvent, DocumentsPage, MoneyDocument } from '../types.ts';
-import { ErrorBox, FormError, Heading, Loading, RadioGroup, Status, TextField, fieldErrors, formatDateTime, localError, useCan, useSubmit, useTitle } from '../ui.tsx';
+import {
+  ErrorBox,
+  FormError,
+  Heading,
+  Loading,
+  RadioGroup,
+  Status,
+  TextField,
+  fieldErrors,
+  formatDateTime,
+  localError,
+  useCan,
+  useSubmit,
+  useTitle,
+} from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 import { DocumentTable, customerOf, issuedOn } from './invoices.tsx';
@@ -89,7 +103,13 @@ function Body({ doc }: { doc: MoneyDocument }) {
             </table>
           </div>
         )}
-        <Sums amounts={doc} currency={doc.currency} taxInclusive={doc.taxInclusive} totalLabel={doc.kind === 'credit_note' ? tm.sums.credited : undefined} testId="doc-totals" />
+        <Sums
+          amounts={doc}
+          currency={doc.currency}
+          taxInclusive={doc.taxInclusive}
+          totalLabel={doc.kind === 'credit_note' ? tm.sums.credited : undefined}
+          testId="doc-totals"
+        />
       </div>
     </>
   );
@@ -116,7 +136,10 @@ function Refund({ invoice, onRefunded }: { invoice: MoneyDocument; onRefunded: (
       if (!typed || typed > left) problems.push({ field: 'amount', message: I.amountInvalid(money(left)) });
       if (!reason.trim()) problems.push({ field: 'reason', message: I.required });
       if (problems.length) throw localError(problems);
-      const note = await api<MoneyDocument>(`documents/${enc(invoice.id)}/refunds`, 'POST', { ...(how === 'part' ? { amount: typed } : {}), reason: reason.trim() });
+      const note = await api<MoneyDocument>(`documents/${enc(invoice.id)}/refunds`, 'POST', {
+        ...(how === 'part' ? { amount: typed } : {}),
+        reason: reason.trim(),
+      });
       setDone(note);
       setAmount('');
       setReason('');
@@ -136,7 +159,16 @@ function Refund({ invoice, onRefunded }: { invoice: MoneyDocument; onRefunded: (
         <form onSubmit={onSubmit} noValidate>
           <p class="hint">{I.refundIntro(money(left))}</p>
           <FormError error={f.error} keyOf={refundKeyOf} labels={{ amount: I.amount(invoice.currency), reason: I.refundReason }} prefix="refund" />
-          <RadioGroup id="refund-how" legend={I.howMuch} value={how} onChange={(v) => setHow(v as 'full' | 'part')} options={[['full', I.full(money(left))], ['part', I.part]]} />
+          <RadioGroup
+            id="refund-how"
+            legend={I.howMuch}
+            value={how}
+            onChange={(v) => setHow(v as 'full' | 'part')}
+            options={[
+              ['full', I.full(money(left))],
+              ['part', I.part],
+            ]}
+          />
           {how === 'part' && (
             <TextField
               id="refund-amount"
@@ -148,7 +180,15 @@ function Refund({ invoice, onRefunded }: { invoice: MoneyDocument; onRefunded: (
               error={errors.amount}
             />
           )}
-          <TextField id="refund-reason" label={I.refundReason} hint={I.refundReasonHint} value={reason} onInput={setReason} error={errors.reason} required />
+          <TextField
+            id="refund-reason"
+            label={I.refundReason}
+            hint={I.refundReasonHint}
+            value={reason}
+            onInput={setReason}
+            error={errors.reason}
+            required
+          />
           <div class="actions">
             <button type="submit" class="btn danger" disabled={f.busy}>
               {I.refundSubmit(typed && typed <= left ? money(typed) : '')}

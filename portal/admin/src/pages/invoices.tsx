@@ -46,7 +46,8 @@ export function issuedOn(d: MoneyDocument): string {
 
 export const docTotal = (d: MoneyDocument) => moneyIn(d.currency)(d.total);
 export const customerOf = (d: MoneyDocument) => d.customer.name ?? d.customer.email ?? d.customer.id;
-const matches = (d: MoneyDocument, f: Filters) => (!f.year || issuedYear(d) === f.year) && (!f.kind || d.kind === f.kind) && (!f.customer || d.customer.id === f.customer.id);
+const matches = (d: MoneyDocument, f: Filters) =>
+  (!f.year || issuedYear(d) === f.year) && (!f.kind || d.kind === f.kind) && (!f.customer || d.customer.id === f.customer.id);
 
 /** The documents as a table, each number linking to the document. */
 export function DocumentTable({ docs, labelledBy }: { docs: MoneyDocument[]; labelledBy: string }) {
@@ -112,7 +113,13 @@ function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filte
           onChange={setYear}
           options={[['', I.allYears], ...Array.from({ length: YEARS }, (_, i): [string, string] => [String(now - i), String(now - i)])]}
         />
-        <SelectField id="flt-kind" label={I.kind} value={kind} onChange={(v) => setKind(v as Filters['kind'])} options={[['', I.allKinds], ...KINDS.map((k): [string, string] => [k, I.kindsPlural[k]!])]} />
+        <SelectField
+          id="flt-kind"
+          label={I.kind}
+          value={kind}
+          onChange={(v) => setKind(v as Filters['kind'])}
+          options={[['', I.allKinds], ...KINDS.map((k): [string, string] => [k, I.kindsPlural[k]!])]}
+        />
         <CustomerField id="flt-customer" label={I.customer} hint={I.customerHint} value={email} onInput={setEmail} error={errors.customer} />
         <button type="submit" class="btn primary" disabled={f.busy}>
           {I.apply}

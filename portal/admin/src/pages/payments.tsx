@@ -70,7 +70,11 @@ function Connection({ settings }: { settings: PaymentSettings }) {
 
 type KeyName = 'secretKey' | 'publishableKey' | 'webhookSecret';
 const KEY_NAMES: KeyName[] = ['secretKey', 'publishableKey', 'webhookSecret'];
-const keyHints: Record<KeyName, string> = { secretKey: P.secretKeyFieldHint, publishableKey: P.publishableKeyFieldHint, webhookSecret: P.webhookSecretFieldHint };
+const keyHints: Record<KeyName, string> = {
+  secretKey: P.secretKeyFieldHint,
+  publishableKey: P.publishableKeyFieldHint,
+  webhookSecret: P.webhookSecretFieldHint,
+};
 const keyOfKeys = (path: string[]) => ((KEY_NAMES as string[]).includes(path[0]!) ? path[0] : undefined);
 
 /** The keys are write-only: typed, sent, and cleared from the page once saved. */
@@ -173,7 +177,11 @@ function toBody(f: MoneyForm): { body: Record<string, unknown>; problems: FieldE
 }
 
 const keyOfMoney = (path: string[]) =>
-  path[0] === 'taxRates' && /^\d+$/.test(path[1] ?? '') ? path.slice(0, 3).join('.') : ['currency', 'taxInclusive', 'taxRates', 'invoicePrefix'].includes(path[0]!) ? path[0] : undefined;
+  path[0] === 'taxRates' && /^\d+$/.test(path[1] ?? '')
+    ? path.slice(0, 3).join('.')
+    : ['currency', 'taxInclusive', 'taxRates', 'invoicePrefix'].includes(path[0]!)
+      ? path[0]
+      : undefined;
 
 function MoneySettings({ settings }: { settings: PaymentSettings }) {
   const owner = useCan('owner');
@@ -227,7 +235,13 @@ function MoneySettings({ settings }: { settings: PaymentSettings }) {
               error={errors.invoicePrefix}
             />
           </div>
-          <CheckField id="pay-taxInclusive" label={P.fields.taxInclusive!} checked={form.taxInclusive} onChange={(v) => set({ taxInclusive: v })} error={errors.taxInclusive} />
+          <CheckField
+            id="pay-taxInclusive"
+            label={P.fields.taxInclusive!}
+            checked={form.taxInclusive}
+            onChange={(v) => set({ taxInclusive: v })}
+            error={errors.taxInclusive}
+          />
           <p class="hint">{P.taxInclusiveHint}</p>
           <fieldset class={`group${errors.taxRates ? ' invalid' : ''}`} id="pay-taxRates" tabIndex={-1}>
             <legend>{P.fields.taxRates}</legend>
@@ -237,7 +251,13 @@ function MoneySettings({ settings }: { settings: PaymentSettings }) {
               <ol class="rates">
                 {form.taxRates.map((r, i) => (
                   <li key={i} class="rate-row">
-                    <TextField id={`pay-taxRates.${i}.name`} label={P.rateName(i + 1)} value={r.name} onInput={(v) => setRate(i, { name: v })} error={errors[`taxRates.${i}.name`]} />
+                    <TextField
+                      id={`pay-taxRates.${i}.name`}
+                      label={P.rateName(i + 1)}
+                      value={r.name}
+                      onInput={(v) => setRate(i, { name: v })}
+                      error={errors[`taxRates.${i}.name`]}
+                    />
                     <TextField
                       id={`pay-taxRates.${i}.percent`}
                       label={P.ratePercent(i + 1)}

@@ -4,20 +4,7 @@ import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { setResource, useResource, invalidate } from '../../../shared/store.ts';
 import { href } from '../router.ts';
 import type { Branding, PortalView, Section, SectionState } from '../types.ts';
-import {
-  Alert,
-  ErrorBox,
-  FormError,
-  Heading,
-  Loading,
-  ReadOnlyNote,
-  SelectField,
-  Status,
-  TextField,
-  fieldErrors,
-  useCan,
-  useTitle,
-} from '../ui.tsx';
+import { Alert, ErrorBox, FormError, Heading, Loading, ReadOnlyNote, SelectField, Status, TextField, fieldErrors, useCan, useTitle } from '../ui.tsx';
 import { portalAddress, useDeletePortal } from './portals.tsx';
 import { t } from '../strings/index.ts';
 
@@ -439,8 +426,7 @@ function Preview({ src, view }: { src: string; view: PortalView }) {
   const frame = useRef<HTMLIFrameElement>(null);
   const latest = useRef(view);
   latest.current = view;
-  const send = () =>
-    frame.current?.contentWindow?.postMessage({ type: 'portico:preview', portal: latest.current }, location.origin);
+  const send = () => frame.current?.contentWindow?.postMessage({ type: 'portico:preview', portal: latest.current }, location.origin);
   const json = JSON.stringify(view);
   useEffect(send, [json]);
   useEffect(() => {

@@ -104,8 +104,7 @@ export function PortalsPage({ boot }: PageProps) {
                 {data.items.map((p) => (
                   <tr key={p.slug}>
                     <td>
-                      <a href={href('portals', p.slug)}>{p.name}</a>{' '}
-                      {p.primary && <span class="badge primary">{P.primaryBadge}</span>}
+                      <a href={href('portals', p.slug)}>{p.name}</a> {p.primary && <span class="badge primary">{P.primaryBadge}</span>}
                     </td>
                     <td>
                       <a class="break" href={portalAddress(boot, p)} target="_blank" rel="noopener">

@@ -89,14 +89,28 @@ function SettleForm({ tab, onChange, bff }: TabProps & { bff: string }) {
   return (
     <form onSubmit={onSubmit} noValidate>
       <FormError error={f.error} keyOf={keyOf} labels={{ method: T.method, paymentMethod: T.cards, tip: T.tipField(tab.currency) }} prefix="settle" />
-      <RadioGroup id="settle-method" legend={T.method} value={method} onChange={(v) => setMethod(v as Method)} options={(['card_on_file', 'cash'] as const).map((m) => [m, T.methods[m]!])} error={errors.method} />
+      <RadioGroup
+        id="settle-method"
+        legend={T.method}
+        value={method}
+        onChange={(v) => setMethod(v as Method)}
+        options={(['card_on_file', 'cash'] as const).map((m) => [m, T.methods[m]!])}
+        error={errors.method}
+      />
       {method === 'card_on_file' &&
         (cards.loading ? (
           <Loading />
         ) : cards.error ? (
           <Alert text={cards.error.description} />
         ) : items.length ? (
-          <RadioGroup id="settle-paymentMethod" legend={T.cards} value={card} onChange={setCard} options={items.map((c) => [c.id, cardLabel(c)])} error={errors.paymentMethod} />
+          <RadioGroup
+            id="settle-paymentMethod"
+            legend={T.cards}
+            value={card}
+            onChange={setCard}
+            options={items.map((c) => [c.id, cardLabel(c)])}
+            error={errors.paymentMethod}
+          />
         ) : (
           <p class="note" id="settle-paymentMethod" tabIndex={-1}>
             {T.noCards}

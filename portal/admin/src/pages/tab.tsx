@@ -61,7 +61,13 @@ function Lines({ tab, onChange }: TabProps) {
           action={
             open
               ? (l) => (
-                  <button type="button" class="btn small" aria-label={T.removeLabel(l.description)} disabled={act.busy} onClick={() => void remove(l.id, l.description)}>
+                  <button
+                    type="button"
+                    class="btn small"
+                    aria-label={T.removeLabel(l.description)}
+                    disabled={act.busy}
+                    onClick={() => void remove(l.id, l.description)}
+                  >
                     {T.remove}
                   </button>
                 )
@@ -119,16 +125,37 @@ function AddLine({ tab, onChange }: TabProps) {
     });
   };
   const serviceOption = (s: Service): [string, string, boolean] =>
-    s.price.currency === tab.currency ? [s.id, `${s.name} · ${formatMoney(s.price)}`, false] : [s.id, T.otherCurrency(s.name, s.price.currency), true];
+    s.price.currency === tab.currency
+      ? [s.id, `${s.name} · ${formatMoney(s.price)}`, false]
+      : [s.id, T.otherCurrency(s.name, s.price.currency), true];
   return (
     <section class="card" aria-labelledby="add-line-h">
       <h2 id="add-line-h">{T.addTitle}</h2>
       <form onSubmit={onSubmit} noValidate>
         <FormError error={f.error} keyOf={lineKeyOf} labels={T.fields} prefix="line" />
-        <SelectField id="line-pick" label={T.priceList} value={form.pick} onChange={pick} options={[['', T.freeText], ...active.map(serviceOption)]} />
-        <TextField id="line-description" label={T.fields.description!} value={form.description} onInput={(v) => set({ description: v })} error={errors.description} />
+        <SelectField
+          id="line-pick"
+          label={T.priceList}
+          value={form.pick}
+          onChange={pick}
+          options={[['', T.freeText], ...active.map(serviceOption)]}
+        />
+        <TextField
+          id="line-description"
+          label={T.fields.description!}
+          value={form.description}
+          onInput={(v) => set({ description: v })}
+          error={errors.description}
+        />
         <div class="grid3">
-          <TextField id="line-quantity" label={T.fields.quantity!} inputMode="numeric" value={form.quantity} onInput={(v) => set({ quantity: v })} error={errors.quantity} />
+          <TextField
+            id="line-quantity"
+            label={T.fields.quantity!}
+            inputMode="numeric"
+            value={form.quantity}
+            onInput={(v) => set({ quantity: v })}
+            error={errors.quantity}
+          />
           <TextField
             id="line-unitAmount"
             label={`${T.fields.unitAmount} (${tab.currency})`}
@@ -174,7 +201,11 @@ const discountKeyOf = (path: string[]) => (path[0] === 'value' || path[0] === 'k
 function DiscountForm({ tab, onChange }: TabProps) {
   const [kind, setKind] = useState<Discount['kind']>(tab.discount?.kind ?? 'percent');
   const [value, setValue] = useState(() =>
-    !tab.discount ? '' : tab.discount.kind === 'percent' ? String(tab.discount.value) : toMajor({ amount: tab.discount.value, currency: tab.currency }),
+    !tab.discount
+      ? ''
+      : tab.discount.kind === 'percent'
+        ? String(tab.discount.value)
+        : toMajor({ amount: tab.discount.value, currency: tab.currency }),
   );
   const f = useSubmit();
   const errors = fieldErrors(f.error, discountKeyOf);
@@ -184,7 +215,8 @@ function DiscountForm({ tab, onChange }: TabProps) {
     void f.submit(async () => {
       const v = value.trim();
       const parsed = kind === 'percent' ? (/^\d{1,3}(\.\d{1,2})?$/.test(v) && Number(v) <= 100 ? Number(v) : undefined) : toMinor(v, tab.currency);
-      if (parsed === undefined) throw localError([{ field: 'value', message: kind === 'percent' ? T.percentInvalid : T.amountInvalid(example(tab.currency)) }]);
+      if (parsed === undefined)
+        throw localError([{ field: 'value', message: kind === 'percent' ? T.percentInvalid : T.amountInvalid(example(tab.currency)) }]);
       onChange(await api<Tab>(`tabs/${enc(tab.id)}/discount`, 'PUT', { kind, value: parsed }));
       return T.discountApplied;
     });
@@ -200,7 +232,12 @@ function DiscountForm({ tab, onChange }: TabProps) {
       <h2 id="discount-h">{T.discountTitle}</h2>
       {tab.discount && <p>{T.currentDiscount(described(tab.discount))}</p>}
       <form onSubmit={onSubmit} noValidate>
-        <FormError error={f.error} keyOf={discountKeyOf} labels={{ kind: T.discountKind, value: T.discountValue(kind, tab.currency) }} prefix="disc" />
+        <FormError
+          error={f.error}
+          keyOf={discountKeyOf}
+          labels={{ kind: T.discountKind, value: T.discountValue(kind, tab.currency) }}
+          prefix="disc"
+        />
         <div class="inline-form">
           <RadioGroup
             id="disc-kind"
@@ -211,7 +248,14 @@ function DiscountForm({ tab, onChange }: TabProps) {
             error={errors.kind}
             class="row"
           />
-          <TextField id="disc-value" label={T.discountValue(kind, tab.currency)} inputMode="decimal" value={value} onInput={setValue} error={errors.value} />
+          <TextField
+            id="disc-value"
+            label={T.discountValue(kind, tab.currency)}
+            inputMode="decimal"
+            value={value}
+            onInput={setValue}
+            error={errors.value}
+          />
           <button type="submit" class="btn" disabled={f.busy}>
             {T.applyDiscount}
           </button>

@@ -8,7 +8,22 @@ import { useLiveEvents } from '../../../shared/live.ts';
 import { go, href } from '../router.ts';
 import type { List, Tab, TabEvent, TabStatus } from '../types.ts';
 import { CustomerField, findCustomer } from '../customer-picker.tsx';
-import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, Status, TextField, fieldErrors, formatDateTime, setNotice, useNotice, useSubmit, useTitle } from '../ui.tsx';
+import {
+  ErrorBox,
+  FormError,
+  Heading,
+  LiveIndicator,
+  Loading,
+  SelectField,
+  Status,
+  TextField,
+  fieldErrors,
+  formatDateTime,
+  setNotice,
+  useNotice,
+  useSubmit,
+  useTitle,
+} from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 
@@ -149,9 +164,24 @@ export function TabsPage({ boot }: PageProps) {
       <section aria-labelledby="tabs-h">
         <div class="card-head">
           <h2 id="tabs-h">{T.listTitle}</h2>
-          <SelectField id="tabs-status" label={T.show} value={status} onChange={(v) => setStatus(v as TabStatus)} options={STATUSES.map((s) => [s, T.statuses[s]!])} class="inline" />
+          <SelectField
+            id="tabs-status"
+            label={T.show}
+            value={status}
+            onChange={(v) => setStatus(v as TabStatus)}
+            options={STATUSES.map((s) => [s, T.statuses[s]!])}
+            class="inline"
+          />
         </div>
-        {error ? <ErrorBox error={error} retry={() => load()} /> : !tabs ? <Loading /> : tabs.length ? <TabsTable tabs={tabs} /> : <p class="empty">{T.empty[status]}</p>}
+        {error ? (
+          <ErrorBox error={error} retry={() => load()} />
+        ) : !tabs ? (
+          <Loading />
+        ) : tabs.length ? (
+          <TabsTable tabs={tabs} />
+        ) : (
+          <p class="empty">{T.empty[status]}</p>
+        )}
       </section>
     </>
   );

@@ -177,7 +177,8 @@ const enMoney = {
     testing: 'Asking Stripe…',
     testOk: (mode: string) => `Stripe accepted the secret key (${mode} mode).`,
     keys: 'Stripe keys',
-    keysIntro: 'Paste the keys from Stripe’s dashboard (Developers → API keys). They are stored encrypted and never shown again: leave a field empty to keep the key you saved before.',
+    keysIntro:
+      'Paste the keys from Stripe’s dashboard (Developers → API keys). They are stored encrypted and never shown again: leave a field empty to keep the key you saved before.',
     fields: {
       secretKey: 'Secret key',
       publishableKey: 'Publishable key',
@@ -194,7 +195,8 @@ const enMoney = {
     noKeys: 'Paste at least one key to save.',
     keysSaved: 'Keys saved. Test the connection to check them.',
     webhook: 'Webhook',
-    webhookIntro: 'In Stripe’s dashboard (Developers → Webhooks), add an endpoint with this URL, select the events below, then paste the endpoint’s signing secret above.',
+    webhookIntro:
+      'In Stripe’s dashboard (Developers → Webhooks), add an endpoint with this URL, select the events below, then paste the endpoint’s signing secret above.',
     webhookUrl: 'Endpoint URL',
     webhookEvents: 'Events to select',
     money: 'Currency, tax and invoices',

@@ -89,8 +89,7 @@ const en = {
     savedChanges: 'Changes saved',
     noChanges: 'No changes to save',
     rotate: 'Rotate secret',
-    rotateConfirm: (name: string) =>
-      `Rotate the secret of ${name}? The old secret stops working at once; apps using it must be updated.`,
+    rotateConfirm: (name: string) => `Rotate the secret of ${name}? The old secret stops working at once; apps using it must be updated.`,
     delete: 'Delete app',
     deleteConfirm: (name: string) => `Delete ${name}? Apps using it stop working at once.`,
     deleted: (name: string) => `${name} was deleted.`,
@@ -311,7 +310,8 @@ const en = {
         } as Record<string, string>,
         listed: { card_on_file: 'card on file', prepay: 'paid when booking' } as Record<string, string>,
         notConnected: 'Stripe is not connected yet (see Payments): until it is, customers cannot save a card or pay online.',
-        otherCurrency: (theirs: string, ours: string) => `Bookings will be refused: payments are taken in ${theirs} and this service is priced in ${ours}.`,
+        otherCurrency: (theirs: string, ours: string) =>
+          `Bookings will be refused: payments are taken in ${theirs} and this service is priced in ${ours}.`,
         howMuch: 'How much',
         full: 'The full price',
         fullOf: (price: string) => `The full price (${price})`,
@@ -327,7 +327,8 @@ const en = {
         rateGone: 'A rate since removed: choose another',
         ratesUnavailable: 'The tax rates could not be loaded.',
         lateRefund: 'Refund after the deadline (%)',
-        lateRefundHint: 'A booking cancelled before the cancellation window closes is refunded in full; after it, this share of what was paid (0 keeps it all).',
+        lateRefundHint:
+          'A booking cancelled before the cancellation window closes is refunded in full; after it, this share of what was paid (0 keeps it all).',
         percentInvalid: (min: number) => `Enter a whole number from ${min} to 100.`,
         amountInvalid: 'Enter an amount above zero, no more than the price.',
       },

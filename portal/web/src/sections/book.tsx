@@ -63,7 +63,16 @@ function BookService(props: PageProps) {
     </p>
   );
   if (!service) {
-    return <Missing title={section.label} back={back} loading={!data && loading} error={data ? undefined : error} retry={reload} message={K.unknownService} />;
+    return (
+      <Missing
+        title={section.label}
+        back={back}
+        loading={!data && loading}
+        error={data ? undefined : error}
+        retry={reload}
+        message={K.unknownService}
+      />
+    );
   }
 
   const done = (booking: Booking, changed: (b: Booking) => void) => (

@@ -322,7 +322,9 @@ export function BookingFlow(p: FlowProps) {
               )}
               <dt>{p.before ? t.upcoming.newTime : B.when}</dt>
               <dd>
-                <time dateTime={chosen.slot.start}>{formatLocal(chosen.date, chosen.slot.local, chosen.slot.start, avail.data?.timeZone || zone)}</time>
+                <time dateTime={chosen.slot.start}>
+                  {formatLocal(chosen.date, chosen.slot.local, chosen.slot.start, avail.data?.timeZone || zone)}
+                </time>
               </dd>
               <dt>{B.with}</dt>
               <dd>{who(service, chosen)}</dd>

@@ -109,7 +109,8 @@ export function PaymentDue({ b, name }: { b: Booking; name: string }) {
 }
 
 /** Before cancelling: what comes back (customers cancel before the deadline only, so a paid booking in full). */
-export const refundAhead = (b: Booking): string => (b.payment?.mode === 'prepay' && b.payment.status === 'paid' ? M.willRefund(money(b.payment.amount, b.payment.currency)) : '');
+export const refundAhead = (b: Booking): string =>
+  b.payment?.mode === 'prepay' && b.payment.status === 'paid' ? M.willRefund(money(b.payment.amount, b.payment.currency)) : '';
 
 /** After cancelling: what was refunded, or that the refund failed and the business will be in touch. */
 export function refundSaid(b: Booking, m: CancelMoney | undefined): string {

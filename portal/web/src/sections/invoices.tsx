@@ -198,7 +198,13 @@ function DocumentPage({ section, param }: PageProps) {
       <>
         {back}
         <Heading>{section.label}</Heading>
-        {loading ? <Loading /> : error?.status === 404 || error?.status === 400 || !id ? <p role="alert">{D.notFound}</p> : error && <ErrorBox error={error} retry={reload} />}
+        {loading ? (
+          <Loading />
+        ) : error?.status === 404 || error?.status === 400 || !id ? (
+          <p role="alert">{D.notFound}</p>
+        ) : (
+          error && <ErrorBox error={error} retry={reload} />
+        )}
       </>
     );
   }

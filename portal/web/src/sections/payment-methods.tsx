@@ -60,7 +60,13 @@ function Card({ c, busy, act }: { c: PaymentMethod; busy: boolean; act: (c: Paym
       {asking ? (
         <fieldset class="confirm" aria-labelledby={`${headId}-q`}>
           <p id={`${headId}-q`}>{P.confirmRemove(name)}</p>
-          <button type="button" class="btn danger" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={async () => !(await act(c, 'remove')) && setAsking(false)}>
+          <button
+            type="button"
+            class="btn danger"
+            disabled={busy}
+            aria-busy={busy ? 'true' : undefined}
+            onClick={async () => !(await act(c, 'remove')) && setAsking(false)}
+          >
             {P.yesRemove}
           </button>
           <button type="button" class="btn" disabled={busy} ref={keepBtn} onClick={() => setAsking(false)}>

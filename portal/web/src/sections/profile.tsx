@@ -9,9 +9,7 @@ import { ConnectedApps } from './connected-apps.tsx';
 
 const F = t.profile.fields;
 
-type TextKey =
-  | 'givenName' | 'familyName' | 'phoneNumber' | 'dateOfBirth'
-  | 'line1' | 'line2' | 'city' | 'postalCode' | 'region' | 'country';
+type TextKey = 'givenName' | 'familyName' | 'phoneNumber' | 'dateOfBirth' | 'line1' | 'line2' | 'city' | 'postalCode' | 'region' | 'country';
 type PrefKey = 'emailMarketing' | 'smsMarketing' | 'bookingReminders';
 type Form = Record<TextKey, string> & Record<PrefKey, boolean>;
 
@@ -217,15 +215,7 @@ function ProfileForm({ profile }: { profile: Profile }) {
         <div class="grid2">
           <TextField name="givenName" form={form} set={set} errors={errors} autoComplete="given-name" />
           <TextField name="familyName" form={form} set={set} errors={errors} autoComplete="family-name" />
-          <TextField
-            name="phoneNumber"
-            form={form}
-            set={set}
-            errors={errors}
-            type="tel"
-            autoComplete="tel"
-            hint={F.phoneHint}
-          />
+          <TextField name="phoneNumber" form={form} set={set} errors={errors} type="tel" autoComplete="tel" hint={F.phoneHint} />
           <TextField name="dateOfBirth" form={form} set={set} errors={errors} type="date" autoComplete="bday" />
         </div>
       </fieldset>
@@ -349,22 +339,14 @@ function EmailBlock({ profile }: { profile: Profile }) {
       <h2 id="email-heading">{E.heading}</h2>
       <p>
         <span class="muted">{E.current}: </span>
-        <strong class="break">{profile.email}</strong>{' '}
-        <span class="badge">{profile.emailVerified ? E.verified : E.unverified}</span>
+        <strong class="break">{profile.email}</strong> <span class="badge">{profile.emailVerified ? E.verified : E.unverified}</span>
       </p>
       <h3>{E.change}</h3>
       {!sentTo ? (
         <form class="inline-form" onSubmit={send} noValidate>
           <div class="field">
             <label for="em-new">{E.newEmail}</label>
-            <input
-              id="em-new"
-              type="email"
-              autoComplete="email"
-              required
-              value={email}
-              onInput={(e) => setEmail(e.currentTarget.value)}
-            />
+            <input id="em-new" type="email" autoComplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
           </div>
           <button type="submit" class="btn primary" disabled={busy || !email.trim()}>
             {E.sendCode}

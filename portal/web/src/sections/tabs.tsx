@@ -32,7 +32,6 @@ export function refreshTabs(): void {
   invalidate(PAID);
 }
 
-
 export function tabName(tab: Tab): string {
   const date = formatDateIn(tab.openedAt);
   return tab.note ? T.titleNoted(tab.note, date) : tab.purpose?.kind === 'booking' ? T.titleBooking(date) : T.title(date);
@@ -42,7 +41,12 @@ function tabTotals(tab: Tab): TotalRow[] {
   const { subtotal, discount, tax, total } = tab.totals;
   const taxed = tax > 0 || tab.lines.some((l) => l.taxRate);
   const rows: TotalRow[] = [{ label: t.money.subtotal, amount: subtotal }];
-  if (tab.discount && discount) rows.push({ label: tab.discount.kind === 'percent' ? t.money.discountPercent(tab.discount.value) : t.money.discount, amount: discount, negative: true });
+  if (tab.discount && discount)
+    rows.push({
+      label: tab.discount.kind === 'percent' ? t.money.discountPercent(tab.discount.value) : t.money.discount,
+      amount: discount,
+      negative: true,
+    });
   if (taxed && !tab.taxInclusive) rows.push({ label: t.money.tax, amount: tax });
   rows.push({ label: t.money.total, amount: total, strong: true });
   if (taxed && tab.taxInclusive) rows.push({ label: t.money.includesTax, amount: tax });
@@ -88,7 +92,11 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
    * Acts on the server's answer; resolves to a message to show when the tab is still to pay. `via`: how the attempt
    * is being paid, so what Stripe.js must do when the bank or the card details are awaited.
    */
-  async function handle(a: SettleAnswer, afterAction = false, via: 'new' | 'saved' = method === 'new' ? 'new' : 'saved'): Promise<string | undefined> {
+  async function handle(
+    a: SettleAnswer,
+    afterAction = false,
+    via: 'new' | 'saved' = method === 'new' ? 'new' : 'saved',
+  ): Promise<string | undefined> {
     const p = a.payment;
     const amount = a.tab.payment?.amount ?? toPay;
     if (p.state === 'succeeded' || p.state === 'pending') return void done(a.tab, p.state === 'succeeded' ? 'paid' : 'pending', amount);
@@ -159,7 +167,11 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
         cancel={() => setIntent(null)}
         confirm={(stripe, elements) =>
           step(async () => {
-            const r = await stripe.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: returnUrl({ portico: 'tab', tab: id }) } });
+            const r = await stripe.confirmPayment({
+              elements,
+              redirect: 'if_required',
+              confirmParams: { return_url: returnUrl({ portico: 'tab', tab: id }) },
+            });
             if (r.error) return r.error.message || T.failed;
             stripeSaid.current = r.paymentIntent?.status ?? '';
             return handle(await api<SettleAnswer>(`${path}/refresh`, 'POST'), true);
@@ -198,7 +210,13 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
             {TIPS.map((choice) => (
               <div class="check" key={choice}>
                 <input type="radio" id={`${f}-tip-${choice}`} name={`${f}-tip`} checked={tip === choice} onChange={() => setTip(choice)} />
-                <label for={`${f}-tip-${choice}`}>{choice === 'custom' ? T.tipCustom : choice === '0' ? T.noTip : T.tipPercent(Number(choice), money(Math.round((total * Number(choice)) / 100), currency))}</label>
+                <label for={`${f}-tip-${choice}`}>
+                  {choice === 'custom'
+                    ? T.tipCustom
+                    : choice === '0'
+                      ? T.noTip
+                      : T.tipPercent(Number(choice), money(Math.round((total * Number(choice)) / 100), currency))}
+                </label>
               </div>
             ))}
           </div>
@@ -355,7 +373,10 @@ function TabsPage(props: PageProps) {
     if (q.get('portico') !== 'tab' || !id || !q.get('payment_intent')) return;
     history.replaceState(null, '', location.pathname + location.hash);
     api<SettleAnswer>(`tabs/${encodeURIComponent(id)}/settle/refresh`, 'POST').then(
-      (a) => (a.payment.state === 'succeeded' || a.payment.state === 'pending' ? done(a.tab, a.payment.state === 'succeeded' ? 'paid' : 'pending', a.tab.payment?.amount ?? a.tab.totals.total) : setFailure(a.payment.failure || T.failed)),
+      (a) =>
+        a.payment.state === 'succeeded' || a.payment.state === 'pending'
+          ? done(a.tab, a.payment.state === 'succeeded' ? 'paid' : 'pending', a.tab.payment?.amount ?? a.tab.totals.total)
+          : setFailure(a.payment.failure || T.failed),
       (err: unknown) => setFailure(asApiError(err).description),
     );
   }, []);

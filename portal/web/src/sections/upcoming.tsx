@@ -199,7 +199,16 @@ function ReschedulePage(props: PageProps) {
     const missing = booking.error?.status === 404 || booking.error?.status === 400;
     const error = missing ? undefined : (booking.error ?? (services.data ? undefined : services.error));
     const message = !b ? U.notFound : b.status === 'confirmed' && !b.canCancel ? B.closed : U.notUpcoming;
-    return <Missing title={U.rescheduleTitle} back={back} loading={loading} error={error} retry={booking.error ? booking.reload : services.reload} message={message} />;
+    return (
+      <Missing
+        title={U.rescheduleTitle}
+        back={back}
+        loading={loading}
+        error={error}
+        retry={booking.error ? booking.reload : services.reload}
+        message={message}
+      />
+    );
   }
 
   const submit = async (c: Chosen) => {
@@ -256,7 +265,16 @@ function PayPage(props: PageProps) {
   useTitle(title);
   if (!b || !path) {
     const missing = booking.error?.status === 404 || booking.error?.status === 400;
-    return <Missing title={U.payTitle} back={back} loading={!!path && booking.loading} error={missing ? undefined : booking.error} retry={booking.reload} message={U.notFound} />;
+    return (
+      <Missing
+        title={U.payTitle}
+        back={back}
+        loading={!!path && booking.loading}
+        error={missing ? undefined : booking.error}
+        retry={booking.reload}
+        message={U.notFound}
+      />
+    );
   }
   return (
     <>

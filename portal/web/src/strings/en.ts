@@ -111,7 +111,9 @@ const en = {
     showing: (n: number) => (n === 1 ? 'Showing 1 booking' : `Showing ${n} bookings`),
     policy: 'Cancellation policy',
     window: (minutes: number) =>
-      minutes <= 0 ? 'You can cancel or reschedule online until the start time.' : `You can cancel or reschedule online up to ${span(minutes)} before the start.`,
+      minutes <= 0
+        ? 'You can cancel or reschedule online until the start time.'
+        : `You can cancel or reschedule online up to ${span(minutes)} before the start.`,
     closed: 'This booking can no longer be cancelled or rescheduled online.',
     closedSince: (when: string) => `This booking can no longer be cancelled or rescheduled online (that was possible until ${when}).`,
     summary: (service: string, when: string) => `${service}, ${when}`,
@@ -175,7 +177,8 @@ const en = {
     payWithin: (minutes: number) => `After you confirm, you have ${minutes} minutes to pay; after that the time is given back.`,
     refundBefore: (amount: string, minutes: number) =>
       `Cancel online ${minutes <= 0 ? 'before the start' : `up to ${span(minutes)} before the start`} and your ${amount} is refunded in full.`,
-    refundLate: (percent: number, amount: string) => (percent ? `If it is cancelled later, ${percent}% (${amount}) is refunded.` : 'If it is cancelled later, nothing is refunded.'),
+    refundLate: (percent: number, amount: string) =>
+      percent ? `If it is cancelled later, ${percent}% (${amount}) is refunded.` : 'If it is cancelled later, nothing is refunded.',
     cardNeeded: 'A card on file is needed to book this service. Nothing is charged now.',
     noCard: 'You have no saved card yet.',
     addCard: 'Add a card under Payment methods',
