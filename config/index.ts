@@ -36,7 +36,16 @@ const schema = z.object({
     .min(1, 'must be at least 1')
     .max(10_000, 'must be at most 10000 (each counted code is kept for an hour)')
     .default(1000),
-  ALLOW_PRIVATE_CALLBACKS: bool.default(false),
+  PRIVATE_CALLBACK_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z0-9.-]+:\d{1,5}$|^\[[0-9a-f:.]+\]:\d{1,5}$/, 'must be host:port pairs, separated by commas'))),
 });
 
 export type Config = {
@@ -70,7 +79,8 @@ export type Config = {
    * Whether the identity provider may call apps on loopback and private addresses (their back-channel logout URIs):
    * for apps on the organisation's own network, and tests. Off, such calls are refused (no requests into our network).
    */
-  allowPrivateCallbacks: boolean;
+  /** host:port of apps on private networks the identity provider may call (back-channel logout). */
+  privateCallbackHosts: string[];
 };
 
 export class ConfigError extends Error {}
@@ -121,7 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiRate: { caller: e.API_RATE_PER_CALLER, organisation: e.API_RATE_PER_ORG },
     metricsToken: e.METRICS_TOKEN,
     signInCodesPerNetwork: e.SIGN_IN_CODES_PER_NETWORK,
-    allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS,
+    privateCallbackHosts: e.PRIVATE_CALLBACK_HOSTS,
   };
 }
 

@@ -44,7 +44,8 @@ export class InsufficientScope extends HttpError {
   }
 }
 
-export type BearerState = { tenant: Tenant; principal: Principal };
+/** `stands`: whether what the token was issued under still stands (for answers that outlive the request: streams). */
+export type BearerState = { tenant: Tenant; principal: Principal; stands: () => Promise<boolean> };
 
 /**
  * Verifies `Authorization: Bearer` for the tenant in ctx.state and sets ctx.state.principal. The JWKS is read from
@@ -91,7 +92,9 @@ export function bearerAuth(internalUrl: string, audienceOf: (tenant: Tenant) => 
         customer: payload.sub !== clientId,
         grantId: typeof payload.gid === 'string' ? payload.gid : undefined,
       };
-      if (!(await standing(tenant.id, (ctx.state as BearerState).principal))) throw new InvalidToken('The access token was revoked.');
+      const state = ctx.state as BearerState;
+      state.stands = () => standing(tenant.id, state.principal);
+      if (!(await state.stands())) throw new InvalidToken('The access token was revoked.');
     } catch (err) {
       if (err instanceof InvalidToken) ctx.set('WWW-Authenticate', `Bearer realm="${tenant.issuer}", error="invalid_token"`);
       throw err;

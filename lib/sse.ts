@@ -28,11 +28,15 @@ export function endEventStreams(): number {
 }
 const KEEPALIVE_MS = 20_000;
 
+/** When a stream must end: at its access token's expiry, or sooner once what the token was issued under is revoked. */
+export type StreamLease = { endAt: number; stands: () => Promise<boolean> };
+
 /**
- * Turns the response into an event stream of `org`'s events as `view` shows them. The stream ends at `endAt`
- * (the access token's expiry), so a revoked or expired token stops receiving; the browser reconnects with a new one.
+ * Turns the response into an event stream of `org`'s events as `view` shows them. The stream ends when its lease
+ * does: at the access token's expiry, or at the first keep-alive after the token is revoked (the app, the consent,
+ * the sign-in); the browser reconnects with a new token.
  */
-export async function streamEvents(ctx: Context, hub: EventHub, org: string, view: EventView, endAt: number): Promise<void> {
+export async function streamEvents(ctx: Context, hub: EventHub, org: string, view: EventView, lease: StreamLease): Promise<void> {
   const out = new PassThrough();
   const write = (text: string) => out.writable && out.write(text);
   let cursor = 0;
@@ -63,8 +67,14 @@ export async function streamEvents(ctx: Context, hub: EventHub, org: string, vie
   buffered = null;
   send([...replay, ...pending]);
 
-  const keepalive = setInterval(() => write(': keep-alive\n\n'), KEEPALIVE_MS);
-  const end = setTimeout(() => out.end(), Math.max(0, endAt - Date.now()));
+  const keepalive = setInterval(() => {
+    write(': keep-alive\n\n');
+    lease.stands().then(
+      (stands) => stands || out.end(),
+      () => undefined, // the database not answering is not a revocation: the next keep-alive asks again
+    );
+  }, KEEPALIVE_MS);
+  const end = setTimeout(() => out.end(), Math.max(0, lease.endAt - Date.now()));
   const stop = () => {
     clearInterval(keepalive);
     clearTimeout(end);

@@ -114,7 +114,10 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
       const own = builtIn.get(id);
       return own ? ({ ...own } as Record<string, unknown>) : clients.metadata(org._id, id);
     }),
-    fetch: outboundFetch(new Set([...builtIn.values()].map((c) => c.backchannel_logout_uri!)), config.allowPrivateCallbacks),
+    fetch: outboundFetch(
+      [...builtIn.values()].map((c) => c.backchannel_logout_uri!),
+      config.privateCallbackHosts,
+    ),
     jwks: privateJwks(org.keys, secrets.signingKeys) as Configuration['jwks'],
     // The session cookie is confined to the organisation's path, so organisations on one host never share a
     // session. Interaction cookies keep oidc-provider's own paths (/<org>/interaction/<uid>, /<org>/auth/<uid>),

@@ -35,7 +35,17 @@ export function configureApi(bff: string, login: string, messages: ApiMessages):
 /** The address of an API resource for the browser itself to open, e.g. a download link (a PDF, a CSV). */
 export const apiHref = (path: string): string => base + path;
 
+let goingAway = false;
+/**
+ * The page is going away on purpose (signing out): a 401 meanwhile, e.g. a refetch after the event stream closed
+ * with the session, must not send the browser to sign in, which would cancel the sign-out's own navigation.
+ */
+export function signingOut(): void {
+  goingAway = true;
+}
+
 export function toLogin(): void {
+  if (goingAway) return;
   location.assign(`${loginUrl}?return=${encodeURIComponent(location.pathname + location.hash)}`);
 }
 

@@ -114,7 +114,8 @@ describe('deploy: docker-compose.yml', () => {
     expect(caddyfile).to.match(/^\s*tls\s+\{\$CADDY_TLS:internal\}/m);
     const upstreams = /reverse_proxy\s+([^{\n]+)/.exec(caddyfile)![1]!.trim().split(/\s+/);
     expect(upstreams).to.have.members(porticos.map(([name, s]) => `${name}:${s.environment!.PORT}`));
-    expect(caddyfile, 'the proxy routes only to ready instances').to.match(/health_uri\s+\/readyz/);
+    expect(caddyfile, 'the proxy routes only to live instances').to.match(/health_uri\s+\/healthz/);
+    expect(caddyfile, 'event streams are not compressed (an encoder buffers)').to.match(/not header Accept text\/event-stream/);
     expect(caddyfile, 'metrics are scraped per instance, not through the proxy').to.match(/respond\s+\/metrics\s+404/);
     for (const [name] of porticos) expect(caddy.depends_on?.[name]?.condition, name).to.equal('service_healthy');
   });

@@ -35,6 +35,17 @@ describe('configuration and logs', () => {
     }
   });
 
+  it('takes the private hosts the identity provider may call as host:port pairs, and explains a wrong one', () => {
+    expect(loadConfig(base).privateCallbackHosts).to.deep.equal([]);
+    expect(loadConfig({ ...base, PRIVATE_CALLBACK_HOSTS: 'Shop.internal:8443, 10.0.0.7:80' }).privateCallbackHosts).to.deep.equal([
+      'shop.internal:8443',
+      '10.0.0.7:80',
+    ]);
+    for (const value of ['true', 'shop.internal', 'http://shop.internal:80']) {
+      expect(() => loadConfig({ ...base, PRIVATE_CALLBACK_HOSTS: value }), value).to.throw(ConfigError, 'PRIVATE_CALLBACK_HOSTS');
+    }
+  });
+
   it('requires real settings in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', VAR_DIR: 'var/test-config' }))
       .to.throw(ConfigError)

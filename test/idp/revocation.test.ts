@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { grantCache, STANDING_TTL_MS } from '../../idp/grants/standing.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { makeClient, makeOrg, relyingParty, type TestOrg } from '../support/oidc.ts';
+import { openStream } from '../support/sse.ts';
 import { stack, type Stack } from '../support/stack.ts';
 
 describe('Revoked access: tokens stop before they expire', () => {
@@ -31,6 +32,21 @@ describe('Revoked access: tokens stop before they expire', () => {
     expect(refused(await company(token)), 'the Client API').to.equal(true);
     expect(refused(await call('GET', `${apiUrl(t)}/profile`, token)), "the identity provider's part of it").to.equal(true);
     expect((await company(other.token)).status, "another customer's consent stands").to.equal(200);
+  });
+
+  it("ends a customer's open event stream at its next keep-alive once their consent is revoked, not at the token's expiry", async function () {
+    this.timeout(60_000); // keep-alives are 20 s apart
+    const app = await makeClient(s, t);
+    const { token, tokens } = await customerToken(s, app, { scope: 'bookings' });
+    const stream = await openStream(`${apiUrl(t)}/events`, { authorization: `Bearer ${token}` });
+    expect(stream.status).to.equal(200);
+    let ended = false;
+    void stream.ended.then(() => (ended = true));
+    expect((await call('DELETE', `${adminUrl(t)}/clients/${app.clientId}/grants/${tokens.claims()!.sub}`, owner)).status).to.equal(204);
+    await Promise.race([stream.ended, new Promise((r) => setTimeout(r, 45_000))]);
+    const stillOpen = !ended;
+    await stream.close();
+    expect(stillOpen, 'the stream outlived its revoked consent').to.equal(false);
   });
 
   it("refuses an app's own tokens and its customers' once the app is deleted", async () => {

@@ -208,7 +208,7 @@ describe('Sign out once, everywhere', () => {
       // The Admin API takes only https URIs (test/idp/admin-api.test.ts); the test's receiver is a loopback server, so
       // the stored URI is pointed at it, and only an instance allowed to call private addresses reaches it.
       await ClientModel.updateOne({ org: t.org._id, clientId }, { $set: { 'metadata.backchannel_logout_uri': receiver.url } });
-      other = await secondInstance(s, { ALLOW_PRIVATE_CALLBACKS: 'true' });
+      other = await secondInstance(s, { PRIVATE_CALLBACK_HOSTS: new URL(receiver.url).host });
     });
     after(async () => {
       await other?.stop();

@@ -94,7 +94,13 @@ async function start(): Promise<Stack> {
   const server: Server = await new Promise((resolve) => {
     const s = app.app.listen(port, '127.0.0.1', () => resolve(s));
   });
-  stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // an event stream a failed test left open would keep the run from ending
+      }),
+  );
   stops.push(() => mailer.close());
   return { config, env, baseUrl: config.publicUrl, mailbox, logs, app, mongoUri, stripeCalls: stripe.calls };
 }

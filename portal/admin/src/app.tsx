@@ -1,6 +1,6 @@
 import type { FunctionComponent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from '../../shared/api.ts';
+import { ApiError, signingOut } from '../../shared/api.ts';
 import type { Boot } from './boot.ts';
 import { atLeast, type Me, type Role } from './types.ts';
 import { useResource } from '../../shared/store.ts';
@@ -99,7 +99,7 @@ function page(route: Route) {
 
 function SignOut({ boot }: { boot: Boot }) {
   return (
-    <form method="post" action={boot.logoutUrl} class="signout">
+    <form method="post" action={boot.logoutUrl} class="signout" onSubmit={signingOut}>
       <button type="submit" class="btn">
         {t.signOut}
       </button>

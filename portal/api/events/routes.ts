@@ -44,14 +44,9 @@ function customerEvents(customerId: string, payments: boolean, bookings: boolean
 export function eventClientRoutes(hub: EventHub) {
   return (router: Router) => {
     router.get('/events', requireScope(['bookings', 'payments'], { customer: true }), async (ctx: Ctx) => {
-      const { tenant, principal } = ctx.state;
-      await streamEvents(
-        ctx,
-        hub,
-        tenant.id,
-        customerEvents(principal.sub, principal.scopes.has('payments'), principal.scopes.has('bookings')),
-        principal.expiresAt,
-      );
+      const { tenant, principal, stands } = ctx.state;
+      const view = customerEvents(principal.sub, principal.scopes.has('payments'), principal.scopes.has('bookings'));
+      await streamEvents(ctx, hub, tenant.id, view, { endAt: principal.expiresAt, stands });
     });
   };
 }
@@ -59,7 +54,8 @@ export function eventClientRoutes(hub: EventHub) {
 export function eventAdminRoutes(hub: EventHub) {
   return (router: Router) => {
     router.get('/events', async (ctx: Ctx) => {
-      await streamEvents(ctx, hub, ctx.state.tenant.id, staffEvents, ctx.state.principal.expiresAt);
+      const { tenant, principal, stands } = ctx.state;
+      await streamEvents(ctx, hub, tenant.id, staffEvents, { endAt: principal.expiresAt, stands });
     });
   };
 }

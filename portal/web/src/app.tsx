@@ -4,6 +4,7 @@ import { registry } from './sections/index.ts';
 import type { PageProps } from './sections/types.ts';
 import { useResources } from '../../shared/store.ts';
 import { subscribe } from '../../shared/live.ts';
+import { signingOut } from '../../shared/api.ts';
 import { href, useRoute } from './router.ts';
 import { t } from './strings/index.ts';
 
@@ -119,7 +120,7 @@ export function App({ boot }: { boot: Boot }) {
           {logo ? <img src={logo} alt={boot.org.name} /> : <span>{boot.org.name}</span>}
         </a>
         {boot.preview && <span class="preview-badge">{t.previewBanner}</span>}
-        <form method="post" action={boot.logoutUrl} class="signout">
+        <form method="post" action={boot.logoutUrl} class="signout" onSubmit={signingOut}>
           <button type="submit" class="btn">
             {t.signOut}
           </button>
