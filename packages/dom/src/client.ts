@@ -216,7 +216,7 @@ async function renew() {
 }
 
 // A customer coming back to this tab sees whether they signed out elsewhere meanwhile.
-addEventListener('visibilitychange', () => document.visibilityState === 'visible' && renew());
+document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && renew());
 
 const ALGORITHMS: Record<string, { name: string; namedCurve?: string; hash: string }> = {
   ES256: { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
