@@ -20,7 +20,11 @@ async function tokenFrom(t: TestOrg, clientId: string, origin: string) {
       code_verifier: 'v'.repeat(43),
     }),
   });
-  return { status: res.status, allowOrigin: res.headers.get('access-control-allow-origin'), body: await res.json() };
+  return {
+    status: res.status,
+    allowOrigin: res.headers.get('access-control-allow-origin'),
+    body: (await res.json()) as { error?: string; error_description?: string },
+  };
 }
 
 describe('Web origins of public apps (CORS)', () => {
