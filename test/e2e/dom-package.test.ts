@@ -54,7 +54,9 @@ describe('DOM package on a business website in headless Chromium', function () {
     site = await website(() => page(t.issuer, clientId), script);
     origin = `http://127.0.0.2:${(site.address() as AddressInfo).port}`;
     // The organisation's own website: a first-party public app (no consent screen), registered by the owner.
-    const created = await call('POST', `${adminUrl(t)}/clients`, await adminToken(s, t, 'owner'), {
+    const owner = await adminToken(s, t, 'owner');
+    await call('POST', `${adminUrl(t)}/portals`, owner, { slug: 'main', name: 'Harbour portal', branding: { primaryColor: '#7a1f5c' } });
+    const created = await call('POST', `${adminUrl(t)}/clients`, owner, {
       name: 'Harbour website',
       kind: 'public',
       firstParty: true,
@@ -104,9 +106,13 @@ describe('DOM package on a business website in headless Chromium', function () {
     // The branding stylesheet of the portal reaches the widgets through CSS custom properties.
     await eventually(
       () => tab.evaluate<string>("getComputedStyle(document.documentElement).getPropertyValue('--portico-brand').trim()"),
-      (v) => v === '#0f5cc0',
+      (v) => v === '#7a1f5c',
       'the portal’s brand colour',
     );
+    const button = await tab.evaluate<string>(
+      "getComputedStyle(document.querySelector('portico-sign-in').shadowRoot.querySelector('button')).backgroundColor",
+    );
+    expect(button).to.equal('rgb(122, 31, 92)');
     await expectAccessible(tab, 'business page, signed in');
   });
 
