@@ -85,11 +85,12 @@ describe('DOM package on a business website in headless Chromium', function () {
     expect(await tab.getByRole('link', { name: 'Book your first visit' }).getAttribute('href')).to.equal(`${t.issuer}/flows/first-visit`);
     await expectAccessible(tab, 'business page, signed out');
 
+    // Every request of the tab and its popup: the identity provider's sign-in pages must not be among them.
     const visited: string[] = [];
+    tab.context().on('request', (r) => visited.push(r.url()));
     const popupOpened = tab.waitForEvent('popup');
     await signIn.click();
     const popup = await popupOpened;
-    popup.on('framenavigated', (f) => visited.push(f.url()));
     await expectText(tab.locator('portico-account [part=name]'), email); // the customer has no name yet: their email
     await eventually(async () => popup.isClosed(), Boolean, 'the popup to close');
     expect(
@@ -164,5 +165,16 @@ describe('DOM package on a business website in headless Chromium', function () {
     expect((await refused).status()).to.equal(400);
     await tab.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await tab.evaluate<unknown>('Portico.user()')).to.equal(null);
+  });
+
+  it('falls back to a full-page redirect when the popup is blocked, and takes the answer off the address', async () => {
+    const another = uniqueEmail('dom'); // a new customer: the first has had their codes for now
+    await signInInPage(tab, s, t.issuer, another);
+    await tab.goto(`${origin}/?from=menu`);
+    await tab.evaluate('window.open = () => null'); // as a popup blocker answers
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await expectText(tab.locator('portico-account [part=name]'), another);
+    expect(tab.url()).to.equal(`${origin}/?from=menu`);
+    expect(await tab.evaluate<string>('JSON.stringify([{ ...localStorage }, { ...sessionStorage }])')).to.equal('[{},{}]');
   });
 });
