@@ -16,7 +16,11 @@ import { stack, type Stack } from '../support/stack.ts';
 const page = (issuer: string, clientId: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Harbour Day Spa</title>
 <script src="/portico.iife.js"></script>
-<script>Portico.init({ issuer: ${JSON.stringify(issuer)}, clientId: ${JSON.stringify(clientId)} });</script>
+<script>
+  Portico.init({ issuer: ${JSON.stringify(issuer)}, clientId: ${JSON.stringify(clientId)} });
+  window.changes = [];
+  Portico.onChange((user) => changes.push(user && user.email));
+</script>
 </head><body><main><h1>Harbour Day Spa</h1>
 <portico-account></portico-account>
 <portico-sign-in></portico-sign-in>
@@ -101,6 +105,7 @@ describe('DOM package on a business website in headless Chromium', function () {
 
     expect(await tab.getByRole('link', { name: 'Your account' }).getAttribute('href')).to.equal(portalUrl(t.issuer));
     expect(await tab.evaluate<string>('Portico.user().email')).to.equal(email);
+    expect(await tab.evaluate<unknown>('changes')).to.deep.equal([email]);
     const stored = await tab.evaluate<string>('JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie])');
     expect(stored).to.not.match(/eyJ/); // no JWT (ID or access token) and no refresh token anywhere but memory
     expect(stored).to.equal('[{},{},""]');
@@ -149,6 +154,7 @@ describe('DOM package on a business website in headless Chromium', function () {
     await tab.evaluate("document.dispatchEvent(new Event('visibilitychange'))");
     expect((await renewed).status()).to.equal(200);
     expect(await tab.evaluate<string>('Portico.user().email')).to.equal(email);
+    expect(await tab.evaluate<unknown>('changes'), 'a renewal is no change').to.deep.equal([email]);
 
     // Signed out in the portal, in another tab: the website's next renewal finds the session ended.
     const portal = await tab.context().newPage();
@@ -165,6 +171,7 @@ describe('DOM package on a business website in headless Chromium', function () {
     expect((await refused).status()).to.equal(400);
     await tab.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await tab.evaluate<unknown>('Portico.user()')).to.equal(null);
+    expect(await tab.evaluate<unknown>('changes')).to.deep.equal([email, null]);
   });
 
   it('falls back to a full-page redirect when the popup is blocked, and takes the answer off the address', async () => {

@@ -67,7 +67,7 @@ export async function init(o: Options): Promise<User | null> {
   const state = answer.searchParams.get('state');
   if (!state) return user();
   // In the popup: hand the answer to the page that opened it (same origin only), which closes this window.
-  if (opener && opener !== window) {
+  if (opener) {
     opener.postMessage({ portico: answer.href }, location.origin);
     return null;
   }
@@ -85,18 +85,18 @@ export const user = (): User | null => session?.user ?? null;
 /** The issuer given to init(), once it has been called. */
 export const issuer = (): string | undefined => options?.issuer;
 
-/** Calls `listener` with the customer (or null) whenever they sign in, are renewed into another account, or sign out. Answers an unsubscribe. */
+/** Calls `listener` with the customer (or null) whenever they sign in or out. Answers an unsubscribe. */
 export function onChange(listener: (user: User | null) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
+/** Keeps the session; listeners hear of a sign-in or sign-out, not of a renewal (new token times), which only re-renders. */
 function set(next: Session | undefined) {
-  const changed = JSON.stringify(next?.user) !== JSON.stringify(session?.user);
+  const changed = next?.user.sub !== session?.user.sub;
   session = next;
-  if (!changed) return;
-  for (const l of listeners) l(user());
   render();
+  if (changed) for (const l of listeners) l(user());
 }
 
 /**
