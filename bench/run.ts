@@ -1,7 +1,7 @@
 // `npm run bench`: token endpoint throughput and latency for Portico beside bare oidc-provider (the baseline,
 // measured in the same run, same key type and token format), API reads beside /healthz, full email sign-ins at 20
-// concurrent customers, bookings (bench/bookings.ts), invoice PDF rendering (bench/pdf.ts), and the browser apps'
-// gzipped size against their 35 KB budget.
+// concurrent customers, bookings (bench/bookings.ts), invoice PDF rendering (bench/pdf.ts), the browser apps'
+// gzipped size against their 35 KB budget, and the DOM package's against its 10 KB.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { buildApps } from '../scripts/build-apps.ts';
+import { buildApps, buildDom, DOM_BUDGET_BYTES } from '../scripts/build-apps.ts';
 import { SECANTUS_VERSION, startLocalDatabase } from '../scripts/db/launch.ts';
 import { Mailbox } from '../test/support/mailbox.ts';
 import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
@@ -26,7 +26,7 @@ const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
-/** `npm run bench -- bookings` (or `api`, `sign-in`, `worst-availability`, `money`, `pdf`) runs only that part. */
+/** `npm run bench -- bookings` (or `api`, `sign-in`, `worst-availability`, `money`, `pdf`, `size`) runs only that part. */
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
@@ -79,6 +79,30 @@ async function tokenLoad(t: Target) {
     errors: result.errors,
     total: result.requests.total,
   };
+}
+
+/** The browser apps' first download and the DOM package, gzipped, against their budgets. */
+async function benchSizes() {
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
+  console.table(
+    (await buildApps()).map((b) => ({
+      app: b.app,
+      javascript: kb(b.jsGzipBytes),
+      css: kb(b.cssGzipBytes),
+      'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%`,
+    })),
+  );
+  const dom = await buildDom();
+  console.log(
+    `DOM package (packages/dom, ES module, gzipped): ${kb(dom.gzipBytes)} of its ${kb(DOM_BUDGET_BYTES)} budget (${((dom.gzipBytes / DOM_BUDGET_BYTES) * 100).toFixed(0)}%)`,
+  );
+}
+
+if (ONLY === 'size') {
+  // Only builds: nothing below needs starting.
+  await benchSizes();
+  process.exit(0);
 }
 
 if (ONLY === 'pdf') {
@@ -170,16 +194,7 @@ async function benchAll() {
   await withFairUse(benchWorstAvailability);
   await benchMoney(portico.target, portico.child, stats, stripeMock.url);
   await benchPdf();
-  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-  console.log('Browser apps, initial download (gzipped), budget 35 KB of JavaScript each:');
-  console.table(
-    (await buildApps()).map((b) => ({
-      app: b.app,
-      javascript: kb(b.jsGzipBytes),
-      css: kb(b.cssGzipBytes),
-      'share of JS budget': `${((b.jsGzipBytes / (35 * 1024)) * 100).toFixed(0)}%`,
-    })),
-  );
+  await benchSizes();
 }
 
 /**

@@ -20,6 +20,8 @@ export type ClientMetadata = {
   resource_scopes?: string;
   backchannel_logout_uri?: string;
   backchannel_logout_session_required?: boolean;
+  /** Public clients only: the origins of the websites it runs on, allowed cross-origin calls (CORS) to the token and userinfo endpoints. */
+  web_origins?: string[];
   logo_uri?: string;
   policy_uri?: string;
   tos_uri?: string;

@@ -12,7 +12,8 @@ import { API_SCOPES, CLIENT_SCOPES, OIDC_SCOPES } from '../provider/scopes.ts';
 import type { Secrets } from '../secrets.ts';
 import { ClientModel, type ClientKind, type ClientMetadata, type StoredClient } from './model.ts';
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Loopback hosts (RFC 8252 §7.3: 127.0.0.0/8 and ::1), where plain http is allowed for development. */
+const isLoopback = (host: string) => host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 
 /** An https URL (plain http only on loopback, RFC 8252 §7.3) without a fragment: redirect, logout and link URIs. */
 const webUri = (what: string) =>
@@ -23,7 +24,7 @@ const webUri = (what: string) =>
       if (!URL.canParse(value)) return; // z.url said so already
       const url = new URL(value);
       if (url.hash) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain a fragment (#…)` });
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
         ctx.addIssue({ code: 'custom', message: `${value}: use https (plain http only for localhost)` });
       }
       if (url.username || url.password) ctx.addIssue({ code: 'custom', message: `${value}: a ${what} must not contain credentials` });
@@ -42,11 +43,24 @@ const uris = (what: string) =>
     .refine((l) => new Set(l).size === l.length, 'each URI may appear once');
 const optionalUri = (what: string) => webUri(what).nullable().optional();
 
+/**
+ * A web origin a browser app runs on (scheme, host and port, nothing else), as browsers send it in `Origin`:
+ * the token and userinfo endpoints answer cross-origin requests from these origins only.
+ */
+const webOrigin = webUri('web origin').refine(
+  (value) => !URL.canParse(value) || new URL(value).origin === value,
+  'a web origin is a scheme, a host and maybe a port, with no path or trailing slash (https://shop.example)',
+);
+
 const fields = {
   name: z.string().trim().min(1).max(120),
   redirectUris: uris('redirect URI'),
   postLogoutRedirectUris: uris('post-logout redirect URI'),
   backchannelLogoutUri: serverCalledUri('back-channel logout URI').nullable().optional(),
+  webOrigins: z
+    .array(webOrigin)
+    .max(20)
+    .refine((l) => new Set(l).size === l.length, 'each origin may appear once'),
   scopes: z.array(z.enum(CLIENT_SCOPES as [string, ...string[]])).refine((l) => new Set(l).size === l.length, 'each scope may appear once'),
   firstParty: z.boolean(),
   logoUri: optionalUri('logo URL'),
@@ -61,6 +75,7 @@ type ClientInput = {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   backchannelLogoutUri?: string | null;
+  webOrigins: string[];
   scopes: string[];
   firstParty: boolean;
   logoUri?: string | null;
@@ -73,6 +88,8 @@ type ClientInput = {
 function checkRegistration(c: ClientInput, ctx: z.RefinementCtx) {
   const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   const machine = c.kind === 'machine';
+  if (c.kind !== 'public' && c.webOrigins.length)
+    problem('webOrigins', 'only single-page (public) apps call the identity provider from a browser on another website');
   if (!machine && c.redirectUris.length === 0) problem('redirectUris', 'at least one redirect URI is required');
   if (machine) {
     if (c.redirectUris.length) problem('redirectUris', 'machine clients have no redirect URIs');
@@ -91,6 +108,7 @@ export const createClientInput = z
     kind: z.enum(['web', 'public', 'machine']).default('web'),
     redirectUris: fields.redirectUris.default([]),
     postLogoutRedirectUris: fields.postLogoutRedirectUris.default([]),
+    webOrigins: fields.webOrigins.default([]),
     scopes: fields.scopes.default(CLIENT_SCOPES),
     firstParty: fields.firstParty.default(false),
   })
@@ -110,6 +128,7 @@ export type ClientView = {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   backchannelLogoutUri?: string;
+  webOrigins: string[];
   scopes: string[];
   firstParty: boolean;
   logoUri?: string;
@@ -143,6 +162,7 @@ function metadataFor(clientId: string, c: ClientInput): ClientMetadata {
     resource_scopes: c.scopes.filter((s) => (API_SCOPES as readonly string[]).includes(s)).join(' '),
     // Logout tokens (and ID tokens) name the sign-in session, so an app can end just that one; others ignore it.
     ...(c.backchannelLogoutUri ? { backchannel_logout_session_required: true } : {}),
+    ...(c.webOrigins.length ? { web_origins: c.webOrigins } : {}),
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v)), // oidc-provider refuses empty strings
   };
 }
@@ -158,6 +178,7 @@ function view(c: StoredClient): ClientView {
     redirectUris: m.redirect_uris,
     postLogoutRedirectUris: m.post_logout_redirect_uris,
     backchannelLogoutUri: m.backchannel_logout_uri,
+    webOrigins: m.web_origins ?? [],
     scopes: [...new Set(scopes)],
     firstParty: m.first_party,
     logoUri: m.logo_uri,

@@ -49,6 +49,8 @@ function metadataOf(client: Client): ReturnType<Client['metadata']> {
   return metadata;
 }
 
+const webOriginsOf = (client: Client): string[] => (metadataOf(client).web_origins as string[] | undefined) ?? [];
+
 const isFirstParty = (ctx: KoaContextWithOIDC) => Boolean(ctx.oidc.client && metadataOf(ctx.oidc.client).first_party === true);
 
 /**
@@ -140,8 +142,10 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
-      properties: ['first_party', 'admin_role', 'resource_scopes'],
+      properties: ['first_party', 'admin_role', 'resource_scopes', 'web_origins'],
       validator(_ctx, key, value) {
+        if (key === 'web_origins' && value !== undefined && !(Array.isArray(value) && value.every((o) => typeof o === 'string')))
+          throw new errors.InvalidClientMetadata('web_origins must be a list of origins');
         if (key === 'resource_scopes' && value !== undefined && typeof value !== 'string')
           throw new errors.InvalidClientMetadata('resource_scopes must be a string');
         if (key === 'first_party' && value !== undefined && typeof value !== 'boolean')
@@ -180,8 +184,16 @@ export function buildProvider(deps: IdpDeps, org: Organisation, clients: Clients
       const role = token.client && (metadataOf(token.client).admin_role as StaffRole | undefined);
       return role ? { role } : undefined;
     },
+    // Besides offline access: first-party apps, and apps in a browser on a registered website (the DOM package),
+    // whose silent renewal this is. Without offline_access a refresh token ends with the sign-in session
+    // (oidc-provider's expiresWithSession), and it is rotated on each use: it renews exactly while the identity
+    // provider's session lives, with no iframe (our pages are never framed) and no third-party cookie.
     issueRefreshToken: async (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || metadataOf(client).first_party === true),
+      client.grantTypeAllowed('refresh_token') &&
+      (code.scopes.has('offline_access') || metadataOf(client).first_party === true || webOriginsOf(client).length > 0),
+    // Cross-origin calls (token, userinfo, revocation) only from the web origins a public client registered: not
+    // oidc-provider's default of its redirect URIs' origins, and never for a confidential client.
+    clientBasedCORS: (_ctx, origin, client) => client.clientAuthMethod === 'none' && webOriginsOf(client).includes(origin),
     rotateRefreshToken: () => true,
     interactions: { url: (_ctx, interaction) => `/${org.slug}/interaction/${interaction.uid}` },
     features: {

@@ -4,6 +4,8 @@ import type { Middleware } from 'koa';
 import { portalBase, portalClient } from '../../lib/first-party.ts';
 import { apiResource } from '../../lib/resources.ts';
 import { createBff, type BffCtx, type BffDeps } from '../bff/bff.ts';
+import { NotFound } from '../../lib/errors.ts';
+import { DEFAULT_BRANDING } from '../api/portals/branding.ts';
 import { getPortal, primaryPortal } from '../api/portals/service.ts';
 
 export function createPortalWeb(deps: BffDeps): Middleware {
@@ -19,6 +21,22 @@ export function createPortalWeb(deps: BffDeps): Middleware {
     // Payment Element and 3-D Secure, and its API.
     // Stripe's own list for Stripe.js with 3-D Secure: its script, its frames (hooks.stripe.com shows the bank's challenge), its API.
     csp: { script: ['https://js.stripe.com'], frame: ['https://js.stripe.com', 'https://hooks.stripe.com'], connect: ['https://api.stripe.com'] },
+  });
+
+  // The primary portal's branding as CSS custom properties, for the DOM package's widgets on the business's own
+  // website: a stylesheet, which a page of any origin may load, holding nothing personal; cached for five minutes.
+  router.get('/branding.css', async (ctx: BffCtx) => {
+    const t = ctx.state.tenant;
+    const b = await getPortal(t.id).then(
+      (p) => p.branding,
+      (err: unknown) => {
+        if (err instanceof NotFound) return DEFAULT_BRANDING; // a GET anyone may send creates nothing
+        throw err;
+      },
+    );
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = `:root{--portico-brand:${b.primaryColor};--portico-brand-contrast:#ffffff;--portico-accent:${b.accentColor};--portico-font:${b.fontFamily}}\n`;
   });
 
   router.get(['/', '/:portal'], async (ctx: BffCtx) => {

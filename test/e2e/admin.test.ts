@@ -106,6 +106,30 @@ describe('Admin console in headless Chromium', function () {
     expect(await page.getByTestId('client-secret').count()).to.equal(0);
   });
 
+  it('registers a single-page app with the websites it runs on (web origins)', async () => {
+    await page.getByRole('link', { name: 'Apps' }).first().click();
+    await page
+      .getByRole('link', { name: 'Register an app' })
+      .or(page.getByRole('button', { name: 'Register an app' }))
+      .first()
+      .click();
+    await page.getByLabel('Name', { exact: true }).fill('Harbour website');
+    await page.getByLabel('Type').selectOption('public');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('https://www.harbour.example/');
+    await page.getByLabel('Web origins').fill('https://www.harbour.example/');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.getByRole('alert').filter({ hasText: 'no path' }).first().waitFor(); // an origin has no path, not even /
+    await expectAttribute(page.getByLabel('Web origins'), 'aria-invalid', 'true');
+    await page.getByLabel('Web origins').fill('https://www.harbour.example\nhttps://shop.harbour.example');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.getByRole('heading', { name: 'Harbour website' }).first().waitFor();
+    const apps = (await call('GET', `${adminUrl(t)}/clients`, api)).body.items;
+    const app = apps.find((a: { name: string }) => a.name === 'Harbour website');
+    expect(app.kind).to.equal('public');
+    expect(app.webOrigins).to.deep.equal(['https://www.harbour.example', 'https://shop.harbour.example']);
+    await expectAccessible('app with web origins');
+  });
+
   it('reorders sections by drag and drop and by keyboard; the customer portal shows the new order', async () => {
     await page.getByRole('link', { name: 'Portals' }).first().click();
     await page.getByRole('link', { name: 'Harbour portal' }).click();

@@ -29,6 +29,7 @@ export type Client = {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   backchannelLogoutUri?: string;
+  webOrigins: string[];
   scopes: string[];
   firstParty: boolean;
   logoUri?: string;

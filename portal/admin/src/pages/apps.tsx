@@ -93,6 +93,7 @@ type Form = {
   redirectUris: string;
   postLogoutRedirectUris: string;
   backchannelLogoutUri: string;
+  webOrigins: string;
   scopes: string[];
   firstParty: boolean;
   logoUri: string;
@@ -108,6 +109,7 @@ const KEYS = new Set<string>([
   'redirectUris',
   'postLogoutRedirectUris',
   'backchannelLogoutUri',
+  'webOrigins',
   'scopes',
   'firstParty',
   ...URL_KEYS,
@@ -120,6 +122,7 @@ const toForm = (c?: Client): Form => ({
   redirectUris: (c?.redirectUris ?? []).join('\n'),
   postLogoutRedirectUris: (c?.postLogoutRedirectUris ?? []).join('\n'),
   backchannelLogoutUri: c?.backchannelLogoutUri ?? '',
+  webOrigins: (c?.webOrigins ?? []).join('\n'),
   scopes: c?.scopes ?? ['openid'],
   firstParty: c?.firstParty ?? false,
   logoUri: c?.logoUri ?? '',
@@ -145,6 +148,7 @@ function createBody(f: Form): Record<string, unknown> {
     firstParty: machine ? false : f.firstParty,
   };
   if (!machine && f.backchannelLogoutUri.trim()) body.backchannelLogoutUri = f.backchannelLogoutUri.trim();
+  if (f.kind === 'public') body.webOrigins = lines(f.webOrigins);
   for (const k of URL_KEYS) if (f[k].trim()) body[k] = f[k].trim();
   if (machine && f.adminRole) body.adminRole = f.adminRole;
   return body;
@@ -157,7 +161,7 @@ function patchBody(c: Client, f: Form): Record<string, unknown> {
   const machine = c.kind === 'machine';
   if (f.name.trim() !== o.name) out.name = f.name.trim();
   if (!machine) {
-    for (const k of ['redirectUris', 'postLogoutRedirectUris'] as const) {
+    for (const k of ['redirectUris', 'postLogoutRedirectUris', 'webOrigins'] as const) {
       if (lines(f[k]).join('\n') !== lines(o[k]).join('\n')) out[k] = lines(f[k]);
     }
     if (f.backchannelLogoutUri.trim() !== o.backchannelLogoutUri) out.backchannelLogoutUri = f.backchannelLogoutUri.trim() || null;
@@ -270,6 +274,18 @@ function AppForm({ client, scopes }: { client?: Client; scopes: Scope[] }) {
               onInput={(v) => set('backchannelLogoutUri', v)}
               error={errors.backchannelLogoutUri}
             />
+            {form.kind === 'public' && (
+              <TextField
+                id={id('webOrigins')}
+                label={A.fields.webOrigins!}
+                value={form.webOrigins}
+                onInput={(v) => set('webOrigins', v)}
+                rows={2}
+                mono
+                hint={A.webOriginsHint}
+                error={errors.webOrigins}
+              />
+            )}
           </>
         )}
         <fieldset id={id('scopes')} tabIndex={-1} class={`scopes${errors.scopes ? ' invalid' : ''}`}>
