@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import { jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import mongoose from 'mongoose';
 import { isDuplicateKey } from '../../lib/db.ts';
-import { BadRequest } from '../../lib/errors.ts';
+import { BadRequest, ServiceUnavailable } from '../../lib/errors.ts';
 import { BACKCHANNEL_LOGOUT_PATH } from '../../lib/first-party.ts';
 import { readBody } from '../../lib/http.ts';
 import { issuerKeys, type KeySet } from '../../lib/issuer-keys.ts';
@@ -30,7 +30,7 @@ const MAX_AGE = '5 minutes';
 
 /**
  * Verifies a logout token as the spec's section 2.6 says: signed by the tenant's issuer (its published keys), for
- * this client, typed logout+jwt, recent, with a jti, the back-channel logout event, sid or sub, and no nonce.
+ * this client, typed logout+jwt, recent and unexpired, with a jti, the back-channel logout event, sid or sub, and no nonce.
  */
 async function verifyLogoutToken(token: string, keys: KeySet, t: Tenant, clientId: string): Promise<JWTPayload & { sid?: string }> {
   const { payload } = await jwtVerify(token, keys, {
@@ -38,12 +38,15 @@ async function verifyLogoutToken(token: string, keys: KeySet, t: Tenant, clientI
     audience: clientId,
     typ: 'logout+jwt',
     algorithms: ['ES256', 'RS256'],
-    requiredClaims: ['iat', 'jti', 'events'],
+    requiredClaims: ['iat', 'exp', 'jti', 'events'],
     maxTokenAge: MAX_AGE,
     clockTolerance: 30,
   }).catch((err: unknown) => {
-    if (err instanceof joseErrors.JOSEError) throw new BadRequest(`logout_token: ${err.message}`);
-    throw err;
+    // The issuer's keys could not be read: not the token's fault, and oidc-provider does not send it again, so the
+    // answer says so (503) and the log names it, rather than a 400 that reads as a forged token.
+    if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError))
+      throw new ServiceUnavailable('The issuer’s keys could not be read.');
+    throw new BadRequest(`logout_token: ${err.message}`);
   });
   const events = payload.events as Record<string, unknown> | undefined;
   const event = events && typeof events === 'object' ? events[LOGOUT_EVENT] : undefined;

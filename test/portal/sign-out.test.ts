@@ -178,6 +178,17 @@ describe('Sign out once, everywhere', () => {
       ['with a nonce', { logout_token: await mint({ nonce: 'n' }) }],
       ['without sid or sub', { logout_token: await mint({ sid: undefined }) }],
       ['from long ago', { logout_token: await mint({ iat: Math.floor(Date.now() / 1000) - 3600 }) }],
+      [
+        'without an expiry (exp is required)',
+        {
+          logout_token: await new SignJWT({ events: event, sid: 's', jti: randomUUID() })
+            .setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'logout+jwt' })
+            .setIssuer(t.issuer)
+            .setAudience(PORTAL_CLIENT_ID)
+            .setIssuedAt()
+            .sign(key),
+        },
+      ],
     ] as const) {
       const res = await post(form as Record<string, string>);
       expect(res.status, what).to.equal(400);
