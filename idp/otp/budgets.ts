@@ -21,7 +21,8 @@
 //   SIGN_IN_CODES_PER_NETWORK an hour (default 1000) to one network. So a gym's Wi-Fi or a carrier's NAT signs in
 //   hundreds of people an hour, while a script there sends at most those budgets' codes, and past the first 30 of
 //   each organisation only as fast as it can compute; a request the address's own limits refuse (its cool-down, its
-//   5 an hour, its spent checks) spends none of the network's;
+//   5 an hour, its spent checks) spends none of the network's (the one limit here that is checked and recorded in
+//   two writes: requests for one address sent at the same instant may each spend one, see sendGates);
 // - email changes: at most 30 codes sent per network per hour (across organisations).
 // So a guesser who is not on a remembered browser gets at most 10 tries per address per hour at a 1-in-a-million
 // code; every remembered browser adds 10 that only its holder can use.
