@@ -5,6 +5,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import { CHALLENGE_RULES, difficulty, challenge as mintChallenge } from '../../idp/otp/challenge.ts';
+import { OrganisationModel } from '../../idp/organisations/model.ts';
 import { FREE_CODES_MAX, NETWORK_DEFAULTS } from '../../idp/otp/budgets.ts';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { Browser, formAction } from '../support/browser.ts';
@@ -419,6 +420,14 @@ describe('sign-in limits for shared networks', () => {
       const staff = await call('PATCH', url, await adminToken(s, t, 'staff'), { codesPerHour: 10 });
       expect(staff.status, 'staff may only read').to.equal(403);
       expect((await call('GET', url, token)).body).to.include(NETWORK_DEFAULTS);
+    });
+
+    it('gives no more than 100 free codes, also where more were set before that cap', async () => {
+      const old = await makeOrg(s);
+      const settings = { 'settings.networkLimits': { codesPerHour: 1000, challengeAfter: 1000 } };
+      await OrganisationModel.updateOne({ _id: old.org._id }, { $set: settings });
+      const shown = (await call('GET', `${adminUrl(old)}/sign-in-limits`, await adminToken(s, old))).body;
+      expect(shown).to.include({ codesPerHour: 1000, challengeAfter: FREE_CODES_MAX });
     });
 
     it('lets the operator see and change them: portico sign-in limits', async () => {
