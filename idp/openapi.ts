@@ -6,6 +6,7 @@ import { createClientInput, updateClientInput } from './clients/service.ts';
 import { profileUpdate } from './customers/profile.ts';
 import { networkLimitsInput } from './organisations/network-limits.ts';
 import { inviteInput, roleInput } from './organisations/staff.ts';
+import { FREE_CODES_MAX } from './otp/budgets.ts';
 import { emailAddress, typedCode } from './otp/service.ts';
 
 const clientId = pathParam('id');
@@ -65,8 +66,11 @@ export const idpAdminPaths: Paths = {
     get: op(
       'Sign-in codes an hour to one network (a shared Wi-Fi, a NAT) for browsers not remembered: the first `challengeAfter` freely, then each after a proof of work, none past `codesPerHour`; `platformPerHour` caps all organisations together',
     ),
-    patch: op('Change them (admin); `codesPerHour` at most `platformPerHour`, `challengeAfter` at most `codesPerHour`', {
-      requestBody: body(networkLimitsInput),
-    }),
+    patch: op(
+      `Change them (admin); \`codesPerHour\` at most \`platformPerHour\`, \`challengeAfter\` at most \`codesPerHour\` and ${FREE_CODES_MAX}`,
+      {
+        requestBody: body(networkLimitsInput),
+      },
+    ),
   },
 };

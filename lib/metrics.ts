@@ -25,7 +25,7 @@ export const codeMails = new client.Counter({
 });
 export const signInChallenges = new client.Counter({
   name: 'portico_sign_in_challenges_total',
-  help: 'Proof-of-work challenges given to busy networks, by why (needed, forged, expired, used)',
+  help: 'Proof-of-work challenges given to busy networks, by why (needed, forged, expired, used, harder)',
   labelNames: ['reason'] as const,
   registers,
 });

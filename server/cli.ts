@@ -37,7 +37,7 @@ const USAGE = `Usage: portico <command> [options] [--json]
   sign-in unlock --org <slug> --email <email>
   sign-in trust-browser --org <slug> --email <email>
   sign-in limits --org <slug> [--codes-per-hour <n>] [--challenge-after <n>]
-                 codes an hour to one network; past --challenge-after, each needs a proof of work
+                 codes an hour to one network; past --challenge-after (at most 100), each needs a proof of work
   doctor          checks configuration, database, clock, SMTP, signing keys and Stripe; says what to fix
   stripe connect --org <slug> [--currency GBP] [--invoice-prefix HDS]
                  keys from STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET

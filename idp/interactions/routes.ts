@@ -91,7 +91,10 @@ export function interactionRoutes(router: Router<IdpState>, deps: IdpDeps & { ma
       throw err;
     });
     const [code, customer] = await Promise.all([
-      issueCode(secrets.otp, interactionHolder(org._id, interaction), { email, requester: { purpose: 'sign-in', ip: ctx.ip, device, network } }),
+      issueCode(secrets.otp, interactionHolder(org._id, interaction), {
+        email,
+        requester: { purpose: 'sign-in', ip: ctx.ip, device, network, interaction },
+      }),
       org.settings.selfSignUp ? undefined : findCustomerByEmail(org._id, email),
     ]);
     if (customer === null) return;

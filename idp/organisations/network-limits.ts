@@ -1,17 +1,28 @@
 // An organisation's sign-in limits for one network (idp/otp/budgets.ts): codes an hour, and how many of them are sent
 // before a browser must solve a challenge. Set by its admins (Admin API) or the operator (`portico sign-in limits`),
-// never above the platform's cap for one network (SIGN_IN_CODES_PER_NETWORK).
+// never above the platform's cap for one network (SIGN_IN_CODES_PER_NETWORK), nor more free codes than FREE_CODES_MAX.
 import { z } from 'zod';
 import { BadRequest, Conflict } from '../../lib/errors.ts';
-import { NETWORK_DEFAULTS, type NetworkLimits } from '../otp/budgets.ts';
+import { FREE_CODES_MAX, NETWORK_DEFAULTS, type NetworkLimits } from '../otp/budgets.ts';
 import { OrganisationModel, type Organisation } from './model.ts';
 import { requireOrganisation } from './service.ts';
 
-const count = z.number().int().min(1).max(10_000);
-export const networkLimitsInput = z.strictObject({ codesPerHour: count.optional(), challengeAfter: count.optional() });
+const count = z.number().int().min(1);
+export const networkLimitsInput = z.strictObject({
+  codesPerHour: count.max(10_000).optional(),
+  challengeAfter: count
+    .max(
+      FREE_CODES_MAX,
+      `at most ${FREE_CODES_MAX}: every code counts against the platform's limit for the network, which all organisations share, so only so many may be sent without a check`,
+    )
+    .optional(),
+});
 
-/** The limits a network has at `org`: its own setting, else the defaults. */
-export const networkLimitsOf = (org: Pick<Organisation, 'settings'>): NetworkLimits => org.settings.networkLimits ?? NETWORK_DEFAULTS;
+/** The limits a network has at `org`: its own setting (free codes within FREE_CODES_MAX, also if set before it), else the defaults. */
+export function networkLimitsOf(org: Pick<Organisation, 'settings'>): NetworkLimits {
+  const stored = org.settings.networkLimits;
+  return stored ? { ...stored, challengeAfter: Math.min(stored.challengeAfter, FREE_CODES_MAX) } : NETWORK_DEFAULTS;
+}
 
 /** What the Admin API and the CLI show: the organisation's limits, and the platform's cap they stay under. */
 export const networkLimitsView = (limits: NetworkLimits, platformPerHour: number) => ({ ...limits, platformPerHour, defaults: NETWORK_DEFAULTS });

@@ -78,6 +78,9 @@ function tooMany(refused: Refusal, means?: SendGate['means']): TooManyRequests {
   return new TooManyRequests(`Too many codes requested. Try again in ${minutes(wait)} minutes.`, wait);
 }
 
+/** Refusals answered with a fresh challenge: the free codes are spent, the solved one was, or it is too easy now. */
+const CHALLENGED: Partial<Record<NonNullable<SendGate['means']>, ChallengeReason>> = { unproven: 'needed', proof: 'used', harder: 'harder' };
+
 /** A network past its free codes: refused if its budget is spent anyway (no work for nothing), else challenged. */
 async function slowDown(org: string, gates: SendGate[], r: SignInRequester, reason: ChallengeReason, now: number): Promise<HttpError> {
   const spent = await pass(
@@ -97,12 +100,13 @@ export async function issueCode(hashKey: Buffer, holder: CodeHolder, req: CodeRe
   const { email, requester } = req;
   const network = requester.purpose === 'sign-in' && !requester.device ? requester : undefined; // counted by its network
   const proof = network && proofOf(org, network, now);
-  const { gates, budget } = sendGates(org, email, requester, typeof proof === 'object' ? proof : undefined);
+  const { gates, budget } = sendGates(org, email, requester, Array.isArray(proof) ? proof : undefined);
   if (network && typeof proof === 'string') throw await slowDown(org, gates, network, proof, now);
   const refused = await pass(gates, now);
   if (refused) {
     const means = gates[refused.gate]?.means;
-    if (network && (means === 'unproven' || means === 'proof')) throw await slowDown(org, gates, network, means === 'proof' ? 'used' : 'needed', now);
+    const reason = means && CHALLENGED[means];
+    if (network && reason) throw await slowDown(org, gates, network, reason, now);
     throw tooMany(refused, means);
   }
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');

@@ -4,8 +4,9 @@
 import { createHash, randomInt } from 'node:crypto';
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
-import { challenge as mintChallenge } from '../../idp/otp/challenge.ts';
-import { NETWORK_DEFAULTS } from '../../idp/otp/budgets.ts';
+import { CHALLENGE_RULES, difficulty, challenge as mintChallenge } from '../../idp/otp/challenge.ts';
+import { OrganisationModel } from '../../idp/organisations/model.ts';
+import { FREE_CODES_MAX, NETWORK_DEFAULTS } from '../../idp/otp/budgets.ts';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { Browser, formAction } from '../support/browser.ts';
 import { portico } from '../support/cli.ts';
@@ -47,6 +48,9 @@ async function solve(token: string): Promise<{ challenge: string; solution: stri
 }
 
 const challengeIn = (html: string) => /data-challenge="([^"]+)"/.exec(html)?.[1];
+const bitsOf = (token: string) => Number(token.split('.')[0]);
+/** The sign-in (interaction) a page belongs to. */
+const uidOf = (page: { url: string }) => new URL(page.url).pathname.split('/').pop()!;
 
 type Asked = { status: number; html: string; challenge?: string; headers: Headers };
 
@@ -134,7 +138,8 @@ describe('sign-in limits for shared networks', () => {
     expect(checked, 'past the free 30 of each organisation').to.have.length(5 * (40 - NETWORK_DEFAULTS.challengeAfter));
   });
 
-  it('sends a script that solves every challenge no more codes than the budget, even all at once, and refuses it kindly', async () => {
+  it('sends a script that solves every challenge no more codes than the budget, even all at once, and refuses it kindly', async function () {
+    this.timeout(120_000);
     const t = await makeOrg(s);
     const app = await makeClient(s, t);
     expect(await setLimits(t, { challengeAfter: 2, codesPerHour: 10 })).to.include({ challengeAfter: 2, codesPerHour: 10, platformPerHour: 1000 });
@@ -142,7 +147,8 @@ describe('sign-in limits for shared networks', () => {
     const victims = Array.from({ length: 30 }, () => uniqueEmail('victim'));
     const free = [await ask(app, new Browser({ ip }), victims[0]!), await ask(app, new Browser({ ip }), victims[1]!)];
     expect(free.map((a) => a.status)).to.deep.equal([303, 303]);
-    // Challenges are free to get: the script collects 20, solves them all, then sends them at once.
+    // Challenges are free to get: the script collects 20, solves them all, then sends them at once; those made too
+    // easy by the codes sent meanwhile come back harder, and it solves those too, until it is refused.
     const ready = await Promise.all(
       victims.slice(2, 22).map(async (email) => {
         const browser = new Browser({ ip });
@@ -152,7 +158,16 @@ describe('sign-in limits for shared networks', () => {
         return { browser, email, page: asked.page, answer: await solve(asked.challenge!) };
       }),
     );
-    const sent = await Promise.all(ready.map(({ browser, email, page, answer }) => post(browser, page, email, answer)));
+    const sent = await Promise.all(
+      ready.map(async ({ browser, email, page, answer }) => {
+        let asked = await post(browser, page, email, answer);
+        while (asked.challenge) {
+          expect(asked.html).to.contain('Your network got busier while your browser was checking');
+          asked = await post(browser, page, email, await solve(asked.challenge));
+        }
+        return asked;
+      }),
+    );
     expect(
       sent.filter((a) => a.status === 303),
       'sent after a check',
@@ -174,27 +189,50 @@ describe('sign-in limits for shared networks', () => {
     expect((await ask(await makeClient(s, other), new Browser({ ip }), uniqueEmail())).status).to.equal(303);
   });
 
-  it('makes the check harder as the network gets busier', async () => {
+  it('makes the check harder as the network gets busier, and refuses one made when it was quieter', async () => {
     const t = await makeOrg(s);
     const app = await makeClient(s, t);
     await setLimits(t, { challengeAfter: 2, codesPerHour: 20 });
     const ip = sharedAddress();
     const bits: (number | undefined)[] = [];
+    let stockpiled:
+      | { browser: Browser; email: string; page: { url: string; html: string }; answer: { challenge: string; solution: string } }
+      | undefined;
     for (let i = 0; i < 9; i++) {
+      if (i === 2) {
+        // A script collects an easy check while the network is quiet, to spend it later.
+        const browser = new Browser({ ip });
+        const email = uniqueEmail();
+        const asked = await ask(app, browser, email);
+        expect(bitsOf(asked.challenge!)).to.equal(14);
+        stockpiled = { browser, email, page: asked.page, answer: await solve(asked.challenge!) };
+      }
       const asked = await askSolving(app, new Browser({ ip }), uniqueEmail());
       expect(asked.status).to.equal(303);
       bits.push(asked.challenged);
     }
-    // Free twice, then 2^14 hashes from 2 codes used, 2^15 from 4, 2^16 from 8.
-    expect(bits).to.deep.equal([undefined, undefined, 14, 14, 15, 15, 15, 15, 16]);
+    // Free twice, then 2^14 hashes, one bit more for each further 2 codes (the free ones' number).
+    expect(bits).to.deep.equal([undefined, undefined, 14, 14, 15, 15, 16, 16, 17]);
+    const { browser, email, page, answer } = stockpiled!;
+    const late = await post(browser, page, email, answer);
+    expect(late.status).to.equal(429);
+    expect(late.html).to.contain('Your network got busier while your browser was checking');
+    expect(bitsOf(late.challenge!), 'a fresh one, as hard as the network is busy now').to.equal(17);
+    expect((await post(browser, page, email, await solve(late.challenge!))).status).to.equal(303);
+  });
+
+  it('asks at most 2^21 hashes, however busy the network', () => {
+    expect(CHALLENGE_RULES.maxBits).to.equal(21);
+    const curve = [30, 59, 60, 210, 239, 240, 299, 10_000].map((used) => difficulty(used, NETWORK_DEFAULTS.challengeAfter));
+    expect(curve).to.deep.equal([14, 14, 15, 20, 20, 21, 21, 21]);
   });
 
   it('sends nothing past the free codes without a genuine, fresh, unused solution, and says why', async () => {
     const t = await makeOrg(s);
     const app = await makeClient(s, t);
-    await setLimits(t, { challengeAfter: 1 });
+    await setLimits(t, { challengeAfter: 2 });
     const ip = sharedAddress();
-    expect((await ask(app, new Browser({ ip }), uniqueEmail())).status).to.equal(303);
+    for (let i = 0; i < 2; i++) expect((await ask(app, new Browser({ ip }), uniqueEmail())).status).to.equal(303);
 
     const browser = new Browser({ ip });
     const email = uniqueEmail();
@@ -220,32 +258,29 @@ describe('sign-in limits for shared networks', () => {
     expect((await again(await solve(easier))).html, 'a lowered difficulty').to.contain('The security check did not pass');
     const longer = `${bits}.${Number(expires) + 3_600_000}.${salt}.${mac}`;
     expect((await again(await solve(longer))).html, 'a later expiry').to.contain('The security check did not pass');
-    // Solved on another network, or for another organisation: not this one's.
-    const ip2 = sharedAddress();
-    expect((await ask(app, new Browser({ ip: ip2 }), uniqueEmail())).status, 'free there').to.equal(303);
-    const elsewhere = (await ask(app, new Browser({ ip: ip2 }), uniqueEmail())).challenge!;
+    // Made for this sign-in, but on another network, or at another organisation: not this one's.
+    const minted = async (org: string, at: string, when = Date.now()) => {
+      const network = { limits: NETWORK_DEFAULTS, platformPerHour: 1000, challengeKey: s.app.secrets.challenges };
+      return (await mintChallenge(org, { purpose: 'sign-in', ip: at, interaction: uidOf(page), network }, 'needed', when)).challenge.token;
+    };
+    const elsewhere = await minted(t.org._id, sharedAddress());
     expect((await again(await solve(elsewhere))).html, "another network's").to.contain('The security check did not pass');
-    const foreign = await makeOrg(s);
-    const foreignApp = await makeClient(s, foreign);
-    await setLimits(foreign, { challengeAfter: 1 });
-    await ask(foreignApp, new Browser({ ip }), uniqueEmail());
-    const theirs = (await ask(foreignApp, new Browser({ ip }), uniqueEmail())).challenge!;
+    const theirs = await minted((await makeOrg(s)).org._id, ip);
     expect((await again(await solve(theirs))).html, "another organisation's").to.contain('The security check did not pass');
-    const expired = await mintChallenge(
-      t.org._id,
-      { purpose: 'sign-in', ip, network: { limits: NETWORK_DEFAULTS, platformPerHour: 1000, challengeKey: s.app.secrets.challenges } },
-      'needed',
-      Date.now() - 11 * 60_000,
-    );
-    const late = await again(await solve(expired.challenge.token));
+    // Made right, but 11 minutes ago (which shows the two above fail for what they were made for, not how).
+    const late = await again(await solve(await minted(t.org._id, ip, Date.now() - 11 * 60_000)));
     expect(late.status).to.equal(429);
     expect(late.html).to.contain('The security check took too long and expired');
+
+    // Solved for another sign-in, on the same network: not this one's.
+    const otherSignIn = (await ask(app, new Browser({ ip }), uniqueEmail())).challenge!;
+    expect((await again(await solve(otherSignIn))).html, "another sign-in's").to.contain('The security check did not pass');
 
     // Solved: the code is sent; the same solution again is refused, for any address.
     const answer = await solve(token);
     const solved = await again(answer);
     expect(solved.status, solved.html).to.equal(303);
-    const replay = await ask(app, new Browser({ ip }), uniqueEmail(), answer);
+    const replay = await post(browser, page, uniqueEmail(), answer);
     expect(replay.status).to.equal(429);
     expect(replay.html).to.contain('That security check was already used');
     expect(replay.challenge, 'with a fresh one to solve').to.be.a('string').and.not.equal(token);
@@ -294,6 +329,47 @@ describe('sign-in limits for shared networks', () => {
     expect(sent.headers.get('location')).to.match(/\?sent=1$/);
   });
 
+  it("spends none of the network's codes on resends the address's own limits refuse", async () => {
+    const t = await makeOrg(s);
+    const app = await makeClient(s, t);
+    await setLimits(t, { challengeAfter: 6, codesPerHour: 8 });
+    const ip = sharedAddress();
+    const browser = new Browser({ ip });
+    const email = uniqueEmail('victim');
+    const asked = await ask(app, browser, email);
+    expect(asked.status).to.equal(303);
+    const codePage = await browser.follow(new URL(asked.headers.get('location')!, s.baseUrl), s.baseUrl);
+    const html = await codePage.res!.text();
+    const resend = async () => {
+      const res = await browser.post(new URL(formAction(html, '/resend'), s.baseUrl), {});
+      return { status: res.status, html: await res.text() };
+    };
+    // A script hammers resend within the cool-down: refused by it, not challenged (nothing of the network's spent).
+    const cooling = await Promise.all(Array.from({ length: 20 }, resend));
+    expect(cooling.map((a) => a.status)).to.deep.equal(Array(20).fill(429));
+    for (const a of cooling) expect(a.html).to.contain('Please wait').and.not.contain('data-challenge=');
+    // Then past it, up to the address's 5 an hour, and on past those.
+    for (let i = 0; i < 4; i++) {
+      await passCooldown(t.org._id, email);
+      expect((await resend()).status, `resend ${i + 1}`).to.equal(303);
+    }
+    for (let i = 0; i < 10; i++) {
+      await passCooldown(t.org._id, email);
+      const over = await resend();
+      expect(over.status).to.equal(429);
+      expect(over.html).to.contain('Too many codes requested').and.not.contain('data-challenge=');
+    }
+    // The network spent 5 of its 6 free codes, the 5 sent: one is left, then 2 more with a check, then none.
+    expect((await ask(app, new Browser({ ip }), uniqueEmail())).status, 'the last free code').to.equal(303);
+    for (let i = 0; i < 2; i++) {
+      const checked = await askSolving(app, new Browser({ ip }), uniqueEmail());
+      expect([checked.status, checked.challenged]).to.deep.equal([303, 14]);
+    }
+    const spent = await ask(app, new Browser({ ip }), uniqueEmail());
+    expect(spent.status).to.equal(429);
+    expect(spent.html).to.contain('Too many sign-in codes have been asked for from your network');
+  });
+
   it('answers API callers with the challenge in JSON', async () => {
     const t = await makeOrg(s);
     const app = await makeClient(s, t);
@@ -331,14 +407,27 @@ describe('sign-in limits for shared networks', () => {
       const over = await call('PATCH', url, token, { codesPerHour: 5000 });
       expect(over.status).to.equal(400);
       expect(over.body.error_description).to.equal("codesPerHour: at most 1000, the platform's limit for one network (SIGN_IN_CODES_PER_NETWORK)");
-      const inverted = await call('PATCH', url, token, { challengeAfter: 500 });
-      expect(inverted.body.error_description).to.contain('challengeAfter: at most codesPerHour (300)');
+      const inverted = await call('PATCH', url, token, { codesPerHour: 50, challengeAfter: 60 });
+      expect(inverted.status).to.equal(400);
+      expect(inverted.body.error_description).to.contain('challengeAfter: at most codesPerHour (50)');
+      // Every code counts against the platform's cap, which other organisations share: only so many go unchecked.
+      const unchecked = await call('PATCH', url, token, { codesPerHour: 1000, challengeAfter: FREE_CODES_MAX + 1 });
+      expect(unchecked.status).to.equal(400);
+      expect(unchecked.body.error_description).to.contain(`challengeAfter: at most ${FREE_CODES_MAX}:`);
       for (const bad of [{ codesPerHour: 0 }, { codesPerHour: 2.5 }, { codesPerHour: '10' }, { challengeAfter: { $gt: 1 } }, { extra: 1 }]) {
         expect((await call('PATCH', url, token, bad)).status, JSON.stringify(bad)).to.equal(400);
       }
       const staff = await call('PATCH', url, await adminToken(s, t, 'staff'), { codesPerHour: 10 });
       expect(staff.status, 'staff may only read').to.equal(403);
       expect((await call('GET', url, token)).body).to.include(NETWORK_DEFAULTS);
+    });
+
+    it('gives no more than 100 free codes, also where more were set before that cap', async () => {
+      const old = await makeOrg(s);
+      const settings = { 'settings.networkLimits': { codesPerHour: 1000, challengeAfter: 1000 } };
+      await OrganisationModel.updateOne({ _id: old.org._id }, { $set: settings });
+      const shown = (await call('GET', `${adminUrl(old)}/sign-in-limits`, await adminToken(s, old))).body;
+      expect(shown).to.include({ codesPerHour: 1000, challengeAfter: FREE_CODES_MAX });
     });
 
     it('lets the operator see and change them: portico sign-in limits', async () => {
