@@ -1,0 +1,232 @@
+// Customer Flows: staff design and publish flows through the Admin API; a customer goes through one at
+// /<org>/flows/<slug>, a relying party of its own, signed in without a code when the portal already signed them in;
+// finishing it books and leaves the answers on their record, for staff, live; another organisation sees none of it.
+import { expect } from 'chai';
+import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
+import type { Browser } from '../support/browser.ts';
+import { seedCatalogue } from '../support/catalogue.ts';
+import { makeOrg, type TestOrg } from '../support/oidc.ts';
+import { portalSignIn } from '../support/portal.ts';
+import { openStream } from '../support/sse.ts';
+import { stack, type Stack } from '../support/stack.ts';
+
+const flowUrl = (t: TestOrg, slug: string) => `${t.issuer}/flows/${slug}`;
+
+/** A first massage: choose service → time → sign in → intake questions → waiver → confirm. */
+const firstMassage = (serviceId: string) => ({
+  slug: 'first-massage',
+  title: 'Book a first massage',
+  steps: [
+    { kind: 'service', serviceIds: [serviceId] },
+    { kind: 'time', days: 7 },
+    { kind: 'sign-in' },
+    {
+      kind: 'questions',
+      title: 'About you',
+      questions: [
+        { id: 'injuries', label: 'Any injuries we should know of?', type: 'text', required: true, maxLength: 500 },
+        { id: 'pressure', label: 'Pressure', type: 'choice', options: ['Light', 'Medium', 'Firm'], required: true },
+        { id: 'areas', label: 'Areas to focus on', type: 'checkbox', options: ['Back', 'Neck', 'Legs'] },
+        { id: 'born', label: 'Date of birth', type: 'date' },
+      ],
+    },
+    { kind: 'consent', title: 'Waiver', text: 'I take part at my own risk.' },
+    { kind: 'confirmation' },
+  ],
+});
+
+/** A page's step form: its action, and the first value offered for `name`. */
+const actionOf = (html: string) => /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+const firstValue = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)?.[1];
+
+describe('Customer Flows', () => {
+  let s: Stack;
+  let t: TestOrg;
+  let admin: string;
+  let massage: { id: string };
+  before(async () => {
+    s = await stack();
+    t = await makeOrg(s, { name: 'Harbour Spa' });
+    admin = await adminToken(s, t);
+    ({ massage } = await seedCatalogue(t, admin));
+  });
+
+  /** A customer's id, as staff look it up by email. */
+  const subOf = async (email: string) => (await call('GET', `${adminUrl(t)}/customers?email=${encodeURIComponent(email)}`, admin)).body.items[0].id;
+
+  /** Opens the flow and returns its current page. */
+  async function open(browser: Browser, slug: string) {
+    const page = await browser.follow(flowUrl(t, slug), s.baseUrl);
+    return { url: page.url, status: page.res!.status, html: await page.res!.text() };
+  }
+  /** Posts a step's form (repeated fields allowed) and follows to the next page. */
+  async function post(browser: Browser, html: string, fields: [string, string][]) {
+    const action = actionOf(html);
+    expect(action, html.slice(0, 2000)).to.be.a('string');
+    const res = await browser.request(new URL(action!.replace(/&amp;/g, '&'), s.baseUrl), {
+      body: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    if (res.status !== 303) return { status: res.status, html: await res.text(), url: action! };
+    await res.body?.cancel();
+    const next = await browser.follow(new URL(res.headers.get('location')!, s.baseUrl), s.baseUrl);
+    return { status: next.res!.status, html: await next.res!.text(), url: next.url };
+  }
+
+  describe('Admin API', () => {
+    it('creates a draft, refuses bad steps with 400 and a broken journey with 422, and publishes immutable versions', async () => {
+      const bad = await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'x', title: 'X', steps: [{ kind: 'payment' }] });
+      expect(bad.status).to.equal(400);
+      const badQuestion = await call('POST', `${adminUrl(t)}/flows`, admin, {
+        slug: 'x',
+        title: 'X',
+        steps: [{ kind: 'questions', title: 'Q', questions: [{ id: 'a', label: 'A', type: 'choice' }] }],
+      });
+      expect(badQuestion.status).to.equal(400);
+      expect(badQuestion.body.error_description).to.contain('a choice needs options');
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'login', title: 'X' })).status).to.equal(400);
+
+      const created = await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'intake', title: 'Intake', steps: [{ kind: 'sign-in' }] });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect(created.body).to.include({ slug: 'intake', version: 0 });
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'intake', title: 'Again' })).status).to.equal(409);
+      const broken = await call('POST', `${adminUrl(t)}/flows/intake/versions`, admin);
+      expect(broken.status).to.equal(422);
+      expect(broken.body.error).to.equal('not_publishable');
+      expect(broken.body.error_description).to.contain('the last step is the confirmation');
+
+      const steps = [
+        { kind: 'sign-in' },
+        { kind: 'questions', title: 'Q', questions: [{ id: 'why', label: 'Why?', type: 'text' }] },
+        { kind: 'confirmation' },
+      ];
+      expect((await call('PATCH', `${adminUrl(t)}/flows/intake`, admin, { steps })).status).to.equal(200);
+      const v1 = await call('POST', `${adminUrl(t)}/flows/intake/versions`, admin);
+      expect(v1.status, JSON.stringify(v1.body)).to.equal(201);
+      expect(v1.body).to.include({ slug: 'intake', version: 1 });
+      await call('PATCH', `${adminUrl(t)}/flows/intake`, admin, { title: 'Intake v2' });
+      expect((await call('POST', `${adminUrl(t)}/flows/intake/versions`, admin)).body.version).to.equal(2);
+      const kept = await call('GET', `${adminUrl(t)}/flows/intake/versions/1`, admin);
+      expect(kept.body).to.include({ title: 'Intake', version: 1 });
+      expect((await call('GET', `${adminUrl(t)}/flows/intake/versions/3`, admin)).status).to.equal(404);
+      expect((await call('GET', `${adminUrl(t)}/flows/intake/versions/zero`, admin)).status).to.equal(400);
+      expect((await call('GET', `${adminUrl(t)}/flows`, admin)).body.items.map((f: { slug: string }) => f.slug)).to.include('intake');
+    });
+
+    it('lets staff read but not change flows', async () => {
+      const staff = await adminToken(s, t, 'staff');
+      expect((await call('GET', `${adminUrl(t)}/flows`, staff)).status).to.equal(200);
+      expect((await call('POST', `${adminUrl(t)}/flows`, staff, { slug: 'nope', title: 'Nope' })).status).to.equal(403);
+    });
+  });
+
+  describe('a customer signed in to the portal', () => {
+    let portal: Awaited<ReturnType<typeof portalSignIn>>;
+    let sub: string;
+    before(async () => {
+      const res = await call('POST', `${adminUrl(t)}/flows`, admin, firstMassage(massage.id));
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect((await call('POST', `${adminUrl(t)}/flows/first-massage/versions`, admin)).status).to.equal(201);
+      portal = await portalSignIn(s, t.issuer);
+      sub = await subOf(portal.email);
+    });
+
+    it('goes through the flow without a code, books, and staff see the answers live', async () => {
+      const { browser, email } = portal;
+      const events = await openStream(`${adminUrl(t)}/events`, { authorization: `Bearer ${admin}` });
+      const mails = s.mailbox.messages.length;
+
+      let page = await open(browser, 'first-massage');
+      expect(page.status).to.equal(200);
+      expect(page.html).to.contain('Choose a service').and.contain('Step 1 of 6');
+      page = await post(browser, page.html, [['service', massage.id]]);
+      expect(page.html).to.contain('Choose a time');
+      const start = firstValue(page.html, 'start')!;
+      expect(start).to.match(/Z$/);
+      page = await post(browser, page.html, [['start', start]]);
+      expect(page.html).to.contain('Sign in to continue');
+
+      // The sign-in step's form goes to the flows app's own sign-in: the identity provider's session answers at once.
+      const signIn = /<form method="get" action="([^"]+)">\s*<input type="hidden" name="return" value="([^"]+)">/.exec(page.html)!;
+      const landed = await browser.follow(new URL(`${signIn[1]}?return=${encodeURIComponent(signIn[2]!)}`, s.baseUrl), s.baseUrl);
+      expect(landed.url).to.equal(flowUrl(t, 'first-massage'));
+      page = { url: landed.url, status: landed.res!.status, html: await landed.res!.text() };
+      expect(s.mailbox.messages.length, 'no code was sent').to.equal(mails);
+      expect(page.html).to.contain('About you');
+
+      const refused = await post(browser, page.html, [['pressure', 'Brutal']]);
+      expect(refused.status).to.equal(422);
+      expect(refused.html).to.contain('role="alert"').and.contain('This is required.').and.contain('Choose from the options given.');
+      page = await post(browser, page.html, [
+        ['injuries', 'A stiff left shoulder'],
+        ['pressure', 'Firm'],
+        ['areas', 'Back'],
+        ['areas', 'Neck'],
+        ['born', '1990-04-01'],
+      ]);
+      expect(page.html).to.contain('Waiver');
+      const unsigned = await post(browser, page.html, [['signature', '']]);
+      expect(unsigned.status).to.equal(422);
+      expect(unsigned.html).to.contain('Tick the box to agree.');
+      page = await post(browser, page.html, [
+        ['agree', 'yes'],
+        ['signature', 'Alex Example'],
+      ]);
+      expect(page.html).to.contain('Deep tissue massage').and.contain('Firm').and.contain('Signed by Alex Example');
+      page = await post(browser, page.html, []);
+      expect(page.url).to.match(/\/flows\/first-massage\/done\/fm_/);
+      expect(page.html).to.contain('Your booking is confirmed');
+
+      const forms = await call('GET', `${adminUrl(t)}/customers/${sub}/forms`, admin);
+      expect(forms.status).to.equal(200);
+      const [form] = forms.body.items;
+      expect(form).to.include({ flow: 'first-massage', title: 'Book a first massage', version: 1 });
+      const questions = form.steps.find((x: { kind: string }) => x.kind === 'questions').questions;
+      expect(questions).to.deep.include({ id: 'areas', label: 'Areas to focus on', answer: ['Back', 'Neck'] });
+      expect(form.steps.find((x: { kind: string }) => x.kind === 'consent').answer).to.include({ signature: 'Alex Example' });
+      const booking = await call('GET', `${adminUrl(t)}/bookings/${form.bookingId}`, admin);
+      expect(booking.status).to.equal(200);
+      expect(booking.body).to.include({ start, status: 'confirmed' });
+      expect(booking.body.service.name).to.equal('Deep tissue massage');
+      expect(booking.body.customer).to.deep.equal({ id: sub, email });
+      // The portal, the customer's other app, shows the booking too.
+      const inPortal = await browser.request(`${t.issuer}/portal/bff/api/bookings`, { headers: { accept: 'application/json' } });
+      expect(((await inPortal.json()) as { items: { id: string }[] }).items.map((b) => b.id)).to.include(form.bookingId);
+
+      const live = await events.next((e) => e.event === 'form').finally(() => events.close());
+      expect(live.data).to.include({ type: 'form.submitted', customer: sub });
+    });
+
+    it('keeps a customer who left mid-flow on the version they started', async () => {
+      const { browser } = portal;
+      let page = await open(browser, 'first-massage');
+      page = await post(browser, page.html, [['service', massage.id]]);
+      expect(page.html).to.contain('Step 2 of 6');
+      const steps = firstMassage(massage.id).steps.filter((x) => x.kind !== 'consent');
+      await call('PATCH', `${adminUrl(t)}/flows/first-massage`, admin, { title: 'Massage, shorter', steps });
+      expect((await call('POST', `${adminUrl(t)}/flows/first-massage/versions`, admin)).body.version).to.equal(2);
+      page = await open(browser, 'first-massage'); // came back later
+      expect(page.html).to.contain('Book a first massage · Step 2 of 6');
+      const newcomer = await portalSignIn(s, t.issuer);
+      const fresh = await open(newcomer.browser, 'first-massage');
+      expect(fresh.html).to.contain('Massage, shorter · Step 1 of 5');
+    });
+  });
+
+  describe('isolation', () => {
+    it("shows another organisation neither this one's flows nor its customers' forms", async () => {
+      const other = await makeOrg(s);
+      const otherAdmin = await adminToken(s, other);
+      const customer = await portalSignIn(s, t.issuer);
+      const sub = await subOf(customer.email);
+      expect((await call('GET', `${adminUrl(other)}/flows/first-massage`, otherAdmin)).status).to.equal(404);
+      expect((await call('GET', `${adminUrl(other)}/flows`, otherAdmin)).body.items).to.deep.equal([]);
+      const forms = await call('GET', `${adminUrl(other)}/customers/${sub}/forms`, otherAdmin);
+      expect(forms.body.items ?? []).to.deep.equal([]);
+      const page = await customer.browser.follow(flowUrl(other, 'first-massage'), s.baseUrl);
+      expect(page.res!.status).to.equal(404);
+      await page.res!.body?.cancel();
+      expect((await call('GET', `${apiUrl(t)}/services`, otherAdmin)).status).to.equal(401);
+    });
+  });
+});
