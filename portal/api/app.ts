@@ -102,7 +102,7 @@ export function createPortalApi({ internalUrl, tenants, roles, standing, custome
     paymentAdminRoutes(payments),
     tabAdminRoutes(payments, customers),
     documentAdminRoutes(payments, logos),
-    flowAdminRoutes,
+    flowAdminRoutes(customers),
   ]);
   const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);
   const webhook = stripeWebhook(tenants, payments, log);

@@ -5,12 +5,11 @@ import { expect } from 'chai';
 import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
 import type { Browser } from '../support/browser.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
+import { firstValue, flowUrl, openFlow, passSignIn, postStep } from '../support/flows.ts';
 import { makeOrg, type TestOrg } from '../support/oidc.ts';
 import { portalSignIn } from '../support/portal.ts';
 import { openStream } from '../support/sse.ts';
 import { stack, type Stack } from '../support/stack.ts';
-
-const flowUrl = (t: TestOrg, slug: string) => `${t.issuer}/flows/${slug}`;
 
 /** A first massage: choose service → time → sign in → intake questions → waiver → confirm. */
 const firstMassage = (serviceId: string) => ({
@@ -35,10 +34,6 @@ const firstMassage = (serviceId: string) => ({
   ],
 });
 
-/** A page's step form: its action, and the first value offered for `name`. */
-const actionOf = (html: string) => /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-const firstValue = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(html)?.[1];
-
 describe('Customer Flows', () => {
   let s: Stack;
   let t: TestOrg;
@@ -54,24 +49,8 @@ describe('Customer Flows', () => {
   /** A customer's id, as staff look it up by email. */
   const subOf = async (email: string) => (await call('GET', `${adminUrl(t)}/customers?email=${encodeURIComponent(email)}`, admin)).body.items[0].id;
 
-  /** Opens the flow and returns its current page. */
-  async function open(browser: Browser, slug: string) {
-    const page = await browser.follow(flowUrl(t, slug), s.baseUrl);
-    return { url: page.url, status: page.res!.status, html: await page.res!.text() };
-  }
-  /** Posts a step's form (repeated fields allowed) and follows to the next page. */
-  async function post(browser: Browser, html: string, fields: [string, string][]) {
-    const action = actionOf(html);
-    expect(action, html.slice(0, 2000)).to.be.a('string');
-    const res = await browser.request(new URL(action!.replace(/&amp;/g, '&'), s.baseUrl), {
-      body: new URLSearchParams(fields).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    if (res.status !== 303) return { status: res.status, html: await res.text(), url: action! };
-    await res.body?.cancel();
-    const next = await browser.follow(new URL(res.headers.get('location')!, s.baseUrl), s.baseUrl);
-    return { status: next.res!.status, html: await next.res!.text(), url: next.url };
-  }
+  const open = (browser: Browser, slug: string) => openFlow(s, browser, t.issuer, slug);
+  const post = (browser: Browser, html: string, fields: [string, string][]) => postStep(s, browser, html, fields);
 
   describe('Admin API', () => {
     it('creates a draft, refuses bad steps with 400 and a broken journey with 422, and publishes immutable versions', async () => {
@@ -147,10 +126,8 @@ describe('Customer Flows', () => {
       expect(page.html).to.contain('Sign in to continue');
 
       // The sign-in step's form goes to the flows app's own sign-in: the identity provider's session answers at once.
-      const signIn = /<form method="get" action="([^"]+)">\s*<input type="hidden" name="return" value="([^"]+)">/.exec(page.html)!;
-      const landed = await browser.follow(new URL(`${signIn[1]}?return=${encodeURIComponent(signIn[2]!)}`, s.baseUrl), s.baseUrl);
-      expect(landed.url).to.equal(flowUrl(t, 'first-massage'));
-      page = { url: landed.url, status: landed.res!.status, html: await landed.res!.text() };
+      page = await passSignIn(s, browser, page.html);
+      expect(page.url).to.equal(flowUrl(t.issuer, 'first-massage'));
       expect(s.mailbox.messages.length, 'no code was sent').to.equal(mails);
       expect(page.html).to.contain('About you');
 
@@ -221,9 +198,9 @@ describe('Customer Flows', () => {
       const sub = await subOf(customer.email);
       expect((await call('GET', `${adminUrl(other)}/flows/first-massage`, otherAdmin)).status).to.equal(404);
       expect((await call('GET', `${adminUrl(other)}/flows`, otherAdmin)).body.items).to.deep.equal([]);
-      const forms = await call('GET', `${adminUrl(other)}/customers/${sub}/forms`, otherAdmin);
-      expect(forms.body.items ?? []).to.deep.equal([]);
-      const page = await customer.browser.follow(flowUrl(other, 'first-massage'), s.baseUrl);
+      expect((await call('GET', `${adminUrl(other)}/customers/${sub}/forms`, otherAdmin)).status).to.equal(404);
+      expect((await call('GET', `${adminUrl(t)}/customers/${sub}/forms`, admin)).body.items).to.deep.equal([]);
+      const page = await customer.browser.follow(flowUrl(other.issuer, 'first-massage'), s.baseUrl);
       expect(page.res!.status).to.equal(404);
       await page.res!.body?.cancel();
       expect((await call('GET', `${apiUrl(t)}/services`, otherAdmin)).status).to.equal(401);

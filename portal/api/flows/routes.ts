@@ -1,16 +1,17 @@
 // Admin API for Customer Flows: design a flow's draft, publish versions, and read the forms customers sent.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { requireRole } from '../../../lib/access.ts';
+import { requireRole, type CustomerLookup } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
 import type { BearerState } from '../../../lib/bearer.ts';
+import { NotFound } from '../../../lib/errors.ts';
 import { readBody, validate } from '../../../lib/http.ts';
 import * as flows from './service.ts';
 
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
 const slugParam = (ctx: Ctx) => validate(flows.flowSlug, ctx.params.slug);
 
-export function flowAdminRoutes(router: Router) {
+export const flowAdminRoutes = (customers: CustomerLookup) => (router: Router) => {
   const write = requireRole('admin');
   router.get('/flows', async (ctx: Ctx) => {
     ctx.body = { items: await flows.listFlows(ctx.state.tenant.id) };
@@ -50,7 +51,10 @@ export function flowAdminRoutes(router: Router) {
     const { version } = await flows.getVersion(ctx.state.tenant.id, slug, validate(flows.flowVersion, ctx.params.version));
     ctx.body = flows.versionView(slug, version);
   });
+  // Another organisation's customer is "not found", like one that does not exist, never an empty list.
   router.get('/customers/:id/forms', async (ctx: Ctx) => {
-    ctx.body = { items: await flows.customerForms(ctx.state.tenant.id, validate(flows.customerId, ctx.params.id)) };
+    const customer = validate(flows.customerId, ctx.params.id);
+    if (!(await customers.find(ctx.state.tenant.id, customer))) throw new NotFound('No such customer.');
+    ctx.body = { items: await flows.customerForms(ctx.state.tenant.id, customer) };
   });
-}
+};
