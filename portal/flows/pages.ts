@@ -7,6 +7,7 @@ import { type Question, type Step, stepTitle } from '../api/flows/steps.ts';
 type Options = {
   flowPath: string;
   loginUrl: string;
+  logoutUrl: string;
   customer: { email: string } | undefined;
   errors: runner.StepInvalid | undefined;
   /** What was just posted (shown again when it was refused); else the saved answer. */
@@ -71,6 +72,7 @@ export async function stepPage(org: string, run: runner.Run, index: number, o: O
     back: index > 0 ? `${o.flowPath}?step=${index - 1}` : undefined,
     errors,
     customer: o.customer,
+    logoutUrl: o.logoutUrl,
   };
   switch (step.kind) {
     case 'service': {

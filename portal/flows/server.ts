@@ -87,7 +87,14 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
   ) {
     const t = ctx.state.tenant;
     const flowPath = `${basePath(t)}/${run.flow.slug}`;
-    const page = await stepPage(t.id, run, index, { flowPath, loginUrl: `${basePath(t)}/login`, customer, errors, form });
+    const page = await stepPage(t.id, run, index, {
+      flowPath,
+      loginUrl: `${basePath(t)}/login`,
+      logoutUrl: `${basePath(t)}/logout`,
+      customer,
+      errors,
+      form,
+    });
     ctx.status = errors ? errors.status : 200;
     ctx.type = 'html';
     ctx.body = deps.render('flow-step', { ...page, org: await brandOf(ctx, run.version.portal), nonce: pageNonce() }, t.slug);

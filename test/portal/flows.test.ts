@@ -3,8 +3,9 @@
 // finishing it books and leaves the answers on their record, for staff, live; another organisation sees none of it.
 import { expect } from 'chai';
 import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
-import type { Browser } from '../support/browser.ts';
+import { type Browser, formAction } from '../support/browser.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
+import { eventually } from '../support/chromium.ts';
 import { firstValue, flowUrl, openFlow, passSignIn, postStep } from '../support/flows.ts';
 import { makeOrg, type TestOrg } from '../support/oidc.ts';
 import { portalSignIn } from '../support/portal.ts';
@@ -187,6 +188,63 @@ describe('Customer Flows', () => {
       const newcomer = await portalSignIn(s, t.issuer);
       const fresh = await open(newcomer.browser, 'first-massage');
       expect(fresh.html).to.contain('Massage, shorter · Step 1 of 5');
+    });
+  });
+
+  describe('signing out', () => {
+    before(async () => {
+      const steps = [
+        { kind: 'sign-in' },
+        { kind: 'questions', title: 'Notes', questions: [{ id: 'note', label: 'Note', type: 'text' }] },
+        { kind: 'confirmation' },
+      ];
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'notes', title: 'Notes', steps })).status).to.equal(201);
+      expect((await call('POST', `${adminUrl(t)}/flows/notes/versions`, admin)).status).to.equal(201);
+    });
+
+    /** Signed in to the portal, then to the flows app by single sign-on: the flow page says who is signed in. */
+    async function inBoth() {
+      const { browser, email } = await portalSignIn(s, t.issuer);
+      const page = await passSignIn(s, browser, (await open(browser, 'notes')).html);
+      expect(page.html).to.contain(`Sign out (${email})`);
+      return browser;
+    }
+    /** RP-initiated logout from an app, confirmed at the identity provider ("sign me out"). */
+    async function signOut(browser: Browser, app: 'portal' | 'flows') {
+      const out = await browser.request(`${t.issuer}/${app}/logout`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } });
+      expect(out.status).to.equal(303);
+      const confirm = await browser.follow(out.headers.get('location')!, s.baseUrl);
+      const html = await confirm.res!.text();
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+      await browser.post(new URL(formAction(html, '/session/end/confirm'), s.baseUrl), { xsrf, logout: 'yes' });
+    }
+    const portalApi = async (browser: Browser) => {
+      const res = await browser.request(`${t.issuer}/portal/bff/api/profile`, { headers: { accept: 'application/json' } });
+      await res.body?.cancel();
+      return res.status;
+    };
+
+    it("in the flow ends the portal's session within 2 seconds", async () => {
+      const browser = await inBoth();
+      expect(await portalApi(browser)).to.equal(200);
+      await signOut(browser, 'flows');
+      await eventually(
+        () => portalApi(browser),
+        (status) => status === 401,
+        "the portal's next request signed out",
+        2000,
+      );
+    });
+
+    it("in the portal ends the flow's session within 2 seconds", async () => {
+      const browser = await inBoth();
+      await signOut(browser, 'portal');
+      await eventually(
+        async () => (await open(browser, 'notes')).html,
+        (html) => html.includes('Sign in to continue') && !html.includes('Sign out ('),
+        'the flow signed out',
+        2000,
+      );
     });
   });
 
