@@ -14,6 +14,22 @@ type Options = {
   form?: unknown;
 };
 
+/** A local date as people read it: "Monday 30 November". */
+const dayName = (date: string) =>
+  new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+
+/** Each field's name in the error summary, and where its link takes the keyboard: the field, or its group's first choice. */
+function fieldsOf(step: Step): Record<string, { label: string; id: string }> {
+  switch (step.kind) {
+    case 'questions':
+      return Object.fromEntries(step.questions.map((q) => [q.id, { label: q.label, id: q.options ? `q-${q.id}-0` : `q-${q.id}` }]));
+    case 'consent':
+      return { agree: { label: 'Agreement', id: 'agree' }, signature: { label: 'Signature', id: 'signature' } };
+    default:
+      return { service: { label: 'Service', id: 'services' }, start: { label: 'Time', id: 'times' } };
+  }
+}
+
 const asList = (v: unknown) => (Array.isArray(v) ? v.map(String) : v === undefined || v === null || v === false ? [] : [String(v)]);
 
 function questionView(q: Question, given: Record<string, unknown>, errorOf: (field: string) => string | undefined) {
@@ -60,7 +76,12 @@ function summaryOf(step: Step, answer: unknown): string[] {
 
 export async function stepPage(org: string, run: runner.Run, index: number, o: Options) {
   const step = run.steps[index]!;
-  const errors = (o.errors?.details ?? []) as { field: string; message: string }[];
+  const fields = fieldsOf(step);
+  const errors = ((o.errors?.details ?? []) as { field: string; message: string }[]).map((e) => ({
+    ...e,
+    label: fields[e.field]?.label,
+    href: fields[e.field] ? `#${fields[e.field]!.id}` : undefined,
+  }));
   const errorOf = (field: string) => errors.find((e) => e.field === field)?.message;
   const given = (o.form ?? run.answers[index] ?? {}) as Record<string, unknown>;
   const base = {
@@ -94,7 +115,7 @@ export async function stepPage(org: string, run: runner.Run, index: number, o: O
         .filter((d) => d.slots.length)
         .slice(0, 7)
         .map((d) => ({
-          date: d.date,
+          date: dayName(d.date),
           slots: d.slots.map((s, i) => ({ start: s.start, label: s.local, fieldId: `t-${d.date}-${i}`, checked: s.start === chosen })),
         }));
       return { ...base, isTime: true, days, timeZone: times?.timeZone, service: runner.chosenService(run)?.name, error: errorOf('start') };
