@@ -126,7 +126,7 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
     const index = Number(ctx.params.index);
     const form = await formOf(ctx);
     const who = await whoIs(ctx, slug);
-    const run = await runner.openRun(org, slug, who.owner);
+    const run = await runner.openRun(org, slug, who.owner, false);
     if (!Number.isInteger(index) || !run.steps[index]) throw new HttpError(404, 'not_found', 'That step is not open yet.');
     try {
       if (run.steps[index].kind === 'confirmation') {
@@ -140,7 +140,7 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
       if (err instanceof runner.StepInvalid) return render(ctx, run, index, who.customer, err, form);
       // The time was taken meanwhile (409 slot_taken, 422 slot_not_offered): choose another.
       if (err instanceof HttpError && (err.code === 'slot_taken' || err.code === 'slot_not_offered')) {
-        const again = await runner.openRun(org, slug, who.owner);
+        const again = await runner.openRun(org, slug, who.owner, false);
         return render(ctx, again, again.progress.step, who.customer, new runner.StepInvalid([{ field: 'start', message: err.message }]));
       }
       throw err;

@@ -175,6 +175,53 @@ describe('Customer Flows', () => {
       expect(live.data).to.include({ type: 'form.submitted', customer: sub });
     });
 
+    it('sends the customer back to choose another time when theirs was taken meanwhile, and books once', async () => {
+      const { browser, email } = await portalSignIn(s, t.issuer);
+      const other = await portalSignIn(s, t.issuer);
+      let page = await open(browser, 'first-massage');
+      page = await post(browser, page.html, [['service', massage.id]]);
+      const starts = [...page.html.matchAll(/name="start" value="([^"]+)"/g)].map((m) => m[1]!);
+      const start = starts[starts.length - 1]!; // the last offered: no one else in this file books it
+      page = await post(browser, page.html, [['start', start]]);
+      page = await passSignIn(s, browser, page.html);
+      page = await post(browser, page.html, [
+        ['injuries', 'None'],
+        ['pressure', 'Light'],
+      ]);
+      page = await post(browser, page.html, [
+        ['agree', 'yes'],
+        ['signature', 'Sam Example'],
+      ]);
+      expect(page.html).to.contain('Confirm and book');
+      // Both therapists are booked at that time for someone else.
+      const customerId = await subOf(other.email);
+      for (let i = 0; i < 2; i++)
+        expect((await call('POST', `${adminUrl(t)}/bookings`, admin, { customerId, serviceId: massage.id, start })).status).to.equal(201);
+      const refused = await post(browser, page.html, []);
+      expect(refused.status).to.be.oneOf([409, 422]);
+      expect(refused.html).to.contain('Choose a time').and.contain('role="alert"');
+      expect(refused.html).to.not.contain(`value="${start}"`);
+
+      // Another time, and its confirmation sent twice at once (a double click): one booking, one form.
+      const later = starts[starts.length - 4]!; // clear of the taken time and its buffer
+      page = await post(browser, refused.html, [['start', later]]);
+      expect(page.html).to.contain('About you').and.contain('>None</textarea>'); // what they said is kept
+      page = await post(browser, page.html, [
+        ['injuries', 'None'],
+        ['pressure', 'Light'],
+      ]);
+      page = await post(browser, page.html, [
+        ['agree', 'yes'],
+        ['signature', 'Sam Example'],
+      ]);
+      const twice = await Promise.all([post(browser, page.html, []), post(browser, page.html, [])]);
+      expect(twice.map((r) => r.status).sort()).to.deep.equal([200, 409]);
+      const forms = (await call('GET', `${adminUrl(t)}/customers/${await subOf(email)}/forms`, admin)).body.items;
+      expect(forms).to.have.length(1);
+      const booked = await call('GET', `${adminUrl(t)}/bookings/${forms[0].bookingId}`, admin);
+      expect(booked.body.start).to.equal(later);
+    });
+
     it('keeps a customer who left mid-flow on the version they started', async () => {
       const { browser } = portal;
       let page = await open(browser, 'first-massage');

@@ -62,9 +62,9 @@ export const FlowVersionModel = mongoose.model<FlowVersion>('FlowVersion', versi
 
 /**
  * Where someone is in a flow: `owner` is `customer:<sub>` or `anonymous:<id>` (the flow page's cookie, until they
- * sign in). One open run per owner and flow; `confirming` while its booking is being made, so it is made once.
+ * sign in). One open run per owner and flow; `done` (with its form) in the transaction that makes the booking.
  */
-export type ProgressStatus = 'open' | 'confirming' | 'done';
+export type ProgressStatus = 'open' | 'done';
 export type FlowProgress = {
   _id: string;
   org: string;

@@ -3,7 +3,7 @@
 // customer's record (a form, with its domain event, in one transaction).
 import { randomId } from '../../../lib/crypto.ts';
 import { Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
-import { inTransaction } from '../../../lib/transaction.ts';
+import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { bookable, getAvailability } from '../availability/service.ts';
 import { addDays, today } from '../availability/zoned.ts';
 import { createBooking } from '../bookings/service.ts';
@@ -51,16 +51,17 @@ async function versionOf(org: string, flow: Flow, version: number): Promise<Flow
   return found;
 }
 
-const openRunOf = (org: string, owner: string, flow: string) =>
-  FlowProgressModel.findOne({ org, owner, flow, status: { $in: ['open', 'confirming'] } }).lean<FlowProgress>();
+const openRunOf = (org: string, owner: string, flow: string) => FlowProgressModel.findOne({ org, owner, flow, status: 'open' }).lean<FlowProgress>();
 
 /**
  * The owner's run of the flow: the one they left (on the version they started, even if a newer one was published
- * since), else a new one on the newest version.
+ * since), else a new one on the newest version (`begin` false: a 409 instead).
  */
-export async function openRun(org: string, slug: string, owner: string): Promise<Run> {
+export async function openRun(org: string, slug: string, owner: string, begin = true): Promise<Run> {
   const flow = await publishedFlow(org, slug);
   let progress = await openRunOf(org, owner, flow._id);
+  // A step posted to a run that is no longer open (finished meanwhile, e.g. by a second click) begins nothing.
+  if (!progress && !begin) throw new Conflict('This flow was already finished. Open it again to start over.');
   if (!progress) {
     const at = new Date();
     progress = {
@@ -177,36 +178,14 @@ function recordOf(run: Run): RecordedStep[] {
 }
 
 /**
- * Finishes the run: once (open → confirming is the single winner), makes the booking when a service and a time were
- * chosen, then records the form and its event and closes the run together. A time taken meanwhile sends the
- * customer back to choose another (the booking service says so: 409 slot_taken, 422 slot_not_offered).
+ * Finishes the run: makes the booking when a service and a time were chosen, records the form and its event, and
+ * closes the run, all in one transaction (the booking's), so none is made without the others. Two confirmations
+ * racing write the same run: the loser finds it closed and is a 409, its booking undone. A time taken meanwhile
+ * sends the customer back to choose another (the booking service says so: 409 slot_taken, 422 slot_not_offered).
  */
 export async function confirmRun(deps: PaymentDeps, org: string, run: Run, customer: { sub: string; email: string }) {
   const index = run.steps.length - 1;
-  if (run.progress.step < index) throw new NotFound('That step is not open yet.');
-  const claimed = await FlowProgressModel.updateOne(
-    { _id: run.progress._id, org, status: 'open' },
-    { $set: { status: 'confirming', updatedAt: new Date() } },
-  );
-  if (!claimed.modifiedCount) throw new Conflict('This flow was already finished.');
-  const service = chosenService(run);
-  const timeIndex = run.steps.findIndex((s) => s.kind === 'time');
-  let bookingId: string | undefined;
-  if (service && timeIndex >= 0) {
-    const time = run.answers[timeIndex] as TimeAnswer;
-    try {
-      const booking = await createBooking(
-        deps,
-        org,
-        { serviceId: service.serviceId, start: Date.parse(time.start) },
-        { kind: 'customer', customerId: customer.sub, email: customer.email },
-      );
-      bookingId = booking._id;
-    } catch (err) {
-      await FlowProgressModel.updateOne({ _id: run.progress._id, org, status: 'confirming' }, { $set: { status: 'open', step: timeIndex } });
-      throw err;
-    }
-  }
+  if (run.progress.step < index || run.progress.status !== 'open') throw new NotFound('That step is not open yet.');
   const form: Form = {
     _id: `fm_${randomId(12)}`,
     org,
@@ -216,19 +195,42 @@ export async function confirmRun(deps: PaymentDeps, org: string, run: Run, custo
     title: run.version.title,
     version: run.version.version,
     steps: JSON.stringify(recordOf(run)),
-    bookingId,
     submittedAt: new Date(),
   };
-  await inTransaction(org, async (tx) => {
-    await FormModel.create([form], { session: tx.session });
-    await FlowProgressModel.updateOne(
-      { _id: run.progress._id, org, status: 'confirming' },
+  const record = async (tx: Tx, bookingId?: string) => {
+    const sent = { ...form, ...(bookingId ? { bookingId } : {}) };
+    const closed = await FlowProgressModel.updateOne(
+      { _id: run.progress._id, org, status: 'open' },
       { $set: { status: 'done', form: form._id, updatedAt: new Date() } },
       { session: tx.session },
     );
-    tx.emit({ type: 'form.submitted', subject: form._id, customer: customer.sub, data: { form: formView(form) } });
-  });
-  return { form: formView(form), bookingId };
+    if (!closed.modifiedCount) throw new Conflict('This flow was already finished.');
+    await FormModel.create([sent], { session: tx.session });
+    tx.emit({ type: 'form.submitted', subject: form._id, customer: customer.sub, data: { form: formView(sent) } });
+    form.bookingId = bookingId;
+  };
+  const service = chosenService(run);
+  const timeIndex = run.steps.findIndex((s) => s.kind === 'time');
+  if (service && timeIndex >= 0) {
+    const time = run.answers[timeIndex] as TimeAnswer;
+    try {
+      await createBooking(
+        deps,
+        org,
+        { serviceId: service.serviceId, start: Date.parse(time.start) },
+        { kind: 'customer', customerId: customer.sub, email: customer.email },
+        Date.now(),
+        (tx, booking) => record(tx, booking._id),
+      );
+    } catch (err) {
+      if (err instanceof HttpError && (err.code === 'slot_taken' || err.code === 'slot_not_offered'))
+        await FlowProgressModel.updateOne({ _id: run.progress._id, org, status: 'open' }, { $set: { step: timeIndex, updatedAt: new Date() } });
+      throw err;
+    }
+  } else {
+    await inTransaction(org, (tx) => record(tx));
+  }
+  return { form: formView(form), bookingId: form.bookingId };
 }
 
 /** The form a finished run left (its confirmation page), the owner's own only. */
