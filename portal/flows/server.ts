@@ -4,7 +4,7 @@
 // its sign-in step without a code: the identity provider's session answers the authorization request at once.
 import type { Context, Middleware } from 'koa';
 import { randomId } from '../../lib/crypto.ts';
-import { flowsBase, flowsClient } from '../../lib/first-party.ts';
+import { flowsBase, flowsClient, portalBase } from '../../lib/first-party.ts';
 import { HttpError } from '../../lib/errors.ts';
 import { readRawBody, validate } from '../../lib/http.ts';
 import { apiResource } from '../../lib/resources.ts';
@@ -102,6 +102,11 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
 
   const slugOf = (ctx: BffCtx) => validate(flowSlug, ctx.params.flow);
   const here = (ctx: BffCtx, slug: string) => `${basePath(ctx.state.tenant)}/${slug}`;
+
+  // Flows have no index of their own (a business links to each): signing in again after signing out lands here.
+  router.get('/', (ctx: BffCtx) => {
+    ctx.redirect(new URL(portalBase(deps.config.publicUrl, ctx.state.tenant.slug)).pathname);
+  });
 
   router.get('/:flow', async (ctx: BffCtx) => {
     const org = ctx.state.tenant.id;

@@ -281,6 +281,8 @@ describe('Customer Flows', () => {
         "the portal's next request signed out",
         2000,
       );
+      const home = await browser.request(`${t.issuer}/flows`);
+      expect(home.headers.get('location'), 'the flows app has no index: its root is the portal').to.match(/\/portal$/);
     });
 
     it("in the portal ends the flow's session within 2 seconds", async () => {
