@@ -1,10 +1,11 @@
-// Built-in first-party OIDC clients every organisation has: the Customer Portal and the admin console.
+// Built-in first-party OIDC clients every organisation has: the Customer Portal, the admin console and Customer Flows.
 // Their registration is derived, not stored: the identity provider serves it to oidc-provider and the portal
 // uses the same derivation to act as that client, so neither imports the other and no organisation lacks one.
 import { deriveKey } from './crypto.ts';
 
 export const PORTAL_CLIENT_ID = 'portico-portal';
 export const ADMIN_CLIENT_ID = 'portico-admin';
+export const FLOWS_CLIENT_ID = 'portico-flows';
 
 export type FirstPartyClient = {
   client_id: string;
@@ -39,6 +40,11 @@ export function adminBase(publicUrl: string, orgSlug: string): string {
   return `${publicUrl}/${orgSlug}/admin`;
 }
 
+/** Customer Flows' mount point: `PUBLIC_URL/<org>/flows` (a flow at `/<org>/flows/<flow-slug>`). */
+export function flowsBase(publicUrl: string, orgSlug: string): string {
+  return `${publicUrl}/${orgSlug}/flows`;
+}
+
 function firstParty(clientId: string, name: string, base: string, masterSecret: string, org: Org): FirstPartyClient {
   return {
     client_id: clientId,
@@ -59,6 +65,9 @@ export const portalClient = (publicUrl: string, masterSecret: string, org: Org) 
 export const adminClient = (publicUrl: string, masterSecret: string, org: Org) =>
   firstParty(ADMIN_CLIENT_ID, `${org.name} admin console`, adminBase(publicUrl, org.slug), masterSecret, org);
 
+export const flowsClient = (publicUrl: string, masterSecret: string, org: Org) =>
+  firstParty(FLOWS_CLIENT_ID, `${org.name} flows`, flowsBase(publicUrl, org.slug), masterSecret, org);
+
 /**
  * Every built-in client of an organisation, by id, as the identity provider registers it: with its back-channel
  * logout URI at `internalUrl` (session required, so each logout token names the sign-in session it ends).
@@ -67,6 +76,7 @@ export function firstPartyClients(publicUrl: string, internalUrl: string, master
   const apps = [
     [portalClient, portalBase],
     [adminClient, adminBase],
+    [flowsClient, flowsBase],
   ] as const;
   return new Map(
     apps.map(([make, base]) => {

@@ -9,6 +9,7 @@ import { createPortalApi } from '../portal/api/app.ts';
 import { paymentsSealKey } from '../portal/api/payments/settings.ts';
 import { createPortalWeb } from '../portal/web/server.ts';
 import { createAdminWeb } from '../portal/admin/server.ts';
+import { createFlowsWeb } from '../portal/flows/server.ts';
 import { createTenants } from '../lib/tenants.ts';
 import { createSecrets } from '../idp/secrets.ts';
 import { clientAddressKey, trustedClientAddress } from '../lib/client-address.ts';
@@ -100,6 +101,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
   // portal/ first: its routes are specific prefixes; every other /<org>/ path belongs to the organisation's issuer.
   const tenants = createTenants(config.publicUrl, idp.organisations.bySlug);
   const events = new EventHub(changes, log);
+  const payments = { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl };
   app.use(
     createPortalApi({
       internalUrl: config.internalUrl,
@@ -111,11 +113,12 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
       events,
       changes,
       log,
-      payments: { sealKey: paymentsSealKey(config.masterSecret), endpoint: config.stripeApiUrl },
+      payments,
     }),
   );
   app.use(createPortalWeb({ config, tenants, render, log, changes }));
   app.use(createAdminWeb({ config, tenants, render, log, changes }));
+  app.use(createFlowsWeb({ config, tenants, render, log, changes, payments }));
   app.use(idp.middleware);
   app.use(() => {
     throw new NotFound();

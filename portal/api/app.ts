@@ -18,6 +18,7 @@ import { useAvailabilityCaches } from './availability/service.ts';
 import { bookingAdminRoutes, bookingClientRoutes } from './bookings/routes.ts';
 import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
+import { flowAdminRoutes } from './flows/routes.ts';
 import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { documentAdminRoutes, documentClientRoutes, pdfLogos } from './documents/routes.ts';
@@ -101,6 +102,7 @@ export function createPortalApi({ internalUrl, tenants, roles, standing, custome
     paymentAdminRoutes(payments),
     tabAdminRoutes(payments, customers),
     documentAdminRoutes(payments, logos),
+    flowAdminRoutes(customers),
   ]);
   const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);
   const webhook = stripeWebhook(tenants, payments, log);

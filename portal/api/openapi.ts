@@ -4,6 +4,7 @@ import * as availability from './availability/service.ts';
 import * as bookings from './bookings/service.ts';
 import * as catalogue from './catalogue/service.ts';
 import * as company from './company/service.ts';
+import { flowAdminPaths } from './flows/openapi.ts';
 import { moneyAdminPaths, moneyClientPaths } from './money/openapi.ts';
 import * as payments from './payments/settings.ts';
 import * as portals from './portals/service.ts';
@@ -126,9 +127,12 @@ const adminPaths: Paths = {
   '/bookings/{id}/cancel': { post: op('Cancel (staff are not bound by the cancellation window)', { parameters: [id] }) },
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
   '/events': {
-    get: eventsOp('every booking (`booking`), tab (`tab`), document (`document`) and saved-card (`payment-method`) change of the organisation'),
+    get: eventsOp(
+      'every booking (`booking`), tab (`tab`), document (`document`), saved-card (`payment-method`) and form (`form`: a customer finished a flow) change of the organisation',
+    ),
   },
   ...moneyAdminPaths,
+  ...flowAdminPaths,
 };
 
 export const clientOpenApi = (server: string, served: Paths) =>

@@ -1,4 +1,5 @@
-// The server side (backend-for-frontend) of a first-party browser app: the Customer Portal and the admin console.
+// The server side (backend-for-frontend) of a first-party browser app: the Customer Portal, the admin console and
+// Customer Flows.
 // Each is a confidential first-party OIDC client of its organisation (authorization code + PKCE, openid-client),
 // keeps a cookie session holding only an id, and proxies its API with the signed-in person's access token.
 // The browser never sees a token.
@@ -334,5 +335,5 @@ export function createBff({ config, tenants, render, log, changes }: BffDeps, ap
     { router },
   );
 
-  return { router, shell, middleware };
+  return { router, shell, middleware, session, checkSameOrigin, basePath };
 }

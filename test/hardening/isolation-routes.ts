@@ -96,6 +96,8 @@ export const PATH_SOURCES: Record<string, Source> = {
   resources: org((w) => w.resource),
   services: org((w) => w.service),
   portals: org((w) => w.portal),
+  flows: org((w) => w.flow),
+  versions: plain(() => '1'),
   portal: org((w) => w.portal), // the portal app's page of one portal: /portal/{portal}
   staff: org((w) => w.staff.find((m) => m.role === 'staff')!.email),
   policies: plain(() => 'terms'),
@@ -141,6 +143,8 @@ const BODIES: Record<string, unknown> = {
   'admin PUT /portals/{slug}/sections': { sections: SECTION_KEYS.map((key) => ({ key, state: 'disabled' })) },
   'admin PATCH /portals/{slug}/sections/{key}': { state: 'disabled' },
   'admin PUT /company': { name: 'Mallory' },
+  'admin POST /flows': { slug: 'mallory', title: 'Mallory' },
+  'admin PATCH /flows/{slug}': { title: 'Mallory' },
   'admin PUT /policies/{kind}': { markdown: 'Mallory' },
   'admin POST /locations': { name: 'Mallory', timeZone: 'Europe/London' },
   'admin PATCH /locations/{id}': { name: 'Mallory' },

@@ -8,6 +8,7 @@ import { STAFF_ROLES, type StaffRole } from '../../lib/resources.ts';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { adminToken, adminUrl, apiUrl, call, customerToken, type Reply } from '../support/api.ts';
 import { everyDay } from '../support/catalogue.ts';
+import { openFlow, passSignIn, postStep } from '../support/flows.ts';
 import type { Browser } from '../support/browser.ts';
 import { makeClient, makeOrg, relyingParty, silentAuthorize, type TestClient, type TestOrg } from '../support/oidc.ts';
 import type { Stack } from '../support/stack.ts';
@@ -49,6 +50,8 @@ export type World = {
   resource: string;
   service: string;
   portal: string;
+  /** A published flow's slug; each customer has sent it once (a form on their record). */
+  flow: string;
   /** Strings anyone holding a token of this organisation may see (its name, catalogue, portal, company pages). */
   public: string[];
   /** Strings only its staff may see: staff emails, apps, and its customers' data. */
@@ -121,6 +124,16 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     cancellationWindowMinutes: 60,
   });
   const portal = await admin('POST', 'portals', { slug: `p-${tag}`, name: tagged('Members portal', tag) });
+  const flow = await admin('POST', 'flows', {
+    slug: `f-${tag}`,
+    title: tagged('Intake', tag),
+    steps: [
+      { kind: 'sign-in' },
+      { kind: 'questions', title: 'About you', questions: [{ id: 'note', label: 'Anything else?', type: 'text' }] },
+      { kind: 'confirmation' },
+    ],
+  });
+  await admin('POST', `flows/${flow.slug}/versions`);
 
   // Free starts from tomorrow on: one each for the two customers' bookings.
   const from = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
@@ -146,10 +159,16 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     if (!invoice || !receipt || settled.payment?.state !== 'succeeded')
       throw new Error(`no invoice and receipt: ${JSON.stringify({ settled, docs })}`);
     const [note, towel] = [open.note, withLine.lines[0].description];
+    // Through the flow (its sign-in answered by the identity provider's session): a form with their answer.
+    const intake = tagged(`Intake answer ${n}`, tag);
+    const signedIn = await passSignIn(s, c.browser, (await openFlow(s, c.browser, t.issuer, flow.slug)).html);
+    const confirm = await postStep(s, c.browser, signedIn.html, [['note', intake]]);
+    const done = await postStep(s, c.browser, confirm.html, []);
+    if (!/\/done\/fm_/.test(done.url)) throw new Error(`flow not finished: ${done.status} ${done.url}`);
     const own = { id, email, name: cname, booking: booking.id, tab: open.id, line: withLine.lines[0].id, document: invoice.id, receipt: receipt.id };
     // Their token for the Admin API: the issuer gives one to a first-party app; the API finds no staff role.
     const adminToken = await again(s, app, c.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` });
-    return { ...own, token: c.token, adminToken, browser: c.browser, strings: [...Object.values(own), note, towel, invoice.number] };
+    return { ...own, token: c.token, adminToken, browser: c.browser, strings: [...Object.values(own), note, towel, invoice.number, intake] };
   };
   const c1 = await customer(1);
   const c2 = await customer(2);
@@ -186,6 +205,7 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     resource: resource.id,
     service: service.id,
     portal: portal.slug,
+    flow: flow.slug,
     public: [name, t.org.slug, location.id, resource.id, service.id, portal.slug, tag],
     private: [...c1.strings, ...c2.strings, ...staff.map((m) => m.email), app.clientId, machine.clientId],
   };

@@ -168,13 +168,17 @@ async function withSlot<T>(
   throw new SlotTaken();
 }
 
-/** `actor.email`: the customer's address as idp/ knows it now (staff views show the one they had when booking). */
+/**
+ * `actor.email`: the customer's address as idp/ knows it now (staff views show the one they had when booking).
+ * `also` writes what goes with the booking in its transaction (a finished flow's form), so both are made or neither.
+ */
 export async function createBooking(
   deps: PaymentDeps,
   org: string,
   input: z.infer<typeof createInput>,
   actor: Actor & { customerId: string; email: string | undefined },
   now = Date.now(),
+  also?: (tx: Tx, booking: Booking) => Promise<void>,
 ) {
   const { email } = actor;
   if (actor.kind === 'staff' && !email)
@@ -217,6 +221,7 @@ export async function createBooking(
     if (payment) booking.payment = payment;
     await BookingModel.create([booking], { session: tx.session });
     emitEvent(tx, 'booking.created', booking);
+    await also?.(tx, booking);
     return booking;
   });
   bookingsMade.inc({ by: actor.kind });

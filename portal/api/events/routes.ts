@@ -26,7 +26,11 @@ function moneyEvent(e: DomainEvent, customer: boolean): { name: string; data: un
 }
 
 const staffEvents: EventView = (e) =>
-  isBookingEvent(e) ? { name: 'booking', data: { type: e.type, ...(e.data as BookingEventData) } } : moneyEvent(e, false);
+  isBookingEvent(e)
+    ? { name: 'booking', data: { type: e.type, ...(e.data as BookingEventData) } }
+    : e.type === 'form.submitted'
+      ? { name: 'form', data: { type: e.type, customer: e.customer, ...(e.data as object) } }
+      : moneyEvent(e, false);
 
 function customerEvents(customerId: string, payments: boolean, bookings: boolean): EventView {
   return (e) => {

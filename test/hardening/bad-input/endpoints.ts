@@ -81,7 +81,7 @@ export async function apiOps(issuer: string, api: 'client' | 'admin'): Promise<A
 }
 
 /**
- * The sign-in pages' forms and pages (idp/interactions/routes.ts, trust-browser.ts), and the other endpoints that
+ * The sign-in pages' forms and pages (idp/interactions/routes.ts, trust-browser.ts), a flow's step (portal/flows), and the other endpoints that
  * take a body from outside without an API document: the token endpoint (a form, oidc-provider's) and Stripe's
  * webhook (JSON, refused unsigned).
  */
@@ -102,4 +102,6 @@ export const formOps: FormOp[] = [
     live: true,
   },
   { kind: 'form', method: 'POST', path: '/stripe/webhook', fields: ['id', 'type', 'data'], live: true },
+  // A flow's step, as the sign-in browser's anonymous run has it open (bad-input/world.ts): a date and a choice.
+  { kind: 'form', method: 'POST', path: '/flows/intake/steps/0', fields: ['born', 'pressure'], live: true },
 ];

@@ -8,6 +8,7 @@ import { setStaffRole } from '../../../idp/organisations/staff.ts';
 import { adminToken, adminUrl, apiUrl, call } from '../../support/api.ts';
 import { Browser, formAction } from '../../support/browser.ts';
 import { seedCatalogue } from '../../support/catalogue.ts';
+import { openFlow } from '../../support/flows.ts';
 import {
   authorizationRequest,
   makeClient,
@@ -100,12 +101,31 @@ export async function setUpWorld(): Promise<World> {
   const booking = await ok('POST', '/bookings', { serviceId: massage.id, start }, customer.access_token, apiUrl(t));
   const portalSlug = ((await ok('GET', '/portals')).items as { slug: string }[])[0]!.slug; // the primary, made on the portal's first visit
   const sections = (await ok('GET', `/portals/${portalSlug}`)).sections as { key: string }[];
+  const flow = await ok('POST', '/flows', {
+    slug: 'intake',
+    title: 'Intake',
+    steps: [
+      {
+        kind: 'questions',
+        title: 'About you',
+        questions: [
+          { id: 'born', label: 'Date of birth', type: 'date', required: true },
+          { id: 'pressure', label: 'Pressure', type: 'choice', options: ['Light', 'Firm'], required: true },
+        ],
+      },
+      { kind: 'sign-in' },
+      { kind: 'confirmation' },
+    ],
+  });
+  await ok('POST', `/flows/${flow.slug}/versions`);
 
   // A sign-in waiting for its code.
   const browser = new Browser();
   const page = await openSignIn(s, browser, await authorizationRequest(app));
   const codePage = (await requestCode(s, browser, page, uniqueEmail('signing-in'))).page;
   const uid = /\/interaction\/([^/]+)\/code$/.exec(formAction(codePage.html, '/code'))![1]!;
+  // The same browser has begun the flow (anonymously): its first step's form is attacked (bad-input/endpoints.ts).
+  expect((await openFlow(s, browser, t.issuer, flow.slug)).status).to.equal(200);
 
   return {
     s,
@@ -125,6 +145,8 @@ export async function setUpWorld(): Promise<World> {
       services: massage.id,
       portals: portalSlug,
       sections: sections[0]!.key,
+      flows: flow.slug,
+      versions: '1',
       policies: 'terms',
       tabs: tab.id,
       lines: withLine.lines[0].id,

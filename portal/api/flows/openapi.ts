@@ -1,0 +1,39 @@
+// The Admin API paths of Customer Flows: drafts, published versions, and the forms on customers' records.
+import { body, ok, op, pathParam, type Paths } from '../../../lib/openapi.ts';
+import * as flows from './service.ts';
+
+const slug = pathParam('slug');
+
+export const flowAdminPaths: Paths = {
+  '/flows': {
+    get: op('List flows, each with its draft steps and newest published version (0: never published)'),
+    post: op(
+      'Create a flow: slug (its address, `/<org>/flows/<slug>`), title, the portal whose branding it wears (default: the primary), and draft steps of kinds service, time, sign-in, questions, consent, confirmation',
+      { requestBody: body(flows.createFlowInput) },
+      ok('Created', 201),
+    ),
+  },
+  '/flows/{slug}': {
+    get: op('One flow, with its draft', { parameters: [slug] }),
+    patch: op('Edit the draft (fields not sent are kept; portal null: the primary). Customers see it once published', {
+      parameters: [slug],
+      requestBody: body(flows.updateFlowInput),
+    }),
+    delete: op("Delete a flow and its versions (forms on customers' records stay)", { parameters: [slug] }, ok('Deleted', 204)),
+  },
+  '/flows/{slug}/versions': {
+    post: op(
+      'Publish the draft as the next immutable version; customers who started an earlier one finish it. 422 `not_publishable` says which journey rule the draft breaks (the confirmation last, a sign-in step, a time step after a service step)',
+      { parameters: [slug] },
+      ok('Published', 201),
+    ),
+  },
+  '/flows/{slug}/versions/{version}': {
+    get: op('One published version', { parameters: [slug, pathParam('version', { type: 'integer', minimum: 1 })] }),
+  },
+  '/customers/{id}/forms': {
+    get: op('The forms a customer sent through flows (answers, consent signatures, the booking made), newest first', {
+      parameters: [pathParam('id')],
+    }),
+  },
+};

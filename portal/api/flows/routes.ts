@@ -1,0 +1,60 @@
+// Admin API for Customer Flows: design a flow's draft, publish versions, and read the forms customers sent.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { requireRole, type CustomerLookup } from '../../../lib/access.ts';
+import { audit } from '../../../lib/audit.ts';
+import type { BearerState } from '../../../lib/bearer.ts';
+import { NotFound } from '../../../lib/errors.ts';
+import { readBody, validate } from '../../../lib/http.ts';
+import * as flows from './service.ts';
+
+type Ctx = Context & { state: BearerState; params: Record<string, string> };
+const slugParam = (ctx: Ctx) => validate(flows.flowSlug, ctx.params.slug);
+
+export const flowAdminRoutes = (customers: CustomerLookup) => (router: Router) => {
+  const write = requireRole('admin');
+  router.get('/flows', async (ctx: Ctx) => {
+    ctx.body = { items: await flows.listFlows(ctx.state.tenant.id) };
+  });
+  router.post('/flows', write, async (ctx: Ctx) => {
+    const input = validate(flows.createFlowInput, await readBody(ctx));
+    const created = await flows.createFlow(ctx.state.tenant.id, input);
+    await audit(ctx, 'flow.create', created.slug, { after: created });
+    ctx.status = 201;
+    ctx.body = created;
+  });
+  router.get('/flows/:slug', async (ctx: Ctx) => {
+    ctx.body = await flows.getFlow(ctx.state.tenant.id, slugParam(ctx));
+  });
+  router.patch('/flows/:slug', write, async (ctx: Ctx) => {
+    const slug = slugParam(ctx);
+    const input = validate(flows.updateFlowInput, await readBody(ctx));
+    const { before, after } = await flows.updateFlow(ctx.state.tenant.id, slug, input);
+    await audit(ctx, 'flow.update', slug, { before, after });
+    ctx.body = after;
+  });
+  router.delete('/flows/:slug', write, async (ctx: Ctx) => {
+    const slug = slugParam(ctx);
+    const before = await flows.deleteFlow(ctx.state.tenant.id, slug);
+    await audit(ctx, 'flow.delete', slug, { before });
+    ctx.status = 204;
+  });
+  router.post('/flows/:slug/versions', write, async (ctx: Ctx) => {
+    const slug = slugParam(ctx);
+    const published = await flows.publishFlow(ctx.state.tenant.id, slug);
+    await audit(ctx, 'flow.publish', slug, { after: published });
+    ctx.status = 201;
+    ctx.body = published;
+  });
+  router.get('/flows/:slug/versions/:version', async (ctx: Ctx) => {
+    const slug = slugParam(ctx);
+    const { version } = await flows.getVersion(ctx.state.tenant.id, slug, validate(flows.flowVersion, ctx.params.version));
+    ctx.body = flows.versionView(slug, version);
+  });
+  // Another organisation's customer is "not found", like one that does not exist, never an empty list.
+  router.get('/customers/:id/forms', async (ctx: Ctx) => {
+    const customer = validate(flows.customerId, ctx.params.id);
+    if (!(await customers.find(ctx.state.tenant.id, customer))) throw new NotFound('No such customer.');
+    ctx.body = { items: await flows.customerForms(ctx.state.tenant.id, customer) };
+  });
+};

@@ -1,0 +1,316 @@
+// Customer Flows: staff design and publish flows through the Admin API; a customer goes through one at
+// /<org>/flows/<slug>, a relying party of its own, signed in without a code when the portal already signed them in;
+// finishing it books and leaves the answers on their record, for staff, live; another organisation sees none of it.
+import { expect } from 'chai';
+import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
+import { type Browser, formAction } from '../support/browser.ts';
+import { seedCatalogue } from '../support/catalogue.ts';
+import { eventually } from '../support/chromium.ts';
+import { firstValue, flowUrl, openFlow, passSignIn, postStep } from '../support/flows.ts';
+import { makeOrg, type TestOrg } from '../support/oidc.ts';
+import { portalSignIn } from '../support/portal.ts';
+import { openStream } from '../support/sse.ts';
+import { stack, type Stack } from '../support/stack.ts';
+
+/** A first massage: choose service → time → sign in → intake questions → waiver → confirm. */
+const firstMassage = (serviceId: string) => ({
+  slug: 'first-massage',
+  title: 'Book a first massage',
+  steps: [
+    { kind: 'service', serviceIds: [serviceId] },
+    { kind: 'time', days: 7 },
+    { kind: 'sign-in' },
+    {
+      kind: 'questions',
+      title: 'About you',
+      questions: [
+        { id: 'injuries', label: 'Any injuries we should know of?', type: 'text', required: true, maxLength: 500 },
+        { id: 'pressure', label: 'Pressure', type: 'choice', options: ['Light', 'Medium', 'Firm'], required: true },
+        { id: 'areas', label: 'Areas to focus on', type: 'checkbox', options: ['Back', 'Neck', 'Legs'] },
+        { id: 'born', label: 'Date of birth', type: 'date' },
+      ],
+    },
+    { kind: 'consent', title: 'Waiver', text: 'I take part at my own risk.' },
+    { kind: 'confirmation' },
+  ],
+});
+
+describe('Customer Flows', () => {
+  let s: Stack;
+  let t: TestOrg;
+  let admin: string;
+  let massage: { id: string };
+  before(async () => {
+    s = await stack();
+    t = await makeOrg(s, { name: 'Harbour Spa' });
+    admin = await adminToken(s, t);
+    ({ massage } = await seedCatalogue(t, admin));
+  });
+
+  /** A customer's id, as staff look it up by email. */
+  const subOf = async (email: string) => (await call('GET', `${adminUrl(t)}/customers?email=${encodeURIComponent(email)}`, admin)).body.items[0].id;
+
+  const open = (browser: Browser, slug: string) => openFlow(s, browser, t.issuer, slug);
+  const post = (browser: Browser, html: string, fields: [string, string][]) => postStep(s, browser, html, fields);
+
+  describe('Admin API', () => {
+    it('creates a draft, refuses bad steps with 400 and a broken journey with 422, and publishes immutable versions', async () => {
+      const bad = await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'x', title: 'X', steps: [{ kind: 'payment' }] });
+      expect(bad.status).to.equal(400);
+      const badQuestion = await call('POST', `${adminUrl(t)}/flows`, admin, {
+        slug: 'x',
+        title: 'X',
+        steps: [{ kind: 'questions', title: 'Q', questions: [{ id: 'a', label: 'A', type: 'choice' }] }],
+      });
+      expect(badQuestion.status).to.equal(400);
+      expect(badQuestion.body.error_description).to.contain('a choice needs options');
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'login', title: 'X' })).status).to.equal(400);
+
+      const created = await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'intake', title: 'Intake', steps: [{ kind: 'sign-in' }] });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect(created.body).to.include({ slug: 'intake', version: 0 });
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'intake', title: 'Again' })).status).to.equal(409);
+      const broken = await call('POST', `${adminUrl(t)}/flows/intake/versions`, admin);
+      expect(broken.status).to.equal(422);
+      expect(broken.body.error).to.equal('not_publishable');
+      expect(broken.body.error_description).to.contain('the last step is the confirmation');
+
+      const steps = [
+        { kind: 'sign-in' },
+        { kind: 'questions', title: 'Q', questions: [{ id: 'why', label: 'Why?', type: 'text' }] },
+        { kind: 'confirmation' },
+      ];
+      expect((await call('PATCH', `${adminUrl(t)}/flows/intake`, admin, { steps })).status).to.equal(200);
+      const v1 = await call('POST', `${adminUrl(t)}/flows/intake/versions`, admin);
+      expect(v1.status, JSON.stringify(v1.body)).to.equal(201);
+      expect(v1.body).to.include({ slug: 'intake', version: 1 });
+      await call('PATCH', `${adminUrl(t)}/flows/intake`, admin, { title: 'Intake v2' });
+      expect((await call('POST', `${adminUrl(t)}/flows/intake/versions`, admin)).body.version).to.equal(2);
+      const kept = await call('GET', `${adminUrl(t)}/flows/intake/versions/1`, admin);
+      expect(kept.body).to.include({ title: 'Intake', version: 1 });
+      expect((await call('GET', `${adminUrl(t)}/flows/intake/versions/3`, admin)).status).to.equal(404);
+      expect((await call('GET', `${adminUrl(t)}/flows/intake/versions/zero`, admin)).status).to.equal(400);
+      expect((await call('GET', `${adminUrl(t)}/flows`, admin)).body.items.map((f: { slug: string }) => f.slug)).to.include('intake');
+    });
+
+    it('lets staff read but not change flows', async () => {
+      const staff = await adminToken(s, t, 'staff');
+      expect((await call('GET', `${adminUrl(t)}/flows`, staff)).status).to.equal(200);
+      expect((await call('POST', `${adminUrl(t)}/flows`, staff, { slug: 'nope', title: 'Nope' })).status).to.equal(403);
+    });
+  });
+
+  describe('a customer signed in to the portal', () => {
+    let portal: Awaited<ReturnType<typeof portalSignIn>>;
+    let sub: string;
+    before(async () => {
+      const res = await call('POST', `${adminUrl(t)}/flows`, admin, firstMassage(massage.id));
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect((await call('POST', `${adminUrl(t)}/flows/first-massage/versions`, admin)).status).to.equal(201);
+      portal = await portalSignIn(s, t.issuer);
+      sub = await subOf(portal.email);
+    });
+
+    it('goes through the flow without a code, books, and staff see the answers live', async () => {
+      const { browser, email } = portal;
+      const events = await openStream(`${adminUrl(t)}/events`, { authorization: `Bearer ${admin}` });
+      const mails = s.mailbox.messages.length;
+
+      let page = await open(browser, 'first-massage');
+      expect(page.status).to.equal(200);
+      expect(page.html).to.contain('Choose a service').and.contain('Step 1 of 6');
+      page = await post(browser, page.html, [['service', massage.id]]);
+      expect(page.html).to.contain('Choose a time');
+      const start = firstValue(page.html, 'start')!;
+      expect(start).to.match(/Z$/);
+      page = await post(browser, page.html, [['start', start]]);
+      expect(page.html).to.contain('Sign in to continue');
+
+      // The sign-in step's form goes to the flows app's own sign-in: the identity provider's session answers at once.
+      page = await passSignIn(s, browser, page.html);
+      expect(page.url).to.equal(flowUrl(t.issuer, 'first-massage'));
+      expect(s.mailbox.messages.length, 'no code was sent').to.equal(mails);
+      expect(page.html).to.contain('About you');
+
+      const refused = await post(browser, page.html, [['pressure', 'Brutal']]);
+      expect(refused.status).to.equal(422);
+      expect(refused.html).to.contain('role="alert"').and.contain('This is required.').and.contain('Choose from the options given.');
+      page = await post(browser, page.html, [
+        ['injuries', 'A stiff left shoulder'],
+        ['pressure', 'Firm'],
+        ['areas', 'Back'],
+        ['areas', 'Neck'],
+        ['born', '1990-04-01'],
+      ]);
+      expect(page.html).to.contain('Waiver');
+      const unsigned = await post(browser, page.html, [['signature', '']]);
+      expect(unsigned.status).to.equal(422);
+      expect(unsigned.html).to.contain('Tick the box to agree.');
+      page = await post(browser, page.html, [
+        ['agree', 'yes'],
+        ['signature', 'Alex Example'],
+      ]);
+      expect(page.html).to.contain('Deep tissue massage').and.contain('Firm').and.contain('Signed by Alex Example');
+      page = await post(browser, page.html, []);
+      expect(page.url).to.match(/\/flows\/first-massage\/done\/fm_/);
+      expect(page.html).to.contain('Your booking is confirmed');
+
+      const forms = await call('GET', `${adminUrl(t)}/customers/${sub}/forms`, admin);
+      expect(forms.status).to.equal(200);
+      const [form] = forms.body.items;
+      expect(form).to.include({ flow: 'first-massage', title: 'Book a first massage', version: 1 });
+      const questions = form.steps.find((x: { kind: string }) => x.kind === 'questions').questions;
+      expect(questions).to.deep.include({ id: 'areas', label: 'Areas to focus on', answer: ['Back', 'Neck'] });
+      expect(form.steps.find((x: { kind: string }) => x.kind === 'consent').answer).to.include({ signature: 'Alex Example' });
+      const booking = await call('GET', `${adminUrl(t)}/bookings/${form.bookingId}`, admin);
+      expect(booking.status).to.equal(200);
+      expect(booking.body).to.include({ start, status: 'confirmed' });
+      expect(booking.body.service.name).to.equal('Deep tissue massage');
+      expect(booking.body.customer).to.deep.equal({ id: sub, email });
+      // The portal, the customer's other app, shows the booking too.
+      const inPortal = await browser.request(`${t.issuer}/portal/bff/api/bookings`, { headers: { accept: 'application/json' } });
+      expect(((await inPortal.json()) as { items: { id: string }[] }).items.map((b) => b.id)).to.include(form.bookingId);
+
+      const live = await events.next((e) => e.event === 'form').finally(() => events.close());
+      expect(live.data).to.include({ type: 'form.submitted', customer: sub });
+    });
+
+    it('sends the customer back to choose another time when theirs was taken meanwhile, and books once', async () => {
+      const { browser, email } = await portalSignIn(s, t.issuer);
+      const other = await portalSignIn(s, t.issuer);
+      let page = await open(browser, 'first-massage');
+      page = await post(browser, page.html, [['service', massage.id]]);
+      const starts = [...page.html.matchAll(/name="start" value="([^"]+)"/g)].map((m) => m[1]!);
+      const start = starts[starts.length - 1]!; // the last offered: no one else in this file books it
+      page = await post(browser, page.html, [['start', start]]);
+      page = await passSignIn(s, browser, page.html);
+      page = await post(browser, page.html, [
+        ['injuries', 'None'],
+        ['pressure', 'Light'],
+      ]);
+      page = await post(browser, page.html, [
+        ['agree', 'yes'],
+        ['signature', 'Sam Example'],
+      ]);
+      expect(page.html).to.contain('Confirm and book');
+      // Both therapists are booked at that time for someone else.
+      const customerId = await subOf(other.email);
+      for (let i = 0; i < 2; i++)
+        expect((await call('POST', `${adminUrl(t)}/bookings`, admin, { customerId, serviceId: massage.id, start })).status).to.equal(201);
+      const refused = await post(browser, page.html, []);
+      expect(refused.status).to.be.oneOf([409, 422]);
+      expect(refused.html).to.contain('Choose a time').and.contain('role="alert"');
+      expect(refused.html).to.not.contain(`value="${start}"`);
+
+      // Another time, and its confirmation sent twice at once (a double click): one booking, one form.
+      const later = starts[starts.length - 4]!; // clear of the taken time and its buffer
+      page = await post(browser, refused.html, [['start', later]]);
+      expect(page.html).to.contain('About you').and.contain('>None</textarea>'); // what they said is kept
+      page = await post(browser, page.html, [
+        ['injuries', 'None'],
+        ['pressure', 'Light'],
+      ]);
+      page = await post(browser, page.html, [
+        ['agree', 'yes'],
+        ['signature', 'Sam Example'],
+      ]);
+      const twice = await Promise.all([post(browser, page.html, []), post(browser, page.html, [])]);
+      expect(twice.map((r) => r.status).sort()).to.deep.equal([200, 409]);
+      const forms = (await call('GET', `${adminUrl(t)}/customers/${await subOf(email)}/forms`, admin)).body.items;
+      expect(forms).to.have.length(1);
+      const booked = await call('GET', `${adminUrl(t)}/bookings/${forms[0].bookingId}`, admin);
+      expect(booked.body.start).to.equal(later);
+    });
+
+    it('keeps a customer who left mid-flow on the version they started', async () => {
+      const { browser } = portal;
+      let page = await open(browser, 'first-massage');
+      page = await post(browser, page.html, [['service', massage.id]]);
+      expect(page.html).to.contain('Step 2 of 6');
+      const steps = firstMassage(massage.id).steps.filter((x) => x.kind !== 'consent');
+      await call('PATCH', `${adminUrl(t)}/flows/first-massage`, admin, { title: 'Massage, shorter', steps });
+      expect((await call('POST', `${adminUrl(t)}/flows/first-massage/versions`, admin)).body.version).to.equal(2);
+      page = await open(browser, 'first-massage'); // came back later
+      expect(page.html).to.contain('Book a first massage · Step 2 of 6');
+      const newcomer = await portalSignIn(s, t.issuer);
+      const fresh = await open(newcomer.browser, 'first-massage');
+      expect(fresh.html).to.contain('Massage, shorter · Step 1 of 5');
+    });
+  });
+
+  describe('signing out', () => {
+    before(async () => {
+      const steps = [
+        { kind: 'sign-in' },
+        { kind: 'questions', title: 'Notes', questions: [{ id: 'note', label: 'Note', type: 'text' }] },
+        { kind: 'confirmation' },
+      ];
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'notes', title: 'Notes', steps })).status).to.equal(201);
+      expect((await call('POST', `${adminUrl(t)}/flows/notes/versions`, admin)).status).to.equal(201);
+    });
+
+    /** Signed in to the portal, then to the flows app by single sign-on: the flow page says who is signed in. */
+    async function inBoth() {
+      const { browser, email } = await portalSignIn(s, t.issuer);
+      const page = await passSignIn(s, browser, (await open(browser, 'notes')).html);
+      expect(page.html).to.contain(`Sign out (${email})`);
+      return browser;
+    }
+    /** RP-initiated logout from an app, confirmed at the identity provider ("sign me out"). */
+    async function signOut(browser: Browser, app: 'portal' | 'flows') {
+      const out = await browser.request(`${t.issuer}/${app}/logout`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } });
+      expect(out.status).to.equal(303);
+      const confirm = await browser.follow(out.headers.get('location')!, s.baseUrl);
+      const html = await confirm.res!.text();
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+      await browser.post(new URL(formAction(html, '/session/end/confirm'), s.baseUrl), { xsrf, logout: 'yes' });
+    }
+    const portalApi = async (browser: Browser) => {
+      const res = await browser.request(`${t.issuer}/portal/bff/api/profile`, { headers: { accept: 'application/json' } });
+      await res.body?.cancel();
+      return res.status;
+    };
+
+    it("in the flow ends the portal's session within 2 seconds", async () => {
+      const browser = await inBoth();
+      expect(await portalApi(browser)).to.equal(200);
+      await signOut(browser, 'flows');
+      await eventually(
+        () => portalApi(browser),
+        (status) => status === 401,
+        "the portal's next request signed out",
+        2000,
+      );
+      const home = await browser.request(`${t.issuer}/flows`);
+      expect(home.headers.get('location'), 'the flows app has no index: its root is the portal').to.match(/\/portal$/);
+    });
+
+    it("in the portal ends the flow's session within 2 seconds", async () => {
+      const browser = await inBoth();
+      await signOut(browser, 'portal');
+      await eventually(
+        async () => (await open(browser, 'notes')).html,
+        (html) => html.includes('Sign in to continue') && !html.includes('Sign out ('),
+        'the flow signed out',
+        2000,
+      );
+    });
+  });
+
+  describe('isolation', () => {
+    it("shows another organisation neither this one's flows nor its customers' forms", async () => {
+      const other = await makeOrg(s);
+      const otherAdmin = await adminToken(s, other);
+      const customer = await portalSignIn(s, t.issuer);
+      const sub = await subOf(customer.email);
+      expect((await call('GET', `${adminUrl(other)}/flows/first-massage`, otherAdmin)).status).to.equal(404);
+      expect((await call('GET', `${adminUrl(other)}/flows`, otherAdmin)).body.items).to.deep.equal([]);
+      expect((await call('GET', `${adminUrl(other)}/customers/${sub}/forms`, otherAdmin)).status).to.equal(404);
+      expect((await call('GET', `${adminUrl(t)}/customers/${sub}/forms`, admin)).body.items).to.deep.equal([]);
+      const page = await customer.browser.follow(flowUrl(other.issuer, 'first-massage'), s.baseUrl);
+      expect(page.res!.status).to.equal(404);
+      await page.res!.body?.cancel();
+      expect((await call('GET', `${apiUrl(t)}/services`, otherAdmin)).status).to.equal(401);
+    });
+  });
+});
