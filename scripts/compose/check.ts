@@ -4,10 +4,10 @@
 // stripe-mock (scripts/stripe/launch.ts).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir } from '../db/launch.ts';
+import { goBinary } from '../go-build.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -15,28 +15,13 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export function composeCheckBinary(): string {
   const hash = createHash('sha256');
   for (const f of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(HERE, f)));
-  const home = join(cacheDir(), `compose-check-${hash.digest('hex').slice(0, 12)}`);
-  const binary = join(home, 'compose-check');
-  if (existsSync(binary)) return binary;
-  const tmp = `${home}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const built = spawnSync('go', ['build', '-o', join(tmp, 'compose-check'), '.'], {
+  return goBinary({
+    folder: `compose-check-${hash.digest('hex').slice(0, 12)}`,
+    name: 'compose-check',
+    what: 'the compose checker',
+    build: (into) => ({ args: ['build', '-o', join(into, 'compose-check'), '.'], env: { GOFLAGS: '-mod=readonly' } }),
     cwd: HERE,
-    encoding: 'utf8',
-    env: { ...process.env, GOPATH: process.env.GOPATH ?? join(cacheDir(), 'go'), GOFLAGS: '-mod=readonly', CGO_ENABLED: '0' },
   });
-  if (built.error || built.status !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`building the compose checker failed (it needs Go, https://go.dev/doc/install):\n${built.stderr || built.error}`);
-  }
-  try {
-    renameSync(tmp, home);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(binary)) throw err; // else a concurrent builder won the rename
-  }
-  return binary;
 }
 
 /** A service as compose-go resolves it (short syntax expanded, variables interpolated); the fields we read. */

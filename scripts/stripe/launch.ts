@@ -2,37 +2,25 @@
 // the local default talk to. Built with `go install` at a pinned version into the user cache (first run only, about
 // a minute), started on a free port, stopped with its parent. It is stateless: what Portico shows comes from its own
 // database, never from stripe-mock.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, exited, freePort, waitUntilListening } from '../db/launch.ts';
+import { goBinary } from '../go-build.ts';
 
 export const STRIPE_MOCK_VERSION = 'v0.203.0';
 
-/** The pinned stripe-mock binary; built when missing (in a temporary folder, then renamed: concurrent starters are safe). */
+/** The pinned stripe-mock binary; built when missing (scripts/go-build.ts: concurrent starters are safe). */
 export function stripeMockBinary(onInstall: (msg: string) => void = () => {}): string {
-  const home = join(cacheDir(), `stripe-mock-${STRIPE_MOCK_VERSION}`);
-  const binary = join(home, 'stripe-mock');
-  if (existsSync(binary)) return binary;
-  onInstall(`building stripe-mock ${STRIPE_MOCK_VERSION} into ${home} (first run only)`);
-  const tmp = `${home}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  const built = spawnSync('go', ['install', `github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}`], {
-    encoding: 'utf8',
-    env: { ...process.env, GOBIN: tmp, GOPATH: process.env.GOPATH ?? join(cacheDir(), 'go'), CGO_ENABLED: '0' },
+  const folder = `stripe-mock-${STRIPE_MOCK_VERSION}`;
+  if (!existsSync(join(cacheDir(), folder, 'stripe-mock')))
+    onInstall(`building stripe-mock ${STRIPE_MOCK_VERSION} into ${join(cacheDir(), folder)} (first run only)`);
+  return goBinary({
+    folder,
+    name: 'stripe-mock',
+    what: 'stripe-mock',
+    build: (into) => ({ args: ['install', `github.com/stripe/stripe-mock@${STRIPE_MOCK_VERSION}`], env: { GOBIN: into } }),
   });
-  if (built.error || built.status !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`building stripe-mock failed (it needs Go, https://go.dev/doc/install):\n${built.stderr || built.error}`);
-  }
-  try {
-    renameSync(tmp, home);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (!existsSync(binary)) throw err; // else a concurrent starter won the rename
-  }
-  return binary;
 }
 
 export type StripeMock = { url: string; stop(): Promise<void> };
