@@ -1,6 +1,6 @@
 // Customer Flows in the console: the list, a flow's draft editor (steps reordered like the portal's sections) with
 // publishing, and a customer's sent forms, live. One chunk of its own (app.tsx), fetched when first opened.
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
@@ -328,7 +328,7 @@ function Editor({ boot, flow, path }: { boot: PageProps['boot']; flow: FlowView;
 
   const body = { title: title.trim(), portal: portal || null, steps: items.map((i) => stepBody(i.step)) };
   const dirty = JSON.stringify(body) !== JSON.stringify({ title: saved.title, portal: saved.portal, steps: saved.steps });
-  const shown = withInnerField(error);
+  const shown = useMemo(() => withInnerField(error), [error]); // one object per error: FormError focuses each new one
   const errors = fieldErrors(shown, topKey, true);
   const labels: Record<string, string> = { title: F.title, portal: F.portal, steps: F.steps };
   items.forEach((it, i) => {
