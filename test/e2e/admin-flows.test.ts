@@ -5,7 +5,17 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { adminToken, adminUrl, call } from '../support/api.ts';
-import { expectAccessible, expectText, launch, screenshots, signInWithCode, skipWithoutChromium, until, WIDTHS } from '../support/chromium.ts';
+import {
+  expectAccessible,
+  expectFits,
+  expectText,
+  launch,
+  screenshots,
+  signInWithCode,
+  skipWithoutChromium,
+  until,
+  WIDTHS,
+} from '../support/chromium.ts';
 import { flowUrl } from '../support/flows.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { signInInPage } from '../support/portal.ts';
@@ -46,7 +56,7 @@ describe('Flows in the admin console (headless Chromium)', function () {
     await page.getByRole('button', { name: 'Add step', exact: true }).click();
   }
 
-  it('creates a flow, builds its steps, reorders one by keyboard and publishes it', async () => {
+  it('creates a flow, builds its steps, reorders them by drag and drop and by keyboard, and publishes it', async () => {
     await page.getByRole('link', { name: 'Flows' }).first().click();
     await page.getByText('No flows yet.').waitFor();
     await page.getByLabel('Slug', { exact: true }).fill('intake');
@@ -54,21 +64,30 @@ describe('Flows in the admin console (headless Chromium)', function () {
     await page.getByRole('button', { name: 'Create flow' }).click();
     await page.getByRole('heading', { level: 1, name: 'New client intake' }).waitFor();
 
-    await addStep('Sign in');
     await addStep('Consent');
     await page.getByLabel('Step title', { exact: true }).fill('Waiver');
     await page.getByLabel('Consent text', { exact: true }).fill('Treatments are at your own risk.');
+    await addStep('Sign in');
     await addStep('Questions');
     await page.getByLabel('Step title', { exact: true }).fill('About you');
+
+    // A step the API refuses on its own (a question without its label) is named next to the form and on its row.
+    await page.getByRole('button', { name: 'Save draft', exact: true }).click();
+    await expectText(page.getByRole('alert'), 'Step 3: About you', 'questions 1 label');
+    await expectText(page.getByTestId('steps').locator('li').nth(2), 'questions 1 label');
     await page.getByLabel('Question', { exact: true }).fill('Any allergies?');
     await page.getByLabel('Required', { exact: true }).check();
 
     // Without a confirmation the API refuses to publish, and says why next to the form.
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await expectText(page.getByRole('alert'), 'the last step is the confirmation');
-    expect(await draftKinds()).to.deep.equal(['sign-in', 'consent', 'questions']); // the draft was saved first
+    expect(await draftKinds()).to.deep.equal(['consent', 'sign-in', 'questions']); // the draft was saved first
     await addStep('Confirmation');
 
+    // Sign in goes first, by drag and drop.
+    const steps = page.getByTestId('steps').locator('li');
+    await steps.nth(1).dragTo(steps.nth(0));
+    await expectText(steps.nth(0), 'Sign in');
     // The questions go before the waiver, by keyboard; focus stays on the moved step's button.
     const up = page.getByRole('button', { name: 'Move About you up', exact: true });
     await up.focus();
@@ -82,6 +101,7 @@ describe('Flows in the admin console (headless Chromium)', function () {
       'Confirm Confirmation',
     ]);
     await expectAccessible(page, 'flow editor');
+    await expectFits(page, WIDTHS.phone, 'flow editor');
     await screenshots(page, 'admin-flow-editor');
 
     await page.getByRole('button', { name: 'Publish', exact: true }).click();

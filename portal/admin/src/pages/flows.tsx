@@ -276,6 +276,31 @@ function QuestionsFields({ step, set, can }: { step: Extract<Step, { kind: 'ques
   );
 }
 
+/** The services a service step offers: those ticked, or all when none is. */
+function ServiceChoice({ step, set }: { step: Extract<Step, { kind: 'service' }>; set: (s: Step) => void }) {
+  const services = useResource<List<{ id: string; name: string }>>('services');
+  const chosen = step.serviceIds ?? [];
+  const toggle = (id: string, on: boolean) => {
+    const next = on ? [...chosen, id] : chosen.filter((x) => x !== id);
+    set({ ...step, serviceIds: next.length ? next : undefined });
+  };
+  return (
+    <fieldset class="plain">
+      <legend>{F.services}</legend>
+      <p class="hint">{F.servicesHint}</p>
+      {services.data ? (
+        services.data.items.map((svc) => (
+          <CheckField key={svc.id} id={`fs-svc-${svc.id}`} label={svc.name} checked={chosen.includes(svc.id)} onChange={(v) => toggle(svc.id, v)} />
+        ))
+      ) : services.loading ? (
+        <Loading />
+      ) : (
+        services.error && <ErrorBox error={services.error} retry={services.reload} />
+      )}
+    </fieldset>
+  );
+}
+
 /** The fields of the step being edited, by its kind. */
 function StepFields({ step, set, can }: { step: Step; set: (s: Step) => void; can: boolean }) {
   const titleRequired = step.kind === 'questions' || step.kind === 'consent';
@@ -289,6 +314,7 @@ function StepFields({ step, set, can }: { step: Step; set: (s: Step) => void; ca
         hint={titleRequired ? undefined : F.defaultTitle(DEFAULT_TITLES[step.kind])}
         required={titleRequired}
       />
+      {step.kind === 'service' && <ServiceChoice step={step} set={set} />}
       {step.kind === 'time' && (
         <TextField
           id="fs-days"

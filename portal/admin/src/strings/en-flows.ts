@@ -41,6 +41,8 @@ const enFlows = {
   stepTitle: 'Step title',
   defaultTitle: (title: string) => `Leave empty for “${title}”.`,
   days: 'Days ahead to offer',
+  services: 'Services offered',
+  servicesHint: 'Tick the services this flow offers; with none ticked, it offers every bookable service.',
   message: 'Message',
   consentText: 'Consent text',
   questions: 'Questions',
