@@ -511,7 +511,7 @@ function Editor({ boot, flow, path }: { boot: PageProps['boot']; flow: FlowView;
             <p class="empty">{F.noSteps}</p>
           )}
           {can && (
-            <div class="actions">
+            <div class="actions add-step">
               <SelectField
                 id="fl-kind"
                 label={F.addKind}
