@@ -21,6 +21,7 @@ export type PageProps = { boot: Boot; me: Me; param?: string };
 const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
   ['apps', t.nav.apps],
   ['portals', t.nav.portals],
+  ['flows', t.nav.flows],
   ['company', t.nav.company],
   ['catalogue', t.nav.catalogue],
   ['bookings', t.nav.bookings],
@@ -34,7 +35,7 @@ const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
 /**
  * Pages a first visit seldom needs come in chunks of their own, fetched when one of them is first opened, so the
  * console's first download stays within its budget: the money pages (a business that takes no payments through
- * Portico never downloads them) and the catalogue (set up once, then seldom changed).
+ * Portico never downloads them), the catalogue (set up once, then seldom changed) and the flows.
  */
 function lazy<M>(load: () => Promise<M>) {
   let loaded: M | undefined;
@@ -69,6 +70,10 @@ const TabPage = money('TabPage');
 const InvoicesPage = money('InvoicesPage');
 const InvoicePage = money('InvoicePage');
 const CataloguePage = lazy(() => import('./pages/catalogue.tsx'))('CataloguePage');
+const flows = lazy(() => import('./pages/flows.tsx'));
+const FlowsPage = flows('FlowsPage');
+const FlowEditorPage = flows('FlowEditorPage');
+const CustomerFormsPage = flows('CustomerFormsPage');
 
 function page(route: Route) {
   switch (route.name) {
@@ -76,6 +81,9 @@ function page(route: Route) {
       return route.param === 'new' ? NewAppPage : route.param ? AppDetailPage : AppsPage;
     case 'portals':
       return route.param ? PortalEditorPage : PortalsPage;
+    case 'flows':
+      // A customer's forms live here too (`flows/customer/<id>`): a flow's slug never has a slash.
+      return route.param?.startsWith('customer/') ? CustomerFormsPage : route.param ? FlowEditorPage : FlowsPage;
     case 'company':
       return CompanyPage;
     case 'catalogue':

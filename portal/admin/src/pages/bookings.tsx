@@ -463,6 +463,15 @@ export function BookingsPage({ boot, param }: PageProps) {
                               <td class="wrap">{b.resource.name}</td>
                               <td class="wrap">
                                 {b.customer?.email ?? <span class="muted">{B.unknownCustomer}</span>}
+                                {b.customer && (
+                                  <>
+                                    {' '}
+                                    <a class="small" href={href('flows', `customer/${b.customer.id}`)}>
+                                      {B.forms}
+                                      <span class="sr-only"> ({b.customer.email ?? B.unknownCustomer})</span>
+                                    </a>
+                                  </>
+                                )}
                                 {b.createdBy === 'staff' && <span class="muted"> · {B.byStaff}</span>}
                               </td>
                               <td>

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { setResource, useResource, invalidate } from '../../../shared/store.ts';
@@ -7,6 +7,7 @@ import type { Branding, PortalView, Section, SectionState } from '../types.ts';
 import { Alert, ErrorBox, FormError, Heading, Loading, ReadOnlyNote, SelectField, Status, TextField, fieldErrors, useCan, useTitle } from '../ui.tsx';
 import { portalAddress, useDeletePortal } from './portals.tsx';
 import { t } from '../strings/index.ts';
+import { move, ReorderList } from '../reorder.tsx';
 
 const P = t.portals;
 const STATES: SectionState[] = ['enabled', 'disabled', 'hidden_when_empty'];
@@ -250,13 +251,6 @@ const sectionBody = (list: Section[]) => ({
   sections: list.map((s) => ({ key: s.key, state: s.state, ...(s.label !== DEFAULT_LABELS[s.key] ? { label: s.label } : {}) })),
 });
 
-function move<T>(list: T[], from: number, to: number): T[] {
-  const next = list.slice();
-  const [item] = next.splice(from, 1);
-  next.splice(to, 0, item!);
-  return next;
-}
-
 function Sections({
   path,
   sections,
@@ -273,22 +267,8 @@ function Sections({
   const can = useCan('admin');
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
-  const [dragging, setDragging] = useState<string | null>(null);
-  const [over, setOver] = useState<string | null>(null);
   const seq = useRef(0);
   const lastGood = useRef(confirmed);
-  const focusAfter = useRef<{ key: string; dir: 'up' | 'down' } | null>(null);
-  const list = useRef<HTMLOListElement>(null);
-  const pressed = useRef<string | null>(null);
-
-  useLayoutEffect(() => {
-    const f = focusAfter.current;
-    if (!f) return;
-    focusAfter.current = null;
-    const btn = (dir: string) => list.current?.querySelector<HTMLButtonElement>(`li[data-key="${f.key}"] button[data-dir="${dir}"]`);
-    const b = btn(f.dir);
-    (b && !b.disabled ? b : btn(f.dir === 'up' ? 'down' : 'up'))?.focus();
-  });
 
   const save = (next: Section[]) => {
     setSections(next);
@@ -313,26 +293,6 @@ function Sections({
     );
   };
 
-  const moveBy = (i: number, delta: -1 | 1) => {
-    const j = i + delta;
-    if (j < 0 || j >= sections.length) return;
-    focusAfter.current = { key: sections[i]!.key, dir: delta < 0 ? 'up' : 'down' };
-    save(move(sections, i, j));
-  };
-
-  const drop = (fromKey: string, toKey: string) => {
-    const from = sections.findIndex((s) => s.key === fromKey);
-    const to = sections.findIndex((s) => s.key === toKey);
-    if (from < 0 || to < 0 || from === to) return;
-    save(move(sections, from, to));
-  };
-
-  const endDrag = () => {
-    pressed.current = null;
-    setDragging(null);
-    setOver(null);
-  };
-
   return (
     <section class="card" aria-labelledby="sections-h">
       <div class="card-head">
@@ -341,42 +301,19 @@ function Sections({
       </div>
       <p class="hint">{P.sectionsIntro}</p>
       <Alert text={error} />
-      <ol data-testid="sections" class="sections" ref={list}>
-        {sections.map((s, i) => (
-          <li
-            key={s.key}
-            data-key={s.key}
-            draggable={can}
-            class={(dragging === s.key ? 'dragging' : '') + (over === s.key && dragging !== s.key ? ' over' : '')}
-            onPointerDown={() => {
-              pressed.current = s.key;
-            }}
-            onDragStart={(e) => {
-              // The item the pointer went down on: the browser may name another one when the page scrolled
-              // between the press and the first move.
-              const key = pressed.current ?? s.key;
-              setDragging(key);
-              if (e.dataTransfer) {
-                e.dataTransfer.setData('text/plain', key);
-                e.dataTransfer.effectAllowed = 'move';
-              }
-            }}
-            onDragOver={(e) => {
-              e.preventDefault();
-              if (e.dataTransfer) e.dataTransfer.dropEffect = 'move';
-              if (over !== s.key) setOver(s.key);
-            }}
-            onDrop={(e) => {
-              e.preventDefault();
-              const from = dragging ?? e.dataTransfer?.getData('text/plain') ?? '';
-              endDrag();
-              if (can) drop(from, s.key);
-            }}
-            onDragEnd={endDrag}
-          >
-            <span class="handle" aria-hidden="true">
-              ⠿
-            </span>
+      <ReorderList
+        items={sections}
+        keyOf={(s) => s.key}
+        labelOf={(s) => s.label}
+        upLabel={P.up}
+        downLabel={P.down}
+        can={can}
+        onMove={(from, to) => save(move(sections, from, to))}
+        testId="sections"
+        class="sections"
+      >
+        {(s) => (
+          <>
             <span class="sec-label">
               {s.label}
               {!s.available && <span class="badge soon">{P.soon}</span>}
@@ -393,31 +330,9 @@ function Sections({
                 </option>
               ))}
             </select>
-            <span class="moves">
-              <button
-                type="button"
-                class="btn icon"
-                data-dir="up"
-                aria-label={P.up(s.label)}
-                disabled={!can || i === 0}
-                onClick={() => moveBy(i, -1)}
-              >
-                ↑
-              </button>
-              <button
-                type="button"
-                class="btn icon"
-                data-dir="down"
-                aria-label={P.down(s.label)}
-                disabled={!can || i === sections.length - 1}
-                onClick={() => moveBy(i, 1)}
-              >
-                ↓
-              </button>
-            </span>
-          </li>
-        ))}
-      </ol>
+          </>
+        )}
+      </ReorderList>
     </section>
   );
 }

@@ -36,6 +36,7 @@ const en = {
   nav: {
     apps: 'Apps',
     portals: 'Portals',
+    flows: 'Flows',
     company: 'Company',
     catalogue: 'Catalogue',
     bookings: 'Bookings',
@@ -349,6 +350,7 @@ const en = {
     statuses: { confirmed: 'Confirmed', cancelled: 'Cancelled' } as Record<string, string>,
     byStaff: 'booked by staff',
     unknownCustomer: 'Unknown customer',
+    forms: 'Forms',
     timeRange: (start: string, end: string) => `${start}–${end}`,
     summary: (time: string, service: string, who: string) => `${time}, ${service}, ${who}`,
     cancel: 'Cancel',
