@@ -7,11 +7,14 @@ import type { Logger } from './log.ts';
 export type Change = mongo.ChangeStreamDocument<mongo.Document>;
 type ChangeStream = mongo.ChangeStream;
 type Listener = (change: Change) => void;
+type Operation = Change['operationType'];
 
 const RETRY_MS = 1000;
 
 export class ChangeFeed {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** The operations asked for, by collection: every one, or only some (sessions: only their deletion). */
+  private readonly wanted = new Map<string, Set<Operation> | 'all'>();
   private readonly resets = new Set<() => void>();
   private stream?: ChangeStream;
   private token?: mongo.ResumeToken;
@@ -27,14 +30,24 @@ export class ChangeFeed {
 
   /**
    * Calls `listener` with every change to `collection` made after the feed is open (on any instance), in commit
-   * order. Returns a function that stops it.
+   * order, or only with the operations in `only`: the stream then carries no other, so the writes a listener does
+   * not need (every session refresh, say) do not travel to every instance. Returns a function that stops it.
    */
-  on(collection: string, listener: Listener): () => void {
+  on(collection: string, listener: Listener, only?: Operation[]): () => void {
     const set = this.listeners.get(collection) ?? new Set();
-    const added = !this.listeners.has(collection);
     this.listeners.set(collection, set.add(listener));
-    if (added && this.stream) void this.reopen(); // widen the stream's filter
+    const before = JSON.stringify(this.pipeline());
+    const had = this.wanted.get(collection);
+    this.wanted.set(collection, !only || had === 'all' ? 'all' : new Set([...(had ?? []), ...only]));
+    if (this.stream && JSON.stringify(this.pipeline()) !== before) void this.reopen(); // widen the stream's filter
     return () => set.delete(listener);
+  }
+
+  private pipeline(): mongo.Document[] {
+    const all = [...this.wanted].filter(([, ops]) => ops === 'all').map(([c]) => c);
+    const some = [...this.wanted].flatMap(([c, ops]) => (ops === 'all' ? [] : [{ 'ns.coll': c, operationType: { $in: [...ops] } }]));
+    const clauses = [{ 'ns.coll': { $in: all } }, ...some];
+    return [{ $match: clauses.length === 1 ? clauses[0] : { $or: clauses } }];
   }
 
   /** Calls `listener` when changes may have been missed (the stream could not resume): caches drop, readers re-read. */
@@ -61,8 +74,7 @@ export class ChangeFeed {
   }
 
   private async open(): Promise<void> {
-    const pipeline = [{ $match: { 'ns.coll': { $in: [...this.listeners.keys()] } } }];
-    const stream = this.db().watch(pipeline, { fullDocument: 'updateLookup', ...(this.token ? { resumeAfter: this.token } : {}) });
+    const stream = this.db().watch(this.pipeline(), { fullDocument: 'updateLookup', ...(this.token ? { resumeAfter: this.token } : {}) });
     this.stream = stream;
     const first = await stream.tryNext().catch(async (err: unknown) => {
       this.stream = undefined;

@@ -64,9 +64,13 @@ const watchedFeeds = new WeakSet<ChangeFeed>();
 function watchSessions(changes: ChangeFeed): void {
   if (watchedFeeds.has(changes)) return;
   watchedFeeds.add(changes);
-  changes.on(SessionModel.collection.collectionName, (change) => {
-    if (change.operationType === 'delete') fire(ending.get(String(change.documentKey._id)) ?? []);
-  });
+  changes.on(
+    SessionModel.collection.collectionName,
+    (change) => {
+      if (change.operationType === 'delete') fire(ending.get(String(change.documentKey._id)) ?? []);
+    },
+    ['delete'],
+  );
   changes.onReset(() => fire([...ending.values()].flatMap((set) => [...set])));
 }
 

@@ -4,8 +4,9 @@
 import { expect } from 'chai';
 import { decodeProtectedHeader } from 'jose';
 import { ClientModel } from '../../idp/clients/model.ts';
-import type { Change, ChangeFeed } from '../../lib/changes.ts';
+import { type Change, ChangeFeed } from '../../lib/changes.ts';
 import { FeedCache } from '../../lib/feed-cache.ts';
+import { createLogger } from '../../lib/log.ts';
 import { OrgCache } from '../../lib/org-cache.ts';
 import { rotateKeys } from '../../idp/organisations/service.ts';
 import { OrganisationModel } from '../../idp/organisations/model.ts';
@@ -208,6 +209,34 @@ describe('a change made through one instance applies on every instance', functio
       expiresAt: new Date(at.getTime() + 86_400_000),
     });
     await within('the booking made elsewhere', async () => (await starts()) === '["17:00"]');
+  });
+});
+
+describe('the change feed (lib/changes.ts)', () => {
+  it('carries only the operations a listener asks for, and every operation of the other collections', async () => {
+    await stack();
+    const feed = new ChangeFeed(
+      () => mongoose.connection.db!,
+      createLogger('warn', {}, () => {}),
+    );
+    const only = `feed_only_${Date.now()}`;
+    const every = `feed_every_${Date.now()}`;
+    const heard: string[] = [];
+    feed.on(only, (c) => heard.push(`${only}:${c.operationType}`), ['delete']);
+    feed.on(every, (c) => heard.push(`${every}:${c.operationType}`));
+    await feed.start();
+    try {
+      const db = mongoose.connection.db!;
+      await db.collection(only).insertOne({ _id: 'x' as never, n: 1 });
+      await db.collection(only).updateOne({ _id: 'x' as never }, { $set: { n: 2 } });
+      await db.collection(only).deleteOne({ _id: 'x' as never });
+      await db.collection(every).insertOne({ _id: 'y' as never });
+      await db.collection(every).deleteOne({ _id: 'y' as never });
+      for (let i = 0; heard.length < 3 && i < 200; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(heard).to.deep.equal([`${only}:delete`, `${every}:insert`, `${every}:delete`]);
+    } finally {
+      await feed.close();
+    }
   });
 });
 
