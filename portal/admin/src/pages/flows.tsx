@@ -5,6 +5,7 @@ import type { PageProps } from '../app.tsx';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
+import { CreateBySlug } from '../create-by-slug.tsx';
 import { move, ReorderList } from '../reorder.tsx';
 import { go, href } from '../router.ts';
 import type { List, PortalView } from '../types.ts';
@@ -123,47 +124,6 @@ const withInnerField = (e: ApiError | null): ApiError | null =>
     e.code,
   );
 
-function CreateFlow() {
-  const [slug, setSlug] = useState('');
-  const [title, setTitle] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const keyOf = (path: string[]) => (path[0] === 'slug' || path[0] === 'title' ? path[0] : undefined);
-  const errors = fieldErrors(error, keyOf);
-  const onSubmit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const f = await api<FlowView>('flows', 'POST', { slug: slug.trim(), title: title.trim() });
-      setResource(`flows/${f.slug}`, f);
-      invalidate('flows');
-      go('flows', f.slug);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section class="card" aria-labelledby="create-h">
-      <h2 id="create-h">{F.createTitle}</h2>
-      <form onSubmit={onSubmit} noValidate>
-        <FormError error={error} keyOf={keyOf} labels={{ slug: F.slug, title: F.title }} prefix="nf" />
-        <div class="grid2">
-          <TextField id="nf-slug" label={F.slug} value={slug} onInput={setSlug} hint={F.slugHint} error={errors.slug} required />
-          <TextField id="nf-title" label={F.title} value={title} onInput={setTitle} error={errors.title} required />
-        </div>
-        <div class="actions">
-          <button type="submit" class="btn primary" disabled={busy || !slug.trim() || !title.trim()}>
-            {F.create}
-          </button>
-        </div>
-      </form>
-    </section>
-  );
-}
-
 export function FlowsPage({ boot }: PageProps) {
   useTitle(t.nav.flows);
   const can = useCan('admin');
@@ -214,7 +174,7 @@ export function FlowsPage({ boot }: PageProps) {
       ) : (
         error && <ErrorBox error={error} retry={reload} />
       )}
-      {can && <CreateFlow />}
+      {can && <CreateBySlug collection="flows" name={{ key: 'title', label: F.title }} texts={F} prefix="nf" />}
     </>
   );
 }

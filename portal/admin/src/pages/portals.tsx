@@ -1,73 +1,16 @@
-import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { api } from '../../../shared/api.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
+import { CreateBySlug } from '../create-by-slug.tsx';
 import { go, href } from '../router.ts';
 import type { List, PortalView } from '../types.ts';
-import {
-  Alert,
-  ErrorBox,
-  FormError,
-  Heading,
-  Loading,
-  ReadOnlyNote,
-  Status,
-  TextField,
-  fieldErrors,
-  setNotice,
-  useAction,
-  useCan,
-  useNotice,
-  useTitle,
-} from '../ui.tsx';
+import { Alert, ErrorBox, Heading, Loading, ReadOnlyNote, Status, setNotice, useAction, useCan, useNotice, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 
 const P = t.portals;
 
 /** Where customers open a portal: the primary one at the portal address, others under it by slug. */
 export const portalAddress = (boot: PageProps['boot'], p: PortalView): string => (p.primary ? boot.portalUrl : `${boot.portalUrl}/${p.slug}`);
-
-const keyOf = (path: string[]) => (path[0] === 'slug' || path[0] === 'name' ? path[0] : undefined);
-
-function CreatePortal() {
-  const [slug, setSlug] = useState('');
-  const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const errors = fieldErrors(error, keyOf);
-  const onSubmit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const p = await api<PortalView>('portals', 'POST', { slug: slug.trim(), name: name.trim() });
-      setResource(`portals/${p.slug}`, p);
-      invalidate('portals');
-      go('portals', p.slug);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section class="card" aria-labelledby="create-h">
-      <h2 id="create-h">{P.createTitle}</h2>
-      <form onSubmit={onSubmit} noValidate>
-        <FormError error={error} keyOf={keyOf} labels={{ slug: P.slug, name: P.name }} prefix="np" />
-        <div class="grid2">
-          <TextField id="np-slug" label={P.slug} value={slug} onInput={setSlug} hint={P.slugHint} error={errors.slug} required />
-          <TextField id="np-name" label={P.name} value={name} onInput={setName} error={errors.name} required />
-        </div>
-        <div class="actions">
-          <button type="submit" class="btn primary" disabled={busy || !slug.trim() || !name.trim()}>
-            {P.create}
-          </button>
-        </div>
-      </form>
-    </section>
-  );
-}
 
 export function PortalsPage({ boot }: PageProps) {
   useTitle(t.nav.portals);
@@ -132,7 +75,7 @@ export function PortalsPage({ boot }: PageProps) {
       ) : (
         error && <ErrorBox error={error} retry={reload} />
       )}
-      {can && <CreatePortal />}
+      {can && <CreateBySlug collection="portals" name={{ key: 'name', label: P.name }} texts={P} prefix="np" />}
     </>
   );
 }
