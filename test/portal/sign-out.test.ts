@@ -11,6 +11,7 @@ import { ClientModel } from '../../idp/clients/model.ts';
 import { privateJwks } from '../../idp/keys/keyring.ts';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { ADMIN_CLIENT_ID, PORTAL_CLIENT_ID } from '../../lib/first-party.ts';
+import { waitFor } from '../db/support.ts';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { type Browser, formAction } from '../support/browser.ts';
 import { passCooldown } from '../support/clock.ts';
@@ -18,14 +19,8 @@ import { makeClient, makeOrg, relyingParty, silentAuthorize, uniqueEmail, type T
 import { portalSignIn, portalUrl } from '../support/portal.ts';
 import { secondInstance, stack, type Stack } from '../support/stack.ts';
 
-/** Asks `check` until it holds, for at most `ms`; never sleeps longer than a few milliseconds between asks. */
-async function within(ms: number, check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Asks `check` every 20 ms until it holds, for at most `ms` (the promise under test is 2 s). */
+const within = (ms: number, check: () => Promise<boolean>, what: string) => waitFor(what, ms, check, 20);
 
 /**
  * Whether the portal's server still holds a session for `browser`: its page is served (200) or sent to sign in
