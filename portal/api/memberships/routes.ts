@@ -107,7 +107,7 @@ export const membershipClientRoutes = (customers: CustomerLookup, deps: PaymentD
     ctx.body = await buyPack(deps, ctx.state.tenant, { id: me(ctx), email }, packId);
   });
   router.get('/memberships', read, async (ctx: Ctx) => {
-    ctx.body = { items: await m.customerMemberships(org(ctx), me(ctx)) };
+    ctx.body = { items: await m.customerMemberships(deps, org(ctx), me(ctx)) };
   });
   router.get('/memberships/:id', read, async (ctx: Ctx) => {
     ctx.body = m.membershipView(await m.findMembership(org(ctx), idOf(ctx), me(ctx)));
@@ -155,7 +155,7 @@ export const membershipAdminRoutes = (customers: CustomerLookup, deps: PaymentDe
     remove: (o, id) => plans.deletePack(o, id, packInUse),
   });
   router.get('/memberships', async (ctx: Ctx) => {
-    ctx.body = await m.listMemberships(org(ctx), validate(inputs.listQuery, ctx.query));
+    ctx.body = await m.listMemberships(deps, org(ctx), validate(inputs.listQuery, ctx.query));
   });
   router.get('/memberships/:id', async (ctx: Ctx) => {
     ctx.body = m.staffMembershipView(await m.findMembership(org(ctx), idOf(ctx)));
