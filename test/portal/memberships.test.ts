@@ -365,6 +365,35 @@ describe('Memberships', function () {
     expect((await call('GET', `${apiUrl(st.t)}/memberships/${membership.id}`, m.token)).body.status).to.equal('ended');
   });
 
+  it('sells a class pack through a tab, granting its credits once when the tab is paid', async () => {
+    const st = await studio(s);
+    const pack = await call('POST', `${adminUrl(st.t)}/packs`, st.owner, {
+      name: '5 classes',
+      price: { amount: 5000, currency: 'GBP' },
+      credits: 5,
+      serviceIds: [st.classId],
+      expiresInDays: 90,
+    });
+    expect(pack.status, JSON.stringify(pack.body)).to.equal(201);
+    const m = await member(s, st);
+    const bought = await call('POST', `${apiUrl(st.t)}/packs/${pack.body.id}/buy`, m.token);
+    expect(bought.status, JSON.stringify(bought.body)).to.equal(201);
+    expect(bought.body.tab.totals.total).to.equal(5000);
+    expect(await credits(st, m.token)).to.deep.equal([]); // not before it is paid
+    const paid = await call('POST', `${adminUrl(st.t)}/tabs/${bought.body.tab.id}/settle`, st.owner, { method: 'cash' });
+    expect(paid.body.payment.state, JSON.stringify(paid.body)).to.equal('succeeded');
+    const [c] = await credits(st, m.token);
+    expect(c).to.include({ name: '5 classes', granted: 5, remaining: 5 });
+    expect(c!.expiresAt > new Date(Date.now() + 89 * 86_400_000).toISOString()).to.equal(true);
+    const [start] = await starts(st, m.token, st.classId, 1);
+    expect((await call('POST', `${apiUrl(st.t)}/bookings`, m.token, { serviceId: st.classId, start })).body.credit).to.include({ name: '5 classes' });
+    // Bought, so it cannot be deleted (made inactive instead), and inactive it is not sold.
+    expect((await call('DELETE', `${adminUrl(st.t)}/packs/${pack.body.id}`, st.owner)).status).to.equal(409);
+    await call('PATCH', `${adminUrl(st.t)}/packs/${pack.body.id}`, st.owner, { active: false });
+    expect((await call('GET', `${apiUrl(st.t)}/packs`, m.token)).body.items).to.deep.equal([]);
+    expect((await call('POST', `${apiUrl(st.t)}/packs/${pack.body.id}/buy`, m.token)).status).to.equal(409);
+  });
+
   it('keeps organisations apart', async () => {
     const a = await studio(s);
     const b = await studio(s);
