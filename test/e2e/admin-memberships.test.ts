@@ -119,6 +119,7 @@ describe('Admin console membership pages in headless Chromium', function () {
   it('creates a class pack', async () => {
     await nav('Class packs');
     await page.getByRole('link', { name: 'New class pack' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New class pack' }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('Ten classes');
     await page.getByLabel('Price (GBP)').fill('100');
     await page.getByLabel('Credits', { exact: true }).fill('10');
@@ -177,14 +178,16 @@ describe('Admin console membership pages in headless Chromium', function () {
     await screenshots(page, 'admin-members');
   });
 
-  it('previews a plan change, and shows the API’s refusal of a freeze the plan does not allow', async () => {
-    const yearly = await call('POST', `${adminUrl(t)}/plans`, api, {
-      name: 'Studio yearly',
-      price: { amount: 49000, currency: 'GBP' },
-      interval: 'year',
-      entitlements: [{ name: 'Classes', serviceIds: [yoga.id], unlimited: true }],
-    });
-    expect(yearly.status, JSON.stringify(yearly.body)).to.equal(201);
+  it('previews a freeze the plan allows only with an override, and a plan change', async () => {
+    const plan = (name: string, amount: number, interval: string) =>
+      call('POST', `${adminUrl(t)}/plans`, api, {
+        name,
+        price: { amount, currency: 'GBP' },
+        interval,
+        entitlements: [{ name: 'Classes', serviceIds: [yoga.id], unlimited: true }],
+      });
+    for (const made of [await plan('Studio premium', 7900, 'month'), await plan('Studio yearly', 49000, 'year')])
+      expect(made.status, JSON.stringify(made.body)).to.equal(201);
     await page.goto(`${consoleUrl()}#/members/${membershipId}`);
     await page.getByRole('heading', { level: 1, name: `${customer.email}: Studio monthly` }).waitFor();
 
@@ -192,16 +195,26 @@ describe('Admin console membership pages in headless Chromium', function () {
     await freeze.getByText('The plan does not allow freezing.').waitFor();
     await freeze.getByRole('button', { name: 'Freeze' }).click();
     await freeze.getByRole('button', { name: 'Preview' }).click();
-    await freeze.getByRole('alert').waitFor(); // the API's 409, in its words
+    await freeze.getByRole('alert').filter({ hasText: 'does not allow freezing' }).waitFor(); // the API's 409, in its words
     expect(await page.getByTestId('freeze-preview').count()).to.equal(0);
+    // Staff may override it, saying why: the preview then shows the 14 days from today.
+    await freeze.getByLabel('Override the plan’s terms').check();
+    await freeze.getByLabel('Reason for the override').fill('Broken ankle: doctor’s note seen');
+    await freeze.getByRole('button', { name: 'Preview' }).click();
+    await expectText(page.getByTestId('freeze-preview'), 'Frozen', '(14 days)', 'Charges skipped');
     await freeze.getByRole('button', { name: 'Close' }).click();
+    await freeze.getByRole('button', { name: 'Freeze' }).waitFor(); // closed, nothing confirmed
+    expect((await call('GET', `${adminUrl(t)}/memberships/${membershipId}`, api)).body.freezes).to.deep.equal([]);
 
     const change = page.getByRole('region', { name: 'Change plan' });
     await change.getByRole('button', { name: 'Change plan' }).click();
-    await change.getByLabel('New plan').selectOption({ label: 'Studio yearly · £490.00 a year' });
+    // Only a plan billed as often, in the same currency, can be chosen: the yearly one is not offered.
+    await until(page, `document.querySelectorAll('#change-planId option').length === 2`);
+    expect(await change.getByLabel('New plan').locator('option').allInnerTexts()).to.deep.equal(['Choose a plan', 'Studio premium · £79.00 a month']);
+    await change.getByLabel('New plan').selectOption({ label: 'Studio premium · £79.00 a month' });
     await change.getByRole('button', { name: 'Preview' }).click();
     const preview = page.getByTestId('change-preview');
-    await expectText(preview, 'Studio monthly · £49.00', 'Studio yearly · £490.00', 'Classes: Unlimited');
+    await expectText(preview, 'Studio monthly · £49.00', 'Studio premium · £79.00', 'Classes: Unlimited');
     // Another choice throws the preview away: what is confirmed is always what was shown.
     await change.getByLabel('New plan').selectOption({ label: 'Choose a plan' });
     await until(page, `!document.querySelector('[data-testid=change-preview]')`);
@@ -227,7 +240,7 @@ describe('Admin console membership pages in headless Chromium', function () {
     await cancel.getByLabel('Reason for the override').fill(reason);
     await cancel.getByRole('button', { name: 'Preview' }).click();
     const preview = page.getByTestId('cancel-preview');
-    await expectText(preview, 'Ends', 'Now');
+    await expectText(preview, 'Ends', 'Ended now by staff'); // the API's words for an override
     await expectAccessible(page, 'cancellation preview');
     await screenshots(page, 'admin-member-cancel');
     await cancel.getByRole('button', { name: 'Confirm cancellation' }).click();

@@ -6,10 +6,9 @@ import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type FieldError } from '../../../shared/api.ts';
 import { formatMoney, moneyIn } from '../../../shared/money.ts';
-import { useResource } from '../../../shared/store.ts';
-import type { CancelPreview, ChangePreview, Charge, Forfeit, FreezePreview, List, Plan, StaffMembership } from '../types.ts';
+import type { CancelPreview, ChangePreview, Charge, Forfeit, FreezePreview, StaffMembership } from '../types.ts';
 import { CheckField, FormError, SelectField, TextField, fieldErrors, localError, useSubmit } from '../ui.tsx';
-import { creditsText, formatDay, priceEvery } from './membership-parts.tsx';
+import { creditsText, formatDay, priceEvery, useFreshPlans } from './membership-parts.tsx';
 import { tms } from '../strings/memberships.ts';
 
 const A = tms.actions;
@@ -274,8 +273,11 @@ function Cancel({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
 }
 
 function Change({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
-  const plans = useResource<List<Plan>>('plans');
-  const others = (plans.data?.items ?? []).filter((p) => p.active && p.id !== m.plan.id);
+  const plans = useFreshPlans();
+  // A change keeps the billing cycle and currency (the API refuses others): only plans that can be chosen are offered.
+  const others = (plans.data?.items ?? []).filter(
+    (p) => p.active && p.id !== m.plan.id && p.interval === m.plan.interval && p.price.currency === m.plan.price.currency,
+  );
   const [planId, setPlanId] = useState('');
   return (
     <PreviewAction<ChangePreview>

@@ -4,11 +4,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { formatMoney } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
-import { useResource } from '../../../shared/store.ts';
 import type { PageProps } from '../app.tsx';
 import { CustomerField, findCustomer } from '../customer-picker.tsx';
 import { go, href } from '../router.ts';
-import type { EnrolAnswer, List, MembershipEvent, MembershipStatus, MembershipsPage, Plan, StaffMembership } from '../types.ts';
+import type { EnrolAnswer, MembershipEvent, MembershipStatus, MembershipsPage, StaffMembership } from '../types.ts';
 import {
   ErrorBox,
   FormError,
@@ -25,7 +24,7 @@ import {
   useSubmit,
   useTitle,
 } from '../ui.tsx';
-import { formatDay, priceEvery } from './membership-parts.tsx';
+import { formatDay, priceEvery, useFreshPlans } from './membership-parts.tsx';
 import { t } from '../strings/index.ts';
 import { tms } from '../strings/memberships.ts';
 
@@ -60,7 +59,7 @@ function enrolled(a: EnrolAnswer): string {
 }
 
 function Enrol() {
-  const plans = useResource<List<Plan>>('plans');
+  const plans = useFreshPlans();
   const active = (plans.data?.items ?? []).filter((p) => p.active);
   const [email, setEmail] = useState('');
   const [planId, setPlanId] = useState('');

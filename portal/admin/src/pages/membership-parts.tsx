@@ -2,10 +2,11 @@
 // editor on a route of its own (#/plans/<id>), that editor's frame, the services picker of entitlements, discounts
 // and packs, and how money and credits read.
 import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { formatMoney, toMinor } from '../../../shared/money.ts';
 import { useResource } from '../../../shared/store.ts';
 import { href } from '../router.ts';
-import type { List, Money, PaymentSettings, Service } from '../types.ts';
+import type { List, Money, PaymentSettings, Plan, Service } from '../types.ts';
 import { Heading, ReadOnlyNote, Status, useCan, useNotice, useTitle } from '../ui.tsx';
 import { Loaded, whole } from './catalogue-common.tsx';
 import type { FieldError } from '../../../shared/api.ts';
@@ -22,6 +23,15 @@ export function useCurrency(): string {
 
 /** The catalogue's services, for the pickers and to name a plan's or pack's services. */
 export const useServices = () => useResource<List<Service>>('services');
+
+/** The plans, read again when a form that offers them opens: a colleague may have added one since the list was read. */
+export function useFreshPlans() {
+  const plans = useResource<List<Plan>>('plans');
+  useEffect(() => {
+    if (plans.data) plans.reload();
+  }, []);
+  return plans;
+}
 
 /** An amount typed in major units, in minor units; empty is `empty` (undefined: required), a problem noted otherwise. */
 export function amount(v: string, currency: string, field: string, problems: FieldError[], empty?: number): number | undefined {

@@ -239,7 +239,7 @@ const enMemberships = {
       plan: 'New plan',
       choose: 'Choose a plan',
       choosePlan: 'Choose a plan.',
-      noPlans: 'No other plan is on sale.',
+      noPlans: 'No other plan billed as often, in the same currency, is on sale.',
       from: 'From',
       to: 'To',
       proration: 'Proration',
