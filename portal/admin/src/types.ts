@@ -217,6 +217,8 @@ export type StaffMembership = {
     Plan,
     'id' | 'name' | 'description' | 'price' | 'interval' | 'perks' | 'entitlements' | 'discounts' | 'freeze' | 'noticeDays' | 'minimumTermPeriods'
   >;
+  /** The organisation's time zone: the membership's dates are days there. */
+  timeZone: string;
   period: number;
   periodStart: string;
   periodEnd: string;

@@ -73,6 +73,8 @@ export function membershipView(m: Membership, now = Date.now()) {
     status: m.status,
     statusText: STATUS_TEXT[m.status](m),
     plan: { id: m.planId, name, description, price, interval, perks, entitlements, discounts, freeze, noticeDays, minimumTermPeriods },
+    /** The organisation's: dates of the membership are its days. */
+    timeZone: m.timeZone,
     period: m.period,
     periodStart: iso(m.periodStart),
     periodEnd: iso(m.periodEnd),

@@ -23,15 +23,19 @@ const enc = encodeURIComponent;
 function Overview({ m }: { m: StaffMembership }) {
   const rows: [string, string][] = [
     [S.plan, `${m.plan.name} · ${priceEvery(m.plan.price, m.plan.interval)}`],
-    [S.period, S.periodText(m.period, formatDay(m.periodStart), formatDay(m.periodEnd))],
+    [S.period, S.periodText(m.period, formatDay(m.periodStart, m.timeZone), formatDay(m.periodEnd, m.timeZone))],
     [S.renewal, renewalText(m)],
-    ...(m.trialEnd ? [[S.trialEnd, formatDay(m.trialEnd)] as [string, string]] : []),
-    [S.minimumTermEnd, formatDay(m.minimumTermEnd)],
+    ...(m.trialEnd ? [[S.trialEnd, formatDay(m.trialEnd, m.timeZone)] as [string, string]] : []),
+    [S.minimumTermEnd, formatDay(m.minimumTermEnd, m.timeZone)],
     [S.notice, S.noticeDays(m.plan.noticeDays)],
-    ...(m.cancelAt ? [[S.cancelAt, formatDay(m.cancelAt)] as [string, string]] : []),
+    ...(m.cancelAt ? [[S.cancelAt, formatDay(m.cancelAt, m.timeZone)] as [string, string]] : []),
     ...m.freezes.map((f, i): [string, string] => [
       S.freeze(i + 1),
-      S.freezeText(formatDay(f.from), formatDay(f.until), f.fee ? formatMoney({ amount: f.fee, currency: m.plan.price.currency }) : ''),
+      S.freezeText(
+        formatDay(f.from, m.timeZone),
+        formatDay(f.until, m.timeZone),
+        f.fee ? formatMoney({ amount: f.fee, currency: m.plan.price.currency }) : '',
+      ),
     ]),
     [S.joined, formatDateTime(m.createdAt)],
   ];

@@ -43,9 +43,9 @@ export function StatusBadge({ status }: { status: MembershipStatus }) {
 /** "12 Dec 2026: £49.00", or what stands instead of a renewal (cancelling, ended). */
 export const renewalText = (m: StaffMembership): string =>
   m.renewal
-    ? S.renewal(formatDay(m.renewal.date), formatMoney({ amount: m.renewal.amount, currency: m.renewal.currency }))
+    ? S.renewal(formatDay(m.renewal.date, m.timeZone), formatMoney({ amount: m.renewal.amount, currency: m.renewal.currency }))
     : m.cancelAt
-      ? S.ends(formatDay(m.cancelAt))
+      ? S.ends(formatDay(m.cancelAt, m.timeZone))
       : S.noRenewal;
 
 const enrolKeyOf = (p: string[]) => (p[0] === 'customerId' ? 'customer' : p[0] === 'planId' ? 'plan' : undefined);

@@ -54,12 +54,13 @@ export const priceEvery = (price: Money, interval: string): string => M.every(fo
 /** "8 credits", "Unlimited" */
 export const creditsText = (unlimited: boolean, n: number): string => (unlimited ? M.unlimited : M.credits(n));
 
-/** A local date (YYYY-MM-DD, the organisation's) or an ISO time, as a date to read. */
-export function formatDay(value: string): string {
+/** A local date (YYYY-MM-DD, the organisation's) or an ISO time (as a day in `timeZone`, the organisation's), as a date to read. */
+export function formatDay(value: string, timeZone?: string): string {
   const local = /^\d{4}-\d{2}-\d{2}$/.test(value);
   const d = new Date(local ? `${value}T12:00:00Z` : value);
   if (Number.isNaN(d.getTime())) return value;
-  return d.toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: 'medium', ...(local ? { timeZone: 'UTC' } : {}) });
+  const zone = local ? 'UTC' : timeZone;
+  return d.toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: 'medium', ...(zone ? { timeZone: zone } : {}) });
 }
 
 /** Checkboxes of the catalogue's services under a legend; the fieldset takes `id`, where an error's link sends focus. */
