@@ -129,10 +129,12 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
     const org = ctx.state.tenant.id;
     const slug = slugOf(ctx);
     const index = Number(ctx.params.index);
-    const form = await formOf(ctx);
     const who = await whoIs(ctx, slug);
+    // The flow, the caller's run and its step first: a step they cannot take is refused whatever its body.
     const run = await runner.openRun(org, slug, who.owner, false);
-    if (!Number.isInteger(index) || !run.steps[index]) throw new HttpError(404, 'not_found', 'That step is not open yet.');
+    if (!Number.isInteger(index) || !run.steps[index] || index > run.progress.step)
+      throw new HttpError(404, 'not_found', 'That step is not open yet.');
+    const form = await formOf(ctx);
     try {
       if (run.steps[index].kind === 'confirmation') {
         if (!who.customer) return ctx.redirect(`${basePath(ctx.state.tenant)}/login?return=${encodeURIComponent(here(ctx, slug))}`);

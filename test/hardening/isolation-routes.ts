@@ -47,6 +47,8 @@ export function pageRoutesOf(router: { stack: { path: string | RegExp; methods: 
 }
 
 export const mutating = (r: Route) => r.method !== 'GET';
+/** A flow page's step form, posted to the caller's open run of the flow. */
+export const FLOW_STEP = '/flows/{flow}/steps/{index}';
 export const routeName = (r: Route) => `${r.api} ${r.method} ${r.path}`;
 
 /**
@@ -98,6 +100,8 @@ export const PATH_SOURCES: Record<string, Source> = {
   portals: org((w) => w.portal),
   flows: org((w) => w.flow),
   versions: plain(() => '1'),
+  steps: plain(() => '1'), // a flow page's step: /flows/{flow}/steps/{index}
+  done: own((c) => c.form), // a finished flow's confirmation: /flows/{flow}/done/{form}
   portal: org((w) => w.portal), // the portal app's page of one portal: /portal/{portal}
   staff: org((w) => w.staff.find((m) => m.role === 'staff')!.email),
   policies: plain(() => 'terms'),
