@@ -53,11 +53,13 @@ export const routeName = (r: Route) => `${r.api} ${r.method} ${r.path}`;
 
 /**
  * The role an Admin API route needs. Rule: reading needs any staff role, changing needs admin. Exceptions, as the
- * routes declare them: the till (tabs) is staff work, and the Stripe connection decides where money goes (owner).
+ * routes declare them: the till (tabs) is staff work, the Stripe connection decides where money goes (owner), and a
+ * flow's preview is a read sent as a POST (it carries the draft).
  */
 const ROLE_EXCEPTIONS: [RegExp, StaffRole][] = [
   [/^(POST|PUT|DELETE) \/tabs(\/|$)/, 'staff'],
   [/^PUT \/payments\/settings$/, 'owner'],
+  [/^POST \/flows\/\{slug\}\/preview$/, 'staff'], // renders a draft, changes nothing
 ];
 export function requiredRole(r: Route): StaffRole {
   const key = `${r.method} ${r.path}`;
@@ -149,6 +151,7 @@ const BODIES: Record<string, unknown> = {
   'admin PUT /company': { name: 'Mallory' },
   'admin POST /flows': { slug: 'mallory', title: 'Mallory' },
   'admin PATCH /flows/{slug}': { title: 'Mallory' },
+  'admin POST /flows/{slug}/preview': { steps: [{ kind: 'sign-in' }], index: 0 },
   'admin PUT /policies/{kind}': { markdown: 'Mallory' },
   'admin POST /locations': { name: 'Mallory', timeZone: 'Europe/London' },
   'admin PATCH /locations/{id}': { name: 'Mallory' },

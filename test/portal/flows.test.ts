@@ -96,6 +96,39 @@ describe('Customer Flows', () => {
       expect((await call('GET', `${adminUrl(t)}/flows`, admin)).body.items.map((f: { slug: string }) => f.slug)).to.include('intake');
     });
 
+    it("previews a draft's step as customers will see it, in the draft's portal's branding, without saving the draft", async () => {
+      const staff = await adminToken(s, t, 'staff');
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'preview-me', title: 'Saved title' })).status).to.equal(201);
+      const plum = { slug: 'plum', name: 'Plum', branding: { primaryColor: '#6b2d5c' } };
+      expect((await call('POST', `${adminUrl(t)}/portals`, admin, plum)).status).to.equal(201);
+      const steps = [
+        { kind: 'service', serviceIds: [massage.id] },
+        { kind: 'time', days: 7 },
+        { kind: 'questions', title: 'About you', questions: [{ id: 'why', label: 'Why now?', type: 'text' }] },
+      ];
+      const preview = (index: number, more: Record<string, unknown> = {}, token = staff, slug = 'preview-me') =>
+        call('POST', `${adminUrl(t)}/flows/${slug}/preview`, token, { steps, index, ...more });
+
+      const questions = await preview(2, { title: 'Unsaved title', portal: 'plum', nonce: 'console-page-nonce-1' });
+      expect(questions.status, JSON.stringify(questions.body)).to.equal(200);
+      expect(questions.body.html)
+        .to.contain('Unsaved title · Step 3 of 3')
+        .and.contain('<label for="q-why">Why now?')
+        .and.contain('--brand: #6b2d5c')
+        .and.contain('<style nonce="console-page-nonce-1">');
+      // A time step offers the times of the service the step before it offers.
+      const times = await preview(1);
+      expect(times.body.html).to.contain('Saved title · Step 2 of 3').and.contain('Deep tissue massage: times are in');
+      expect(times.body.html).to.match(/name="start" value="[^"]+Z"/);
+
+      expect((await preview(3)).status, 'no such step').to.equal(400);
+      expect((await preview(0, { nonce: '"><script>' })).status, 'not a nonce').to.equal(400);
+      expect((await preview(0, {}, staff, 'no-such-flow')).status).to.equal(404);
+      const saved = (await call('GET', `${adminUrl(t)}/flows/preview-me`, admin)).body;
+      expect(saved).to.include({ title: 'Saved title', portal: null });
+      expect(saved.steps).to.deep.equal([]);
+    });
+
     it('lets staff read but not change flows', async () => {
       const staff = await adminToken(s, t, 'staff');
       expect((await call('GET', `${adminUrl(t)}/flows`, staff)).status).to.equal(200);

@@ -23,6 +23,8 @@ export type ConsentAnswer = { signature: string; signedAt: string; text: string 
 export type Answers = Record<number, unknown>;
 
 export type Run = { flow: Flow; version: FlowVersion; steps: Step[]; progress: FlowProgress; answers: Answers };
+/** What a step's page reads of a run: its steps and answers (a draft's preview has no more). */
+export type Answered = Pick<Run, 'steps' | 'answers'>;
 
 /** A customer's input that is not right: the step's page shows it again with these messages. */
 export class StepInvalid extends HttpError {
@@ -119,13 +121,13 @@ export async function servicesOf(org: string, step: Extract<Step, { kind: 'servi
 }
 
 /** The service chosen earlier in the run (a time step follows a service step: steps.ts). */
-export function chosenService(run: Run): ServiceAnswer | undefined {
+export function chosenService(run: Answered): ServiceAnswer | undefined {
   const index = run.steps.findIndex((s) => s.kind === 'service');
   return index >= 0 ? (run.answers[index] as ServiceAnswer | undefined) : undefined;
 }
 
 /** The free starts a time step offers: from today, `days` days, for the chosen service. */
-export async function timesOf(org: string, run: Run, step: Extract<Step, { kind: 'time' }>, now = Date.now()) {
+export async function timesOf(org: string, run: Answered, step: Extract<Step, { kind: 'time' }>, now = Date.now()) {
   const service = chosenService(run);
   if (!service) return undefined;
   const { timeZone } = await bookable(org, service.serviceId);
