@@ -9,6 +9,7 @@ import { createPortalApi } from '../portal/api/app.ts';
 import { paymentsSealKey } from '../portal/api/payments/settings.ts';
 import { createPortalWeb } from '../portal/web/server.ts';
 import { createAdminWeb } from '../portal/admin/server.ts';
+import { createFlowPreview } from '../portal/flows/preview.ts';
 import { createFlowsWeb } from '../portal/flows/server.ts';
 import { createTenants } from '../lib/tenants.ts';
 import { createSecrets } from '../idp/secrets.ts';
@@ -114,6 +115,7 @@ export function createApp(config: Config, log: Logger, mailer: Mailer) {
       changes,
       log,
       payments,
+      flowPreview: createFlowPreview(render),
     }),
   );
   app.use(createPortalWeb({ config, tenants, render, log, changes }));

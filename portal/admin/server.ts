@@ -4,6 +4,7 @@
 import type { Middleware } from 'koa';
 import { adminBase, adminClient, portalBase } from '../../lib/first-party.ts';
 import { adminResource } from '../../lib/resources.ts';
+import { pageNonce } from '../../lib/security-headers.ts';
 import { createBff, type BffCtx, type BffDeps } from '../bff/bff.ts';
 
 export function createAdminWeb(deps: BffDeps): Middleware {
@@ -22,7 +23,8 @@ export function createAdminWeb(deps: BffDeps): Middleware {
     await shell(
       ctx,
       'documents/admin-shell',
-      (s) => ({ staff: s.customer, portalUrl: new URL(portalBase(deps.config.publicUrl, t.slug)).pathname, issuer: t.issuer }),
+      // The nonce: a flow preview's frame (srcdoc) keeps this page's policy, and its style needs it (pages/flows.tsx).
+      (s) => ({ staff: s.customer, portalUrl: new URL(portalBase(deps.config.publicUrl, t.slug)).pathname, issuer: t.issuer, nonce: pageNonce() }),
       {
         title: `${t.name} admin`,
       },

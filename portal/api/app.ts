@@ -19,6 +19,7 @@ import { bookingAdminRoutes, bookingClientRoutes } from './bookings/routes.ts';
 import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
 import { flowAdminRoutes } from './flows/routes.ts';
+import type { FlowPreview } from './flows/service.ts';
 import { membershipAdminRoutes, membershipClientRoutes } from './memberships/routes.ts';
 import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
@@ -40,6 +41,8 @@ export type ApiDeps = {
   changes: ChangeFeed;
   payments: PaymentDeps;
   log: Logger;
+  /** Renders a flow draft's step for the console's preview: the flow pages' template lives with them (portal/flows). */
+  flowPreview: FlowPreview;
 };
 type Ctx = Context & { state: BearerState };
 
@@ -74,7 +77,8 @@ function accountRoutes(router: Router) {
   });
 }
 
-export function createPortalApi({ internalUrl, tenants, roles, standing, customers, idpPaths, events, changes, payments, log }: ApiDeps): Middleware {
+export function createPortalApi(deps: ApiDeps): Middleware {
+  const { internalUrl, tenants, roles, standing, customers, idpPaths, events, changes, payments, log, flowPreview } = deps;
   useAvailabilityCaches(changes);
   const logos = pdfLogos(log);
   const client = apiRouter(
@@ -104,7 +108,7 @@ export function createPortalApi({ internalUrl, tenants, roles, standing, custome
     paymentAdminRoutes(payments),
     tabAdminRoutes(payments, customers),
     documentAdminRoutes(payments, logos),
-    flowAdminRoutes(customers),
+    flowAdminRoutes(customers, flowPreview),
     membershipAdminRoutes(customers, payments),
   ]);
   const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);

@@ -2,6 +2,7 @@
 // just posted), and each field's error, so a step's form works and explains itself without JavaScript.
 import { toDecimal } from '../api/money/amounts.ts';
 import * as runner from '../api/flows/runner.ts';
+import { getPortal, primaryPortal } from '../api/portals/service.ts';
 import { type Question, type Step, stepTitle } from '../api/flows/steps.ts';
 
 type Options = {
@@ -74,7 +75,14 @@ function summaryOf(step: Step, answer: unknown): string[] {
   }
 }
 
-export async function stepPage(org: string, run: runner.Run, index: number, o: Options) {
+/** The page's branding: the flow's portal's (the primary one unless the flow names another that exists). */
+export async function brandOf(t: { id: string; name: string; slug: string }, portal: string | undefined) {
+  const p = await (portal ? getPortal(t.id, portal).catch(() => primaryPortal(t.id, t.name)) : primaryPortal(t.id, t.name));
+  return { name: t.name, slug: t.slug, primaryColor: p.branding.primaryColor, accentColor: p.branding.accentColor, logoUrl: p.branding.logoUrl };
+}
+
+/** A step's page: a run's, or a draft's with sample answers (preview.ts), which carries only steps, answers and title. */
+export async function stepPage(org: string, run: runner.Answered & { version: { title: string } }, index: number, o: Options) {
   const step = run.steps[index]!;
   const fields = fieldsOf(step);
   const errors = ((o.errors?.details ?? []) as { field: string; message: string }[]).map((e) => ({

@@ -12,9 +12,8 @@ import { pageNonce } from '../../lib/security-headers.ts';
 import { flowSlug } from '../api/flows/service.ts';
 import * as runner from '../api/flows/runner.ts';
 import type { PaymentDeps } from '../api/payments/stripe.ts';
-import { getPortal, primaryPortal } from '../api/portals/service.ts';
 import { createBff, type BffCtx, type BffDeps } from '../bff/bff.ts';
-import { stepPage } from './pages.ts';
+import { brandOf, stepPage } from './pages.ts';
 
 /** The anonymous run's cookie: who someone is in a flow before they sign in. */
 const ANONYMOUS_COOKIE = 'portico_flows_run';
@@ -70,13 +69,6 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
     return { owner: runner.anonymousOwner(id), customer: undefined };
   }
 
-  /** The branding of the portal the flow belongs to (the primary one unless it names another). */
-  async function brandOf(ctx: BffCtx, portal: string | undefined) {
-    const t = ctx.state.tenant;
-    const p = await (portal ? getPortal(t.id, portal).catch(() => primaryPortal(t.id, t.name)) : primaryPortal(t.id, t.name));
-    return { name: t.name, slug: t.slug, primaryColor: p.branding.primaryColor, accentColor: p.branding.accentColor, logoUrl: p.branding.logoUrl };
-  }
-
   async function render(
     ctx: BffCtx,
     run: runner.Run,
@@ -97,7 +89,7 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
     });
     ctx.status = errors ? errors.status : 200;
     ctx.type = 'html';
-    ctx.body = deps.render('flow-step', { ...page, org: await brandOf(ctx, run.version.portal), nonce: pageNonce() }, t.slug);
+    ctx.body = deps.render('flow-step', { ...page, org: await brandOf(t, run.version.portal), nonce: pageNonce() }, t.slug);
   }
 
   const slugOf = (ctx: BffCtx) => validate(flowSlug, ctx.params.flow);
@@ -129,10 +121,12 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
     const org = ctx.state.tenant.id;
     const slug = slugOf(ctx);
     const index = Number(ctx.params.index);
-    const form = await formOf(ctx);
     const who = await whoIs(ctx, slug);
+    // The flow, the caller's run and its step first: a step they cannot take is refused whatever its body.
     const run = await runner.openRun(org, slug, who.owner, false);
-    if (!Number.isInteger(index) || !run.steps[index]) throw new HttpError(404, 'not_found', 'That step is not open yet.');
+    if (!Number.isInteger(index) || !run.steps[index] || index > run.progress.step)
+      throw new HttpError(404, 'not_found', 'That step is not open yet.');
+    const form = await formOf(ctx);
     try {
       if (run.steps[index].kind === 'confirmation') {
         if (!who.customer) return ctx.redirect(`${basePath(ctx.state.tenant)}/login?return=${encodeURIComponent(here(ctx, slug))}`);
@@ -161,7 +155,13 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
     ctx.type = 'html';
     ctx.body = deps.render(
       'flow-done',
-      { title: flow.title, flowTitle: form.title, bookingId: form.bookingId, again: here(ctx, slug), org: await brandOf(ctx, flow.portal) },
+      {
+        title: flow.title,
+        flowTitle: form.title,
+        bookingId: form.bookingId,
+        again: here(ctx, slug),
+        org: await brandOf(ctx.state.tenant, flow.portal),
+      },
       ctx.state.tenant.slug,
     );
   });

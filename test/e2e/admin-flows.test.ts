@@ -1,6 +1,7 @@
-// The console's Flows page in headless Chromium: staff design a flow (steps added, edited, reordered by keyboard),
-// see the API's publishing rules next to the form, publish; a customer goes through it, and the form they sent
-// appears on their Forms view in the console without a reload (the staff event stream's `form` event).
+// The console's Flows page in headless Chromium: staff design a flow (steps added, edited beside a live preview,
+// reordered by keyboard), see the API's publishing rules next to the form, publish; a customer goes through it, and
+// the form they sent appears on their Forms view in the console without a reload (the staff event stream's `form`
+// event).
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
@@ -20,6 +21,9 @@ import { flowUrl } from '../support/flows.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
+
+/** A #rrggbb colour as getComputedStyle gives it. */
+const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
 
 describe('Flows in the admin console (headless Chromium)', function () {
   this.timeout(120_000);
@@ -75,7 +79,25 @@ describe('Flows in the admin console (headless Chromium)', function () {
     await page.getByRole('button', { name: 'Save draft', exact: true }).click();
     await expectText(page.getByRole('alert'), 'Step 3: About you', 'questions 1 label');
     await expectText(page.getByTestId('steps').locator('li').nth(2), 'questions 1 label');
+    // The step being edited shows beside its fields as customers will see it, in the portal's branding, following
+    // the unsaved draft as it is typed.
+    await page.getByLabel('Question', { exact: true }).fill('Any injuries?');
+    const preview = page.frameLocator('[data-testid="flow-preview"]');
+    await preview.getByRole('heading', { level: 1, name: 'About you' }).waitFor();
+    await expectText(preview.locator('.flow-progress'), 'New client intake · Step 3 of 3');
+    await preview.getByLabel('Any injuries?').waitFor();
     await page.getByLabel('Question', { exact: true }).fill('Any allergies?');
+    await preview.getByLabel('Any allergies?').waitFor();
+    expect(await preview.getByLabel('Any injuries?').count(), 'the old label is gone').to.equal(0);
+    const brand = (await call('GET', `${adminUrl(t)}/portals`, api)).body.items.find((p: { primary: boolean }) => p.primary).branding.primaryColor;
+    // (The DOM's types are not the tests': the page's getComputedStyle is reached through globalThis.)
+    const button = await preview
+      .getByRole('button', { name: 'Continue' })
+      .evaluate(
+        (el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor,
+      );
+    expect(button, 'the page style applies (the console page nonce lets it in)').to.equal(rgb(brand));
+    expect(await draftKinds(), 'the preview saved nothing (the save above was refused)').to.deep.equal([]);
     await page.getByLabel('Required', { exact: true }).check();
 
     // Without a confirmation the API refuses to publish, and says why next to the form.

@@ -211,6 +211,13 @@ describe('Admin console money pages in headless Chromium', function () {
     await status(`Tab opened for ${customer.email}.`);
     tabId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);
     expect(tabId).to.match(/^tab_/);
+    // The forms the customer sent through flows are a link away from their tab.
+    await page.getByRole('link', { name: `Forms (${customer.email})`, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Customer’s forms' }).waitFor();
+    await page.getByText('This customer has not sent any forms.').waitFor();
+    expect(decodeURIComponent(new URL(page.url()).hash)).to.equal(`#/flows/customer/${customer.id}`);
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: `Tab for ${customer.email}` }).waitFor();
   });
 
   it('adds lines from the price list and as free text, removes one, and shows a line added elsewhere live', async () => {

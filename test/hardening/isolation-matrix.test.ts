@@ -1,10 +1,11 @@
 // The isolation matrix: every route the Client API and the Admin API publish in their OpenAPI documents, called by
 // every kind of caller (anonymous, a customer, each staff role, a machine client; of organisation A and of B) with
 // ids of their own, of another customer and of the other organisation; then the same through the portal's and the
-// console's own servers (portal/bff: their API proxies and their pages) with signed-in sessions. Each cell expects
+// console's own servers (portal/bff: their API proxies and their pages) and Customer Flows' pages, with signed-in
+// sessions. Each cell expects
 // an outcome from the rules below, and no answer may carry anything of someone the caller may not see. Writes that
 // must be refused must also change nothing: both organisations are read before and after. A new route joins the
-// matrix by being published (or registered on the portal's or console's router).
+// matrix by being published (or registered on the portal's, console's or flows' router).
 //
 // Rules, in the order the APIs check them (where 403 and 404 could both be argued, the code's consistent choice):
 //   no token or session → 401; a token or session of another organisation → 401; a token for the other API → 401;
@@ -17,7 +18,9 @@
 //   names the caller's own thing (`foreign-body`: the write is refused, not half made);
 //   such an id only in a query filter → 200 with none of its data;
 //   the caller's own things: reads → 200; writes are not made (they would change the world for the other cells);
-//   pages: 200 or a redirect (to sign in), 404 for another organisation's portal.
+//   pages: 200 or a redirect (to sign in); 404 for another organisation's portal or flow, or a customer's thing not
+//   the caller's (a finished flow's form); a flow step from someone with no run open there (signed out, or signed in
+//   only to another organisation) → 409, or 404 while their run has not reached that step: it changes no one's run.
 import type { Middleware } from 'koa';
 import { expect } from 'chai';
 import { latestSeq } from '../../lib/events.ts';
@@ -27,6 +30,7 @@ import type { Browser } from '../support/browser.ts';
 import { stack, type Stack } from '../support/stack.ts';
 import {
   customerOnly,
+  FLOW_STEP,
   mutating,
   pageRoutesOf,
   requestFor,
@@ -41,7 +45,8 @@ import {
 import { buildWorld, type Customer, type World } from './isolation-world.ts';
 
 /** How a route is reached: the API itself with a bearer token, or a first-party app's server with its session cookie. */
-type Channel = 'api' | 'portal' | 'console';
+type Channel = 'api' | 'portal' | 'console' | 'flows';
+type AppChannel = Exclude<Channel, 'api'>;
 type Caller = {
   name: string;
   kind: 'anonymous' | 'customer' | 'staff' | 'machine';
@@ -50,7 +55,7 @@ type Caller = {
   self?: Customer;
   email?: string;
   tokens: Partial<Record<Api, string>>;
-  cookies: Partial<Record<'portal' | 'console', string>>;
+  cookies: Partial<Record<AppChannel, string>>;
 };
 type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-body' | 'foreign-url' | 'other-api' | 'no-csrf';
 /** `replayTo`: an event stream is read from the organisation's first event until this one (its newest when the matrix began). */
@@ -77,8 +82,15 @@ const MISS_EXCEPTIONS: Record<string, number[]> = {
   'admin GET /customers/{id}/payment-methods': [200],
 };
 
-/** The app servers: where they live under the issuer, and the API their proxy (`/bff/api/…`) calls. */
-const APPS = { portal: { segment: 'portal', api: 'client' }, console: { segment: 'admin', api: 'admin' } } as const;
+/**
+ * The app servers: where they live under the issuer, the API their proxy (`/bff/api/…`) calls, and a read through it
+ * that any session of theirs may make (a session still working).
+ */
+const APPS = {
+  portal: { segment: 'portal', api: 'client', probe: '/portal' },
+  console: { segment: 'admin', api: 'admin', probe: '/me' },
+  flows: { segment: 'flows', api: 'client', probe: '/portal' },
+} as const;
 
 const rank = (role: StaffRole) => STAFF_ROLES.indexOf(role);
 
@@ -95,7 +107,9 @@ function expectation(route: Route, caller: Caller, variant: Variant, ids: Names)
     // The back-channel logout receiver acts only on a logout token the issuer signed, which no caller here holds.
     if (route.path.endsWith('/backchannel-logout')) return [400];
     if (variant === 'own' && mutating(route)) return 'allowed change';
-    return ids.lookup && variant === 'foreign' ? [404] : [200, 302, 303];
+    if (ids.lookup && (variant === 'foreign' || (ids.customer && variant !== 'own'))) return [404];
+    // A flow step from someone with no run there (409), or whose run is not at that step yet (404), takes none.
+    return route.path === FLOW_STEP ? [404, 409] : [200, 302, 303];
   }
   if (variant === 'anonymous' || variant === 'foreign-url' || variant === 'other-api') return [401];
   if (variant === 'no-csrf') return [403];
@@ -293,13 +307,13 @@ async function snapshot(w: World, sessions: Caller[]): Promise<Record<string, un
     ...sessions
       .filter((c) => c.w === w)
       .flatMap((c) =>
-        (['portal', 'console'] as const)
+        (Object.keys(APPS) as AppChannel[])
           .filter((app) => c.cookies[app])
           .map(
             async (app) =>
               [
                 `${app} session of ${c.name}`,
-                await read(urlOf(app, { api: APPS[app].api } as Route, w, app === 'portal' ? '/portal' : '/me'), { cookie: c.cookies[app]! }),
+                await read(urlOf(app, { api: APPS[app].api } as Route, w, APPS[app].probe), { cookie: c.cookies[app]! }),
               ] as const,
           ),
       ),
@@ -342,7 +356,8 @@ async function callersOf(s: Stack, worlds: World[]): Promise<Caller[]> {
       w,
       self: w.c1,
       tokens: { client: w.c1.token, admin: w.c1.adminToken },
-      cookies: { portal: await appSession(s, w, w.c1.browser, 'portal') },
+      // The flows app signed them in when they went through its flow (isolation-world.ts).
+      cookies: { portal: await appSession(s, w, w.c1.browser, 'portal'), flows: await w.c1.browser.jar.getCookieString(`${w.t.issuer}/flows/`) },
     });
     for (const m of w.staff) {
       // The console is signed into by the strongest and the weakest role; the API cells cover every role.
@@ -374,7 +389,7 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
   let s: Stack;
   let worlds: World[];
   let api: Route[];
-  let pages: Record<'portal' | 'console', Route[]>;
+  let pages: Record<AppChannel, Route[]>;
   let callers: Caller[];
 
   let setupSeconds = '';
@@ -391,20 +406,22 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
       s.app.app.middleware as (Middleware & { router?: Parameters<typeof pageRoutesOf>[0] & { opts: { prefix?: string } } })[]
     ).flatMap((m) => (m.router ? [m.router] : []));
     const routerOf = (segment: string) => routers.find((r) => r.opts.prefix === `/:org/${segment}`)!;
-    pages = { portal: pageRoutesOf(routerOf('portal')), console: pageRoutesOf(routerOf('admin')) };
+    pages = { portal: pageRoutesOf(routerOf('portal')), console: pageRoutesOf(routerOf('admin')), flows: pageRoutesOf(routerOf('flows')) };
     setupSeconds = ((performance.now() - started) / 1000).toFixed(1);
   });
 
   it('answers every cell as the rules say, shows no one anything of others, and changes nothing it refuses', async () => {
     const skipped = new Map<string, number>();
     const latest = new Map(await Promise.all(worlds.map(async (w) => [w, await latestSeq(w.t.org._id)] as const)));
-    const of = (channel: 'portal' | 'console') => callers.filter((c) => c.kind === 'anonymous' || c.cookies[channel]);
+    const of = (channel: AppChannel) => callers.filter((c) => c.kind === 'anonymous' || c.cookies[channel]);
     const groups = {
       api: cellsOf('api', api, callers, worlds, latest, skipped),
       portal: cellsOf('portal', [...api.filter((r) => r.api === 'client'), ...pages.portal], of('portal'), worlds, latest, skipped),
       console: cellsOf('console', [...api.filter((r) => r.api === 'admin'), ...pages.console], of('console'), worlds, latest, skipped),
+      // The flows app's pages only: its API proxy is the portal's code (portal/bff), already run above.
+      flows: cellsOf('flows', pages.flows, of('flows'), worlds, latest, skipped),
     };
-    const cells = [...groups.api, ...groups.portal, ...groups.console];
+    const cells = [...groups.api, ...groups.portal, ...groups.console, ...groups.flows];
     const before = await Promise.all(worlds.map((w) => snapshot(w, callers)));
     const retries = { count: 0 };
     const started = performance.now();
@@ -419,10 +436,10 @@ describe('Isolation matrix: every route × every caller × ids of others', funct
 
     const variants = new Set(cells.map((c) => c.variant));
     const skippedCount = [...skipped.values()].reduce((a, b) => a + b, 0);
-    const pageCount = pages.portal.length + pages.console.length;
+    const pageCount = pages.portal.length + pages.console.length + pages.flows.length;
     console.log(
-      `      isolation matrix: ${api.length} API routes (${api.filter((r) => r.api === 'client').length} Client, ${api.filter((r) => r.api === 'admin').length} Admin) and ${pageCount} portal/console page routes × ${callers.length} callers × ${variants.size} id variants (${[...variants].join(', ')})\n` +
-        `      cells run: ${cells.length} (API ${groups.api.length}, through the portal ${groups.portal.length}, through the console ${groups.console.length}) in ${seconds} s (both organisations built in ${setupSeconds} s); ` +
+      `      isolation matrix: ${api.length} API routes (${api.filter((r) => r.api === 'client').length} Client, ${api.filter((r) => r.api === 'admin').length} Admin) and ${pageCount} portal/console/flows page routes × ${callers.length} callers × ${variants.size} id variants (${[...variants].join(', ')})\n` +
+        `      cells run: ${cells.length} (API ${groups.api.length}, through the portal ${groups.portal.length}, through the console ${groups.console.length}, flows pages ${groups.flows.length}) in ${seconds} s (both organisations built in ${setupSeconds} s); ` +
         `${skippedCount} not applicable (${[...skipped].map(([why, n]) => `${n} ${why}`).join('; ')}); ${retries.count} waits for fair use; ${outcomes.filter((o) => o.status >= 500).length} × 5xx\n` +
         `      answers by variant: ${[...variants].map((v) => `${v} ${tally(outcomes.filter((o) => o.cell.variant === v))}`).join('; ')}`,
     );

@@ -47,15 +47,19 @@ export function pageRoutesOf(router: { stack: { path: string | RegExp; methods: 
 }
 
 export const mutating = (r: Route) => r.method !== 'GET';
+/** A flow page's step form, posted to the caller's open run of the flow. */
+export const FLOW_STEP = '/flows/{flow}/steps/{index}';
 export const routeName = (r: Route) => `${r.api} ${r.method} ${r.path}`;
 
 /**
  * The role an Admin API route needs. Rule: reading needs any staff role, changing needs admin. Exceptions, as the
- * routes declare them: the till (tabs) is staff work, and the Stripe connection decides where money goes (owner).
+ * routes declare them: the till (tabs) is staff work, the Stripe connection decides where money goes (owner), and a
+ * flow's preview is a read sent as a POST (it carries the draft).
  */
 const ROLE_EXCEPTIONS: [RegExp, StaffRole][] = [
   [/^(POST|PUT|DELETE) \/tabs(\/|$)/, 'staff'],
   [/^PUT \/payments\/settings$/, 'owner'],
+  [/^POST \/flows\/\{slug\}\/preview$/, 'staff'], // renders a draft, changes nothing
 ];
 export function requiredRole(r: Route): StaffRole {
   const key = `${r.method} ${r.path}`;
@@ -98,6 +102,8 @@ export const PATH_SOURCES: Record<string, Source> = {
   portals: org((w) => w.portal),
   flows: org((w) => w.flow),
   versions: plain(() => '1'),
+  steps: plain(() => '1'), // a flow page's step: /flows/{flow}/steps/{index}
+  done: own((c) => c.form), // a finished flow's confirmation: /flows/{flow}/done/{form}
   portal: org((w) => w.portal), // the portal app's page of one portal: /portal/{portal}
   staff: org((w) => w.staff.find((m) => m.role === 'staff')!.email),
   policies: plain(() => 'terms'),
@@ -145,6 +151,7 @@ const BODIES: Record<string, unknown> = {
   'admin PUT /company': { name: 'Mallory' },
   'admin POST /flows': { slug: 'mallory', title: 'Mallory' },
   'admin PATCH /flows/{slug}': { title: 'Mallory' },
+  'admin POST /flows/{slug}/preview': { steps: [{ kind: 'sign-in' }], index: 0 },
   'admin PUT /policies/{kind}': { markdown: 'Mallory' },
   'admin POST /locations': { name: 'Mallory', timeZone: 'Europe/London' },
   'admin PATCH /locations/{id}': { name: 'Mallory' },

@@ -29,6 +29,8 @@ export type Customer = {
   line: string;
   document: string;
   receipt: string;
+  /** The form their finished flow left (its confirmation page: /flows/{flow}/done/{form}). */
+  form: string;
   strings: string[];
 };
 
@@ -164,8 +166,19 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     const signedIn = await passSignIn(s, c.browser, (await openFlow(s, c.browser, t.issuer, flow.slug)).html);
     const confirm = await postStep(s, c.browser, signedIn.html, [['note', intake]]);
     const done = await postStep(s, c.browser, confirm.html, []);
-    if (!/\/done\/fm_/.test(done.url)) throw new Error(`flow not finished: ${done.status} ${done.url}`);
-    const own = { id, email, name: cname, booking: booking.id, tab: open.id, line: withLine.lines[0].id, document: invoice.id, receipt: receipt.id };
+    const form = /\/done\/(fm_[\w-]+)/.exec(done.url)?.[1];
+    if (!form) throw new Error(`flow not finished: ${done.status} ${done.url}`);
+    const own = {
+      id,
+      email,
+      name: cname,
+      booking: booking.id,
+      tab: open.id,
+      line: withLine.lines[0].id,
+      document: invoice.id,
+      receipt: receipt.id,
+      form,
+    };
     // Their token for the Admin API: the issuer gives one to a first-party app; the API finds no staff role.
     const adminToken = await again(s, app, c.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` });
     return { ...own, token: c.token, adminToken, browser: c.browser, strings: [...Object.values(own), note, towel, invoice.number, intake] };

@@ -4,8 +4,11 @@
 import { expect } from 'chai';
 import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
 import { type Browser, formAction } from '../support/browser.ts';
+import { FlowModel, FlowProgressModel } from '../../portal/api/flows/model.ts';
+import { RUN_KEPT_MS } from '../../portal/api/flows/runner.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
 import { eventually } from '../support/chromium.ts';
+import { leaveFlowRuns } from '../support/clock.ts';
 import { firstValue, flowUrl, openFlow, passSignIn, postStep } from '../support/flows.ts';
 import { makeOrg, type TestOrg } from '../support/oidc.ts';
 import { portalSignIn } from '../support/portal.ts';
@@ -91,6 +94,39 @@ describe('Customer Flows', () => {
       expect((await call('GET', `${adminUrl(t)}/flows/intake/versions/3`, admin)).status).to.equal(404);
       expect((await call('GET', `${adminUrl(t)}/flows/intake/versions/zero`, admin)).status).to.equal(400);
       expect((await call('GET', `${adminUrl(t)}/flows`, admin)).body.items.map((f: { slug: string }) => f.slug)).to.include('intake');
+    });
+
+    it("previews a draft's step as customers will see it, in the draft's portal's branding, without saving the draft", async () => {
+      const staff = await adminToken(s, t, 'staff');
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'preview-me', title: 'Saved title' })).status).to.equal(201);
+      const plum = { slug: 'plum', name: 'Plum', branding: { primaryColor: '#6b2d5c' } };
+      expect((await call('POST', `${adminUrl(t)}/portals`, admin, plum)).status).to.equal(201);
+      const steps = [
+        { kind: 'service', serviceIds: [massage.id] },
+        { kind: 'time', days: 7 },
+        { kind: 'questions', title: 'About you', questions: [{ id: 'why', label: 'Why now?', type: 'text' }] },
+      ];
+      const preview = (index: number, more: Record<string, unknown> = {}, token = staff, slug = 'preview-me') =>
+        call('POST', `${adminUrl(t)}/flows/${slug}/preview`, token, { steps, index, ...more });
+
+      const questions = await preview(2, { title: 'Unsaved title', portal: 'plum', nonce: 'console-page-nonce-1' });
+      expect(questions.status, JSON.stringify(questions.body)).to.equal(200);
+      expect(questions.body.html)
+        .to.contain('Unsaved title · Step 3 of 3')
+        .and.contain('<label for="q-why">Why now?')
+        .and.contain('--brand: #6b2d5c')
+        .and.contain('<style nonce="console-page-nonce-1">');
+      // A time step offers the times of the service the step before it offers.
+      const times = await preview(1);
+      expect(times.body.html).to.contain('Saved title · Step 2 of 3').and.contain('Deep tissue massage: times are in');
+      expect(times.body.html).to.match(/name="start" value="[^"]+Z"/);
+
+      expect((await preview(3)).status, 'no such step').to.equal(400);
+      expect((await preview(0, { nonce: '"><script>' })).status, 'not a nonce').to.equal(400);
+      expect((await preview(0, {}, staff, 'no-such-flow')).status).to.equal(404);
+      const saved = (await call('GET', `${adminUrl(t)}/flows/preview-me`, admin)).body;
+      expect(saved).to.include({ title: 'Saved title', portal: null });
+      expect(saved.steps).to.deep.equal([]);
     });
 
     it('lets staff read but not change flows', async () => {
@@ -235,6 +271,50 @@ describe('Customer Flows', () => {
       const newcomer = await portalSignIn(s, t.issuer);
       const fresh = await open(newcomer.browser, 'first-massage');
       expect(fresh.html).to.contain('Massage, shorter · Step 1 of 5');
+    });
+  });
+
+  describe('a run left alone', () => {
+    let flowId: string;
+    before(async () => {
+      const steps = [
+        { kind: 'questions', title: 'Visit', questions: [{ id: 'reason', label: 'Reason for visit', type: 'text', required: true }] },
+        { kind: 'sign-in' },
+        { kind: 'confirmation' },
+      ];
+      const created = await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'check-in', title: 'Check-in', steps });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect((await call('POST', `${adminUrl(t)}/flows/check-in/versions`, admin)).status).to.equal(201);
+      flowId = (await FlowModel.findOne({ org: t.org._id, slug: 'check-in' }).lean())!._id;
+    });
+
+    /** The flow's runs as stored: only this test goes through it. */
+    const runs = () => FlowProgressModel.find({ org: t.org._id, flow: flowId }).lean();
+
+    it('expires 30 days after its last step and starts over; a finished run stays', async () => {
+      const { browser } = await portalSignIn(s, t.issuer);
+      const first = await open(browser, 'check-in');
+      expect(first.html).to.contain('Check-in · Step 1 of 3');
+      let page = await post(browser, first.html, [['reason', 'A sore knee']]);
+      expect(page.html).to.contain('Step 2 of 3');
+      const [left] = await runs();
+      expect(left!.expiresAt!.getTime() - left!.updatedAt.getTime(), 'a step pushes the expiry back').to.equal(RUN_KEPT_MS);
+
+      await leaveFlowRuns(t.org._id, flowId);
+      const late = await post(browser, first.html, [['reason', 'Still sore']]);
+      expect(late.status, 'an expired run takes no more steps').to.equal(409);
+      page = await open(browser, 'check-in');
+      expect(page.html).to.contain('Step 1 of 3').and.not.contain('A sore knee');
+
+      page = await post(browser, page.html, [['reason', 'A sore knee']]);
+      page = await passSignIn(s, browser, page.html);
+      expect(page.html).to.contain('Step 3 of 3');
+      page = await post(browser, page.html, []);
+      expect(page.url).to.match(/\/flows\/check-in\/done\/fm_/);
+      const done = (await runs()).find((r) => r.status === 'done');
+      expect(done, 'the finished run').to.not.equal(undefined);
+      expect(done, 'a finished run does not expire').to.not.have.property('expiresAt');
+      expect((await browser.follow(new URL(page.url, s.baseUrl), s.baseUrl)).res!.status, 'its confirmation page stays').to.equal(200);
     });
   });
 

@@ -7,6 +7,8 @@ export type Boot = {
   portalUrl: string;
   /** The organisation's public address (`PUBLIC_URL/<org>`): where outside services, such as Stripe's webhooks, reach it. */
   issuer: string;
+  /** This page's style nonce: a flow preview's srcdoc frame keeps the page's policy, so its style carries it. */
+  nonce?: string;
 };
 
 export function readBoot(doc: Document = document): Boot {

@@ -63,6 +63,7 @@ export const FlowVersionModel = mongoose.model<FlowVersion>('FlowVersion', versi
 /**
  * Where someone is in a flow: `owner` is `customer:<sub>` or `anonymous:<id>` (the flow page's cookie, until they
  * sign in). One open run per owner and flow; `done` (with its form) in the transaction that makes the booking.
+ * An open run left alone expires (`expiresAt`, a TTL index, pushed back by each step); a done one has none and stays.
  */
 export type ProgressStatus = 'open' | 'done';
 export type FlowProgress = {
@@ -78,6 +79,8 @@ export type FlowProgress = {
   form?: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Open runs only: when an abandoned run is gone (readers check it too, as TTL removal lags). */
+  expiresAt?: Date;
 };
 const progressSchema = orgScopedSchema<FlowProgress>(
   {
@@ -91,10 +94,12 @@ const progressSchema = orgScopedSchema<FlowProgress>(
     form: String,
     createdAt: { type: Date, default: () => new Date() },
     updatedAt: { type: Date, default: () => new Date() },
+    expiresAt: Date,
   },
   { versionKey: false },
 );
 progressSchema.index({ org: 1, owner: 1, flow: 1, status: 1 });
+progressSchema.index({ expiresAt: 1 }); // a TTL index (lib/db.ts)
 export const FlowProgressModel = mongoose.model<FlowProgress>('FlowProgress', progressSchema, 'flow_progress');
 
 /** A finished flow's answers on the customer's record, as staff read them (Admin API `GET /customers/{id}/forms`). */

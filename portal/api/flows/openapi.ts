@@ -28,6 +28,12 @@ export const flowAdminPaths: Paths = {
       ok('Published', 201),
     ),
   },
+  '/flows/{slug}/preview': {
+    post: op(
+      "A step of the draft as customers would see it, without saving: `{ html }`, the flow page rendered with the portal's branding and sample answers where the step needs earlier ones (a time step: the first service offered). Read-only, so any staff role",
+      { parameters: [slug], requestBody: body(flows.previewInput) },
+    ),
+  },
   '/flows/{slug}/versions/{version}': {
     get: op('One published version', { parameters: [slug, pathParam('version', { type: 'integer', minimum: 1 })] }),
   },

@@ -11,7 +11,7 @@ import * as flows from './service.ts';
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
 const slugParam = (ctx: Ctx) => validate(flows.flowSlug, ctx.params.slug);
 
-export const flowAdminRoutes = (customers: CustomerLookup) => (router: Router) => {
+export const flowAdminRoutes = (customers: CustomerLookup, preview: flows.FlowPreview) => (router: Router) => {
   const write = requireRole('admin');
   router.get('/flows', async (ctx: Ctx) => {
     ctx.body = { items: await flows.listFlows(ctx.state.tenant.id) };
@@ -45,6 +45,13 @@ export const flowAdminRoutes = (customers: CustomerLookup) => (router: Router) =
     await audit(ctx, 'flow.publish', slug, { after: published });
     ctx.status = 201;
     ctx.body = published;
+  });
+  // Changes nothing, so any staff role may look: the console shows it beside the (read-only, for them) editor.
+  router.post('/flows/:slug/preview', async (ctx: Ctx) => {
+    const slug = slugParam(ctx);
+    const input = validate(flows.previewInput, await readBody(ctx));
+    const draft = await flows.previewDraft(ctx.state.tenant.id, slug, input);
+    ctx.body = { html: await preview(ctx.state.tenant, draft, input.index, input.nonce) };
   });
   router.get('/flows/:slug/versions/:version', async (ctx: Ctx) => {
     const slug = slugParam(ctx);

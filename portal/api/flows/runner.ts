@@ -23,6 +23,8 @@ export type ConsentAnswer = { signature: string; signedAt: string; text: string 
 export type Answers = Record<number, unknown>;
 
 export type Run = { flow: Flow; version: FlowVersion; steps: Step[]; progress: FlowProgress; answers: Answers };
+/** What a step's page reads of a run: its steps and answers (a draft's preview has no more). */
+export type Answered = Pick<Run, 'steps' | 'answers'>;
 
 /** A customer's input that is not right: the step's page shows it again with these messages. */
 export class StepInvalid extends HttpError {
@@ -51,7 +53,15 @@ async function versionOf(org: string, flow: Flow, version: number): Promise<Flow
   return found;
 }
 
-const openRunOf = (org: string, owner: string, flow: string) => FlowProgressModel.findOne({ org, owner, flow, status: 'open' }).lean<FlowProgress>();
+/** How long an open run waits for its customer to come back: long enough to sleep on a form, not forever. */
+export const RUN_KEPT_MS = 30 * 24 * 3_600_000;
+
+/** An open run's change: its time, and its expiry pushed back. */
+const touched = (at = Date.now()) => ({ updatedAt: new Date(at), expiresAt: new Date(at + RUN_KEPT_MS) });
+
+/** The owner's open run, unless it expired (the TTL index removes it only a while later). */
+const openRunOf = (org: string, owner: string, flow: string) =>
+  FlowProgressModel.findOne({ org, owner, flow, status: 'open', expiresAt: { $gt: new Date() } }).lean<FlowProgress>();
 
 /**
  * The owner's run of the flow: the one they left (on the version they started, even if a newer one was published
@@ -60,10 +70,10 @@ const openRunOf = (org: string, owner: string, flow: string) => FlowProgressMode
 export async function openRun(org: string, slug: string, owner: string, begin = true): Promise<Run> {
   const flow = await publishedFlow(org, slug);
   let progress = await openRunOf(org, owner, flow._id);
-  // A step posted to a run that is no longer open (finished meanwhile, e.g. by a second click) begins nothing.
-  if (!progress && !begin) throw new Conflict('This flow was already finished. Open it again to start over.');
+  // A step posted to a run that is no longer open (finished meanwhile, e.g. by a second click, or expired) begins nothing.
+  if (!progress && !begin) throw new Conflict('This flow was already finished or left too long. Open it again to start over.');
   if (!progress) {
-    const at = new Date();
+    const at = Date.now();
     progress = {
       _id: `fr_${randomId(12)}`,
       org,
@@ -73,8 +83,8 @@ export async function openRun(org: string, slug: string, owner: string, begin = 
       step: 0,
       answers: '{}',
       status: 'open',
-      createdAt: at,
-      updatedAt: at,
+      createdAt: new Date(at),
+      ...touched(at),
     };
     await FlowProgressModel.create(progress);
   }
@@ -91,7 +101,7 @@ export async function adoptRun(org: string, slug: string, anonymous: string, cus
   const anon = await openRunOf(org, anonymous, flow._id);
   if (!anon) return;
   await FlowProgressModel.deleteMany({ org, owner: customer, flow: flow._id, status: 'open' });
-  await FlowProgressModel.updateOne({ _id: anon._id, org, owner: anonymous }, { $set: { owner: customer, updatedAt: new Date() } });
+  await FlowProgressModel.updateOne({ _id: anon._id, org, owner: anonymous }, { $set: { owner: customer, ...touched() } });
 }
 
 /** Saves a step's answer and moves on to the next step; a run that is no longer open (finished elsewhere) is a 409. */
@@ -99,7 +109,7 @@ async function saveAnswer(org: string, run: Run, index: number, answer: unknown)
   const answers = { ...run.answers, [index]: answer };
   const done = await FlowProgressModel.updateOne(
     { _id: run.progress._id, org, status: 'open' },
-    { $set: { answers: JSON.stringify(answers), step: index + 1, updatedAt: new Date() } },
+    { $set: { answers: JSON.stringify(answers), step: index + 1, ...touched() } },
   );
   if (!done.matchedCount) throw new Conflict('This flow was already finished.');
 }
@@ -111,13 +121,13 @@ export async function servicesOf(org: string, step: Extract<Step, { kind: 'servi
 }
 
 /** The service chosen earlier in the run (a time step follows a service step: steps.ts). */
-export function chosenService(run: Run): ServiceAnswer | undefined {
+export function chosenService(run: Answered): ServiceAnswer | undefined {
   const index = run.steps.findIndex((s) => s.kind === 'service');
   return index >= 0 ? (run.answers[index] as ServiceAnswer | undefined) : undefined;
 }
 
 /** The free starts a time step offers: from today, `days` days, for the chosen service. */
-export async function timesOf(org: string, run: Run, step: Extract<Step, { kind: 'time' }>, now = Date.now()) {
+export async function timesOf(org: string, run: Answered, step: Extract<Step, { kind: 'time' }>, now = Date.now()) {
   const service = chosenService(run);
   if (!service) return undefined;
   const { timeZone } = await bookable(org, service.serviceId);
@@ -201,7 +211,8 @@ export async function confirmRun(deps: PaymentDeps, org: string, run: Run, custo
     const sent = { ...form, ...(bookingId ? { bookingId } : {}) };
     const closed = await FlowProgressModel.updateOne(
       { _id: run.progress._id, org, status: 'open' },
-      { $set: { status: 'done', form: form._id, updatedAt: new Date() } },
+      // A finished run holds the form's link: it stays.
+      { $set: { status: 'done', form: form._id, updatedAt: new Date() }, $unset: { expiresAt: 1 } },
       { session: tx.session },
     );
     if (!closed.modifiedCount) throw new Conflict('This flow was already finished.');
@@ -224,7 +235,7 @@ export async function confirmRun(deps: PaymentDeps, org: string, run: Run, custo
       );
     } catch (err) {
       if (err instanceof HttpError && (err.code === 'slot_taken' || err.code === 'slot_not_offered'))
-        await FlowProgressModel.updateOne({ _id: run.progress._id, org, status: 'open' }, { $set: { step: timeIndex, updatedAt: new Date() } });
+        await FlowProgressModel.updateOne({ _id: run.progress._id, org, status: 'open' }, { $set: { step: timeIndex, ...touched() } });
       throw err;
     }
   } else {

@@ -23,6 +23,32 @@ const title = z.string().trim().min(1).max(120);
 const portal = z.string().regex(/^[a-z0-9-]{1,40}$/, 'is not a portal slug');
 export const createFlowInput = z.strictObject({ slug: flowSlug, title, portal: portal.optional(), steps: stepsInput.default([]) });
 export const updateFlowInput = z.strictObject({ title: title.optional(), portal: portal.nullable().optional(), steps: stepsInput.optional() });
+/**
+ * A draft's step to preview: the editor's unsaved title, portal and steps (the saved ones where left out), the step's
+ * index, and the nonce of the console page the preview is shown in (its `srcdoc` frame keeps that page's policy).
+ */
+export const previewInput = z
+  .strictObject({
+    title: title.optional(),
+    portal: portal.nullable().optional(),
+    steps: stepsInput.min(1),
+    index: z.number().int().min(0),
+    nonce: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,64}$/, 'is not a nonce')
+      .optional(),
+  })
+  .refine((p) => p.index < p.steps.length, { message: 'names no step of the draft', path: ['index'] });
+
+/** A flow as the customer would see it, unpublished: what a preview renders. */
+export type FlowDraft = { slug: string; title: string; portal?: string; steps: Step[] };
+/** Renders a draft's step as the flow's page (portal/flows/preview.ts), given to the Admin API by the server. */
+export type FlowPreview = (
+  tenant: { id: string; slug: string; name: string; issuer: string },
+  draft: FlowDraft,
+  index: number,
+  nonce?: string,
+) => Promise<string>;
 
 export class NotPublishable extends HttpError {
   constructor(problems: string[]) {
@@ -109,6 +135,13 @@ export async function updateFlow(org: string, slug: string, input: z.infer<typeo
   const after = await FlowModel.findOneAndUpdate({ _id: before._id, org }, { $set: set, $unset: unset }, { new: true }).lean<Flow>();
   if (!after) throw new NotFound(`No flow "${slug}".`);
   return { before: flowView(before), after: flowView(after) };
+}
+
+/** The saved flow with the editor's unsaved changes over it. */
+export async function previewDraft(org: string, slug: string, input: z.infer<typeof previewInput>): Promise<FlowDraft> {
+  const flow = await requireFlow(org, slug);
+  const portal = input.portal === undefined ? flow.portal : (input.portal ?? undefined);
+  return { slug, title: input.title ?? flow.title, portal, steps: input.steps };
 }
 
 /** Deletes the flow and its versions; forms already on customers' records stay (they are the customers'). */

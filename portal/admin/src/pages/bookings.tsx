@@ -5,6 +5,7 @@ import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { useResource } from '../../../shared/store.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href, useRoute } from '../router.ts';
+import { FormsLink } from '../customer-forms.tsx';
 import { formatMoney } from '../../../shared/money.ts';
 import type { Booking, BookingEvent, BookingPayment, BookingsPage as Page, CancelAnswer, List, Location } from '../types.ts';
 import { Alert, ErrorBox, Heading, LiveIndicator, Loading, ReadOnlyNote, Status, useAction, useCan, useTitle } from '../ui.tsx';
@@ -466,10 +467,7 @@ export function BookingsPage({ boot, param }: PageProps) {
                                 {b.customer && (
                                   <>
                                     {' '}
-                                    <a class="small" href={href('flows', `customer/${b.customer.id}`)}>
-                                      {B.forms}
-                                      <span class="sr-only"> ({b.customer.email ?? B.unknownCustomer})</span>
-                                    </a>
+                                    <FormsLink customer={b.customer} />
                                   </>
                                 )}
                                 {b.createdBy === 'staff' && <span class="muted"> · {B.byStaff}</span>}

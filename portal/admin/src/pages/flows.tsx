@@ -1,6 +1,6 @@
 // Customer Flows in the console: the list, a flow's draft editor (steps reordered like the portal's sections) with
 // publishing, and a customer's sent forms, live. One chunk of its own (app.tsx), fetched when first opened.
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
@@ -297,6 +297,44 @@ function StepFields({ step, set, can }: { step: Step; set: (s: Step) => void; ca
   );
 }
 
+/** A pause in typing this long renders the preview again: one request per burst of keys, not one per key. */
+const PREVIEW_DEBOUNCE_MS = 300;
+type Draft = { title: string; portal: string | null; steps: Step[] };
+
+/**
+ * The step being edited as customers will see it: the Admin API renders the unsaved draft (after a pause in typing)
+ * with the flow page's template and branding, shown in a sandboxed frame (no scripts, forms or way out). Its srcdoc
+ * keeps this page's policy, so the page's nonce is sent for the rendered style to carry.
+ */
+function StepPreview({ path, draft, index, label, nonce }: { path: string; draft: Draft; index: number; label: string; nonce?: string }) {
+  const [html, setHtml] = useState<string | null>(null);
+  const [problem, setProblem] = useState('');
+  const latest = useRef(0);
+  const asked = JSON.stringify({ ...draft, title: draft.title || undefined, index, nonce });
+  useEffect(() => {
+    const n = ++latest.current;
+    const timer = setTimeout(async () => {
+      try {
+        const { html } = await api<{ html: string }>(`${path}/preview`, 'POST', JSON.parse(asked));
+        if (n !== latest.current) return; // a newer draft was asked for meanwhile
+        setHtml(html);
+        setProblem('');
+      } catch (err) {
+        if (n === latest.current) setProblem(asApiError(err).description);
+      }
+    }, PREVIEW_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [asked]);
+  return (
+    <section class="card preview" aria-labelledby="fp-h">
+      <h2 id="fp-h">{F.preview}</h2>
+      <p class="hint">{F.previewHint}</p>
+      {problem && <p class="hint">{F.previewIncomplete(problem)}</p>}
+      {html === null ? <Loading /> : <iframe title={F.previewFrame(index + 1, label)} sandbox="" srcdoc={html} data-testid="flow-preview" />}
+    </section>
+  );
+}
+
 function Editor({ boot, flow, path }: { boot: PageProps['boot']; flow: FlowView; path: string }) {
   const can = useCan('admin');
   const portals = useResource<List<PortalView>>('portals');
@@ -494,10 +532,13 @@ function Editor({ boot, flow, path }: { boot: PageProps['boot']; flow: FlowView;
           )}
         </section>
         {editing && (
-          <section class="card" id="step-editor" aria-labelledby="step-editor-h">
-            <h2 id="step-editor-h">{F.editing(stepLabel(editing.step))}</h2>
-            <StepFields step={editing.step} set={(s) => setStep(editing.key, s)} can={can} />
-          </section>
+          <div class="step-edit">
+            <section class="card" id="step-editor" aria-labelledby="step-editor-h">
+              <h2 id="step-editor-h">{F.editing(stepLabel(editing.step))}</h2>
+              <StepFields step={editing.step} set={(s) => setStep(editing.key, s)} can={can} />
+            </section>
+            <StepPreview path={path} draft={body} index={items.indexOf(editing)} label={stepLabel(editing.step)} nonce={boot.nonce} />
+          </div>
         )}
         {can && (
           <div class="actions">
@@ -511,7 +552,6 @@ function Editor({ boot, flow, path }: { boot: PageProps['boot']; flow: FlowView;
           </div>
         )}
         {can && dirty && <p class="hint">{F.unsaved}</p>}
-        <p class="hint">{F.preview}</p>
       </form>
       {can && (
         <section class="card" aria-labelledby="danger-h">

@@ -6,6 +6,7 @@ import { api, apiHref, asApiError, type ApiError, type FieldError } from '../../
 import { moneyIn, toMajor, toMinor } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href } from '../router.ts';
+import { FormsLink } from '../customer-forms.tsx';
 import type { DocumentEvent, DocumentsPage, MoneyDocument } from '../types.ts';
 import {
   ErrorBox,
@@ -41,7 +42,7 @@ function Facts({ doc }: { doc: MoneyDocument }) {
       <dt>{I.billedTo}</dt>
       <dd class="break">
         {customerOf(doc)}
-        {doc.customer.name && doc.customer.email && <span class="muted"> · {doc.customer.email}</span>}
+        {doc.customer.name && doc.customer.email && <span class="muted"> · {doc.customer.email}</span>} <FormsLink customer={doc.customer} />
       </dd>
       {p && (
         <>

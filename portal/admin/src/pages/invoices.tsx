@@ -6,6 +6,7 @@ import { api, apiHref, asApiError, type ApiError } from '../../../shared/api.ts'
 import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href } from '../router.ts';
+import { FormsLink } from '../customer-forms.tsx';
 import type { DocumentEvent, DocumentKind, DocumentsPage, MoneyDocument } from '../types.ts';
 import { CustomerField, findCustomer, type CustomerRef } from '../customer-picker.tsx';
 import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, fieldErrors, useSubmit, useTitle } from '../ui.tsx';
@@ -77,7 +78,9 @@ export function DocumentTable({ docs, labelledBy }: { docs: MoneyDocument[]; lab
               <td>
                 <time dateTime={d.issuedAt}>{issuedOn(d)}</time>
               </td>
-              <td class="wrap">{customerOf(d)}</td>
+              <td class="wrap">
+                {customerOf(d)} <FormsLink customer={d.customer} />
+              </td>
               <td class="num">{d.kind === 'credit_note' ? `−${docTotal(d)}` : docTotal(d)}</td>
             </tr>
           ))}

@@ -8,6 +8,7 @@ import { formatMoney, moneyIn, toMajor, toMinor } from '../../../shared/money.ts
 import { useLiveEvents } from '../../../shared/live.ts';
 import { useResource } from '../../../shared/store.ts';
 import { href } from '../router.ts';
+import { FormsLink } from '../customer-forms.tsx';
 import type { Discount, List, PaymentSettings, Service, Tab, TabEvent } from '../types.ts';
 import {
   Alert,
@@ -320,6 +321,12 @@ export function TabPage({ boot, param }: PageProps) {
         <span class={`badge status-${tab.status}`}>{T.statuses[tab.status]}</span> {tab.payment && <PaymentBadge tab={tab} />}{' '}
         <span class="muted">{T.openedAt(formatDateTime(tab.openedAt))}</span>
         {tab.note && <span class="muted"> · {tab.note}</span>}
+        {tab.customer && (
+          <>
+            {' · '}
+            <FormsLink customer={tab.customer} />
+          </>
+        )}
       </p>
       <Status text={notice} />
       <p role="status" class="sr-only">

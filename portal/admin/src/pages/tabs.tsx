@@ -6,6 +6,7 @@ import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { go, href } from '../router.ts';
+import { FormsLink } from '../customer-forms.tsx';
 import type { List, Tab, TabEvent, TabStatus } from '../types.ts';
 import { CustomerField, findCustomer } from '../customer-picker.tsx';
 import {
@@ -98,6 +99,12 @@ function TabsTable({ tabs }: { tabs: Tab[] }) {
             <tr key={tab.id} id={`tab-${tab.id}`} data-status={tab.status}>
               <td class="wrap">
                 {customerName(tab)}
+                {tab.customer && (
+                  <>
+                    {' '}
+                    <FormsLink customer={tab.customer} />
+                  </>
+                )}
                 {tab.note && <span class="muted"> · {tab.note}</span>}
               </td>
               <td>

@@ -65,7 +65,10 @@ const enFlows = {
   delete: 'Delete flow',
   deleteConfirm: (title: string) => `Delete the flow ${title}? Its address stops working at once; forms already sent stay.`,
   deleted: (title: string) => `The flow ${title} was deleted.`,
-  preview: 'A preview is not shown here: publish, then open the live flow.',
+  preview: 'Preview',
+  previewHint: 'The step as customers will see it, with your unsaved changes. Nothing here is saved or sent.',
+  previewFrame: (n: number, label: string) => `Preview of step ${n}: ${label}`,
+  previewIncomplete: (problem: string) => `The preview follows once the step is complete: ${problem}`,
   forms: {
     title: 'Customer’s forms',
     intro: 'The forms this customer sent through flows, newest first. New ones appear as they are sent.',

@@ -15,6 +15,8 @@ const en = {
   copyFailed: 'Could not copy: select the text and copy it by hand.',
   none: 'None',
   signedInAs: 'Signed in as',
+  /** The link to a customer's sent forms beside their name (customer-forms.tsx). */
+  customerForms: 'Forms',
   live: {
     title: 'Live updates',
     states: { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' } as Record<string, string>,
@@ -353,7 +355,6 @@ const en = {
     statuses: { confirmed: 'Confirmed', cancelled: 'Cancelled' } as Record<string, string>,
     byStaff: 'booked by staff',
     unknownCustomer: 'Unknown customer',
-    forms: 'Forms',
     timeRange: (start: string, end: string) => `${start}–${end}`,
     summary: (time: string, service: string, who: string) => `${time}, ${service}, ${who}`,
     cancel: 'Cancel',
