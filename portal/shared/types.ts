@@ -27,6 +27,8 @@ export type Booking = {
   cancelledAt?: string;
   /** What the booking takes, when its service asks for a card on file or payment when booking. */
   payment?: BookingPayment;
+  /** The membership's or class pack's credit it was booked on (then it has no payment). */
+  credit?: { id: string; name: string; unlimited: boolean };
 };
 
 /**

@@ -48,7 +48,7 @@ describe('Admin API: portals, sections, company and policies', () => {
     expect(current.map((x) => x.key)).to.include.members(['home', 'profile', 'company', 'book']);
     expect(current.find((x) => x.key === 'book')).to.include({ state: 'enabled', available: true });
     expect(current.find((x) => x.key === 'tabs')).to.include({ state: 'hidden_when_empty', available: true });
-    expect(current.find((x) => x.key === 'membership')).to.include({ state: 'disabled', available: false }); // not built yet
+    expect(current.find((x) => x.key === 'membership')).to.include({ state: 'hidden_when_empty', available: true });
     const reordered = [...current].reverse().map(({ key, state }) => ({ key, state: key === 'company' ? 'enabled' : state }));
     const put = await call('PUT', `${adminUrl(t)}/portals/main/sections`, admin, { sections: reordered });
     expect(put.status, JSON.stringify(put.body)).to.equal(200);

@@ -12,7 +12,7 @@ export const SECTIONS = [
   { key: 'invoices', label: 'Invoices and receipts', available: true, state: 'hidden_when_empty' },
   { key: 'payment-methods', label: 'Payment methods', available: true, state: 'enabled' },
   { key: 'profile', label: 'Profile', available: true, state: 'enabled' },
-  { key: 'membership', label: 'Membership', available: false, state: 'disabled' },
+  { key: 'membership', label: 'Membership', available: true, state: 'hidden_when_empty' },
   { key: 'company', label: 'Company and policies', available: true, state: 'hidden_when_empty' },
 ] as const satisfies readonly { key: string; label: string; available: boolean; state: SectionState }[];
 
