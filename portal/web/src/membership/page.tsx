@@ -25,7 +25,11 @@ function Yours({ m, plans, done }: { m: Membership; plans: Plan[]; done: (m: Mem
     setChanging(null);
     setTimeout(() => document.getElementById(`open-${was}`)?.focus());
   };
-  const props = { membership: m, done, close };
+  const finished = (updated: Membership, said: string) => {
+    setChanging(null);
+    done(updated, said);
+  };
+  const props = { membership: m, done: finished, close };
   const today = todayIn(browserZone());
   const freezes = m.freezes.filter((f) => f.until >= today);
   const action = (kind: ChangeKind, label: string, allowed: boolean) =>
@@ -35,7 +39,7 @@ function Yours({ m, plans, done }: { m: Membership; plans: Plan[]; done: (m: Mem
       </button>
     );
   return (
-    <section aria-labelledby="yours">
+    <section class="block" aria-labelledby="yours">
       <h2 id="yours">{tm.yours}</h2>
       <div class="card membership">
         <div class="booking-head">
@@ -46,7 +50,7 @@ function Yours({ m, plans, done }: { m: Membership; plans: Plan[]; done: (m: Mem
         </div>
         <p class="lead">{m.statusText}</p>
         <dl class="facts">
-          <dt>{tm.terms}</dt>
+          <dt>{tm.priceLabel}</dt>
           <dd>{planPrice(m.plan)}</dd>
           {m.renewal && (
             <>
@@ -134,7 +138,7 @@ export function MembershipPage({ section, boot }: PageProps) {
           m ? (
             <Yours m={m} plans={plansOn} done={done} />
           ) : (
-            <section aria-labelledby="plans">
+            <section class="block" aria-labelledby="plans">
               <h2 id="plans">{tm.plansHeading}</h2>
               {last?.status === 'ended' && <p>{last.statusText}</p>}
               {joining ? (
@@ -149,19 +153,19 @@ export function MembershipPage({ section, boot }: PageProps) {
         }
       </Loaded>
       {(!!m || !!credits.data?.items.length) && (
-        <section aria-labelledby="credits">
+        <section class="block" aria-labelledby="credits">
           <h2 id="credits">{tm.creditsHeading}</h2>
           <Loaded r={credits}>{(d) => <Credits items={d.items} />}</Loaded>
         </section>
       )}
       {packsOn.length > 0 && (
-        <section aria-labelledby="packs">
+        <section class="block" aria-labelledby="packs">
           <h2 id="packs">{tm.packsHeading}</h2>
           <Packs packs={packsOn} said={said} />
         </section>
       )}
       {(!!m || !!credits.data?.items.length || !!last) && (
-        <section aria-labelledby="history">
+        <section class="block" aria-labelledby="history">
           <h2 id="history">{tm.historyHeading}</h2>
           <History />
         </section>

@@ -3,13 +3,13 @@
 import type { Plan } from '../../../shared/memberships.ts';
 import type { Services } from '../sections/book.tsx';
 import { useResource } from '../../../shared/store.ts';
-import { formatDateIn, formatDay, money } from '../format.ts';
+import { formatDateIn, money } from '../format.ts';
 import { tm } from '../strings/membership.ts';
 
 type Benefits = Pick<Plan, 'perks' | 'entitlements' | 'discounts' | 'interval'>;
 
-/** A local date (`YYYY-MM-DD`) as the business's calendar has it, or an instant's date: "Tuesday 3 December 2026". */
-export const day = (date: string): string => (/^\d{4}-\d\d-\d\d$/.test(date) ? formatDay(date, true) : formatDateIn(date));
+/** "3 December 2026": a local date (`YYYY-MM-DD`, the business's calendar: read at noon UTC, never shifted) or an instant's. */
+export const day = (date: string): string => (/^\d{4}-\d\d-\d\d$/.test(date) ? formatDateIn(`${date}T12:00:00Z`, 'UTC') : formatDateIn(date));
 
 /** The services' names ("Sunrise yoga and Vinyasa"), when the catalogue knows them all. */
 export function useServiceNames(): (ids: string[]) => string {

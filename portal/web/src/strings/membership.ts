@@ -13,6 +13,7 @@ export const tm = {
   noPlans: 'There are no plans to join at the moment.',
   price: (amount: string, interval: Interval) => `${amount} ${per[interval]}`,
   perInterval: (interval: Interval) => per[interval],
+  priceLabel: 'Price',
   included: 'Included',
   terms: 'Terms',
   credits: (n: number, name: string, interval: Interval) => `${n} ${name} ${per[interval]}`,
