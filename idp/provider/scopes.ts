@@ -9,7 +9,16 @@ export const OIDC_CLAIMS = {
 
 export const OIDC_SCOPES = ['openid', 'offline_access', ...Object.keys(OIDC_CLAIMS)] as const;
 
-export const API_SCOPES = ['profile', 'profile:write', 'bookings', 'bookings:write', 'payments', 'payments:write'] as const;
+export const API_SCOPES = [
+  'profile',
+  'profile:write',
+  'bookings',
+  'bookings:write',
+  'payments',
+  'payments:write',
+  'memberships',
+  'memberships:write',
+] as const;
 
 /** Client API scopes only first-party apps get: a third-party app must never see or remove the customer's other apps. */
 export const FIRST_PARTY_API_SCOPES = ['connected_apps'] as const;
@@ -32,6 +41,8 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'bookings:write': 'Book, cancel and reschedule for you',
   payments: 'See your tabs, invoices, receipts and saved cards',
   'payments:write': 'Pay your tabs and manage your saved cards',
+  memberships: 'See your memberships, class packs and credits',
+  'memberships:write': 'Join, freeze, cancel or change your membership and buy class packs',
   connected_apps: 'See and remove the apps connected to your account',
   admin: 'Manage the business as staff',
 };

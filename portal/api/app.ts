@@ -19,6 +19,7 @@ import { bookingAdminRoutes, bookingClientRoutes } from './bookings/routes.ts';
 import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
 import { flowAdminRoutes } from './flows/routes.ts';
+import { membershipAdminRoutes, membershipClientRoutes } from './memberships/routes.ts';
 import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
 import { adminOpenApi, clientOpenApi } from './openapi.ts';
 import { documentAdminRoutes, documentClientRoutes, pdfLogos } from './documents/routes.ts';
@@ -89,6 +90,7 @@ export function createPortalApi({ internalUrl, tenants, roles, standing, custome
       paymentMethodClientRoutes(payments, customers),
       tabClientRoutes(payments),
       documentClientRoutes(logos),
+      membershipClientRoutes(customers, payments),
       eventClientRoutes(events),
     ],
   );
@@ -103,6 +105,7 @@ export function createPortalApi({ internalUrl, tenants, roles, standing, custome
     tabAdminRoutes(payments, customers),
     documentAdminRoutes(payments, logos),
     flowAdminRoutes(customers),
+    membershipAdminRoutes(customers, payments),
   ]);
   const routes = compose([client.routes() as Middleware, admin.routes() as Middleware]);
   const webhook = stripeWebhook(tenants, payments, log);

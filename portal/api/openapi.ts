@@ -5,6 +5,8 @@ import * as bookings from './bookings/service.ts';
 import * as catalogue from './catalogue/service.ts';
 import * as company from './company/service.ts';
 import { flowAdminPaths } from './flows/openapi.ts';
+import { membershipAdminPaths, membershipClientPaths } from './memberships/openapi.ts';
+import * as plans from './memberships/plans.ts';
 import { moneyAdminPaths, moneyClientPaths } from './money/openapi.ts';
 import * as payments from './payments/settings.ts';
 import * as portals from './portals/service.ts';
@@ -64,10 +66,11 @@ const clientPaths: Paths = {
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
   '/events': {
     get: eventsOp(
-      "the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`), with scope `bookings`; their tabs (`tab`), invoices, credit notes and receipts (`document`) and changes to their cards (`payment-method`), with scope `payments`",
+      "the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`), with scope `bookings`; their tabs (`tab`), invoices, credit notes and receipts (`document`) and changes to their cards (`payment-method`), with scope `payments`; their memberships (`membership`) and credits (`credit`), with scope `memberships`",
     ),
   },
   ...moneyClientPaths,
+  ...membershipClientPaths,
 };
 
 const adminPaths: Paths = {
@@ -128,11 +131,14 @@ const adminPaths: Paths = {
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
   '/events': {
     get: eventsOp(
-      'every booking (`booking`), tab (`tab`), document (`document`), saved-card (`payment-method`) and form (`form`: a customer finished a flow) change of the organisation',
+      'every booking (`booking`), tab (`tab`), document (`document`), saved-card (`payment-method`), membership (`membership`), credit (`credit`) and form (`form`: a customer finished a flow) change of the organisation',
     ),
   },
   ...moneyAdminPaths,
   ...flowAdminPaths,
+  ...crudPaths('plans', 'membership plan (members keep the terms they joined on)', plans.planInput, plans.planPatch),
+  ...crudPaths('packs', 'class pack', plans.packInput, plans.packPatch),
+  ...membershipAdminPaths,
 };
 
 export const clientOpenApi = (server: string, served: Paths) =>

@@ -43,11 +43,12 @@ export async function paymentTerms(
   return settings;
 }
 
-/** The amount a prepaid booking asks: the price, or the deposit (never more than the price). */
-function amountDue(service: Pick<Service, 'payment' | 'price'>): number {
+/** The amount a prepaid booking asks: the price less a member's discount, or the deposit (never more than that). */
+function amountDue(service: Pick<Service, 'payment' | 'price'>, discountPercent: number): number {
+  const price = Math.round((service.price.amount * (100 - discountPercent)) / 100);
   const deposit = service.payment?.deposit;
-  if (!deposit) return service.price.amount;
-  return Math.min(service.price.amount, deposit.kind === 'percent' ? Math.round((service.price.amount * deposit.value) / 100) : deposit.value);
+  if (!deposit) return price;
+  return Math.min(price, deposit.kind === 'percent' ? Math.round((price * deposit.value) / 100) : deposit.value);
 }
 
 /** In the booking's transaction: its payment terms, and for a prepaid booking the tab the customer pays. */
@@ -56,12 +57,14 @@ export async function attachPayment(
   settings: MoneySettings | undefined,
   service: Pick<Service, 'payment' | 'price' | 'name'>,
   b: Booking,
+  discountPercent = 0,
 ): Promise<BookingPayment | undefined> {
   const terms = service.payment;
   if (!settings || !terms || terms.mode === 'none') return undefined;
   const base = { mode: terms.mode, currency: settings.currency, lateRefundPercent: terms.lateRefundPercent };
   if (terms.mode === 'card_on_file') return { ...base, amount: 0, status: 'none' };
-  const amount = amountDue(service);
+  const amount = amountDue(service, discountPercent);
+  const deposit = !!terms.deposit && amount < Math.round((service.price.amount * (100 - discountPercent)) / 100);
   const when = localAt(b.start.getTime(), b.timeZone);
   const tab = await openTabIn(tx, b.org, settings, {
     customerId: b.customerId,
@@ -69,7 +72,7 @@ export async function attachPayment(
     purpose: { kind: 'booking', id: b._id },
     lines: [
       {
-        description: `${service.name}, ${when.date} ${when.time}${amount < service.price.amount ? ' (deposit)' : ''}`,
+        description: `${service.name}, ${when.date} ${when.time}${deposit ? ' (deposit)' : ''}${discountPercent ? ` (member discount ${discountPercent} %)` : ''}`,
         quantity: 1,
         unitAmount: amount,
         taxRate: taxRateOf(settings, terms.taxRateId),

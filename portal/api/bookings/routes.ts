@@ -57,11 +57,11 @@ export const bookingClientRoutes = (customers: CustomerLookup, deps: PaymentDeps
   });
   calendarRoute(router, customer, read);
   router.post('/bookings/:id/cancel', write, async (ctx: Ctx) => {
-    const { after, money } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), {
+    const { after, money, credit } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), {
       ...customer(ctx),
       timeZone: ctx.state.tenant.timeZone,
     });
-    ctx.body = { ...bookings.customerView(after), ...(money ? { money } : {}) };
+    ctx.body = { ...bookings.customerView(after), ...(money ? { money } : {}), ...(credit ? { creditReturned: credit.returned } : {}) };
   });
   router.post('/bookings/:id/reschedule', write, async (ctx: Ctx) => {
     const input = validate(bookings.slotInput, await readBody(ctx));
@@ -92,11 +92,11 @@ export const bookingAdminRoutes = (customers: CustomerLookup, deps: PaymentDeps)
   });
   calendarRoute(router, () => STAFF);
   router.post('/bookings/:id/cancel', write, async (ctx: Ctx) => {
-    const { before, after, money } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), {
+    const { before, after, money, credit } = await bookings.cancelBooking(deps, ctx.state.tenant.id, idOf(ctx), {
       ...STAFF,
       timeZone: ctx.state.tenant.timeZone,
     });
-    ctx.body = { ...bookings.staffView(after), ...(money ? { money } : {}) };
+    ctx.body = { ...bookings.staffView(after), ...(money ? { money } : {}), ...(credit ? { creditReturned: credit.returned } : {}) };
     await audit(ctx, 'booking.cancel', after._id, { before: bookings.staffView(before), after: ctx.body });
   });
   router.post('/bookings/:id/reschedule', write, async (ctx: Ctx) => {

@@ -14,6 +14,8 @@ import type { PaymentDeps } from '../payments/stripe.ts';
 import { releaseHold, takeHold, type Hold } from './holds.ts';
 import { attachPayment, connectBookingMoney, lapseUnpaid, paymentTerms, settleCancelled } from './payment.ts';
 import { BOOKING_STATUSES, BookingModel, type Booking } from './model.ts';
+import { creditFor, giveBack, useCredit } from '../memberships/ledger.ts';
+import { creditRules, memberDiscount } from '../memberships/service.ts';
 
 export class SlotTaken extends HttpError {
   constructor() {
@@ -85,6 +87,7 @@ export function customerView(b: Booking, now = Date.now()) {
     createdAt: iso(b.createdAt),
     ...(b.cancelledAt ? { cancelledAt: iso(b.cancelledAt) } : {}),
     ...(b.payment ? { payment: paymentView(b.payment) } : {}),
+    ...(b.credit ? { credit: b.credit } : {}),
   };
 }
 
@@ -184,7 +187,12 @@ export async function createBooking(
   if (actor.kind === 'staff' && !email)
     throw new HttpError(422, 'invalid_reference', 'customerId: no such customer', [{ field: 'customerId', message: 'no such customer' }]);
   const { service, location, candidates } = await offered(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
-  const money = await paymentTerms(deps, org, service, actor.customerId);
+  // A member's credit covering the service at that time is used instead of a payment; the terms are needed only
+  // without one (or when the last credit goes to someone faster, and the plan lets the customer pay instead).
+  const usable = (await creditRules(org, actor.customerId))(input.start);
+  const cover = await creditFor(org, actor.customerId, service.id, new Date(input.start), usable);
+  const discount = await memberDiscount(org, actor.customerId, service.id);
+  let money = cover.use ? undefined : await paymentTerms(deps, org, service, actor.customerId);
   const booked = await withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
     const at = new Date();
     const booking: Booking = {
@@ -217,8 +225,13 @@ export async function createBooking(
       createdAt: at,
       updatedAt: at,
     };
-    const payment = await attachPayment(tx, money, service, booking);
-    if (payment) booking.payment = payment;
+    const credit = cover.whenOut ? await useCredit(tx, org, actor.customerId, service.id, booking.start, booking._id, usable) : undefined;
+    if (credit) booking.credit = credit;
+    else {
+      money ??= await paymentTerms(deps, org, service, actor.customerId);
+      const payment = await attachPayment(tx, money, service, booking, discount);
+      if (payment) booking.payment = payment;
+    }
     await BookingModel.create([booking], { session: tx.session });
     emitEvent(tx, 'booking.created', booking);
     await also?.(tx, booking);
@@ -266,13 +279,26 @@ async function cancelIn(tx: Tx, b: Booking, set: Partial<Booking> = {}): Promise
   return after;
 }
 
-/** Cancels, then settles the money: an unpaid booking's tab is voided; a paid one refunded, in part when late. */
+/**
+ * Cancels, then settles the money: an unpaid booking's tab is voided; a paid one refunded, in part when late. A
+ * credit used comes back in the cancellation's transaction, unless it is cancelled late (at the desk: customers may
+ * not online), when it is forfeited as a late refund is cut.
+ */
 export async function cancelBooking(deps: PaymentDeps, org: string, bookingId: string, actor: Actor & { timeZone: string }, now = Date.now()) {
   const b = await findBooking(org, bookingId, actor);
   mayChange(b, actor, now);
-  const after = await inTransaction(org, (tx) => cancelIn(tx, b));
-  const money = await settleCancelled(deps, after, now >= deadline(b), actor.timeZone);
-  return { before: b, after: await findBooking(org, bookingId, actor), ...(money ? { money } : {}) };
+  const late = now >= deadline(b);
+  const { after, creditReturned } = await inTransaction(org, async (tx) => ({
+    after: await cancelIn(tx, b),
+    creditReturned: b.credit && !late ? await giveBack(tx, org, b.credit, b._id) : false,
+  }));
+  const money = await settleCancelled(deps, after, late, actor.timeZone);
+  return {
+    before: b,
+    after: await findBooking(org, bookingId, actor),
+    ...(money ? { money } : {}),
+    ...(b.credit ? { credit: { returned: creditReturned } } : {}),
+  };
 }
 
 /** Gives back the time of the organisation's prepaid bookings not paid in time (payment.ts). */

@@ -9,12 +9,14 @@ import * as catalogue from './service.ts';
 
 type Ctx = Context & { state: BearerState; params: Record<string, string> };
 
-/** List, read, create, edit and delete one kind of catalogue entry, each change audited. */
-function crud<I extends z.ZodType, P extends z.ZodType, V extends { id: string }>(
+/** List, read, create, edit and delete one kind of entry (the catalogue's, plans, packs), each change audited. */
+export function crud<I extends z.ZodType, P extends z.ZodType, V extends { id: string }>(
   router: Router,
   path: string,
   what: string,
   ops: {
+    /** How the entry's ids look (the catalogue's by default). */
+    id?: z.ZodType<string>;
     input: I;
     patch: P;
     list(org: string): Promise<V[]>;
@@ -25,7 +27,7 @@ function crud<I extends z.ZodType, P extends z.ZodType, V extends { id: string }
   },
 ) {
   const write = requireRole('admin');
-  const idOf = (ctx: Ctx) => validate(catalogue.catalogueId, ctx.params.id);
+  const idOf = (ctx: Ctx) => validate(ops.id ?? catalogue.catalogueId, ctx.params.id);
   router.get(`/${path}`, async (ctx: Ctx) => {
     ctx.body = { items: await ops.list(ctx.state.tenant.id) };
   });

@@ -86,7 +86,7 @@ export const serviceInput = z.strictObject({
 });
 
 // A patch sets only the fields it names (no defaults fill in the others).
-const patchOf = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
+export const patchOf = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
   z.strictObject(
     Object.fromEntries(
       Object.entries(schema.shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : (v as z.ZodType)).optional()]),
@@ -100,7 +100,7 @@ export const servicePatch = patchOf(serviceInput);
 export const catalogueId = id;
 
 /** Stored fields without the organisation, `_id` as `id`. */
-function view<T extends { _id: string; org: string }>(doc: T): Omit<T, '_id' | 'org'> & { id: string } {
+export function view<T extends { _id: string; org: string }>(doc: T): Omit<T, '_id' | 'org'> & { id: string } {
   const { _id, org: _org, ...rest } = doc;
   return { id: _id, ...rest };
 }
@@ -232,7 +232,7 @@ export async function deleteService(org: string, serviceId: string) {
 }
 
 /** `null` in a patch clears the field. */
-function toUpdate(patch: Record<string, unknown>) {
+export function toUpdate(patch: Record<string, unknown>) {
   const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
   const $set = Object.fromEntries(entries.filter(([, v]) => v !== null));
   const $unset = Object.fromEntries(entries.filter(([, v]) => v === null).map(([k]) => [k, 1]));

@@ -1,6 +1,7 @@
 // Live updates as server-sent events, read from the organisation's domain events (lib/events.ts). Staff see every
 // event; a customer sees their own bookings in full and, of everyone else's, only that some time was taken or freed,
-// and, with the `payments` scope, their own tabs, invoices, receipts and cards.
+// and, with the `payments` scope, their own tabs, invoices, receipts and cards; with `memberships`, their own
+// memberships and credits.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
@@ -25,15 +26,39 @@ function moneyEvent(e: DomainEvent, customer: boolean): { name: string; data: un
   return undefined;
 }
 
+/** Membership events (`membership`: status, periods, plan) and credit events (`credit`: a balance changed). */
+function membershipEvent(e: DomainEvent, customer: boolean): { name: string; data: unknown } | undefined {
+  const data = e.data as { membership?: { customer?: unknown } & Record<string, unknown>; credit?: unknown; bookingId?: string };
+  if (data.membership) {
+    const { customer: _c, ...own } = data.membership;
+    return { name: 'membership', data: { type: e.type, membership: customer ? own : data.membership } };
+  }
+  if (data.credit)
+    return {
+      name: 'credit',
+      data: {
+        type: e.type,
+        credit: data.credit,
+        ...(data.bookingId ? { bookingId: data.bookingId } : {}),
+        ...(customer ? {} : { customer: e.customer }),
+      },
+    };
+  return undefined;
+}
+const isMembershipEvent = (e: DomainEvent) => e.type.startsWith('membership.') || e.type.startsWith('credit.');
+
 const staffEvents: EventView = (e) =>
   isBookingEvent(e)
     ? { name: 'booking', data: { type: e.type, ...(e.data as BookingEventData) } }
     : e.type === 'form.submitted'
       ? { name: 'form', data: { type: e.type, customer: e.customer, ...(e.data as object) } }
-      : moneyEvent(e, false);
+      : isMembershipEvent(e)
+        ? membershipEvent(e, false)
+        : moneyEvent(e, false);
 
-function customerEvents(customerId: string, payments: boolean, bookings: boolean): EventView {
+function customerEvents(customerId: string, payments: boolean, bookings: boolean, memberships: boolean): EventView {
   return (e) => {
+    if (isMembershipEvent(e)) return memberships && e.customer === customerId ? membershipEvent(e, true) : undefined;
     if (!isBookingEvent(e)) return payments && e.customer === customerId ? moneyEvent(e, true) : undefined;
     if (!bookings) return undefined;
     const { booking } = e.data as BookingEventData;
@@ -47,9 +72,10 @@ function customerEvents(customerId: string, payments: boolean, bookings: boolean
 
 export function eventClientRoutes(hub: EventHub) {
   return (router: Router) => {
-    router.get('/events', requireScope(['bookings', 'payments'], { customer: true }), async (ctx: Ctx) => {
+    router.get('/events', requireScope(['bookings', 'payments', 'memberships'], { customer: true }), async (ctx: Ctx) => {
       const { tenant, principal, stands } = ctx.state;
-      const view = customerEvents(principal.sub, principal.scopes.has('payments'), principal.scopes.has('bookings'));
+      const { scopes } = principal;
+      const view = customerEvents(principal.sub, scopes.has('payments'), scopes.has('bookings'), scopes.has('memberships'));
       await streamEvents(ctx, hub, tenant.id, view, { endAt: principal.expiresAt, stands });
     });
   };

@@ -14,6 +14,7 @@ import { orgScopedSchema } from '../../../lib/tenancy.ts';
 import { tenantParam, type Tenant, type Tenants } from '../../../lib/tenants.ts';
 import type { Logger } from '../../../lib/log.ts';
 import { applyIntent } from '../tabs/settle.ts';
+import { invoiceFailed, invoicePaid, membershipWebhookEvents, subscriptionChanged } from '../memberships/stripe-events.ts';
 import { forget, setupSucceeded } from './methods.ts';
 import { refundedAtStripe } from '../documents/service.ts';
 import { connectedStripe, moneySettings, webhookSecret } from './settings.ts';
@@ -42,6 +43,7 @@ export const webhookEvents = [
   'setup_intent.succeeded',
   'payment_method.detached',
   'charge.refunded',
+  ...membershipWebhookEvents,
 ] as const;
 
 /** What each event type does. */
@@ -64,6 +66,20 @@ async function handle(deps: PaymentDeps, tenant: Tenant, event: Stripe.Event, lo
       return;
     case 'payment_method.detached':
       await forget(org, event.data.object.id);
+      return;
+    case 'customer.subscription.created':
+    case 'customer.subscription.updated':
+    case 'customer.subscription.paused':
+    case 'customer.subscription.resumed':
+    case 'customer.subscription.deleted':
+      if (!(await subscriptionChanged(org, event.data.object, event.created, event.type === 'customer.subscription.deleted')))
+        log.warn('stripe subscription of no membership of this organisation', { org, subscription: event.data.object.id });
+      return;
+    case 'invoice.paid':
+      await invoicePaid(deps, org, tenant.timeZone, event.data.object, event.created);
+      return;
+    case 'invoice.payment_failed':
+      await invoiceFailed(org, event.data.object);
       return;
     case 'charge.refunded': {
       const charge = event.data.object;

@@ -42,7 +42,7 @@ export type Tab = {
   discount: Discount | null;
   note?: string;
   /** What the tab pays for, when it is not a visit's tab: a prepaid booking. */
-  purpose?: { kind: 'booking'; id: string };
+  purpose?: { kind: 'booking' | 'pack'; id: string };
   payment?: TabPayment;
   invoiceId?: string;
   version: number;
