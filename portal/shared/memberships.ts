@@ -54,11 +54,14 @@ export type Membership = {
   periodEnd: string;
   renewal: { date: string; amount: number; currency: string } | null;
   trialEnd?: string;
-  minimumTermEnd?: string;
+  minimumTermEnd: string;
   cancelAt?: string;
   freezes: { from: string; until: string; fee: number }[];
   can: { freeze: boolean; cancel: boolean; change: boolean };
   createdAt: string;
+  endedAt?: string;
+  /** The business's zone: the dates of the instants above are read in it. */
+  timeZone: string;
 };
 
 export type JoinAnswer = {

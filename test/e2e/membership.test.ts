@@ -116,7 +116,7 @@ describe('Memberships in the Customer Portal, in headless Chromium', function ()
     await page.getByRole('heading', { level: 2, name: 'Your membership' }).waitFor();
     const yours = page.locator('.membership');
     await expectText(yours, 'Studio monthly', 'Next payment', '£49.00', 'Free towel');
-    await expectText(yogaCredits(), '8 of 8 left', 'Membership: Studio monthly', 'Use by');
+    await expectText(yogaCredits(), '8 of 8 left', 'Membership: Studio monthly', 'Expires');
     await expectAccessible(page, 'membership');
     await expectFits(page, 390, 'membership');
     await screenshots(page, 'membership-joined');
@@ -171,10 +171,10 @@ describe('Memberships in the Customer Portal, in headless Chromium', function ()
 
     await page.getByRole('button', { name: 'Confirm freeze' }).click();
     const range = frozen.replace(/ \(14 days\)$/, '');
-    const [from, to] = range.split(' to ');
+    const [from, to] = range.split(' until ');
     await page
       .getByRole('status')
-      .filter({ hasText: `Your membership is frozen from ${from} to ${to}.` })
+      .filter({ hasText: `Your membership is frozen from ${from} until ${to}.` })
       .waitFor();
     const yours = page.locator('.membership');
     expect((await yours.locator('dt:text-is("Frozen") + dd').innerText()).trim()).to.equal(range);

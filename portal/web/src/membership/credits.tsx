@@ -13,7 +13,7 @@ import { Settle, refreshTabs, type Handlers } from '../sections/tabs.tsx';
 import { day, useServiceNames } from './plan.tsx';
 import { tm } from '../strings/membership.ts';
 
-export function Credits({ items }: { items: Credit[] }) {
+export function Credits({ items, zone }: { items: Credit[]; zone?: string }) {
   if (!items.length) return <p>{tm.noCredits}</p>;
   return (
     <ul class="plain credits">
@@ -22,7 +22,7 @@ export function Credits({ items }: { items: Credit[] }) {
           <strong>{c.name}</strong>
           <span class="credit-left">{c.unlimited ? tm.unlimitedLeft : tm.left(c.remaining, c.granted)}</span>
           <span class="muted">
-            {tm.fromSource(c.source.kind, c.source.name)} · {tm.expires(day(c.expiresAt))}
+            {tm.fromSource(c.source.kind, c.source.name)} · {tm.expires(day(c.expiresAt, zone))}
           </span>
         </li>
       ))}

@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import type { PageProps } from '../sections/types.ts';
 import type { Credit, Membership, Pack, Plan } from '../../../shared/memberships.ts';
 import { setResource, useResource } from '../../../shared/store.ts';
-import { browserZone, money, todayIn } from '../format.ts';
+import { money } from '../format.ts';
 import { Heading, Loaded, Outcome, useTitle } from '../ui.tsx';
 import { CREDITS, MEMBERSHIPS, PACKS, PLANS, current, refreshMembership, type Items } from '../sections/membership.tsx';
 import { Included, PlanTerms, day, planPrice } from './plan.tsx';
@@ -30,8 +30,9 @@ function Yours({ m, plans, done }: { m: Membership; plans: Plan[]; done: (m: Mem
     done(updated, said);
   };
   const props = { membership: m, done: finished, close };
-  const today = todayIn(browserZone());
-  const freezes = m.freezes.filter((f) => f.until >= today);
+  const zone = m.timeZone;
+  const now = new Date().toISOString();
+  const freezes = m.freezes.filter((f) => f.until > now);
   const action = (kind: ChangeKind, label: string, allowed: boolean) =>
     allowed && (
       <button type="button" class="btn" id={`open-${kind}`} aria-expanded={changing === kind ? 'true' : 'false'} onClick={() => setChanging(kind)}>
@@ -55,35 +56,35 @@ function Yours({ m, plans, done }: { m: Membership; plans: Plan[]; done: (m: Mem
           {m.renewal && (
             <>
               <dt>{tm.renews}</dt>
-              <dd>{tm.renewal(money(m.renewal.amount, m.renewal.currency), day(m.renewal.date))}</dd>
+              <dd>{tm.renewal(money(m.renewal.amount, m.renewal.currency), day(m.renewal.date, zone))}</dd>
             </>
           )}
           {m.trialEnd && (
             <>
               <dt>{tm.trialEnds}</dt>
-              <dd>{day(m.trialEnd)}</dd>
+              <dd>{day(m.trialEnd, zone)}</dd>
             </>
           )}
-          {m.minimumTermEnd && m.minimumTermEnd > new Date().toISOString() && (
+          {m.minimumTermEnd && m.minimumTermEnd > now && (
             <>
               <dt>{tm.minimumTermEnds}</dt>
-              <dd>{day(m.minimumTermEnd)}</dd>
+              <dd>{day(m.minimumTermEnd, zone)}</dd>
             </>
           )}
           {m.cancelAt && (
             <>
               <dt>{tm.endsOn}</dt>
-              <dd>{day(m.cancelAt)}</dd>
+              <dd>{day(m.cancelAt, zone)}</dd>
             </>
           )}
           {freezes.map((f) => (
             <Fragment key={f.from}>
               <dt>{tm.frozen}</dt>
-              <dd>{tm.frozenRange(day(f.from), day(f.until))}</dd>
+              <dd>{tm.frozenRange(day(f.from, zone), day(f.until, zone))}</dd>
             </Fragment>
           ))}
           <dt>{tm.memberSince}</dt>
-          <dd>{day(m.createdAt)}</dd>
+          <dd>{day(m.createdAt, zone)}</dd>
         </dl>
         <Included plan={m.plan} id="yours-inc" />
         <PlanTerms plan={m.plan} id="yours-terms" />
@@ -155,7 +156,7 @@ export function MembershipPage({ section, boot }: PageProps) {
       {(!!m || !!credits.data?.items.length) && (
         <section class="block" aria-labelledby="credits">
           <h2 id="credits">{tm.creditsHeading}</h2>
-          <Loaded r={credits}>{(d) => <Credits items={d.items} />}</Loaded>
+          <Loaded r={credits}>{(d) => <Credits items={d.items} zone={(m ?? last)?.timeZone} />}</Loaded>
         </section>
       )}
       {packsOn.length > 0 && (

@@ -8,8 +8,12 @@ import { tm } from '../strings/membership.ts';
 
 type Benefits = Pick<Plan, 'perks' | 'entitlements' | 'discounts' | 'interval'>;
 
-/** "3 December 2026": a local date (`YYYY-MM-DD`, the business's calendar: read at noon UTC, never shifted) or an instant's. */
-export const day = (date: string): string => (/^\d{4}-\d\d-\d\d$/.test(date) ? formatDateIn(`${date}T12:00:00Z`, 'UTC') : formatDateIn(date));
+/**
+ * "3 December 2026": a local date (`YYYY-MM-DD`, the business's calendar: read at noon UTC, never shifted), or an
+ * instant's date in the business's zone (a period that ends at its midnight ends on that date wherever one reads it).
+ */
+export const day = (date: string, zone?: string): string =>
+  /^\d{4}-\d\d-\d\d$/.test(date) ? formatDateIn(`${date}T12:00:00Z`, 'UTC') : formatDateIn(date, zone);
 
 /** The services' names ("Sunrise yoga and Vinyasa"), when the catalogue knows them all. */
 export function useServiceNames(): (ids: string[]) => string {
