@@ -185,4 +185,42 @@ describe('Memberships in the Customer Portal, in headless Chromium', function ()
     await expectAccessible(page, 'frozen');
     await screenshots(page, 'membership-frozen');
   });
+  it('previews a plan change (then keeps the plan), and previews and confirms a cancellation that ends when the preview said', async () => {
+    const fact = (within: ReturnType<Page['locator']>, label: string) => within.locator(`dt:text-is("${label}") + dd`).innerText();
+    await page.getByRole('button', { name: 'Change plan' }).click();
+    await page.getByRole('heading', { level: 3, name: 'Change your plan' }).waitFor();
+    await page.getByLabel(/^Studio unlimited/).check();
+    await page.getByRole('button', { name: 'Show what will happen' }).click();
+    const change = page.locator('dl.preview');
+    await change.waitFor();
+    expect(await fact(change, 'From')).to.contain('Studio monthly');
+    expect(await fact(change, 'To')).to.contain('Studio unlimited');
+    expect(await fact(change, 'Credits you will get')).to.equal('Unlimited yoga');
+    await expectText(change, /Charged now|Credited on your next invoice|Nothing to pay now/);
+    await expectAccessible(page, 'change preview');
+    await screenshots(page, 'membership-change-preview');
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('button', { name: 'Cancel membership' }).click();
+    await page.getByRole('heading', { level: 3, name: 'Cancel your membership' }).waitFor();
+    const cancel = page.locator('dl.preview');
+    await cancel.waitFor();
+    const ends = (await fact(cancel, 'Ends on')).split('\n')[0]!.trim();
+    await expectText(cancel, 'minimum term of 3 months');
+    expect(await fact(cancel, 'Credits you will lose')).to.match(/^(None|\d+ yoga classes)$/);
+    await expectAccessible(page, 'cancel preview');
+    await expectFits(page, 390, 'cancel preview');
+    await screenshots(page, 'membership-cancel-preview');
+    await page.getByRole('button', { name: 'Confirm cancellation' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Your membership is cancelled; it ends on ${ends}.` })
+      .waitFor();
+    const yours = page.locator('.membership');
+    await expectText(yours.locator('.badge'), 'Cancelling');
+    expect((await fact(yours, 'Ends on')).trim()).to.equal(ends);
+    expect(await yours.getByRole('button', { name: 'Cancel membership' }).count()).to.equal(0);
+    await expectAccessible(page, 'cancelling');
+    await screenshots(page, 'membership-cancelling');
+  });
 });

@@ -18,7 +18,9 @@ import { tm } from '../strings/membership.ts';
 
 const focusTitle = () => document.getElementById('page-title')?.focus();
 
-function Yours({ m, plans, done }: { m: Membership; plans: Plan[]; done: (m: Membership, said: string) => void }) {
+type YoursProps = { m: Membership; plans: Plan[]; done: (m: Membership, said: string) => void; opened: () => void };
+
+function Yours({ m, plans, done, opened }: YoursProps) {
   const [changing, setChanging] = useState<ChangeKind | null>(null);
   const close = () => {
     const was = changing;
@@ -35,7 +37,16 @@ function Yours({ m, plans, done }: { m: Membership; plans: Plan[]; done: (m: Mem
   const freezes = m.freezes.filter((f) => f.until > now);
   const action = (kind: ChangeKind, label: string, allowed: boolean) =>
     allowed && (
-      <button type="button" class="btn" id={`open-${kind}`} aria-expanded={changing === kind ? 'true' : 'false'} onClick={() => setChanging(kind)}>
+      <button
+        type="button"
+        class="btn"
+        id={`open-${kind}`}
+        aria-expanded={changing === kind ? 'true' : 'false'}
+        onClick={() => {
+          opened(); // what the page said is about an earlier change
+          setChanging(kind);
+        }}
+      >
         {label}
       </button>
     );
@@ -137,7 +148,7 @@ export function MembershipPage({ section, boot }: PageProps) {
       <Loaded r={memberships}>
         {() =>
           m ? (
-            <Yours m={m} plans={plansOn} done={done} />
+            <Yours m={m} plans={plansOn} done={done} opened={() => setStatus('')} />
           ) : (
             <section class="block" aria-labelledby="plans">
               <h2 id="plans">{tm.plansHeading}</h2>
