@@ -117,7 +117,7 @@ export type Tab = {
   voidReason?: string;
   note?: string;
   /** What the tab was opened for, e.g. the price or deposit of a booking that takes payment. */
-  purpose?: { kind: 'booking'; id: string };
+  purpose?: { kind: 'booking' | 'pack'; id: string };
   /** Staff's view only. */
   customer?: { id: string; email?: string };
 };

@@ -10,7 +10,7 @@ import { expectAccessible, expectFits, expectText, launch, linkTexts, screenshot
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl, signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
-import { cardSaved, connectStripe } from '../support/stripe.ts';
+import { cardSaved, connectStripe, intentEvent } from '../support/stripe.ts';
 import { create, seedCatalogue } from '../support/catalogue.ts';
 import { installStripeJs } from '../support/stripe-js.ts';
 
@@ -56,6 +56,13 @@ describe('Memberships in the Customer Portal, in headless Chromium', function ()
       active: true,
     };
     await create(t, owner, 'plans', { ...plan, name: 'Studio monthly' });
+    await create(t, owner, 'packs', {
+      name: '10-class pack',
+      price: { amount: 9000, currency: 'GBP' },
+      credits: 10,
+      serviceIds: [yoga.id],
+      expiresInDays: 90,
+    });
     await create(t, owner, 'plans', {
       ...plan,
       name: 'Studio unlimited',
@@ -222,5 +229,27 @@ describe('Memberships in the Customer Portal, in headless Chromium', function ()
     expect(await yours.getByRole('button', { name: 'Cancel membership' }).count()).to.equal(0);
     await expectAccessible(page, 'cancelling');
     await screenshots(page, 'membership-cancelling');
+  });
+  it('buys a class pack with the saved card: its credits appear live once Stripe says it is paid', async () => {
+    const pack = page.locator('.block', { has: page.getByRole('heading', { name: 'Class packs' }) }).locator('li.card');
+    await expectText(pack, '10-class pack', '10 credits for Sunrise yoga', 'Use within 90 days');
+    await page.getByRole('button', { name: 'Buy for £90.00 10-class pack' }).click();
+    await page.getByRole('heading', { level: 3, name: 'How would you like to pay?' }).waitFor();
+    await expectAccessible(page, 'buy a pack');
+    await page.getByRole('button', { name: 'Pay £90.00' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /10-class pack is paid|payment is processing/ })
+      .waitFor();
+
+    const staff = await adminToken(s, t);
+    const tabs = await call('GET', `${adminUrl(t)}/tabs?customerId=${customerId}&status=open`, staff);
+    const tab = tabs.body.items.find((x: { purpose?: { kind: string } }) => x.purpose?.kind === 'pack');
+    if (tab) expect((await intentEvent(t, { id: tab.payment.stripePaymentIntent }, 'succeeded')).status).to.equal(200);
+    await expectText(page.locator('li.credit', { hasText: '10-class pack' }), '10 of 10 left', 'Class pack: 10-class pack', 'Expires');
+    await page.getByRole('status').filter({ hasText: '10-class pack is paid' }).waitFor();
+    await expectText(page.locator('.history'), 'Added: 10-class pack +10');
+    await expectAccessible(page, 'pack bought');
+    await screenshots(page, 'membership-pack-bought');
   });
 });

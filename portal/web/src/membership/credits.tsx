@@ -92,7 +92,10 @@ export function History() {
   );
 }
 
-function PackCard({ pack, said }: { pack: Pack; said: (text: string) => void }) {
+/** `bought`: the tab is paid (`paid`), or its payment is processing (the credits come when Stripe says so). */
+type Bought = (pack: Pack, paid: boolean) => void;
+
+function PackCard({ pack, bought }: { pack: Pack; bought: Bought }) {
   const [tab, setTab] = useState<Tab | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -119,7 +122,7 @@ function PackCard({ pack, said }: { pack: Pack; said: (text: string) => void }) 
     done: (_tab, state) => {
       refreshTabs();
       setTab(null);
-      said(state === 'paid' ? tm.bought(pack.name) : tm.buyPending);
+      bought(pack, state === 'paid');
     },
     update: setTab,
   };
@@ -152,11 +155,11 @@ function PackCard({ pack, said }: { pack: Pack; said: (text: string) => void }) 
   );
 }
 
-export function Packs({ packs, said }: { packs: Pack[]; said: (text: string) => void }) {
+export function Packs({ packs, bought }: { packs: Pack[]; bought: Bought }) {
   return (
     <ul class="cards plain">
       {packs.map((p) => (
-        <PackCard key={p.id} pack={p} said={said} />
+        <PackCard key={p.id} pack={p} bought={bought} />
       ))}
     </ul>
   );

@@ -3,7 +3,7 @@
 // class packs for sale. Live: membership and credit events refetch it all (sections/membership.tsx), so a class
 // booked elsewhere on a credit shows here at once.
 import { Fragment } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { PageProps } from '../sections/types.ts';
 import type { Credit, Membership, Pack, Plan } from '../../../shared/memberships.ts';
 import { setResource, useResource } from '../../../shared/store.ts';
@@ -136,8 +136,18 @@ export function MembershipPage({ section, boot }: PageProps) {
     setStatus(said);
     focusTitle();
   };
-  const said = (text: string) => {
-    setStatus(text);
+  const packCredits = (name: string) => credits.data?.items.filter((c) => c.source.kind === 'pack' && c.source.name === name).length ?? 0;
+  // A pack whose payment is processing: when its credits arrive (live), the page says so.
+  const [waiting, setWaiting] = useState<{ name: string; had: number } | null>(null);
+  useEffect(() => {
+    if (waiting && packCredits(waiting.name) > waiting.had) {
+      setWaiting(null);
+      setStatus(tm.credited(waiting.name));
+    }
+  }, [credits.data]);
+  const bought = (pack: Pack, paid: boolean) => {
+    setStatus(paid ? tm.bought(pack.name) : tm.buyPending);
+    if (!paid) setWaiting({ name: pack.name, had: packCredits(pack.name) });
     focusTitle();
   };
 
@@ -173,7 +183,7 @@ export function MembershipPage({ section, boot }: PageProps) {
       {packsOn.length > 0 && (
         <section class="block" aria-labelledby="packs">
           <h2 id="packs">{tm.packsHeading}</h2>
-          <Packs packs={packsOn} said={said} />
+          <Packs packs={packsOn} bought={bought} />
         </section>
       )}
       {(!!m || !!credits.data?.items.length || !!last) && (

@@ -92,6 +92,7 @@ export const tm = {
   packExpiry: (n: number) => `Use within ${days(n)}`,
   buy: (amount: string) => `Buy for ${amount}`,
   bought: (pack: string) => `Thank you: ${pack} is paid. Its credits are on their way.`,
+  credited: (pack: string) => `Thank you: ${pack} is paid, and its credits are below.`,
   buyPending: 'Your payment is processing. The credits appear here when it is done.',
   // Changes with a preview
   freeze: 'Freeze',
