@@ -83,6 +83,7 @@ describe('Memberships in the Customer Portal, in headless Chromium', function ()
     await signInInPage(page, s, t.issuer, email);
     customerId = await page.evaluate<string>("JSON.parse(document.getElementById('portal-boot').textContent).customer.sub");
     await linkTexts(nav(), (x) => x.includes('Membership'), 'Membership in the nav'); // hidden while empty: plans make it show
+    await expectText(page.locator('[aria-labelledby="card-membership"]'), 'There are 2 plans you can join.'); // the home card
     await nav().getByRole('link', { name: 'Membership' }).click();
     await page.getByRole('heading', { level: 1, name: 'Membership' }).waitFor();
     await page.getByRole('heading', { level: 2, name: 'Plans to join' }).waitFor();
