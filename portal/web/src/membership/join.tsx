@@ -26,8 +26,8 @@ export function PlanCards({ plans, join }: { plans: Plan[]; join: (p: Plan) => v
           <h3>{p.name}</h3>
           <p class="lead">{planPrice(p)}</p>
           {p.description && <p>{p.description}</p>}
-          <Included plan={p} id={`plan-${p.id}-inc`} />
-          <PlanTerms plan={p} id={`plan-${p.id}-terms`} />
+          <Included plan={p} />
+          <PlanTerms plan={p} />
           <p class="card-link">
             <button type="button" class="btn primary" onClick={() => join(p)}>
               {tm.join}

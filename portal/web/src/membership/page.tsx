@@ -97,8 +97,8 @@ function Yours({ m, plans, done, opened }: YoursProps) {
           <dt>{tm.memberSince}</dt>
           <dd>{day(m.createdAt, zone)}</dd>
         </dl>
-        <Included plan={m.plan} id="yours-inc" />
-        <PlanTerms plan={m.plan} id="yours-terms" />
+        <Included plan={m.plan} />
+        <PlanTerms plan={m.plan} />
         {!changing && (m.can.freeze || m.can.change || m.can.cancel) && (
           <div class="actions">
             {action('freeze', tm.freeze, m.can.freeze)}

@@ -25,7 +25,7 @@ export function useServiceNames(): (ids: string[]) => string {
   };
 }
 
-export function Included({ plan, id }: { plan: Benefits; id: string }) {
+export function Included({ plan }: { plan: Benefits }) {
   const names = useServiceNames();
   const items = [
     ...plan.entitlements.map((e) => (e.unlimited ? tm.unlimited(e.name) : tm.credits(e.credits, e.name, plan.interval))),
@@ -35,7 +35,7 @@ export function Included({ plan, id }: { plan: Benefits; id: string }) {
   if (!items.length) return null;
   return (
     <>
-      <h4 id={id}>{tm.included}</h4>
+      <h4>{tm.included}</h4>
       <ul class="benefits">
         {items.map((x, i) => (
           <li key={i}>{x}</li>
@@ -48,7 +48,7 @@ export function Included({ plan, id }: { plan: Benefits; id: string }) {
 type Terms = Pick<Plan, 'price' | 'interval' | 'noticeDays' | 'minimumTermPeriods' | 'freeze'> &
   Partial<Pick<Plan, 'joiningFee' | 'trialDays' | 'rollover'>>;
 
-export function PlanTerms({ plan: p, id }: { plan: Terms; id: string }) {
+export function PlanTerms({ plan: p }: { plan: Terms }) {
   const m = (amount: number) => money(amount, p.price.currency);
   const items = [
     p.joiningFee ? tm.joiningFee(m(p.joiningFee)) : '',
@@ -60,7 +60,7 @@ export function PlanTerms({ plan: p, id }: { plan: Terms; id: string }) {
   ].filter(Boolean);
   return (
     <>
-      <h4 id={id}>{tm.terms}</h4>
+      <h4>{tm.terms}</h4>
       <ul class="benefits">
         {items.map((x, i) => (
           <li key={i}>{x}</li>
