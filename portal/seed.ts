@@ -1,5 +1,6 @@
 // The demo organisation's portal content, so the quick start shows a complete portal at once.
 import { createLocation, createResource, createService } from './api/catalogue/service.ts';
+import { createPack, createPlan } from './api/memberships/plans.ts';
 import { updateCompany, putPolicy } from './api/company/service.ts';
 import { updateSettings } from './api/payments/settings.ts';
 import type Stripe from 'stripe';
@@ -64,7 +65,7 @@ export async function seedDemoCatalogue(org: string): Promise<void> {
   const ana = await therapist('Ana Ruiz', 'ana@harbour-spa.example');
   const ben = await therapist('Ben Okafor', 'ben@harbour-spa.example');
   const rules = { intervalMinutes: 30, bufferBeforeMinutes: 0, capacity: 1, minNoticeMinutes: 120, maxDaysAhead: 60, active: true };
-  await createService(org, {
+  const massage = await createService(org, {
     ...rules,
     name: 'Deep tissue massage',
     description: 'A firm, full-body massage that works out knots and tension.',
@@ -76,7 +77,7 @@ export async function seedDemoCatalogue(org: string): Promise<void> {
     cancellationWindowMinutes: 24 * 60,
     lateCancellationNote: 'Later cancellations are charged at 50 %; call us on +44 1326 000000.',
   });
-  await createService(org, {
+  const yoga = await createService(org, {
     ...rules,
     name: 'Sunrise yoga',
     description: 'A gentle hour of stretching and breathing for every level.',
@@ -89,6 +90,47 @@ export async function seedDemoCatalogue(org: string): Promise<void> {
     resourceIds: [ana.id],
     locationId: location.id,
     cancellationWindowMinutes: 2 * 60,
+  });
+  await seedDemoMemberships(org, yoga.id, massage.id);
+}
+
+/** Two plans and a class pack, so the portal's Membership section has something to join. */
+async function seedDemoMemberships(org: string, yogaId: string, massageId: string) {
+  const terms = { interval: 'month' as const, joiningFee: 0, trialDays: 0, perks: [], discounts: [], rollover: null, active: true };
+  await createPlan(org, {
+    ...terms,
+    name: 'Yoga 8',
+    description: 'Eight classes a month, unused ones carried into the next.',
+    price: { amount: 6000, currency: 'GBP' },
+    minimumTermPeriods: 3,
+    noticeDays: 30,
+    perks: ['Free towel and mat'],
+    entitlements: [{ name: 'Yoga classes', serviceIds: [yogaId], unlimited: false, credits: 8, whenOut: 'pay' }],
+    rollover: { maxCredits: 2, periods: 1 },
+    freeze: { allowed: true, maxDaysPerYear: 30, fee: 500 },
+  });
+  await createPlan(org, {
+    ...terms,
+    name: 'Harbour Unlimited',
+    description: 'As much yoga as you like, a massage a month and 15 % off every other.',
+    price: { amount: 12000, currency: 'GBP' },
+    minimumTermPeriods: 1,
+    noticeDays: 0,
+    entitlements: [
+      { name: 'Unlimited yoga', serviceIds: [yogaId], unlimited: true, credits: 0, whenOut: 'pay' },
+      { name: 'Monthly massage', serviceIds: [massageId], unlimited: false, credits: 1, whenOut: 'pay' },
+    ],
+    discounts: [{ serviceIds: [massageId], percent: 15 }],
+    freeze: { allowed: true, maxDaysPerYear: 60, fee: 0 },
+  });
+  await createPack(org, {
+    name: '10 yoga classes',
+    description: 'Ten classes to use within six months.',
+    price: { amount: 10000, currency: 'GBP' },
+    credits: 10,
+    serviceIds: [yogaId],
+    expiresInDays: 182,
+    active: true,
   });
 }
 

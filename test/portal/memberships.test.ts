@@ -7,6 +7,7 @@ import { adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { invoiceEvent, MEMBER_SCOPES, member, plan, starts, stored, studio, subscriptionEvent, type Studio } from '../support/memberships.ts';
 import { makeClient, makeOrg } from '../support/oidc.ts';
 import { stack, type Stack } from '../support/stack.ts';
+import { deliver, stripeEvent } from '../support/stripe.ts';
 
 describe('Memberships', function () {
   this.timeout(180_000);
@@ -296,6 +297,103 @@ describe('Memberships', function () {
     expect((await call('POST', `${url}/change`, m.token, { planId: basic.id, at: preview.body.at - 7200 })).body.error).to.equal('preview_expired');
   });
 
+  it('applies what was scheduled when its time comes: a freeze begins (Stripe pauses), a cancellation ends it', async () => {
+    const st = await studio(s);
+    const p = await plan(st, { freeze: { allowed: true, maxDaysPerYear: 30, fee: 0 } });
+    const m = await member(s, st);
+    const { membership } = await join(st, m.token, p.id);
+    const url = `${apiUrl(st.t)}/memberships/${membership.id}`;
+    const tomorrow = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date(Date.now() + 86_400_000));
+    const frozen = await call('POST', `${url}/freeze`, m.token, { from: tomorrow, days: 5 });
+    expect(frozen.body.membership.status).to.equal('active'); // not yet
+    const key = { _id: membership.id as never, org: st.t.org._id };
+    const memberships = mongoose.connection.db!.collection('memberships');
+    // Time passes (stored times moved back a day, as the clock moving on would): the freeze has begun.
+    const doc = (await memberships.findOne(key))!;
+    const day = 86_400_000;
+    await memberships.updateOne(key, {
+      $set: {
+        nextChangeAt: new Date(doc.nextChangeAt.getTime() - day),
+        freezes: doc.freezes.map((f: { from: Date; until: Date }) => ({
+          ...f,
+          from: new Date(f.from.getTime() - day),
+          until: new Date(f.until.getTime() - day),
+        })),
+      },
+    });
+    const calls = s.stripeCalls.length;
+    const [now] = (await call('GET', `${apiUrl(st.t)}/memberships`, m.token)).body.items;
+    expect(now.status).to.equal('frozen');
+    expect(
+      s.stripeCalls
+        .slice(calls)
+        .some((c) => c.method === 'POST' && /^\/v1\/subscriptions\/sub_/.test(c.path) && c.idempotencyKey?.startsWith('pause:')),
+    ).to.equal(true);
+    // Cancelled, and its date comes: it ends and its credits expire.
+    await memberships.updateOne(key, { $set: { status: 'active', freezes: [] }, $unset: { nextChangeAt: 1 } });
+    const cancelled = await call('POST', `${url}/cancel`, m.token, {});
+    expect(cancelled.body.membership.status, JSON.stringify(cancelled.body)).to.equal('cancelling');
+    await memberships.updateOne(key, { $set: { cancelAt: new Date(Date.now() - 1000), nextChangeAt: new Date(Date.now() - 1000) } });
+    expect((await call('GET', `${apiUrl(st.t)}/memberships`, m.token)).body.items[0].status).to.equal('ended');
+    expect(await credits(st, m.token)).to.deep.equal([]);
+    const kinds = (await call('GET', `${apiUrl(st.t)}/credits/history`, m.token)).body.items.map((e: { kind: string }) => e.kind);
+    expect(kinds[0]).to.equal('expire');
+  });
+
+  it('ends with Stripe’s subscription deleted, and stays ended whatever arrives after', async () => {
+    const st = await studio(s);
+    const p = await plan(st);
+    const m = await member(s, st);
+    const { membership } = await join(st, m.token, p.id);
+    expect((await subscriptionEvent(st.t, membership.id, 'deleted', { status: 'canceled' })).status).to.equal(200);
+    expect((await call('GET', `${apiUrl(st.t)}/memberships/${membership.id}`, m.token)).body.status).to.equal('ended');
+    await subscriptionEvent(st.t, membership.id, 'updated', { status: 'active' }, Math.floor(Date.now() / 1000) + 10);
+    const doc = (await stored(st.t, membership.id))!;
+    await invoiceEvent(st.t, membership.id, new Date(doc.periodEnd), new Date(new Date(doc.periodEnd).getTime() + 30 * 86_400_000));
+    expect((await call('GET', `${apiUrl(st.t)}/memberships/${membership.id}`, m.token)).body.status).to.equal('ended');
+    expect(await credits(st, m.token)).to.deep.equal([]);
+    // A subscription of no membership of this organisation is acknowledged and changes nothing.
+    const other = await studio(s);
+    const object = {
+      id: doc.stripe.subscription,
+      object: 'subscription',
+      status: 'past_due',
+      metadata: { org: st.t.org._id, membership: membership.id },
+    };
+    const foreign = await deliver(other.t, stripeEvent('customer.subscription.updated', object));
+    expect(foreign).to.deep.equal({ status: 200, body: { received: true } });
+    expect((await call('GET', `${apiUrl(st.t)}/memberships/${membership.id}`, m.token)).body.status).to.equal('ended');
+  });
+
+  it('sells a class pack through a tab, granting its credits once when the tab is paid', async () => {
+    const st = await studio(s);
+    const pack = await call('POST', `${adminUrl(st.t)}/packs`, st.owner, {
+      name: '5 classes',
+      price: { amount: 5000, currency: 'GBP' },
+      credits: 5,
+      serviceIds: [st.classId],
+      expiresInDays: 90,
+    });
+    expect(pack.status, JSON.stringify(pack.body)).to.equal(201);
+    const m = await member(s, st);
+    const bought = await call('POST', `${apiUrl(st.t)}/packs/${pack.body.id}/buy`, m.token);
+    expect(bought.status, JSON.stringify(bought.body)).to.equal(201);
+    expect(bought.body.tab.totals.total).to.equal(5000);
+    expect(await credits(st, m.token)).to.deep.equal([]); // not before it is paid
+    const paid = await call('POST', `${adminUrl(st.t)}/tabs/${bought.body.tab.id}/settle`, st.owner, { method: 'cash' });
+    expect(paid.body.payment.state, JSON.stringify(paid.body)).to.equal('succeeded');
+    const [c] = await credits(st, m.token);
+    expect(c).to.include({ name: '5 classes', granted: 5, remaining: 5 });
+    expect(c!.expiresAt > new Date(Date.now() + 89 * 86_400_000).toISOString()).to.equal(true);
+    const [start] = await starts(st, m.token, st.classId, 1);
+    expect((await call('POST', `${apiUrl(st.t)}/bookings`, m.token, { serviceId: st.classId, start })).body.credit).to.include({ name: '5 classes' });
+    // Bought, so it cannot be deleted (made inactive instead), and inactive it is not sold.
+    expect((await call('DELETE', `${adminUrl(st.t)}/packs/${pack.body.id}`, st.owner)).status).to.equal(409);
+    await call('PATCH', `${adminUrl(st.t)}/packs/${pack.body.id}`, st.owner, { active: false });
+    expect((await call('GET', `${apiUrl(st.t)}/packs`, m.token)).body.items).to.deep.equal([]);
+    expect((await call('POST', `${apiUrl(st.t)}/packs/${pack.body.id}/buy`, m.token)).status).to.equal(409);
+  });
+
   it('keeps organisations apart', async () => {
     const a = await studio(s);
     const b = await studio(s);
@@ -305,7 +403,7 @@ describe('Memberships', function () {
     expect((await call('GET', `${adminUrl(b.t)}/memberships/${membership.id}`, b.owner)).status).to.equal(404);
     expect((await call('POST', `${adminUrl(b.t)}/memberships/${membership.id}/cancel`, b.owner, {})).status).to.equal(404);
     expect((await call('GET', `${adminUrl(b.t)}/memberships`, b.owner)).body.items).to.deep.equal([]);
-    expect((await call('GET', `${adminUrl(b.t)}/customers/${m.id}/credits`, b.owner)).body.items).to.deep.equal([]);
+    expect((await call('GET', `${adminUrl(b.t)}/customers/${m.id}/credits`, b.owner)).status).to.equal(404);
     // Their customer joining our plan by id: no such plan there.
     const other = await makeClient(s, b.t);
     const bc = await customerToken(s, other, { scope: MEMBER_SCOPES });

@@ -1,11 +1,11 @@
 // What the memberships routes accept, in one place (the OpenAPI document is derived from these too).
 import { z } from 'zod';
+import { customerId } from '../../../lib/customer-id.ts';
 import { paymentMethodId } from '../payments/methods.ts';
 import { MEMBERSHIP_STATUSES } from './model.ts';
 import { planId } from './plans.ts';
 
 export const membershipId = z.string().regex(/^mem_[A-Za-z0-9_-]{10,40}$/, 'is not a membership id');
-export const customerId = z.string().min(1).max(100);
 
 export const joinInput = z.strictObject({ planId, paymentMethod: paymentMethodId.optional() });
 export const enrolInput = joinInput.extend({ customerId });

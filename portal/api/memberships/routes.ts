@@ -4,6 +4,8 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { requireRole, type CustomerLookup } from '../../../lib/access.ts';
+import { customerId } from '../../../lib/customer-id.ts';
+import { NotFound } from '../../../lib/errors.ts';
 import { audit } from '../../../lib/audit.ts';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
 import { readBody, validate } from '../../../lib/http.ts';
@@ -105,7 +107,7 @@ export const membershipClientRoutes = (customers: CustomerLookup, deps: PaymentD
     ctx.body = await buyPack(deps, ctx.state.tenant, { id: me(ctx), email }, packId);
   });
   router.get('/memberships', read, async (ctx: Ctx) => {
-    ctx.body = { items: await m.customerMemberships(org(ctx), me(ctx)) };
+    ctx.body = { items: await m.customerMemberships(deps, org(ctx), me(ctx)) };
   });
   router.get('/memberships/:id', read, async (ctx: Ctx) => {
     ctx.body = m.membershipView(await m.findMembership(org(ctx), idOf(ctx), me(ctx)));
@@ -153,7 +155,7 @@ export const membershipAdminRoutes = (customers: CustomerLookup, deps: PaymentDe
     remove: (o, id) => plans.deletePack(o, id, packInUse),
   });
   router.get('/memberships', async (ctx: Ctx) => {
-    ctx.body = await m.listMemberships(org(ctx), validate(inputs.listQuery, ctx.query));
+    ctx.body = await m.listMemberships(deps, org(ctx), validate(inputs.listQuery, ctx.query));
   });
   router.get('/memberships/:id', async (ctx: Ctx) => {
     ctx.body = m.staffMembershipView(await m.findMembership(org(ctx), idOf(ctx)));
@@ -168,5 +170,10 @@ export const membershipAdminRoutes = (customers: CustomerLookup, deps: PaymentDe
     ctx.body = { membership: view, payment };
   });
   changeRoutes(router, deps, true, write);
-  creditRoutes(router, '/customers/:customer', (ctx) => validate(inputs.customerId, ctx.params.customer));
+  // Another organisation's customer (or nobody) is not found, never an empty list.
+  const known: Middleware = async (ctx, next) => {
+    if (!(await customers.find(org(ctx as Ctx), validate(customerId, (ctx as Ctx).params.customer)))) throw new NotFound('No such customer.');
+    await next();
+  };
+  creditRoutes(router, '/customers/:customer', (ctx) => ctx.params.customer!, known);
 };

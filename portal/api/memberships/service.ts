@@ -109,14 +109,14 @@ export async function findMembership(org: string, id: string, customerId?: strin
   return m;
 }
 
-export async function customerMemberships(org: string, customerId: string, now = Date.now()) {
-  await settleDue(org, now);
+export async function customerMemberships(deps: PaymentDeps, org: string, customerId: string, now = Date.now()) {
+  await settleDue(org, now, deps);
   const found = await MembershipModel.find({ org, customerId }).sort({ createdAt: -1 }).lean<Membership[]>();
   return found.map((m) => membershipView(m, now));
 }
 
-export async function listMemberships(org: string, q: z.infer<typeof listQuery>, now = Date.now()) {
-  await settleDue(org, now);
+export async function listMemberships(deps: PaymentDeps, org: string, q: z.infer<typeof listQuery>, now = Date.now()) {
+  await settleDue(org, now, deps);
   const m = q.cursor ? /^(\d+)_(.+)$/.exec(q.cursor) : null;
   const filter = {
     org,
