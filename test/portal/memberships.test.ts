@@ -394,6 +394,25 @@ describe('Memberships', function () {
     expect((await call('POST', `${apiUrl(st.t)}/packs/${pack.body.id}/buy`, m.token)).status).to.equal(409);
   });
 
+  it('starts a membership waiting for 3-D Secure when Stripe says its first payment went through', async () => {
+    const st = await studio(s);
+    const p = await plan(st);
+    const m = await member(s, st);
+    const { membership } = await join(st, m.token, p.id);
+    // As if the bank had asked for 3-D Secure (stripe-mock always pays): waiting, with no credits yet.
+    const db = mongoose.connection.db!;
+    await db.collection('memberships').updateOne({ _id: membership.id as never, org: st.t.org._id }, { $set: { status: 'pending', period: 0 } });
+    await db.collection('credit_buckets').deleteMany({ org: st.t.org._id, customerId: m.id });
+    await db.collection('credit_entries').deleteMany({ org: st.t.org._id, customerId: m.id });
+    expect((await call('GET', `${apiUrl(st.t)}/memberships/${membership.id}`, m.token)).body.statusText).to.match(/first payment/);
+    expect((await subscriptionEvent(st.t, membership.id, 'updated', { status: 'incomplete' })).status).to.equal(200);
+    expect((await call('GET', `${apiUrl(st.t)}/memberships/${membership.id}`, m.token)).body.status).to.equal('pending');
+    await subscriptionEvent(st.t, membership.id, 'updated', { status: 'active' }, Math.floor(Date.now() / 1000) + 5);
+    const started = (await call('GET', `${apiUrl(st.t)}/memberships/${membership.id}`, m.token)).body;
+    expect(started).to.include({ status: 'active', period: 1 });
+    expect((await credits(st, m.token)).map((c) => c.remaining)).to.deep.equal([8]);
+  });
+
   it('keeps organisations apart', async () => {
     const a = await studio(s);
     const b = await studio(s);

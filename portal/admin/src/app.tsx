@@ -27,6 +27,9 @@ const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
   ['bookings', t.nav.bookings],
   ['tabs', t.nav.tabs],
   ['invoices', t.nav.invoices],
+  ['plans', t.nav.plans],
+  ['packs', t.nav.packs],
+  ['members', t.nav.members],
   ['payments', t.nav.payments, 'admin'],
   ['staff', t.nav.staff],
   ['audit', t.nav.audit],
@@ -35,7 +38,7 @@ const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
 /**
  * Pages a first visit seldom needs come in chunks of their own, fetched when one of them is first opened, so the
  * console's first download stays within its budget: the money pages (a business that takes no payments through
- * Portico never downloads them), the catalogue (set up once, then seldom changed) and the flows.
+ * Portico never downloads them), the membership pages, the catalogue (set up once, then seldom changed) and the flows.
  */
 function lazy<M>(load: () => Promise<M>) {
   let loaded: M | undefined;
@@ -69,6 +72,13 @@ const TabsPage = money('TabsPage');
 const TabPage = money('TabPage');
 const InvoicesPage = money('InvoicesPage');
 const InvoicePage = money('InvoicePage');
+const memberships = lazy(() => import('./pages/memberships.ts'));
+const PlansPage = memberships('PlansPage');
+const PlanPage = memberships('PlanPage');
+const PacksPage = memberships('PacksPage');
+const PackPage = memberships('PackPage');
+const MembersPage = memberships('MembersPage');
+const MemberPage = memberships('MemberPage');
 const CataloguePage = lazy(() => import('./pages/catalogue.tsx'))('CataloguePage');
 const flows = lazy(() => import('./pages/flows.tsx'));
 const FlowsPage = flows('FlowsPage');
@@ -94,6 +104,12 @@ function page(route: Route) {
       return route.param ? TabPage : TabsPage;
     case 'invoices':
       return route.param ? InvoicePage : InvoicesPage;
+    case 'plans':
+      return route.param ? PlanPage : PlansPage;
+    case 'packs':
+      return route.param ? PackPage : PacksPage;
+    case 'members':
+      return route.param ? MemberPage : MembersPage;
     case 'payments':
       return PaymentsPage;
     case 'staff':
