@@ -6,7 +6,7 @@
 export const STRIPE_JS = 'https://js.stripe.com/v3/';
 
 export type StripeError = { type?: string; code?: string; message?: string };
-type Intent = { id: string; status: string };
+type Intent = { id: string; status: string; payment_method?: string | { id: string } | null };
 
 export type StripeElement = { mount(el: HTMLElement): void; destroy(): void };
 export type StripeElements = { create(type: 'payment', options?: Record<string, unknown>): StripeElement };

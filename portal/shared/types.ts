@@ -27,6 +27,8 @@ export type Booking = {
   cancelledAt?: string;
   /** What the booking takes, when its service asks for a card on file or payment when booking. */
   payment?: BookingPayment;
+  /** The membership's or class pack's credit it was booked on (then it has no payment). */
+  credit?: { id: string; name: string; unlimited: boolean };
 };
 
 /**
@@ -115,7 +117,7 @@ export type Tab = {
   voidReason?: string;
   note?: string;
   /** What the tab was opened for, e.g. the price or deposit of a booking that takes payment. */
-  purpose?: { kind: 'booking'; id: string };
+  purpose?: { kind: 'booking' | 'pack'; id: string };
   /** Staff's view only. */
   customer?: { id: string; email?: string };
 };

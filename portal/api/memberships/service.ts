@@ -90,6 +90,8 @@ export function membershipView(m: Membership, now = Date.now()) {
       change: ['trialing', 'active'].includes(m.status),
     },
     createdAt: iso(m.createdAt),
+    /** The business's zone, which its periods, renewals and freezes follow: the apps show those instants' dates in it. */
+    timeZone: m.timeZone,
   };
 }
 export const staffMembershipView = (m: Membership, now = Date.now()) => ({

@@ -1,14 +1,17 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { Boot, SectionInfo } from './boot.ts';
 import { registry } from './sections/index.ts';
-import type { PageProps } from './sections/types.ts';
-import { useResources } from '../../shared/store.ts';
+import type { PageProps, SectionDef } from './sections/types.ts';
+import { useResources, type Resource } from '../../shared/store.ts';
 import { subscribe } from '../../shared/live.ts';
 import { signingOut } from '../../shared/api.ts';
 import { href, useRoute } from './router.ts';
 import { t } from './strings/index.ts';
 
-type Candidate = { section: SectionInfo; path: string | null };
+type Candidate = { section: SectionInfo; paths: readonly string[] | null };
+
+/** The data `isEmpty` takes: the one resource's, or (a section declaring several) each one's, in order. */
+const dataOf = (def: SectionDef, rs: Resource<unknown>[]) => (typeof def.resource === 'string' ? rs[0]!.data : rs.map((r) => r.data));
 
 /**
  * Sections the customer can see, in boot order. `pending` ones are hidden_when_empty sections whose data is
@@ -22,25 +25,30 @@ function useSections(boot: Boot): { visible: SectionInfo[]; routable: SectionInf
     .filter((s) => s.available && s.state !== 'disabled' && registry[s.key])
     .map((s) => {
       const def = registry[s.key]!;
-      return { section: s, path: s.state === 'hidden_when_empty' && def.isEmpty && def.resource ? def.resource : null };
+      const paths = def.resource === undefined ? [] : typeof def.resource === 'string' ? [def.resource] : def.resource;
+      return { section: s, paths: s.state === 'hidden_when_empty' && def.isEmpty && paths.length ? paths : null };
     });
   const visible: SectionInfo[] = [];
   const routable: SectionInfo[] = [];
-  const resources = useResources(candidates.map((c) => c.path));
+  const all = useResources(candidates.flatMap((c): (string | null)[] => (c.paths ? [...c.paths] : [null])));
   useSectionsLive(boot.bff, candidates);
-  candidates.forEach((c, i) => {
-    const r = resources[i]!;
-    if (!c.path) {
+  let at = 0;
+  for (const c of candidates) {
+    const rs = all.slice(at, at + (c.paths?.length ?? 1));
+    at += rs.length;
+    const def = registry[c.section.key]!;
+    if (!c.paths) {
       visible.push(c.section);
       routable.push(c.section);
-    } else if (r.data !== undefined && !registry[c.section.key]!.isEmpty!(r.data)) {
+    } else if (rs.some((r) => r.data !== undefined) && !def.isEmpty!(dataOf(def, rs))) {
+      // Shown as soon as one answer proves it has something; one that failed (a scope the session lacks) is no data.
       visible.push(c.section);
       routable.push(c.section);
       shown.current.add(c.section.key);
-    } else if (r.loading || shown.current.has(c.section.key)) {
+    } else if (rs.some((r) => r.loading) || shown.current.has(c.section.key)) {
       routable.push(c.section);
     }
-  });
+  }
   return { visible, routable };
 }
 

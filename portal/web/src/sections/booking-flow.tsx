@@ -11,6 +11,7 @@ import { addDays, formatDay, formatDays, formatLocal, formatMoney, todayIn } fro
 import { ErrorBox, Heading, Lines, Loading, SrOnly, useStepFocus, useTitle } from '../ui.tsx';
 import { bookingWhen, refreshBookings } from './bookings.tsx';
 import { PaymentTerms } from './booking-money.tsx';
+import { BookedOn, creditWords, refused, useCreditFor } from './booking-credit.tsx';
 import { t } from '../strings/index.ts';
 
 const B = t.bookings;
@@ -213,6 +214,8 @@ export function BookingFlow(p: FlowProps) {
   const last = service.maxDaysAhead > 0 ? addDays(today, service.maxDaysAhead) : '';
   const canNext = !last || addDays(from, 7) <= last;
   const avail = useAvailability(p.boot.bff, service.id, from, to, resourceId, step !== 'done');
+  // A new booking may be made on a credit; a moved one keeps what it was booked on.
+  const credit = useCreditFor(p.boot.bff, service.id, step === 'confirm' && !p.before ? (chosen?.slot.start ?? null) : null);
 
   const done = p.titles.done;
   const title = step === 'done' ? (typeof done === 'function' ? (booked ? done(booked) : '') : done) : p.titles[step];
@@ -338,9 +341,20 @@ export function BookingFlow(p: FlowProps) {
                   </>
                 )}
               </dd>
-              <dt>{B.price}</dt>
-              <dd>{formatMoney(service.price)}</dd>
+              {p.before?.credit ? (
+                <BookedOn b={p.before} />
+              ) : (
+                <>
+                  <dt>{B.price}</dt>
+                  <dd>{credit?.use ? creditWords(credit.use) : formatMoney(service.price)}</dd>
+                </>
+              )}
             </dl>
+            {refused(credit) && (
+              <p role="alert" class="alert">
+                {t.membership.refused}
+              </p>
+            )}
           </div>
           <section class="card" aria-labelledby="policy-heading">
             <h2 id="policy-heading">{B.policy}</h2>
@@ -351,10 +365,10 @@ export function BookingFlow(p: FlowProps) {
               </p>
             )}
           </section>
-          <PaymentTerms service={service} boot={p.boot} refused={error?.code === 'payment_required'} />
+          {!credit?.use && !p.before?.credit && <PaymentTerms service={service} boot={p.boot} refused={error?.code === 'payment_required'} />}
           {error && <ErrorBox error={error} />}
           <div class="actions">
-            <button type="button" class="btn primary" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={confirm}>
+            <button type="button" class="btn primary" disabled={busy || refused(credit)} aria-busy={busy ? 'true' : undefined} onClick={confirm}>
               {p.confirmLabel}
             </button>
             <button type="button" class="btn" disabled={busy} onClick={back}>

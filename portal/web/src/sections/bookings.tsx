@@ -8,6 +8,7 @@ import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { invalidate, useResource } from '../../../shared/store.ts';
 import { formatLocal } from '../format.ts';
 import { ErrorBox, Heading, Lines, Loading, useTitle } from '../ui.tsx';
+import { BookedOn } from './booking-credit.tsx';
 import { t } from '../strings/index.ts';
 
 const B = t.bookings;
@@ -70,6 +71,7 @@ export function BookingFacts({ b }: { b: Booking }) {
           </>
         )}
       </dd>
+      <BookedOn b={b} />
     </dl>
   );
 }

@@ -9,6 +9,7 @@ import { history } from './history.tsx';
 import { tabs } from './tabs.tsx';
 import { invoices } from './invoices.tsx';
 import { paymentMethods } from './payment-methods.tsx';
+import { membership } from './membership.tsx';
 
 export const registry: Registry = {
   home,
@@ -19,5 +20,6 @@ export const registry: Registry = {
   invoices,
   'payment-methods': paymentMethods,
   profile,
+  membership,
   company,
 };

@@ -151,7 +151,7 @@ function AddCard({ saved, pending }: { saved: (c: PaymentMethod) => void; pendin
 }
 
 /** Our API keeps the card of a succeeded SetupIntent: the card (201), null while Stripe's webhook is awaited (202), or an error message. */
-async function keepCard(setupIntentId: string): Promise<PaymentMethod | null | string> {
+export async function keepCard(setupIntentId: string): Promise<PaymentMethod | null | string> {
   try {
     const r = await api<PaymentMethod | { pending: true }>(METHODS, 'POST', { setupIntentId });
     return 'id' in r ? r : null;

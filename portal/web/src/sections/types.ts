@@ -14,8 +14,11 @@ export type SectionDef = {
   Page: ComponentType<PageProps>;
   /** Summary card on the home page. */
   Card?: ComponentType<PageProps>;
-  /** BFF GET path whose data decides emptiness (for `hidden_when_empty`). */
-  resource?: string;
+  /**
+   * BFF GET path whose data decides emptiness (for `hidden_when_empty`); or several, when emptiness needs them all
+   * (membership: no membership, no credits, nothing to join or buy): `isEmpty` then takes their data as an array.
+   */
+  resource?: string | readonly string[];
   /** Declared as a method, so each section's check may take its own resource's type. */
   isEmpty?(data: unknown): boolean;
   /** Extra top-level routes owned by this section: `#/<name>/<param>`. */

@@ -310,6 +310,18 @@ const en = {
     added: (card: string) => `${card} saved.`,
     notSaved: 'The card was not saved. Please try again.',
   },
+  membership: {
+    // The rest of the section's words come with its page (strings/membership.ts), in the chunk that page loads.
+    usesCredit: (granted: number, name: string, left: number) => `Uses 1 of your ${granted} ${name} (${left} left after this booking)`,
+    unlimited: (name: string) => `Unlimited ${name}`,
+    refused: 'Your membership does not allow booking this without a credit, and you have none left for it.',
+    paidWith: 'Paid with',
+    onCredit: (name: string) => `1 of your ${name}`,
+    none: 'You are not a member yet.',
+    plansToJoin: (n: number) => (n === 1 ? 'There is 1 plan you can join.' : `There are ${n} plans you can join.`),
+    packsToBuy: 'Class packs are on sale.',
+    credits: (n: number) => (n === 1 ? '1 credit to use' : `${n} credits to use`),
+  },
   countries: {
     AU: 'Australia',
     AT: 'Austria',
