@@ -73,7 +73,7 @@ export function membershipView(m: Membership, now = Date.now()) {
     status: m.status,
     statusText: STATUS_TEXT[m.status](m),
     plan: { id: m.planId, name, description, price, interval, perks, entitlements, discounts, freeze, noticeDays, minimumTermPeriods },
-    /** The organisation's: dates of the membership are its days. */
+    /** The business's zone, which its periods, renewals and freezes follow: the apps show those instants' dates in it. */
     timeZone: m.timeZone,
     period: m.period,
     periodStart: iso(m.periodStart),
@@ -90,8 +90,6 @@ export function membershipView(m: Membership, now = Date.now()) {
       change: ['trialing', 'active'].includes(m.status),
     },
     createdAt: iso(m.createdAt),
-    /** The business's zone, which its periods, renewals and freezes follow: the apps show those instants' dates in it. */
-    timeZone: m.timeZone,
   };
 }
 export const staffMembershipView = (m: Membership, now = Date.now()) => ({
