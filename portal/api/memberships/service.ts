@@ -45,6 +45,9 @@ export const calendarOf = (m: Pick<Membership, 'anchor' | 'plan' | 'timeZone'>):
   timeZone: m.timeZone,
 });
 const localDate = (m: Pick<Membership, 'timeZone'>, at: number) => localAt(at, m.timeZone).date;
+const longDate = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+/** A local date in words, for sentences: "29 December 2026". */
+const spoken = (m: Pick<Membership, 'timeZone'>, at: number) => longDate.format(Date.parse(`${localDate(m, at)}T12:00:00Z`));
 const money = (m: Membership, amount: number, at: number) => ({ date: localDate(m, at), amount, currency: m.plan.price.currency });
 
 /** The freeze covering `at`, if any. */
@@ -52,14 +55,14 @@ export const freezeAt = (m: Pick<Membership, 'freezes'>, at: number) => m.freeze
 
 const STATUS_TEXT: Record<MembershipStatus, (m: Membership) => string> = {
   pending: () => 'Waiting for your first payment. Your membership starts as soon as it goes through.',
-  trialing: (m) => `Your free trial runs until ${localDate(m, m.trialEnd!.getTime())}; your first payment is taken then.`,
-  active: (m) => `Active. It renews on ${localDate(m, m.periodEnd.getTime())}.`,
+  trialing: (m) => `Your free trial runs until ${spoken(m, m.trialEnd!.getTime())}; your first payment is taken then.`,
+  active: (m) => `Active. It renews on ${spoken(m, m.periodEnd.getTime())}.`,
   past_due: () => 'Your last payment did not go through. Update your card to keep your membership; your credits are paused until it is paid.',
   frozen: (m) => {
     const f = m.freezes.at(-1);
-    return `Frozen${f ? ` until ${localDate(m, f.until.getTime())}` : ''}: no payments are taken and credits cannot be used meanwhile.`;
+    return `Frozen${f ? ` until ${spoken(m, f.until.getTime())}` : ''}: no payments are taken and credits cannot be used meanwhile.`;
   },
-  cancelling: (m) => `Cancelled: it ends on ${localDate(m, m.cancelAt!.getTime())}. You can use it until then.`,
+  cancelling: (m) => `Cancelled: it ends on ${spoken(m, m.cancelAt!.getTime())}. You can use it until then.`,
   ended: () => 'Ended. You can join again at any time.',
 };
 
@@ -453,7 +456,7 @@ export function freezePreview(m: Membership, input: z.infer<typeof freezeInput>,
     chargesSkipped: skipped.map(noAt),
     nextCharge: next ? noAt(next) : null,
     credits: names
-      ? `Your ${names} cannot be used from ${input.from} until ${day(m, until)}; they keep their usual expiry.`
+      ? `Your ${names} cannot be used from ${spoken(m, from)} until ${spoken(m, until)}; they keep their usual expiry.`
       : 'Your plan has no credits to pause.',
     fromAt: from,
     untilAt: until,
@@ -464,7 +467,7 @@ export type FreezePreview = ReturnType<typeof freezePreview>;
 export async function cancelPreview(m: Membership, now: number, override = false) {
   if (!LIVE.includes(m.status)) throw new NotAllowed('not_cancellable', 'This membership has already ended.');
   if (m.status === 'cancelling' && !override)
-    throw new NotAllowed('already_cancelling', `This membership already ends on ${day(m, m.cancelAt!.getTime())}.`);
+    throw new NotAllowed('already_cancelling', `This membership already ends on ${spoken(m, m.cancelAt!.getTime())}.`);
   const c = calendarOf(m);
   let effective: number;
   let reason: string;
@@ -476,10 +479,10 @@ export async function cancelPreview(m: Membership, now: number, override = false
     const endOfPeriod = earliest < m.anchor.getTime() ? m.anchor.getTime() : periodStart(c, periodAt(c, earliest) + 1);
     effective = Math.max(endOfPeriod, m.minimumTermEnd.getTime());
     const parts = [
-      m.plan.noticeDays ? `${m.plan.noticeDays} days' notice takes it to ${day(m, earliest)}` : '',
+      m.plan.noticeDays ? `${m.plan.noticeDays} days' notice takes it to ${spoken(m, earliest)}` : '',
       `it ends with the ${earliest < m.anchor.getTime() ? 'trial' : 'period'} then running`,
       effective === m.minimumTermEnd.getTime() && m.minimumTermEnd.getTime() > endOfPeriod
-        ? `your minimum term of ${m.plan.minimumTermPeriods} ${m.plan.interval}s runs to ${day(m, effective)}`
+        ? `your minimum term of ${m.plan.minimumTermPeriods} ${m.plan.interval}s runs to ${spoken(m, effective)}`
         : '',
     ].filter(Boolean);
     reason = `${parts.join('; ')}.`.replace(/^./, (x) => x.toUpperCase());
