@@ -171,125 +171,28 @@ export type DocumentsPage = { items: MoneyDocument[]; next?: string };
 export type TabEvent = { type: string; tab: Tab };
 export type DocumentEvent = { type: string; document: MoneyDocument };
 
-// Memberships (portal/api/memberships): plans and class packs a business sells, customers' memberships and credits.
-export type Interval = 'week' | 'month' | 'year';
-export type WhenOut = 'pay' | 'refuse';
-export type Entitlement = { id: string; name: string; serviceIds: string[]; unlimited: boolean; credits: number; whenOut: WhenOut };
-export type PlanDiscount = { serviceIds: string[]; percent: number };
-export type Plan = {
-  id: string;
-  name: string;
-  description?: string;
-  price: Money;
-  interval: Interval;
-  /** Minor units of the price's currency, as are the freeze fee and the other amounts below. */
-  joiningFee: number;
-  trialDays: number;
-  minimumTermPeriods: number;
-  noticeDays: number;
-  perks: string[];
-  entitlements: Entitlement[];
-  discounts: PlanDiscount[];
-  rollover: { maxCredits: number; periods: number } | null;
-  freeze: { allowed: boolean; maxDaysPerYear: number; fee: number };
-  active: boolean;
-};
-export type Pack = {
-  id: string;
-  name: string;
-  description?: string;
-  price: Money;
-  credits: number;
-  serviceIds: string[];
-  expiresInDays: number;
-  active: boolean;
-};
-export type MembershipStatus = 'pending' | 'trialing' | 'active' | 'past_due' | 'frozen' | 'cancelling' | 'ended';
-export type Charge = { date: string; amount: number };
-/** A membership as staff see it: the customer's view plus who the customer is. */
-export type StaffMembership = {
-  id: string;
-  status: MembershipStatus;
-  /** What the status means for the customer, in plain words. */
-  statusText: string;
-  customer: { id: string; email?: string };
-  plan: Pick<
-    Plan,
-    'id' | 'name' | 'description' | 'price' | 'interval' | 'perks' | 'entitlements' | 'discounts' | 'freeze' | 'noticeDays' | 'minimumTermPeriods'
-  >;
-  /** The organisation's time zone: the membership's dates are days there. */
-  timeZone: string;
-  period: number;
-  periodStart: string;
-  periodEnd: string;
-  renewal: { date: string; amount: number; currency: string } | null;
-  trialEnd?: string;
-  minimumTermEnd: string;
-  cancelAt?: string;
-  freezes: { from: string; until: string; fee: number }[];
-  can: { freeze: boolean; cancel: boolean; change: boolean };
-  createdAt: string;
-};
+// Memberships (portal/api/memberships): the shapes both browser apps read live in portal/shared/memberships.ts; staff
+// see a membership with its customer.
+import type { CancelPreview, CreditEntry, Entitlement, JoinAnswer, Membership } from '../../shared/memberships.ts';
+export type {
+  CancelPreview,
+  ChangePreview,
+  Charge,
+  Credit,
+  CreditEntry,
+  CreditEntryKind,
+  Entitlement,
+  FreezePreview,
+  Interval,
+  MembershipStatus,
+  Pack,
+  Plan,
+  PlanDiscount,
+} from '../../shared/memberships.ts';
+export type WhenOut = Entitlement['whenOut'];
+export type StaffMembership = Membership & { customer: { id: string; email?: string } };
 export type MembershipsPage = { items: StaffMembership[]; next?: string };
 export type MembershipEvent = { type: string; membership: StaffMembership };
-export type EnrolAnswer = {
-  membership: StaffMembership;
-  payment: { state: 'succeeded' | 'requires_action' | 'failed'; clientSecret?: string; publishableKey?: string; failure?: string };
-};
-export type Credit = {
-  id: string;
-  name: string;
-  source: { kind: 'membership' | 'pack'; id: string; name: string };
-  serviceIds: string[];
-  unlimited: boolean;
-  granted: number;
-  remaining: number;
-  startsAt: string;
-  expiresAt: string;
-};
-export type CreditEntryKind = 'grant' | 'use' | 'return' | 'expire' | 'carry_out' | 'carry_in' | 'forfeit';
-export type CreditEntry = {
-  id: string;
-  at: string;
-  kind: CreditEntryKind;
-  delta: number;
-  credit: { id: string; name: string };
-  bookingId?: string;
-  note?: string;
-};
+export type EnrolAnswer = { membership: StaffMembership; payment: JoinAnswer['payment'] };
 export type CreditHistory = { items: CreditEntry[]; next?: string };
-export type Forfeit = { name: string; remaining: number };
-export type FreezePreview = {
-  from: string;
-  until: string;
-  days: number;
-  daysLeftThisYear: number;
-  fee: number;
-  currency: string;
-  chargesSkipped: Charge[];
-  nextCharge: Charge | null;
-  /** What happens to the credits, in plain words. */
-  credits: string;
-};
-export type CancelPreview = {
-  /** An ISO time, or 'now' for an override. */
-  effective: string;
-  effectiveDate: string;
-  /** The notice and minimum term, in words. */
-  reason: string;
-  remainingCharges: Charge[];
-  lastCharge: Charge | null;
-  creditsForfeited: Forfeit[];
-  fee: number;
-  currency: string;
-};
-export type ChangePreview = {
-  /** Unix seconds: sent back with the confirmation so the proration is the one shown. */
-  at: number;
-  from: { planId: string; name: string; price: Money };
-  to: { planId: string; name: string; price: Money };
-  proration: { amount: number; currency: string; description: string };
-  nextCharge: Charge;
-  creditsForfeited: Forfeit[];
-  creditsGranted: { name: string; credits: number; unlimited: boolean }[];
-};
+export type Forfeit = CancelPreview['creditsForfeited'][number];
