@@ -14,6 +14,8 @@ import * as runner from '../api/flows/runner.ts';
 import type { PaymentDeps } from '../api/payments/stripe.ts';
 import { createBff, type BffCtx, type BffDeps } from '../bff/bff.ts';
 import { brandOf, stepPage } from './pages.ts';
+import { findBooking } from '../api/bookings/service.ts';
+import { toDecimal } from '../api/money/amounts.ts';
 
 /** The anonymous run's cookie: who someone is in a flow before they sign in. */
 const ANONYMOUS_COOKIE = 'portico_flows_run';
@@ -152,6 +154,7 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
     const slug = slugOf(ctx);
     const who = await whoIs(ctx, slug);
     const { flow, form } = await runner.finishedForm(ctx.state.tenant.id, slug, who.owner, String(ctx.params.form));
+    const booking = form.bookingId && who.customer ? await bookingMoney(ctx.state.tenant.id, form.bookingId, who.customer.sub) : undefined;
     ctx.type = 'html';
     ctx.body = deps.render(
       'flow-done',
@@ -159,6 +162,11 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
         title: flow.title,
         flowTitle: form.title,
         bookingId: form.bookingId,
+        ...booking,
+        // Paying is the portal's (the same sign-in: no code), on the booking's own payment page.
+        ...(booking?.due
+          ? { payUrl: `${portalBase(deps.config.publicUrl, ctx.state.tenant.slug)}${flow.portal ? `/${flow.portal}` : ''}#/pay/${form.bookingId}` }
+          : {}),
         again: here(ctx, slug),
         org: await brandOf(ctx.state.tenant, flow.portal),
       },
@@ -167,4 +175,14 @@ export function createFlowsWeb(deps: BffDeps & { payments: PaymentDeps }): Middl
   });
 
   return middleware;
+}
+
+/** What the booking a flow made asks of the customer's money: a payment due (and by when), or a credit it used. */
+async function bookingMoney(org: string, bookingId: string, customerId: string) {
+  const b = await findBooking(org, bookingId, { kind: 'customer', customerId }).catch(() => undefined);
+  if (b?.credit) return { credit: b.credit.name };
+  const p = b?.payment;
+  if (p?.mode !== 'prepay' || p.status !== 'due') return undefined;
+  const due = new Intl.NumberFormat('en-GB', { style: 'currency', currency: p.currency }).format(Number(toDecimal(p.amount, p.currency)));
+  return { due, dueMinutes: p.dueBy ? Math.max(1, Math.round((new Date(p.dueBy).getTime() - Date.now()) / 60_000)) : undefined };
 }

@@ -14,6 +14,7 @@ import { makeOrg, type TestOrg } from '../support/oidc.ts';
 import { portalSignIn } from '../support/portal.ts';
 import { openStream } from '../support/sse.ts';
 import { stack, type Stack } from '../support/stack.ts';
+import { connectStripe } from '../support/stripe.ts';
 
 /** A first massage: choose service → time → sign in → intake questions → waiver → confirm. */
 const firstMassage = (serviceId: string) => ({
@@ -256,6 +257,38 @@ describe('Customer Flows', () => {
       expect(forms).to.have.length(1);
       const booked = await call('GET', `${adminUrl(t)}/bookings/${forms[0].bookingId}`, admin);
       expect(booked.body.start).to.equal(later);
+    });
+
+    it('hands a booking that asks for payment to the portal to pay, signed in already', async () => {
+      const owner = await adminToken(s, t, 'owner');
+      await connectStripe(t, owner, { currency: 'GBP' });
+      const base = (await call('GET', `${adminUrl(t)}/services/${massage.id}`, admin)).body;
+      const paid = await call('POST', `${adminUrl(t)}/services`, admin, {
+        name: 'Paid massage',
+        durationMinutes: 60,
+        price: { amount: 5500, currency: 'GBP' },
+        resourceIds: base.resourceIds,
+        locationId: base.locationId,
+        minNoticeMinutes: 0,
+        payment: { mode: 'prepay' },
+      });
+      expect(paid.status, JSON.stringify(paid.body)).to.equal(201);
+      const steps = [{ kind: 'service', serviceIds: [paid.body.id] }, { kind: 'time', days: 7 }, { kind: 'sign-in' }, { kind: 'confirmation' }];
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'paid-massage', title: 'Paid massage', steps })).status).to.equal(201);
+      expect((await call('POST', `${adminUrl(t)}/flows/paid-massage/versions`, admin)).status).to.equal(201);
+      const { browser } = portal;
+      let page = await open(browser, 'paid-massage');
+      page = await post(browser, page.html, [['service', paid.body.id]]);
+      page = await post(browser, page.html, [['start', firstValue(page.html, 'start')!]]);
+      if (page.html.includes('Sign in to continue')) page = await passSignIn(s, browser, page.html);
+      page = await post(browser, page.html, []);
+      expect(page.url).to.match(/\/flows\/paid-massage\/done\/fm_/);
+      const bookingId = /reference (bk_[A-Za-z0-9_-]+)/.exec(page.html)![1]!;
+      expect(page.html).to.match(/pay £55\.00 within 1[345] minutes/);
+      expect(page.html).to.contain(`href="${t.issuer}/portal#/pay/${bookingId}"`);
+      // The portal's own API says the same booking is waiting for that payment.
+      const booking = await call('GET', `${adminUrl(t)}/bookings/${bookingId}`, admin);
+      expect(booking.body.payment).to.include({ mode: 'prepay', status: 'due', amount: 5500 });
     });
 
     it('keeps a customer who left mid-flow on the version they started', async () => {
