@@ -17,7 +17,8 @@
 //   such an id only in the body → 404 or 422 invalid_reference (what an unknown reference gets), also when the path
 //   names the caller's own thing (`foreign-body`: the write is refused, not half made);
 //   such an id only in a query filter → 200 with none of its data;
-//   the caller's own things: reads → 200; writes are not made (they would change the world for the other cells);
+//   the caller's own things: reads → 200, and so do previews (a POST that changes nothing: a membership's freeze,
+//   cancel or plan change before it is confirmed); writes are not made (they would change the world for the other cells);
 //   pages: 200 or a redirect (to sign in); 404 for another organisation's portal or flow, or a customer's thing not
 //   the caller's (a finished flow's form); a flow step from someone with no run open there (signed out, or signed in
 //   only to another organisation) → 409, or 404 while their run has not reached that step: it changes no one's run.
@@ -29,6 +30,7 @@ import { adminUrl, apiUrl } from '../support/api.ts';
 import type { Browser } from '../support/browser.ts';
 import { stack, type Stack } from '../support/stack.ts';
 import {
+  changesNothing,
   customerOnly,
   FLOW_STEP,
   mutating,
@@ -116,7 +118,7 @@ function expectation(route: Route, caller: Caller, variant: Variant, ids: Names)
   if (route.api === 'admin' && caller.kind === 'customer') return [403];
   if (route.api === 'admin' && rank(caller.role!) > rank(requiredRole(route))) return [403];
   if (customerOnly(route) && caller.kind === 'machine') return [403];
-  if (variant === 'own') return mutating(route) ? 'allowed change' : [200];
+  if (variant === 'own') return mutating(route) && !changesNothing(route) ? 'allowed change' : [200];
   if (variant === 'foreign-body') return [404, 422];
   const exception = MISS_EXCEPTIONS[routeName(route)];
   if (exception) return exception;
@@ -291,8 +293,12 @@ async function snapshot(w: World, sessions: Caller[]): Promise<Record<string, un
     'resources',
     'services',
     'payments/settings',
+    'plans',
+    'packs',
+    'memberships',
+    ...[w.c1, w.c2].flatMap((c) => [`memberships/${c.membership}`, `customers/${c.id}/credits`, `customers/${c.id}/credits/history`]),
   ];
-  const client = ['profile', 'payment-methods', 'bookings', 'tabs', 'documents'];
+  const client = ['profile', 'payment-methods', 'bookings', 'tabs', 'documents', 'memberships', 'credits', 'credits/history'];
   const read = async (url: string, headers: Record<string, string>) => {
     const res = await fetch(url, { headers: { accept: 'application/json', ...headers } });
     return [res.status, await res.json()];

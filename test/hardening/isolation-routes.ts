@@ -67,8 +67,21 @@ export function requiredRole(r: Route): StaffRole {
 }
 
 /** Client API reads any token of the organisation may make (a machine client's too); everything else acts for a signed-in customer. */
-const PUBLIC_CLIENT_PATHS = new Set(['/portal', '/portals/{slug}', '/company', '/policies/{kind}', '/services', '/services/{id}', '/availability']);
+const PUBLIC_CLIENT_PATHS = new Set([
+  '/portal',
+  '/portals/{slug}',
+  '/company',
+  '/policies/{kind}',
+  '/services',
+  '/services/{id}',
+  '/availability',
+  '/membership-plans',
+  '/packs',
+]);
 export const customerOnly = (r: Route) => r.api === 'client' && !PUBLIC_CLIENT_PATHS.has(r.path);
+
+/** Writes by method that change nothing: a membership change's preview. The caller's own are made, and must answer 200. */
+export const changesNothing = (r: Route) => r.method === 'POST' && r.path.endsWith('/preview');
 
 /** Whose things a request names: an organisation, and (for what customers own) one of its customers. */
 export type Target = { w: World; c?: Customer };
@@ -92,6 +105,7 @@ export const PATH_SOURCES: Record<string, Source> = {
   lines: own((c) => c.line),
   documents: own((c) => c.document),
   customers: own((c) => c.id),
+  memberships: own((c) => c.membership),
   grants: own((c) => c.id),
   'payment-methods': own(() => 'pm_card_visa'), // only the second customer of each organisation saved one
   clients: org((w) => w.app.clientId),
@@ -99,6 +113,8 @@ export const PATH_SOURCES: Record<string, Source> = {
   locations: org((w) => w.location),
   resources: org((w) => w.resource),
   services: org((w) => w.service),
+  plans: org((w) => w.plan),
+  packs: org((w) => w.pack),
   portals: org((w) => w.portal),
   flows: org((w) => w.flow),
   versions: plain(() => '1'),
@@ -118,6 +134,8 @@ export const QUERY_SOURCES: Record<string, Source> = {
   customerId: own((c) => c.id, false),
   email: own((c) => c.email, false),
   service: org((w) => w.service),
+  serviceId: org((w) => w.service, ['/credits/for']), // the one service a credit is looked up for
+  start: plain(() => START),
   resource: org((w) => w.resource, ['/availability']), // one resource's times there; a filter of the staff's booking list
   from: plain(() => day(1).toISOString().slice(0, 10)),
   to: plain(() => day(5).toISOString().slice(0, 10)),
@@ -131,7 +149,11 @@ const BODY_SOURCES: Record<string, Source> = {
   service: org((w) => w.service),
   location: org((w) => w.location),
   resource: org((w) => w.resource, ['/availability']), // one resource's times there; a filter of the staff's booking list
+  card: own(() => 'pm_card_visa'), // as the path's: only the second customer of each organisation keeps one
+  plan: org((w) => w.plan),
+  otherPlan: org((w) => w.otherPlan), // a member's move: the plan they are not on
   start: plain(() => START),
+  date: plain(() => START.slice(0, 10)),
 };
 
 /** A valid body per write that takes one, by API, method and path. */
@@ -177,6 +199,30 @@ const BODIES: Record<string, unknown> = {
   'admin PATCH /clients/{id}': { name: 'Mallory' },
   'admin POST /staff': { email: 'mallory@example.com', role: 'staff' },
   'admin PATCH /staff/{email}': { role: 'admin' },
+  // With a card: another customer's is refused before anything is made (peer), though all are pm_card_visa here.
+  'client POST /memberships': { planId: '{plan}', paymentMethod: '{card}' },
+  'client POST /memberships/{id}/freeze/preview': { from: '{date}', days: 7 },
+  'client POST /memberships/{id}/freeze': { from: '{date}', days: 7 },
+  'client POST /memberships/{id}/cancel/preview': {},
+  'client POST /memberships/{id}/cancel': {},
+  'client POST /memberships/{id}/change/preview': { planId: '{otherPlan}' },
+  'client POST /memberships/{id}/change': { planId: '{otherPlan}' },
+  'admin POST /plans': {
+    name: 'Mallory',
+    price: { amount: 1, currency: 'GBP' },
+    interval: 'month',
+    entitlements: [{ name: 'Mallory', serviceIds: ['{service}'], credits: 1 }],
+  },
+  'admin PATCH /plans/{id}': { name: 'Mallory', discounts: [{ serviceIds: ['{service}'], percent: 50 }] },
+  'admin POST /packs': { name: 'Mallory', price: { amount: 1, currency: 'GBP' }, credits: 1, serviceIds: ['{service}'], expiresInDays: 1 },
+  'admin PATCH /packs/{id}': { name: 'Mallory', serviceIds: ['{service}'] },
+  'admin POST /memberships': { planId: '{plan}', customerId: '{customer}' },
+  'admin POST /memberships/{id}/freeze/preview': { from: '{date}', days: 7 },
+  'admin POST /memberships/{id}/freeze': { from: '{date}', days: 7, override: true, reason: 'Mallory' },
+  'admin POST /memberships/{id}/cancel/preview': {},
+  'admin POST /memberships/{id}/cancel': { override: true, reason: 'Mallory' },
+  'admin POST /memberships/{id}/change/preview': { planId: '{otherPlan}' },
+  'admin POST /memberships/{id}/change': { planId: '{otherPlan}', override: true, reason: 'Mallory' },
 };
 
 /** What a request names: a customer's thing, anything of someone's, and whether it asks for one thing by id (`lookup`). */

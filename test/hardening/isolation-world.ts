@@ -1,6 +1,7 @@
 // Two organisations with real data in both, for the isolation matrix: catalogue, a portal, published company pages,
-// two customers each with bookings, tabs, invoices and (the second) a saved card, staff of every role and a machine
-// client. Every name, email and id is unique to its organisation, so finding one in an answer proves a leak.
+// membership plans and a class pack, two customers each with bookings, tabs, invoices, a membership with its credits
+// and (the first) a paid class pack, (the second) a saved card, staff of every role and a machine client. Every name,
+// email and id is unique to its organisation, so finding one in an answer proves a leak.
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { createClient } from '../../idp/clients/service.ts';
@@ -14,7 +15,8 @@ import { makeClient, makeOrg, relyingParty, silentAuthorize, type TestClient, ty
 import type { Stack } from '../support/stack.ts';
 import { cardSaved, connectStripe } from '../support/stripe.ts';
 
-export const CUSTOMER_SCOPES = 'profile profile:write bookings bookings:write payments payments:write connected_apps';
+export const CUSTOMER_SCOPES =
+  'profile profile:write bookings bookings:write payments payments:write memberships memberships:write connected_apps';
 
 /** One customer's own things: what their peer and the other organisation must never see. */
 export type Customer = {
@@ -31,6 +33,9 @@ export type Customer = {
   receipt: string;
   /** The form their finished flow left (its confirmation page: /flows/{flow}/done/{form}). */
   form: string;
+  /** Their membership of the world's `plan`, with its credits; c1 also holds a paid class pack (`purchase`). */
+  membership: string;
+  purchase?: string;
   strings: string[];
 };
 
@@ -51,6 +56,10 @@ export type World = {
   location: string;
   resource: string;
   service: string;
+  /** Two monthly plans (a member moves from `plan` to `otherPlan`) and a class pack, all on sale. */
+  plan: string;
+  otherPlan: string;
+  pack: string;
   portal: string;
   /** A published flow's slug; each customer has sent it once (a form on their record). */
   flow: string;
@@ -125,6 +134,24 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     minNoticeMinutes: 0,
     cancellationWindowMinutes: 60,
   });
+  // Two monthly plans on sale (a member may move between them, and freeze) and a class pack, for the same service.
+  const plan = async (label: string, amount: number) =>
+    admin('POST', 'plans', {
+      name: tagged(label, tag),
+      price: { amount, currency: 'GBP' },
+      interval: 'month',
+      perks: [tagged(`${label} towel`, tag)],
+      entitlements: [{ name: tagged(`${label} massages`, tag), serviceIds: [service.id], credits: 4 }],
+      freeze: { allowed: true, maxDaysPerYear: 30 },
+    });
+  const [gold, silver] = [await plan('Gold plan', 6000), await plan('Silver plan', 4000)];
+  const pack = await admin('POST', 'packs', {
+    name: tagged('Ten massages', tag),
+    price: { amount: 9000, currency: 'GBP' },
+    credits: 10,
+    serviceIds: [service.id],
+    expiresInDays: 90,
+  });
   const portal = await admin('POST', 'portals', { slug: `p-${tag}`, name: tagged('Members portal', tag) });
   const flow = await admin('POST', 'flows', {
     slug: `f-${tag}`,
@@ -143,7 +170,7 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
   const days = (await admin('GET', `availability?service=${service.id}&from=${from}&to=${to}`)).days as { slots: { start: string }[] }[];
   const starts = days.flatMap((d) => d.slots.map((x) => x.start));
 
-  const customer = async (n: number): Promise<Customer> => {
+  const customer = async (n: number): Promise<Omit<Customer, 'membership'>> => {
     const email = `${tag}.customer${n}@example.com`;
     const c = await customerToken(s, app, { email, scope: CUSTOMER_SCOPES });
     const id = c.tokens.claims()!.sub;
@@ -183,12 +210,29 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     const adminToken = await again(s, app, c.browser, { scope: 'openid email admin', resource: `${t.issuer}/admin` });
     return { ...own, token: c.token, adminToken, browser: c.browser, strings: [...Object.values(own), note, towel, invoice.number, intake] };
   };
-  const c1 = await customer(1);
-  const c2 = await customer(2);
-  // Only c2 saves a card: stripe-mock names every card pm_card_visa, so c1 holding none makes c1's reach for it a miss.
-  await ok(call('POST', `${apiUrl(t)}/payment-methods/setup`, c2.token), 201, 'card setup');
-  await ok(call('POST', `${apiUrl(t)}/payment-methods`, c2.token, { setupIntentId: 'seti_123456' }), 202, 'card');
-  await ok(cardSaved(t, c2.id), 200, 'card saved');
+  const saveCard = async (c: { id: string; token: string }) => {
+    await ok(call('POST', `${apiUrl(t)}/payment-methods/setup`, c.token), 201, 'card setup');
+    await ok(call('POST', `${apiUrl(t)}/payment-methods`, c.token, { setupIntentId: 'seti_123456' }), 202, 'card');
+    await ok(cardSaved(t, c.id), 200, 'card saved');
+  };
+  /** Joins the gold plan on the saved card: a running membership with this period's credits. */
+  const join = async <C extends Omit<Customer, 'membership'>>(c: C): Promise<C & { membership: string }> => {
+    const joined = await ok(call('POST', `${apiUrl(t)}/memberships`, c.token, { planId: gold.id }), 201, 'join');
+    if (joined.membership.status !== 'active') throw new Error(`membership not running: ${JSON.stringify(joined)}`);
+    return { ...c, membership: joined.membership.id, strings: [...c.strings, joined.membership.id] };
+  };
+  // Both join, but only c2 keeps a card: stripe-mock names every card pm_card_visa, so c1 holding none makes c1's
+  // reach for it a miss. c1 then buys a class pack, paid at the desk: credits of both kinds.
+  const first = await customer(1);
+  await saveCard(first);
+  const member1 = await join(first);
+  await ok(call('DELETE', `${apiUrl(t)}/payment-methods/pm_card_visa`, first.token), 204, 'card removed');
+  const bought = await ok(call('POST', `${apiUrl(t)}/packs/${pack.id}/buy`, first.token), 201, 'pack bought');
+  await admin('POST', `tabs/${bought.tab.id}/settle`, { method: 'cash' }, 200);
+  const c1: Customer = { ...member1, purchase: bought.purchase.id, strings: [...member1.strings, bought.purchase.id] };
+  const second = await customer(2);
+  await saveCard(second);
+  const c2: Customer = await join(second);
 
   const staff: StaffMember[] = [];
   for (const role of STAFF_ROLES) {
@@ -217,9 +261,12 @@ export async function buildWorld(s: Stack, key: 'A' | 'B'): Promise<World> {
     location: location.id,
     resource: resource.id,
     service: service.id,
+    plan: gold.id,
+    otherPlan: silver.id,
+    pack: pack.id,
     portal: portal.slug,
     flow: flow.slug,
-    public: [name, t.org.slug, location.id, resource.id, service.id, portal.slug, tag],
+    public: [name, t.org.slug, location.id, resource.id, service.id, gold.id, silver.id, pack.id, portal.slug, tag],
     private: [...c1.strings, ...c2.strings, ...staff.map((m) => m.email), app.clientId, machine.clientId],
   };
 }

@@ -10,6 +10,7 @@ import { audit } from '../../../lib/audit.ts';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
 import { readBody, validate } from '../../../lib/http.ts';
 import { crud } from '../catalogue/routes.ts';
+import { getService } from '../catalogue/service.ts';
 import type { PaymentDeps } from '../payments/stripe.ts';
 import * as inputs from './inputs.ts';
 import { creditFor, creditHistory, openCredits } from './ledger.ts';
@@ -127,6 +128,8 @@ export const membershipClientRoutes = (customers: CustomerLookup, deps: PaymentD
   creditRoutes(router, '', me, read);
   router.get('/credits/for', read, async (ctx: Ctx) => {
     const q = validate(inputs.creditForQuery, ctx.query);
+    // It answers for one service: one the organisation does not have is not found, as availability's is.
+    await getService(org(ctx), q.serviceId);
     const rules = await m.creditRules(org(ctx), me(ctx));
     ctx.body = await creditFor(org(ctx), me(ctx), q.serviceId, q.start, rules(q.start.getTime()));
   });
