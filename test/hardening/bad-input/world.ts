@@ -1,5 +1,5 @@
 // The organisation the bad-input suite attacks, set up as a business would have it (a catalogue, a portal, Stripe
-// connected, a booking, open and paid tabs with their invoice) so hostile input to an existing resource reaches the
+// connected, a booking, open and paid tabs with their invoice, a membership and a class pack) so hostile input to an existing resource reaches the
 // route's validation instead of stopping at 404, and callers who get past authentication: real tokens and sessions.
 import { expect } from 'chai';
 import { addDays } from '../../../portal/api/availability/zoned.ts';
@@ -21,7 +21,7 @@ import {
 } from '../../support/oidc.ts';
 import { portalSignIn } from '../../support/portal.ts';
 import { stack, type Stack } from '../../support/stack.ts';
-import { connectStripe } from '../../support/stripe.ts';
+import { cardSaved, connectStripe } from '../../support/stripe.ts';
 
 export type World = {
   s: Stack;
@@ -37,7 +37,7 @@ export type World = {
   ids: Record<string, string>;
 };
 
-const SCOPES = 'profile profile:write bookings bookings:write payments payments:write connected_apps';
+const SCOPES = 'profile profile:write bookings bookings:write payments payments:write memberships memberships:write connected_apps';
 
 export async function setUpWorld(): Promise<World> {
   const s = await stack();
@@ -99,6 +99,24 @@ export async function setUpWorld(): Promise<World> {
   const start = (week.days as { slots: { start: string }[] }[]).flatMap((d) => d.slots)[1]?.start;
   expect(start, 'an offered start for the booking').to.be.a('string');
   const booking = await ok('POST', '/bookings', { serviceId: massage.id, start }, customer.access_token, apiUrl(t));
+  // A plan the customer has joined on a saved card, and a class pack on sale: memberships to freeze, cancel or change.
+  const plan = await ok('POST', '/plans', {
+    name: 'Monthly',
+    price: { amount: 6000, currency: 'GBP' },
+    interval: 'month',
+    entitlements: [{ name: 'Massages', serviceIds: [massage.id], credits: 4 }],
+    freeze: { allowed: true, maxDaysPerYear: 30 },
+  });
+  const pack = await ok('POST', '/packs', {
+    name: 'Five massages',
+    price: { amount: 25000, currency: 'GBP' },
+    credits: 5,
+    serviceIds: [massage.id],
+    expiresInDays: 90,
+  });
+  await ok('POST', '/payment-methods/setup', undefined, customer.access_token, apiUrl(t));
+  expect((await cardSaved(t, sub)).status).to.equal(200);
+  const membership = (await ok('POST', '/memberships', { planId: plan.id }, customer.access_token, apiUrl(t))).membership;
   const portalSlug = ((await ok('GET', '/portals')).items as { slug: string }[])[0]!.slug; // the primary, made on the portal's first visit
   const sections = (await ok('GET', `/portals/${portalSlug}`)).sections as { key: string }[];
   const flow = await ok('POST', '/flows', {
@@ -152,6 +170,9 @@ export async function setUpWorld(): Promise<World> {
       lines: withLine.lines[0].id,
       documents: invoice!.id,
       bookings: booking.id,
+      plans: plan.id,
+      packs: pack.id,
+      memberships: membership.id,
       'payment-methods': 'pm_card_visa',
     },
   };
