@@ -15,7 +15,9 @@
 //   another customer's or organisation's id in the path (or a query naming the one thing asked about) → 404, never
 //   403: that it exists is not confirmed;
 //   such an id only in the body → 404 or 422 invalid_reference (what an unknown reference gets), also when the path
-//   names the caller's own thing (`foreign-body`: the write is refused, not half made);
+//   names the caller's own thing (`foreign-body`: the write is refused, not half made), and when it is one of the
+//   body's several references, the others the caller's own (`foreign-field`: enrolling another organisation's
+//   customer on one's own plan);
 //   such an id only in a query filter → 200 with none of its data;
 //   the caller's own things: reads → 200, and so do previews (a POST that changes nothing: a membership's freeze,
 //   cancel or plan change before it is confirmed); writes are not made (they would change the world for the other cells);
@@ -30,6 +32,7 @@ import { adminUrl, apiUrl } from '../support/api.ts';
 import type { Browser } from '../support/browser.ts';
 import { stack, type Stack } from '../support/stack.ts';
 import {
+  bodyIds,
   changesNothing,
   customerOnly,
   FLOW_STEP,
@@ -59,7 +62,7 @@ type Caller = {
   tokens: Partial<Record<Api, string>>;
   cookies: Partial<Record<AppChannel, string>>;
 };
-type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-body' | 'foreign-url' | 'other-api' | 'no-csrf';
+type Variant = 'anonymous' | 'own' | 'peer' | 'foreign' | 'foreign-body' | 'foreign-field' | 'foreign-url' | 'other-api' | 'no-csrf';
 /** `replayTo`: an event stream is read from the organisation's first event until this one (its newest when the matrix began). */
 type Cell = {
   name: string;
@@ -119,7 +122,7 @@ function expectation(route: Route, caller: Caller, variant: Variant, ids: Names)
   if (route.api === 'admin' && rank(caller.role!) > rank(requiredRole(route))) return [403];
   if (customerOnly(route) && caller.kind === 'machine') return [403];
   if (variant === 'own') return mutating(route) && !changesNothing(route) ? 'allowed change' : [200];
-  if (variant === 'foreign-body') return [404, 422];
+  if (variant === 'foreign-body' || variant === 'foreign-field') return [404, 422];
   const exception = MISS_EXCEPTIONS[routeName(route)];
   if (exception) return exception;
   if (ids.lookup) return [404];
@@ -165,22 +168,25 @@ function cellsOf(
       const y = worlds.find((w) => w !== x)!;
       const own: Target | undefined = x && { w: x, c: route.api === 'admin' ? x.c2 : caller.self };
       const foreign: Target = { w: y, c: y.c2 };
-      // Each variant: where it is sent, whose things its path and query name, and whose its body names.
-      const variants: [Variant, World, Target, Target?][] = x
+      // Each variant: where it is sent, whose things its path and query name, whose its body names (and if only one
+      // of the body's references is someone else's, which).
+      const fields = mutating(route) ? bodyIds(route) : [];
+      const variants: [Variant, World, Target, Target?, string?][] = x
         ? [
             ['own', x, own!],
             ['peer', x, { w: x, c: x.c2 }],
             ['foreign', x, foreign],
             ['foreign-body', x, own!, foreign],
+            ...(fields.length > 1 ? fields.map((f): [Variant, World, Target, Target, string] => ['foreign-field', x, own!, foreign, f]) : []),
             ['foreign-url', y, foreign],
             ['other-api', x, own!],
             ['no-csrf', x, own!],
           ]
         : [['anonymous', worlds[0]!, { w: worlds[0]!, c: worlds[0]!.c2 }]];
-      for (const [variant, at, target, bodyTarget] of variants) {
+      for (const [variant, at, target, bodyTarget, field] of variants) {
         if (variant === 'no-csrf' && (channel === 'api' || route.api === 'pages' || !mutating(route))) continue;
         if (variant === 'other-api' && (channel !== 'api' || mutating(route))) continue; // reads suffice: it is the token check
-        const req = requestFor(route, target, bodyTarget);
+        const req = requestFor(route, target, bodyTarget, field);
         if ('missing' in req) {
           skip(`no ${req.missing} of the caller's own`);
           continue;
@@ -195,7 +201,7 @@ function cellsOf(
         }
         if (req.unknownBody && mutating(route)) expected.push(400); // no sample body: refused by validation at least
         cells.push({
-          name: `${channel === 'api' ? '' : `${channel} `}${routeName(route)} | ${caller.name} | ${variant}`,
+          name: `${channel === 'api' ? '' : `${channel} `}${routeName(route)} | ${caller.name} | ${variant}${field ? ` {${field}}` : ''}`,
           route,
           channel,
           variant,

@@ -229,12 +229,21 @@ const BODIES: Record<string, unknown> = {
 export type Names = { customer: boolean; any: boolean; lookup: boolean; inBody: boolean };
 export type Request = { path: string; body?: unknown; ids: Names; unknownBody: boolean };
 
-/** The request a route makes for a target: path parameters, query and body filled from its things. */
-export function requestFor(r: Route, target: Target, bodyTarget: Target = target): Request | { missing: string } {
+/** The placeholders of a write's sample body that name someone's things (`{customer}`, `{plan}`; not `{start}`). */
+export function bodyIds(r: Route): string[] {
+  const sample = JSON.stringify(BODIES[routeName(r)] ?? null);
+  return [...new Set([...sample.matchAll(/"\{(\w+)\}"/g)].map((m) => m[1]!))].filter((name) => BODY_SOURCES[name]?.kind !== 'plain');
+}
+
+/**
+ * The request a route makes for a target: path parameters, query and body filled from its things; the body's from
+ * `bodyTarget` instead (all of them, or only the placeholder `only`).
+ */
+export function requestFor(r: Route, target: Target, bodyTarget: Target = target, only?: string): Request | { missing: string } {
   const ids: Names = { customer: false, any: false, lookup: false, inBody: false };
   const looksUp = (s: Source) => (Array.isArray(s.lookup) ? s.lookup.includes(r.path) : s.lookup === true);
   const use = (s: Source, what: string, where: 'path' | 'query' | 'body') => {
-    const v = s.value(where === 'body' ? bodyTarget : target);
+    const v = s.value(where === 'body' && (only === undefined || what === only) ? bodyTarget : target);
     ids.inBody ||= where === 'body' && s.kind !== 'plain';
     if (v === undefined) throw new Missing(what);
     ids.customer ||= s.kind === 'customer';

@@ -77,9 +77,12 @@ export const membershipClientPaths: Paths = {
   ...changes(false),
   ...credits("The customer's"),
   '/credits/for': {
-    get: op('Which credit booking this service at this time would use ("uses 1 of your 8 classes"), and what happens without one (`whenOut`); 404 for a service the organisation does not have', {
-      parameters: query(inputs.creditForQuery),
-    }),
+    get: op(
+      'Which credit booking this service at this time would use ("uses 1 of your 8 classes"), and what happens without one (`whenOut`); 404 for a service the organisation does not have',
+      {
+        parameters: query(inputs.creditForQuery),
+      },
+    ),
   },
 };
 
