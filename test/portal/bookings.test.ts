@@ -442,6 +442,8 @@ describe('Bookings: catalogue, availability, booking (Client API and Admin API)'
       expect((await post({ serviceId: cat.massage.id, start: w[0]!.start, price: 0 })).status).to.equal(400);
       expect((await post({ serviceId: cat.massage.id, start: w[0]!.start, resourceId: night.id })).status).to.equal(404);
       expect((await call('GET', `${apiUrl(t)}/bookings?view=upcoming&cursor=%27%3B--`, ada.token)).status).to.equal(400);
+      // Shaped as a cursor, at a time past what a database date holds (it was sent on, and answered 500).
+      expect((await call('GET', `${apiUrl(t)}/bookings?cursor=999999999999999_bk_aaaaaaaaaaaa`, ada.token)).status).to.equal(400);
       expect((await call('GET', `${apiUrl(t)}/bookings?view=upcoming`, ada.token)).body.items).to.deep.equal([]);
       const readOnly = await customerToken(s, app, { scope: 'bookings' });
       expect((await call('POST', `${apiUrl(t)}/bookings`, readOnly.token, { serviceId: cat.massage.id, start: w[0]!.start })).status).to.equal(403);

@@ -413,6 +413,36 @@ describe('Memberships', function () {
     expect((await credits(st, m.token)).map((c) => c.remaining)).to.deep.equal([8]);
   });
 
+  it('refuses a freeze beyond the coming year, and cursors past what a date can hold, with a 400', async () => {
+    const st = await studio(s);
+    const p = await plan(st, { freeze: { allowed: true, maxDaysPerYear: 30 } });
+    const m = await member(s, st);
+    const { membership } = await join(st, m.token, p.id);
+    const url = `${apiUrl(st.t)}/memberships/${membership.id}`;
+    // 2999 was previewed and confirmed; 9999 was answered 500 (its charges ran past what dates can hold).
+    for (const from of ['2999-01-01', '9999-12-31'])
+      for (const path of ['freeze/preview', 'freeze']) {
+        const far = await call('POST', `${url}/${path}`, m.token, { from, days: 7 });
+        expect([far.status, far.body.details?.[0]?.field], `${path} from ${from}`).to.deep.equal([400, 'from']);
+      }
+    const staff = await call('POST', `${adminUrl(st.t)}/memberships/${membership.id}/freeze/preview`, st.owner, {
+      from: '9999-12-31',
+      days: 7,
+      override: true,
+      reason: 'Sabbatical',
+    });
+    expect(staff.status).to.equal(400);
+    expect((await call('GET', url, m.token)).body.freezes).to.deep.equal([]);
+    // Shaped as the cursors these lists give, at a time no database date holds (they were sent on, and answered 500).
+    const cursor = '999999999999999_mem_aaaaaaaaaaaa';
+    for (const [list, token] of [
+      [`${apiUrl(st.t)}/credits/history`, m.token],
+      [`${adminUrl(st.t)}/customers/${m.id}/credits/history`, st.owner],
+      [`${adminUrl(st.t)}/memberships`, st.owner],
+    ] as const)
+      expect((await call('GET', `${list}?cursor=${cursor}`, token)).status, list).to.equal(400);
+  });
+
   it('keeps organisations apart', async () => {
     const a = await studio(s);
     const b = await studio(s);

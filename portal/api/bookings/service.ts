@@ -3,6 +3,7 @@
 // domain event are committed together or not at all.
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
+import { timeCursor } from '../../../lib/cursor.ts';
 import { BadRequest, Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
 import { bookings as bookingsMade } from '../../../lib/metrics.ts';
 import { inTransaction, type Tx } from '../../../lib/transaction.ts';
@@ -341,9 +342,10 @@ export async function rescheduleBooking(org: string, bookingId: string, input: z
 
 // Cursors are "<start ms>_<id>": the last item's position in the list's order.
 const cursorOf = (b: Booking) => `${b.start.getTime()}_${b._id}`;
+const BOOKING_CURSOR = timeCursor(/[A-Za-z0-9_-]{1,60}/);
 function afterCursor(cursor: string | undefined, direction: 1 | -1) {
   if (!cursor) return {};
-  const m = /^(\d{1,15})_([A-Za-z0-9_-]{1,60})$/.exec(cursor);
+  const m = BOOKING_CURSOR.exec(cursor);
   if (!m) throw new BadRequest('cursor: use the `next` value of the previous page', [{ field: 'cursor', message: 'is not a cursor this API gave' }]);
   const start = new Date(Number(m[1]));
   const op = direction === 1 ? '$gt' : '$lt';

@@ -4,6 +4,7 @@
 // never share one. Refunds are credit notes with their own sequence.
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
+import { timeCursor } from '../../../lib/cursor.ts';
 import { customerId } from '../../../lib/customer-id.ts';
 import { updateAndRead } from '../../../lib/db.ts';
 import { HttpError, NotFound } from '../../../lib/errors.ts';
@@ -23,7 +24,7 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(100),
   before: z
     .string()
-    .regex(/^\d{1,15}_[a-z]{2,4}_[A-Za-z0-9_-]{10,40}$/, 'use the `next` of the previous page')
+    .regex(timeCursor(/[a-z]{2,4}_[A-Za-z0-9_-]{10,40}/), 'use the `next` of the previous page')
     .optional(),
 });
 export const staffListQuery = listQuery.extend({ customerId: customerId.optional() });

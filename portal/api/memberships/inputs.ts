@@ -1,5 +1,6 @@
 // What the memberships routes accept, in one place (the OpenAPI document is derived from these too).
 import { z } from 'zod';
+import { timeCursor } from '../../../lib/cursor.ts';
 import { customerId } from '../../../lib/customer-id.ts';
 import { paymentMethodId } from '../payments/methods.ts';
 import { MEMBERSHIP_STATUSES } from './model.ts';
@@ -34,7 +35,7 @@ export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z
     .string()
-    .regex(/^\d{1,15}_mem_[A-Za-z0-9_-]{10,40}$/, 'use the `next` value of the previous page')
+    .regex(timeCursor(/mem_[A-Za-z0-9_-]{10,40}/), 'use the `next` value of the previous page')
     .optional(),
 });
 export const historyQuery = z.strictObject({

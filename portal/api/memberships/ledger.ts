@@ -3,6 +3,7 @@
 // of its entries. Using a credit is one guarded decrement (`remaining >= 1` in the filter) inside the booking's
 // transaction: two bookings racing for the last credit conflict, and the loser runs again and finds none.
 import type { z } from 'zod';
+import { timeCursor } from '../../../lib/cursor.ts';
 import { BadRequest, HttpError } from '../../../lib/errors.ts';
 import type { Tx } from '../../../lib/transaction.ts';
 import { CreditBucketModel, CreditEntryModel, type CreditBucket, type CreditEntry } from './model.ts';
@@ -163,9 +164,11 @@ export async function openCredits(org: string, customerId: string, now = Date.no
     .map(creditView);
 }
 
+const HISTORY_CURSOR = timeCursor(/.{1,200}/);
+
 /** Every change to the customer's credits, newest first; `cursor` is the previous page's `next` ("<ms>_<entry id>"). */
 export async function creditHistory(org: string, customerId: string, q: z.infer<typeof historyQuery>) {
-  const m = q.cursor ? /^(\d{1,15})_(.{1,200})$/.exec(q.cursor) : undefined;
+  const m = q.cursor ? HISTORY_CURSOR.exec(q.cursor) : undefined;
   if (q.cursor && !m) throw new BadRequest('cursor: use the `next` value of the previous page');
   const before = m ? { at: new Date(Number(m[1])), id: m[2]! } : undefined;
   // Entries of one transaction share a millisecond: read past the cursor's and drop those already shown.

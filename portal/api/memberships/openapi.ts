@@ -36,7 +36,7 @@ const changes = (staff: boolean): Paths => {
     ...pair(
       'freeze',
       staff ? inputs.staffFreezeInput : inputs.freezeInput,
-      'What freezing from a local date for some days would do: until when, the fee, the charges skipped, the next charge, and what happens to credits.',
+      'What freezing from a local date (within the coming year) for some days would do: until when, the fee, the charges skipped, the next charge, and what happens to credits.',
       'Freeze as previewed; 409 when the plan does not allow it or the yearly days are used up.',
     ),
     ...pair(

@@ -425,11 +425,16 @@ function chargesBetween(m: Membership, after: number, before: number, freezes = 
 }
 const noAt = ({ at: _at, ...rest }: { at: number; date: string; amount: number; currency: string }) => rest;
 
+/** How far ahead a freeze may begin: within the coming year (a date in 9999 would reach past what dates can hold). */
+const FREEZE_AHEAD_DAYS = 366;
+
 export function freezePreview(m: Membership, input: z.infer<typeof freezeInput>, now: number, override = false) {
   if (!m.plan.freeze.allowed && !override) throw new NotAllowed('freeze_not_allowed', 'Your plan does not allow freezing.');
   if (!['trialing', 'active'].includes(m.status)) throw new NotAllowed('not_freezable', 'Only a running membership can be frozen.');
   const from = instantOf(input.from, 0, m.timeZone);
   if (from < startOfDay(now, m.timeZone)) throw new BadRequest('from: cannot be in the past', [{ field: 'from', message: 'cannot be in the past' }]);
+  if (from > daysAfter(now, FREEZE_AHEAD_DAYS, m.timeZone))
+    throw new BadRequest('from: at most a year ahead', [{ field: 'from', message: 'at most a year ahead' }]);
   if (m.cancelAt && from >= m.cancelAt.getTime()) throw new NotAllowed('not_freezable', 'The membership ends before then.');
   const until = daysAfter(from, input.days, m.timeZone);
   if (m.freezes.some((f) => f.until.getTime() > from && f.from.getTime() < until))
