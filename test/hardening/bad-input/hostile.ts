@@ -84,6 +84,7 @@ const BAD_DATES = [
   '1764579600000',
   '2026-W49-1',
   '2026-12-01T09:00:00Z[Europe/London]',
+  '9999-12-31', // well formed, but no date here is that far ahead
 ];
 const BAD_TIMES = ['24:00', '07:60', '7:00', '07:00:00', '25:99', '-01:00', '0700', 'noon'];
 const BAD_ZONES = [
@@ -306,7 +307,18 @@ const PAGING = [
   '1%00',
   '[object Object]',
 ];
-const CURSORS = ['x'.repeat(5000), '%00', '-1', '../../', '%7B%22%24gt%22%3A%22%22%7D', `${'9'.repeat(30)}_x`, 'null', '%E0%A4%A'];
+// The last: shaped as every "<ms>_<id>" cursor we give, but at a time past what a database date can hold.
+const CURSORS = [
+  'x'.repeat(5000),
+  '%00',
+  '-1',
+  '../../',
+  '%7B%22%24gt%22%3A%22%22%7D',
+  `${'9'.repeat(30)}_x`,
+  'null',
+  '%E0%A4%A',
+  '999999999999999_mem_aaaaaaaaaaaa',
+];
 
 /** A hostile query string for an operation's declared query parameters. */
 function hostileQuery(params: string[]): fc.Arbitrary<[string, string]> {
