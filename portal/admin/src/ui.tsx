@@ -3,6 +3,7 @@ import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, asApiError, type FieldError } from '../../shared/api.ts';
 import { useLiveState } from '../../shared/live.ts';
 import { atLeast, type Role } from './types.ts';
+import type { LazyUi } from '../../shared/lazy.tsx';
 import { t } from './strings/index.ts';
 
 let orgName = '';
@@ -53,6 +54,9 @@ export function ErrorBox({ error, retry }: { error: ApiError; retry?: () => void
     </div>
   );
 }
+
+/** How a page in a chunk of its own (../../shared/lazy.tsx) says it is loading, or could not be fetched. */
+export const lazyUi: LazyUi = { Loading, ErrorBox, network: t.errors.network };
 
 export function ReadOnlyNote() {
   return useCan('admin') ? null : <p class="note">{t.readOnly}</p>;
