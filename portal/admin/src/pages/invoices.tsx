@@ -1,15 +1,16 @@
 // Invoices: the organisation's invoices, credit notes and receipts, filtered by year, type and customer, newest
 // first and live (a tab settled at the counter shows its invoice at once), with the accountant's CSV export.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, apiHref, asApiError, type ApiError } from '../../../shared/api.ts';
+import { api, apiHref } from '../../../shared/api.ts';
 import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href } from '../router.ts';
+import { ListFooter, pageAt, usePagedList } from '../paged-list.tsx';
 import { FormsLink } from '../customer-forms.tsx';
 import type { DocumentEvent, DocumentKind, DocumentsPage, MoneyDocument } from '../types.ts';
 import { CustomerField, findCustomer, type CustomerRef } from '../customer-picker.tsx';
-import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, fieldErrors, useSubmit, useTitle } from '../ui.tsx';
+import { FormError, Heading, LiveIndicator, SelectField, fieldErrors, useSubmit, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 
@@ -135,39 +136,17 @@ function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filte
 export function InvoicesPage({ boot }: PageProps) {
   useTitle(t.nav.invoices);
   const [filters, setFilters] = useState<Filters>({ year: String(new Date().getFullYear()), kind: '' });
-  const [docs, setDocs] = useState<MoneyDocument[] | null>(null);
-  const [next, setNext] = useState<string | undefined>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
-  const seq = useRef(0);
-  const filtersRef = useRef(filters);
-  filtersRef.current = filters;
-
-  const load = (before?: string) => {
-    const mine = ++seq.current;
-    setLoading(true);
-    setError(null);
-    if (!before) setDocs(null);
-    const q = query(filtersRef.current);
-    api<DocumentsPage>(`documents?${q ? `${q}&` : ''}limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`).then(
-      (page) => {
-        if (mine !== seq.current) return;
-        setDocs((old) => (before && old ? [...old, ...page.items] : page.items));
-        setNext(page.next || undefined);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (mine !== seq.current) return;
-        setError(asApiError(err));
-        setLoading(false);
-      },
-    );
-  };
-  useEffect(() => load(), [filters]);
+  const list = usePagedList(
+    (before) => {
+      const q = query(filters);
+      return api<DocumentsPage>(pageAt(`documents?${q ? `${q}&` : ''}limit=50`, before, 'before'));
+    },
+    [filters],
+  );
   useLiveEvents(boot.bff, ['document'], (_, data) => {
     const d = (data as DocumentEvent | undefined)?.document;
-    if (!d?.id) return load();
-    if (matches(d, filtersRef.current)) setDocs((list) => (list ? [d, ...list.filter((x) => x.id !== d.id)] : list));
+    if (!d?.id) return list.reload();
+    if (matches(d, filters)) list.setItems((docs) => (docs ? [d, ...docs.filter((x) => x.id !== d.id)] : docs));
   });
 
   const csv = apiHref(`documents.csv${query(filters, false) ? `?${query(filters, false)}` : ''}`);
@@ -188,14 +167,8 @@ export function InvoicesPage({ boot }: PageProps) {
       <h2 id="docs-h" class="sr-only">
         {t.nav.invoices}
       </h2>
-      {docs && (docs.length ? <DocumentTable docs={docs} labelledBy="docs-h" /> : <p class="empty">{I.empty}</p>)}
-      {loading && <Loading />}
-      {error && <ErrorBox error={error} retry={() => load(docs ? next : undefined)} />}
-      {docs && !loading && next && (
-        <button type="button" class="btn" onClick={() => load(next)}>
-          {I.loadMore}
-        </button>
-      )}
+      {list.items && (list.items.length ? <DocumentTable docs={list.items} labelledBy="docs-h" /> : <p class="empty">{I.empty}</p>)}
+      <ListFooter list={list} more={I.loadMore} />
     </>
   );
 }

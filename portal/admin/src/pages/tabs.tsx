@@ -1,11 +1,12 @@
 // Point of sale: open a tab for a customer, and the organisation's tabs by status, kept live by the `tab` events
 // (a tab opened at the bar, or paid by the customer in the portal, appears or moves without a reload).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { api } from '../../../shared/api.ts';
 import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { go, href } from '../router.ts';
+import { placed, usePagedList } from '../paged-list.tsx';
 import { FormsLink } from '../customer-forms.tsx';
 import type { List, Tab, TabEvent, TabStatus } from '../types.ts';
 import { CustomerField, findCustomer } from '../customer-picker.tsx';
@@ -132,31 +133,21 @@ export function TabsPage({ boot }: PageProps) {
   useTitle(t.nav.tabs);
   const notice = useNotice();
   const [status, setStatus] = useState<TabStatus>('open');
-  const [tabs, setTabs] = useState<Tab[] | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const seq = useRef(0);
-  const load = (quiet = false) => {
-    const mine = ++seq.current;
-    if (!quiet) setTabs(null);
-    api<List<Tab>>(`tabs?status=${status}`).then(
-      (list) => {
-        if (mine !== seq.current) return;
-        setTabs(list.items);
-        setError(null);
-      },
-      (err: unknown) => mine === seq.current && setError(asApiError(err)),
-    );
-  };
-  useEffect(() => load(), [status]);
+  const list = usePagedList(() => api<List<Tab>>(`tabs?status=${status}`), [status]);
   useLiveEvents(boot.bff, ['tab'], (_, data) => {
     const tab = (data as TabEvent | undefined)?.tab;
-    if (!tab?.id) return load(true);
-    setTabs((list) => {
-      if (!list) return list;
-      const old = list.find((x) => x.id === tab.id);
-      const rest = list.filter((x) => x.id !== tab.id);
-      return tab.status === status ? [withCustomer(tab, old), ...rest].sort((a, b) => b.openedAt.localeCompare(a.openedAt)) : rest;
-    });
+    if (!tab?.id) return list.reload();
+    list.setItems((tabs) =>
+      placed(
+        tabs,
+        withCustomer(
+          tab,
+          tabs?.find((x) => x.id === tab.id),
+        ),
+        tab.status === status,
+        (x) => x.openedAt,
+      ),
+    );
   });
 
   return (
@@ -180,12 +171,12 @@ export function TabsPage({ boot }: PageProps) {
             class="inline"
           />
         </div>
-        {error ? (
-          <ErrorBox error={error} retry={() => load()} />
-        ) : !tabs ? (
+        {list.error ? (
+          <ErrorBox error={list.error} retry={list.reload} />
+        ) : !list.items ? (
           <Loading />
-        ) : tabs.length ? (
-          <TabsTable tabs={tabs} />
+        ) : list.items.length ? (
+          <TabsTable tabs={list.items} />
         ) : (
           <p class="empty">{T.empty[status]}</p>
         )}
