@@ -378,6 +378,57 @@ export function Copyable({ value, label, testId }: { value: string; label: strin
   );
 }
 
+/** A column's heading, or its heading and the class of its cells (`num`: figures, aligned right). */
+export type Column = string | [label: string, cls: string];
+
+/**
+ * A list's table: the column headings (and an empty one over the rows' actions when `actions`), then the rows,
+ * scrolling sideways on a narrow screen.
+ */
+export function ListTable(props: {
+  columns: Column[];
+  actions?: boolean;
+  class?: string;
+  labelledBy?: string;
+  testId?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class={props.class ? `list ${props.class}` : 'list'} aria-labelledby={props.labelledBy} data-testid={props.testId}>
+        <thead>
+          <tr>
+            {props.columns.map((c) =>
+              typeof c === 'string' ? (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ) : (
+                <th scope="col" key={c[0]} class={c[1]}>
+                  {c[0]}
+                </th>
+              ),
+            )}
+            {props.actions && <td />}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A row's action cell: the link that opens the row's item, its label naming the item for screen readers. */
+export function RowLink({ href, label, children }: { href: string; label: string; children: ComponentChildren }) {
+  return (
+    <td class="row-actions">
+      <a class="btn small" href={href} aria-label={label}>
+        {children}
+      </a>
+    </td>
+  );
+}
+
 /** The live updates' connection state (pages that change as things happen elsewhere: bookings, tabs). */
 export function LiveIndicator() {
   const state = useLiveState();

@@ -10,7 +10,7 @@ import { ListFooter, pageAt, usePagedList } from '../paged-list.tsx';
 import { FormsLink } from '../customer-forms.tsx';
 import type { DocumentEvent, DocumentKind, DocumentsPage, MoneyDocument } from '../types.ts';
 import { CustomerField, findCustomer, type CustomerRef } from '../customer-picker.tsx';
-import { FormError, Heading, LiveIndicator, SelectField, fieldErrors, useSubmit, useTitle } from '../ui.tsx';
+import { FormError, Heading, ListTable, LiveIndicator, SelectField, fieldErrors, useSubmit, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 
@@ -54,40 +54,29 @@ const matches = (d: MoneyDocument, f: Filters) =>
 /** The documents as a table, each number linking to the document. */
 export function DocumentTable({ docs, labelledBy }: { docs: MoneyDocument[]; labelledBy: string }) {
   return (
-    <div class="table-wrap">
-      <table class="list documents" aria-labelledby={labelledBy}>
-        <thead>
-          <tr>
-            <th scope="col">{I.columns.number}</th>
-            <th scope="col">{I.columns.kind}</th>
-            <th scope="col">{I.columns.issued}</th>
-            <th scope="col">{I.columns.customer}</th>
-            <th scope="col" class="num">
-              {I.columns.total}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {docs.map((d) => (
-            <tr key={d.id} id={`doc-${d.id}`} data-kind={d.kind}>
-              <td>
-                <a href={href('invoices', d.id)} class="mono">
-                  {d.number}
-                </a>
-              </td>
-              <td>{I.kinds[d.kind]}</td>
-              <td>
-                <time dateTime={d.issuedAt}>{issuedOn(d)}</time>
-              </td>
-              <td class="wrap">
-                {customerOf(d)} <FormsLink customer={d.customer} />
-              </td>
-              <td class="num">{d.kind === 'credit_note' ? `−${docTotal(d)}` : docTotal(d)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ListTable
+      class="documents"
+      labelledBy={labelledBy}
+      columns={[I.columns.number, I.columns.kind, I.columns.issued, I.columns.customer, [I.columns.total, 'num']]}
+    >
+      {docs.map((d) => (
+        <tr key={d.id} id={`doc-${d.id}`} data-kind={d.kind}>
+          <td>
+            <a href={href('invoices', d.id)} class="mono">
+              {d.number}
+            </a>
+          </td>
+          <td>{I.kinds[d.kind]}</td>
+          <td>
+            <time dateTime={d.issuedAt}>{issuedOn(d)}</time>
+          </td>
+          <td class="wrap">
+            {customerOf(d)} <FormsLink customer={d.customer} />
+          </td>
+          <td class="num">{d.kind === 'credit_note' ? `−${docTotal(d)}` : docTotal(d)}</td>
+        </tr>
+      ))}
+    </ListTable>
   );
 }
 

@@ -10,7 +10,7 @@ import type { PageProps } from '../app.tsx';
 import { href } from '../router.ts';
 import { ListFooter, pageAt, usePagedList, type Page, type PagedList } from '../paged-list.tsx';
 import type { Credit, CreditEntry, MembershipEvent, StaffMembership } from '../types.ts';
-import { ErrorBox, Heading, LiveIndicator, Loading, Status, formatDateTime, useCan, useNotice, useTitle } from '../ui.tsx';
+import { ErrorBox, Heading, ListTable, LiveIndicator, Loading, Status, formatDateTime, useCan, useNotice, useTitle } from '../ui.tsx';
 import { creditsText, formatDay, priceEvery } from './membership-parts.tsx';
 import { StatusBadge, renewalText, who } from './members.tsx';
 import { MemberActions, type OnChange } from './member-actions.tsx';
@@ -82,30 +82,18 @@ function Credits({ list }: { list: PagedList<Credit> }) {
       {!list.items ? (
         !list.error && <Loading />
       ) : list.items.length ? (
-        <div class="table-wrap">
-          <table class="list credits" aria-labelledby="credits-h" data-testid="credits">
-            <thead>
-              <tr>
-                <th scope="col">{C.name}</th>
-                <th scope="col">{C.source}</th>
-                <th scope="col">{C.remaining}</th>
-                <th scope="col">{C.expires}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((c) => (
-                <tr key={c.id} id={`credit-${c.id}`}>
-                  <td class="wrap">{c.name}</td>
-                  <td class="wrap">
-                    {S.sources[c.source.kind]}: {c.source.name}
-                  </td>
-                  <td>{c.unlimited ? creditsText(true, 0) : S.remaining(c.remaining, c.granted)}</td>
-                  <td>{formatDay(c.expiresAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable class="credits" labelledBy="credits-h" testId="credits" columns={[C.name, C.source, C.remaining, C.expires]}>
+          {list.items.map((c) => (
+            <tr key={c.id} id={`credit-${c.id}`}>
+              <td class="wrap">{c.name}</td>
+              <td class="wrap">
+                {S.sources[c.source.kind]}: {c.source.name}
+              </td>
+              <td>{c.unlimited ? creditsText(true, 0) : S.remaining(c.remaining, c.granted)}</td>
+              <td>{formatDay(c.expiresAt)}</td>
+            </tr>
+          ))}
+        </ListTable>
       ) : (
         <p class="empty">{S.noCredits}</p>
       )}
@@ -122,41 +110,27 @@ function History({ list }: { list: PagedList<CreditEntry> }) {
       <h2 id="history-h">{S.history}</h2>
       {list.items &&
         (list.items.length ? (
-          <div class="table-wrap">
-            <table class="list" aria-labelledby="history-h" data-testid="history">
-              <thead>
-                <tr>
-                  <th scope="col">{C.at}</th>
-                  <th scope="col">{C.what}</th>
-                  <th scope="col">{C.credit}</th>
-                  <th scope="col" class="num">
-                    {C.change}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((e) => (
-                  <tr key={e.id} data-kind={e.kind}>
-                    <td>
-                      <time dateTime={e.at}>{formatDateTime(e.at)}</time>
-                    </td>
-                    <td class="wrap">
-                      {S.kinds[e.kind] ?? e.kind}
-                      {e.bookingId && (
-                        <span class="muted">
-                          {' '}
-                          · {S.booking} <code>{e.bookingId}</code>
-                        </span>
-                      )}
-                      {e.note && <span class="muted"> · {e.note}</span>}
-                    </td>
-                    <td class="wrap">{e.credit.name}</td>
-                    <td class="num">{signed(e.delta)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable labelledBy="history-h" testId="history" columns={[C.at, C.what, C.credit, [C.change, 'num']]}>
+            {list.items.map((e) => (
+              <tr key={e.id} data-kind={e.kind}>
+                <td>
+                  <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                </td>
+                <td class="wrap">
+                  {S.kinds[e.kind] ?? e.kind}
+                  {e.bookingId && (
+                    <span class="muted">
+                      {' '}
+                      · {S.booking} <code>{e.bookingId}</code>
+                    </span>
+                  )}
+                  {e.note && <span class="muted"> · {e.note}</span>}
+                </td>
+                <td class="wrap">{e.credit.name}</td>
+                <td class="num">{signed(e.delta)}</td>
+              </tr>
+            ))}
+          </ListTable>
         ) : (
           <p class="empty">{S.noHistory}</p>
         ))}

@@ -12,7 +12,9 @@ import type { EnrolAnswer, MembershipEvent, MembershipStatus, MembershipsPage, S
 import {
   FormError,
   Heading,
+  ListTable,
   LiveIndicator,
+  RowLink,
   SelectField,
   Status,
   fieldErrors,
@@ -109,36 +111,21 @@ function Enrol() {
 function MembersTable({ items }: { items: StaffMembership[] }) {
   const C = S.columns;
   return (
-    <div class="table-wrap">
-      <table class="list members" aria-labelledby="members-h">
-        <thead>
-          <tr>
-            <th scope="col">{C.customer}</th>
-            <th scope="col">{C.plan}</th>
-            <th scope="col">{C.status}</th>
-            <th scope="col">{C.renewal}</th>
-            <td />
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((m) => (
-            <tr key={m.id} id={`member-${m.id}`} data-status={m.status}>
-              <td class="wrap">{who(m)}</td>
-              <td class="wrap">{m.plan.name}</td>
-              <td>
-                <StatusBadge status={m.status} />
-              </td>
-              <td>{renewalText(m)}</td>
-              <td class="row-actions">
-                <a class="btn small" href={href('members', m.id)} aria-label={S.viewLabel(who(m), m.plan.name)}>
-                  {S.view}
-                </a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ListTable class="members" labelledBy="members-h" columns={[C.customer, C.plan, C.status, C.renewal]} actions>
+      {items.map((m) => (
+        <tr key={m.id} id={`member-${m.id}`} data-status={m.status}>
+          <td class="wrap">{who(m)}</td>
+          <td class="wrap">{m.plan.name}</td>
+          <td>
+            <StatusBadge status={m.status} />
+          </td>
+          <td>{renewalText(m)}</td>
+          <RowLink href={href('members', m.id)} label={S.viewLabel(who(m), m.plan.name)}>
+            {S.view}
+          </RowLink>
+        </tr>
+      ))}
+    </ListTable>
   );
 }
 

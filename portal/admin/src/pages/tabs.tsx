@@ -14,8 +14,10 @@ import {
   ErrorBox,
   FormError,
   Heading,
+  ListTable,
   LiveIndicator,
   Loading,
+  RowLink,
   SelectField,
   Status,
   TextField,
@@ -81,51 +83,38 @@ function OpenTab() {
 
 function TabsTable({ tabs }: { tabs: Tab[] }) {
   return (
-    <div class="table-wrap">
-      <table class="list tabs-list" aria-labelledby="tabs-h">
-        <thead>
-          <tr>
-            <th scope="col">{T.columns.customer}</th>
-            <th scope="col">{T.columns.opened}</th>
-            <th scope="col">{T.columns.lines}</th>
-            <th scope="col" class="num">
-              {T.columns.total}
-            </th>
-            <th scope="col">{T.columns.payment}</th>
-            <td />
-          </tr>
-        </thead>
-        <tbody>
-          {tabs.map((tab) => (
-            <tr key={tab.id} id={`tab-${tab.id}`} data-status={tab.status}>
-              <td class="wrap">
-                {customerName(tab)}
-                {tab.customer && (
-                  <>
-                    {' '}
-                    <FormsLink customer={tab.customer} />
-                  </>
-                )}
-                {tab.note && <span class="muted"> · {tab.note}</span>}
-              </td>
-              <td>
-                <time dateTime={tab.openedAt}>{formatDateTime(tab.openedAt)}</time>
-              </td>
-              <td>{T.lineCount(tab.lines.length)}</td>
-              <td class="num">{moneyIn(tab.currency)(tab.totals.total)}</td>
-              <td>
-                <PaymentBadge tab={tab} />
-              </td>
-              <td class="row-actions">
-                <a class="btn small" href={href('tabs', tab.id)} aria-label={T.viewLabel(customerName(tab), formatDateTime(tab.openedAt))}>
-                  {T.view}
-                </a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ListTable
+      class="tabs-list"
+      labelledBy="tabs-h"
+      columns={[T.columns.customer, T.columns.opened, T.columns.lines, [T.columns.total, 'num'], T.columns.payment]}
+      actions
+    >
+      {tabs.map((tab) => (
+        <tr key={tab.id} id={`tab-${tab.id}`} data-status={tab.status}>
+          <td class="wrap">
+            {customerName(tab)}
+            {tab.customer && (
+              <>
+                {' '}
+                <FormsLink customer={tab.customer} />
+              </>
+            )}
+            {tab.note && <span class="muted"> · {tab.note}</span>}
+          </td>
+          <td>
+            <time dateTime={tab.openedAt}>{formatDateTime(tab.openedAt)}</time>
+          </td>
+          <td>{T.lineCount(tab.lines.length)}</td>
+          <td class="num">{moneyIn(tab.currency)(tab.totals.total)}</td>
+          <td>
+            <PaymentBadge tab={tab} />
+          </td>
+          <RowLink href={href('tabs', tab.id)} label={T.viewLabel(customerName(tab), formatDateTime(tab.openedAt))}>
+            {T.view}
+          </RowLink>
+        </tr>
+      ))}
+    </ListTable>
   );
 }
 
