@@ -9,6 +9,23 @@ const F = t.cardForm;
 
 export type CardIntent = { clientSecret: string; publishableKey: string };
 
+/**
+ * The bank's check (3-D Secure) for a saved card's payment, in the page: Stripe.js shows it, then `after` asks our
+ * server how it went, told the PaymentIntent's status in Stripe.js's answer. Resolves to a message to show (Stripe's
+ * own words for a failed check first), or undefined when `after` has nothing to say.
+ */
+export async function bankCheck(intent: CardIntent, after: (stripeSaid: string) => Promise<string | undefined>): Promise<string | undefined> {
+  let stripe: StripeJs;
+  try {
+    stripe = await loadStripe(intent.publishableKey);
+  } catch {
+    return F.loadFailed;
+  }
+  const r = await stripe.handleNextAction({ clientSecret: intent.clientSecret });
+  const message = await after(r.paymentIntent?.status ?? '');
+  return message && (r.error?.message || message);
+}
+
 /** What Stripe redirects back to when a payment method needs a trip to the bank's site (cards do not). */
 export const returnUrl = (params: Record<string, string>): string => {
   const url = new URL(location.href);
