@@ -114,19 +114,29 @@ export function CardForm({ intent, id, title, level = 3, submitLabel, confirm, c
           </button>
         </div>
       )}
+      <PayActions error={error} busy={busy} disabled={!ready} submit={submitLabel} cancel={cancel} />
+    </form>
+  );
+}
+
+/** A payment form's end: what went wrong, its submit button (saying it is working while `busy`), and Cancel. */
+export function PayActions(props: { error?: string; busy: boolean; disabled?: boolean; submit: string; cancel: () => void }) {
+  const { error, busy } = props;
+  return (
+    <>
       {error && (
         <p role="alert" class="alert">
           {error}
         </p>
       )}
       <div class="actions">
-        <button type="submit" class="btn primary" disabled={!ready || busy} aria-busy={busy ? 'true' : undefined}>
-          {busy ? F.working : submitLabel}
+        <button type="submit" class="btn primary" disabled={props.disabled || busy} aria-busy={busy ? 'true' : undefined}>
+          {busy ? F.working : props.submit}
         </button>
-        <button type="button" class="btn" disabled={busy} onClick={cancel}>
+        <button type="button" class="btn" disabled={busy} onClick={props.cancel}>
           {F.cancel}
         </button>
       </div>
-    </form>
+    </>
   );
 }

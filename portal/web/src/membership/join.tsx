@@ -5,7 +5,7 @@ import type { JoinAnswer, Membership, Plan } from '../../../shared/memberships.t
 import { api, asApiError } from '../../../shared/api.ts';
 import { useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
-import { CardForm, bankCheck, returnUrl, type CardIntent } from '../card-form.tsx';
+import { CardForm, PayActions, bankCheck, returnUrl, type CardIntent } from '../card-form.tsx';
 import { METHODS, cardName, keepCard, type Methods } from '../sections/payment-methods.tsx';
 import { money } from '../format.ts';
 import { Loading, SrOnly } from '../ui.tsx';
@@ -167,19 +167,7 @@ export function Join({ plan, bff, joined, close }: Props) {
           <label for="join-new">{tm.newCard}</label>
         </div>
       </fieldset>
-      {error && (
-        <p role="alert" class="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="btn primary" disabled={busy} aria-busy={busy ? 'true' : undefined}>
-          {busy ? t.cardForm.working : today ? tm.confirmJoin(m(today)) : tm.confirmJoinFree}
-        </button>
-        <button type="button" class="btn" disabled={busy} onClick={close}>
-          {tm.cancel}
-        </button>
-      </div>
+      <PayActions error={error} busy={busy} submit={today ? tm.confirmJoin(m(today)) : tm.confirmJoinFree} cancel={close} />
     </form>
   );
 }

@@ -10,7 +10,7 @@ import type { SettleAnswer, Tab } from '../../../shared/types.ts';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
-import { CardForm, bankCheck, returnUrl, type CardIntent } from '../card-form.tsx';
+import { CardForm, PayActions, bankCheck, returnUrl, type CardIntent } from '../card-form.tsx';
 import { formatDateIn, money } from '../format.ts';
 import { LinesTable, Totals, type TotalRow } from '../money-view.tsx';
 import { ErrorBox, Heading, Loaded, Loading, Outcome, SrOnly, useTitle } from '../ui.tsx';
@@ -235,19 +235,7 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
         </fieldset>
       )}
       <p class="lead">{T.toPay(money(toPay, currency))}</p>
-      {error && (
-        <p role="alert" class="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="btn primary" disabled={busy} aria-busy={busy ? 'true' : undefined}>
-          {busy ? t.cardForm.working : T.pay(money(toPay, currency))}
-        </button>
-        <button type="button" class="btn" disabled={busy} onClick={close}>
-          {t.cardForm.cancel}
-        </button>
-      </div>
+      <PayActions error={error} busy={busy} submit={T.pay(money(toPay, currency))} cancel={close} />
     </form>
   );
 }
