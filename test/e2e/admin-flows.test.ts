@@ -4,8 +4,7 @@
 // event).
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { setStaffRole } from '../../idp/organisations/staff.ts';
-import { adminToken, adminUrl, call } from '../support/api.ts';
+import { adminUrl, call, ownedOrg } from '../support/api.ts';
 import {
   expectAccessible,
   expectFits,
@@ -18,7 +17,7 @@ import {
   WIDTHS,
 } from '../support/chromium.ts';
 import { flowUrl } from '../support/flows.ts';
-import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
 
@@ -38,9 +37,7 @@ describe('Flows in the admin console (headless Chromium)', function () {
   before(async function () {
     skipWithoutChromium(this);
     s = await stack();
-    t = await makeOrg(s, { name: 'Harbour Day Spa' });
-    await setStaffRole(t.org.slug, owner, 'owner', undefined);
-    api = await adminToken(s, t, 'owner');
+    ({ t, api } = await ownedOrg(s, owner));
     await call('POST', `${adminUrl(t)}/portals`, api, { slug: 'main', name: 'Harbour portal' });
     browser = await launch();
     page = await (await browser.newContext({ viewport: { width: WIDTHS.desktop, height: 900 } })).newPage();

@@ -4,8 +4,7 @@
 // reason: the preview says "now", another tab sees the status change live, and the audit log keeps the reason.
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { setStaffRole } from '../../idp/organisations/staff.ts';
-import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
+import { adminUrl, apiUrl, call, customerToken, ownedOrg } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
 import {
   expectAccessible,
@@ -18,7 +17,7 @@ import {
   skipWithoutChromium,
   until,
 } from '../support/chromium.ts';
-import { makeClient, makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { makeClient, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { stack, type Stack } from '../support/stack.ts';
 import { cardSaved, connectStripe } from '../support/stripe.ts';
 
@@ -37,9 +36,7 @@ describe('Admin console membership pages in headless Chromium', function () {
   before(async function () {
     skipWithoutChromium(this);
     s = await stack();
-    t = await makeOrg(s, { name: 'Harbour Day Spa' });
-    await setStaffRole(t.org.slug, owner, 'owner', undefined);
-    api = await adminToken(s, t, 'owner');
+    ({ t, api } = await ownedOrg(s, owner));
     await connectStripe(t, api, { currency: 'GBP' });
     ({ yoga } = await seedCatalogue(t, api));
     browser = await launch();

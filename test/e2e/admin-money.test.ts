@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { addDays, localAt, today } from '../../portal/api/availability/zoned.ts';
-import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
+import { adminUrl, apiUrl, call, customerToken, ownedOrg } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
 import {
   eventually,
@@ -23,7 +23,7 @@ import {
   skipWithoutChromium,
   until,
 } from '../support/chromium.ts';
-import { makeClient, makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { makeClient, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { pdfText } from '../support/pdf.ts';
 import { stack, type Stack } from '../support/stack.ts';
 import { WEBHOOK_SECRET, cardSaved, intentEvent } from '../support/stripe.ts';
@@ -45,9 +45,7 @@ describe('Admin console money pages in headless Chromium', function () {
   before(async function () {
     skipWithoutChromium(this);
     s = await stack();
-    t = await makeOrg(s, { name: 'Harbour Day Spa' });
-    await setStaffRole(t.org.slug, owner, 'owner', undefined);
-    api = await adminToken(s, t, 'owner');
+    ({ t, api } = await ownedOrg(s, owner));
     browser = await launch();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })).newPage();
   });

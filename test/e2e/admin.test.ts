@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
-import { setStaffRole } from '../../idp/organisations/staff.ts';
 import { addDays, today } from '../../portal/api/availability/zoned.ts';
-import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
+import { adminUrl, apiUrl, call, customerToken, ownedOrg } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
 import {
   eventually,
@@ -19,7 +18,7 @@ import {
   signInWithCode,
   until,
 } from '../support/chromium.ts';
-import { makeClient, makeOrg, relyingParty, uniqueEmail, type TestOrg } from '../support/oidc.ts';
+import { makeClient, relyingParty, uniqueEmail, type TestOrg } from '../support/oidc.ts';
 import { portalUrl } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
 
@@ -38,9 +37,7 @@ describe('Admin console in headless Chromium', function () {
   before(async function () {
     skipWithoutChromium(this);
     s = await stack();
-    t = await makeOrg(s, { name: 'Harbour Day Spa' });
-    await setStaffRole(t.org.slug, owner, 'owner', undefined);
-    api = await adminToken(s, t, 'owner');
+    ({ t, api } = await ownedOrg(s, owner));
     await call('POST', `${adminUrl(t)}/portals`, api, { slug: 'main', name: 'Harbour portal' });
     await call('PUT', `${adminUrl(t)}/company`, api, { address: '12 Quay Street' });
     browser = await launch();

@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { createClient } from '../../idp/clients/service.ts';
 import { setStaffRole } from '../../idp/organisations/staff.ts';
 import type { StaffRole } from '../../lib/resources.ts';
-import { relyingParty, signIn, type TestClient, type TestOrg } from './oidc.ts';
+import { makeOrg, relyingParty, signIn, type TestClient, type TestOrg } from './oidc.ts';
 import type { Stack } from './stack.ts';
 
 export const apiUrl = (t: TestOrg) => `${t.issuer}/api/v1`;
@@ -15,6 +15,13 @@ export async function adminToken(s: Stack, t: TestOrg, role: StaffRole = 'admin'
   const created = await createClient(s.app.secrets, t.org._id, { name: `Back office (${role})`, kind: 'machine', adminRole: role });
   const rp = await relyingParty(t.issuer, created.clientId, created.clientSecret);
   return (await oidc.clientCredentialsGrant(rp, { resource: `${t.issuer}/admin`, scope: 'admin' })).access_token;
+}
+
+/** An organisation whose owner is `owner` (an email, who signs in to the console), and an owner's Admin API token to set it up. */
+export async function ownedOrg(s: Stack, owner: string, name = 'Harbour Day Spa'): Promise<{ t: TestOrg; api: string }> {
+  const t = await makeOrg(s, { name });
+  await setStaffRole(t.org.slug, owner, 'owner', undefined);
+  return { t, api: await adminToken(s, t, 'owner') };
 }
 
 /** A customer signs in with an emailed code; returns a Client API token with the given scopes. */

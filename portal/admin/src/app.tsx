@@ -1,11 +1,11 @@
-import type { FunctionComponent } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, signingOut } from '../../shared/api.ts';
+import { useEffect, useRef } from 'preact/hooks';
+import { signingOut } from '../../shared/api.ts';
 import type { Boot } from './boot.ts';
 import { atLeast, type Me, type Role } from './types.ts';
 import { useResource } from '../../shared/store.ts';
 import { href, useRoute, type Route } from './router.ts';
-import { ErrorBox, Heading, Loading, RoleBadge, RoleContext, useTitle } from './ui.tsx';
+import { ErrorBox, Heading, Loading, RoleBadge, RoleContext, lazyUi, useTitle } from './ui.tsx';
+import { lazy } from '../../shared/lazy.tsx';
 import { AppsPage, AppDetailPage, NewAppPage } from './pages/apps.tsx';
 import { PortalsPage } from './pages/portals.tsx';
 import { PortalEditorPage } from './pages/portal-editor.tsx';
@@ -40,47 +40,21 @@ const NAV: readonly (readonly [name: string, label: string, need?: Role])[] = [
  * console's first download stays within its budget: the money pages (a business that takes no payments through
  * Portico never downloads them), the membership pages, the catalogue (set up once, then seldom changed) and the flows.
  */
-function lazy<M>(load: () => Promise<M>) {
-  let loaded: M | undefined;
-  return (name: keyof M) =>
-    function LazyPage(props: PageProps) {
-      const [pages, setPages] = useState(loaded);
-      const [error, setError] = useState<ApiError | null>(null);
-      const fetch = () => {
-        setError(null);
-        load().then(
-          (m) => {
-            loaded = m;
-            setPages(m);
-            requestAnimationFrame(() => document.getElementById('page-title')?.focus()); // as after any route change
-          },
-          () => setError(new ApiError(0, t.errors.network)),
-        );
-      };
-      useEffect(() => {
-        if (!pages) fetch();
-      }, []);
-      if (error) return <ErrorBox error={error} retry={fetch} />;
-      if (!pages) return <Loading />;
-      const Page = pages[name] as FunctionComponent<PageProps>;
-      return <Page {...props} />;
-    };
-}
-const money = lazy(() => import('./pages/money.ts'));
+const money = lazy(() => import('./pages/money.ts'), lazyUi);
 const PaymentsPage = money('PaymentsPage');
 const TabsPage = money('TabsPage');
 const TabPage = money('TabPage');
 const InvoicesPage = money('InvoicesPage');
 const InvoicePage = money('InvoicePage');
-const memberships = lazy(() => import('./pages/memberships.ts'));
+const memberships = lazy(() => import('./pages/memberships.ts'), lazyUi);
 const PlansPage = memberships('PlansPage');
 const PlanPage = memberships('PlanPage');
 const PacksPage = memberships('PacksPage');
 const PackPage = memberships('PackPage');
 const MembersPage = memberships('MembersPage');
 const MemberPage = memberships('MemberPage');
-const CataloguePage = lazy(() => import('./pages/catalogue.tsx'))('CataloguePage');
-const flows = lazy(() => import('./pages/flows.tsx'));
+const CataloguePage = lazy(() => import('./pages/catalogue.tsx'), lazyUi)('CataloguePage');
+const flows = lazy(() => import('./pages/flows.tsx'), lazyUi);
 const FlowsPage = flows('FlowsPage');
 const FlowEditorPage = flows('FlowEditorPage');
 const CustomerFormsPage = flows('CustomerFormsPage');

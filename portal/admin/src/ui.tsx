@@ -3,6 +3,7 @@ import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, asApiError, type FieldError } from '../../shared/api.ts';
 import { useLiveState } from '../../shared/live.ts';
 import { atLeast, type Role } from './types.ts';
+import type { LazyUi } from '../../shared/lazy.tsx';
 import { t } from './strings/index.ts';
 
 let orgName = '';
@@ -53,6 +54,9 @@ export function ErrorBox({ error, retry }: { error: ApiError; retry?: () => void
     </div>
   );
 }
+
+/** How a page in a chunk of its own (../../shared/lazy.tsx) says it is loading, or could not be fetched. */
+export const lazyUi: LazyUi = { Loading, ErrorBox, network: t.errors.network };
 
 export function ReadOnlyNote() {
   return useCan('admin') ? null : <p class="note">{t.readOnly}</p>;
@@ -371,6 +375,57 @@ export function Copyable({ value, label, testId }: { value: string; label: strin
         {state}
       </span>
     </span>
+  );
+}
+
+/** A column's heading, or its heading and the class of its cells (`num`: figures, aligned right). */
+export type Column = string | [label: string, cls: string];
+
+/**
+ * A list's table: the column headings (and an empty one over the rows' actions when `actions`), then the rows,
+ * scrolling sideways on a narrow screen.
+ */
+export function ListTable(props: {
+  columns: Column[];
+  actions?: boolean;
+  class?: string;
+  labelledBy?: string;
+  testId?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class={props.class ? `list ${props.class}` : 'list'} aria-labelledby={props.labelledBy} data-testid={props.testId}>
+        <thead>
+          <tr>
+            {props.columns.map((c) =>
+              typeof c === 'string' ? (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ) : (
+                <th scope="col" key={c[0]} class={c[1]}>
+                  {c[0]}
+                </th>
+              ),
+            )}
+            {props.actions && <td />}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A row's action cell: the link that opens the row's item, its label naming the item for screen readers. */
+export function RowLink({ href, label, children }: { href: string; label: string; children: ComponentChildren }) {
+  return (
+    <td class="row-actions">
+      <a class="btn small" href={href} aria-label={label}>
+        {children}
+      </a>
+    </td>
   );
 }
 

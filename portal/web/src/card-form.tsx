@@ -9,6 +9,23 @@ const F = t.cardForm;
 
 export type CardIntent = { clientSecret: string; publishableKey: string };
 
+/**
+ * The bank's check (3-D Secure) for a saved card's payment, in the page: Stripe.js shows it, then `after` asks our
+ * server how it went, told the PaymentIntent's status in Stripe.js's answer. Resolves to a message to show (Stripe's
+ * own words for a failed check first), or undefined when `after` has nothing to say.
+ */
+export async function bankCheck(intent: CardIntent, after: (stripeSaid: string) => Promise<string | undefined>): Promise<string | undefined> {
+  let stripe: StripeJs;
+  try {
+    stripe = await loadStripe(intent.publishableKey);
+  } catch {
+    return F.loadFailed;
+  }
+  const r = await stripe.handleNextAction({ clientSecret: intent.clientSecret });
+  const message = await after(r.paymentIntent?.status ?? '');
+  return message && (r.error?.message || message);
+}
+
 /** What Stripe redirects back to when a payment method needs a trip to the bank's site (cards do not). */
 export const returnUrl = (params: Record<string, string>): string => {
   const url = new URL(location.href);
@@ -97,19 +114,29 @@ export function CardForm({ intent, id, title, level = 3, submitLabel, confirm, c
           </button>
         </div>
       )}
+      <PayActions error={error} busy={busy} disabled={!ready} submit={submitLabel} cancel={cancel} />
+    </form>
+  );
+}
+
+/** A payment form's end: what went wrong, its submit button (saying it is working while `busy`), and Cancel. */
+export function PayActions(props: { error?: string; busy: boolean; disabled?: boolean; submit: string; cancel: () => void }) {
+  const { error, busy } = props;
+  return (
+    <>
       {error && (
         <p role="alert" class="alert">
           {error}
         </p>
       )}
       <div class="actions">
-        <button type="submit" class="btn primary" disabled={!ready || busy} aria-busy={busy ? 'true' : undefined}>
-          {busy ? F.working : submitLabel}
+        <button type="submit" class="btn primary" disabled={props.disabled || busy} aria-busy={busy ? 'true' : undefined}>
+          {busy ? F.working : props.submit}
         </button>
-        <button type="button" class="btn" disabled={busy} onClick={cancel}>
+        <button type="button" class="btn" disabled={busy} onClick={props.cancel}>
           {F.cancel}
         </button>
       </div>
-    </form>
+    </>
   );
 }

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import type { ApiError } from '../../shared/api.ts';
 import type { Resource } from '../../shared/store.ts';
+import type { LazyUi } from '../../shared/lazy.tsx';
 import { t } from './strings/index.ts';
 
 let orgName = '';
@@ -111,6 +112,9 @@ export function ErrorBox({ error, retry }: { error: ApiError; retry?: () => void
     </div>
   );
 }
+
+/** How a page in a chunk of its own (../../shared/lazy.tsx) says it is loading, or could not be fetched. */
+export const lazyUi: LazyUi = { Loading, ErrorBox, network: t.errors.network };
 
 /** Text with its line breaks kept (CSS white-space: pre-line). */
 export const Lines = ({ text }: { text: string }) => <span class="lines">{text}</span>;

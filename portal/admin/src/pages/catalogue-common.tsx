@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ApiError, asApiError, type FieldError } from '../../../shared/api.ts';
 import { setResource, type Resource } from '../../../shared/store.ts';
 import type { BookableResource, List, Location, Service } from '../types.ts';
-import { ErrorBox, Loading, changes, localError, useAction } from '../ui.tsx';
+import { Alert, ErrorBox, Loading, Status, changes, localError, useAction } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 
 export const C = t.catalogue;
@@ -169,4 +169,36 @@ export function useDelete<T extends Item>(list: string, item: T | undefined, que
     });
   };
   return { ...act, remove };
+}
+
+/**
+ * An editor's buttons: Save (`save`: its words, Create for a new item) with the save's status, and `remove` (an
+ * existing item's Delete) for those who may change things (`can`); what went wrong deleting, for everyone.
+ */
+export function EditorActions(props: {
+  can: boolean;
+  form: { busy: boolean; status: string };
+  del: ReturnType<typeof useDelete>;
+  save: string;
+  remove?: ComponentChildren;
+}) {
+  const { form, del } = props;
+  return (
+    <>
+      {props.can && (
+        <div class="actions">
+          <button type="submit" class="btn primary" disabled={form.busy}>
+            {props.save}
+          </button>
+          <Status text={form.status} />
+          {props.remove && (
+            <button type="button" class="btn danger push" disabled={del.busy} onClick={del.remove}>
+              {props.remove}
+            </button>
+          )}
+        </div>
+      )}
+      <Alert text={del.error} />
+    </>
+  );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { invalidate } from '../../../shared/store.ts';
 import { RESOURCE_KINDS, WEEKDAYS, type BookableResource, type Hours, type Location, type ResourceKind, type Weekday } from '../types.ts';
-import { Alert, FormError, SelectField, Status, TextField, fieldErrors, useCan, type Errors } from '../ui.tsx';
+import { FormError, SelectField, Status, TextField, fieldErrors, useCan, type Errors } from '../ui.tsx';
 import {
   C,
   EditorHead,
@@ -14,6 +14,7 @@ import {
   usePanel,
   type Built,
   type Lists,
+  EditorActions,
 } from './catalogue-common.tsx';
 import { t } from '../strings/index.ts';
 
@@ -381,21 +382,20 @@ function ResourceEditor(props: {
           </fieldset>
           <Exceptions list={f.form.exceptions} onChange={(x) => f.set('exceptions', x)} errors={errors} />
         </fieldset>
-        {can && (
-          <div class="actions">
-            <button type="submit" class="btn primary" disabled={f.busy}>
-              {item ? C.save : C.create}
-            </button>
-            <Status text={f.status} />
-            {item && (
-              <button type="button" class="btn danger push" disabled={del.busy} onClick={del.remove}>
+        <EditorActions
+          can={can}
+          form={f}
+          del={del}
+          save={item ? C.save : C.create}
+          remove={
+            item && (
+              <>
                 {R.delete}
                 <span class="sr-only"> {item.name}</span>
-              </button>
-            )}
-          </div>
-        )}
-        <Alert text={del.error} />
+              </>
+            )
+          }
+        />
       </form>
     </>
   );

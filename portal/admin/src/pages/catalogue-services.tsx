@@ -3,7 +3,7 @@ import type { FieldError } from '../../../shared/api.ts';
 import { formatMoney, toMajor, toMinor } from '../../../shared/money.ts';
 import { useResource } from '../../../shared/store.ts';
 import type { BookableResource, Location, PaymentSettings, Service, ServicePayment } from '../types.ts';
-import { Alert, CheckField, FormError, RadioGroup, SelectField, Status, TextField, fieldErrors, useCan, type Errors } from '../ui.tsx';
+import { CheckField, FormError, RadioGroup, SelectField, Status, TextField, fieldErrors, useCan, type Errors } from '../ui.tsx';
 import {
   C,
   EditorHead,
@@ -17,6 +17,7 @@ import {
   whole,
   type Built,
   type Lists,
+  EditorActions,
 } from './catalogue-common.tsx';
 
 const S = C.services;
@@ -408,20 +409,7 @@ function ServiceEditor(props: {
           />
           <PaymentTerms form={form} set={f.set} errors={errors} settings={settings.data} failed={!!settings.error} />
         </fieldset>
-        {can && (
-          <div class="actions">
-            <button type="submit" class="btn primary" disabled={f.busy}>
-              {item ? C.save : C.create}
-            </button>
-            <Status text={f.status} />
-            {item && (
-              <button type="button" class="btn danger push" disabled={del.busy} onClick={del.remove}>
-                {S.delete}
-              </button>
-            )}
-          </div>
-        )}
-        <Alert text={del.error} />
+        <EditorActions can={can} form={f} del={del} save={item ? C.save : C.create} remove={item && S.delete} />
       </form>
     </>
   );

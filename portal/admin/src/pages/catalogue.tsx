@@ -3,7 +3,7 @@ import type { PageProps } from '../app.tsx';
 import { invalidate, useResource } from '../../../shared/store.ts';
 import { href } from '../router.ts';
 import type { BookableResource, List, Location, Service } from '../types.ts';
-import { Alert, FormError, Heading, ReadOnlyNote, SelectField, Status, TextField, fieldErrors, useCan, useTitle } from '../ui.tsx';
+import { FormError, Heading, ReadOnlyNote, SelectField, Status, TextField, fieldErrors, useCan, useTitle } from '../ui.tsx';
 import {
   C,
   EditorHead,
@@ -17,6 +17,7 @@ import {
   usePanel,
   type Built,
   type Lists,
+  EditorActions,
 } from './catalogue-common.tsx';
 import { ResourcesPanel } from './catalogue-resources.tsx';
 import { ServicesPanel } from './catalogue-services.tsx';
@@ -97,20 +98,7 @@ function LocationEditor({
             error={errors.address}
           />
         </fieldset>
-        {can && (
-          <div class="actions">
-            <button type="submit" class="btn primary" disabled={f.busy}>
-              {item ? C.save : C.create}
-            </button>
-            <Status text={f.status} />
-            {item && (
-              <button type="button" class="btn danger push" disabled={del.busy} onClick={del.remove}>
-                {L.delete}
-              </button>
-            )}
-          </div>
-        )}
-        <Alert text={del.error} />
+        <EditorActions can={can} form={f} del={del} save={item ? C.save : C.create} remove={item && L.delete} />
       </form>
     </>
   );

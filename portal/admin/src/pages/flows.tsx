@@ -15,6 +15,7 @@ import {
   ErrorBox,
   FormError,
   Heading,
+  ListTable,
   LiveIndicator,
   Loading,
   ReadOnlyNote,
@@ -137,35 +138,24 @@ export function FlowsPage({ boot }: PageProps) {
       <Status text={notice} />
       {data ? (
         data.items.length ? (
-          <div class="table-wrap">
-            <table class="list" data-testid="flows">
-              <thead>
-                <tr>
-                  <th scope="col">{F.title}</th>
-                  <th scope="col">{F.published}</th>
-                  <td />
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((f) => (
-                  <tr key={f.slug}>
-                    <td>
-                      <a href={href('flows', f.slug)}>{f.title}</a>
-                    </td>
-                    <td>{f.version ? F.version(f.version) : <span class="muted">{F.notPublished}</span>}</td>
-                    <td class="row-actions">
-                      {f.version > 0 && (
-                        <a class="break" href={flowAddress(boot, f.slug)} target="_blank" rel="noopener">
-                          {F.open}
-                          <span class="sr-only"> ({f.title})</span>
-                        </a>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable testId="flows" columns={[F.title, F.published]} actions>
+            {data.items.map((f) => (
+              <tr key={f.slug}>
+                <td>
+                  <a href={href('flows', f.slug)}>{f.title}</a>
+                </td>
+                <td>{f.version ? F.version(f.version) : <span class="muted">{F.notPublished}</span>}</td>
+                <td class="row-actions">
+                  {f.version > 0 && (
+                    <a class="break" href={flowAddress(boot, f.slug)} target="_blank" rel="noopener">
+                      {F.open}
+                      <span class="sr-only"> ({f.title})</span>
+                    </a>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </ListTable>
         ) : (
           <p class="empty">{F.empty}</p>
         )

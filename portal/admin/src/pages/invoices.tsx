@@ -1,15 +1,16 @@
 // Invoices: the organisation's invoices, credit notes and receipts, filtered by year, type and customer, newest
 // first and live (a tab settled at the counter shows its invoice at once), with the accountant's CSV export.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, apiHref, asApiError, type ApiError } from '../../../shared/api.ts';
+import { api, apiHref } from '../../../shared/api.ts';
 import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { href } from '../router.ts';
+import { ListFooter, pageAt, usePagedList } from '../paged-list.tsx';
 import { FormsLink } from '../customer-forms.tsx';
 import type { DocumentEvent, DocumentKind, DocumentsPage, MoneyDocument } from '../types.ts';
 import { CustomerField, findCustomer, type CustomerRef } from '../customer-picker.tsx';
-import { ErrorBox, FormError, Heading, LiveIndicator, Loading, SelectField, fieldErrors, useSubmit, useTitle } from '../ui.tsx';
+import { FormError, Heading, ListTable, LiveIndicator, SelectField, fieldErrors, useSubmit, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { tm } from '../strings/money.ts';
 
@@ -53,40 +54,29 @@ const matches = (d: MoneyDocument, f: Filters) =>
 /** The documents as a table, each number linking to the document. */
 export function DocumentTable({ docs, labelledBy }: { docs: MoneyDocument[]; labelledBy: string }) {
   return (
-    <div class="table-wrap">
-      <table class="list documents" aria-labelledby={labelledBy}>
-        <thead>
-          <tr>
-            <th scope="col">{I.columns.number}</th>
-            <th scope="col">{I.columns.kind}</th>
-            <th scope="col">{I.columns.issued}</th>
-            <th scope="col">{I.columns.customer}</th>
-            <th scope="col" class="num">
-              {I.columns.total}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {docs.map((d) => (
-            <tr key={d.id} id={`doc-${d.id}`} data-kind={d.kind}>
-              <td>
-                <a href={href('invoices', d.id)} class="mono">
-                  {d.number}
-                </a>
-              </td>
-              <td>{I.kinds[d.kind]}</td>
-              <td>
-                <time dateTime={d.issuedAt}>{issuedOn(d)}</time>
-              </td>
-              <td class="wrap">
-                {customerOf(d)} <FormsLink customer={d.customer} />
-              </td>
-              <td class="num">{d.kind === 'credit_note' ? `−${docTotal(d)}` : docTotal(d)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ListTable
+      class="documents"
+      labelledBy={labelledBy}
+      columns={[I.columns.number, I.columns.kind, I.columns.issued, I.columns.customer, [I.columns.total, 'num']]}
+    >
+      {docs.map((d) => (
+        <tr key={d.id} id={`doc-${d.id}`} data-kind={d.kind}>
+          <td>
+            <a href={href('invoices', d.id)} class="mono">
+              {d.number}
+            </a>
+          </td>
+          <td>{I.kinds[d.kind]}</td>
+          <td>
+            <time dateTime={d.issuedAt}>{issuedOn(d)}</time>
+          </td>
+          <td class="wrap">
+            {customerOf(d)} <FormsLink customer={d.customer} />
+          </td>
+          <td class="num">{d.kind === 'credit_note' ? `−${docTotal(d)}` : docTotal(d)}</td>
+        </tr>
+      ))}
+    </ListTable>
   );
 }
 
@@ -135,39 +125,17 @@ function FilterForm({ filters, onApply }: { filters: Filters; onApply: (f: Filte
 export function InvoicesPage({ boot }: PageProps) {
   useTitle(t.nav.invoices);
   const [filters, setFilters] = useState<Filters>({ year: String(new Date().getFullYear()), kind: '' });
-  const [docs, setDocs] = useState<MoneyDocument[] | null>(null);
-  const [next, setNext] = useState<string | undefined>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
-  const seq = useRef(0);
-  const filtersRef = useRef(filters);
-  filtersRef.current = filters;
-
-  const load = (before?: string) => {
-    const mine = ++seq.current;
-    setLoading(true);
-    setError(null);
-    if (!before) setDocs(null);
-    const q = query(filtersRef.current);
-    api<DocumentsPage>(`documents?${q ? `${q}&` : ''}limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`).then(
-      (page) => {
-        if (mine !== seq.current) return;
-        setDocs((old) => (before && old ? [...old, ...page.items] : page.items));
-        setNext(page.next || undefined);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (mine !== seq.current) return;
-        setError(asApiError(err));
-        setLoading(false);
-      },
-    );
-  };
-  useEffect(() => load(), [filters]);
+  const list = usePagedList(
+    (before) => {
+      const q = query(filters);
+      return api<DocumentsPage>(pageAt(`documents?${q ? `${q}&` : ''}limit=50`, before, 'before'));
+    },
+    [filters],
+  );
   useLiveEvents(boot.bff, ['document'], (_, data) => {
     const d = (data as DocumentEvent | undefined)?.document;
-    if (!d?.id) return load();
-    if (matches(d, filtersRef.current)) setDocs((list) => (list ? [d, ...list.filter((x) => x.id !== d.id)] : list));
+    if (!d?.id) return list.reload();
+    if (matches(d, filters)) list.setItems((docs) => (docs ? [d, ...docs.filter((x) => x.id !== d.id)] : docs));
   });
 
   const csv = apiHref(`documents.csv${query(filters, false) ? `?${query(filters, false)}` : ''}`);
@@ -188,14 +156,8 @@ export function InvoicesPage({ boot }: PageProps) {
       <h2 id="docs-h" class="sr-only">
         {t.nav.invoices}
       </h2>
-      {docs && (docs.length ? <DocumentTable docs={docs} labelledBy="docs-h" /> : <p class="empty">{I.empty}</p>)}
-      {loading && <Loading />}
-      {error && <ErrorBox error={error} retry={() => load(docs ? next : undefined)} />}
-      {docs && !loading && next && (
-        <button type="button" class="btn" onClick={() => load(next)}>
-          {I.loadMore}
-        </button>
-      )}
+      {list.items && (list.items.length ? <DocumentTable docs={list.items} labelledBy="docs-h" /> : <p class="empty">{I.empty}</p>)}
+      <ListFooter list={list} more={I.loadMore} />
     </>
   );
 }

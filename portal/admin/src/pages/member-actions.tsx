@@ -20,6 +20,7 @@ type Done = { membership: StaffMembership };
 type Row = [label: string, value: ComponentChildren];
 /** A membership changed, and what to say about it. */
 export type OnChange = (m: StaffMembership, said: string) => void;
+type ActionProps = { m: StaffMembership; onChange: OnChange };
 
 /** A preview as a definition list; rows without a value are left out. */
 function Facts({ rows, testId }: { rows: (Row | false)[]; testId: string }) {
@@ -47,31 +48,30 @@ const charges = (list: Charge[], money: (n: number) => string): ComponentChildre
   ) : (
     A.noCharges
   );
+const chargeOrNone = (c: Charge | null, money: (n: number) => string): string => (c ? A.charge(formatDay(c.date), money(c.amount)) : A.noCharges);
 const forfeits = (list: Forfeit[]): ComponentChildren => (list.length ? list.map((f) => A.forfeit(f.name, f.remaining)).join('; ') : A.nothing);
 
 /**
- * One change: its inputs, the override and its reason, the Preview button, then the preview and the Confirm button.
- * `body` builds the request from the inputs (throwing a `localError` for a field); `inputs` names them, so a change to
- * any input clears the preview.
+ * One change (`kind`, which names its words and whether the customer may make it themselves): its inputs, the
+ * override and its reason, the Preview button, then the preview and the Confirm button. `body` builds the request
+ * from the inputs (throwing a `localError` for a field); `inputs` names them, so a change to any input clears the
+ * preview.
  */
-function PreviewAction<P>(props: {
-  m: StaffMembership;
-  kind: Kind;
-  title: string;
-  intro: string;
-  /** Why the customer could not do this themselves (the plan's terms), when they could not. */
-  blocked?: string;
-  inputs: string;
-  fields?: (errors: Partial<Record<string, string>>) => ComponentChildren;
-  labels?: Record<string, string>;
-  body: () => Record<string, unknown>;
-  confirmExtra?: (preview: P) => Record<string, unknown>;
-  show: (preview: P) => ComponentChildren;
-  confirm: string;
-  done: string;
-  onChange: OnChange;
-}) {
+function PreviewAction<P>(
+  props: ActionProps & {
+    kind: Kind;
+    intro: string;
+    inputs: string;
+    fields?: (errors: Partial<Record<string, string>>) => ComponentChildren;
+    labels?: Record<string, string>;
+    body: () => Record<string, unknown>;
+    confirmExtra?: (preview: P) => Record<string, unknown>;
+    /** The preview's rows, as `Facts` shows them. */
+    rows: (preview: P) => (Row | false)[];
+  },
+) {
   const { m, kind } = props;
+  const S = A[kind];
   const [open, setOpen] = useState(false);
   const [override, setOverride] = useState(false);
   const [reason, setReason] = useState('');
@@ -118,16 +118,16 @@ function PreviewAction<P>(props: {
       setOverride(false);
       setReason('');
       // Said on the page, above: an ended membership has no actions left to say it in.
-      props.onChange(done.membership, props.done);
+      props.onChange(done.membership, S.done);
     });
   return (
     <section class="card" aria-labelledby={id('h')}>
-      <h2 id={id('h')}>{props.title}</h2>
+      <h2 id={id('h')}>{S.title}</h2>
       <p class="hint">{props.intro}</p>
-      {props.blocked && <p class="note">{props.blocked}</p>}
+      {!m.can[kind] && <p class="note">{A.blocked}</p>}
       {!open ? (
         <button ref={opener} type="button" class="btn" aria-expanded="false" onClick={() => setOpen(true)}>
-          {props.title}
+          {S.title}
         </button>
       ) : (
         <form ref={box} onSubmit={onPreview} noValidate onKeyDown={(e) => e.key === 'Escape' && close()}>
@@ -158,10 +158,10 @@ function PreviewAction<P>(props: {
               <h3 id={id('preview-h')} tabIndex={-1}>
                 {A.previewTitle}
               </h3>
-              {props.show(preview.answer)}
+              <Facts testId={id('preview')} rows={props.rows(preview.answer)} />
               <div class="actions">
                 <button type="button" class="btn danger" disabled={f.busy} onClick={() => void onConfirm()}>
-                  {props.confirm}
+                  {S.confirm}
                 </button>
               </div>
             </section>
@@ -178,18 +178,17 @@ const today = () => {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 };
 
-function Freeze({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
+function Freeze(props: ActionProps) {
+  const { m } = props;
   const [from, setFrom] = useState(today);
   const [days, setDays] = useState('14');
   const rules = m.plan.freeze;
   const money = moneyIn(m.plan.price.currency);
   return (
     <PreviewAction<FreezePreview>
-      m={m}
+      {...props}
       kind="freeze"
-      title={A.freeze.title}
       intro={rules.allowed ? A.freeze.rules(rules.maxDaysPerYear, rules.fee ? money(rules.fee) : '') : A.freeze.notAllowed}
-      blocked={m.can.freeze ? undefined : A.blocked}
       inputs={`${from}|${days}`}
       labels={{ from: A.freeze.from, days: A.freeze.days }}
       fields={(errors) => (
@@ -216,63 +215,46 @@ function Freeze({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
         if (problems.length) throw localError(problems);
         return { from, days: n };
       }}
-      show={(p) => {
+      rows={(p) => {
         const cur = moneyIn(p.currency);
-        return (
-          <Facts
-            testId="freeze-preview"
-            rows={[
-              [A.freeze.period, A.freeze.periodText(formatDay(p.from), formatDay(p.until), p.days)],
-              [A.freeze.daysLeft, String(p.daysLeftThisYear)],
-              [A.fee, p.fee ? cur(p.fee) : A.noFee],
-              [A.freeze.skipped, charges(p.chargesSkipped, cur)],
-              [A.nextCharge, p.nextCharge ? A.charge(formatDay(p.nextCharge.date), cur(p.nextCharge.amount)) : A.noCharges],
-              [A.credits, p.credits],
-            ]}
-          />
-        );
+        return [
+          [A.freeze.period, A.freeze.periodText(formatDay(p.from), formatDay(p.until), p.days)],
+          [A.freeze.daysLeft, String(p.daysLeftThisYear)],
+          [A.fee, p.fee ? cur(p.fee) : A.noFee],
+          [A.freeze.skipped, charges(p.chargesSkipped, cur)],
+          [A.nextCharge, chargeOrNone(p.nextCharge, cur)],
+          [A.credits, p.credits],
+        ];
       }}
-      confirm={A.freeze.confirm}
-      done={A.freeze.done}
-      onChange={onChange}
     />
   );
 }
 
-function Cancel({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
+function Cancel(props: ActionProps) {
   return (
     <PreviewAction<CancelPreview>
-      m={m}
+      {...props}
       kind="cancel"
-      title={A.cancel.title}
       intro={A.cancel.intro}
-      blocked={m.can.cancel ? undefined : A.blocked}
       inputs=""
       body={() => ({})}
-      show={(p) => {
+      rows={(p) => {
         const cur = moneyIn(p.currency);
-        return (
-          <Facts
-            testId="cancel-preview"
-            rows={[
-              [A.cancel.effective, p.effective === 'now' ? A.cancel.now : formatDay(p.effectiveDate)],
-              [A.cancel.why, p.reason],
-              [A.cancel.remaining, charges(p.remainingCharges, cur)],
-              [A.cancel.last, p.lastCharge ? A.charge(formatDay(p.lastCharge.date), cur(p.lastCharge.amount)) : A.noCharges],
-              [A.forfeited, forfeits(p.creditsForfeited)],
-              [A.fee, p.fee ? cur(p.fee) : A.noFee],
-            ]}
-          />
-        );
+        return [
+          [A.cancel.effective, p.effective === 'now' ? A.cancel.now : formatDay(p.effectiveDate)],
+          [A.cancel.why, p.reason],
+          [A.cancel.remaining, charges(p.remainingCharges, cur)],
+          [A.cancel.last, chargeOrNone(p.lastCharge, cur)],
+          [A.forfeited, forfeits(p.creditsForfeited)],
+          [A.fee, p.fee ? cur(p.fee) : A.noFee],
+        ];
       }}
-      confirm={A.cancel.confirm}
-      done={A.cancel.done}
-      onChange={onChange}
     />
   );
 }
 
-function Change({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
+function Change(props: ActionProps) {
+  const { m } = props;
   const plans = useFreshPlans();
   // A change keeps the billing cycle and currency (the API refuses others): only plans that can be chosen are offered.
   const others = (plans.data?.items ?? []).filter(
@@ -281,11 +263,9 @@ function Change({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
   const [planId, setPlanId] = useState('');
   return (
     <PreviewAction<ChangePreview>
-      m={m}
+      {...props}
       kind="change"
-      title={A.change.title}
       intro={A.change.intro}
-      blocked={m.can.change ? undefined : A.blocked}
       inputs={planId}
       labels={{ planId: A.change.plan }}
       fields={(errors) => (
@@ -304,42 +284,34 @@ function Change({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
         return { planId };
       }}
       confirmExtra={(p) => ({ at: p.at })}
-      show={(p) => {
+      rows={(p) => {
         const cur = moneyIn(p.proration.currency);
         const amount = p.proration.amount;
-        return (
-          <Facts
-            testId="change-preview"
-            rows={[
-              [A.change.from, `${p.from.name} · ${formatMoney(p.from.price)}`],
-              [A.change.to, `${p.to.name} · ${formatMoney(p.to.price)}`],
-              [
-                A.change.proration,
-                `${amount > 0 ? A.change.chargeNow(cur(amount)) : amount < 0 ? A.change.creditNext(cur(-amount)) : A.nothing}${p.proration.description ? ` (${p.proration.description})` : ''}`,
-              ],
-              [A.nextCharge, A.charge(formatDay(p.nextCharge.date), cur(p.nextCharge.amount))],
-              [A.forfeited, forfeits(p.creditsForfeited)],
-              [
-                A.change.granted,
-                p.creditsGranted.length ? p.creditsGranted.map((g) => `${g.name}: ${creditsText(g.unlimited, g.credits)}`).join('; ') : A.nothing,
-              ],
-            ]}
-          />
-        );
+        return [
+          [A.change.from, `${p.from.name} · ${formatMoney(p.from.price)}`],
+          [A.change.to, `${p.to.name} · ${formatMoney(p.to.price)}`],
+          [
+            A.change.proration,
+            `${amount > 0 ? A.change.chargeNow(cur(amount)) : amount < 0 ? A.change.creditNext(cur(-amount)) : A.nothing}${p.proration.description ? ` (${p.proration.description})` : ''}`,
+          ],
+          [A.nextCharge, chargeOrNone(p.nextCharge, cur)],
+          [A.forfeited, forfeits(p.creditsForfeited)],
+          [
+            A.change.granted,
+            p.creditsGranted.length ? p.creditsGranted.map((g) => `${g.name}: ${creditsText(g.unlimited, g.credits)}`).join('; ') : A.nothing,
+          ],
+        ];
       }}
-      confirm={A.change.confirm}
-      done={A.change.done}
-      onChange={onChange}
     />
   );
 }
 
-export function MemberActions({ m, onChange }: { m: StaffMembership; onChange: OnChange }) {
+export function MemberActions(props: ActionProps) {
   return (
     <>
-      <Freeze m={m} onChange={onChange} />
-      <Cancel m={m} onChange={onChange} />
-      <Change m={m} onChange={onChange} />
+      <Freeze {...props} />
+      <Cancel {...props} />
+      <Change {...props} />
     </>
   );
 }

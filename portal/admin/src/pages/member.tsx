@@ -2,14 +2,15 @@
 // their history (which booking used which credit); and the changes staff make (member-actions.tsx). Kept live by
 // the `membership` and `credit` events.
 import { Fragment } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, asApiError, type ApiError } from '../../../shared/api.ts';
 import { formatMoney } from '../../../shared/money.ts';
 import { useLive, useLiveEvents } from '../../../shared/live.ts';
 import type { PageProps } from '../app.tsx';
 import { href } from '../router.ts';
+import { ListFooter, pageAt, usePagedList, type Page, type PagedList } from '../paged-list.tsx';
 import type { Credit, CreditEntry, MembershipEvent, StaffMembership } from '../types.ts';
-import { ErrorBox, Heading, LiveIndicator, Loading, Status, formatDateTime, useCan, useNotice, useTitle } from '../ui.tsx';
+import { ErrorBox, Heading, ListTable, LiveIndicator, Loading, Status, formatDateTime, useCan, useNotice, useTitle } from '../ui.tsx';
 import { creditsText, formatDay, priceEvery } from './membership-parts.tsx';
 import { StatusBadge, renewalText, who } from './members.tsx';
 import { MemberActions, type OnChange } from './member-actions.tsx';
@@ -69,68 +70,30 @@ function Overview({ m }: { m: StaffMembership }) {
   );
 }
 
-/** A list the page loads and reloads (on events) itself, with "Load more" when the API says there is a next page. */
-function useList<T>(path: string, paged: boolean) {
-  const [items, setItems] = useState<T[] | null>(null);
-  const [next, setNext] = useState<string | undefined>();
-  const [error, setError] = useState<ApiError | null>(null);
-  const [loading, setLoading] = useState(true);
-  const seq = useRef(0);
-  const load = (cursor?: string) => {
-    const mine = ++seq.current;
-    setLoading(true);
-    api<{ items: T[]; next?: string }>(cursor ? `${path}${path.includes('?') ? '&' : '?'}cursor=${enc(cursor)}` : path).then(
-      (page) => {
-        if (mine !== seq.current) return;
-        setItems((old) => (cursor && old ? [...old, ...page.items] : page.items));
-        setNext(paged ? page.next || undefined : undefined);
-        setError(null);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (mine !== seq.current) return;
-        setError(asApiError(err));
-        setLoading(false);
-      },
-    );
-  };
-  useEffect(() => load(), [path]);
-  return { items, next, error, loading, load };
-}
+/** A list of the member's (`path`), read again on events; "Load more" when the API says there is a next page. */
+const useList = <T,>(path: string) => usePagedList((cursor) => api<Page<T>>(pageAt(path, cursor)), [path]);
 
-function Credits({ list }: { list: ReturnType<typeof useList<Credit>> }) {
+function Credits({ list }: { list: PagedList<Credit> }) {
   const C = S.creditColumns;
   return (
     <section class="card" aria-labelledby="credits-h">
       <h2 id="credits-h">{S.credits}</h2>
-      {list.error && <ErrorBox error={list.error} retry={() => list.load()} />}
+      {list.error && <ErrorBox error={list.error} retry={list.reload} />}
       {!list.items ? (
         !list.error && <Loading />
       ) : list.items.length ? (
-        <div class="table-wrap">
-          <table class="list credits" aria-labelledby="credits-h" data-testid="credits">
-            <thead>
-              <tr>
-                <th scope="col">{C.name}</th>
-                <th scope="col">{C.source}</th>
-                <th scope="col">{C.remaining}</th>
-                <th scope="col">{C.expires}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((c) => (
-                <tr key={c.id} id={`credit-${c.id}`}>
-                  <td class="wrap">{c.name}</td>
-                  <td class="wrap">
-                    {S.sources[c.source.kind]}: {c.source.name}
-                  </td>
-                  <td>{c.unlimited ? creditsText(true, 0) : S.remaining(c.remaining, c.granted)}</td>
-                  <td>{formatDay(c.expiresAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable class="credits" labelledBy="credits-h" testId="credits" columns={[C.name, C.source, C.remaining, C.expires]}>
+          {list.items.map((c) => (
+            <tr key={c.id} id={`credit-${c.id}`}>
+              <td class="wrap">{c.name}</td>
+              <td class="wrap">
+                {S.sources[c.source.kind]}: {c.source.name}
+              </td>
+              <td>{c.unlimited ? creditsText(true, 0) : S.remaining(c.remaining, c.granted)}</td>
+              <td>{formatDay(c.expiresAt)}</td>
+            </tr>
+          ))}
+        </ListTable>
       ) : (
         <p class="empty">{S.noCredits}</p>
       )}
@@ -140,58 +103,38 @@ function Credits({ list }: { list: ReturnType<typeof useList<Credit>> }) {
 
 const signed = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0');
 
-function History({ list }: { list: ReturnType<typeof useList<CreditEntry>> }) {
+function History({ list }: { list: PagedList<CreditEntry> }) {
   const C = S.historyColumns;
   return (
     <section class="card" aria-labelledby="history-h">
       <h2 id="history-h">{S.history}</h2>
       {list.items &&
         (list.items.length ? (
-          <div class="table-wrap">
-            <table class="list" aria-labelledby="history-h" data-testid="history">
-              <thead>
-                <tr>
-                  <th scope="col">{C.at}</th>
-                  <th scope="col">{C.what}</th>
-                  <th scope="col">{C.credit}</th>
-                  <th scope="col" class="num">
-                    {C.change}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((e) => (
-                  <tr key={e.id} data-kind={e.kind}>
-                    <td>
-                      <time dateTime={e.at}>{formatDateTime(e.at)}</time>
-                    </td>
-                    <td class="wrap">
-                      {S.kinds[e.kind] ?? e.kind}
-                      {e.bookingId && (
-                        <span class="muted">
-                          {' '}
-                          · {S.booking} <code>{e.bookingId}</code>
-                        </span>
-                      )}
-                      {e.note && <span class="muted"> · {e.note}</span>}
-                    </td>
-                    <td class="wrap">{e.credit.name}</td>
-                    <td class="num">{signed(e.delta)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable labelledBy="history-h" testId="history" columns={[C.at, C.what, C.credit, [C.change, 'num']]}>
+            {list.items.map((e) => (
+              <tr key={e.id} data-kind={e.kind}>
+                <td>
+                  <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                </td>
+                <td class="wrap">
+                  {S.kinds[e.kind] ?? e.kind}
+                  {e.bookingId && (
+                    <span class="muted">
+                      {' '}
+                      · {S.booking} <code>{e.bookingId}</code>
+                    </span>
+                  )}
+                  {e.note && <span class="muted"> · {e.note}</span>}
+                </td>
+                <td class="wrap">{e.credit.name}</td>
+                <td class="num">{signed(e.delta)}</td>
+              </tr>
+            ))}
+          </ListTable>
         ) : (
           <p class="empty">{S.noHistory}</p>
         ))}
-      {list.loading && <Loading />}
-      {list.error && <ErrorBox error={list.error} retry={() => list.load(list.items ? list.next : undefined)} />}
-      {list.items && !list.loading && list.next && (
-        <button type="button" class="btn" onClick={() => list.load(list.next)}>
-          {S.loadMore}
-        </button>
-      )}
+      <ListFooter list={list} more={S.loadMore} />
     </section>
   );
 }
@@ -199,12 +142,12 @@ function History({ list }: { list: ReturnType<typeof useList<CreditEntry>> }) {
 function Member({ m, onChange, bff }: { m: StaffMembership; onChange: OnChange; bff: string }) {
   const can = useCan('admin');
   const customer = enc(m.customer.id);
-  const credits = useList<Credit>(`customers/${customer}/credits`, false);
-  const history = useList<CreditEntry>(`customers/${customer}/credits/history?limit=20`, true);
+  const credits = useList<Credit>(`customers/${customer}/credits`);
+  const history = useList<CreditEntry>(`customers/${customer}/credits/history?limit=20`);
   // A credit granted, used or forfeited, or the membership changing, moves the numbers: read them again.
   useLive(bff, ['credit', 'membership'], () => {
-    credits.load();
-    history.load();
+    credits.reload();
+    history.reload();
   });
   return (
     <>

@@ -1,19 +1,20 @@
 // Members: enrol a customer in a plan (on their default card), and the organisation's memberships by status, kept
 // live by the `membership` events (a customer joining in the portal, a renewal, a freeze, appear or move at once).
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { useState } from 'preact/hooks';
+import { api, asApiError } from '../../../shared/api.ts';
 import { formatMoney } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import type { PageProps } from '../app.tsx';
 import { CustomerField, findCustomer } from '../customer-picker.tsx';
 import { go, href } from '../router.ts';
+import { ListFooter, pageAt, placed, usePagedList } from '../paged-list.tsx';
 import type { EnrolAnswer, MembershipEvent, MembershipStatus, MembershipsPage, StaffMembership } from '../types.ts';
 import {
-  ErrorBox,
   FormError,
   Heading,
+  ListTable,
   LiveIndicator,
-  Loading,
+  RowLink,
   SelectField,
   Status,
   fieldErrors,
@@ -110,36 +111,21 @@ function Enrol() {
 function MembersTable({ items }: { items: StaffMembership[] }) {
   const C = S.columns;
   return (
-    <div class="table-wrap">
-      <table class="list members" aria-labelledby="members-h">
-        <thead>
-          <tr>
-            <th scope="col">{C.customer}</th>
-            <th scope="col">{C.plan}</th>
-            <th scope="col">{C.status}</th>
-            <th scope="col">{C.renewal}</th>
-            <td />
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((m) => (
-            <tr key={m.id} id={`member-${m.id}`} data-status={m.status}>
-              <td class="wrap">{who(m)}</td>
-              <td class="wrap">{m.plan.name}</td>
-              <td>
-                <StatusBadge status={m.status} />
-              </td>
-              <td>{renewalText(m)}</td>
-              <td class="row-actions">
-                <a class="btn small" href={href('members', m.id)} aria-label={S.viewLabel(who(m), m.plan.name)}>
-                  {S.view}
-                </a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ListTable class="members" labelledBy="members-h" columns={[C.customer, C.plan, C.status, C.renewal]} actions>
+      {items.map((m) => (
+        <tr key={m.id} id={`member-${m.id}`} data-status={m.status}>
+          <td class="wrap">{who(m)}</td>
+          <td class="wrap">{m.plan.name}</td>
+          <td>
+            <StatusBadge status={m.status} />
+          </td>
+          <td>{renewalText(m)}</td>
+          <RowLink href={href('members', m.id)} label={S.viewLabel(who(m), m.plan.name)}>
+            {S.view}
+          </RowLink>
+        </tr>
+      ))}
+    </ListTable>
   );
 }
 
@@ -148,45 +134,14 @@ export function MembersPage({ boot }: PageProps) {
   const can = useCan('admin');
   const notice = useNotice();
   const [status, setStatus] = useState<'' | MembershipStatus>('');
-  const [items, setItems] = useState<StaffMembership[] | null>(null);
-  const [next, setNext] = useState<string | undefined>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<ApiError | null>(null);
-  const seq = useRef(0);
-  const statusRef = useRef(status);
-  statusRef.current = status;
-  const load = (cursor?: string) => {
-    const mine = ++seq.current;
-    setLoading(true);
-    setError(null);
-    const q = new URLSearchParams({ limit: '50', ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
-    api<MembershipsPage>(`memberships?${q}`).then(
-      (page) => {
-        if (mine !== seq.current) return;
-        setItems((old) => (cursor && old ? [...old, ...page.items] : page.items));
-        setNext(page.next || undefined);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (mine !== seq.current) return;
-        setError(asApiError(err));
-        setLoading(false);
-      },
-    );
-  };
-  useEffect(() => {
-    setItems(null);
-    load();
-  }, [status]);
+  const list = usePagedList(
+    (cursor) => api<MembershipsPage>(pageAt(`memberships?${new URLSearchParams({ limit: '50', ...(status ? { status } : {}) })}`, cursor)),
+    [status],
+  );
   useLiveEvents(boot.bff, ['membership'], (_, data) => {
     const m = (data as MembershipEvent | undefined)?.membership;
-    if (!m?.id) return load();
-    const wanted = !statusRef.current || m.status === statusRef.current;
-    setItems((list) => {
-      if (!list) return list;
-      const rest = list.filter((x) => x.id !== m.id);
-      return wanted ? [m, ...rest].sort((a, b) => b.createdAt.localeCompare(a.createdAt)) : rest;
-    });
+    if (!m?.id) return list.reload();
+    list.setItems((items) => placed(items, m, !status || m.status === status, (x) => x.createdAt));
   });
 
   return (
@@ -210,14 +165,9 @@ export function MembersPage({ boot }: PageProps) {
             class="inline"
           />
         </div>
-        {items && (items.length ? <MembersTable items={items} /> : <p class="empty">{status ? S.emptyStatus(S.statuses[status]!) : S.empty}</p>)}
-        {loading && <Loading />}
-        {error && <ErrorBox error={error} retry={() => load(items ? next : undefined)} />}
-        {items && !loading && next && (
-          <button type="button" class="btn" onClick={() => load(next)}>
-            {S.loadMore}
-          </button>
-        )}
+        {list.items &&
+          (list.items.length ? <MembersTable items={list.items} /> : <p class="empty">{status ? S.emptyStatus(S.statuses[status]!) : S.empty}</p>)}
+        <ListFooter list={list} more={S.loadMore} />
       </section>
     </>
   );

@@ -7,7 +7,7 @@ import { formatMoney, toMinor } from '../../../shared/money.ts';
 import { useResource } from '../../../shared/store.ts';
 import { href } from '../router.ts';
 import type { List, Money, PaymentSettings, Plan, Service } from '../types.ts';
-import { Heading, ReadOnlyNote, Status, useCan, useNotice, useTitle } from '../ui.tsx';
+import { Heading, ListTable, ReadOnlyNote, RowLink, Status, useCan, useNotice, useTitle } from '../ui.tsx';
 import { Loaded, whole } from './catalogue-common.tsx';
 import type { FieldError } from '../../../shared/api.ts';
 import { tms } from '../strings/memberships.ts';
@@ -156,40 +156,23 @@ export function ListPage<T extends { id: string; name: string; active: boolean }
       <Loaded res={res}>
         {(data) =>
           data.items.length ? (
-            <div class="table-wrap">
-              <table class="list" data-testid={`${props.route}-list`}>
-                <thead>
-                  <tr>
-                    <th scope="col">{M.name}</th>
-                    {props.columns.map((c) => (
-                      <th scope="col" key={c}>
-                        {c}
-                      </th>
-                    ))}
-                    <td />
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((item) => (
-                    <tr key={item.id} id={`${props.route}-${item.id}`} class={item.active ? undefined : 'inactive'}>
-                      <td class="break">
-                        {item.name} {!item.active && <span class="badge muted-badge">{M.inactive}</span>}
-                      </td>
-                      {props.cells(item).map((c, i) => (
-                        <td class="wrap" key={i}>
-                          {c}
-                        </td>
-                      ))}
-                      <td class="row-actions">
-                        <a class="btn small" href={href(props.route, item.id)} aria-label={can ? M.editLabel(item.name) : M.viewLabel(item.name)}>
-                          {can ? M.edit : M.view}
-                        </a>
-                      </td>
-                    </tr>
+            <ListTable testId={`${props.route}-list`} columns={[M.name, ...props.columns]} actions>
+              {data.items.map((item) => (
+                <tr key={item.id} id={`${props.route}-${item.id}`} class={item.active ? undefined : 'inactive'}>
+                  <td class="break">
+                    {item.name} {!item.active && <span class="badge muted-badge">{M.inactive}</span>}
+                  </td>
+                  {props.cells(item).map((c, i) => (
+                    <td class="wrap" key={i}>
+                      {c}
+                    </td>
                   ))}
-                </tbody>
-              </table>
-            </div>
+                  <RowLink href={href(props.route, item.id)} label={can ? M.editLabel(item.name) : M.viewLabel(item.name)}>
+                    {can ? M.edit : M.view}
+                  </RowLink>
+                </tr>
+              ))}
+            </ListTable>
           ) : (
             <p class="empty">{props.empty}</p>
           )

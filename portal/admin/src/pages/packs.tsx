@@ -6,8 +6,8 @@ import { formatMoney, toMajor } from '../../../shared/money.ts';
 import type { PageProps } from '../app.tsx';
 import { go } from '../router.ts';
 import type { Pack, Service } from '../types.ts';
-import { Alert, CheckField, FormError, Status, TextField, fieldErrors, setNotice, useCan } from '../ui.tsx';
-import { removeFrom, replaceIn, useDelete, useItemForm, type Built } from './catalogue-common.tsx';
+import { CheckField, FormError, TextField, fieldErrors, setNotice, useCan } from '../ui.tsx';
+import { removeFrom, replaceIn, useDelete, useItemForm, type Built, EditorActions } from './catalogue-common.tsx';
 import { amount, count, EditorPage, ListPage, ServicePicker, serviceNames, useCurrency, useServices } from './membership-parts.tsx';
 import { t } from '../strings/index.ts';
 import { tms } from '../strings/memberships.ts';
@@ -143,20 +143,7 @@ function PackEditor({ item, list, services }: { item?: Pack; list: Pack[]; servi
         />
         <CheckField id="pk-active" label={K.fields.active!} checked={form.active} onChange={(v) => f.set('active', v)} error={errors.active} />
       </fieldset>
-      {can && (
-        <div class="actions">
-          <button type="submit" class="btn primary" disabled={f.busy}>
-            {item ? M.save : K.create}
-          </button>
-          <Status text={f.status} />
-          {item && (
-            <button type="button" class="btn danger push" disabled={del.busy} onClick={del.remove}>
-              {K.delete}
-            </button>
-          )}
-        </div>
-      )}
-      <Alert text={del.error} />
+      <EditorActions can={can} form={f} del={del} save={item ? M.save : K.create} remove={item && K.delete} />
     </form>
   );
 }

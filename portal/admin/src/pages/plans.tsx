@@ -6,8 +6,8 @@ import { toMajor } from '../../../shared/money.ts';
 import type { PageProps } from '../app.tsx';
 import { go } from '../router.ts';
 import type { Entitlement, Interval, Plan, Service } from '../types.ts';
-import { Alert, CheckField, FormError, SelectField, Status, TextField, fieldErrors, setNotice, useCan } from '../ui.tsx';
-import { removeFrom, replaceIn, useDelete, useItemForm, type Built } from './catalogue-common.tsx';
+import { CheckField, FormError, SelectField, TextField, fieldErrors, setNotice, useCan } from '../ui.tsx';
+import { removeFrom, replaceIn, useDelete, useItemForm, type Built, EditorActions } from './catalogue-common.tsx';
 import { amount, count, creditsText, EditorPage, ListPage, priceEvery, useCurrency, useServices } from './membership-parts.tsx';
 import { BenefitRows, type DiscountForm, type EntitlementForm } from './plan-benefits.tsx';
 import { t } from '../strings/index.ts';
@@ -272,20 +272,7 @@ function PlanEditor({ item, list, services }: { item?: Plan; list: Plan[]; servi
         <CheckField id={id('active')} label={P.fields.active!} checked={form.active} onChange={(v) => f.set('active', v)} error={errors.active} />
         {item && <p class="hint">{P.membersKeepTerms}</p>}
       </fieldset>
-      {can && (
-        <div class="actions">
-          <button type="submit" class="btn primary" disabled={f.busy}>
-            {item ? M.save : P.create}
-          </button>
-          <Status text={f.status} />
-          {item && (
-            <button type="button" class="btn danger push" disabled={del.busy} onClick={del.remove}>
-              {P.delete}
-            </button>
-          )}
-        </div>
-      )}
-      <Alert text={del.error} />
+      <EditorActions can={can} form={f} del={del} save={item ? M.save : P.create} remove={item && P.delete} />
     </form>
   );
 }

@@ -1,11 +1,12 @@
 // Point of sale: open a tab for a customer, and the organisation's tabs by status, kept live by the `tab` events
 // (a tab opened at the bar, or paid by the customer in the portal, appears or moves without a reload).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
-import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { api } from '../../../shared/api.ts';
 import { moneyIn } from '../../../shared/money.ts';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { go, href } from '../router.ts';
+import { placed, usePagedList } from '../paged-list.tsx';
 import { FormsLink } from '../customer-forms.tsx';
 import type { List, Tab, TabEvent, TabStatus } from '../types.ts';
 import { CustomerField, findCustomer } from '../customer-picker.tsx';
@@ -13,8 +14,10 @@ import {
   ErrorBox,
   FormError,
   Heading,
+  ListTable,
   LiveIndicator,
   Loading,
+  RowLink,
   SelectField,
   Status,
   TextField,
@@ -80,51 +83,38 @@ function OpenTab() {
 
 function TabsTable({ tabs }: { tabs: Tab[] }) {
   return (
-    <div class="table-wrap">
-      <table class="list tabs-list" aria-labelledby="tabs-h">
-        <thead>
-          <tr>
-            <th scope="col">{T.columns.customer}</th>
-            <th scope="col">{T.columns.opened}</th>
-            <th scope="col">{T.columns.lines}</th>
-            <th scope="col" class="num">
-              {T.columns.total}
-            </th>
-            <th scope="col">{T.columns.payment}</th>
-            <td />
-          </tr>
-        </thead>
-        <tbody>
-          {tabs.map((tab) => (
-            <tr key={tab.id} id={`tab-${tab.id}`} data-status={tab.status}>
-              <td class="wrap">
-                {customerName(tab)}
-                {tab.customer && (
-                  <>
-                    {' '}
-                    <FormsLink customer={tab.customer} />
-                  </>
-                )}
-                {tab.note && <span class="muted"> · {tab.note}</span>}
-              </td>
-              <td>
-                <time dateTime={tab.openedAt}>{formatDateTime(tab.openedAt)}</time>
-              </td>
-              <td>{T.lineCount(tab.lines.length)}</td>
-              <td class="num">{moneyIn(tab.currency)(tab.totals.total)}</td>
-              <td>
-                <PaymentBadge tab={tab} />
-              </td>
-              <td class="row-actions">
-                <a class="btn small" href={href('tabs', tab.id)} aria-label={T.viewLabel(customerName(tab), formatDateTime(tab.openedAt))}>
-                  {T.view}
-                </a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ListTable
+      class="tabs-list"
+      labelledBy="tabs-h"
+      columns={[T.columns.customer, T.columns.opened, T.columns.lines, [T.columns.total, 'num'], T.columns.payment]}
+      actions
+    >
+      {tabs.map((tab) => (
+        <tr key={tab.id} id={`tab-${tab.id}`} data-status={tab.status}>
+          <td class="wrap">
+            {customerName(tab)}
+            {tab.customer && (
+              <>
+                {' '}
+                <FormsLink customer={tab.customer} />
+              </>
+            )}
+            {tab.note && <span class="muted"> · {tab.note}</span>}
+          </td>
+          <td>
+            <time dateTime={tab.openedAt}>{formatDateTime(tab.openedAt)}</time>
+          </td>
+          <td>{T.lineCount(tab.lines.length)}</td>
+          <td class="num">{moneyIn(tab.currency)(tab.totals.total)}</td>
+          <td>
+            <PaymentBadge tab={tab} />
+          </td>
+          <RowLink href={href('tabs', tab.id)} label={T.viewLabel(customerName(tab), formatDateTime(tab.openedAt))}>
+            {T.view}
+          </RowLink>
+        </tr>
+      ))}
+    </ListTable>
   );
 }
 
@@ -132,31 +122,21 @@ export function TabsPage({ boot }: PageProps) {
   useTitle(t.nav.tabs);
   const notice = useNotice();
   const [status, setStatus] = useState<TabStatus>('open');
-  const [tabs, setTabs] = useState<Tab[] | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const seq = useRef(0);
-  const load = (quiet = false) => {
-    const mine = ++seq.current;
-    if (!quiet) setTabs(null);
-    api<List<Tab>>(`tabs?status=${status}`).then(
-      (list) => {
-        if (mine !== seq.current) return;
-        setTabs(list.items);
-        setError(null);
-      },
-      (err: unknown) => mine === seq.current && setError(asApiError(err)),
-    );
-  };
-  useEffect(() => load(), [status]);
+  const list = usePagedList(() => api<List<Tab>>(`tabs?status=${status}`), [status]);
   useLiveEvents(boot.bff, ['tab'], (_, data) => {
     const tab = (data as TabEvent | undefined)?.tab;
-    if (!tab?.id) return load(true);
-    setTabs((list) => {
-      if (!list) return list;
-      const old = list.find((x) => x.id === tab.id);
-      const rest = list.filter((x) => x.id !== tab.id);
-      return tab.status === status ? [withCustomer(tab, old), ...rest].sort((a, b) => b.openedAt.localeCompare(a.openedAt)) : rest;
-    });
+    if (!tab?.id) return list.reload();
+    list.setItems((tabs) =>
+      placed(
+        tabs,
+        withCustomer(
+          tab,
+          tabs?.find((x) => x.id === tab.id),
+        ),
+        tab.status === status,
+        (x) => x.openedAt,
+      ),
+    );
   });
 
   return (
@@ -180,12 +160,12 @@ export function TabsPage({ boot }: PageProps) {
             class="inline"
           />
         </div>
-        {error ? (
-          <ErrorBox error={error} retry={() => load()} />
-        ) : !tabs ? (
+        {list.error ? (
+          <ErrorBox error={list.error} retry={list.reload} />
+        ) : !list.items ? (
           <Loading />
-        ) : tabs.length ? (
-          <TabsTable tabs={tabs} />
+        ) : list.items.length ? (
+          <TabsTable tabs={list.items} />
         ) : (
           <p class="empty">{T.empty[status]}</p>
         )}

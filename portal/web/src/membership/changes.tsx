@@ -15,10 +15,11 @@ type Done = (m: Membership, said: string) => void;
 type PanelProps = { membership: Membership; done: Done; close: () => void };
 
 /**
- * One change's two calls: `preview(body)` asks what would happen, `confirm()` does it with the same body (plus
- * `extra`, e.g. the preview's `at`). A preview is dropped when what it was asked for changes.
+ * One change's two calls: `ask(body)` asks what would happen, `confirm()` does it with the same body (plus `extra`,
+ * e.g. the preview's `at`) and tells `done` the membership and what `said` makes of the preview. A preview is
+ * dropped when what it was asked for changes.
  */
-function usePreview<P>(membership: Membership, kind: ChangeKind) {
+function usePreview<P>(membership: Membership, kind: ChangeKind, done: Done, said: (preview: P) => string) {
   const path = `memberships/${encodeURIComponent(membership.id)}/${kind}`;
   const [preview, setPreview] = useState<{ body: object; answer: P } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -44,7 +45,10 @@ function usePreview<P>(membership: Membership, kind: ChangeKind) {
       setPreview(null);
       setError(null);
     },
-    confirm: (extra: object = {}) => run(() => api<{ membership: Membership; preview: P }>(path, 'POST', { ...preview!.body, ...extra })),
+    confirm: async (extra: object = {}) => {
+      const r = await run(() => api<{ membership: Membership; preview: P }>(path, 'POST', { ...preview!.body, ...extra }));
+      if (r) done(r.membership, said(r.preview));
+    },
   };
 }
 
@@ -62,24 +66,38 @@ function Panel({ id, title, step, children }: { id: string; title: string; step:
   );
 }
 
-const charges = (list: Charge[], currency: string) =>
-  list.length ? (
+/** What `say` says of each item, as a list (each line its own key), or "None". */
+function listOrNone<T>(list: T[], say: (item: T) => string) {
+  return list.length ? (
     <ul class="plain">
-      {list.map((c) => (
-        <li key={c.date}>{tm.renewal(money(c.amount, currency), day(c.date))}</li>
+      {list.map(say).map((line) => (
+        <li key={line}>{line}</li>
       ))}
     </ul>
   ) : (
     tm.none
   );
+}
 
-const chargeOrNone = (c: Charge | null, currency: string) => (c ? tm.renewal(money(c.amount, currency), day(c.date)) : tm.none);
+const chargeText = (c: Charge, currency: string) => tm.renewal(money(c.amount, currency), day(c.date));
+const charges = (list: Charge[], currency: string) => listOrNone(list, (c) => chargeText(c, currency));
+const chargeOrNone = (c: Charge | null, currency: string) => (c ? chargeText(c, currency) : tm.none);
+const forfeits = (list: { name: string; remaining: number }[]) => listOrNone(list, (c) => tm.forfeit(c.remaining, c.name));
 
-function Buttons(props: { busy: boolean; confirm?: string; onConfirm?: () => void; back?: () => void; close: () => void; closeLabel?: string }) {
+type ButtonsProps = { busy: boolean; confirm?: string; onConfirm?: () => void; back?: () => void; close: () => void; closeLabel?: string };
+
+/** The panel's buttons: `confirm` (submitting the form around it when there is no `onConfirm`), Back, and Close. */
+function Buttons(props: ButtonsProps) {
   return (
     <div class="actions">
-      {props.onConfirm && (
-        <button type="button" class="btn primary" disabled={props.busy} aria-busy={props.busy ? 'true' : undefined} onClick={props.onConfirm}>
+      {props.confirm && (
+        <button
+          type={props.onConfirm ? 'button' : 'submit'}
+          class="btn primary"
+          disabled={props.busy}
+          aria-busy={props.busy ? 'true' : undefined}
+          onClick={props.onConfirm}
+        >
           {props.confirm}
         </button>
       )}
@@ -95,8 +113,20 @@ function Buttons(props: { busy: boolean; confirm?: string; onConfirm?: () => voi
   );
 }
 
+/** The preview step: the preview figure for figure (`children`: a definition list's terms), any error, the buttons. */
+function PreviewStep({ error, children, ...buttons }: ButtonsProps & { error: ApiError | null; children: ComponentChildren }) {
+  return (
+    <>
+      <h4>{tm.previewHeading}</h4>
+      <dl class="facts preview">{children}</dl>
+      {error && <ErrorBox error={error} />}
+      <Buttons {...buttons} />
+    </>
+  );
+}
+
 export function Freeze({ membership, done, close }: PanelProps) {
-  const p = usePreview<FreezePreview>(membership, 'freeze');
+  const p = usePreview<FreezePreview>(membership, 'freeze', done, (r) => tm.frozenStatus(day(r.from), day(r.until)));
   const [from, setFrom] = useState(() => todayIn(browserZone()));
   const [days, setDays] = useState('7');
   const [invalid, setInvalid] = useState<{ from?: string; days?: string }>({});
@@ -116,11 +146,6 @@ export function Freeze({ membership, done, close }: PanelProps) {
     setInvalid(problems);
     if (problems.from || problems.days) return document.getElementById(problems.from ? 'freeze-from' : 'freeze-days')?.focus();
     void p.ask({ from, days: n });
-  };
-
-  const confirm = async () => {
-    const r = await p.confirm();
-    if (r) done(r.membership, tm.frozenStatus(day(r.preview.from), day(r.preview.until)));
   };
 
   return (
@@ -166,59 +191,32 @@ export function Freeze({ membership, done, close }: PanelProps) {
             )}
           </div>
           {p.error && !p.error.details.length && <ErrorBox error={p.error} />}
-          <div class="actions">
-            <button type="submit" class="btn primary" disabled={p.busy} aria-busy={p.busy ? 'true' : undefined}>
-              {tm.preview}
-            </button>
-            <button type="button" class="btn" disabled={p.busy} onClick={close}>
-              {tm.close}
-            </button>
-          </div>
+          <Buttons busy={p.busy} confirm={tm.preview} close={close} />
         </form>
       ) : (
-        <>
-          <h4>{tm.previewHeading}</h4>
-          <dl class="facts preview">
-            <dt>{tm.frozenFor}</dt>
-            <dd>{tm.frozenSpan(day(f.from), day(f.until), f.days)}</dd>
-            <dt>{tm.fee}</dt>
-            <dd>{f.fee ? money(f.fee, f.currency) : tm.noFee}</dd>
-            <dt>{tm.skipped}</dt>
-            <dd>{charges(f.chargesSkipped, f.currency)}</dd>
-            <dt>{tm.nextCharge}</dt>
-            <dd>{chargeOrNone(f.nextCharge, f.currency)}</dd>
-            <dt>{tm.creditsNote}</dt>
-            <dd>{f.credits}</dd>
-            <dt>{tm.daysLeft}</dt>
-            <dd>{f.daysLeftThisYear}</dd>
-          </dl>
-          {p.error && <ErrorBox error={p.error} />}
-          <Buttons busy={p.busy} confirm={tm.confirmFreeze} onConfirm={confirm} back={p.drop} close={close} />
-        </>
+        <PreviewStep error={p.error} busy={p.busy} confirm={tm.confirmFreeze} onConfirm={() => void p.confirm()} back={p.drop} close={close}>
+          <dt>{tm.frozenFor}</dt>
+          <dd>{tm.frozenSpan(day(f.from), day(f.until), f.days)}</dd>
+          <dt>{tm.fee}</dt>
+          <dd>{f.fee ? money(f.fee, f.currency) : tm.noFee}</dd>
+          <dt>{tm.skipped}</dt>
+          <dd>{charges(f.chargesSkipped, f.currency)}</dd>
+          <dt>{tm.nextCharge}</dt>
+          <dd>{chargeOrNone(f.nextCharge, f.currency)}</dd>
+          <dt>{tm.creditsNote}</dt>
+          <dd>{f.credits}</dd>
+          <dt>{tm.daysLeft}</dt>
+          <dd>{f.daysLeftThisYear}</dd>
+        </PreviewStep>
       )}
     </Panel>
   );
 }
 
-const forfeits = (list: { name: string; remaining: number }[]) =>
-  list.length ? (
-    <ul class="plain">
-      {list.map((c) => (
-        <li key={c.name}>{tm.forfeit(c.remaining, c.name)}</li>
-      ))}
-    </ul>
-  ) : (
-    tm.none
-  );
-
 export function Cancel({ membership, done, close }: PanelProps) {
-  const p = usePreview<CancelPreview>(membership, 'cancel');
+  const p = usePreview<CancelPreview>(membership, 'cancel', done, (r) => tm.cancelledStatus(day(r.effectiveDate)));
   const c = p.preview;
   useEffect(() => void p.ask({}), []);
-  const confirm = async () => {
-    const r = await p.confirm();
-    if (r) done(r.membership, tm.cancelledStatus(day(r.preview.effectiveDate)));
-  };
   return (
     <Panel id="cancel-title" title={tm.cancelTitle} step={!!c}>
       {!c ? (
@@ -231,44 +229,35 @@ export function Cancel({ membership, done, close }: PanelProps) {
           <Loading />
         )
       ) : (
-        <>
-          <h4>{tm.previewHeading}</h4>
-          <dl class="facts preview">
-            <dt>{tm.effective}</dt>
-            <dd>
-              {day(c.effectiveDate)}
-              <br />
-              <span class="muted">{c.reason}</span>
-            </dd>
-            <dt>{tm.remaining}</dt>
-            <dd>{charges(c.remainingCharges, c.currency)}</dd>
-            <dt>{tm.lastCharge}</dt>
-            <dd>{chargeOrNone(c.lastCharge, c.currency)}</dd>
-            <dt>{tm.forfeited}</dt>
-            <dd>{forfeits(c.creditsForfeited)}</dd>
-            <dt>{tm.fee}</dt>
-            <dd>{c.fee ? money(c.fee, c.currency) : tm.noFee}</dd>
-          </dl>
-          {p.error && <ErrorBox error={p.error} />}
-          <Buttons busy={p.busy} confirm={tm.confirmCancel} onConfirm={confirm} close={close} closeLabel={tm.keep} />
-        </>
+        <PreviewStep error={p.error} busy={p.busy} confirm={tm.confirmCancel} onConfirm={() => void p.confirm()} close={close} closeLabel={tm.keep}>
+          <dt>{tm.effective}</dt>
+          <dd>
+            {day(c.effectiveDate)}
+            <br />
+            <span class="muted">{c.reason}</span>
+          </dd>
+          <dt>{tm.remaining}</dt>
+          <dd>{charges(c.remainingCharges, c.currency)}</dd>
+          <dt>{tm.lastCharge}</dt>
+          <dd>{chargeOrNone(c.lastCharge, c.currency)}</dd>
+          <dt>{tm.forfeited}</dt>
+          <dd>{forfeits(c.creditsForfeited)}</dd>
+          <dt>{tm.fee}</dt>
+          <dd>{c.fee ? money(c.fee, c.currency) : tm.noFee}</dd>
+        </PreviewStep>
       )}
     </Panel>
   );
 }
 
 export function ChangePlan({ membership, plans, done, close }: PanelProps & { plans: Plan[] }) {
-  const p = usePreview<ChangePreview>(membership, 'change');
+  const p = usePreview<ChangePreview>(membership, 'change', done, (r) => tm.changedStatus(r.to.name));
   const others = plans.filter((x) => x.id !== membership.plan.id);
   const [planId, setPlanId] = useState(others[0]?.id ?? '');
   const c = p.preview;
   const ask = (e: Event) => {
     e.preventDefault();
     if (planId) void p.ask({ planId });
-  };
-  const confirm = async () => {
-    const r = await p.confirm({ at: c!.at });
-    if (r) done(r.membership, tm.changedStatus(r.preview.to.name));
   };
   const proration = c?.proration;
   return (
@@ -288,14 +277,7 @@ export function ChangePlan({ membership, plans, done, close }: PanelProps & { pl
               ))}
             </fieldset>
             {p.error && <ErrorBox error={p.error} />}
-            <div class="actions">
-              <button type="submit" class="btn primary" disabled={p.busy} aria-busy={p.busy ? 'true' : undefined}>
-                {tm.preview}
-              </button>
-              <button type="button" class="btn" disabled={p.busy} onClick={close}>
-                {tm.close}
-              </button>
-            </div>
+            <Buttons busy={p.busy} confirm={tm.preview} close={close} />
           </form>
         ) : (
           <>
@@ -304,47 +286,39 @@ export function ChangePlan({ membership, plans, done, close }: PanelProps & { pl
           </>
         )
       ) : (
-        <>
-          <h4>{tm.previewHeading}</h4>
-          <dl class="facts preview">
-            <dt>{tm.from}</dt>
-            <dd>
-              {c.from.name} <span class="muted">{money(c.from.price.amount, c.from.price.currency)}</span>
-            </dd>
-            <dt>{tm.to}</dt>
-            <dd>
-              {c.to.name} <span class="muted">{money(c.to.price.amount, c.to.price.currency)}</span>
-            </dd>
-            <dt>{proration!.amount > 0 ? tm.chargedNow : proration!.amount < 0 ? tm.creditedNext : tm.nothingNow}</dt>
-            <dd>
-              {money(Math.abs(proration!.amount), proration!.currency)}
-              {proration!.description && (
-                <>
-                  <br />
-                  <span class="muted">{proration!.description}</span>
-                </>
-              )}
-            </dd>
-            <dt>{tm.nextCharge}</dt>
-            <dd>{chargeOrNone(c.nextCharge, c.to.price.currency)}</dd>
-            <dt>{tm.forfeited}</dt>
-            <dd>{forfeits(c.creditsForfeited)}</dd>
-            <dt>{tm.granted}</dt>
-            <dd>
-              {c.creditsGranted.length ? (
-                <ul class="plain">
-                  {c.creditsGranted.map((g) => (
-                    <li key={g.name}>{g.unlimited ? tm.unlimited(g.name) : tm.grantedCredits(g.credits, g.name)}</li>
-                  ))}
-                </ul>
-              ) : (
-                tm.none
-              )}
-            </dd>
-          </dl>
-          {p.error && <ErrorBox error={p.error} />}
-          <Buttons busy={p.busy} confirm={tm.confirmChange(c.to.name)} onConfirm={confirm} back={p.drop} close={close} />
-        </>
+        <PreviewStep
+          error={p.error}
+          busy={p.busy}
+          confirm={tm.confirmChange(c.to.name)}
+          onConfirm={() => void p.confirm({ at: c.at })}
+          back={p.drop}
+          close={close}
+        >
+          <dt>{tm.from}</dt>
+          <dd>
+            {c.from.name} <span class="muted">{money(c.from.price.amount, c.from.price.currency)}</span>
+          </dd>
+          <dt>{tm.to}</dt>
+          <dd>
+            {c.to.name} <span class="muted">{money(c.to.price.amount, c.to.price.currency)}</span>
+          </dd>
+          <dt>{proration!.amount > 0 ? tm.chargedNow : proration!.amount < 0 ? tm.creditedNext : tm.nothingNow}</dt>
+          <dd>
+            {money(Math.abs(proration!.amount), proration!.currency)}
+            {proration!.description && (
+              <>
+                <br />
+                <span class="muted">{proration!.description}</span>
+              </>
+            )}
+          </dd>
+          <dt>{tm.nextCharge}</dt>
+          <dd>{chargeOrNone(c.nextCharge, c.to.price.currency)}</dd>
+          <dt>{tm.forfeited}</dt>
+          <dd>{forfeits(c.creditsForfeited)}</dd>
+          <dt>{tm.granted}</dt>
+          <dd>{listOrNone(c.creditsGranted, (g) => (g.unlimited ? tm.unlimited(g.name) : tm.grantedCredits(g.credits, g.name)))}</dd>
+        </PreviewStep>
       )}
     </Panel>
   );

@@ -3,10 +3,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Credit, CreditEntry, Pack, PackPurchase } from '../../../shared/memberships.ts';
 import type { Booking, Tab } from '../../../shared/types.ts';
-import { api, asApiError, type ApiError } from '../../../shared/api.ts';
+import { api, asApiError } from '../../../shared/api.ts';
 import { useResource } from '../../../shared/store.ts';
 import { formatDateIn, money } from '../format.ts';
-import { ErrorBox, Loaded, SrOnly } from '../ui.tsx';
+import { Loaded, SrOnly } from '../ui.tsx';
+import { MoreButton, useMorePages } from '../more-pages.tsx';
 import { HISTORY, type Items } from '../sections/membership.tsx';
 import { bookingName } from '../sections/bookings.tsx';
 import { Settle, refreshTabs, type Handlers } from '../sections/tabs.tsx';
@@ -41,30 +42,15 @@ const FIRST = `${HISTORY}?limit=10`;
 
 export function History() {
   const first = useResource<Page>(FIRST);
-  const [more, setMore] = useState<Page>({ items: [] });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  useEffect(() => setMore({ items: [] }), [first.data]); // a live change refetched the newest: start again from there
-  const next = more.items.length ? more.next : first.data?.next;
-  const loadMore = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const page = await api<Page>(`${FIRST}&cursor=${encodeURIComponent(next!)}`);
-      setMore((m) => ({ items: [...m.items, ...page.items], next: page.next }));
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const pages = useMorePages(first, (next) => `${FIRST}&cursor=${encodeURIComponent(next)}`);
+  useEffect(() => pages.reset(), [first.data]); // a live change refetched the newest: start again from there
   return (
     <Loaded r={first}>
       {(d) =>
         d.items.length ? (
           <>
             <ul class="plain history">
-              {[...d.items, ...more.items].map((e) => (
+              {pages.items.map((e) => (
                 <li key={e.id}>
                   <span class="muted">{formatDateIn(e.at)}</span>
                   <span>
@@ -75,14 +61,7 @@ export function History() {
                 </li>
               ))}
             </ul>
-            {error && <ErrorBox error={error} retry={loadMore} />}
-            {next && (
-              <p>
-                <button type="button" class="btn" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={loadMore}>
-                  {tm.loadMore}
-                </button>
-              </p>
-            )}
+            <MoreButton pages={pages} label={tm.loadMore} />
           </>
         ) : (
           <p>{tm.noHistory}</p>

@@ -5,8 +5,7 @@ import type { JoinAnswer, Membership, Plan } from '../../../shared/memberships.t
 import { api, asApiError } from '../../../shared/api.ts';
 import { useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
-import { loadStripe } from '../../../shared/stripe.ts';
-import { CardForm, returnUrl, type CardIntent } from '../card-form.tsx';
+import { CardForm, PayActions, bankCheck, returnUrl, type CardIntent } from '../card-form.tsx';
 import { METHODS, cardName, keepCard, type Methods } from '../sections/payment-methods.tsx';
 import { money } from '../format.ts';
 import { Loading, SrOnly } from '../ui.tsx';
@@ -77,17 +76,10 @@ export function Join({ plan, bff, joined, close }: Props) {
     if (p.state === 'failed') return p.failure || tm.joinFailed;
     if (afterAction || !p.clientSecret || !p.publishableKey) return tm.notConfirmed;
     // The bank asks for 3-D Secure: Stripe.js shows its check, then our server asks Stripe how it went.
-    let stripe: Awaited<ReturnType<typeof loadStripe>>;
-    try {
-      stripe = await loadStripe(p.publishableKey);
-    } catch {
-      return t.cardForm.loadFailed;
-    }
-    const r = await stripe.handleNextAction({ clientSecret: p.clientSecret });
-    stripeSaid.current = r.paymentIntent?.status ?? '';
-    const refreshed = await api<JoinAnswer>(`memberships/${encodeURIComponent(a.membership.id)}/refresh`, 'POST');
-    const message = await handle(refreshed, true);
-    return message && (r.error?.message || message);
+    return bankCheck({ clientSecret: p.clientSecret, publishableKey: p.publishableKey }, async (said) => {
+      stripeSaid.current = said;
+      return handle(await api<JoinAnswer>(`memberships/${encodeURIComponent(a.membership.id)}/refresh`, 'POST'), true);
+    });
   }
 
   const join = async (paymentMethod: string) => handle(await api<JoinAnswer>('memberships', 'POST', { planId: plan.id, paymentMethod }));
@@ -175,19 +167,7 @@ export function Join({ plan, bff, joined, close }: Props) {
           <label for="join-new">{tm.newCard}</label>
         </div>
       </fieldset>
-      {error && (
-        <p role="alert" class="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="btn primary" disabled={busy} aria-busy={busy ? 'true' : undefined}>
-          {busy ? t.cardForm.working : today ? tm.confirmJoin(m(today)) : tm.confirmJoinFree}
-        </button>
-        <button type="button" class="btn" disabled={busy} onClick={close}>
-          {tm.cancel}
-        </button>
-      </div>
+      <PayActions error={error} busy={busy} submit={today ? tm.confirmJoin(m(today)) : tm.confirmJoinFree} cancel={close} />
     </form>
   );
 }

@@ -33,9 +33,14 @@ export function Included({ plan }: { plan: Benefits }) {
     ...plan.perks,
   ];
   if (!items.length) return null;
+  return <Sentences title={tm.included} items={items} />;
+}
+
+/** A plan's sentences under a heading: what it includes, its terms. */
+function Sentences({ title, items }: { title: string; items: string[] }) {
   return (
     <>
-      <h4>{tm.included}</h4>
+      <h4>{title}</h4>
       <ul class="benefits">
         {items.map((x, i) => (
           <li key={i}>{x}</li>
@@ -58,16 +63,7 @@ export function PlanTerms({ plan: p }: { plan: Terms }) {
     p.freeze.allowed ? tm.freezeAllowed(p.freeze.maxDaysPerYear, p.freeze.fee ? m(p.freeze.fee) : '') : '',
     p.rollover ? tm.rollover(p.rollover.maxCredits, p.rollover.periods, p.interval) : '',
   ].filter(Boolean);
-  return (
-    <>
-      <h4>{tm.terms}</h4>
-      <ul class="benefits">
-        {items.map((x, i) => (
-          <li key={i}>{x}</li>
-        ))}
-      </ul>
-    </>
-  );
+  return <Sentences title={tm.terms} items={items} />;
 }
 
 export const planPrice = (plan: Pick<Plan, 'price' | 'interval'>): string => tm.price(money(plan.price.amount, plan.price.currency), plan.interval);

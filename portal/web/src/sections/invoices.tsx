@@ -4,12 +4,13 @@
 import { useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import type { DocumentKind, MoneyDocument } from '../../../shared/types.ts';
-import { api, apiHref, asApiError, type ApiError } from '../../../shared/api.ts';
+import { apiHref } from '../../../shared/api.ts';
 import { invalidateMatching, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
 import { formatDateIn, money } from '../format.ts';
 import { LinesTable, Totals, taxName, type TotalRow } from '../money-view.tsx';
 import { ErrorBox, Heading, Loaded, Loading, SrOnly, useTitle } from '../ui.tsx';
+import { MoreButton, useMorePages } from '../more-pages.tsx';
 import { href } from '../router.ts';
 import { cardName } from './payment-methods.tsx';
 import { t } from '../strings/index.ts';
@@ -86,25 +87,8 @@ function yearsOf(all: Documents | undefined, chosen: string): string[] {
 /** One filtered list: its first page from the shared store (live), further pages on demand. */
 function DocumentList({ path, filtered }: { path: string; filtered: boolean }) {
   const list = useResource<Documents>(path);
-  const [more, setMore] = useState<Documents>({ items: [] });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const next = more.items.length ? more.next : list.data?.next;
-  const seen = new Set<string>();
-  const items = [...(list.data?.items ?? []), ...more.items].filter((d) => !seen.has(d.id) && !!seen.add(d.id));
-
-  const loadMore = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const page = await api<Documents>(`${path}${path.includes('?') ? '&' : '?'}before=${encodeURIComponent(next!)}`);
-      setMore((m) => ({ items: [...m.items, ...page.items], next: page.next }));
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const pages = useMorePages(list, (next) => `${path}${path.includes('?') ? '&' : '?'}before=${encodeURIComponent(next)}`);
+  const items = pages.items;
 
   return (
     <Loaded r={list}>
@@ -134,14 +118,7 @@ function DocumentList({ path, filtered }: { path: string; filtered: boolean }) {
           ) : (
             <p>{filtered ? D.noneMatching : D.empty}</p>
           )}
-          {error && <ErrorBox error={error} retry={loadMore} />}
-          {next && (
-            <p>
-              <button type="button" class="btn" disabled={busy} aria-busy={busy ? 'true' : undefined} onClick={loadMore}>
-                {t.bookings.loadMore}
-              </button>
-            </p>
-          )}
+          <MoreButton pages={pages} label={t.bookings.loadMore} />
         </>
       )}
     </Loaded>

@@ -4,8 +4,8 @@
 import type { SectionDef } from './types.ts';
 import type { Credit, Membership, Pack, Plan } from '../../../shared/memberships.ts';
 import { invalidate, invalidateMatching, useResource } from '../../../shared/store.ts';
-import { lazyPage } from '../lazy.tsx';
-import { Loaded } from '../ui.tsx';
+import { lazy } from '../../../shared/lazy.tsx';
+import { Loaded, lazyUi } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 
 const T = t.membership;
@@ -53,7 +53,7 @@ function MembershipCard() {
 }
 
 export const membership: SectionDef = {
-  Page: lazyPage(() => import('../membership/page.tsx'), 'MembershipPage'),
+  Page: lazy(() => import('../membership/page.tsx'), lazyUi)('MembershipPage'),
   Card: MembershipCard,
   resource: [MEMBERSHIPS, CREDITS, PLANS, PACKS],
   isEmpty: ([memberships, credits, plans, packs]: Data) =>

@@ -10,8 +10,7 @@ import type { SettleAnswer, Tab } from '../../../shared/types.ts';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { useLive } from '../../../shared/live.ts';
-import { loadStripe } from '../../../shared/stripe.ts';
-import { CardForm, returnUrl, type CardIntent } from '../card-form.tsx';
+import { CardForm, PayActions, bankCheck, returnUrl, type CardIntent } from '../card-form.tsx';
 import { formatDateIn, money } from '../format.ts';
 import { LinesTable, Totals, type TotalRow } from '../money-view.tsx';
 import { ErrorBox, Heading, Loaded, Loading, Outcome, SrOnly, useTitle } from '../ui.tsx';
@@ -107,16 +106,10 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
     if (afterAction || !p.clientSecret || !p.publishableKey) return T.notConfirmed;
     if (via === 'new') return void setIntent({ clientSecret: p.clientSecret, publishableKey: p.publishableKey, amount });
     // 3-D Secure for a saved card: Stripe.js shows the bank's check, then the server asks Stripe how it went.
-    let stripe: Awaited<ReturnType<typeof loadStripe>>;
-    try {
-      stripe = await loadStripe(p.publishableKey);
-    } catch {
-      return t.cardForm.loadFailed;
-    }
-    const r = await stripe.handleNextAction({ clientSecret: p.clientSecret });
-    stripeSaid.current = r.paymentIntent?.status ?? '';
-    const message = await handle(await api<SettleAnswer>(`${path}/refresh`, 'POST'), true);
-    return message && (r.error?.message || message);
+    return bankCheck({ clientSecret: p.clientSecret, publishableKey: p.publishableKey }, async (said) => {
+      stripeSaid.current = said;
+      return handle(await api<SettleAnswer>(`${path}/refresh`, 'POST'), true);
+    });
   }
 
   /** Starts an attempt; one already waiting on this customer (a bank's check, a new card left half-way) is carried on. */
@@ -242,19 +235,7 @@ export function Settle({ tab, done, update, close }: Handlers & { tab: Tab; clos
         </fieldset>
       )}
       <p class="lead">{T.toPay(money(toPay, currency))}</p>
-      {error && (
-        <p role="alert" class="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="btn primary" disabled={busy} aria-busy={busy ? 'true' : undefined}>
-          {busy ? t.cardForm.working : T.pay(money(toPay, currency))}
-        </button>
-        <button type="button" class="btn" disabled={busy} onClick={close}>
-          {t.cardForm.cancel}
-        </button>
-      </div>
+      <PayActions error={error} busy={busy} submit={T.pay(money(toPay, currency))} cancel={close} />
     </form>
   );
 }
