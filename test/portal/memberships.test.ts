@@ -392,6 +392,14 @@ describe('Memberships', function () {
     await call('PATCH', `${adminUrl(st.t)}/packs/${pack.body.id}`, st.owner, { active: false });
     expect((await call('GET', `${apiUrl(st.t)}/packs`, m.token)).body.items).to.deep.equal([]);
     expect((await call('POST', `${apiUrl(st.t)}/packs/${pack.body.id}/buy`, m.token)).status).to.equal(409);
+    // Its time up (the stored expiry moved into the past, as the days passing would): the 4 left are written off in the ledger.
+    await mongoose.connection
+      .db!.collection('credit_buckets')
+      .updateOne({ _id: c!.id as never, org: st.t.org._id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await credits(st, m.token)).to.deep.equal([]);
+    const [last] = (await call('GET', `${apiUrl(st.t)}/credits/history`, m.token)).body.items;
+    expect(last).to.include({ kind: 'expire', delta: -4 });
+    await ledgerBalances(st, m.id);
   });
 
   it('starts a membership waiting for 3-D Secure when Stripe says its first payment went through', async () => {

@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { timeCursor } from '../../../lib/cursor.ts';
 import { BadRequest, HttpError } from '../../../lib/errors.ts';
-import type { Tx } from '../../../lib/transaction.ts';
+import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { CreditBucketModel, CreditEntryModel, type CreditBucket, type CreditEntry } from './model.ts';
 import type { historyQuery } from './inputs.ts';
 
@@ -153,6 +153,17 @@ export async function giveBack(tx: Tx, org: string, credit: CreditUse, bookingId
   await entry(tx, b, { _id: id, kind: 'return', delta: b.unlimited ? 0 : 1, bookingId });
   creditEvent(tx, 'credit.returned', { ...b, remaining: b.unlimited ? 0 : b.remaining + 1 }, bookingId);
   return true;
+}
+
+/**
+ * Writes off the organisation's buckets whose time is up and that no renewal closed (a pack's, a carry-over's, a
+ * period's with no renewal after it), so the ledger says where every credit went. Asked for where credits are read.
+ */
+export async function expireDue(org: string, now = Date.now()): Promise<void> {
+  const due = await CreditBucketModel.find({ org, closed: false, expiresAt: { $lte: new Date(now) } }, { _id: 1 })
+    .limit(100)
+    .lean<{ _id: string }[]>();
+  for (const { _id } of due) await inTransaction(org, (tx) => close(tx, org, _id, 'expire'));
 }
 
 /** The customer's credits not yet closed or expired, soonest to expire first. */

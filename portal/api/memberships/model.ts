@@ -232,6 +232,7 @@ const bucketSchema = orgScopedSchema<CreditBucket>(
 bucketSchema.index({ org: 1, customerId: 1, serviceIds: 1, expiresAt: 1 });
 bucketSchema.index({ org: 1, 'source.id': 1 });
 bucketSchema.index({ org: 1, _id: 1 });
+bucketSchema.index({ org: 1, closed: 1, expiresAt: 1 }); // buckets whose time is up, to write off
 export const CreditBucketModel = mongoose.model<CreditBucket>('CreditBucket', bucketSchema, 'credit_buckets');
 
 const entrySchema = orgScopedSchema<CreditEntry>(

@@ -13,7 +13,7 @@ import { crud } from '../catalogue/routes.ts';
 import { getService } from '../catalogue/service.ts';
 import type { PaymentDeps } from '../payments/stripe.ts';
 import * as inputs from './inputs.ts';
-import { creditFor, creditHistory, openCredits } from './ledger.ts';
+import { creditFor, creditHistory, expireDue, openCredits } from './ledger.ts';
 import { buyPack, packInUse } from './packs.ts';
 import * as plans from './plans.ts';
 import * as m from './service.ts';
@@ -84,10 +84,13 @@ function changeRoutes(router: Router, deps: PaymentDeps, staff: boolean, guard: 
 
 function creditRoutes(router: Router, path: string, customerOf: (ctx: Ctx) => string, ...guards: Middleware[]) {
   router.get(`${path}/credits`, ...guards, async (ctx: Ctx) => {
+    await expireDue(org(ctx));
     ctx.body = { items: await openCredits(org(ctx), customerOf(ctx)) };
   });
   router.get(`${path}/credits/history`, ...guards, async (ctx: Ctx) => {
-    ctx.body = await creditHistory(org(ctx), customerOf(ctx), validate(inputs.historyQuery, ctx.query));
+    const q = validate(inputs.historyQuery, ctx.query);
+    await expireDue(org(ctx));
+    ctx.body = await creditHistory(org(ctx), customerOf(ctx), q);
   });
 }
 
