@@ -136,6 +136,15 @@ describe('Memberships', function () {
     expect(second.status).to.equal(201);
     expect(second.body.credit).to.equal(undefined);
     expect(second.body.payment).to.include({ mode: 'prepay', amount: 5100, status: 'due' });
+    // At the till too: the service sold on a tab is priced with the discount.
+    const tab = await call('POST', `${adminUrl(st.t)}/tabs`, st.owner, { customerId: m.id });
+    const line = await call('POST', `${adminUrl(st.t)}/tabs/${tab.body.id}/lines`, st.owner, { serviceId: st.massageId, quantity: 2 });
+    expect(line.status, JSON.stringify(line.body)).to.equal(201);
+    expect(line.body.lines.at(-1)).to.include({ description: 'Massage (member discount 15 %)', unitAmount: 5100, quantity: 2 });
+    const stranger = await customerToken(s, st.app, { scope: MEMBER_SCOPES });
+    const theirs = await call('POST', `${adminUrl(st.t)}/tabs`, st.owner, { customerId: stranger.tokens.claims()!.sub });
+    const full = await call('POST', `${adminUrl(st.t)}/tabs/${theirs.body.id}/lines`, st.owner, { serviceId: st.massageId, quantity: 1 });
+    expect(full.body.lines.at(-1)).to.include({ description: 'Massage', unitAmount: 6000 });
   });
 
   it('gives a credit back, once, for a cancellation in time', async () => {

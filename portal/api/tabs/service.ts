@@ -10,18 +10,30 @@ import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { minorUnits, priceLines } from '../money/amounts.ts';
 import type { MoneySettings } from '../payments/settings.ts';
 import { RUNNING, TAB_STATUSES, TabModel, type Tab, type TabLine } from './model.ts';
+import { ServiceModel, type Service } from '../catalogue/model.ts';
+import { memberDiscount } from '../memberships/service.ts';
 
 export const MAX_LINES = 200;
 
 export const tabId = z.string().regex(/^tab_[A-Za-z0-9_-]{10,40}$/, 'is not a tab id');
 export const lineId = z.string().regex(/^ln_[A-Za-z0-9_-]{6,40}$/, 'is not a line id');
 export const openInput = z.strictObject({ customerId: z.string().min(1).max(100), note: z.string().trim().max(200).optional() });
-export const lineInput = z.strictObject({
-  description: z.string().trim().min(1, 'is required').max(200),
-  quantity: z.number().int('use a whole number').min(1, 'must be at least 1').max(1000, 'at most 1,000'),
-  unitAmount: minorUnits,
-  taxRateId: z.string().max(40).nullable().optional(),
-});
+/** A line of the catalogue's (`serviceId`: its name and price, less the customer's member discount) or any other. */
+export const lineInput = z
+  .strictObject({
+    serviceId: z
+      .string()
+      .regex(/^svc_[A-Za-z0-9_-]{6,40}$/, 'is not a service id')
+      .optional(),
+    description: z.string().trim().min(1, 'is required').max(200).optional(),
+    quantity: z.number().int('use a whole number').min(1, 'must be at least 1').max(1000, 'at most 1,000'),
+    unitAmount: minorUnits.optional(),
+    taxRateId: z.string().max(40).nullable().optional(),
+  })
+  .refine((l) => l.serviceId || (l.description !== undefined && l.unitAmount !== undefined), {
+    message: 'give a description and a unit amount, or a service',
+    path: ['description'],
+  });
 export const discountInput = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('percent'), value: z.number().min(0).max(100).multipleOf(0.01, 'at most two decimals') }),
   z.strictObject({ kind: z.literal('amount'), value: minorUnits }),
@@ -190,15 +202,29 @@ async function change(org: string, id: string, update: object, type: string, ext
 }
 
 export async function addLine(org: string, settings: MoneySettings, id: string, input: z.infer<typeof lineInput>): Promise<Tab> {
+  const priced = input.serviceId ? await serviceLine(org, settings, id, input.serviceId) : undefined;
   const line = {
     id: `ln_${randomId(8)}`,
-    description: input.description,
+    description: input.description ?? priced!.description,
     quantity: input.quantity,
-    unitAmount: input.unitAmount,
+    unitAmount: input.unitAmount ?? priced!.unitAmount,
     taxRate: taxRateOf(settings, input.taxRateId),
     addedAt: new Date(),
   };
   return change(org, id, { $push: { lines: line } }, 'tab.line_added', { [`lines.${MAX_LINES - 1}`]: { $exists: false } });
+}
+
+/** A service sold on the tab: its name and price, less the best member discount of the tab's customer. */
+async function serviceLine(org: string, settings: MoneySettings, tabId: string, serviceId: string) {
+  const [tab, service] = await Promise.all([findTab(org, tabId), ServiceModel.findOne({ org, _id: serviceId }).lean<Service>()]);
+  if (!service) throw new Unprocessable('serviceId: no such service');
+  if (service.price.currency !== settings.currency)
+    throw new Unprocessable(`serviceId: the service is priced in ${service.price.currency}, the tab in ${settings.currency}`);
+  const percent = await memberDiscount(org, tab.customerId, serviceId);
+  return {
+    description: `${service.name}${percent ? ` (member discount ${percent} %)` : ''}`,
+    unitAmount: Math.round((service.price.amount * (100 - percent)) / 100),
+  };
 }
 
 export async function removeLine(org: string, id: string, line: string): Promise<Tab> {

@@ -120,7 +120,11 @@ function AddLine({ tab, onChange }: TabProps) {
       const unitAmount = toMinor(form.unit, tab.currency);
       if (unitAmount === undefined) problems.push({ field: 'unitAmount', message: T.amountInvalid(example(tab.currency)) });
       if (problems.length) throw localError(problems);
-      onChange(await api<Tab>(`tabs/${enc(tab.id)}/lines`, 'POST', { description, quantity, unitAmount, taxRateId: form.taxRateId || null }));
+      // A service as the catalogue has it: the server prices it, less the customer's member discount.
+      const picked = active.find((x) => x.id === form.pick);
+      const asCatalogued = picked && description === picked.name && form.unit === toMajor(picked.price);
+      const line = asCatalogued ? { serviceId: picked.id } : { description, unitAmount };
+      onChange(await api<Tab>(`tabs/${enc(tab.id)}/lines`, 'POST', { ...line, quantity, taxRateId: form.taxRateId || null }));
       setForm(fresh(form.taxRateId));
       return T.added(description);
     });
