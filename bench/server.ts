@@ -21,6 +21,7 @@ import type Stripe from 'stripe';
 import { setupSucceeded, stripeCustomerOf } from '../portal/api/payments/methods.ts';
 import { paymentsSealKey, updateSettings } from '../portal/api/payments/settings.ts';
 import { stripeClient } from '../portal/api/payments/stripe.ts';
+import { addMembershipHistory, explainCreditLookup, type HistoryRequest } from './membership-history.ts';
 import { BENCH_KEYS } from './money.ts';
 
 const [mode, mongoUri, smtpUrl, limits] = process.argv.slice(2);
@@ -31,14 +32,27 @@ let dbOps = 0;
 mongoose.set('debug', () => {
   dbOps++;
 });
-// IPC: 'stats' answers {rss, dbOps}; {history: n} adds n past bookings (bench/bookings.ts) and answers when done.
+// IPC: 'stats' answers {rss, dbOps}; {history: n} adds n past bookings (bench/bookings.ts) and answers when done;
+// {membershipHistory} and {explainCredits} serve bench/memberships.ts.
 process.on('message', (msg: unknown) => {
-  if (msg && typeof msg === 'object' && 'history' in msg)
+  if (msg && typeof msg === 'object' && 'membershipHistory' in msg)
+    answer(addMembershipHistory((msg as { membershipHistory: HistoryRequest }).membershipHistory));
+  else if (msg && typeof msg === 'object' && 'explainCredits' in msg)
+    answer(explainCreditLookup((msg as { explainCredits: Parameters<typeof explainCreditLookup>[0] }).explainCredits));
+  else if (msg && typeof msg === 'object' && 'history' in msg)
     void addHistory(msg as { history: number; org: string; resourceIds: string[]; serviceId: string });
   else if (msg && typeof msg === 'object' && 'moneyHistory' in msg)
     void addMoneyHistory(msg as { moneyHistory: number; org: string; customerId: string });
   else process.send!({ rss: process.memoryUsage().rss, dbOps });
 });
+
+/** Sends what `work` gives back, or its failure as {error} (the bench waits for an answer either way). */
+function answer(work: Promise<object>) {
+  void work.then(
+    (done) => process.send!(done),
+    (err: unknown) => process.send!({ error: String((err as Error)?.stack ?? err) }),
+  );
+}
 
 /** Past bookings straight into the collection: the history a busy business has, outside any asked range. */
 async function addHistory({ history, org, resourceIds, serviceId }: { history: number; org: string; resourceIds: string[]; serviceId: string }) {

@@ -1,0 +1,172 @@
+// A studio's year of memberships, written straight into the collections by the bench server (bench/memberships.ts
+// asks for it over IPC): members who joined eleven months ago, each with twelve monthly periods of credits in the
+// ledger (grant, ~8 uses each with its past booking, the rest expired) and the current period part used. Ids and
+// shapes follow portal/api/memberships/ (service.ts bucket ids, ledger.ts entry ids), so the API reads them as its own.
+import { CustomerModel } from '../idp/customers/model.ts';
+import { addDays, instantOf, localAt } from '../portal/api/availability/zoned.ts';
+import { BookingModel } from '../portal/api/bookings/model.ts';
+import { CreditBucketModel, CreditEntryModel, MembershipModel, PlanModel, type Membership, type Plan } from '../portal/api/memberships/model.ts';
+import { addIntervals, periodStart, type Calendar } from '../portal/api/memberships/periods.ts';
+
+export type HistoryRequest = {
+  org: string;
+  planId: string;
+  resourceId: string;
+  /** Members' customer ids (created when missing); `plain` customers get no membership. */
+  members: string[];
+  plain: string[];
+  periods: number;
+  usedNow: number;
+};
+
+const ZONE = 'Europe/London';
+const HOUR = 3_600_000;
+const BATCH = 1_000;
+
+async function insert<T>(model: { insertMany: (docs: T[]) => Promise<unknown> }, docs: T[]) {
+  for (let i = 0; i < docs.length; i += BATCH) await model.insertMany(docs.slice(i, i + BATCH));
+}
+
+/** Writes the history; answers how many of each document it wrote. */
+export async function addMembershipHistory(r: HistoryRequest) {
+  const now = Date.now();
+  const plan = (await PlanModel.findOne({ org: r.org, _id: r.planId }).lean<Plan>())!;
+  const { _id: planId, org: _o, active: _a, createdAt: _c, updatedAt: _u, ...terms } = plan;
+  const e = plan.entitlements[0]!;
+  const serviceId = e.serviceIds[0]!;
+  // Anchored so the current period began five days ago: the coming week's classes fall inside it.
+  const today = localAt(now, ZONE).date;
+  const anchorDate = addIntervals(addDays(today, -5), 'month', -(r.periods - 1));
+  const c: Calendar = { anchor: instantOf(anchorDate, 0, ZONE), interval: 'month', timeZone: ZONE };
+
+  const known = new Set((await CustomerModel.find({ org: r.org, _id: { $in: [...r.members, ...r.plain] } }, { _id: 1 }).lean()).map((x) => x._id));
+  const customers = [...r.members, ...r.plain]
+    .filter((id) => !known.has(id))
+    .map((id) => ({ _id: id, org: r.org, email: `${id}@example.com`, emailVerified: true, createdAt: new Date(c.anchor) }));
+
+  const memberships: Membership[] = [];
+  const buckets: object[] = [];
+  const entries: object[] = [];
+  const bookings: object[] = [];
+  r.members.forEach((customerId, i) => {
+    const _id = `mem_bench${String(i).padStart(6, '0')}`;
+    const current = { start: periodStart(c, r.periods), end: periodStart(c, r.periods + 1) };
+    memberships.push({
+      _id,
+      org: r.org,
+      customerId,
+      customerEmail: `${customerId}@example.com`,
+      planId,
+      plan: terms,
+      status: 'active',
+      anchor: new Date(c.anchor),
+      timeZone: ZONE,
+      period: r.periods,
+      periodStart: new Date(current.start),
+      periodEnd: new Date(current.end),
+      minimumTermEnd: new Date(periodStart(c, plan.minimumTermPeriods + 1)),
+      freezes: [],
+      stripe: { customer: `cus_bench${i}`, subscription: `sub_bench${i}` },
+      liveKey: customerId,
+      version: r.periods + 1,
+      createdAt: new Date(c.anchor - HOUR),
+      updatedAt: new Date(current.start),
+    });
+    for (let n = 1; n <= r.periods; n++) {
+      const start = periodStart(c, n);
+      const end = periodStart(c, n + 1);
+      const past = n < r.periods;
+      const used = past ? Math.min(e.credits, 6 + ((i + n) % 5)) : r.usedNow; // 6 to 10, 8 on average
+      const bucket = `cr_${_id}_${planId}_${e.id}_${n}`;
+      const source = { kind: 'membership', id: _id, name: plan.name };
+      buckets.push({
+        _id: bucket,
+        org: r.org,
+        customerId,
+        source,
+        entitlement: e.id,
+        name: e.name,
+        serviceIds: e.serviceIds,
+        unlimited: false,
+        whenOut: e.whenOut,
+        granted: e.credits,
+        remaining: past ? 0 : e.credits - used,
+        startsAt: new Date(start),
+        expiresAt: new Date(end),
+        closed: past,
+        createdAt: new Date(start),
+      });
+      const entry = (id: string, kind: string, delta: number, at: number, bookingId?: string) =>
+        entries.push({ _id: `${bucket}|${id}`, org: r.org, customerId, bucket, kind, delta, at: new Date(at), ...(bookingId ? { bookingId } : {}) });
+      entry('grant', 'grant', e.credits, start);
+      // Uses spread over the part of the period already past, each a class two hours after it was booked.
+      const span = Math.min(end, now - 3 * HOUR) - start;
+      for (let u = 0; u < used; u++) {
+        const at = start + Math.floor(((u + 0.5) * span) / used);
+        const bookingId = `bk_mh${String(i).padStart(4, '0')}_${n}_${u}`;
+        const classStart = new Date(Math.floor(at / HOUR) * HOUR + 2 * HOUR);
+        entry(`use|${bookingId}`, 'use', -1, at, bookingId);
+        bookings.push({
+          _id: bookingId,
+          org: r.org,
+          status: 'confirmed',
+          customerId,
+          createdBy: 'customer',
+          serviceId,
+          serviceName: 'Yoga',
+          durationMinutes: 60,
+          price: { amount: 1500, currency: 'GBP' },
+          capacity: 20,
+          resourceId: r.resourceId,
+          resourceName: 'Studio room',
+          locationId: 'loc_history',
+          locationName: 'Studio',
+          timeZone: ZONE,
+          start: classStart,
+          end: new Date(classStart.getTime() + HOUR),
+          busyStart: classStart,
+          busyEnd: new Date(classStart.getTime() + HOUR),
+          session: `${serviceId}|${r.resourceId}|${classStart.getTime()}`,
+          seat: 1 + (i % 20),
+          credit: { id: bucket, name: e.name, unlimited: false },
+          cancellationWindowMinutes: 0,
+          version: 1,
+          createdAt: new Date(at),
+          updatedAt: new Date(at),
+        });
+      }
+      if (past && e.credits > used) entry('expire', 'expire', -(e.credits - used), end);
+    }
+  });
+  await insert(CustomerModel, customers);
+  await insert(MembershipModel, memberships);
+  await insert(CreditBucketModel, buckets);
+  await insert(CreditEntryModel, entries);
+  await insert(BookingModel, bookings);
+  return {
+    customers: customers.length,
+    memberships: memberships.length,
+    buckets: buckets.length,
+    entries: entries.length,
+    bookings: bookings.length,
+  };
+}
+
+/** How the database answers the booking's credit lookup (ledger.ts `covering`) for one member: plan and counts. */
+export async function explainCreditLookup({ org, customerId, serviceId }: { org: string; customerId: string; serviceId: string }) {
+  const filter = { org, customerId, serviceIds: serviceId, expiresAt: { $gt: new Date() } };
+  const explain = (await CreditBucketModel.find(filter).explain('executionStats')) as unknown as Record<string, never>;
+  const stats = (explain.executionStats ?? {}) as { nReturned?: number; totalKeysExamined?: number; totalDocsExamined?: number };
+  const stages: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object')
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'stage' && typeof v === 'string') stages.push(v);
+        else if (k === 'indexName' && typeof v === 'string') stages.push(`(${v})`);
+        else walk(v);
+      }
+  };
+  walk((explain.queryPlanner as { winningPlan?: unknown } | undefined)?.winningPlan);
+  return { plan: stages.join(' '), returned: stats.nReturned, keysExamined: stats.totalKeysExamined, docsExamined: stats.totalDocsExamined };
+}
