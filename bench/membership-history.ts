@@ -152,11 +152,13 @@ export async function addMembershipHistory(r: HistoryRequest) {
   };
 }
 
-/** How the database answers the booking's credit lookup (ledger.ts `covering`) for one member: plan and counts. */
-export async function explainCreditLookup({ org, customerId, serviceId }: { org: string; customerId: string; serviceId: string }) {
-  const filter = { org, customerId, serviceIds: serviceId, expiresAt: { $gt: new Date() } };
-  const explain = (await CreditBucketModel.find(filter).explain('executionStats')) as unknown as Record<string, never>;
-  const stats = (explain.executionStats ?? {}) as { nReturned?: number; totalKeysExamined?: number; totalDocsExamined?: number };
+type Explained = {
+  queryPlanner?: { winningPlan?: unknown };
+  executionStats?: { nReturned?: number; totalKeysExamined?: number; totalDocsExamined?: number };
+};
+
+/** A query plan in a line: its stages (and index) outermost first, keys and documents examined, documents returned. */
+function summary(explain: Explained) {
   const stages: string[] = [];
   const walk = (node: unknown) => {
     if (Array.isArray(node)) node.forEach(walk);
@@ -167,6 +169,38 @@ export async function explainCreditLookup({ org, customerId, serviceId }: { org:
         else walk(v);
       }
   };
-  walk((explain.queryPlanner as { winningPlan?: unknown } | undefined)?.winningPlan);
-  return { plan: stages.join(' '), returned: stats.nReturned, keysExamined: stats.totalKeysExamined, docsExamined: stats.totalDocsExamined };
+  walk(explain.queryPlanner?.winningPlan);
+  const s = explain.executionStats ?? {};
+  return { plan: stages.join(' '), returned: s.nReturned, 'keys examined': s.totalKeysExamined, 'docs examined': s.totalDocsExamined };
+}
+
+/** How the database answers a member's queries on the booking and read paths (ledger.ts, service.ts), for one member. */
+export async function explainMemberQueries({ org, customerId, serviceId }: { org: string; customerId: string; serviceId: string }) {
+  const now = new Date();
+  const queries = {
+    'booking: credit_buckets by customer, service, expiresAt (ledger.ts covering)': CreditBucketModel.find({
+      org,
+      customerId,
+      serviceIds: serviceId,
+      expiresAt: { $gt: now },
+    }),
+    'booking: memberships by customer (creditRules)': MembershipModel.find({ org, customerId }),
+    'GET /credits: credit_buckets by customer (openCredits)': CreditBucketModel.find({ org, customerId }),
+    'GET /credits/history: credit_entries by customer, newest first': CreditEntryModel.find({ org, customerId }).sort({ at: -1, _id: -1 }).limit(71),
+    'GET /memberships: memberships due a change (settleDue)': MembershipModel.find({ org, nextChangeAt: { $gt: new Date(0), $lte: now } }).limit(100),
+    'GET /memberships: memberships by customer, newest first': MembershipModel.find({ org, customerId }).sort({ createdAt: -1 }),
+  };
+  const rows: Record<string, unknown>[] = [];
+  for (const [query, q] of Object.entries(queries)) {
+    // SecantusDB derives executionStats from the plan (test/db/plans.test.ts): the time it takes alone says the rest.
+    const ms: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const t0 = performance.now();
+      await q.clone().lean();
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    rows.push({ query, ...summary((await q.clone().explain('executionStats')) as unknown as Explained), 'alone p50 ms': ms[12]!.toFixed(1) });
+  }
+  return { rows };
 }

@@ -22,11 +22,14 @@ const ROUNDS = 2;
 const READS = 200;
 const CONCURRENCY = 8;
 
+/** BENCH_PROFILE=1: where each booking's database time goes, by command and collection (bench/server.ts). */
+const PROFILE = process.env.BENCH_PROFILE === '1';
+type DbTime = { count: number; ms: number };
 type Stats = (child: ChildProcess) => Promise<{ rss: string; dbOps: number }>;
 type Pooled = Awaited<ReturnType<typeof pool>>;
 
 /** Asks the bench server to do something (bench/server.ts) and returns its answer. */
-async function ask<T>(child: ChildProcess, msg: object): Promise<T> {
+async function ask<T>(child: ChildProcess, msg: object | string): Promise<T> {
   child.send(msg);
   const [answer] = (await once(child, 'message')) as [T & { error?: string }];
   if (answer.error) throw new Error(answer.error);
@@ -110,6 +113,29 @@ export async function benchMemberships(target: Target, child: ChildProcess, stat
     CONCURRENCY,
   );
 
+  // Each kind of request's runs, database operations and (BENCH_PROFILE=1) database time by command.
+  type Phase = { runs: Pooled[]; ops: number; time: Map<string, DbTime> };
+  const phases = new Map<string, Phase>();
+  const measure = async (kind: string, work: (() => Promise<void>)[]) => {
+    const phase: Phase = phases.get(kind) ?? { runs: [], ops: 0, time: new Map() };
+    phases.set(kind, phase);
+    const before = (await stats(child)).dbOps;
+    if (PROFILE) await ask(child, 'dbTime'); // clears what came before
+    phase.runs.push(await pool(work, CONCURRENCY));
+    phase.ops += (await stats(child)).dbOps - before;
+    if (PROFILE)
+      for (const [command, t] of Object.entries(await ask<Record<string, DbTime>>(child, 'dbTime'))) {
+        const sum = phase.time.get(command) ?? { count: 0, ms: 0 };
+        phase.time.set(command, { count: sum.count + t.count, ms: sum.ms + t.ms });
+      }
+  };
+  const merged = (kind: string): Pooled => {
+    const runs = phases.get(kind)!.runs;
+    return { latencies: runs.flatMap((x) => x.latencies).sort((a, b) => a - b), wall: runs.reduce((n, x) => n + x.wall, 0) };
+  };
+  const done = (kind: string) => phases.get(kind)!.runs.reduce((n, x) => n + x.latencies.length, 0);
+  const opsEach = (kind: string) => phases.get(kind)!.ops / done(kind);
+
   const jobs = { plain: [] as (() => Promise<void>)[], credit: [] as (() => Promise<void>)[] };
   for (let k = 0; k < 2 * BOOKINGS; k++) {
     const j = k >> 1;
@@ -117,50 +143,31 @@ export async function benchMemberships(target: Target, child: ChildProcess, stat
     if (k % 2 === 0) jobs.plain.push(book(plain[j % MEMBERS]!, start, false));
     else jobs.credit.push(book(members[j % MEMBERS]!, start, true));
   }
-  const runs = { plain: [] as Pooled[], credit: [] as Pooled[] };
-  const ops = { plain: 0, credit: 0 };
   const per = BOOKINGS / ROUNDS;
-  for (let r = 0; r < ROUNDS; r++)
-    for (const kind of ['plain', 'credit'] as const) {
-      const before = (await stats(child)).dbOps;
-      runs[kind].push(await pool(jobs[kind].slice(r * per, (r + 1) * per), CONCURRENCY));
-      ops[kind] += (await stats(child)).dbOps - before;
-    }
-  const merged = (rs: Pooled[]): Pooled => ({
-    latencies: rs.flatMap((x) => x.latencies).sort((a, b) => a - b),
-    wall: rs.reduce((n, x) => n + x.wall, 0),
-  });
-  const plainRow = {
-    booking: 'plain: customer without membership (baseline)',
-    ...figures(merged(runs.plain)),
-    'db ops/booking': ops.plain / BOOKINGS,
-  };
-  const creditRow = {
-    booking: 'on credit: member with a year of ledger',
-    ...figures(merged(runs.credit)),
-    'db ops/booking': ops.credit / BOOKINGS,
-  };
+  for (let r = 0; r < ROUNDS; r++) for (const kind of ['plain', 'credit'] as const) await measure(kind, jobs[kind].slice(r * per, (r + 1) * per));
+  const bookingRow = (booking: string, kind: string) => ({ booking, ...figures(merged(kind)), 'db ops/booking': opsEach(kind) });
+  const plainRow = bookingRow('plain: customer without membership (baseline)', 'plain');
+  const creditRow = bookingRow('on credit: member with a year of ledger', 'credit');
   const rss = (await stats(child)).rss;
 
   // A member's own reads through the Client API, with their year of history.
   const read = async (name: string, path: string) => {
-    const before = (await stats(child)).dbOps;
-    const r = await pool(
+    await measure(
+      path,
       Array.from({ length: READS }, () => async () => {
         const res = await fetch(`${target.issuer}/api/v1/${path}`, { headers: { authorization: `Bearer ${memberToken}` } });
         const body = (await res.json()) as { items?: unknown[] };
         if (res.status !== 200 || !body.items?.length) throw new Error(`${path}: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
       }),
-      CONCURRENCY,
     );
-    return { read: name, ...figures(r), 'db ops/read': (((await stats(child)).dbOps - before) / READS).toFixed(1) };
+    return { read: name, ...figures(merged(path)), 'db ops/read': opsEach(path).toFixed(1) };
   };
   const reads = [
     await read('GET /api/v1/memberships (baseline)', 'memberships'),
     await read('GET /api/v1/credits (open credits)', 'credits'),
     await read('GET /api/v1/credits/history (newest 20 of the ledger)', 'credits/history'),
   ];
-  const explained = await ask<Record<string, unknown>>(child, { explainCredits: { org: target.org, customerId: members[0], serviceId: yoga.id } });
+  const explained = await ask<{ rows: object[] }>(child, { explainQueries: { org: target.org, customerId: members[0], serviceId: yoga.id } });
 
   console.log(
     `Memberships: a studio's year (${seeded.memberships} members x ${PERIODS} monthly periods: ${seeded.buckets!.toLocaleString('en')} credit buckets, ${seeded.entries!.toLocaleString('en')} ledger entries, ${seeded.bookings!.toLocaleString('en')} past bookings); POST /admin/v1/bookings of a 20-seat class, ${BOOKINGS} of each kind in ${ROUNDS} alternating rounds, ${CONCURRENCY} in flight:`,
@@ -171,9 +178,23 @@ export async function benchMemberships(target: Target, child: ChildProcess, stat
   console.log(
     `Booking on a credit runs at ${(ratio * 100).toFixed(0)}% of plain booking's throughput (credit / plain ${ratio.toFixed(2)}), p50 ${(creditRow['p50 ms'] / plainRow['p50 ms']).toFixed(2)}x, ${(creditRow['db ops/booking'] - plainRow['db ops/booking']).toFixed(1)} more db ops each.`,
   );
-  console.log(
-    `  credit lookup (credit_buckets by org, customerId, serviceIds, expiresAt) for a member of a year: ${explained.plan}; ${explained.keysExamined} keys and ${explained.docsExamined} documents examined for ${explained.returned} returned`,
-  );
+  if (PROFILE) {
+    const commands = [...new Set([...phases.values()].flatMap((p) => [...p.time.keys()]))].sort();
+    console.log('Database time per request, by command (count per request x mean ms, as the driver saw it; BENCH_PROFILE=1):');
+    console.table(
+      commands.map((command) => ({
+        command,
+        ...Object.fromEntries(
+          [...phases].map(([kind, p]) => {
+            const t = p.time.get(command);
+            return [kind, t ? `${(t.count / done(kind)).toFixed(2)} x ${(t.ms / t.count).toFixed(1)}` : '-'];
+          }),
+        ),
+      })),
+    );
+  }
   console.log(`A member's reads (Client API, their own token), ${READS} each, ${CONCURRENCY} in flight:`);
   console.table(reads);
+  console.log("The member's queries as the database answers them (explain, executionStats):");
+  console.table(explained.rows);
 }
