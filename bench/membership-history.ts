@@ -2,6 +2,7 @@
 // asks for it over IPC): members who joined eleven months ago, each with twelve monthly periods of credits in the
 // ledger (grant, ~8 uses each with its past booking, the rest expired) and the current period part used. Ids and
 // shapes follow portal/api/memberships/ (service.ts bucket ids, ledger.ts entry ids), so the API reads them as its own.
+import mongoose from 'mongoose';
 import { CustomerModel } from '../idp/customers/model.ts';
 import { addDays, instantOf, localAt } from '../portal/api/availability/zoned.ts';
 import { BookingModel } from '../portal/api/bookings/model.ts';
@@ -15,6 +16,8 @@ export type HistoryRequest = {
   /** Members' customer ids (created when missing); `plain` customers get no membership. */
   members: string[];
   plain: string[];
+  /** Customers with a saved card and no membership yet, to be enrolled through the API. */
+  joining: string[];
   periods: number;
   usedNow: number;
 };
@@ -39,8 +42,9 @@ export async function addMembershipHistory(r: HistoryRequest) {
   const anchorDate = addIntervals(addDays(today, -5), 'month', -(r.periods - 1));
   const c: Calendar = { anchor: instantOf(anchorDate, 0, ZONE), interval: 'month', timeZone: ZONE };
 
-  const known = new Set((await CustomerModel.find({ org: r.org, _id: { $in: [...r.members, ...r.plain] } }, { _id: 1 }).lean()).map((x) => x._id));
-  const customers = [...r.members, ...r.plain]
+  const everyone = [...r.members, ...r.plain, ...r.joining];
+  const known = new Set((await CustomerModel.find({ org: r.org, _id: { $in: everyone } }, { _id: 1 }).lean()).map((x) => x._id));
+  const customers = everyone
     .filter((id) => !known.has(id))
     .map((id) => ({ _id: id, org: r.org, email: `${id}@example.com`, emailVerified: true, createdAt: new Date(c.anchor) }));
 
@@ -139,6 +143,7 @@ export async function addMembershipHistory(r: HistoryRequest) {
     }
   });
   await insert(CustomerModel, customers);
+  await saveCards(r.org, r.joining);
   await insert(MembershipModel, memberships);
   await insert(CreditBucketModel, buckets);
   await insert(CreditEntryModel, entries);
@@ -150,6 +155,31 @@ export async function addMembershipHistory(r: HistoryRequest) {
     entries: entries.length,
     bookings: bookings.length,
   };
+}
+
+/** A Stripe customer and a default card for each, as Stripe's `setup_intent.succeeded` would leave them (payments/methods.ts). */
+async function saveCards(org: string, customerIds: string[]) {
+  const db = mongoose.connection.db!;
+  const at = new Date();
+  if (!customerIds.length) return;
+  await db
+    .collection('stripe_customers')
+    .insertMany(customerIds.map((id) => ({ _id: `${org}|${id}` as never, org, customerId: id, stripeCustomerId: `cus_${id}`, createdAt: at })));
+  await db.collection('payment_methods').insertMany(
+    customerIds.map((id) => ({
+      _id: `${org}|pm_${id}` as never,
+      org,
+      customerId: id,
+      paymentMethodId: `pm_${id}`,
+      brand: 'visa',
+      last4: '4242',
+      expMonth: 12,
+      expYear: new Date().getUTCFullYear() + 3,
+      wallet: null,
+      isDefault: true,
+      createdAt: at,
+    })),
+  );
 }
 
 type Explained = {

@@ -20,6 +20,8 @@ const USED_NOW = 3;
 const BOOKINGS = 2 * MEMBERS;
 const ROUNDS = 2;
 const READS = 200;
+/** Customers with a saved card enrolled by staff (Stripe customer, price and subscription on stripe-mock). */
+const JOINS = 40;
 const CONCURRENCY = 8;
 
 /** BENCH_PROFILE=1: where each booking's database time goes, by command and collection (bench/server.ts). */
@@ -79,8 +81,9 @@ export async function benchMemberships(target: Target, child: ChildProcess, stat
   const memberToken = signedIn.tokens.access_token;
   const members = [String(signedIn.tokens.claims()!.sub), ...Array.from({ length: MEMBERS - 1 }, (_, i) => `c_benchmember${i}`)];
   const plain = Array.from({ length: MEMBERS }, (_, i) => `c_benchplain${i}`);
+  const joining = Array.from({ length: JOINS }, (_, i) => `c_benchjoin${i}`);
   const seeded = await ask<Record<string, number>>(child, {
-    membershipHistory: { org: target.org, planId: plan.id, resourceId: room.id, members, plain, periods: PERIODS, usedNow: USED_NOW },
+    membershipHistory: { org: target.org, planId: plan.id, resourceId: room.id, members, plain, joining, periods: PERIODS, usedNow: USED_NOW },
   });
 
   // The coming week's classes. Booking k goes to class k mod their count (one that does not divide 2 * MEMBERS, so a
@@ -150,6 +153,21 @@ export async function benchMemberships(target: Target, child: ChildProcess, stat
   const creditRow = bookingRow('on credit: member with a year of ledger', 'credit');
   const rss = (await stats(child)).rss;
 
+  await measure(
+    'enrol',
+    joining.map((customerId) => async () => {
+      const res = await fetch(`${api}/memberships`, { method: 'POST', headers, body: JSON.stringify({ customerId, planId: plan.id }) });
+      const body = (await res.json()) as { membership?: { status: string }; payment?: { state: string } };
+      if (res.status !== 201 || body.membership?.status !== 'active' || body.payment?.state !== 'succeeded')
+        throw new Error(`enrol: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }),
+  );
+  const enrolRow = {
+    write: 'POST /admin/v1/memberships (enrol on the saved card: Stripe subscription, membership, first credits)',
+    ...figures(merged('enrol')),
+    'db ops each': opsEach('enrol').toFixed(1),
+  };
+
   // A member's own reads through the Client API, with their year of history.
   const read = async (name: string, path: string) => {
     await measure(
@@ -178,6 +196,8 @@ export async function benchMemberships(target: Target, child: ChildProcess, stat
   console.log(
     `Booking on a credit runs at ${(ratio * 100).toFixed(0)}% of plain booking's throughput (credit / plain ${ratio.toFixed(2)}), p50 ${(creditRow['p50 ms'] / plainRow['p50 ms']).toFixed(2)}x, ${(creditRow['db ops/booking'] - plainRow['db ops/booking']).toFixed(1)} more db ops each.`,
   );
+  console.log(`Joining, ${JOINS} customers, ${CONCURRENCY} in flight (Stripe = stripe-mock on this machine):`);
+  console.table([enrolRow]);
   if (PROFILE) {
     const commands = [...new Set([...phases.values()].flatMap((p) => [...p.time.keys()]))].sort();
     console.log('Database time per request, by command (count per request x mean ms, as the driver saw it; BENCH_PROFILE=1):');
