@@ -2,7 +2,8 @@
 // the credit ledger, their past bookings): booking a class on a credit (the booking's transaction plus the credit
 // lookup, guarded decrement, ledger entry and credit.used event) beside plain booking of the same class by customers
 // without a membership (the baseline), through the Admin API in the same run at the same concurrency, alternating in
-// rounds so neither gets the warmer server; then a member's own reads: memberships, open credits, credit history.
+// rounds so neither gets the warmer server; staff enrolling customers on their saved cards; then a member's own
+// reads: memberships, open credits, credit history, and the member's queries explained and timed alone.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Mailbox } from '../test/support/mailbox.ts';
