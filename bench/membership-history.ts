@@ -234,3 +234,13 @@ export async function explainMemberQueries({ org, customerId, serviceId }: { org
   }
   return { rows };
 }
+
+/** The ledger's rule over the organisation, after the run: every bucket's `remaining` is the sum of its entries. */
+export async function checkLedger({ org }: { org: string }) {
+  const sums = new Map<string, number>();
+  for await (const e of CreditEntryModel.find({ org }, { bucket: 1, delta: 1 }).lean().cursor())
+    sums.set(e.bucket, (sums.get(e.bucket) ?? 0) + e.delta);
+  const buckets = await CreditBucketModel.find({ org }, { remaining: 1, unlimited: 1 }).lean();
+  const off = buckets.filter((b) => !b.unlimited && (sums.get(b._id) ?? 0) !== b.remaining).map((b) => b._id);
+  return { buckets: buckets.length, off: off.slice(0, 5), offCount: off.length };
+}

@@ -186,6 +186,9 @@ export async function benchMemberships(target: Target, child: ChildProcess, stat
     await read('GET /api/v1/credits (open credits)', 'credits'),
     await read('GET /api/v1/credits/history (newest 20 of the ledger)', 'credits/history'),
   ];
+  // The history written straight into the collections and the bookings on top of it keep the ledger's rule.
+  const ledger = await ask<{ buckets: number; offCount: number; off: string[] }>(child, { checkLedger: { org: target.org } });
+  if (ledger.offCount) throw new Error(`${ledger.offCount} credit buckets differ from the sum of their entries, e.g. ${ledger.off.join(', ')}`);
   const explained = await ask<{ rows: object[] }>(child, { explainQueries: { org: target.org, customerId: members[0], serviceId: yoga.id } });
 
   console.log(
@@ -198,6 +201,7 @@ export async function benchMemberships(target: Target, child: ChildProcess, stat
   console.log(
     `Booking on a credit runs at ${(ratio * 100).toFixed(0)}% of plain booking's throughput (credit / plain ${ratio.toFixed(2)}), p50 ${(creditRow['p50 ms'] / plainRow['p50 ms']).toFixed(2)}x, ${(creditRow['db ops/booking'] - plainRow['db ops/booking']).toFixed(1)} more db ops each.`,
   );
+  console.log(`  ledger after the run: all ${ledger.buckets.toLocaleString('en')} credit buckets hold the sum of their entries`);
   console.log(`Joining, ${JOINS} customers, ${CONCURRENCY} in flight (Stripe = stripe-mock on this machine):`);
   console.table([enrolRow]);
   if (PROFILE) {

@@ -21,7 +21,7 @@ import type Stripe from 'stripe';
 import { setupSucceeded, stripeCustomerOf } from '../portal/api/payments/methods.ts';
 import { paymentsSealKey, updateSettings } from '../portal/api/payments/settings.ts';
 import { stripeClient } from '../portal/api/payments/stripe.ts';
-import { addMembershipHistory, explainMemberQueries, type HistoryRequest } from './membership-history.ts';
+import { addMembershipHistory, checkLedger, explainMemberQueries, type HistoryRequest } from './membership-history.ts';
 import { BENCH_KEYS } from './money.ts';
 
 const [mode, mongoUri, smtpUrl, limits] = process.argv.slice(2);
@@ -33,14 +33,15 @@ mongoose.set('debug', () => {
   dbOps++;
 });
 // IPC: 'stats' answers {rss, dbOps}; {history: n} adds n past bookings (bench/bookings.ts) and answers when done;
-// {membershipHistory}, {explainQueries} and 'dbTime' serve bench/memberships.ts.
+// {membershipHistory}, {checkLedger}, {explainQueries} and 'dbTime' serve bench/memberships.ts.
 process.on('message', (msg: unknown) => {
   if (msg && typeof msg === 'object' && 'membershipHistory' in msg)
     answer(addMembershipHistory((msg as { membershipHistory: HistoryRequest }).membershipHistory));
   else if (msg === 'dbTime') {
     process.send!(Object.fromEntries(dbTime));
     dbTime.clear();
-  } else if (msg && typeof msg === 'object' && 'explainQueries' in msg)
+  } else if (msg && typeof msg === 'object' && 'checkLedger' in msg) answer(checkLedger((msg as { checkLedger: { org: string } }).checkLedger));
+  else if (msg && typeof msg === 'object' && 'explainQueries' in msg)
     answer(explainMemberQueries((msg as { explainQueries: Parameters<typeof explainMemberQueries>[0] }).explainQueries));
   else if (msg && typeof msg === 'object' && 'history' in msg)
     void addHistory(msg as { history: number; org: string; resourceIds: string[]; serviceId: string });
