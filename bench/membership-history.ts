@@ -215,6 +215,10 @@ export async function explainMemberQueries({ org, customerId, serviceId }: { org
       expiresAt: { $gt: now },
     }),
     'booking: memberships by customer (creditRules)': MembershipModel.find({ org, customerId }),
+    'GET /credits and /history: credits whose time is up (expireDue)': CreditBucketModel.find(
+      { org, closed: false, expiresAt: { $lte: now } },
+      { _id: 1 },
+    ).limit(100),
     'GET /credits: credit_buckets by customer (openCredits)': CreditBucketModel.find({ org, customerId }),
     'GET /credits/history: credit_entries by customer, newest first': CreditEntryModel.find({ org, customerId }).sort({ at: -1, _id: -1 }).limit(71),
     'GET /memberships: memberships due a change (settleDue)': MembershipModel.find({ org, nextChangeAt: { $gt: new Date(0), $lte: now } }).limit(100),
