@@ -1,6 +1,7 @@
 // `npm run bench`: token endpoint throughput and latency for Portico beside bare oidc-provider (the baseline,
 // measured in the same run, same key type and token format), API reads beside /healthz, full email sign-ins at 20
-// concurrent customers, bookings (bench/bookings.ts), invoice PDF rendering (bench/pdf.ts), the browser apps'
+// concurrent customers, bookings (bench/bookings.ts), money (bench/money.ts), booking on a membership's credit beside
+// plain booking (bench/memberships.ts), invoice PDF rendering (bench/pdf.ts), the browser apps'
 // gzipped size against their 35 KB budget, and the DOM package's against its 10 KB.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { relyingParty, signIn, uniqueEmail } from '../test/support/oidc.ts';
 import { Browser } from '../test/support/browser.ts';
 import { startStripeMock } from '../scripts/stripe/launch.ts';
 import { benchBookings } from './bookings.ts';
+import { benchMemberships } from './memberships.ts';
 import { benchMoney } from './money.ts';
 import { benchPdf } from './pdf.ts';
 import { benchWorstAvailability } from './worst-availability.ts';
@@ -26,7 +28,7 @@ const DURATION_S = 10;
 const CONNECTIONS = 20;
 const CUSTOMERS = 20;
 const SIGN_INS_PER_CUSTOMER = 5;
-/** `npm run bench -- bookings` (or `api`, `sign-in`, `worst-availability`, `money`, `pdf`, `size`) runs only that part. */
+/** `npm run bench -- bookings` (or `api`, `sign-in`, `worst-availability`, `money`, `memberships`, `pdf`, `size`) runs only that part. */
 const ONLY = process.argv[2];
 
 type Credentials = { clientId: string; clientSecret: string };
@@ -136,6 +138,7 @@ try {
   else if (ONLY === 'sign-in') await benchSignIn();
   else if (ONLY === 'worst-availability') await withFairUse(benchWorstAvailability);
   else if (ONLY === 'money') await benchMoney(portico.target, portico.child, stats, stripeMock.url);
+  else if (ONLY === 'memberships') await benchMemberships(portico.target, portico.child, stats, mailbox);
   else if (ONLY === 'api') await benchApi();
   else await benchAll();
 } finally {
@@ -193,6 +196,7 @@ async function benchAll() {
   await benchBookings(portico.target, portico.child, stats);
   await withFairUse(benchWorstAvailability);
   await benchMoney(portico.target, portico.child, stats, stripeMock.url);
+  await benchMemberships(portico.target, portico.child, stats, mailbox);
   await benchPdf();
   await benchSizes();
 }

@@ -21,6 +21,7 @@ import type Stripe from 'stripe';
 import { setupSucceeded, stripeCustomerOf } from '../portal/api/payments/methods.ts';
 import { paymentsSealKey, updateSettings } from '../portal/api/payments/settings.ts';
 import { stripeClient } from '../portal/api/payments/stripe.ts';
+import { addMembershipHistory, checkLedger, explainMemberQueries, type HistoryRequest } from './membership-history.ts';
 import { BENCH_KEYS } from './money.ts';
 
 const [mode, mongoUri, smtpUrl, limits] = process.argv.slice(2);
@@ -31,14 +32,55 @@ let dbOps = 0;
 mongoose.set('debug', () => {
   dbOps++;
 });
-// IPC: 'stats' answers {rss, dbOps}; {history: n} adds n past bookings (bench/bookings.ts) and answers when done.
+// IPC: 'stats' answers {rss, dbOps}; {history: n} adds n past bookings (bench/bookings.ts) and answers when done;
+// {membershipHistory}, {checkLedger}, {explainQueries} and 'dbTime' serve bench/memberships.ts.
 process.on('message', (msg: unknown) => {
-  if (msg && typeof msg === 'object' && 'history' in msg)
+  if (msg && typeof msg === 'object' && 'membershipHistory' in msg)
+    answer(addMembershipHistory((msg as { membershipHistory: HistoryRequest }).membershipHistory));
+  else if (msg === 'dbTime') {
+    process.send!(Object.fromEntries(dbTime));
+    dbTime.clear();
+  } else if (msg && typeof msg === 'object' && 'checkLedger' in msg) answer(checkLedger((msg as { checkLedger: { org: string } }).checkLedger));
+  else if (msg && typeof msg === 'object' && 'explainQueries' in msg)
+    answer(explainMemberQueries((msg as { explainQueries: Parameters<typeof explainMemberQueries>[0] }).explainQueries));
+  else if (msg && typeof msg === 'object' && 'history' in msg)
     void addHistory(msg as { history: number; org: string; resourceIds: string[]; serviceId: string });
   else if (msg && typeof msg === 'object' && 'moneyHistory' in msg)
     void addMoneyHistory(msg as { moneyHistory: number; org: string; customerId: string });
   else process.send!({ rss: process.memoryUsage().rss, dbOps });
 });
+
+/**
+ * BENCH_PROFILE=1: each database command's time as the driver sees it, by command and collection (answered and
+ * cleared by 'dbTime'), to say where a request's time goes. Off by default: the events cost a little on every command.
+ */
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const dbTime = new Map<string, { count: number; ms: number }>();
+function timeCommands(client: ReturnType<typeof mongoose.connection.getClient>) {
+  const started = new Map<number, string>();
+  client.on('commandStarted', (e) => {
+    const target = e.commandName === 'getMore' ? e.command.collection : e.command[e.commandName];
+    started.set(e.requestId, typeof target === 'string' ? `${e.commandName} ${target}` : e.commandName);
+  });
+  const done = (e: { requestId: number; duration: number }) => {
+    const command = started.get(e.requestId);
+    started.delete(e.requestId);
+    // A change stream's getMore waits for events in the background (live views): it is no request's time.
+    if (!command || command === 'getMore $cmd.aggregate') return;
+    const t = dbTime.get(command) ?? { count: 0, ms: 0 };
+    dbTime.set(command, { count: t.count + 1, ms: t.ms + e.duration });
+  };
+  client.on('commandSucceeded', done);
+  client.on('commandFailed', done);
+}
+
+/** Sends what `work` gives back, or its failure as {error} (the bench waits for an answer either way). */
+function answer(work: Promise<object>) {
+  void work.then(
+    (done) => process.send!(done),
+    (err: unknown) => process.send!({ error: String((err as Error)?.stack ?? err) }),
+  );
+}
 
 /** Past bookings straight into the collection: the history a busy business has, outside any asked range. */
 async function addHistory({ history, org, resourceIds, serviceId }: { history: number; org: string; resourceIds: string[]; serviceId: string }) {
@@ -233,7 +275,8 @@ if (mode === 'bare') {
     ...(process.env.STRIPE_API_URL ? { STRIPE_API_URL: process.env.STRIPE_API_URL } : {}),
   });
   const log = createLogger('error');
-  await mongoose.connect(config.mongodbUri!);
+  await mongoose.connect(config.mongodbUri!, { monitorCommands: PROFILE });
+  if (PROFILE) timeCommands(mongoose.connection.getClient());
   const { app, secrets } = createApp(config, log, createMailer(config, log));
   await ensureCollections(log);
   const org = await createOrganisation(secrets, { slug: 'bench', name: 'Bench Spa' });

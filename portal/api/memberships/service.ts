@@ -649,7 +649,9 @@ export async function changePlan(deps: PaymentDeps, m: Membership, p: Awaited<Re
  * once apply it once.
  */
 export async function settleDue(org: string, now = Date.now(), deps?: PaymentDeps): Promise<number> {
-  const due = await MembershipModel.find({ org, nextChangeAt: { $lte: new Date(now) } })
+  // The lower bound keeps the index range to dates: SecantusDB otherwise walks every membership without a change
+  // due (no `nextChangeAt`, most of them) on each read; bench/memberships.ts times the query.
+  const due = await MembershipModel.find({ org, nextChangeAt: { $gt: new Date(0), $lte: new Date(now) } })
     .limit(100)
     .lean<Membership[]>();
   for (const m of due) {
