@@ -214,7 +214,7 @@ export async function explainMemberQueries({ org, customerId, serviceId }: { org
       serviceIds: serviceId,
       expiresAt: { $gt: now },
     }),
-    'booking: memberships by customer (creditRules)': MembershipModel.find({ org, customerId }),
+    'booking: memberships by customer (memberTerms)': MembershipModel.find({ org, customerId }),
     'GET /credits and /history: credits whose time is up (expireDue)': CreditBucketModel.find(
       { org, closed: false, expiresAt: { $lte: now } },
       { _id: 1 },

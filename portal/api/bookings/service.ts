@@ -16,7 +16,7 @@ import { releaseHold, takeHold, type Hold } from './holds.ts';
 import { attachPayment, connectBookingMoney, lapseUnpaid, paymentTerms, settleCancelled } from './payment.ts';
 import { BOOKING_STATUSES, BookingModel, type Booking } from './model.ts';
 import { creditFor, giveBack, useCredit } from '../memberships/ledger.ts';
-import { creditRules, memberDiscount } from '../memberships/service.ts';
+import { memberTerms } from '../memberships/service.ts';
 
 export class SlotTaken extends HttpError {
   constructor() {
@@ -190,9 +190,10 @@ export async function createBooking(
   const { service, location, candidates } = await offered(org, input.serviceId, input.start, input.resourceId, now, actor.kind === 'staff');
   // A member's credit covering the service at that time is used instead of a payment; the terms are needed only
   // without one (or when the last credit goes to someone faster, and the plan lets the customer pay instead).
-  const usable = (await creditRules(org, actor.customerId))(input.start);
+  const member = await memberTerms(org, actor.customerId);
+  const usable = member.usable(input.start);
   const cover = await creditFor(org, actor.customerId, service.id, new Date(input.start), usable);
-  const discount = await memberDiscount(org, actor.customerId, service.id);
+  const discount = member.discount(service.id);
   let money = cover.use ? undefined : await paymentTerms(deps, org, service, actor.customerId);
   const booked = await withSlot(org, candidates, async (tx, { resource, hold, seat }) => {
     const at = new Date();

@@ -133,8 +133,8 @@ export const membershipClientRoutes = (customers: CustomerLookup, deps: PaymentD
     const q = validate(inputs.creditForQuery, ctx.query);
     // It answers for one service: one the organisation does not have is not found, as availability's is.
     await getService(org(ctx), q.serviceId);
-    const rules = await m.creditRules(org(ctx), me(ctx));
-    ctx.body = await creditFor(org(ctx), me(ctx), q.serviceId, q.start, rules(q.start.getTime()));
+    const { usable } = await m.memberTerms(org(ctx), me(ctx));
+    ctx.body = await creditFor(org(ctx), me(ctx), q.serviceId, q.start, usable(q.start.getTime()));
   });
 };
 

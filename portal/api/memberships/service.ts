@@ -143,21 +143,28 @@ export async function listMemberships(deps: PaymentDeps, org: string, q: z.infer
 /** Whether any customer ever joined the plan (a plan with members is made inactive, not deleted). */
 export const planInUse = async (org: string, planId: string) => !!(await MembershipModel.exists({ org, planId }));
 
-/** Which of the customer's credits a booking at `at` may use: packs always; a membership's while it runs unfrozen and paid. */
-export async function creditRules(org: string, customerId: string) {
-  const members = new Map((await MembershipModel.find({ org, customerId }).lean<Membership[]>()).map((m) => [m._id, m]));
-  return (at: number) => (b: CreditBucket) => {
-    if (b.source.kind === 'pack') return true;
-    const m = members.get(b.source.id);
-    return !!m && ['trialing', 'active', 'cancelling', 'frozen'].includes(m.status) && !freezeAt(m, at);
+/**
+ * What the customer's memberships mean at booking, from one read: which of their credits a booking at `at` may use
+ * (packs always; a membership's while it runs unfrozen and paid) and their best member discount on a service.
+ */
+export async function memberTerms(org: string, customerId: string) {
+  const all = await MembershipModel.find({ org, customerId }).lean<Membership[]>();
+  const members = new Map(all.map((m) => [m._id, m]));
+  const discounting = all.filter((m) => ['trialing', 'active', 'cancelling'].includes(m.status));
+  return {
+    usable: (at: number) => (b: CreditBucket) => {
+      if (b.source.kind === 'pack') return true;
+      const m = members.get(b.source.id);
+      return !!m && ['trialing', 'active', 'cancelling', 'frozen'].includes(m.status) && !freezeAt(m, at);
+    },
+    /** In percent, 0 without one. */
+    discount: (serviceId: string) =>
+      Math.max(0, ...discounting.flatMap((m) => m.plan.discounts.filter((d) => d.serviceIds.includes(serviceId)).map((d) => d.percent))),
   };
 }
 
-/** The best member discount on a service, in percent (0 without one). */
-export async function memberDiscount(org: string, customerId: string, serviceId: string): Promise<number> {
-  const live = await MembershipModel.find({ org, customerId, status: { $in: ['trialing', 'active', 'cancelling'] } }).lean<Membership[]>();
-  return Math.max(0, ...live.flatMap((m) => m.plan.discounts.filter((d) => d.serviceIds.includes(serviceId)).map((d) => d.percent)));
-}
+/** The customer's best member discount on a service, in percent (0 without one). */
+export const memberDiscount = async (org: string, customerId: string, serviceId: string) => (await memberTerms(org, customerId)).discount(serviceId);
 
 // ---- periods and credits
 
