@@ -7,7 +7,7 @@ import { adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { invoiceEvent, MEMBER_SCOPES, member, plan, starts, stored, studio, subscriptionEvent, type Studio } from '../support/memberships.ts';
 import { makeClient, makeOrg } from '../support/oidc.ts';
 import { stack, type Stack } from '../support/stack.ts';
-import { deliver, stripeEvent } from '../support/stripe.ts';
+import { cardSaved, deliver, stripeEvent } from '../support/stripe.ts';
 
 describe('Memberships', function () {
   this.timeout(180_000);
@@ -247,6 +247,30 @@ describe('Memberships', function () {
     expect(allTabs.some((t: { lines: { description: string }[] }) => t.lines.some((l) => l.description.startsWith('Freeze fee')))).to.equal(true);
     // A second freeze overlapping is refused.
     expect((await call('POST', `${url}/freeze/preview`, m.token, { from: today, days: 2 })).status).to.equal(409);
+  });
+
+  it('applies a change that fell due the next time memberships are read, beside members with nothing due', async () => {
+    const st = await studio(s);
+    const p = await plan(st, { freeze: { allowed: true, maxDaysPerYear: 30, fee: 0 } });
+    const a = await member(s, st);
+    const { membership } = await join(st, a.token, p.id);
+    // Another member with nothing scheduled (no `nextChangeAt`), on a card of their own.
+    const b = await customerToken(s, st.app, { scope: MEMBER_SCOPES });
+    expect((await call('POST', `${apiUrl(st.t)}/payment-methods/setup`, b.token)).status).to.equal(201);
+    expect((await cardSaved(st.t, b.tokens.claims()!.sub as string, 'pm_card_mastercard')).status).to.equal(200);
+    await join(st, b.token, p.id);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+    const frozen = await call('POST', `${apiUrl(st.t)}/memberships/${membership.id}/freeze`, a.token, { from: today, days: 10 });
+    expect(frozen.body.membership.status, JSON.stringify(frozen.body)).to.equal('frozen');
+    // As if the ten days had passed: the freeze and its scheduled end moved into the past.
+    const past = new Date(Date.now() - 1000);
+    await mongoose.connection
+      .db!.collection('memberships')
+      .updateOne({ org: st.t.org._id, _id: membership.id as never }, { $set: { 'freezes.0.until': past, nextChangeAt: past } });
+    const read = await call('GET', `${apiUrl(st.t)}/memberships`, a.token);
+    expect(read.body.items.map((x: { status: string }) => x.status)).to.deep.equal(['active']);
+    expect((await stored(st.t, membership.id))!.nextChangeAt).to.equal(undefined);
+    expect((await call('GET', `${apiUrl(st.t)}/memberships`, b.token)).body.items[0].status).to.equal('active');
   });
 
   it('cancels at the date the preview gave, respecting notice and minimum term; staff may override with a reason', async () => {
