@@ -169,7 +169,7 @@ describe('Memberships', function () {
     expect(kinds).to.deep.equal(['return', 'use', 'use', 'grant']);
   });
 
-  it('forfeits the credit of a booking cancelled after the deadline (at the desk), as a late refund would be cut', async () => {
+  it("forfeits the credit of a booking cancelled after the deadline (at the desk), or charges the service's late fee instead", async () => {
     const st = await studio(s, 60 * 24 * 3);
     const p = await plan(st);
     const m = await member(s, st);
@@ -182,6 +182,23 @@ describe('Memberships', function () {
     expect(cancelled.body.creditReturned).to.equal(false);
     expect((await credits(st, m.token))[0]!.remaining).to.equal(7);
     await ledgerBalances(st, m.id);
+    // A service whose policy is a late fee instead: the credit comes back and the fee is charged on a tab of its own.
+    expect(
+      (await call('PATCH', `${adminUrl(st.t)}/services/${st.classId}`, st.owner, { payment: { mode: 'none', lateCancelFee: 800 } })).status,
+    ).to.equal(200);
+    const [other] = await starts(st, m.token, st.classId, 1, 1);
+    const b2 = await call('POST', `${apiUrl(st.t)}/bookings`, m.token, { serviceId: st.classId, start: other });
+    expect(b2.body.credit).to.include({ lateFee: 800 });
+    expect((await credits(st, m.token))[0]!.remaining).to.equal(6);
+    const feed = await call('POST', `${adminUrl(st.t)}/bookings/${b2.body.id}/cancel`, st.owner);
+    expect(feed.body.creditReturned).to.equal(true);
+    expect(feed.body.lateFee).to.include({ amount: 800 });
+    expect((await credits(st, m.token))[0]!.remaining).to.equal(7);
+    const tab = await call('GET', `${adminUrl(st.t)}/tabs/${feed.body.lateFee.tabId}`, st.owner);
+    expect(tab.body.lines.map((l: { description: string; unitAmount: number }) => [l.description, l.unitAmount])).to.deep.equal([
+      ['Late cancellation: Yoga', 800],
+    ]);
+    expect(tab.body.customer.id).to.equal(m.id);
   });
 
   it('renews on the next period’s paid invoice, carrying credits over, once, whatever the order of Stripe’s events', async () => {

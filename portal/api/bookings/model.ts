@@ -51,7 +51,7 @@ export type Booking = {
   lateCancellationNote?: string;
   payment?: BookingPayment;
   /** The membership or pack credit the booking used instead of a payment (memberships/ledger.ts). */
-  credit?: { id: string; name: string; unlimited: boolean };
+  credit?: { id: string; name: string; unlimited: boolean; lateFee?: number };
   /** Bumped by every change; a change is written only over the version it read (service.ts update). */
   version: number;
   createdAt: Date;
@@ -100,7 +100,7 @@ const schema = orgScopedSchema<Booking>(
       },
       default: undefined,
     },
-    credit: { type: { _id: false, id: String, name: String, unlimited: Boolean }, default: undefined },
+    credit: { type: { _id: false, id: String, name: String, unlimited: Boolean, lateFee: Number }, default: undefined },
     version: Number,
     createdAt: Date,
     updatedAt: Date,

@@ -61,7 +61,11 @@ export const bookingClientRoutes = (customers: CustomerLookup, deps: PaymentDeps
       ...customer(ctx),
       timeZone: ctx.state.tenant.timeZone,
     });
-    ctx.body = { ...bookings.customerView(after), ...(money ? { money } : {}), ...(credit ? { creditReturned: credit.returned } : {}) };
+    ctx.body = {
+      ...bookings.customerView(after),
+      ...(money ? { money } : {}),
+      ...(credit ? { creditReturned: credit.returned, ...(credit.lateFee ? { lateFee: credit.lateFee } : {}) } : {}),
+    };
   });
   router.post('/bookings/:id/reschedule', write, async (ctx: Ctx) => {
     const input = validate(bookings.slotInput, await readBody(ctx));
@@ -96,7 +100,11 @@ export const bookingAdminRoutes = (customers: CustomerLookup, deps: PaymentDeps)
       ...STAFF,
       timeZone: ctx.state.tenant.timeZone,
     });
-    ctx.body = { ...bookings.staffView(after), ...(money ? { money } : {}), ...(credit ? { creditReturned: credit.returned } : {}) };
+    ctx.body = {
+      ...bookings.staffView(after),
+      ...(money ? { money } : {}),
+      ...(credit ? { creditReturned: credit.returned, ...(credit.lateFee ? { lateFee: credit.lateFee } : {}) } : {}),
+    };
     await audit(ctx, 'booking.cancel', after._id, { before: bookings.staffView(before), after: ctx.body });
   });
   router.post('/bookings/:id/reschedule', write, async (ctx: Ctx) => {

@@ -17,6 +17,7 @@ import { attachPayment, connectBookingMoney, lapseUnpaid, paymentTerms, settleCa
 import { BOOKING_STATUSES, BookingModel, type Booking } from './model.ts';
 import { creditFor, giveBack, useCredit } from '../memberships/ledger.ts';
 import { memberTerms } from '../memberships/service.ts';
+import { chargeOnFile } from '../tabs/settle.ts';
 
 export class SlotTaken extends HttpError {
   constructor() {
@@ -228,7 +229,8 @@ export async function createBooking(
       updatedAt: at,
     };
     const credit = cover.whenOut ? await useCredit(tx, org, actor.customerId, service.id, booking.start, booking._id, usable) : undefined;
-    if (credit) booking.credit = credit;
+    const lateFee = service.payment?.lateCancelFee;
+    if (credit) booking.credit = { ...credit, ...(lateFee ? { lateFee } : {}) };
     else {
       money ??= await paymentTerms(deps, org, service, actor.customerId);
       const payment = await attachPayment(tx, money, service, booking, discount);
@@ -284,7 +286,7 @@ async function cancelIn(tx: Tx, b: Booking, set: Partial<Booking> = {}): Promise
 /**
  * Cancels, then settles the money: an unpaid booking's tab is voided; a paid one refunded, in part when late. A
  * credit used comes back in the cancellation's transaction, unless it is cancelled late (at the desk: customers may
- * not online), when it is forfeited as a late refund is cut.
+ * not online): then, as the service says, it is forfeited, or it comes back and the service's late fee is charged.
  */
 export async function cancelBooking(deps: PaymentDeps, org: string, bookingId: string, actor: Actor & { timeZone: string }, now = Date.now()) {
   const b = await findBooking(org, bookingId, actor);
@@ -292,14 +294,24 @@ export async function cancelBooking(deps: PaymentDeps, org: string, bookingId: s
   const late = now >= deadline(b);
   const { after, creditReturned } = await inTransaction(org, async (tx) => ({
     after: await cancelIn(tx, b),
-    creditReturned: b.credit && !late ? await giveBack(tx, org, b.credit, b._id) : false,
+    creditReturned: b.credit && (!late || b.credit.lateFee) ? await giveBack(tx, org, b.credit, b._id) : false,
   }));
   const money = await settleCancelled(deps, after, late, actor.timeZone);
+  const lateFee = late && creditReturned && b.credit?.lateFee;
+  const feeTab = lateFee
+    ? await chargeOnFile(
+        deps,
+        org,
+        { id: b.customerId, email: b.customerEmail },
+        { description: `Late cancellation: ${b.serviceName}`, amount: lateFee },
+        actor.timeZone,
+      )
+    : undefined;
   return {
     before: b,
     after: await findBooking(org, bookingId, actor),
     ...(money ? { money } : {}),
-    ...(b.credit ? { credit: { returned: creditReturned } } : {}),
+    ...(b.credit ? { credit: { returned: creditReturned, ...(feeTab ? { lateFee: { amount: lateFee as number, tabId: feeTab } } : {}) } } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export type ServicePayment = {
   deposit?: { kind: 'percent' | 'amount'; value: number } | null;
   taxRateId?: string | null;
   lateRefundPercent: number;
+  /** Charged, with the credit given back, when a booking made on a membership credit is cancelled late; none: the credit is forfeited. */
+  lateCancelFee?: number | null;
 };
 
 export type Location = { _id: string; org: string; name: string; timeZone: string; address?: string; createdAt: Date };
@@ -100,6 +102,7 @@ const serviceSchema = orgScopedSchema<Service>(
         deposit: { type: { _id: false, kind: String, value: Number }, default: null },
         taxRateId: { type: String, default: null },
         lateRefundPercent: Number,
+        lateCancelFee: { type: Number, default: null },
       },
       default: undefined,
     },

@@ -58,6 +58,7 @@ const servicePayment = z
       .optional(),
     taxRateId: z.string().max(40).nullable().optional(),
     lateRefundPercent: z.number().int().min(0).max(100).default(0),
+    lateCancelFee: z.number().int().min(1).max(100_000_000).nullable().optional(),
   })
   .refine((p) => p.mode === 'prepay' || !p.deposit, { message: 'only a prepaid service takes a deposit', path: ['deposit'] });
 

@@ -10,9 +10,8 @@ import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { DAY_MS, instantOf, localAt } from '../availability/zoned.ts';
 import { PaymentRequired } from '../bookings/payment.ts';
 import { defaultMethod, findMethod, stripeCustomerOf } from '../payments/methods.ts';
-import { connectedStripe, moneySettings, StripeRefused } from '../payments/settings.ts';
-import { openTabIn } from '../tabs/service.ts';
-import { settle } from '../tabs/settle.ts';
+import { connectedStripe, StripeRefused } from '../payments/settings.ts';
+import { chargeOnFile } from '../tabs/settle.ts';
 import { stripeProblem, type PaymentDeps } from '../payments/stripe.ts';
 import { close, grant } from './ledger.ts';
 import type { changeInput, freezeInput, joinInput, listQuery } from './inputs.ts';
@@ -569,21 +568,15 @@ export async function freeze(deps: PaymentDeps, m: Membership, p: FreezePreview,
     return next;
   });
   if (after.status === 'frozen') await pauseAtStripe(deps, after, p.untilAt);
-  if (p.fee) await chargeFee(deps, after, p.fee, `Freeze fee, ${p.from} to ${p.until}`);
+  if (p.fee)
+    await chargeOnFile(
+      deps,
+      m.org,
+      { id: m.customerId, email: m.customerEmail },
+      { description: `Freeze fee, ${p.from} to ${p.until}`, amount: p.fee },
+      m.timeZone,
+    );
   return after;
-}
-
-/** A fee on a tab of its own, charged to the card on file; if the card is declined the tab stays open to pay. */
-async function chargeFee(deps: PaymentDeps, m: Membership, amount: number, description: string) {
-  const settings = await moneySettings(deps.sealKey, m.org);
-  const tab = await inTransaction(m.org, (tx) =>
-    openTabIn(tx, m.org, settings, {
-      customerId: m.customerId,
-      email: m.customerEmail ?? '',
-      lines: [{ description, quantity: 1, unitAmount: amount, taxRate: null }],
-    }),
-  );
-  await settle(deps, m.org, tab._id, { method: 'card', offSession: true }, 0, { timeZone: m.timeZone }).catch(() => undefined);
 }
 
 async function pauseAtStripe(deps: PaymentDeps, m: Membership, until: number) {

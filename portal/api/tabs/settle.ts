@@ -16,7 +16,7 @@ import { defaultMethod, findMethod, paymentMethodId, stripeCustomerOf } from '..
 import { connectedStripe, moneySettings, type MoneySettings } from '../payments/settings.ts';
 import { stripeProblem, type PaymentDeps } from '../payments/stripe.ts';
 import { RUNNING, TabModel, type PaymentState, type Tab, type TabPayment } from './model.ts';
-import { findTab, priced, tabEvent, TabNotOpen, PaymentInProgress } from './service.ts';
+import { findTab, openTabIn, priced, tabEvent, TabNotOpen, PaymentInProgress } from './service.ts';
 
 const tip = minorUnits.max(100_000_000).default(0);
 export const settleInput = z.strictObject({ paymentMethod: z.union([paymentMethodId, z.literal('new')]), tip });
@@ -343,4 +343,27 @@ async function cardOnFile(org: string, customerId: string, paymentMethod?: strin
   const d = await defaultMethod(org, customerId);
   if (!d) throw new NothingToPay('This customer has no card on file.');
   return d;
+}
+
+/**
+ * A fee (a freeze's, a late cancellation's) on a tab of its own, charged to the customer's card on file; when the
+ * card is declined (or there is none) the tab stays open for them to pay. Returns the tab's id.
+ */
+export async function chargeOnFile(
+  deps: PaymentDeps,
+  org: string,
+  customer: { id: string; email?: string },
+  fee: { description: string; amount: number },
+  timeZone: string,
+): Promise<string> {
+  const settings = await moneySettings(deps.sealKey, org);
+  const tab = await inTransaction(org, (tx) =>
+    openTabIn(tx, org, settings, {
+      customerId: customer.id,
+      email: customer.email ?? '',
+      lines: [{ description: fee.description, quantity: 1, unitAmount: fee.amount, taxRate: null }],
+    }),
+  );
+  await settle(deps, org, tab._id, { method: 'card', offSession: true }, 0, { timeZone }).catch(() => undefined);
+  return tab._id;
 }
