@@ -62,6 +62,8 @@ export type ServicePayment = {
   deposit?: { kind: 'percent' | 'amount'; value: number } | null;
   taxRateId?: string | null;
   lateRefundPercent?: number;
+  /** Charged, with the credit given back, when a booking on a membership credit is cancelled late; none: forfeited. */
+  lateCancelFee?: number | null;
 };
 
 // Money (issue 13): the shapes of tabs, payment methods and documents both browser apps read. Amounts are integers

@@ -50,6 +50,7 @@ type SForm = {
   deposit: string;
   taxRateId: string;
   lateRefundPercent: string;
+  lateCancelFee: string;
 };
 
 const NUMBER_KEYS = ['durationMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes', 'capacity', 'minNoticeMinutes', 'maxDaysAhead'] as const;
@@ -64,13 +65,14 @@ const KEYS = new Set<string>([
   'active',
   ...NUMBER_KEYS,
 ]);
-const PAY_KEYS = ['mode', 'deposit', 'taxRateId', 'lateRefundPercent'];
+const PAY_KEYS = ['mode', 'deposit', 'taxRateId', 'lateRefundPercent', 'lateCancelFee'];
 const LABELS: Record<string, string> = {
   ...S.fields,
   'payment.mode': P.title,
   'payment.deposit': P.deposit,
   'payment.taxRateId': P.taxRate,
   'payment.lateRefundPercent': P.lateRefund,
+  'payment.lateCancelFee': P.lateFee(''),
 };
 /** A field's form key; the payment's own fields as `payment.<field>`. */
 const keyOf = (path: string[]): string | undefined =>
@@ -104,6 +106,7 @@ function toSForm(s: Service | undefined, locationId: string): SForm {
     deposit: !deposit ? '' : deposit.kind === 'percent' ? String(deposit.value) : toMajor({ amount: deposit.value, currency: s!.price.currency }),
     taxRateId: pay?.taxRateId ?? '',
     lateRefundPercent: String(pay?.lateRefundPercent ?? 0),
+    lateCancelFee: pay?.lateCancelFee ? toMajor({ amount: pay.lateCancelFee, currency: s!.price.currency }) : '',
   };
 }
 
@@ -114,9 +117,12 @@ function percent(v: string, field: string, min: number, problems: FieldError[]):
   return n !== undefined && n >= min && n <= 100 ? n : undefined;
 }
 
-/** The service's payment terms: only a prepaid service has a deposit, a tax rate and a late refund. */
+/** The service's payment terms: only a prepaid service has a deposit, a tax rate and a late refund; any may have a late fee. */
 function paymentBody(f: SForm, price: number | undefined, problems: FieldError[]): ServicePayment {
-  if (f.payMode !== 'prepay') return { mode: f.payMode };
+  const fee = f.lateCancelFee.trim() ? toMinor(f.lateCancelFee, f.currency) : null;
+  if (fee === 0 || fee === undefined) problems.push({ field: 'payment.lateCancelFee', message: P.feeInvalid });
+  const lateCancelFee = fee || null;
+  if (f.payMode !== 'prepay') return { mode: f.payMode, lateCancelFee };
   let deposit: ServicePayment['deposit'] = null;
   if (f.payWhat === 'percent') {
     const value = percent(f.deposit, 'payment.deposit', 1, problems);
@@ -127,7 +133,7 @@ function paymentBody(f: SForm, price: number | undefined, problems: FieldError[]
     else deposit = { kind: 'amount', value };
   }
   const late = percent(f.lateRefundPercent, 'payment.lateRefundPercent', 0, problems);
-  return { mode: 'prepay', deposit, taxRateId: f.taxRateId || null, lateRefundPercent: late ?? 0 };
+  return { mode: 'prepay', deposit, taxRateId: f.taxRateId || null, lateRefundPercent: late ?? 0, lateCancelFee };
 }
 
 /**
@@ -248,6 +254,15 @@ function PaymentTerms(props: {
           </div>
         </>
       )}
+      <TextField
+        id={id('lateCancelFee')}
+        label={P.lateFee(form.currency)}
+        hint={P.lateFeeHint}
+        inputMode="decimal"
+        value={form.lateCancelFee}
+        onInput={(v) => set('lateCancelFee', v)}
+        error={errors['payment.lateCancelFee']}
+      />
     </fieldset>
   );
 }
