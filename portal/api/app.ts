@@ -18,7 +18,7 @@ import { useAvailabilityCaches } from './availability/service.ts';
 import { bookingAdminRoutes, bookingClientRoutes } from './bookings/routes.ts';
 import { catalogueAdminRoutes, catalogueClientRoutes } from './catalogue/routes.ts';
 import { companyAdminRoutes, companyClientRoutes } from './company/routes.ts';
-import { flowAdminRoutes } from './flows/routes.ts';
+import { flowAdminRoutes, flowClientRoutes } from './flows/routes.ts';
 import type { FlowPreview } from './flows/service.ts';
 import { membershipAdminRoutes, membershipClientRoutes } from './memberships/routes.ts';
 import { eventAdminRoutes, eventClientRoutes } from './events/routes.ts';
@@ -95,6 +95,7 @@ export function createPortalApi(deps: ApiDeps): Middleware {
       tabClientRoutes(payments),
       documentClientRoutes(logos),
       membershipClientRoutes(customers, payments),
+      flowClientRoutes,
       eventClientRoutes(events),
     ],
   );

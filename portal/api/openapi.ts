@@ -4,7 +4,7 @@ import * as availability from './availability/service.ts';
 import * as bookings from './bookings/service.ts';
 import * as catalogue from './catalogue/service.ts';
 import * as company from './company/service.ts';
-import { flowAdminPaths } from './flows/openapi.ts';
+import { flowAdminPaths, flowClientPaths } from './flows/openapi.ts';
 import { membershipAdminPaths, membershipClientPaths } from './memberships/openapi.ts';
 import * as plans from './memberships/plans.ts';
 import { moneyAdminPaths, moneyClientPaths } from './money/openapi.ts';
@@ -66,11 +66,12 @@ const clientPaths: Paths = {
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
   '/events': {
     get: eventsOp(
-      "the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`), with scope `bookings`; their tabs (`tab`), invoices, credit notes and receipts (`document`) and changes to their cards (`payment-method`), with scope `payments`; their memberships (`membership`) and credits (`credit`), with scope `memberships`",
+      "the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`), with scope `bookings`; their tabs (`tab`), invoices, credit notes and receipts (`document`) and changes to their cards (`payment-method`), with scope `payments`; their memberships (`membership`) and credits (`credit`), with scope `memberships`; the forms they send through flows (`form`), with scope `profile`",
     ),
   },
   ...moneyClientPaths,
   ...membershipClientPaths,
+  ...flowClientPaths,
 };
 
 const adminPaths: Paths = {

@@ -1,13 +1,14 @@
 // A Customer Flow in headless Chromium: branded like its portal, each step accessible (axe) and fitting a phone,
-// screenshots at three widths; signed in to the portal, the customer passes the sign-in step without a code.
+// screenshots at three widths; signed in to the portal, the customer passes the sign-in step without a code, and
+// back in the portal sees the booking and the answers they sent with it, and forms they send later, live.
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { adminToken, adminUrl, call } from '../support/api.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
-import { expectAccessible, expectFits, launch, screenshots, skipWithoutChromium, WIDTHS } from '../support/chromium.ts';
+import { expectAccessible, expectFits, expectText, launch, screenshots, skipWithoutChromium, WIDTHS } from '../support/chromium.ts';
 import { flowUrl } from '../support/flows.ts';
 import { makeOrg, uniqueEmail, type TestOrg } from '../support/oidc.ts';
-import { signInInPage } from '../support/portal.ts';
+import { portalUrl, signInInPage } from '../support/portal.ts';
 import { stack, type Stack } from '../support/stack.ts';
 
 describe('Customer Flows in headless Chromium', function () {
@@ -43,6 +44,13 @@ describe('Customer Flows in headless Chromium', function () {
     ];
     expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'first-massage', title: 'Book a first massage', steps })).status).to.equal(201);
     expect((await call('POST', `${adminUrl(t)}/flows/first-massage/versions`, admin)).status).to.equal(201);
+    const goals = [
+      { kind: 'sign-in' },
+      { kind: 'questions', title: 'Your goals', questions: [{ id: 'goal', label: 'What would you like to change?', type: 'text' }] },
+      { kind: 'confirmation' },
+    ];
+    expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'goals', title: 'Goals', steps: goals })).status).to.equal(201);
+    expect((await call('POST', `${adminUrl(t)}/flows/goals/versions`, admin)).status).to.equal(201);
     browser = await launch();
     page = await (await browser.newContext({ viewport: { width: WIDTHS.desktop, height: 900 } })).newPage();
     await signInInPage(page, s, t.issuer, uniqueEmail('flow'));
@@ -98,5 +106,36 @@ describe('Customer Flows in headless Chromium', function () {
     await page.getByRole('heading', { level: 1, name: 'Thank you' }).waitFor();
     expect(await page.getByRole('status').innerText()).to.match(/Your booking is confirmed \(reference bk_/);
     await check('done');
+  });
+
+  it('shows the booking and the answers in the portal, and a form sent later appears there live', async () => {
+    await page.goto(`${portalUrl(t.issuer)}#/upcoming`); // the same browser: signed in, no code
+    await page.getByRole('heading', { level: 1, name: 'Upcoming bookings' }).waitFor();
+    const booking = page.locator('li.booking', { hasText: 'Deep tissue massage' });
+    await booking.getByText('Your answers').click();
+    await expectText(booking, 'Any injuries we should know of?', 'None', 'Medium', 'Back', 'Signed by Alex Example');
+    await expectAccessible(page, 'portal upcoming with answers');
+    await screenshots(page, 'flow-portal-answers');
+
+    await page.goto(`${portalUrl(t.issuer)}#/profile`);
+    const forms = page.getByTestId('your-forms');
+    await expectText(forms, 'Your forms', 'Book a first massage', 'Pressure', 'Medium', 'Signed by Alex Example');
+    await expectAccessible(page, 'portal profile with forms');
+
+    // Another tab of the same browser sends a second form: the open Profile page shows it without a reload.
+    await page.evaluate('window.stillTheSamePage = true');
+    const other = await page.context().newPage();
+    await other.goto(flowUrl(t.issuer, 'goals'));
+    // The flows app signed them in during the first flow: its sign-in step is passed.
+    await other.getByRole('heading', { level: 1, name: 'Your goals' }).waitFor();
+    await other.getByLabel('What would you like to change?').fill('Sleep better');
+    await other.getByRole('button', { name: 'Continue' }).click();
+    await other.getByRole('button', { name: 'Send' }).click();
+    await other.getByRole('heading', { level: 1, name: 'Thank you' }).waitFor();
+    await other.close();
+    await expectText(forms, 'Goals', 'What would you like to change?', 'Sleep better');
+    expect(await page.evaluate<boolean>('window.stillTheSamePage === true')).to.equal(true);
+    await expectAccessible(page, 'portal profile with a form sent live');
+    await screenshots(page, 'flow-portal-forms');
   });
 });

@@ -120,6 +120,7 @@ export const PATH_SOURCES: Record<string, Source> = {
   versions: plain(() => '1'),
   steps: plain(() => '1'), // a flow page's step: /flows/{flow}/steps/{index}
   done: own((c) => c.form), // a finished flow's confirmation: /flows/{flow}/done/{form}
+  forms: own((c) => c.form),
   portal: org((w) => w.portal), // the portal app's page of one portal: /portal/{portal}
   staff: org((w) => w.staff.find((m) => m.role === 'staff')!.email),
   policies: plain(() => 'terms'),

@@ -542,7 +542,7 @@ describe('Live updates (server-sent events)', function () {
     } finally {
       await Promise.all([staffStream.close(), adaStream.close(), bobStream.close()]);
     }
-    const noScope = await customerToken(s, app, { scope: 'profile' });
+    const noScope = await customerToken(s, app, { scope: 'profile:write' }); // a scope the stream serves nothing of
     expect((await call('GET', `${apiUrl(t)}/events`, noScope.token)).status).to.equal(403);
   });
 });

@@ -2,15 +2,15 @@
 // /<org>/flows/<slug>, a relying party of its own, signed in without a code when the portal already signed them in;
 // finishing it books and leaves the answers on their record, for staff, live; another organisation sees none of it.
 import { expect } from 'chai';
-import { adminToken, adminUrl, apiUrl, call } from '../support/api.ts';
+import { adminToken, adminUrl, apiUrl, call, customerToken } from '../support/api.ts';
 import { type Browser, formAction } from '../support/browser.ts';
 import { FlowModel, FlowProgressModel } from '../../portal/api/flows/model.ts';
 import { RUN_KEPT_MS } from '../../portal/api/flows/runner.ts';
 import { seedCatalogue } from '../support/catalogue.ts';
 import { eventually } from '../support/chromium.ts';
-import { leaveFlowRuns } from '../support/clock.ts';
+import { leaveFlowRuns, passCooldown } from '../support/clock.ts';
 import { firstValue, flowUrl, openFlow, passSignIn, postStep } from '../support/flows.ts';
-import { makeOrg, type TestOrg } from '../support/oidc.ts';
+import { makeClient, makeOrg, type TestOrg } from '../support/oidc.ts';
 import { portalSignIn } from '../support/portal.ts';
 import { openStream } from '../support/sse.ts';
 import { stack, type Stack } from '../support/stack.ts';
@@ -210,6 +210,55 @@ describe('Customer Flows', () => {
 
       const live = await events.next((e) => e.event === 'form').finally(() => events.close());
       expect(live.data).to.include({ type: 'form.submitted', customer: sub });
+    });
+
+    it("gives the customer their own forms on the Client API, live and a page at a time, and no one else's", async () => {
+      const app = await makeClient(s, t);
+      await passCooldown(t.org._id, portal.email); // the portal's sign-in sent them a code a moment ago
+      const own = (await customerToken(s, app, { email: portal.email, scope: 'profile' })).token;
+      const [first] = (await call('GET', `${apiUrl(t)}/forms`, own)).body.items;
+      expect(first).to.include({ flow: 'first-massage', title: 'Book a first massage' });
+      expect(first.bookingId).to.match(/^bk_/);
+      expect(first).to.not.have.property('customer');
+      expect(first.steps.find((x: { kind: string }) => x.kind === 'consent').answer).to.include({ signature: 'Alex Example' });
+      expect((await call('GET', `${apiUrl(t)}/forms/${first.id}`, own)).body).to.deep.equal(first);
+      // The portal's own API, the one its pages read, says the same.
+      const inPortal = await portal.browser.request(`${t.issuer}/portal/bff/api/forms/${first.id}`, { headers: { accept: 'application/json' } });
+      expect(((await inPortal.json()) as { id: string }).id).to.equal(first.id);
+
+      // A second form, sent while the customer's own stream is open: it arrives as their `form` event.
+      const steps = [
+        { kind: 'sign-in' },
+        { kind: 'questions', title: 'Goals', questions: [{ id: 'goal', label: 'Your goal', type: 'text' }] },
+        { kind: 'confirmation' },
+      ];
+      expect((await call('POST', `${adminUrl(t)}/flows`, admin, { slug: 'goals', title: 'Goals', steps })).status).to.equal(201);
+      expect((await call('POST', `${adminUrl(t)}/flows/goals/versions`, admin)).status).to.equal(201);
+      const events = await openStream(`${apiUrl(t)}/events`, { authorization: `Bearer ${own}` });
+      let page = await open(portal.browser, 'goals');
+      if (page.html.includes('Sign in to continue')) page = await passSignIn(s, portal.browser, page.html);
+      page = await post(portal.browser, page.html, [['goal', 'Sleep better']]);
+      page = await post(portal.browser, page.html, []);
+      expect(page.url).to.match(/\/flows\/goals\/done\/fm_/);
+      const live = await events.next((e) => e.event === 'form').finally(() => events.close());
+      expect(live.data).to.include({ type: 'form.submitted' }).and.not.have.property('customer');
+      expect(live.data.form).to.include({ flow: 'goals', bookingId: null });
+
+      const one = await call('GET', `${apiUrl(t)}/forms?limit=1`, own);
+      expect(one.body.items.map((f: { flow: string }) => f.flow)).to.deep.equal(['goals']);
+      const rest = await call('GET', `${apiUrl(t)}/forms?limit=1&before=${encodeURIComponent(one.body.next)}`, own);
+      expect(rest.body.items.map((f: { id: string }) => f.id)).to.deep.equal([first.id]);
+      expect(rest.body).to.not.have.property('next');
+      expect((await call('GET', `${apiUrl(t)}/forms?before=yesterday`, own)).status).to.equal(400);
+      expect((await call('GET', `${apiUrl(t)}/forms/not-a-form`, own)).status).to.equal(400);
+
+      // Another customer: their list is empty and this customer's form is "not found"; no `profile` scope, no forms.
+      const stranger = (await customerToken(s, app, { scope: 'profile' })).token;
+      expect((await call('GET', `${apiUrl(t)}/forms`, stranger)).body.items).to.deep.equal([]);
+      expect((await call('GET', `${apiUrl(t)}/forms/${first.id}`, stranger)).status).to.equal(404);
+      await passCooldown(t.org._id, portal.email);
+      const bookingsOnly = (await customerToken(s, app, { email: portal.email, scope: 'bookings' })).token;
+      expect((await call('GET', `${apiUrl(t)}/forms`, bookingsOnly)).status).to.equal(403);
     });
 
     it('sends the customer back to choose another time when theirs was taken meanwhile, and books once', async () => {

@@ -1,8 +1,11 @@
-// The Admin API paths of Customer Flows: drafts, published versions, and the forms on customers' records.
-import { body, ok, op, pathParam, type Paths } from '../../../lib/openapi.ts';
+// The Admin API paths of Customer Flows: drafts, published versions, and the forms on customers' records; the Client
+// API's: a customer's own forms.
+import { body, ok, op, pathParam, query, type Paths } from '../../../lib/openapi.ts';
 import * as flows from './service.ts';
 
 const slug = pathParam('slug');
+const page = query(flows.formsQuery, { before: 'the `next` of the previous page' });
+const formsSummary = 'sent through flows (answers, consent signatures, the booking made), newest first, a page at a time';
 
 export const flowAdminPaths: Paths = {
   '/flows': {
@@ -38,8 +41,11 @@ export const flowAdminPaths: Paths = {
     get: op('One published version', { parameters: [slug, pathParam('version', { type: 'integer', minimum: 1 })] }),
   },
   '/customers/{id}/forms': {
-    get: op('The forms a customer sent through flows (answers, consent signatures, the booking made), newest first', {
-      parameters: [pathParam('id')],
-    }),
+    get: op(`The forms a customer ${formsSummary}`, { parameters: [pathParam('id'), ...page] }),
   },
+};
+
+export const flowClientPaths: Paths = {
+  '/forms': { get: op(`The forms the customer ${formsSummary}; scope \`profile\``, { parameters: page }) },
+  '/forms/{id}': { get: op("One of the customer's forms (another's is not found); scope `profile`", { parameters: [pathParam('id')] }) },
 };

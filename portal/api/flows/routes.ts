@@ -1,9 +1,10 @@
-// Admin API for Customer Flows: design a flow's draft, publish versions, and read the forms customers sent.
+// Admin API for Customer Flows: design a flow's draft, publish versions, and read the forms customers sent; the
+// Client API's forms: a customer reads their own.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { requireRole, type CustomerLookup } from '../../../lib/access.ts';
 import { audit } from '../../../lib/audit.ts';
-import type { BearerState } from '../../../lib/bearer.ts';
+import { requireScope, type BearerState } from '../../../lib/bearer.ts';
 import { NotFound } from '../../../lib/errors.ts';
 import { readBody, validate } from '../../../lib/http.ts';
 import * as flows from './service.ts';
@@ -62,6 +63,17 @@ export const flowAdminRoutes = (customers: CustomerLookup, preview: flows.FlowPr
   router.get('/customers/:id/forms', async (ctx: Ctx) => {
     const customer = validate(flows.customerId, ctx.params.id);
     if (!(await customers.find(ctx.state.tenant.id, customer))) throw new NotFound('No such customer.');
-    ctx.body = { items: await flows.customerForms(ctx.state.tenant.id, customer) };
+    ctx.body = await flows.customerForms(ctx.state.tenant.id, customer, validate(flows.formsQuery, ctx.query));
+  });
+};
+
+/** Client API: the signed-in customer's own forms, as staff see them (scope `profile`: reading your own record). */
+export const flowClientRoutes = (router: Router) => {
+  const read = requireScope('profile', { customer: true });
+  router.get('/forms', read, async (ctx: Ctx) => {
+    ctx.body = await flows.customerForms(ctx.state.tenant.id, ctx.state.principal.sub, validate(flows.formsQuery, ctx.query));
+  });
+  router.get('/forms/:id', read, async (ctx: Ctx) => {
+    ctx.body = await flows.customerForm(ctx.state.tenant.id, ctx.state.principal.sub, validate(flows.formId, ctx.params.id));
   });
 };

@@ -2,6 +2,7 @@
 // flows left on a customer's record. Every function takes the organisation first and every query filters by it.
 import { z } from 'zod';
 import { randomId } from '../../../lib/crypto.ts';
+import { timeCursor } from '../../../lib/cursor.ts';
 export { customerId } from '../../../lib/customer-id.ts';
 import { isDuplicateKey } from '../../../lib/db.ts';
 import { Conflict, HttpError, NotFound } from '../../../lib/errors.ts';
@@ -205,7 +206,34 @@ export const formView = (f: Form) => ({
 });
 export type FormView = ReturnType<typeof formView>;
 
-/** The forms a customer has sent through flows, newest first. */
-export async function customerForms(org: string, customer: string): Promise<FormView[]> {
-  return (await FormModel.find({ org, customer }).sort({ submittedAt: -1 }).limit(200).lean<Form[]>()).map(formView);
+const FORM_ID = /fm_[A-Za-z0-9_-]{16}/;
+export const formId = z.string().regex(new RegExp(`^${FORM_ID.source}$`), 'is not a form id');
+/** A page of a customer's forms: `before` is the `next` of the previous page (the last form's time and id). */
+export const formsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+  before: z.string().regex(timeCursor(FORM_ID), 'use the `next` of the previous page').optional(),
+});
+const cursorOf = (f: Form) => `${f.submittedAt.getTime()}_${f._id}`;
+const TIES = 4; // forms sent in the same millisecond by one customer: a few at most
+
+/**
+ * The forms a customer has sent through flows, newest first, a page at a time. The range on the index
+ * `{org, customer, submittedAt}` decides what is read; ties at the cursor's instant are sorted out by id here.
+ */
+export async function customerForms(org: string, customer: string, q: z.infer<typeof formsQuery>) {
+  const [at, afterId] = q.before ? [Number(q.before.split('_')[0]), q.before.slice(q.before.indexOf('_') + 1)] : [undefined, ''];
+  const found = await FormModel.find({ org, customer, ...(at === undefined ? {} : { submittedAt: { $lte: new Date(at) } }) })
+    .sort({ submittedAt: -1, _id: -1 })
+    .limit(q.limit + 1 + (at === undefined ? 0 : TIES))
+    .lean<Form[]>();
+  const forms = at === undefined ? found : found.filter((f) => f.submittedAt.getTime() < at || f._id < afterId);
+  const page = forms.slice(0, q.limit);
+  return { items: page.map(formView), ...(forms.length > q.limit ? { next: cursorOf(page.at(-1)!) } : {}) };
+}
+
+/** One of a customer's forms: another customer's, or another organisation's, is "not found" like one that does not exist. */
+export async function customerForm(org: string, customer: string, id: string): Promise<FormView> {
+  const form = await FormModel.findOne({ _id: id, org, customer }).lean<Form>();
+  if (!form) throw new NotFound('There is no such form here.');
+  return formView(form);
 }

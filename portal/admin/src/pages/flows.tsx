@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.tsx';
 import { api, asApiError, ApiError } from '../../../shared/api.ts';
+import { FormAnswers, type FormView } from '../../../shared/form-answers.tsx';
 import { useLiveEvents } from '../../../shared/live.ts';
 import { invalidate, setResource, useResource } from '../../../shared/store.ts';
 import { CreateBySlug } from '../create-by-slug.tsx';
@@ -45,16 +46,6 @@ type Step =
   | { kind: 'confirmation'; title?: string; message?: string };
 type Kind = Step['kind'];
 type FlowView = { slug: string; title: string; portal: string | null; steps: Step[]; version: number };
-type FormView = {
-  id: string;
-  flow: string;
-  title: string;
-  version: number;
-  steps: { kind: Kind; title: string; answer?: unknown; questions?: { id: string; label: string; answer: unknown }[] }[];
-  bookingId: string | null;
-  submittedAt: string;
-};
-
 const KINDS: Kind[] = ['service', 'time', 'sign-in', 'questions', 'consent', 'confirmation'];
 const QUESTION_TYPES: QuestionType[] = ['text', 'choice', 'checkbox', 'date'];
 /** The server's titles for untitled steps (steps.ts DEFAULT_TITLES). */
@@ -573,25 +564,6 @@ export function FlowEditorPage({ boot, param }: PageProps) {
   );
 }
 
-/** An answer as text: a list joined, a tick as yes or no, a chosen service or time by its name or start. */
-function answerText(a: unknown): string {
-  if (a === null || a === undefined || a === '') return '—';
-  if (typeof a === 'boolean') return a ? F.forms.yes : F.forms.no;
-  if (Array.isArray(a)) return a.map(answerText).join(', ');
-  if (typeof a === 'object') {
-    const o = a as Record<string, unknown>;
-    if (typeof o.start === 'string') return formatDateTime(o.start);
-    if (typeof o.name === 'string') return o.name;
-    if (typeof o.email === 'string') return o.email;
-    return (
-      Object.values(o)
-        .filter((v) => typeof v === 'string')
-        .join(', ') || '—'
-    );
-  }
-  return String(a);
-}
-
 function FormCard({ form }: { form: FormView }) {
   return (
     <article class="card" data-testid="form" data-id={form.id}>
@@ -601,41 +573,14 @@ function FormCard({ form }: { form: FormView }) {
       <p class="muted">
         {F.forms.submitted} <time dateTime={form.submittedAt}>{formatDateTime(form.submittedAt)}</time>
       </p>
-      <dl class="answers">
-        {form.steps.map((s, i) =>
-          s.kind === 'questions' ? (
-            (s.questions ?? []).map((q) => (
-              <div key={`${i}-${q.id}`}>
-                <dt>{q.label}</dt>
-                <dd>{answerText(q.answer)}</dd>
-              </div>
-            ))
-          ) : s.kind === 'consent' ? (
-            <div key={i}>
-              <dt>
-                {F.forms.agreed}: {s.title}
-              </dt>
-              <dd>
-                {(() => {
-                  const c = (s.answer ?? {}) as { signature?: string; signedAt?: string };
-                  return F.forms.signed(c.signature ?? '—', c.signedAt ? formatDateTime(c.signedAt) : '—');
-                })()}
-              </dd>
-            </div>
-          ) : (
-            <div key={i}>
-              <dt>{s.title}</dt>
-              <dd>{answerText(s.answer)}</dd>
-            </div>
-          ),
-        )}
+      <FormAnswers form={form} words={F.forms} when={formatDateTime}>
         {form.bookingId && (
           <div>
             <dt>{F.forms.booking}</dt>
             <dd class="mono">{form.bookingId}</dd>
           </div>
         )}
-      </dl>
+      </FormAnswers>
     </article>
   );
 }

@@ -6,6 +6,7 @@ import { ErrorBox, Heading, Loading, SrOnly, useTitle } from '../ui.tsx';
 import { href } from '../router.ts';
 import { BookingFacts, LoadMore, bookingName, firstPath, isEmpty, offered, refreshBookings, useBookingPages } from './bookings.tsx';
 import { PaymentBadge } from './booking-money.tsx';
+import { BookingAnswers } from './forms.tsx';
 import { t } from '../strings/index.ts';
 
 const H = t.history;
@@ -21,6 +22,7 @@ function HistoryItem({ b, canBook }: { b: Booking; canBook: boolean }) {
         <PaymentBadge b={b} />
       </div>
       <BookingFacts b={b} />
+      <BookingAnswers b={b} />
       {canBook && (
         <p>
           <a href={href('book', b.service.id)}>

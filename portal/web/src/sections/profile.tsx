@@ -6,6 +6,7 @@ import { setResource, useResource } from '../../../shared/store.ts';
 import { ErrorBox, Heading, Loading, useTitle } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import { ConnectedApps } from './connected-apps.tsx';
+import { useFormsLive, YourForms } from './forms.tsx';
 
 const F = t.profile.fields;
 
@@ -398,8 +399,9 @@ function EmailBlock({ profile }: { profile: Profile }) {
   );
 }
 
-function ProfilePage({ section }: PageProps) {
+function ProfilePage({ section, boot }: PageProps) {
   useTitle(section.label);
+  useFormsLive(boot.bff);
   const { data, error, loading, reload } = useResource<Profile>('profile');
   return (
     <>
@@ -417,6 +419,7 @@ function ProfilePage({ section }: PageProps) {
       ) : (
         error && <ErrorBox error={error} retry={reload} />
       )}
+      <YourForms />
       <ConnectedApps />
     </>
   );

@@ -1,6 +1,6 @@
 // Upcoming bookings (`#/upcoming`): each can be added to a calendar, cancelled after an inline confirmation, or
 // rescheduled (`#/reschedule/<booking>`, the Book week picker for the same service). Live: the list follows
-// booking events (from this app, another app or the staff).
+// booking events (from this app, another app or the staff). A booking a flow made shows the answers sent with it.
 import { useRef, useState } from 'preact/hooks';
 import type { PageProps, SectionDef } from './types.ts';
 import type { Booking, BookingList } from '../types.ts';
@@ -15,6 +15,7 @@ import { BookingFlow, type Chosen } from './booking-flow.tsx';
 import type { Services } from './book.tsx';
 import { BookingFacts, LoadMore, Missing, bookingName, firstPath, icsHref, isEmpty, offered, refreshBookings, useBookingPages } from './bookings.tsx';
 import { PayBooking, PaymentBadge, PaymentDue, paidTitle, refundAhead, refundSaid } from './booking-money.tsx';
+import { BookingAnswers, useFormsLive } from './forms.tsx';
 import { t } from '../strings/index.ts';
 
 const B = t.bookings;
@@ -62,6 +63,7 @@ function UpcomingItem({ b, bff, cancelled }: { b: Booking; bff: string; cancelle
       </div>
       <BookingFacts b={b} />
       <PaymentDue b={b} name={name} />
+      <BookingAnswers b={b} />
       {!b.canCancel && <Closed b={b} id={closedId} />}
       {error && (
         <p role="alert" class="alert">
@@ -136,6 +138,7 @@ function UpcomingPage(props: PageProps) {
   const [gone, setGone] = useState<string[]>([]);
   const [status, setStatus] = useState('');
   useLive(boot.bff, ['booking'], refreshBookings);
+  useFormsLive(boot.bff);
   const items = pages.items.filter((b) => !gone.includes(b.id));
 
   const cancelled = (b: Booking, money?: CancelMoney) => {

@@ -81,6 +81,16 @@ const en = {
     cancel: 'Cancel',
     removed: (name: string) => `Access removed for ${name}.`,
   },
+  forms: {
+    heading: 'Your forms',
+    intro: 'What you told us in our online forms, newest first.',
+    answers: 'Your answers',
+    sent: (when: string) => `Sent ${when}`,
+    yes: 'Yes',
+    no: 'No',
+    agreed: 'You agreed to',
+    signed: (name: string, at: string) => `Signed by ${name}, ${at}`,
+  },
   company: {
     address: 'Address',
     contact: 'Contact',
