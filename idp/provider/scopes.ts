@@ -21,7 +21,7 @@ export const API_SCOPES = [
 ] as const;
 
 /** Client API scopes only first-party apps get: a third-party app must never see or remove the customer's other apps. */
-export const FIRST_PARTY_API_SCOPES = ['connected_apps'] as const;
+export const FIRST_PARTY_API_SCOPES = ['connected_apps', 'forms'] as const;
 
 /** The Admin API's one scope; what a token may do there is decided by the staff role the identity provider adds. */
 export const ADMIN_SCOPES = ['admin'] as const;
@@ -44,6 +44,7 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   memberships: 'See your memberships, class packs and credits',
   'memberships:write': 'Join, freeze, cancel or change your membership and buy class packs',
   connected_apps: 'See and remove the apps connected to your account',
+  forms: 'See the forms you sent (your answers and signed waivers)',
   admin: 'Manage the business as staff',
 };
 

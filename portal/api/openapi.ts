@@ -66,7 +66,7 @@ const clientPaths: Paths = {
   '/bookings/{id}/reschedule': { post: op('Move to another offered start, keeping the booking id', { parameters: [id], ...slot }) },
   '/events': {
     get: eventsOp(
-      "the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`), with scope `bookings`; their tabs (`tab`), invoices, credit notes and receipts (`document`) and changes to their cards (`payment-method`), with scope `payments`; their memberships (`membership`) and credits (`credit`), with scope `memberships`; the forms they send through flows (`form`), with scope `profile`",
+      "the customer's own bookings (`booking`) and, of everyone else's, only that some time was taken or freed (`availability`), with scope `bookings`; their tabs (`tab`), invoices, credit notes and receipts (`document`) and changes to their cards (`payment-method`), with scope `payments`; their memberships (`membership`) and credits (`credit`), with scope `memberships`; the forms they send through flows (`form`), with scope `forms` (first-party apps only)",
     ),
   },
   ...moneyClientPaths,

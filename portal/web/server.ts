@@ -14,7 +14,7 @@ export function createPortalWeb(deps: BffDeps): Middleware {
     dir: 'portal/web',
     client: portalClient,
     base: portalBase,
-    scope: 'openid email profile profile:write bookings bookings:write payments payments:write memberships memberships:write connected_apps',
+    scope: 'openid email profile profile:write bookings bookings:write payments payments:write memberships memberships:write connected_apps forms',
     resource: apiResource,
     apiRoot: (slug) => `/${slug}/api/v1/`,
     // Stripe.js, loaded only where a card is collected (portal/shared/stripe.ts): its script, the frames of the

@@ -215,7 +215,7 @@ describe('Customer Flows', () => {
     it("gives the customer their own forms on the Client API, live and a page at a time, and no one else's", async () => {
       const app = await makeClient(s, t);
       await passCooldown(t.org._id, portal.email); // the portal's sign-in sent them a code a moment ago
-      const own = (await customerToken(s, app, { email: portal.email, scope: 'profile' })).token;
+      const own = (await customerToken(s, app, { email: portal.email, scope: 'forms' })).token;
       const [first] = (await call('GET', `${apiUrl(t)}/forms`, own)).body.items;
       expect(first).to.include({ flow: 'first-massage', title: 'Book a first massage' });
       expect(first.bookingId).to.match(/^bk_/);
@@ -252,13 +252,17 @@ describe('Customer Flows', () => {
       expect((await call('GET', `${apiUrl(t)}/forms?before=yesterday`, own)).status).to.equal(400);
       expect((await call('GET', `${apiUrl(t)}/forms/not-a-form`, own)).status).to.equal(400);
 
-      // Another customer: their list is empty and this customer's form is "not found"; no `profile` scope, no forms.
-      const stranger = (await customerToken(s, app, { scope: 'profile' })).token;
+      // Another customer: their list is empty and this customer's form is "not found"; no `forms` scope, no forms.
+      const stranger = (await customerToken(s, app, { scope: 'forms' })).token;
       expect((await call('GET', `${apiUrl(t)}/forms`, stranger)).body.items).to.deep.equal([]);
       expect((await call('GET', `${apiUrl(t)}/forms/${first.id}`, stranger)).status).to.equal(404);
       await passCooldown(t.org._id, portal.email);
       const bookingsOnly = (await customerToken(s, app, { email: portal.email, scope: 'bookings' })).token;
       expect((await call('GET', `${apiUrl(t)}/forms`, bookingsOnly)).status).to.equal(403);
+      // Answers may be about health: a third-party app is never granted the scope, even when it asks.
+      const third = await makeClient(s, t, { firstParty: false });
+      const asked = await customerToken(s, third, { email: portal.email, scope: 'profile forms' }).catch(() => undefined);
+      if (asked) expect((await call('GET', `${apiUrl(t)}/forms`, asked.token)).status).to.equal(403);
     });
 
     it('sends the customer back to choose another time when theirs was taken meanwhile, and books once', async () => {

@@ -1,7 +1,7 @@
 // Live updates as server-sent events, read from the organisation's domain events (lib/events.ts). Staff see every
 // event; a customer sees their own bookings in full and, of everyone else's, only that some time was taken or freed,
 // and, with the `payments` scope, their own tabs, invoices, receipts and cards; with `memberships`, their own
-// memberships and credits; with `profile`, the forms they send through flows.
+// memberships and credits; with `forms` (first-party apps only), the forms they send through flows.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { requireScope, type BearerState } from '../../../lib/bearer.ts';
@@ -56,14 +56,14 @@ const staffEvents: EventView = (e) =>
         ? membershipEvent(e, false)
         : moneyEvent(e, false);
 
-type Scopes = { payments: boolean; bookings: boolean; memberships: boolean; profile: boolean };
+type Scopes = { payments: boolean; bookings: boolean; memberships: boolean; forms: boolean };
 
 function customerEvents(customerId: string, scopes: Scopes): EventView {
-  const { payments, bookings, memberships, profile } = scopes;
+  const { payments, bookings, memberships, forms } = scopes;
   return (e) => {
     // Their own forms only, without the customer's id the staff's stream names (it is theirs).
     if (e.type === 'form.submitted')
-      return profile && e.customer === customerId ? { name: 'form', data: { type: e.type, ...(e.data as object) } } : undefined;
+      return forms && e.customer === customerId ? { name: 'form', data: { type: e.type, ...(e.data as object) } } : undefined;
     if (isMembershipEvent(e)) return memberships && e.customer === customerId ? membershipEvent(e, true) : undefined;
     if (!isBookingEvent(e)) return payments && e.customer === customerId ? moneyEvent(e, true) : undefined;
     if (!bookings) return undefined;
@@ -78,14 +78,14 @@ function customerEvents(customerId: string, scopes: Scopes): EventView {
 
 export function eventClientRoutes(hub: EventHub) {
   return (router: Router) => {
-    router.get('/events', requireScope(['bookings', 'payments', 'memberships', 'profile'], { customer: true }), async (ctx: Ctx) => {
+    router.get('/events', requireScope(['bookings', 'payments', 'memberships', 'forms'], { customer: true }), async (ctx: Ctx) => {
       const { tenant, principal, stands } = ctx.state;
       const has = (scope: string) => principal.scopes.has(scope);
       const view = customerEvents(principal.sub, {
         payments: has('payments'),
         bookings: has('bookings'),
         memberships: has('memberships'),
-        profile: has('profile'),
+        forms: has('forms'),
       });
       await streamEvents(ctx, hub, tenant.id, view, { endAt: principal.expiresAt, stands });
     });

@@ -46,6 +46,8 @@ export const flowAdminPaths: Paths = {
 };
 
 export const flowClientPaths: Paths = {
-  '/forms': { get: op(`The forms the customer ${formsSummary}; scope \`profile\``, { parameters: page }) },
-  '/forms/{id}': { get: op("One of the customer's forms (another's is not found); scope `profile`", { parameters: [pathParam('id')] }) },
+  '/forms': { get: op(`The forms the customer ${formsSummary}; scope \`forms\` (first-party apps only)`, { parameters: page }) },
+  '/forms/{id}': {
+    get: op("One of the customer's forms (another's is not found); scope `forms` (first-party apps only)", { parameters: [pathParam('id')] }),
+  },
 };

@@ -69,7 +69,8 @@ export const flowAdminRoutes = (customers: CustomerLookup, preview: flows.FlowPr
 
 /** Client API: the signed-in customer's own forms, as staff see them (scope `profile`: reading your own record). */
 export const flowClientRoutes = (router: Router) => {
-  const read = requireScope('profile', { customer: true });
+  // Answers may be about health: first-party apps only (a scope no third-party app is granted).
+  const read = requireScope('forms', { customer: true });
   router.get('/forms', read, async (ctx: Ctx) => {
     ctx.body = await flows.customerForms(ctx.state.tenant.id, ctx.state.principal.sub, validate(flows.formsQuery, ctx.query));
   });
