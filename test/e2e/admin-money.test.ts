@@ -214,7 +214,7 @@ describe('Admin console money pages in headless Chromium', function () {
     await page.getByRole('heading', { level: 1, name: 'Customer’s forms' }).waitFor();
     await page.getByText('This customer has not sent any forms.').waitFor();
     expect(decodeURIComponent(new URL(page.url()).hash)).to.equal(`#/flows/customer/${customer.id}`);
-    await page.goBack();
+    await page.getByRole('link', { name: '← Back' }).click(); // where staff came from: the tab, not bookings
     await page.getByRole('heading', { level: 1, name: `Tab for ${customer.email}` }).waitFor();
   });
 

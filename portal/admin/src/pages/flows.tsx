@@ -601,7 +601,16 @@ export function CustomerFormsPage({ boot, param }: PageProps) {
   return (
     <>
       <p class="back">
-        <a href={href('bookings')}>← {t.nav.bookings}</a>
+        <a
+          href={href('bookings')}
+          onClick={(e) => {
+            if (history.length < 2) return; // opened on its own: bookings
+            e.preventDefault();
+            history.back();
+          }}
+        >
+          ← {F.forms.back}
+        </a>
       </p>
       <div class="page-head">
         <Heading>{F.forms.title}</Heading>

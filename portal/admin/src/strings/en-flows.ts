@@ -71,6 +71,8 @@ const enFlows = {
   previewIncomplete: (problem: string) => `The preview follows once the step is complete: ${problem}`,
   forms: {
     title: 'Customer’s forms',
+    /** The page is opened from bookings, tabs and invoices: back goes where staff came from. */
+    back: 'Back',
     intro: 'The forms this customer sent through flows, newest first. New ones appear as they are sent.',
     empty: 'This customer has not sent any forms.',
     version: (n: number) => `version ${n}`,
