@@ -37,7 +37,7 @@ export type World = {
   ids: Record<string, string>;
 };
 
-const SCOPES = 'profile profile:write bookings bookings:write payments payments:write memberships memberships:write connected_apps';
+const SCOPES = 'profile profile:write bookings bookings:write payments payments:write memberships memberships:write connected_apps forms';
 
 export async function setUpWorld(): Promise<World> {
   const s = await stack();
