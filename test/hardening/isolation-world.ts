@@ -15,7 +15,8 @@ import { makeClient, makeOrg, relyingParty, silentAuthorize, type TestClient, ty
 import type { Stack } from '../support/stack.ts';
 import { cardSaved, connectStripe } from '../support/stripe.ts';
 
-export const CUSTOMER_SCOPES = 'profile profile:write bookings bookings:write payments payments:write memberships memberships:write connected_apps forms';
+export const CUSTOMER_SCOPES =
+  'profile profile:write bookings bookings:write payments payments:write memberships memberships:write connected_apps forms';
 
 /** One customer's own things: what their peer and the other organisation must never see. */
 export type Customer = {
