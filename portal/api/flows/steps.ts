@@ -2,6 +2,7 @@
 // each (what the flow page posts). Pure: no database, so the rules are tested and reused by the API and the page.
 import { z } from 'zod';
 import { catalogueId } from '../catalogue/service.ts';
+import { DEFAULT_TITLES } from './titles.ts';
 
 const title = z.string().trim().min(1).max(120);
 const questionId = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'use 1-40 lower-case letters, digits, _ and -, starting with a letter');
@@ -71,15 +72,6 @@ export function journeyProblems(steps: Step[]): string[] {
 /** A draft's steps: each valid on its own; the journey rules are checked when it is published. */
 export const stepsInput = z.array(stepInput).max(30);
 
-/** Default titles of the steps staff leave untitled. */
-export const DEFAULT_TITLES: Record<StepKind, string> = {
-  service: 'Choose a service',
-  time: 'Choose a time',
-  'sign-in': 'Sign in',
-  questions: 'A few questions',
-  consent: 'Consent',
-  confirmation: 'Confirm',
-};
 export const stepTitle = (s: Step) => s.title ?? DEFAULT_TITLES[s.kind];
 
 /** The answer to one question, from a form field (a string, or a list for several ticked options). */

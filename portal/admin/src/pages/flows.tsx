@@ -33,6 +33,7 @@ import {
 } from '../ui.tsx';
 import { t } from '../strings/index.ts';
 import F from '../strings/en-flows.ts';
+import { DEFAULT_TITLES } from '../../../api/flows/titles.ts';
 
 // The Admin API's step shapes (portal/api/flows/steps.ts), as the editor holds them.
 type QuestionType = 'text' | 'choice' | 'checkbox' | 'date';
@@ -48,15 +49,6 @@ type Kind = Step['kind'];
 type FlowView = { slug: string; title: string; portal: string | null; steps: Step[]; version: number };
 const KINDS: Kind[] = ['service', 'time', 'sign-in', 'questions', 'consent', 'confirmation'];
 const QUESTION_TYPES: QuestionType[] = ['text', 'choice', 'checkbox', 'date'];
-/** The server's titles for untitled steps (steps.ts DEFAULT_TITLES). */
-const DEFAULT_TITLES: Record<Kind, string> = {
-  service: 'Choose a service',
-  time: 'Choose a time',
-  'sign-in': 'Sign in',
-  questions: 'A few questions',
-  consent: 'Consent',
-  confirmation: 'Confirm',
-};
 const stepLabel = (s: Step) => s.title?.trim() || DEFAULT_TITLES[s.kind];
 
 /** Where customers open a flow: under the organisation's public address. */
