@@ -99,7 +99,7 @@ export const staffMembershipView = (m: Membership, now = Date.now()) => ({
   customer: { id: m.customerId, email: m.customerEmail },
 });
 
-function emit(tx: Tx, type: string, m: Membership, extra: Record<string, unknown> = {}) {
+export function emit(tx: Tx, type: string, m: Membership, extra: Record<string, unknown> = {}) {
   tx.emit({ type, subject: m._id, customer: m.customerId, data: { membership: staffMembershipView(m), ...extra } });
 }
 
@@ -196,7 +196,7 @@ async function grantPeriod(tx: Tx, m: Membership, n: number, from?: number, scal
 }
 
 /** Writes a change over the version read; a change landed meanwhile makes the transaction run again. */
-async function update(tx: Tx, m: Membership, set: Partial<Membership>, unset: (keyof Membership)[] = []): Promise<Membership> {
+export async function update(tx: Tx, m: Membership, set: Partial<Membership>, unset: (keyof Membership)[] = []): Promise<Membership> {
   const at = new Date();
   const { modifiedCount } = await MembershipModel.updateOne(
     { org: m.org, _id: m._id, version: m.version },
@@ -209,7 +209,7 @@ async function update(tx: Tx, m: Membership, set: Partial<Membership>, unset: (k
   return after;
 }
 
-const reread = (tx: Tx, m: Pick<Membership, 'org' | '_id'>) =>
+export const reread = (tx: Tx, m: Pick<Membership, 'org' | '_id'>) =>
   MembershipModel.findOne({ org: m.org, _id: m._id }).session(tx.session).lean<Membership>();
 
 /**
@@ -242,9 +242,7 @@ export async function renewIn(tx: Tx, m: Membership, to: number): Promise<Member
         : undefined;
     await close(tx, m.org, bucketId(m, e, m.period), 'expire', carry);
   }
-  // Earlier carry-overs whose time is up.
-  const stale = await CreditBucketModel.find({ org: m.org, 'source.id': m._id }).session(tx.session).lean<CreditBucket[]>();
-  for (const b of stale.filter((x) => !x.closed && x.expiresAt.getTime() <= start)) await close(tx, m.org, b._id, 'expire');
+  // Earlier carry-overs are written off when their own time is up (ledger.ts expireDue), not here.
   const paid = ['pending', 'trialing', 'past_due'].includes(m.status) ? { status: 'active' as const } : {};
   const after = await update(tx, m, { period: to, periodStart: new Date(start), periodEnd: new Date(end), ...paid });
   await grantPeriod(tx, after, to);
@@ -416,8 +414,6 @@ export async function refreshJoin(deps: PaymentDeps, org: string, id: string, cu
 
 // ---- previews and changes
 
-const day = (m: Membership, at: number) => localDate(m, at);
-
 /** The period starts after `after` and before `before` that are charged (not inside a freeze). */
 function chargesBetween(m: Membership, after: number, before: number, freezes = m.freezes) {
   const c = calendarOf(m);
@@ -447,7 +443,7 @@ export function freezePreview(m: Membership, input: z.infer<typeof freezeInput>,
     throw new NotAllowed('already_frozen', 'The membership is already frozen for some of those days.');
   const year = input.from.slice(0, 4);
   const used = m.freezes
-    .filter((f) => day(m, f.from.getTime()).startsWith(year))
+    .filter((f) => localDate(m, f.from.getTime()).startsWith(year))
     .reduce((n, f) => n + Math.round((f.until.getTime() - f.from.getTime()) / DAY_MS), 0);
   const left = Math.max(0, m.plan.freeze.maxDaysPerYear - used);
   if (input.days > left && !override)
@@ -459,7 +455,7 @@ export function freezePreview(m: Membership, input: z.infer<typeof freezeInput>,
   const names = m.plan.entitlements.map((e) => e.name).join(', ');
   return {
     from: input.from,
-    until: day(m, until),
+    until: localDate(m, until),
     days: input.days,
     daysLeftThisYear: Math.max(0, left - input.days),
     fee: m.plan.freeze.fee,
@@ -505,7 +501,7 @@ export async function cancelPreview(m: Membership, now: number, override = false
     .map((b) => ({ name: b.name, remaining: b.remaining, expiresAt: iso(b.expiresAt) }));
   return {
     effective: iso(effective),
-    effectiveDate: day(m, effective),
+    effectiveDate: localDate(m, effective),
     reason,
     remainingCharges: remaining,
     lastCharge: remaining.at(-1) ?? null,

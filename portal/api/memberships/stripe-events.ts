@@ -2,14 +2,13 @@
 // invoice for the charge and renews the period it paid, `invoice.payment_failed` makes it past due. Each is taken in
 // any order: an invoice is recorded once (its id is the charge's key), a subscription state older than one already
 // applied changes nothing, and an ended membership stays ended.
-import type { mongo } from 'mongoose';
 import type Stripe from 'stripe';
 import { inTransaction, type Tx } from '../../../lib/transaction.ts';
 import { recordPaidSale } from '../documents/service.ts';
 import { moneySettings } from '../payments/settings.ts';
 import type { PaymentDeps } from '../payments/stripe.ts';
 import { MembershipChargeModel, MembershipModel, type Membership } from './model.ts';
-import { calendarOf, endIn, renewIn, staffMembershipView, startedIn } from './service.ts';
+import { calendarOf, emit, endIn, renewIn, reread, startedIn, update } from './service.ts';
 import { periodStartingNear } from './periods.ts';
 
 export const membershipWebhookEvents = [
@@ -29,14 +28,12 @@ async function membershipOf(org: string, subscription: string | undefined, metad
   const m = await MembershipModel.findOne({ org, _id: id }).lean<Membership>();
   return m?.stripe?.subscription === subscription ? m : null;
 }
-const reread = (m: Membership, session: mongo.ClientSession) =>
-  MembershipModel.findOne({ org: m.org, _id: m._id }).session(session).lean<Membership>();
 
 export async function subscriptionChanged(org: string, sub: Stripe.Subscription, eventCreated: number, deleted: boolean): Promise<boolean> {
   const found = await membershipOf(org, sub.id, sub.metadata);
   if (!found) return false;
   await inTransaction(org, async (tx) => {
-    let m = (await reread(found, tx.session))!;
+    let m = (await reread(tx, found))!;
     const seenAt = eventCreated * 1000;
     if (m.status === 'ended' || (m.stripeSeenAt ?? 0) > seenAt) return;
     if (deleted || sub.status === 'canceled' || sub.status === 'incomplete_expired') {
@@ -65,26 +62,15 @@ export async function subscriptionChanged(org: string, sub: Stripe.Subscription,
   return true;
 }
 
-async function setStatus(
+/** A new status from Stripe's word, over the version read, with its event. */
+const setStatus = async (
   tx: Tx,
   m: Membership,
   status: Membership['status'],
   type: string,
   set: Partial<Membership> = {},
   unset: (keyof Membership)[] = [],
-) {
-  const { modifiedCount } = await MembershipModel.updateOne(
-    { org: m.org, _id: m._id, version: m.version },
-    {
-      $set: { ...set, status, updatedAt: new Date(), version: m.version + 1 },
-      ...(unset.length ? { $unset: Object.fromEntries(unset.map((k) => [k, 1])) } : {}),
-    },
-    { session: tx.session },
-  );
-  if (!modifiedCount) return;
-  const after = (await reread(m, tx.session))!;
-  tx.emit({ type, subject: m._id, customer: m.customerId, data: { membership: staffMembershipView(after) } });
-}
+) => emit(tx, type, await update(tx, m, { ...set, status }, unset));
 
 const subscriptionOf = (invoice: Stripe.Invoice) => {
   const d = invoice.parent?.subscription_details;
@@ -111,7 +97,7 @@ export async function invoicePaid(deps: PaymentDeps, org: string, timeZone: stri
   await inTransaction(org, async (tx) => {
     const _id = `${org}|${invoice.id}`;
     if (await MembershipChargeModel.exists({ org, _id }).session(tx.session)) return; // taken before
-    const m = (await reread(found, tx.session))!;
+    const m = (await reread(tx, found))!;
     const period = periodLine ? Math.max(1, periodStartingNear(calendarOf(m), periodLine.period.start * 1000)) : Math.max(1, m.period);
     const doc = await recordPaidSale(
       tx,
@@ -147,7 +133,7 @@ export async function invoiceFailed(org: string, invoice: Stripe.Invoice): Promi
   if (!found || !invoice.id) return false;
   await inTransaction(org, async (tx) => {
     if (await MembershipChargeModel.exists({ org, _id: `${org}|${invoice.id}` }).session(tx.session)) return;
-    const m = (await reread(found, tx.session))!;
+    const m = (await reread(tx, found))!;
     if (['active', 'trialing', 'cancelling'].includes(m.status)) await setStatus(tx, m, 'past_due', 'membership.past_due');
   });
   return true;
