@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { addDays, localAt } from '../../portal/api/availability/zoned.ts';
-import { adminToken, apiUrl, call, customerToken } from './api.ts';
+import { adminToken, adminUrl, apiUrl, call, customerToken } from './api.ts';
 import { create, everyDay } from './catalogue.ts';
 import { makeClient, makeOrg, type TestClient, type TestOrg } from './oidc.ts';
 import type { Stack } from './stack.ts';
@@ -53,7 +53,6 @@ export async function plan(st: Studio, fields: Record<string, unknown> = {}) {
   expect(res.status, JSON.stringify(res.body)).to.equal(201);
   return res.body as { id: string; name: string };
 }
-const adminUrl = (t: TestOrg) => `${t.issuer}/admin/v1`;
 
 /** A customer with a saved card (the default one). */
 export async function member(s: Stack, st: Studio, email?: string) {
